@@ -1,0 +1,240 @@
+//! The `[default.security]` configuration: read from Rocket's figment (so
+//! `Rocket.toml` and `ROCKET_SECURITY` env overrides both work), validated once
+//! at ignite, failing closed with every problem named by its full key.
+
+pub(crate) mod reader;
+
+use std::cell::RefCell;
+
+use rocket::figment::value::Value as FigValue;
+use rocket::figment::Figment;
+
+use crate::error::{ConfigError, ConfigErrors};
+use crate::headers::{Builder, Feature, HeaderRule};
+use crate::https::{Https, HttpsPolicy};
+use crate::{
+    ClearSiteData, CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginOpenerPolicy, CrossOriginResourcePolicy,
+    Csp, DnsPrefetch, Dnt, FrameOptions, Hsts, NoSniff, NoStore, OriginAgentCluster, P3p, PermissionsPolicy,
+    ReferrerPolicy, XssProtection,
+};
+use reader::{describe, Section};
+
+/// What to do with Rocket's `Server` response header.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ServerHeader {
+    /// Send no `Server` header (OWASP: don't advertise the stack). The default.
+    #[default]
+    Hidden,
+    /// Leave Rocket's `ident` setting alone (`Server: Rocket` unless configured).
+    Rocket,
+    /// Send this value.
+    Custom(String),
+}
+
+macro_rules! security_config {
+    ($( $(#[$doc:meta])* $field:ident: $ty:ty, )*) => {
+        /// The whole `security` table.
+        ///
+        /// Every field has a secure default, so no configuration at all is a
+        /// valid (and recommended) start. The annotated sample with every key is
+        /// the showcase's `Rocket.toml`; each feature type documents its table.
+        ///
+        /// ```toml
+        /// [default.security]
+        /// server_header = false   # false: no Server header; true: Rocket's `ident`;
+        ///                         # "name": that value; Default: false
+        /// overwrite = false       # replace headers a handler set itself; Default: false
+        ///
+        /// [default.security.hsts]
+        /// max_age = 31536000
+        /// ```
+        ///
+        /// Environment overrides use Rocket's usual variable, e.g.
+        /// `ROCKET_SECURITY='{hsts={max_age=0}}'`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct SecurityConfig {
+            /// Rocket's `Server` header. _Default:_ [`ServerHeader::Hidden`].
+            pub server_header: ServerHeader,
+            /// Replace a header the handler already set. _Default:_ `false` (the handler wins).
+            pub overwrite: bool,
+            $( $(#[$doc])* pub $field: $ty, )*
+        }
+
+        impl Default for SecurityConfig {
+            fn default() -> Self {
+                SecurityConfig {
+                    server_header: ServerHeader::Hidden,
+                    overwrite: false,
+                    $( $field: <$ty>::default(), )*
+                }
+            }
+        }
+
+        impl SecurityConfig {
+            fn read_features(root: &Section<'_>) -> Self {
+                let mut config = SecurityConfig::default();
+                $(
+                    let section = root.section(<$ty as Feature>::KEY);
+                    config.$field = <$ty as Feature>::read(&section);
+                    section.finish();
+                )*
+                config
+            }
+
+            fn build_features(&self, only: Option<&str>, out: &mut Compiled, errors: &mut Vec<ConfigError>, release: bool) {
+                $(
+                    if only.map_or(true, |o| o == <$ty as Feature>::KEY) {
+                        let mut summary = Vec::new();
+                        let mut b = Builder {
+                            prefix: format!("security.{}", <$ty as Feature>::KEY),
+                            errors: &mut *errors,
+                            warnings: &mut out.warnings,
+                            rules: &mut out.rules,
+                            summary: &mut summary,
+                            release,
+                        };
+                        self.$field.build(&mut b);
+                        if !summary.is_empty() {
+                            out.summary.push((<$ty as Feature>::KEY, summary.join("; ")));
+                        }
+                    }
+                )*
+            }
+        }
+    };
+}
+
+security_config! {
+    /// HTTPS detection and redirect.
+    https: Https,
+    /// `Content-Security-Policy`.
+    csp: Csp,
+    /// `Strict-Transport-Security`.
+    hsts: Hsts,
+    /// `X-Content-Type-Options`.
+    nosniff: NoSniff,
+    /// `X-Frame-Options`.
+    frame_options: FrameOptions,
+    /// `X-XSS-Protection`.
+    xss_protection: XssProtection,
+    /// `Referrer-Policy`.
+    referrer_policy: ReferrerPolicy,
+    /// `Permissions-Policy`.
+    permissions_policy: PermissionsPolicy,
+    /// `Cross-Origin-Opener-Policy`.
+    coop: CrossOriginOpenerPolicy,
+    /// `Cross-Origin-Embedder-Policy`.
+    coep: CrossOriginEmbedderPolicy,
+    /// `Cross-Origin-Resource-Policy`.
+    corp: CrossOriginResourcePolicy,
+    /// `Origin-Agent-Cluster`.
+    origin_agent_cluster: OriginAgentCluster,
+    /// `X-Permitted-Cross-Domain-Policies`.
+    cross_domain_policies: CrossDomainPolicies,
+    /// `X-DNS-Prefetch-Control`.
+    dns_prefetch: DnsPrefetch,
+    /// `Cache-Control: no-store` on confidential paths.
+    no_store: NoStore,
+    /// `Clear-Site-Data` on configured paths.
+    clear_site_data: ClearSiteData,
+    /// `P3P` (legacy, opt-in).
+    p3p: P3p,
+    /// `DNT` echo.
+    dnt: Dnt,
+}
+
+/// Everything the fairing needs at request time, computed once at ignite.
+#[derive(Debug, Default)]
+pub(crate) struct Compiled {
+    pub(crate) rules: Vec<HeaderRule>,
+    pub(crate) https: HttpsPolicy,
+    pub(crate) overwrite: bool,
+    pub(crate) dnt_echo: bool,
+    pub(crate) needs_scheme: bool,
+    pub(crate) summary: Vec<(&'static str, String)>,
+    pub(crate) warnings: Vec<String>,
+}
+
+impl SecurityConfig {
+    /// Reads and validates the `security` table of `figment` (the active
+    /// profile of a Rocket figment). A missing table means all defaults.
+    ///
+    /// ```
+    /// use rocket::figment::Figment;
+    /// use rocket_security::SecurityConfig;
+    ///
+    /// let figment = Figment::from(rocket::Config::default())
+    ///     .merge(("security.frame_options.value", "SAMEORIGIN"));
+    /// let config = SecurityConfig::from_figment(&figment).unwrap();
+    /// assert_eq!(config.frame_options.value, "SAMEORIGIN");
+    ///
+    /// let bad = Figment::from(rocket::Config::default()).merge(("security.hsts.max_age", -1));
+    /// let errors = SecurityConfig::from_figment(&bad).unwrap_err();
+    /// assert_eq!(errors[0].to_string(),
+    ///     "`security.hsts.max_age`: expected a whole number >= 0, found the number -1");
+    /// ```
+    pub fn from_figment(figment: &Figment) -> Result<Self, ConfigErrors> {
+        let value = figment.find_value("security").ok();
+        let errors = RefCell::new(Vec::new());
+        let config = {
+            let root = Section::root("security", value.as_ref(), &errors);
+            let server_header = match root.get("server_header") {
+                None | Some(FigValue::Bool(_, false)) => ServerHeader::Hidden,
+                Some(FigValue::Bool(_, true)) => ServerHeader::Rocket,
+                Some(FigValue::String(_, s)) => ServerHeader::Custom(s.clone()),
+                Some(v) => {
+                    root.error(
+                        "server_header",
+                        format!("expected false (no header), true (Rocket's ident) or a string, found {}", describe(v)),
+                    );
+                    ServerHeader::Hidden
+                }
+            };
+            let overwrite = root.bool("overwrite", false);
+            let mut config = SecurityConfig::read_features(&root);
+            root.finish();
+            config.server_header = server_header;
+            config.overwrite = overwrite;
+            config
+        };
+        let mut errors = errors.into_inner();
+        if errors.is_empty() {
+            let release = figment.profile() != rocket::Config::DEBUG_PROFILE;
+            if let Err(e) = config.compile(None, release) {
+                errors.extend(e.0);
+            }
+        }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigErrors(errors))
+        }
+    }
+
+    /// Validates a configuration built in code, with the same rules as the file.
+    pub fn validate(&self) -> Result<(), ConfigErrors> {
+        self.compile(None, false).map(drop)
+    }
+
+    /// Validates and renders everything (or only the feature `only`).
+    pub(crate) fn compile(&self, only: Option<&str>, release: bool) -> Result<Compiled, ConfigErrors> {
+        let mut errors = Vec::new();
+        let mut out = Compiled { overwrite: self.overwrite, dnt_echo: self.dnt.echo, ..Compiled::default() };
+        out.https = self.https.compile(&mut errors);
+        if let ServerHeader::Custom(v) = &self.server_header {
+            if let Err(e) = crate::headers::check_value(v) {
+                errors.push(ConfigError::new("security.server_header", format!("Server value {v:?} {e}")));
+            }
+        }
+        self.build_features(only, &mut out, &mut errors, release);
+        if only.is_some_and(|o| o != "dnt") {
+            out.dnt_echo = false;
+        }
+        out.needs_scheme = out.rules.iter().any(HeaderRule::needs_scheme);
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(ConfigErrors(errors))
+        }
+    }
+}

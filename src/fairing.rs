@@ -1,0 +1,211 @@
+//! The [`Security`] fairing: validates the configuration at ignite, logs what
+//! it will do at liftoff, and adds the pre-rendered headers to every response.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::http::Header;
+use rocket::shield::Shield;
+use rocket::{Build, Data, Orbit, Request, Response, Rocket};
+
+use crate::config::{Compiled, SecurityConfig, ServerHeader};
+use crate::headers::route::Notes;
+use crate::https::RedirectHandler;
+
+/// The security fairing: every response header feature, HTTPS detection and
+/// redirect, configured from `[default.security]`.
+///
+/// ```no_run
+/// # use rocket::{get, routes, launch};
+/// #[get("/")]
+/// fn index() -> &'static str { "hello" }
+///
+/// #[launch]
+/// fn rocket() -> _ {
+///     rocket::build()
+///         .attach(rocket_security::Security::fairing())
+///         .mount("/", routes![index])
+/// }
+/// ```
+///
+/// **Rocket's Shield is replaced.** Rocket attaches `Shield::default()` to
+/// every app, and Shield never overwrites a header that is already present.
+/// Because it runs first, it would pre-empt this crate's values
+/// (`X-Frame-Options: SAMEORIGIN` instead of `DENY`, a dated
+/// Permissions-Policy). At ignite this fairing attaches `Shield::new()`, an
+/// empty Shield, which replaces the default one; every header Shield sent is
+/// sent by this crate instead, with current values.
+///
+/// **Precedence.** A header the handler set itself is kept (unless
+/// `security.overwrite = true`); [`Override`](crate::Override) lets a route set
+/// or remove any header, and always wins. `Cache-Control` on
+/// [`NoStore`](crate::NoStore) paths always replaces the handler's value.
+pub struct Security {
+    config: Option<SecurityConfig>,
+    only: Option<&'static str>,
+    compiled: OnceLock<Arc<Compiled>>,
+}
+
+impl Security {
+    /// Every feature, configured from the `security` table of the active
+    /// profile (absent keys keep their secure defaults).
+    pub fn fairing() -> Self {
+        Security { config: None, only: None, compiled: OnceLock::new() }
+    }
+
+    /// Every feature, configured in code. `Rocket.toml` is not read for
+    /// `security`; the configuration is validated at ignite like the file.
+    ///
+    /// ```
+    /// use rocket_security::{Hsts, Security, SecurityConfig};
+    ///
+    /// let config = SecurityConfig {
+    ///     hsts: Hsts { max_age: 31_536_000, ..Hsts::default() },
+    ///     ..SecurityConfig::default()
+    /// };
+    /// let rocket = rocket::build().attach(Security::from_config(config));
+    /// ```
+    pub fn from_config(config: SecurityConfig) -> Self {
+        Security { config: Some(config), only: None, compiled: OnceLock::new() }
+    }
+
+    pub(crate) fn only(key: &'static str, config: Option<SecurityConfig>) -> Self {
+        Security { config, only: Some(key), compiled: OnceLock::new() }
+    }
+
+    fn name(&self) -> &'static str {
+        match self.only {
+            None => "rocket_security",
+            Some(_) => "rocket_security (one feature)",
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl Fairing for Security {
+    fn info(&self) -> Info {
+        Info { name: self.name(), kind: Kind::Ignite | Kind::Liftoff | Kind::Request | Kind::Response }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let release = rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
+        let config = match &self.config {
+            Some(c) => Ok(c.clone()),
+            None => SecurityConfig::from_figment(rocket.figment()),
+        };
+        let compiled = config.and_then(|c| c.compile(self.only, release).map(|compiled| (c, compiled)));
+        let (config, compiled) = match compiled {
+            Ok(ok) => ok,
+            Err(errors) => {
+                for e in errors.iter() {
+                    tracing::error!(target: "security", "invalid configuration: {e}");
+                }
+                tracing::error!(
+                    target: "security",
+                    "launch aborted: {} invalid security setting(s); fix the key(s) above in Rocket.toml or ROCKET_SECURITY",
+                    errors.len()
+                );
+                return Err(rocket);
+            }
+        };
+        let redirect = compiled.https.redirect.as_ref().map(|r| r.status);
+        let _ = self.compiled.set(Arc::new(compiled));
+
+        tracing::debug!(target: "security", "replacing Rocket's default Shield: rocket_security sends its headers");
+        let mut rocket = rocket.attach(Shield::new());
+        if self.only.is_none() {
+            let ident = match &config.server_header {
+                ServerHeader::Hidden => Some(rocket::config::Ident::none()),
+                ServerHeader::Rocket => None,
+                ServerHeader::Custom(v) => rocket::config::Ident::try_new(v.clone()).ok(),
+            };
+            if let Some(ident) = ident {
+                let figment = rocket.figment().clone().merge(("ident", ident));
+                rocket = rocket.configure(figment);
+            }
+        }
+        if let Some(status) = redirect.filter(|_| self.only.is_none() || self.only == Some("https")) {
+            rocket = rocket.mount("/", vec![RedirectHandler::route(status)]);
+        }
+        Ok(rocket)
+    }
+
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        let Some(c) = self.compiled.get() else { return };
+        let tls = rocket.config().tls_enabled();
+        if self.only.is_none() || self.only == Some("https") {
+            tracing::info!(target: "security", "https: {}", c.https.describe());
+        }
+        for (feature, line) in &c.summary {
+            tracing::info!(target: "security", "{feature}: {line}");
+        }
+        for w in &c.warnings {
+            tracing::warn!(target: "security", "{w}");
+        }
+        let release = rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
+        let sends_hsts = c.rules.iter().any(|r| r.name == "Strict-Transport-Security");
+        if release && sends_hsts && !tls && c.https.proxies.is_empty() {
+            tracing::warn!(
+                target: "security",
+                "HSTS will never be sent: Rocket's TLS is off and `security.https.trusted_proxies` is empty; \
+                 behind a TLS-terminating proxy, list its address there"
+            );
+        }
+        if c.https.redirect.is_some() && !tls && c.https.proxies.is_empty() {
+            tracing::warn!(
+                target: "security",
+                "`security.https.redirect` is on but no request can count as HTTPS (no TLS, no trusted proxy): \
+                 every request will be redirected"
+            );
+        }
+    }
+
+    async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
+        if let Some(c) = self.compiled.get() {
+            c.https.maybe_redirect(req);
+        }
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        let Some(c) = self.compiled.get() else { return };
+        let notes = Notes::of(req);
+        let secure = c.needs_scheme && c.https.is_secure(req);
+        for rule in &c.rules {
+            let Some(value) = rule.value_for(secure) else { continue };
+            if !rule.scope.applies(req.uri()) || notes.owns(rule.name) {
+                continue;
+            }
+            if !(rule.force || c.overwrite) && res.headers().contains(rule.name) {
+                continue;
+            }
+            res.set_header(Header::new(rule.name, value));
+        }
+        if c.dnt_echo {
+            if let Some(dnt) = req.headers().get_one("DNT") {
+                if crate::headers::check_value(dnt).is_ok() && !notes.owns("DNT") {
+                    res.set_header(Header::new("DNT", dnt.to_string()));
+                }
+            }
+            add_vary(res, &["DNT"]);
+        }
+        if notes.vary_privacy.load(Ordering::Relaxed) {
+            add_vary(res, &["DNT", "Sec-GPC"]);
+        }
+    }
+}
+
+/// Adds `tokens` to the response's `Vary` header, once each.
+fn add_vary(res: &mut Response<'_>, tokens: &[&str]) {
+    let existing: Vec<String> = res.headers().get("Vary").map(str::to_string).collect();
+    if existing.iter().any(|v| v.trim() == "*") {
+        return;
+    }
+    let mut all: Vec<String> = existing.iter().flat_map(|v| v.split(',')).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    for t in tokens {
+        if !all.iter().any(|a| a.eq_ignore_ascii_case(t)) {
+            all.push(t.to_string());
+        }
+    }
+    res.set_header(Header::new("Vary", all.join(", ")));
+}

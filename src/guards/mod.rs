@@ -1,0 +1,3 @@
+//! Request guards.
+
+pub(crate) mod dnt;

@@ -1,0 +1,164 @@
+//! Cross-origin isolation: `Cross-Origin-Opener-Policy`,
+//! `Cross-Origin-Embedder-Policy` (opt-in), `Cross-Origin-Resource-Policy`,
+//! `Origin-Agent-Cluster` and `X-Permitted-Cross-Domain-Policies`.
+
+use super::{feature_fairing, one_of, Builder, Common, Feature, Value};
+use crate::config::reader::Section;
+
+/// Declares a feature whose header is one token from a fixed list.
+macro_rules! token_header {
+    (
+        $(#[$doc:meta])*
+        $ty:ident { key: $key:literal, field: $field:ident, header: $header:literal,
+                    enabled: $enabled:literal, value: $value:literal, allowed: [$($allowed:literal),+ $(,)?] }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $ty {
+            #[doc = concat!("Send the header. _Default:_ `", stringify!($enabled), "`.")]
+            pub enabled: bool,
+            #[doc = concat!("One of ", $("`", $allowed, "` ",)+ ". _Default:_ `\"", $value, "\"`.")]
+            pub value: String,
+            /// Path patterns that get the header. _Default:_ `["/**"]`.
+            pub paths: Vec<String>,
+            /// Path patterns that don't. _Default:_ `[]`.
+            pub exclude: Vec<String>,
+        }
+
+        impl Default for $ty {
+            fn default() -> Self {
+                $ty { enabled: $enabled, value: $value.into(), paths: super::everywhere(), exclude: vec![] }
+            }
+        }
+
+        feature_fairing!($ty, $field);
+
+        impl Feature for $ty {
+            const KEY: &'static str = $key;
+
+            fn read(s: &Section<'_>) -> Self {
+                let c = Common::read(s, $enabled, &["/**"]);
+                $ty { enabled: c.enabled, value: s.string("value", $value), paths: c.paths, exclude: c.exclude }
+            }
+
+            fn build(&self, b: &mut Builder<'_>) {
+                if !self.enabled {
+                    b.off($header);
+                    return;
+                }
+                let Some(v) = one_of(b, "value", &self.value, &[$($allowed),+]) else { return };
+                let scope = b.scope(&self.paths, &self.exclude);
+                b.header("value", $header, Value::Always(v.into()), scope);
+            }
+        }
+    };
+}
+
+token_header! {
+    /// `Cross-Origin-Opener-Policy`: puts the page in its own browsing-context
+    /// group, so cross-origin windows it opens (or that open it) cannot reach it.
+    ///
+    /// ```toml
+    /// [default.security.coop]
+    /// enabled = true            # Default: true
+    /// value = "same-origin"     # same-origin, same-origin-allow-popups,
+    ///                           # noopener-allow-popups, unsafe-none; Default: "same-origin"
+    /// ```
+    CrossOriginOpenerPolicy {
+        key: "coop", field: coop, header: "Cross-Origin-Opener-Policy",
+        enabled: true, value: "same-origin",
+        allowed: ["same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"]
+    }
+}
+
+token_header! {
+    /// `Cross-Origin-Embedder-Policy`: opt-in, because `require-corp` breaks
+    /// every cross-origin resource that does not send CORP or CORS headers.
+    ///
+    /// ```toml
+    /// [default.security.coep]
+    /// enabled = false           # Default: false
+    /// value = "require-corp"    # require-corp, credentialless, unsafe-none; Default: "require-corp"
+    /// ```
+    CrossOriginEmbedderPolicy {
+        key: "coep", field: coep, header: "Cross-Origin-Embedder-Policy",
+        enabled: false, value: "require-corp",
+        allowed: ["require-corp", "credentialless", "unsafe-none"]
+    }
+}
+
+token_header! {
+    /// `Cross-Origin-Resource-Policy`: who may embed this server's responses.
+    ///
+    /// ```toml
+    /// [default.security.corp]
+    /// enabled = true            # Default: true
+    /// value = "same-origin"     # same-origin, same-site, cross-origin; Default: "same-origin"
+    /// exclude = []              # e.g. ["/public-assets/**"]; Default: []
+    /// ```
+    CrossOriginResourcePolicy {
+        key: "corp", field: corp, header: "Cross-Origin-Resource-Policy",
+        enabled: true, value: "same-origin",
+        allowed: ["same-origin", "same-site", "cross-origin"]
+    }
+}
+
+token_header! {
+    /// `X-Permitted-Cross-Domain-Policies`: stops Flash/PDF clients from
+    /// loading cross-domain policy files from this site.
+    ///
+    /// ```toml
+    /// [default.security.cross_domain_policies]
+    /// enabled = true            # Default: true
+    /// value = "none"            # none, master-only, by-content-type, by-ftp-filename, all,
+    ///                           # none-this-response; Default: "none"
+    /// ```
+    CrossDomainPolicies {
+        key: "cross_domain_policies", field: cross_domain_policies, header: "X-Permitted-Cross-Domain-Policies",
+        enabled: true, value: "none",
+        allowed: ["none", "master-only", "by-content-type", "by-ftp-filename", "all", "none-this-response"]
+    }
+}
+
+/// `Origin-Agent-Cluster: ?1`: asks the browser to isolate this origin in
+/// its own agent cluster (no `document.domain` games).
+///
+/// ```toml
+/// [default.security.origin_agent_cluster]
+/// enabled = true    # Default: true
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginAgentCluster {
+    /// Send `Origin-Agent-Cluster: ?1`. _Default:_ `true`.
+    pub enabled: bool,
+    /// Path patterns that get the header. _Default:_ `["/**"]`.
+    pub paths: Vec<String>,
+    /// Path patterns that don't. _Default:_ `[]`.
+    pub exclude: Vec<String>,
+}
+
+impl Default for OriginAgentCluster {
+    fn default() -> Self {
+        OriginAgentCluster { enabled: true, paths: super::everywhere(), exclude: vec![] }
+    }
+}
+
+feature_fairing!(OriginAgentCluster, origin_agent_cluster);
+
+impl Feature for OriginAgentCluster {
+    const KEY: &'static str = "origin_agent_cluster";
+
+    fn read(s: &Section<'_>) -> Self {
+        let c = Common::read(s, true, &["/**"]);
+        OriginAgentCluster { enabled: c.enabled, paths: c.paths, exclude: c.exclude }
+    }
+
+    fn build(&self, b: &mut Builder<'_>) {
+        if !self.enabled {
+            b.off("Origin-Agent-Cluster");
+            return;
+        }
+        let scope = b.scope(&self.paths, &self.exclude);
+        b.header("enabled", "Origin-Agent-Cluster", Value::Always("?1".into()), scope);
+    }
+}

@@ -1,0 +1,51 @@
+//! `X-Content-Type-Options: nosniff`.
+//!
+//! django-security's old `ContentNoSniff` sent the misspelled
+//! `X-Content-Options`; this sends the real header.
+
+use super::{feature_fairing, Builder, Common, Feature, Value};
+use crate::config::reader::Section;
+
+/// Stops browsers from guessing a response's MIME type.
+///
+/// ```toml
+/// [default.security.nosniff]
+/// enabled = true    # Default: true
+/// paths = ["/**"]   # Default: ["/**"]
+/// exclude = []      # Default: []
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoSniff {
+    /// Send `X-Content-Type-Options: nosniff`. _Default:_ `true`.
+    pub enabled: bool,
+    /// Path patterns that get the header. _Default:_ `["/**"]`.
+    pub paths: Vec<String>,
+    /// Path patterns that don't. _Default:_ `[]`.
+    pub exclude: Vec<String>,
+}
+
+impl Default for NoSniff {
+    fn default() -> Self {
+        NoSniff { enabled: true, paths: super::everywhere(), exclude: vec![] }
+    }
+}
+
+feature_fairing!(NoSniff, nosniff);
+
+impl Feature for NoSniff {
+    const KEY: &'static str = "nosniff";
+
+    fn read(s: &Section<'_>) -> Self {
+        let c = Common::read(s, true, &["/**"]);
+        NoSniff { enabled: c.enabled, paths: c.paths, exclude: c.exclude }
+    }
+
+    fn build(&self, b: &mut Builder<'_>) {
+        if !self.enabled {
+            b.off("X-Content-Type-Options");
+            return;
+        }
+        let scope = b.scope(&self.paths, &self.exclude);
+        b.header("enabled", "X-Content-Type-Options", Value::Always("nosniff".into()), scope);
+    }
+}

@@ -1,0 +1,222 @@
+//! `Permissions-Policy`: deny powerful browser features by default.
+//!
+//! Unlike Rocket's Shield, any feature name is accepted (new browser features
+//! need no crate release), and the dated FLoC entry `interest-cohort` is not
+//! part of the defaults.
+
+use rocket::figment::value::Value as FigValue;
+
+use super::{feature_fairing, Builder, Common, Feature, Value};
+use crate::config::reader::{describe, Section};
+
+/// OWASP Secure Headers Project list (2026-07), minus the FLoC `interest-cohort`.
+const DEFAULT_FEATURES: &[(&str, &[&str])] = &[
+    ("accelerometer", &[]),
+    ("autoplay", &[]),
+    ("camera", &[]),
+    ("clipboard-read", &[]),
+    ("clipboard-write", &[]),
+    ("cross-origin-isolated", &[]),
+    ("display-capture", &[]),
+    ("encrypted-media", &[]),
+    ("fullscreen", &[]),
+    ("gamepad", &[]),
+    ("geolocation", &[]),
+    ("gyroscope", &[]),
+    ("hid", &[]),
+    ("idle-detection", &[]),
+    ("keyboard-map", &[]),
+    ("magnetometer", &[]),
+    ("microphone", &[]),
+    ("midi", &[]),
+    ("payment", &[]),
+    ("picture-in-picture", &[]),
+    ("publickey-credentials-get", &[]),
+    ("screen-wake-lock", &[]),
+    ("serial", &[]),
+    ("sync-xhr", &["self"]),
+    ("unload", &[]),
+    ("usb", &[]),
+    ("web-share", &[]),
+    ("xr-spatial-tracking", &[]),
+];
+
+/// `Permissions-Policy`.
+///
+/// ```toml
+/// [default.security.permissions_policy]
+/// enabled = true          # Default: true
+/// use_defaults = true     # start from the deny-by-default list; Default: true
+/// paths = ["/**"]         # Default: ["/**"]
+/// exclude = []            # Default: []
+///
+/// # feature = allowlist: [] denies, ["self"], ["*"], ["src"], or origins
+/// [default.security.permissions_policy.features]
+/// fullscreen = ["self"]
+/// geolocation = ["self", "https://maps.example.com"]
+/// ```
+///
+/// With `use_defaults = true`, the listed features override the same names
+/// in the default list and new names are appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionsPolicy {
+    /// Send the header. _Default:_ `true`.
+    pub enabled: bool,
+    /// Start from the deny-by-default list. _Default:_ `true`.
+    pub use_defaults: bool,
+    /// Feature name to allowlist, in order. _Default:_ `[]`.
+    pub features: Vec<(String, Vec<String>)>,
+    /// Path patterns that get the header. _Default:_ `["/**"]`.
+    pub paths: Vec<String>,
+    /// Path patterns that don't. _Default:_ `[]`.
+    pub exclude: Vec<String>,
+}
+
+impl Default for PermissionsPolicy {
+    fn default() -> Self {
+        PermissionsPolicy {
+            enabled: true,
+            use_defaults: true,
+            features: vec![],
+            paths: super::everywhere(),
+            exclude: vec![],
+        }
+    }
+}
+
+feature_fairing!(PermissionsPolicy, permissions_policy);
+
+impl PermissionsPolicy {
+    /// Allows (or, with an empty list, denies) `feature` for `allowlist`.
+    ///
+    /// ```
+    /// use rocket_security::PermissionsPolicy;
+    /// let p = PermissionsPolicy::default().feature("fullscreen", ["self"]);
+    /// assert_eq!(p.features[0], ("fullscreen".to_string(), vec!["self".to_string()]));
+    /// ```
+    pub fn feature<I, S>(mut self, feature: &str, allowlist: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.features.push((feature.to_string(), allowlist.into_iter().map(Into::into).collect()));
+        self
+    }
+}
+
+impl Feature for PermissionsPolicy {
+    const KEY: &'static str = "permissions_policy";
+
+    fn read(s: &Section<'_>) -> Self {
+        let c = Common::read(s, true, &["/**"]);
+        let mut features = Vec::new();
+        if let Some(dict) = s.dict("features") {
+            for (name, value) in dict {
+                let key = format!("features.{name}");
+                match value {
+                    FigValue::Array(_, items) => {
+                        let mut list = Vec::new();
+                        for (i, item) in items.iter().enumerate() {
+                            match item.as_str() {
+                                Some(v) => list.push(v.to_string()),
+                                None => s.error(&format!("{key}[{i}]"), format!("expected a string, found {}", describe(item))),
+                            }
+                        }
+                        features.push((name.clone(), list));
+                    }
+                    other => s.error(
+                        &key,
+                        format!("expected a list such as [] or [\"self\"], found {}", describe(other)),
+                    ),
+                }
+            }
+        }
+        PermissionsPolicy {
+            enabled: c.enabled,
+            use_defaults: s.bool("use_defaults", true),
+            features,
+            paths: c.paths,
+            exclude: c.exclude,
+        }
+    }
+
+    fn build(&self, b: &mut Builder<'_>) {
+        if !self.enabled {
+            b.off("Permissions-Policy");
+            return;
+        }
+        let mut list: Vec<(String, Vec<String>)> = if self.use_defaults {
+            DEFAULT_FEATURES.iter().map(|(f, a)| (f.to_string(), a.iter().map(|s| s.to_string()).collect())).collect()
+        } else {
+            vec![]
+        };
+        let mut seen: Vec<&str> = vec![];
+        for (name, allow) in &self.features {
+            if seen.contains(&name.as_str()) {
+                b.error(&format!("features.{name}"), "listed twice; keep one entry");
+                continue;
+            }
+            seen.push(name);
+            match list.iter_mut().find(|(n, _)| n == name) {
+                Some(entry) => entry.1 = allow.clone(),
+                None => list.push((name.clone(), allow.clone())),
+            }
+        }
+        if list.is_empty() {
+            b.error("features", "no features: with `use_defaults = false`, list at least one feature or set `enabled = false`");
+            return;
+        }
+        let mut parts = Vec::with_capacity(list.len());
+        for (name, allow) in &list {
+            let key = format!("features.{name}");
+            if !valid_feature_name(name) {
+                b.error(&key, "feature names are lowercase letters, digits and `-`, starting with a letter");
+                continue;
+            }
+            match render_allowlist(allow) {
+                Ok(v) => parts.push(format!("{name}={v}")),
+                Err(e) => b.error(&key, e),
+            }
+        }
+        if parts.len() != list.len() {
+            return;
+        }
+        let scope = b.scope(&self.paths, &self.exclude);
+        b.header("features", "Permissions-Policy", Value::Always(parts.join(", ")), scope);
+    }
+}
+
+fn valid_feature_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn render_allowlist(allow: &[String]) -> Result<String, String> {
+    if allow.len() == 1 && allow[0] == "*" {
+        return Ok("*".into());
+    }
+    let mut out = Vec::with_capacity(allow.len());
+    for item in allow {
+        let t = item.trim();
+        match t {
+            "self" | "src" => out.push(t.to_string()),
+            "*" => return Err("`*` allows every origin and cannot be combined with other entries".into()),
+            "'self'" | "'src'" | "'none'" => {
+                return Err(format!("write {} without quotes (Permissions-Policy is not CSP)", t.trim_matches('\'')))
+            }
+            "none" => return Err("an empty list `[]` denies the feature; `none` is not a Permissions-Policy keyword".into()),
+            origin => {
+                let o = origin.trim_matches('"');
+                let ok = (o.starts_with("https://") || o.starts_with("http://"))
+                    && o.split_once("://").is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains(['/', '"', ' ', ',', ';']));
+                if !ok {
+                    return Err(format!(
+                        "{origin:?} is not an allowlist entry; use self, src, * or an origin such as \"https://example.com\""
+                    ));
+                }
+                out.push(format!("\"{o}\""));
+            }
+        }
+    }
+    Ok(format!("({})", out.join(" ")))
+}

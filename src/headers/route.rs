@@ -1,0 +1,98 @@
+//! Per-route control of security headers: the [`Override`] responder.
+
+use std::borrow::Cow;
+use std::sync::Mutex;
+
+use rocket::http::{Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder};
+
+/// What a route told the fairing about this response (kept in `local_cache`).
+#[derive(Default)]
+pub(crate) struct Notes {
+    /// Lower-cased names of headers the route set or removed itself.
+    pub(crate) owned: Mutex<Vec<String>>,
+    /// The response depends on `DNT` / `Sec-GPC` (the guard was used).
+    pub(crate) vary_privacy: std::sync::atomic::AtomicBool,
+}
+
+impl Notes {
+    pub(crate) fn of<'r>(req: &'r Request<'_>) -> &'r Notes {
+        req.local_cache(Notes::default)
+    }
+
+    pub(crate) fn owns(&self, name: &str) -> bool {
+        let owned = self.owned.lock().unwrap_or_else(|e| e.into_inner());
+        !owned.is_empty() && owned.iter().any(|n| n.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Wraps a responder to set, replace or remove security headers for one route.
+///
+/// Values set here always win: the fairing neither replaces them nor adds a
+/// header the route removed, whatever `security.overwrite` says.
+///
+/// ```
+/// # use rocket::get;
+/// use rocket_security::Override;
+///
+/// /// A page meant to be embedded by a partner site.
+/// #[get("/widget")]
+/// fn widget() -> Override<&'static str> {
+///     Override::new("<p>embeddable</p>")
+///         .remove("X-Frame-Options")
+///         .set("Content-Security-Policy", "default-src 'self'; frame-ancestors https://partner.example")
+/// }
+/// ```
+///
+/// A value with a line break or non-ASCII character is a programming error:
+/// the response becomes a 500 and the error is logged (target `security`),
+/// rather than the header being dropped silently.
+#[derive(Debug)]
+pub struct Override<R> {
+    inner: R,
+    set: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+    remove: Vec<Cow<'static, str>>,
+}
+
+impl<R> Override<R> {
+    /// Wraps `inner`, changing nothing yet.
+    pub fn new(inner: R) -> Self {
+        Override { inner, set: Vec::new(), remove: Vec::new() }
+    }
+
+    /// Sends `name: value` on this response instead of the configured value.
+    pub fn set(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) -> Self {
+        self.set.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends no `name` header on this response.
+    pub fn remove(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.remove.push(name.into());
+        self
+    }
+}
+
+impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Override<R> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'o> {
+        for (name, value) in &self.set {
+            if let Err(e) = super::check_value(value) {
+                tracing::error!(target: "security", "Override::set({name:?}): the value {e}; answering 500");
+                return Err(Status::InternalServerError);
+            }
+        }
+        let mut res = self.inner.respond_to(req)?;
+        let notes = Notes::of(req);
+        let mut owned = notes.owned.lock().unwrap_or_else(|e| e.into_inner());
+        for name in self.remove {
+            res.remove_header(&name);
+            owned.push(name.to_ascii_lowercase());
+        }
+        for (name, value) in self.set {
+            owned.push(name.to_ascii_lowercase());
+            res.set_header(Header::new(name, value));
+        }
+        Ok(res)
+    }
+}

@@ -1,0 +1,240 @@
+//! Knowing whether a request really arrived over HTTPS, and redirecting
+//! plain HTTP to HTTPS.
+//!
+//! Rocket 0.5 has no per-request "is this HTTPS?" signal. A request counts as
+//! secure when Rocket itself serves TLS, or when it comes from a configured
+//! trusted proxy that says so in its scheme header (Django's
+//! `SECURE_PROXY_SSL_HEADER`). The header is ignored from any other peer, so a
+//! client cannot claim HTTPS by sending `X-Forwarded-Proto: https` itself.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use rocket::http::uri::Origin;
+use rocket::http::{Method, Status};
+use rocket::request::Request;
+use rocket::response::Redirect;
+use rocket::route::{Handler, Outcome, Route};
+use rocket::Data;
+
+use crate::config::reader::Section;
+use crate::error::ConfigError;
+use crate::headers::{feature_fairing, Builder, Feature};
+use crate::paths::PathSet;
+
+/// Where the request rewrite for the HTTPS redirect points.
+pub(crate) const REDIRECT_ROUTE: &str = "/__rocket_security/https-redirect";
+
+/// HTTPS detection and the optional HTTP-to-HTTPS redirect.
+///
+/// ```toml
+/// [default.security.https]
+/// trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]  # peers whose proxy_header is believed; Default: []
+/// proxy_header = "X-Forwarded-Proto"            # Default: "X-Forwarded-Proto"
+/// redirect = false                              # redirect plain HTTP to HTTPS; Default: false
+/// redirect_status = 308                         # 301 or 308; Default: 308
+/// redirect_host = "www.example.com"             # Default: the request's Host
+/// redirect_exempt = ["/health"]                 # Default: []
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Https {
+    /// IP addresses or CIDR networks of the proxies that terminate TLS. _Default:_ `[]`.
+    pub trusted_proxies: Vec<String>,
+    /// The header a trusted proxy sets to `https`. _Default:_ `"X-Forwarded-Proto"`.
+    pub proxy_header: String,
+    /// Redirect plain-HTTP requests to `https://`. _Default:_ `false`.
+    pub redirect: bool,
+    /// `301` (Moved Permanently) or `308` (Permanent Redirect, keeps the method). _Default:_ `308`.
+    pub redirect_status: u16,
+    /// Host for the redirect target. _Default:_ `None` (the request's `Host`).
+    pub redirect_host: Option<String>,
+    /// Path patterns never redirected. _Default:_ `[]`.
+    pub redirect_exempt: Vec<String>,
+}
+
+impl Default for Https {
+    fn default() -> Self {
+        Https {
+            trusted_proxies: vec![],
+            proxy_header: "X-Forwarded-Proto".into(),
+            redirect: false,
+            redirect_status: 308,
+            redirect_host: None,
+            redirect_exempt: vec![],
+        }
+    }
+}
+
+feature_fairing!(Https, https);
+
+impl Feature for Https {
+    const KEY: &'static str = "https";
+
+    fn read(s: &Section<'_>) -> Self {
+        let d = Https::default();
+        Https {
+            trusted_proxies: s.strings("trusted_proxies", &[]),
+            proxy_header: s.string("proxy_header", &d.proxy_header),
+            redirect: s.bool("redirect", false),
+            redirect_status: s.u64("redirect_status", 308).min(u16::MAX as u64) as u16,
+            redirect_host: s.opt_string("redirect_host"),
+            redirect_exempt: s.strings("redirect_exempt", &[]),
+        }
+    }
+
+    /// Compiled separately (see [`Https::compile`]); nothing to render here.
+    fn build(&self, _: &mut Builder<'_>) {}
+}
+
+impl Https {
+    pub(crate) fn compile(&self, errors: &mut Vec<ConfigError>) -> HttpsPolicy {
+        let key = |f: &str| format!("security.https.{f}");
+        let mut proxies = Vec::with_capacity(self.trusted_proxies.len());
+        for (i, p) in self.trusted_proxies.iter().enumerate() {
+            let p = p.trim();
+            let net = p.parse::<IpNet>().or_else(|_| p.parse::<IpAddr>().map(IpNet::from));
+            match net {
+                Ok(n) => proxies.push(n.trunc()),
+                Err(_) => errors.push(ConfigError::new(
+                    format!("{}[{i}]", key("trusted_proxies")),
+                    format!("{p:?} is not an IP address or CIDR network (e.g. \"10.0.0.1\" or \"10.0.0.0/8\")"),
+                )),
+            }
+        }
+        let header = self.proxy_header.trim();
+        if header.is_empty() || !header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            errors.push(ConfigError::new(
+                key("proxy_header"),
+                format!("{header:?} is not a header name (letters, digits and `-`, e.g. \"X-Forwarded-Proto\")"),
+            ));
+        }
+        let status = match self.redirect_status {
+            301 => Status::MovedPermanently,
+            308 => Status::PermanentRedirect,
+            other => {
+                errors.push(ConfigError::new(
+                    key("redirect_status"),
+                    format!("{other} is not allowed; use 301 (Moved Permanently) or 308 (Permanent Redirect)"),
+                ));
+                Status::PermanentRedirect
+            }
+        };
+        if let Some(h) = &self.redirect_host {
+            let ok = !h.is_empty()
+                && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+            if !ok {
+                errors.push(ConfigError::new(
+                    key("redirect_host"),
+                    format!("{h:?} is not a host name; write it without scheme or path, e.g. \"www.example.com\""),
+                ));
+            }
+        }
+        let exempt = PathSet::parse(&key("redirect_exempt"), &self.redirect_exempt, errors);
+        HttpsPolicy {
+            proxies,
+            header: header.to_string(),
+            redirect: self.redirect.then(|| RedirectPolicy { status, host: self.redirect_host.clone(), exempt }),
+        }
+    }
+}
+
+/// The compiled [`Https`] settings.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HttpsPolicy {
+    pub(crate) proxies: Vec<IpNet>,
+    pub(crate) header: String,
+    pub(crate) redirect: Option<RedirectPolicy>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RedirectPolicy {
+    pub(crate) status: Status,
+    pub(crate) host: Option<String>,
+    pub(crate) exempt: PathSet,
+}
+
+impl HttpsPolicy {
+    /// Whether `req` arrived over HTTPS.
+    pub(crate) fn is_secure(&self, req: &Request<'_>) -> bool {
+        if req.rocket().config().tls_enabled() {
+            return true;
+        }
+        if self.proxies.is_empty() {
+            return false;
+        }
+        let Some(peer) = req.remote() else { return false };
+        let ip = peer.ip().to_canonical();
+        if !self.proxies.iter().any(|n| n.contains(&ip)) {
+            return false;
+        }
+        req.headers()
+            .get_one(&self.header)
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        let proxies = if self.proxies.is_empty() {
+            "HTTPS = Rocket's TLS only".to_string()
+        } else {
+            let list = self.proxies.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            format!("HTTPS = Rocket's TLS, or `{}: https` from {list}", self.header)
+        };
+        match &self.redirect {
+            None => format!("{proxies}; redirect off"),
+            Some(r) => format!(
+                "{proxies}; redirect plain HTTP with {}{}",
+                r.status.code,
+                if r.exempt.is_empty() { String::new() } else { format!(" except {}", r.exempt.describe()) }
+            ),
+        }
+    }
+
+    /// Rewrites a plain-HTTP request to the internal redirect route (fairings
+    /// cannot answer a request themselves).
+    pub(crate) fn maybe_redirect(&self, req: &mut Request<'_>) {
+        let Some(r) = &self.redirect else { return };
+        if self.is_secure(req) || r.exempt.matches(req.uri()) {
+            return;
+        }
+        let host = match &r.host {
+            Some(h) => Some(h.clone()),
+            None => req.host().map(|h| h.to_string()),
+        };
+        let target = host.map(|h| format!("https://{h}{}", req.uri()));
+        req.local_cache(|| RedirectTarget(Some(target)));
+        req.set_method(Method::Get);
+        req.set_uri(Origin::parse(REDIRECT_ROUTE).expect("static route URI"));
+    }
+}
+
+/// The target of the pending HTTPS redirect; `Some(None)`: no usable host.
+struct RedirectTarget(Option<Option<String>>);
+
+/// The internal route the redirect rewrite points to.
+#[derive(Clone)]
+pub(crate) struct RedirectHandler(pub(crate) Status);
+
+impl RedirectHandler {
+    pub(crate) fn route(status: Status) -> Route {
+        Route::ranked(-100, Method::Get, REDIRECT_ROUTE, RedirectHandler(status))
+    }
+}
+
+#[rocket::async_trait]
+impl Handler for RedirectHandler {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        match &req.local_cache(|| RedirectTarget(None)).0 {
+            // Reached directly, not through the rewrite: there is nothing here.
+            None => Outcome::forward(data, Status::NotFound),
+            Some(None) => Outcome::Error(Status::BadRequest),
+            Some(Some(target)) => {
+                let redirect = match self.0 {
+                    Status::MovedPermanently => Redirect::moved(target.clone()),
+                    _ => Redirect::permanent(target.clone()),
+                };
+                Outcome::from(req, redirect)
+            }
+        }
+    }
+}

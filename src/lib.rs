@@ -1,0 +1,148 @@
+//! # rocket_security
+//!
+//! Security headers, HTTPS awareness and privacy guards for
+//! [Rocket](https://rocket.rs) 0.5 — what Django's `django-security` gives a
+//! Django app, with its known bugs fixed and current defaults.
+//!
+//! ## Quick start
+//!
+//! ```toml
+//! [dependencies]
+//! rocket = "0.5"
+//! rocket_security = "0.1"
+//! ```
+//!
+//! ```no_run
+//! use rocket::{get, launch, routes};
+//!
+//! #[get("/")]
+//! fn index() -> &'static str { "hello" }
+//!
+//! #[launch]
+//! fn rocket() -> _ {
+//!     rocket::build()
+//!         .attach(rocket_security::Security::fairing())
+//!         .mount("/", routes![index])
+//! }
+//! ```
+//!
+//! With no configuration at all every response gets the secure defaults
+//! below; no database, no `secret_key` and no Rocket feature is needed.
+//!
+//! ## Configuration
+//!
+//! Everything lives in the `security` table of the active profile:
+//!
+//! ```toml
+//! [default.security]
+//! server_header = false
+//!
+//! [default.security.hsts]
+//! max_age = 63072000
+//! preload = false
+//!
+//! [default.security.https]
+//! trusted_proxies = ["10.0.0.0/8"]
+//!
+//! [default.security.frame_options]
+//! exclude = ["/embed/**"]
+//! ```
+//!
+//! or, for one deploy, `ROCKET_SECURITY='{hsts={max_age=0}}'`. The
+//! configuration is validated at ignite. A mistake aborts the launch with
+//! messages naming the full key and the fix, for example:
+//!
+//! ```text
+//! `security.hsts.maxage`: unknown key; did you mean `max_age`? the keys of `security.hsts` are: ...
+//! ```
+//!
+//! A header is never silently dropped. [`SecurityConfig::from_figment`] runs
+//! the same validation in tests or tools.
+//!
+//! ## Default headers
+//!
+//! | Header | Default | Feature |
+//! |---|---|---|
+//! | `Content-Security-Policy` | strict `'self'` policy (see [`Csp`]) | [`Csp`] |
+//! | `Strict-Transport-Security` | `max-age=63072000; includeSubDomains`, HTTPS requests only | [`Hsts`] |
+//! | `X-Content-Type-Options` | `nosniff` | [`NoSniff`] |
+//! | `X-Frame-Options` | `DENY` | [`FrameOptions`] |
+//! | `X-XSS-Protection` | `0` | [`XssProtection`] |
+//! | `Referrer-Policy` | `no-referrer` | [`ReferrerPolicy`] |
+//! | `Permissions-Policy` | powerful features denied, `sync-xhr=(self)` | [`PermissionsPolicy`] |
+//! | `Cross-Origin-Opener-Policy` | `same-origin` | [`CrossOriginOpenerPolicy`] |
+//! | `Cross-Origin-Resource-Policy` | `same-origin` | [`CrossOriginResourcePolicy`] |
+//! | `Cross-Origin-Embedder-Policy` | off (opt-in) | [`CrossOriginEmbedderPolicy`] |
+//! | `Origin-Agent-Cluster` | `?1` | [`OriginAgentCluster`] |
+//! | `X-Permitted-Cross-Domain-Policies` | `none` | [`CrossDomainPolicies`] |
+//! | `X-DNS-Prefetch-Control` | `off` | [`DnsPrefetch`] |
+//! | `Cache-Control: no-store, max-age=0` | configured confidential paths | [`NoStore`] |
+//! | `Clear-Site-Data` | configured paths (logout) | [`ClearSiteData`] |
+//! | `P3P` | off (legacy opt-in) | [`P3p`] |
+//! | `Server` | removed | [`SecurityConfig::server_header`] |
+//!
+//! ## HTTPS
+//!
+//! HSTS is sent only on requests that really arrived over HTTPS
+//! (RFC 6797 §7.2): Rocket's own TLS, or a trusted proxy's
+//! `X-Forwarded-Proto: https`. See [`Https`], which also redirects plain HTTP.
+//!
+//! ## Per path and per route
+//!
+//! Every header feature takes `paths` and `exclude` lists of [`PathPattern`]s.
+//! A handler can set, replace or remove any header with [`Override`]; a
+//! header the handler set itself is kept unless `security.overwrite = true`.
+//!
+//! ## One feature at a time
+//!
+//! Each feature type has `fairing()` (from `Rocket.toml`) and
+//! `into_fairing()` (typed config in code):
+//!
+//! ```no_run
+//! use rocket_security::{FrameOptions, Hsts};
+//! let rocket = rocket::build()
+//!     .attach(Hsts::fairing())
+//!     .attach(FrameOptions { value: "SAMEORIGIN".into(), ..Default::default() }.into_fairing());
+//! ```
+//!
+//! ## Logging
+//!
+//! Everything logs through [`tracing`] under the target `security`. With
+//! no tracing subscriber installed the events go to the `log` crate, so they
+//! appear in Rocket's own log output. At liftoff there is one line per
+//! feature with its effective values, and deploy warnings in the spirit of
+//! Django's `check --deploy` (HSTS off or unreachable in release, legacy XSS
+//! filter on, P3P on, ...).
+//!
+//! ## Differences from django-security
+//!
+//! See the README for the full list; each feature's docs name its own.
+
+mod config;
+mod error;
+mod fairing;
+mod guards;
+mod headers;
+mod https;
+mod paths;
+
+pub use config::{SecurityConfig, ServerHeader};
+pub use error::{ConfigError, ConfigErrors};
+pub use fairing::Security;
+pub use guards::dnt::DoNotTrack;
+pub use headers::cache::NoStore;
+pub use headers::clear_site_data::ClearSiteData;
+pub use headers::cross_origin::{
+    CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginOpenerPolicy, CrossOriginResourcePolicy,
+    OriginAgentCluster,
+};
+pub use headers::csp::Csp;
+pub use headers::frame::FrameOptions;
+pub use headers::hsts::Hsts;
+pub use headers::legacy::{P3p, XssProtection};
+pub use headers::nosniff::NoSniff;
+pub use headers::permissions::PermissionsPolicy;
+pub use headers::privacy::{DnsPrefetch, Dnt, ReferrerPolicy};
+pub use headers::route::Override;
+pub use https::Https;
+pub use paths::PathPattern;

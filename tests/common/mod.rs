@@ -1,0 +1,118 @@
+//! Shared fixtures: a small app with the security fairing, configured from a
+//! TOML string exactly as it would be from `Rocket.toml`.
+#![allow(dead_code)]
+
+use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
+use rocket::http::{Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket::{get, routes, Build, Responder, Rocket};
+use rocket_security::{DoNotTrack, Override, Security};
+
+#[get("/")]
+fn index() -> &'static str {
+    "hello"
+}
+
+#[derive(Responder)]
+#[response(content_type = "text")]
+struct WithHeader {
+    body: &'static str,
+    header: Header<'static>,
+}
+
+/// A handler that sets its own X-Frame-Options.
+#[get("/handler-xfo")]
+fn handler_xfo() -> WithHeader {
+    WithHeader { body: "own", header: Header::new("X-Frame-Options", "SAMEORIGIN") }
+}
+
+/// A handler that sets its own Cache-Control.
+#[get("/account/cached")]
+fn account_cached() -> WithHeader {
+    WithHeader { body: "cached", header: Header::new("Cache-Control", "public, max-age=3600") }
+}
+
+/// A route that embeds elsewhere: no XFO, its own CSP.
+#[get("/widget")]
+fn widget() -> Override<&'static str> {
+    Override::new("widget")
+        .remove("X-Frame-Options")
+        .set("Content-Security-Policy", "default-src 'self'; frame-ancestors https://partner.example")
+}
+
+/// A route whose Override value is not sendable.
+#[get("/bad-override")]
+fn bad_override() -> Override<&'static str> {
+    Override::new("bad").set("X-Frame-Options", "DENY\r\nSet-Cookie: x=1")
+}
+
+#[get("/privacy")]
+fn privacy(p: DoNotTrack) -> String {
+    format!("dnt={:?} gpc={} opted_out={}", p.dnt(), p.gpc(), p.opted_out())
+}
+
+/// Any other path answers 200, so path patterns can be tested on any path.
+#[get("/<_path..>", rank = 20)]
+fn any(_path: std::path::PathBuf) -> &'static str {
+    "page"
+}
+
+/// The figment an app with this `Rocket.toml` content would have.
+pub fn figment(toml: &str) -> Figment {
+    Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(Toml::string(toml).nested())
+}
+
+/// The test app, without any security fairing.
+pub fn bare(toml: &str) -> Rocket<Build> {
+    rocket::custom(figment(toml)).mount(
+        "/",
+        routes![index, handler_xfo, account_cached, widget, bad_override, privacy, any],
+    )
+}
+
+/// The test app with `Security::fairing()`.
+pub fn app(toml: &str) -> Rocket<Build> {
+    bare(toml).attach(Security::fairing())
+}
+
+pub async fn client(rocket: Rocket<Build>) -> Client {
+    Client::tracked(rocket).await.expect("valid rocket")
+}
+
+/// GET `path` from an app configured with `toml`.
+pub async fn get(toml: &str, path: &str) -> (Client, Status, Headers) {
+    let client = client(app(toml)).await;
+    let (status, headers) = fetch(&client, path).await;
+    (client, status, headers)
+}
+
+pub async fn fetch(client: &Client, path: &str) -> (Status, Headers) {
+    let res = client.get(path.to_string()).dispatch().await;
+    (res.status(), Headers::of(&res))
+}
+
+/// Response headers, for exact assertions.
+#[derive(Debug, Clone)]
+pub struct Headers(pub Vec<(String, String)>);
+
+impl Headers {
+    pub fn of(res: &LocalResponse<'_>) -> Self {
+        Headers(res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect())
+    }
+
+    /// The single value of `name` (panics if it appears twice), or `None`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let all: Vec<&str> =
+            self.0.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect();
+        assert!(all.len() <= 1, "{name} appears {} times: {all:?}", all.len());
+        all.first().copied()
+    }
+}
+
+/// Whether the rocket fails to ignite (a configuration error).
+pub async fn ignite_fails(rocket: Rocket<Build>) -> bool {
+    rocket.ignite().await.is_err()
+}

@@ -1,0 +1,17 @@
+//! Response headers through a real Rocket request/response cycle: one module
+//! per header family, plus the golden default map.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cache;
+mod clear_site_data;
+mod cross_origin;
+mod csp;
+mod defaults;
+mod frame;
+mod hsts;
+mod legacy;
+mod overrides;
+mod permissions;
+mod privacy;
