@@ -201,7 +201,8 @@ fn add_vary(res: &mut Response<'_>, tokens: &[&str]) {
     if existing.iter().any(|v| v.trim() == "*") {
         return;
     }
-    let mut all: Vec<String> = existing.iter().flat_map(|v| v.split(',')).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    let mut all: Vec<String> =
+        existing.iter().flat_map(|v| v.split(',')).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
     for t in tokens {
         if !all.iter().any(|a| a.eq_ignore_ascii_case(t)) {
             all.push(t.to_string());

@@ -199,13 +199,27 @@ impl HttpsPolicy {
         }
         let host = match &r.host {
             Some(h) => Some(h.clone()),
-            None => req.host().map(|h| h.to_string()),
+            None => request_host(req),
         };
         let target = host.map(|h| format!("https://{h}{}", req.uri()));
         req.local_cache(|| RedirectTarget(Some(target)));
         req.set_method(Method::Get);
         req.set_uri(Origin::parse(REDIRECT_ROUTE).expect("static route URI"));
     }
+}
+
+/// The request's host, as Rocket parsed it or (for requests Rocket did not
+/// parse from the wire, such as local test requests) from the `Host` header.
+fn request_host(req: &Request<'_>) -> Option<String> {
+    if let Some(h) = req.host() {
+        return Some(h.to_string());
+    }
+    let raw = req.headers().get_one("Host")?;
+    let authority = rocket::http::uri::Authority::parse(raw).ok()?;
+    if authority.user_info().is_some() {
+        return None;
+    }
+    Some(authority.to_string())
 }
 
 /// The target of the pending HTTPS redirect; `Some(None)`: no usable host.

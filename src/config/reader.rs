@@ -22,10 +22,9 @@ impl<'a> Section<'a> {
             None => None,
             Some(Value::Dict(_, d)) => Some(d),
             Some(other) => {
-                errors.borrow_mut().push(ConfigError::new(
-                    key,
-                    format!("expected a table of settings, found {}", describe(other)),
-                ));
+                errors
+                    .borrow_mut()
+                    .push(ConfigError::new(key, format!("expected a table of settings, found {}", describe(other))));
                 None
             }
         };
@@ -170,10 +169,7 @@ impl<'a> Section<'a> {
                 Some(s) => format!("did you mean `{s}`? "),
                 None => String::new(),
             };
-            self.error(
-                name,
-                format!("unknown key; {hint}the keys of `{}` are: {}", self.key, expected.join(", ")),
-            );
+            self.error(name, format!("unknown key; {hint}the keys of `{}` are: {}", self.key, expected.join(", ")));
         }
     }
 }

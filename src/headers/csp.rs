@@ -98,7 +98,10 @@ fn check_policy(policy: &str) -> Result<String, String> {
         return Err("the policy is empty; remove the key for the default policy or set `enabled = false`".into());
     }
     if !names.iter().any(|n| n == "default-src") {
-        return Err("the policy has no `default-src`; add e.g. `default-src 'self'` so unlisted fetches are restricted too".into());
+        return Err(
+            "the policy has no `default-src`; add e.g. `default-src 'self'` so unlisted fetches are restricted too"
+                .into(),
+        );
     }
     Ok(policy.trim().trim_end_matches(';').trim().to_string())
 }

@@ -78,12 +78,18 @@ impl Feature for Hsts {
             return;
         }
         if self.preload && !self.include_subdomains {
-            b.error("preload", "preload requires `include_subdomains = true` (hstspreload.org rules); set it or drop preload");
+            b.error(
+                "preload",
+                "preload requires `include_subdomains = true` (hstspreload.org rules); set it or drop preload",
+            );
         }
         if self.preload && self.max_age < ONE_YEAR {
             b.error(
                 "preload",
-                format!("preload requires `max_age` >= {ONE_YEAR} (1 year), found {}; raise max_age or drop preload", self.max_age),
+                format!(
+                    "preload requires `max_age` >= {ONE_YEAR} (1 year), found {}; raise max_age or drop preload",
+                    self.max_age
+                ),
             );
         }
         if self.max_age == 0 && b.release {

@@ -49,13 +49,17 @@ impl Feature for XssProtection {
             b.off("X-XSS-Protection");
             return;
         }
-        let compact: String = self.value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        let compact: String =
+            self.value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
         let v = match compact.as_str() {
             "0" => "0",
             "1" => "1",
             "1;mode=block" => "1; mode=block",
             _ => {
-                b.error("value", format!("{:?} is not allowed; use \"0\" (recommended), \"1\" or \"1; mode=block\"", self.value));
+                b.error(
+                    "value",
+                    format!("{:?} is not allowed; use \"0\" (recommended), \"1\" or \"1; mode=block\"", self.value),
+                );
                 return;
             }
         };
@@ -131,7 +135,10 @@ impl Feature for P3p {
             return;
         }
         if let Some(t) = cp.iter().find(|t| !(t.len() <= 5 && t.chars().all(|c| c.is_ascii_alphanumeric()))) {
-            b.error("compact_policy", format!("{t:?} is not a compact-policy token (letters and digits, e.g. NOI DSP COR)"));
+            b.error(
+                "compact_policy",
+                format!("{t:?} is not a compact-policy token (letters and digits, e.g. NOI DSP COR)"),
+            );
             return;
         }
         let url = self.policy_url.trim();

@@ -172,10 +172,7 @@ pub(crate) fn check_value(v: &str) -> Result<(), String> {
         ));
     }
     if let Some((i, c)) = v.char_indices().find(|(_, c)| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t')) {
-        return Err(format!(
-            "contains {:?} (U+{:04X}) at byte {i}; header values must be visible ASCII",
-            c, c as u32
-        ));
+        return Err(format!("contains {:?} (U+{:04X}) at byte {i}; header values must be visible ASCII", c, c as u32));
     }
     if v.starts_with([' ', '\t']) || v.ends_with([' ', '\t']) {
         return Err("has leading or trailing whitespace; remove it".into());
@@ -204,7 +201,11 @@ pub(crate) struct Common {
 
 impl Common {
     pub(crate) fn read(s: &Section<'_>, enabled: bool, paths: &[&str]) -> Self {
-        Common { enabled: s.bool("enabled", enabled), paths: s.strings("paths", paths), exclude: s.strings("exclude", &[]) }
+        Common {
+            enabled: s.bool("enabled", enabled),
+            paths: s.strings("paths", paths),
+            exclude: s.strings("exclude", &[]),
+        }
     }
 }
 
@@ -258,7 +259,10 @@ mod tests {
             check_value("a\r\nSet-Cookie: x").unwrap_err(),
             "contains a line break (CR), which would split the header; remove it"
         );
-        assert_eq!(check_value("caf\u{e9}").unwrap_err(), "contains 'é' (U+00E9) at byte 3; header values must be visible ASCII");
+        assert_eq!(
+            check_value("caf\u{e9}").unwrap_err(),
+            "contains 'é' (U+00E9) at byte 3; header values must be visible ASCII"
+        );
         assert_eq!(check_value(" x").unwrap_err(), "has leading or trailing whitespace; remove it");
     }
 }

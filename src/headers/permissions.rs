@@ -119,15 +119,17 @@ impl Feature for PermissionsPolicy {
                         for (i, item) in items.iter().enumerate() {
                             match item.as_str() {
                                 Some(v) => list.push(v.to_string()),
-                                None => s.error(&format!("{key}[{i}]"), format!("expected a string, found {}", describe(item))),
+                                None => s.error(
+                                    &format!("{key}[{i}]"),
+                                    format!("expected a string, found {}", describe(item)),
+                                ),
                             }
                         }
                         features.push((name.clone(), list));
                     }
-                    other => s.error(
-                        &key,
-                        format!("expected a list such as [] or [\"self\"], found {}", describe(other)),
-                    ),
+                    other => {
+                        s.error(&key, format!("expected a list such as [] or [\"self\"], found {}", describe(other)))
+                    }
                 }
             }
         }
@@ -163,7 +165,10 @@ impl Feature for PermissionsPolicy {
             }
         }
         if list.is_empty() {
-            b.error("features", "no features: with `use_defaults = false`, list at least one feature or set `enabled = false`");
+            b.error(
+                "features",
+                "no features: with `use_defaults = false`, list at least one feature or set `enabled = false`",
+            );
             return;
         }
         let mut parts = Vec::with_capacity(list.len());
@@ -204,11 +209,14 @@ fn render_allowlist(allow: &[String]) -> Result<String, String> {
             "'self'" | "'src'" | "'none'" => {
                 return Err(format!("write {} without quotes (Permissions-Policy is not CSP)", t.trim_matches('\'')))
             }
-            "none" => return Err("an empty list `[]` denies the feature; `none` is not a Permissions-Policy keyword".into()),
+            "none" => {
+                return Err("an empty list `[]` denies the feature; `none` is not a Permissions-Policy keyword".into())
+            }
             origin => {
                 let o = origin.trim_matches('"');
                 let ok = (o.starts_with("https://") || o.starts_with("http://"))
-                    && o.split_once("://").is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains(['/', '"', ' ', ',', ';']));
+                    && o.split_once("://")
+                        .is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains(['/', '"', ' ', ',', ';']));
                 if !ok {
                     return Err(format!(
                         "{origin:?} is not an allowlist entry; use self, src, * or an origin such as \"https://example.com\""

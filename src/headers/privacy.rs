@@ -44,12 +44,7 @@ pub struct ReferrerPolicy {
 
 impl Default for ReferrerPolicy {
     fn default() -> Self {
-        ReferrerPolicy {
-            enabled: true,
-            value: vec!["no-referrer".into()],
-            paths: super::everywhere(),
-            exclude: vec![],
-        }
+        ReferrerPolicy { enabled: true, value: vec!["no-referrer".into()], paths: super::everywhere(), exclude: vec![] }
     }
 }
 
@@ -85,7 +80,10 @@ impl Feature for ReferrerPolicy {
                 return;
             }
             let Some(token) = REFERRER_TOKENS.iter().find(|k| k.eq_ignore_ascii_case(t)) else {
-                b.error("value", format!("{t:?} is not a Referrer-Policy token; use one of {}", REFERRER_TOKENS.join(", ")));
+                b.error(
+                    "value",
+                    format!("{t:?} is not a Referrer-Policy token; use one of {}", REFERRER_TOKENS.join(", ")),
+                );
                 return;
             };
             if tokens.contains(token) {

@@ -11,6 +11,7 @@ mod csp;
 mod defaults;
 mod frame;
 mod hsts;
+mod https_redirect;
 mod legacy;
 mod overrides;
 mod permissions;

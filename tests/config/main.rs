@@ -1,0 +1,406 @@
+//! Validation at ignite: one test per rule, asserting the exact message.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::{app, figment, ignite_fails};
+use rocket_security::SecurityConfig;
+
+/// Every error message for this `Rocket.toml` content.
+fn errors(toml: &str) -> Vec<String> {
+    match SecurityConfig::from_figment(&figment(toml)) {
+        Ok(_) => vec![],
+        Err(e) => e.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn error(toml: &str) -> String {
+    let e = errors(toml);
+    assert_eq!(e.len(), 1, "expected one error, got {e:#?}");
+    e.into_iter().next().unwrap()
+}
+
+#[test]
+fn no_configuration_is_valid() {
+    assert_eq!(errors(""), Vec::<String>::new());
+}
+
+#[test]
+fn misspelled_key_names_the_full_key_and_suggests_the_fix() {
+    assert_eq!(
+        error("[default.security.hsts]\nmaxage = 10"),
+        "`security.hsts.maxage`: unknown key; did you mean `max_age`? the keys of `security.hsts` are: \
+         enabled, exclude, include_subdomains, max_age, paths, preload"
+    );
+}
+
+#[test]
+fn camel_case_key_is_refused_with_the_snake_case_suggestion() {
+    let e = error("[default.security.hsts]\nincludeSubdomains = true");
+    assert!(e.starts_with("`security.hsts.includeSubdomains`: unknown key; did you mean `include_subdomains`?"), "{e}");
+}
+
+#[test]
+fn unknown_feature_table_is_refused() {
+    let e = error("[default.security.hstss]\nmax_age = 1");
+    assert!(e.starts_with("`security.hstss`: unknown key; did you mean `hsts`?"), "{e}");
+}
+
+#[test]
+fn security_must_be_a_table() {
+    assert_eq!(error("[default]\nsecurity = true"), "`security`: expected a table of settings, found the boolean true");
+}
+
+#[test]
+fn booleans_must_be_booleans() {
+    assert_eq!(
+        error("[default.security.nosniff]\nenabled = \"yes\""),
+        "`security.nosniff.enabled`: expected true or false, found the string \"yes\""
+    );
+}
+
+#[test]
+fn numbers_must_be_whole_and_not_negative() {
+    assert_eq!(
+        error("[default.security.hsts]\nmax_age = -1"),
+        "`security.hsts.max_age`: expected a whole number >= 0, found the number -1"
+    );
+    assert_eq!(
+        error("[default.security.hsts]\nmax_age = \"1 year\""),
+        "`security.hsts.max_age`: expected a whole number >= 0, found the string \"1 year\""
+    );
+}
+
+#[test]
+fn a_bare_string_is_not_a_list() {
+    assert_eq!(
+        error("[default.security.frame_options]\nexclude = \"/embed\""),
+        "`security.frame_options.exclude`: expected a list of strings, found the string \"/embed\"; write [\"/embed\"]"
+    );
+}
+
+#[test]
+fn list_items_must_be_strings() {
+    assert_eq!(
+        error("[default.security.frame_options]\nexclude = [\"/a\", 3]"),
+        "`security.frame_options.exclude[1]`: expected a string, found the number 3"
+    );
+}
+
+#[test]
+fn path_patterns_are_validated() {
+    assert_eq!(
+        error("[default.security.frame_options]\nexclude = [\"embed\"]"),
+        "`security.frame_options.exclude[0]`: path pattern \"embed\" must start with `/`"
+    );
+    assert_eq!(
+        error("[default.security.frame_options]\nexclude = [\"/embed*\"]"),
+        "`security.frame_options.exclude[0]`: in path pattern \"/embed*\", `*` must be a whole segment: \
+         write `/embed/**` for a subtree or `*` for one segment"
+    );
+}
+
+#[test]
+fn empty_paths_would_silently_drop_the_header() {
+    assert_eq!(
+        error("[default.security.nosniff]\npaths = []"),
+        "`security.nosniff.paths`: empty list: the header would be sent nowhere; set `enabled = false` to turn it off, \
+         or list paths such as [\"/**\"]"
+    );
+}
+
+#[test]
+fn line_breaks_in_a_header_value_are_refused() {
+    assert_eq!(
+        error("[default.security.csp]\npolicy = \"default-src 'self'\\r\\nSet-Cookie: a=b\""),
+        "`security.csp.policy`: Content-Security-Policy value \"default-src 'self'\\r\\nSet-Cookie: a=b\" contains a \
+         line break (CR), which would split the header; remove it"
+    );
+}
+
+#[test]
+fn non_visible_ascii_in_a_header_value_is_refused() {
+    assert_eq!(
+        error("[default.security]\nserver_header = \"Caf\u{e9}\""),
+        "`security.server_header`: Server value \"Café\" contains 'é' (U+00E9) at byte 3; header values must be visible ASCII"
+    );
+}
+
+#[test]
+fn server_header_has_three_shapes() {
+    assert_eq!(
+        error("[default.security]\nserver_header = 1"),
+        "`security.server_header`: expected false (no header), true (Rocket's ident) or a string, found the number 1"
+    );
+}
+
+#[test]
+fn hsts_preload_requires_include_subdomains() {
+    assert_eq!(
+        error("[default.security.hsts]\npreload = true\ninclude_subdomains = false"),
+        "`security.hsts.preload`: preload requires `include_subdomains = true` (hstspreload.org rules); set it or drop preload"
+    );
+}
+
+#[test]
+fn hsts_preload_requires_a_year() {
+    assert_eq!(
+        error("[default.security.hsts]\npreload = true\nmax_age = 86400"),
+        "`security.hsts.preload`: preload requires `max_age` >= 31536000 (1 year), found 86400; raise max_age or drop preload"
+    );
+}
+
+#[test]
+fn frame_options_value_is_one_of_two() {
+    assert_eq!(
+        error("[default.security.frame_options]\nvalue = \"invalid\""),
+        "`security.frame_options.value`: \"invalid\" is not allowed; use one of \"DENY\", \"SAMEORIGIN\""
+    );
+}
+
+#[test]
+fn frame_options_allow_from_points_to_frame_ancestors() {
+    assert_eq!(
+        error("[default.security.frame_options]\nvalue = \"allow-from: http://example.com\""),
+        "`security.frame_options.value`: ALLOW-FROM is obsolete and ignored by every current browser; use \"DENY\" or \
+         \"SAMEORIGIN\", and allow specific origins with the CSP `frame-ancestors` directive"
+    );
+}
+
+#[test]
+fn referrer_policy_unknown_token() {
+    let e = error("[default.security.referrer_policy]\nvalue = \"invalid\"");
+    assert_eq!(
+        e,
+        "`security.referrer_policy.value`: \"invalid\" is not a Referrer-Policy token; use one of no-referrer, \
+         no-referrer-when-downgrade, origin, origin-when-cross-origin, same-origin, strict-origin, \
+         strict-origin-when-cross-origin, unsafe-url"
+    );
+}
+
+#[test]
+fn referrer_policy_duplicate_token() {
+    assert_eq!(
+        error("[default.security.referrer_policy]\nvalue = [\"origin\", \"origin\"]"),
+        "`security.referrer_policy.value`: \"origin\" is listed twice; remove the duplicate"
+    );
+}
+
+#[test]
+fn referrer_policy_empty_list() {
+    assert_eq!(
+        error("[default.security.referrer_policy]\nvalue = []"),
+        "`security.referrer_policy.value`: empty list; give at least one token, e.g. [\"no-referrer\"], or set `enabled = false`"
+    );
+}
+
+#[test]
+fn referrer_policy_off_is_spelled_enabled_false() {
+    assert_eq!(
+        error("[default.security.referrer_policy]\nvalue = \"off\""),
+        "`security.referrer_policy.value`: \"off\" is not a policy; set `enabled = false` to send no Referrer-Policy header"
+    );
+}
+
+#[test]
+fn permissions_policy_quoted_self() {
+    assert_eq!(
+        error("[default.security.permissions_policy.features]\ncamera = [\"'self'\"]"),
+        "`security.permissions_policy.features.camera`: write self without quotes (Permissions-Policy is not CSP)"
+    );
+}
+
+#[test]
+fn permissions_policy_none_is_an_empty_list() {
+    assert_eq!(
+        error("[default.security.permissions_policy.features]\ncamera = [\"none\"]"),
+        "`security.permissions_policy.features.camera`: an empty list `[]` denies the feature; `none` is not a \
+         Permissions-Policy keyword"
+    );
+}
+
+#[test]
+fn permissions_policy_bad_origin() {
+    assert_eq!(
+        error("[default.security.permissions_policy.features]\ncamera = [\"example.com\"]"),
+        "`security.permissions_policy.features.camera`: \"example.com\" is not an allowlist entry; use self, src, * or \
+         an origin such as \"https://example.com\""
+    );
+}
+
+#[test]
+fn permissions_policy_star_alone() {
+    assert_eq!(
+        error("[default.security.permissions_policy.features]\ncamera = [\"*\", \"self\"]"),
+        "`security.permissions_policy.features.camera`: `*` allows every origin and cannot be combined with other entries"
+    );
+}
+
+#[test]
+fn permissions_policy_feature_names() {
+    assert_eq!(
+        error("[default.security.permissions_policy.features]\nCamera = []"),
+        "`security.permissions_policy.features.Camera`: feature names are lowercase letters, digits and `-`, starting with a letter"
+    );
+}
+
+#[test]
+fn permissions_policy_allowlist_must_be_a_list() {
+    assert_eq!(
+        error("[default.security.permissions_policy.features]\ncamera = \"self\""),
+        "`security.permissions_policy.features.camera`: expected a list such as [] or [\"self\"], found the string \"self\""
+    );
+}
+
+#[test]
+fn permissions_policy_needs_a_feature() {
+    assert_eq!(
+        error("[default.security.permissions_policy]\nuse_defaults = false"),
+        "`security.permissions_policy.features`: no features: with `use_defaults = false`, list at least one feature or \
+         set `enabled = false`"
+    );
+}
+
+#[test]
+fn token_headers_list_what_is_allowed() {
+    assert_eq!(
+        error("[default.security.coop]\nvalue = \"same-site\""),
+        "`security.coop.value`: \"same-site\" is not allowed; use one of \"same-origin\", \"same-origin-allow-popups\", \
+         \"noopener-allow-popups\", \"unsafe-none\""
+    );
+    assert_eq!(
+        error("[default.security.corp]\nvalue = \"none\""),
+        "`security.corp.value`: \"none\" is not allowed; use one of \"same-origin\", \"same-site\", \"cross-origin\""
+    );
+}
+
+#[test]
+fn xss_protection_values() {
+    assert_eq!(
+        error("[default.security.xss_protection]\nvalue = \"sanitize\""),
+        "`security.xss_protection.value`: \"sanitize\" is not allowed; use \"0\" (recommended), \"1\" or \"1; mode=block\""
+    );
+}
+
+#[test]
+fn p3p_needs_a_compact_policy() {
+    assert_eq!(
+        error("[default.security.p3p]\nenabled = true"),
+        "`security.p3p.compact_policy`: required when P3P is enabled, e.g. \"NOI DSP COR\""
+    );
+}
+
+#[test]
+fn clear_site_data_unknown_directive() {
+    assert_eq!(
+        error("[default.security.clear_site_data]\ndirectives = [\"bogus\"]"),
+        "`security.clear_site_data.directives`: \"bogus\" is not a Clear-Site-Data directive; use cache, cookies, \
+         storage, executionContexts, clientHints, prefetchCache, prerenderCache, *"
+    );
+}
+
+#[test]
+fn clear_site_data_directives_are_case_sensitive() {
+    assert_eq!(
+        error("[default.security.clear_site_data]\ndirectives = [\"executioncontexts\"]"),
+        "`security.clear_site_data.directives`: \"executioncontexts\" must be written \"executionContexts\" \
+         (directives are case-sensitive)"
+    );
+}
+
+#[test]
+fn clear_site_data_star_alone_and_no_duplicates() {
+    assert_eq!(
+        error("[default.security.clear_site_data]\ndirectives = [\"*\", \"cache\"]"),
+        "`security.clear_site_data.directives`: \"*\" already clears everything; list it alone"
+    );
+    assert_eq!(
+        error("[default.security.clear_site_data]\ndirectives = [\"cache\", \"cache\"]"),
+        "`security.clear_site_data.directives`: \"cache\" is listed twice; remove the duplicate"
+    );
+    assert_eq!(
+        error("[default.security.clear_site_data]\ndirectives = []"),
+        "`security.clear_site_data.directives`: empty list; give at least one of \"cache\", \"cookies\", \"storage\""
+    );
+}
+
+#[test]
+fn https_trusted_proxies_are_addresses_or_networks() {
+    assert_eq!(
+        error("[default.security.https]\ntrusted_proxies = [\"proxy.local\"]"),
+        "`security.https.trusted_proxies[0]`: \"proxy.local\" is not an IP address or CIDR network (e.g. \"10.0.0.1\" or \"10.0.0.0/8\")"
+    );
+}
+
+#[test]
+fn https_redirect_status() {
+    assert_eq!(
+        error("[default.security.https]\nredirect_status = 302"),
+        "`security.https.redirect_status`: 302 is not allowed; use 301 (Moved Permanently) or 308 (Permanent Redirect)"
+    );
+}
+
+#[test]
+fn https_proxy_header_and_redirect_host() {
+    assert_eq!(
+        error("[default.security.https]\nproxy_header = \"X Forwarded\""),
+        "`security.https.proxy_header`: \"X Forwarded\" is not a header name (letters, digits and `-`, e.g. \"X-Forwarded-Proto\")"
+    );
+    assert_eq!(
+        error("[default.security.https]\nredirect_host = \"https://example.com/\""),
+        "`security.https.redirect_host`: \"https://example.com/\" is not a host name; write it without scheme or path, e.g. \"www.example.com\""
+    );
+}
+
+#[test]
+fn csp_policy_needs_default_src() {
+    assert_eq!(
+        error("[default.security.csp]\npolicy = \"script-src 'self'\""),
+        "`security.csp.policy`: the policy has no `default-src`; add e.g. `default-src 'self'` so unlisted fetches are restricted too"
+    );
+}
+
+#[test]
+fn csp_policy_duplicate_directive() {
+    assert_eq!(
+        error("[default.security.csp]\npolicy = \"default-src 'self'; default-src 'none'\""),
+        "`security.csp.policy`: directive \"default-src\" appears twice; browsers ignore the second one, so merge them"
+    );
+}
+
+#[test]
+fn every_error_is_reported_at_once() {
+    let e = errors("[default.security.hsts]\nmaxage = 1\n[default.security.frame_options]\nvalue = \"x\"");
+    assert_eq!(e.len(), 1, "unknown keys are reported before values are checked: {e:#?}");
+    let e =
+        errors("[default.security.hsts]\npreload = true\nmax_age = 1\n[default.security.frame_options]\nvalue = \"x\"");
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert!(e[0].starts_with("`security.hsts.preload`"));
+    assert!(e[1].starts_with("`security.frame_options.value`"));
+}
+
+#[rocket::async_test]
+async fn a_bad_value_aborts_the_launch() {
+    assert!(ignite_fails(app("[default.security.hsts]\nmaxage = 10")).await);
+    assert!(!ignite_fails(app("[default.security.hsts]\nmax_age = 10")).await);
+}
+
+#[test]
+fn the_rocket_security_env_variable_overrides_the_file() {
+    std::env::set_var("ROCKET_SECURITY", "{hsts={max_age=42},frame_options={value=\"SAMEORIGIN\"}}");
+    let figment = rocket::Config::figment();
+    std::env::remove_var("ROCKET_SECURITY");
+    let config = SecurityConfig::from_figment(&figment).unwrap();
+    assert_eq!(config.hsts.max_age, 42);
+    assert_eq!(config.frame_options.value, "SAMEORIGIN");
+}
+
+#[test]
+fn typed_config_is_validated_like_the_file() {
+    let config = SecurityConfig {
+        hsts: rocket_security::Hsts { preload: true, max_age: 5, ..Default::default() },
+        ..Default::default()
+    };
+    let e = config.validate().unwrap_err();
+    assert_eq!(e.for_key("security.hsts.preload").map(|e| e.key.as_str()), Some("security.hsts.preload"));
+}

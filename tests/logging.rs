@@ -1,0 +1,47 @@
+//! With a tracing subscriber installed, the crate's events arrive there under
+//! the target `security`: one line per feature at liftoff, plus warnings.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[rocket::async_test]
+async fn liftoff_logs_each_feature_and_the_warnings_to_tracing() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).init();
+
+    let toml = "[default.security.xss_protection]\nvalue = \"1\"\n[default.security.p3p]\nenabled = true\ncompact_policy = \"NOI\"";
+    let _client = common::client(common::app(toml)).await;
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains(" security: ")).collect();
+    let has = |level: &str, text: &str| lines.iter().any(|l| l.contains(level) && l.contains(text));
+    assert!(
+        has(
+            "INFO",
+            "hsts: Strict-Transport-Security: max-age=63072000; includeSubDomains (HTTPS requests only) [all paths]"
+        ),
+        "{out}"
+    );
+    assert!(has("INFO", "frame_options: X-Frame-Options: DENY [all paths]"), "{out}");
+    assert!(has("INFO", "https: HTTPS = Rocket's TLS only; redirect off"), "{out}");
+    assert!(has("INFO", "no_store: Cache-Control (no-store): off"), "{out}");
+    assert!(has("WARN", "`security.xss_protection.value = \"1\"` turns on the legacy XSS auditor"), "{out}");
+    assert!(has("WARN", "P3P is enabled: the header is obsolete"), "{out}");
+}
