@@ -212,7 +212,8 @@ mod tests {
     #[test]
     fn percent_encoding_does_not_bypass() {
         assert!(m("/account", "/acc%6Funt"));
-        assert!(m("/a b", "/a%20b"));
+        assert!(m("/a%20b", "/a%20b"));
+        assert!(m("/caf%C3%A9", "/caf%c3%a9"));
     }
 
     #[test]
