@@ -10,8 +10,8 @@ use rocket::shield::Shield;
 use rocket::{Build, Data, Orbit, Request, Response, Rocket};
 
 use crate::config::{Compiled, SecurityConfig, ServerHeader};
-use crate::headers::route::Notes;
 use crate::https::RedirectHandler;
+use crate::notes::Notes;
 
 /// The security fairing: every response header feature, HTTPS detection and
 /// redirect, configured from `[default.security]`.
@@ -180,6 +180,9 @@ impl Fairing for Security {
                 continue;
             }
             res.set_header(Header::new(rule.name, value));
+        }
+        if let Some(csp) = &c.csp {
+            csp.apply(req, res, secure, c.overwrite, notes);
         }
         if c.dnt_echo {
             if let Some(dnt) = req.headers().get_one("DNT") {

@@ -119,14 +119,20 @@
 //! See the README for the full list; each feature's docs name its own.
 
 mod config;
+pub mod csp;
 mod error;
 mod fairing;
 mod guards;
 mod headers;
 mod https;
+mod notes;
 mod paths;
 
 pub use config::{SecurityConfig, ServerHeader};
+pub use csp::nonce::{CspHash, CspNonce};
+pub use csp::policy::CspPolicy;
+pub use csp::route::CspOverride;
+pub use csp::Csp;
 pub use error::{ConfigError, ConfigErrors};
 pub use fairing::Security;
 pub use guards::dnt::DoNotTrack;
@@ -136,7 +142,6 @@ pub use headers::cross_origin::{
     CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginOpenerPolicy, CrossOriginResourcePolicy,
     OriginAgentCluster,
 };
-pub use headers::csp::Csp;
 pub use headers::frame::FrameOptions;
 pub use headers::hsts::Hsts;
 pub use headers::legacy::{P3p, XssProtection};

@@ -51,7 +51,7 @@ macro_rules! security_config {
         ///
         /// Environment overrides use Rocket's usual variable, e.g.
         /// `ROCKET_SECURITY='{hsts={max_age=0}}'`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Debug, Clone, PartialEq)]
         pub struct SecurityConfig {
             /// Rocket's `Server` header. _Default:_ [`ServerHeader::Hidden`].
             pub server_header: ServerHeader,
@@ -92,6 +92,7 @@ macro_rules! security_config {
                             rules: &mut out.rules,
                             summary: &mut summary,
                             release,
+                            csp: &mut out.csp,
                         };
                         self.$field.build(&mut b);
                         if !summary.is_empty() {
@@ -147,6 +148,7 @@ security_config! {
 #[derive(Debug, Default)]
 pub(crate) struct Compiled {
     pub(crate) rules: Vec<HeaderRule>,
+    pub(crate) csp: Option<crate::csp::CompiledCsp>,
     pub(crate) https: HttpsPolicy,
     pub(crate) overwrite: bool,
     pub(crate) dnt_echo: bool,
@@ -230,7 +232,7 @@ impl SecurityConfig {
         if only.is_some_and(|o| o != "dnt") {
             out.dnt_echo = false;
         }
-        out.needs_scheme = out.rules.iter().any(HeaderRule::needs_scheme);
+        out.needs_scheme = out.csp.is_some() || out.rules.iter().any(HeaderRule::needs_scheme);
         if errors.is_empty() {
             Ok(out)
         } else {

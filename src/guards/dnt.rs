@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use rocket::request::{FromRequest, Outcome, Request};
 
-use crate::headers::route::Notes;
+use crate::notes::Notes;
 
 /// The visitor's tracking preferences: the deprecated `DNT` header and its
 /// legally meaningful successor `Sec-GPC` (Global Privacy Control, honoured

@@ -7,7 +7,6 @@
 pub(crate) mod cache;
 pub(crate) mod clear_site_data;
 pub(crate) mod cross_origin;
-pub(crate) mod csp;
 pub(crate) mod frame;
 pub(crate) mod hsts;
 pub(crate) mod legacy;
@@ -27,8 +26,6 @@ pub(crate) enum Value {
     Always(String),
     /// Only on responses to requests that arrived over HTTPS (RFC 6797 §7.2).
     HttpsOnly(String),
-    /// A different value for HTTPS and plain-HTTP requests.
-    ByScheme { https: String, http: String },
 }
 
 /// One header, validated and rendered at ignite.
@@ -62,7 +59,7 @@ impl HeaderRule {
 
 /// Rendered header values live for the whole process: they are interned, so
 /// responses borrow them without copying and each distinct value is stored once.
-fn intern(value: String) -> &'static str {
+pub(crate) fn intern(value: String) -> &'static str {
     use std::collections::HashSet;
     use std::sync::{Mutex, OnceLock};
     static VALUES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
@@ -83,11 +80,18 @@ pub(crate) struct Builder<'e> {
     pub(crate) rules: &'e mut Vec<HeaderRule>,
     pub(crate) summary: &'e mut Vec<String>,
     pub(crate) release: bool,
+    /// Where the CSP feature leaves its compiled policies.
+    pub(crate) csp: &'e mut Option<crate::csp::CompiledCsp>,
 }
 
 impl Builder<'_> {
     pub(crate) fn key(&self, field: &str) -> String {
-        format!("{}.{}", self.prefix, field)
+        let field = field.trim_end_matches('.');
+        if field.is_empty() {
+            self.prefix.clone()
+        } else {
+            format!("{}.{}", self.prefix, field)
+        }
     }
 
     pub(crate) fn error(&mut self, field: &str, message: impl Into<String>) {
@@ -119,7 +123,6 @@ impl Builder<'_> {
     pub(crate) fn header(&mut self, field: &str, name: &'static str, value: Value, scope: Scope) {
         let rendered = match &value {
             Value::Always(v) | Value::HttpsOnly(v) => vec![v],
-            Value::ByScheme { https, http } => vec![https, http],
         };
         for v in rendered {
             if let Err(e) = check_value(v) {
@@ -130,7 +133,6 @@ impl Builder<'_> {
         let shown = match &value {
             Value::Always(v) => v.clone(),
             Value::HttpsOnly(v) => format!("{v} (HTTPS requests only)"),
-            Value::ByScheme { https, http } => format!("{https} (HTTPS) / {http} (HTTP)"),
         };
         let where_ = scope.describe();
         self.summary.push(format!("{name}: {shown} [{where_}]"));
@@ -140,7 +142,6 @@ impl Builder<'_> {
                 (Some(v), Some(v))
             }
             Value::HttpsOnly(v) => (Some(intern(v)), None),
-            Value::ByScheme { https, http } => (Some(intern(https)), Some(intern(http))),
         };
         self.rules.push(HeaderRule { name, https, http, scope, force: false });
     }

@@ -1,31 +1,12 @@
 //! Per-route control of security headers: the [`Override`] responder.
 
 use std::borrow::Cow;
-use std::sync::Mutex;
 
 use rocket::http::{Header, Status};
 use rocket::request::Request;
+
+use crate::notes::Notes;
 use rocket::response::{self, Responder};
-
-/// What a route told the fairing about this response (kept in `local_cache`).
-#[derive(Default)]
-pub(crate) struct Notes {
-    /// Lower-cased names of headers the route set or removed itself.
-    pub(crate) owned: Mutex<Vec<String>>,
-    /// The response depends on `DNT` / `Sec-GPC` (the guard was used).
-    pub(crate) vary_privacy: std::sync::atomic::AtomicBool,
-}
-
-impl Notes {
-    pub(crate) fn of<'r>(req: &'r Request<'_>) -> &'r Notes {
-        req.local_cache(Notes::default)
-    }
-
-    pub(crate) fn owns(&self, name: &str) -> bool {
-        let owned = self.owned.lock().unwrap_or_else(|e| e.into_inner());
-        !owned.is_empty() && owned.iter().any(|n| n.eq_ignore_ascii_case(name))
-    }
-}
 
 /// Wraps a responder to set, replace or remove security headers for one route.
 ///

@@ -7,7 +7,7 @@ use rocket::figment::Figment;
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::{get, routes, Build, Responder, Rocket};
-use rocket_security::{DoNotTrack, Override, Security};
+use rocket_security::{CspNonce, CspOverride, DoNotTrack, Override, Security};
 
 #[get("/")]
 fn index() -> &'static str {
@@ -52,6 +52,60 @@ fn privacy(p: DoNotTrack) -> String {
     format!("dnt={:?} gpc={} opted_out={}", p.dnt(), p.gpc(), p.opted_out())
 }
 
+/// A page with a nonce'd inline script: the body shows the nonce.
+#[get("/nonce")]
+fn nonce(n: CspNonce<'_>) -> String {
+    format!("<script nonce=\"{n}\">1</script>")
+}
+
+#[get("/nonce-twice")]
+fn nonce_twice(a: CspNonce<'_>, b: CspNonce<'_>) -> String {
+    format!("{a} {b}")
+}
+
+#[get("/csp/extend")]
+fn csp_extend(n: CspNonce<'_>) -> CspOverride<String> {
+    CspOverride::new(n.to_string())
+        .extend("script-src", ["https://cdn.example"])
+        .extend("img-src", ["https://img.example"])
+}
+
+#[get("/csp/replace")]
+fn csp_replace() -> CspOverride<&'static str> {
+    CspOverride::new("r").replace("default-src 'none'; img-src 'self'")
+}
+
+#[get("/csp/remove")]
+fn csp_remove() -> CspOverride<&'static str> {
+    CspOverride::new("r").remove()
+}
+
+#[get("/csp/report-only")]
+fn csp_report_only() -> CspOverride<&'static str> {
+    CspOverride::new("r").report_only_replace("default-src 'none'").extend("connect-src", ["https://api.example"])
+}
+
+#[get("/csp/report-only-extend")]
+fn csp_report_only_extend() -> CspOverride<&'static str> {
+    CspOverride::new("r").report_only_extend("script-src", ["https://cdn.example"])
+}
+
+#[get("/csp/report-only-remove")]
+fn csp_report_only_remove() -> CspOverride<&'static str> {
+    CspOverride::new("r").report_only_remove()
+}
+
+#[get("/csp/bad")]
+fn csp_bad() -> CspOverride<&'static str> {
+    CspOverride::new("r").extend("script-src", ["self"])
+}
+
+/// A handler that sets its own CSP.
+#[get("/csp/handler")]
+fn csp_handler() -> WithHeader {
+    WithHeader { body: "own", header: Header::new("Content-Security-Policy", "default-src 'none'") }
+}
+
 /// Any other path answers 200, so path patterns can be tested on any path.
 #[get("/<_path..>", rank = 20)]
 fn any(_path: std::path::PathBuf) -> &'static str {
@@ -65,8 +119,28 @@ pub fn figment(toml: &str) -> Figment {
 
 /// The test app, without any security fairing.
 pub fn bare(toml: &str) -> Rocket<Build> {
-    rocket::custom(figment(toml))
-        .mount("/", routes![index, handler_xfo, account_cached, widget, bad_override, privacy, any])
+    rocket::custom(figment(toml)).mount(
+        "/",
+        routes![
+            index,
+            handler_xfo,
+            account_cached,
+            widget,
+            bad_override,
+            privacy,
+            nonce,
+            nonce_twice,
+            csp_extend,
+            csp_replace,
+            csp_remove,
+            csp_report_only,
+            csp_report_only_extend,
+            csp_report_only_remove,
+            csp_bad,
+            csp_handler,
+            any
+        ],
+    )
 }
 
 /// The test app with `Security::fairing()`.

@@ -3,6 +3,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod csp;
+
 use common::{app, figment, ignite_fails};
 use rocket_security::SecurityConfig;
 
@@ -356,7 +358,7 @@ fn https_proxy_header_and_redirect_host() {
 fn csp_policy_needs_default_src() {
     assert_eq!(
         error("[default.security.csp]\npolicy = \"script-src 'self'\""),
-        "`security.csp.policy`: the policy has no `default-src`; add e.g. `default-src 'self'` so unlisted fetches are restricted too"
+        "`security.csp.policy`: the policy has no default-src; add e.g. default-src 'self' so unlisted fetches are restricted too"
     );
 }
 
@@ -364,7 +366,7 @@ fn csp_policy_needs_default_src() {
 fn csp_policy_duplicate_directive() {
     assert_eq!(
         error("[default.security.csp]\npolicy = \"default-src 'self'; default-src 'none'\""),
-        "`security.csp.policy`: directive \"default-src\" appears twice; browsers ignore the second one, so merge them"
+        "`security.csp.policy`: default-src: the directive appears twice; browsers ignore the second one, so merge them"
     );
 }
 

@@ -6,7 +6,7 @@ use rocket_security::Security;
 
 const DEFAULT_CSP: &str = "default-src 'self'; base-uri 'self'; font-src 'self'; form-action 'self'; \
 frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; \
-style-src 'self'";
+style-src 'self'; report-uri /security/csp-report";
 
 const DEFAULT_PERMISSIONS: &str = "accelerometer=(), autoplay=(), camera=(), clipboard-read=(), \
 clipboard-write=(), cross-origin-isolated=(), display-capture=(), encrypted-media=(), fullscreen=(), gamepad=(), \

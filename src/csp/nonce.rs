@@ -1,0 +1,98 @@
+//! [`CspNonce`]: a fresh nonce per response, and [`CspHash`] for fixed inline code.
+
+use std::convert::Infallible;
+use std::fmt;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use rand::RngCore;
+use rocket::request::{FromRequest, Outcome, Request};
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use crate::notes::Notes;
+
+/// The CSP nonce of this response: 128 bits from a CSPRNG, base64-encoded.
+///
+/// Asking for it is what puts `'nonce-…'` into the response's policy (in each
+/// of `security.csp.nonce_directives`, default `script-src`); every request
+/// gets a new one, and asking twice in one request gives the same value.
+///
+/// ```
+/// # use rocket::get;
+/// use rocket::response::content::RawHtml;
+/// use rocket_security::CspNonce;
+///
+/// #[get("/")]
+/// fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
+///     RawHtml(format!("<script {}>console.log('allowed')</script>", nonce.attr()))
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CspNonce<'r>(&'r str);
+
+impl<'r> CspNonce<'r> {
+    /// The nonce of `req`, generating it on first use.
+    pub fn of(req: &'r Request<'_>) -> Self {
+        CspNonce(Notes::of(req).nonce.get_or_init(generate))
+    }
+
+    /// The base64 value, for a template's `nonce="…"` attribute.
+    pub fn as_str(&self) -> &'r str {
+        self.0
+    }
+
+    /// The whole attribute: `nonce="…"`.
+    pub fn attr(&self) -> String {
+        format!("nonce=\"{}\"", self.0)
+    }
+}
+
+impl fmt::Display for CspNonce<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CspNonce<'r> {
+    type Error = Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Infallible> {
+        Outcome::Success(CspNonce::of(req))
+    }
+}
+
+/// 16 bytes from the thread-local CSPRNG (ChaCha, seeded from the OS).
+fn generate() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    STANDARD.encode(bytes)
+}
+
+/// Hash sources for fixed inline scripts and styles.
+///
+/// ```
+/// use rocket_security::CspHash;
+/// assert_eq!(CspHash::sha256("alert(1)"), "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='");
+/// ```
+///
+/// Add the result to `script-src` (or `style-src`) in `Rocket.toml`; the text
+/// must match the element's content byte for byte, whitespace included.
+pub struct CspHash;
+
+impl CspHash {
+    /// `'sha256-…'` of `content`.
+    pub fn sha256(content: &str) -> String {
+        format!("'sha256-{}'", STANDARD.encode(Sha256::digest(content.as_bytes())))
+    }
+
+    /// `'sha384-…'` of `content`.
+    pub fn sha384(content: &str) -> String {
+        format!("'sha384-{}'", STANDARD.encode(Sha384::digest(content.as_bytes())))
+    }
+
+    /// `'sha512-…'` of `content`.
+    pub fn sha512(content: &str) -> String {
+        format!("'sha512-{}'", STANDARD.encode(Sha512::digest(content.as_bytes())))
+    }
+}

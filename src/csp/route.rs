@@ -1,0 +1,164 @@
+//! [`CspOverride`]: replace, extend or remove a policy for one route.
+
+use rocket::http::Status;
+use rocket::request::Request;
+use rocket::response::{self, Responder};
+
+use super::policy::CspPolicy;
+use crate::notes::Notes;
+
+/// What a route does to one of the two policies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Change {
+    #[default]
+    Keep,
+    Remove,
+    Replace(CspPolicy),
+    Extend(Vec<(String, Vec<String>)>),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CspChanges {
+    pub(crate) enforce: Change,
+    pub(crate) report_only: Change,
+}
+
+/// Adds sources to directives; an absent fetch directive starts from what it
+/// fell back to (so `extend("img-src", ..)` keeps `default-src`'s sources).
+pub(crate) fn extend(p: &mut CspPolicy, extra: &[(String, Vec<String>)]) {
+    for (name, sources) in extra {
+        let mut current = p.effective(name).map(<[String]>::to_vec).unwrap_or_default();
+        if current.len() == 1 && current[0] == "'none'" {
+            current.clear();
+        }
+        for s in sources {
+            if !current.contains(s) {
+                current.push(s.clone());
+            }
+        }
+        p.set(name, current);
+    }
+}
+
+/// Wraps a responder to change the CSP of one route (django-csp's
+/// `@csp_exempt` / `@csp_update` / `@csp_replace`, Django 6's `csp_override`),
+/// for the enforced and the report-only policy separately.
+///
+/// The nonce, the reporting directives and the HTTPS-only directives are added
+/// to the changed policy as usual.
+///
+/// ```
+/// # use rocket::get;
+/// use rocket_security::CspOverride;
+///
+/// /// Loads a map widget from another origin.
+/// #[get("/map")]
+/// fn map() -> CspOverride<&'static str> {
+///     CspOverride::new("<div id=map></div>")
+///         .extend("script-src", ["https://maps.example.com"])
+///         .extend("img-src", ["https://tiles.example.com"])
+/// }
+///
+/// /// A legacy page, only observed for now.
+/// #[get("/legacy")]
+/// fn legacy() -> CspOverride<&'static str> {
+///     CspOverride::new("old").remove().report_only_replace("default-src 'self'")
+/// }
+/// ```
+///
+/// An invalid policy or source is a programming error: the response becomes
+/// a 500 and the reason is logged (target `security`).
+#[derive(Debug)]
+pub struct CspOverride<R> {
+    inner: R,
+    changes: CspChanges,
+    errors: Vec<String>,
+}
+
+impl<R> CspOverride<R> {
+    /// Wraps `inner`, changing nothing yet.
+    pub fn new(inner: R) -> Self {
+        CspOverride { inner, changes: CspChanges::default(), errors: Vec::new() }
+    }
+
+    fn replace_in(mut self, report_only: bool, policy: &str) -> Self {
+        match CspPolicy::parse(policy, false).and_then(|p| p.check_complete().map(|_| p)) {
+            Ok(p) => *self.slot(report_only) = Change::Replace(p),
+            Err(e) => self.errors.push(e),
+        }
+        self
+    }
+
+    fn extend_in<I, S>(mut self, report_only: bool, directive: &str, sources: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let sources: Vec<String> = sources.into_iter().map(Into::into).collect();
+        if let Err(e) = super::policy::check_directive(directive, &sources, false) {
+            self.errors.push(e);
+            return self;
+        }
+        let slot = self.slot(report_only);
+        match slot {
+            Change::Extend(list) => list.push((directive.to_string(), sources)),
+            Change::Replace(p) => extend(p, &[(directive.to_string(), sources)]),
+            _ => *slot = Change::Extend(vec![(directive.to_string(), sources)]),
+        }
+        self
+    }
+
+    fn slot(&mut self, report_only: bool) -> &mut Change {
+        if report_only {
+            &mut self.changes.report_only
+        } else {
+            &mut self.changes.enforce
+        }
+    }
+
+    /// Sends `policy` (validated) as this route's enforced policy.
+    pub fn replace(self, policy: &str) -> Self {
+        self.replace_in(false, policy)
+    }
+
+    /// Adds `sources` to `directive` of the enforced policy.
+    pub fn extend<I: IntoIterator<Item = S>, S: Into<String>>(self, directive: &str, sources: I) -> Self {
+        self.extend_in(false, directive, sources)
+    }
+
+    /// Sends no enforced policy on this route.
+    pub fn remove(mut self) -> Self {
+        self.changes.enforce = Change::Remove;
+        self
+    }
+
+    /// Sends `policy` as this route's report-only policy.
+    pub fn report_only_replace(self, policy: &str) -> Self {
+        self.replace_in(true, policy)
+    }
+
+    /// Adds `sources` to `directive` of the report-only policy.
+    pub fn report_only_extend<I: IntoIterator<Item = S>, S: Into<String>>(self, directive: &str, sources: I) -> Self {
+        self.extend_in(true, directive, sources)
+    }
+
+    /// Sends no report-only policy on this route.
+    pub fn report_only_remove(mut self) -> Self {
+        self.changes.report_only = Change::Remove;
+        self
+    }
+}
+
+impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for CspOverride<R> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'o> {
+        if !self.errors.is_empty() {
+            for e in &self.errors {
+                tracing::error!(target: "security", "CspOverride on {}: {e}; answering 500", req.uri());
+            }
+            return Err(Status::InternalServerError);
+        }
+        let res = self.inner.respond_to(req)?;
+        *Notes::of(req).csp.lock().unwrap_or_else(|e| e.into_inner()) = Some(self.changes);
+        Ok(res)
+    }
+}
