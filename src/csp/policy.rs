@@ -350,7 +350,7 @@ fn check_source(name: &str, v: &str) -> Result<(), String> {
     }
     if let Some(after) = rest[host.len()..].strip_prefix(':') {
         let port = after.split('/').next().unwrap_or_default();
-        if !(port == "*" || (!port.is_empty() && port.len() <= 5 && port.chars().all(|c| c.is_ascii_digit()))) {
+        if !(port == "*" || port.parse::<u16>().is_ok_and(|_| port.chars().all(|c| c.is_ascii_digit()))) {
             return Err(format!("{name}: {v} has an invalid port"));
         }
     }
