@@ -1,7 +1,7 @@
 //! The [`Security`] fairing: validates the configuration at ignite, logs what
 //! it will do at liftoff, and adds the pre-rendered headers to every response.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rocket::fairing::{self, Fairing, Info, Kind};
@@ -85,7 +85,7 @@ impl Security {
 #[rocket::async_trait]
 impl Fairing for Security {
     fn info(&self) -> Info {
-        Info { name: self.name(), kind: Kind::Ignite | Kind::Liftoff | Kind::Request | Kind::Response }
+        Info { name: self.name(), kind: Kind::Ignite | Kind::Liftoff | Kind::Request }
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
@@ -109,11 +109,25 @@ impl Fairing for Security {
                 return Err(rocket);
             }
         };
+        for w in &compiled.warnings {
+            tracing::warn!(target: "security", "{w}");
+        }
         let redirect = compiled.https.redirect.as_ref().map(|r| r.status);
-        let _ = self.compiled.set(Arc::new(compiled));
+        let compiled = Arc::new(compiled);
+        let _ = self.compiled.set(compiled.clone());
 
-        tracing::debug!(target: "security", "replacing Rocket's default Shield: rocket_security sends its headers");
-        let mut rocket = rocket.attach(Shield::new());
+        tracing::info!(
+            target: "security",
+            "replacing Rocket's Shield with an empty one: rocket_security sends the security headers \
+             (policies configured on a Shield of your own are dropped; configure them under `security`)"
+        );
+        // Response fairings run in attach order: attaching ours after the new
+        // Shield lets it see (and correct) everything Shield and the app did.
+        let mut rocket = rocket.attach(Shield::new()).attach(ResponseHeaders {
+            compiled,
+            shield_forces_hsts: AtomicBool::new(false),
+            name: self.name(),
+        });
         if self.only.is_none() {
             let ident = match &config.server_header {
                 ServerHeader::Hidden => Some(rocket::config::Ident::none()),
@@ -125,7 +139,7 @@ impl Fairing for Security {
                 rocket = rocket.configure(figment);
             }
         }
-        if let Some(status) = redirect.filter(|_| self.only.is_none() || self.only == Some("https")) {
+        if let Some(status) = redirect {
             rocket = rocket.mount("/", vec![RedirectHandler::route(status)]);
         }
         Ok(rocket)
@@ -140,9 +154,6 @@ impl Fairing for Security {
         for (feature, line) in &c.summary {
             tracing::info!(target: "security", "{feature}: {line}");
         }
-        for w in &c.warnings {
-            tracing::warn!(target: "security", "{w}");
-        }
         let release = rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
         let sends_hsts = c.rules.iter().any(|r| r.name == "Strict-Transport-Security");
         if release && sends_hsts && !tls && c.https.proxies.is_empty() {
@@ -152,12 +163,21 @@ impl Fairing for Security {
                  behind a TLS-terminating proxy, list its address there"
             );
         }
-        if c.https.redirect.is_some() && !tls && c.https.proxies.is_empty() {
-            tracing::warn!(
-                target: "security",
-                "`security.https.redirect` is on but no request can count as HTTPS (no TLS, no trusted proxy): \
-                 every request will be redirected"
-            );
+        if let Some(r) = &c.https.redirect {
+            if !tls && c.https.proxies.is_empty() {
+                tracing::warn!(
+                    target: "security",
+                    "`security.https.redirect` is on but no request can count as HTTPS (no TLS, no trusted proxy): \
+                     every request will be redirected"
+                );
+            }
+            if release && r.host.is_none() {
+                tracing::warn!(
+                    target: "security",
+                    "`security.https.redirect_host` is not set: the redirect target comes from the request's Host \
+                     header; set it so a cache in front cannot be poisoned with a redirect to another host"
+                );
+            }
         }
     }
 
@@ -166,14 +186,53 @@ impl Fairing for Security {
             c.https.maybe_redirect(req);
         }
     }
+}
+
+/// The response half of [`Security`], attached after Rocket's (empty) Shield.
+struct ResponseHeaders {
+    compiled: Arc<Compiled>,
+    /// Rocket's Shield adds its own HSTS in release builds served over TLS
+    /// when it has no HSTS policy; this crate then decides instead.
+    shield_forces_hsts: AtomicBool,
+    name: &'static str,
+}
+
+const HSTS: &str = "Strict-Transport-Security";
+
+#[rocket::async_trait]
+impl Fairing for ResponseHeaders {
+    fn info(&self) -> Info {
+        Info { name: self.name, kind: Kind::Liftoff | Kind::Response }
+    }
+
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        let forced = rocket.config().tls_enabled() && rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
+        self.shield_forces_hsts.store(forced, Ordering::Relaxed);
+        if forced {
+            tracing::info!(
+                target: "security",
+                "Rocket's Shield adds `Strict-Transport-Security: max-age=31536000` in release builds with TLS; \
+                 rocket_security replaces it with the configured HSTS (or removes it where HSTS is off)"
+            );
+        }
+    }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        let Some(c) = self.compiled.get() else { return };
+        let c = &*self.compiled;
         let notes = Notes::of(req);
+        for name in notes.removed() {
+            res.remove_header(&name);
+        }
+        if self.shield_forces_hsts.load(Ordering::Relaxed) && !notes.owns(HSTS) {
+            res.remove_header(HSTS);
+        }
         let secure = c.needs_scheme && c.https.is_secure(req);
         for rule in &c.rules {
             let Some(value) = rule.value_for(secure) else { continue };
             if !rule.scope.applies(req.uri()) || notes.owns(rule.name) {
+                continue;
+            }
+            if rule.follows.is_some_and(|f| notes.owns(f)) {
                 continue;
             }
             if !(rule.force || c.overwrite) && res.headers().contains(rule.name) {

@@ -45,7 +45,7 @@ pub struct Https {
     /// Redirect plain-HTTP requests to `https://`. _Default:_ `false`.
     pub redirect: bool,
     /// `301` (Moved Permanently) or `308` (Permanent Redirect, keeps the method). _Default:_ `308`.
-    pub redirect_status: u16,
+    pub redirect_status: u64,
     /// Host for the redirect target. _Default:_ `None` (the request's `Host`).
     pub redirect_host: Option<String>,
     /// Path patterns never redirected. _Default:_ `[]`.
@@ -76,7 +76,7 @@ impl Feature for Https {
             trusted_proxies: s.strings("trusted_proxies", &[]),
             proxy_header: s.string("proxy_header", &d.proxy_header),
             redirect: s.bool("redirect", false),
-            redirect_status: s.u64("redirect_status", 308).min(u16::MAX as u64) as u16,
+            redirect_status: s.u64("redirect_status", 308),
             redirect_host: s.opt_string("redirect_host"),
             redirect_exempt: s.strings("redirect_exempt", &[]),
         }
@@ -167,9 +167,12 @@ impl HttpsPolicy {
         if !self.proxies.iter().any(|n| n.contains(&ip)) {
             return false;
         }
+        // The last value is the one the trusted proxy wrote; earlier ones may
+        // come from the client if the proxy appends instead of replacing.
         req.headers()
-            .get_one(&self.header)
-            .and_then(|v| v.split(',').next())
+            .get(&self.header)
+            .last()
+            .and_then(|v| v.rsplit(',').next())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
     }
 
@@ -211,15 +214,17 @@ impl HttpsPolicy {
 /// The request's host, as Rocket parsed it or (for requests Rocket did not
 /// parse from the wire, such as local test requests) from the `Host` header.
 fn request_host(req: &Request<'_>) -> Option<String> {
+    // The port of a plain-HTTP request is not the HTTPS port: drop it (use
+    // `redirect_host = "host:port"` for a non-standard HTTPS port).
     if let Some(h) = req.host() {
-        return Some(h.to_string());
+        return Some(h.domain().to_string());
     }
     let raw = req.headers().get_one("Host")?;
     let authority = rocket::http::uri::Authority::parse(raw).ok()?;
     if authority.user_info().is_some() {
         return None;
     }
-    Some(authority.to_string())
+    Some(authority.host().to_string())
 }
 
 /// The target of the pending HTTPS redirect; `Some(None)`: no usable host.

@@ -26,7 +26,8 @@ async fn liftoff_logs_each_feature_and_the_warnings_to_tracing() {
     let writer = buffer.clone();
     tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).init();
 
-    let toml = "[default.security.xss_protection]\nvalue = \"1\"\n[default.security.p3p]\nenabled = true\ncompact_policy = \"NOI\"";
+    let toml = "[default.security.xss_protection]\nvalue = \"1\"\n[default.security.p3p]\nenabled = true\ncompact_policy = \"NOI\"\n\
+                [default.security.coep]\nenabled = true\n[default.security.frame_options]\nexclude = [\"/embed\"]";
     let _client = common::client(common::app(toml)).await;
     let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
 
@@ -39,9 +40,11 @@ async fn liftoff_logs_each_feature_and_the_warnings_to_tracing() {
         ),
         "{out}"
     );
-    assert!(has("INFO", "frame_options: X-Frame-Options: DENY [all paths]"), "{out}");
+    assert!(has("INFO", "frame_options: X-Frame-Options: DENY [all paths except /embed]"), "{out}");
     assert!(has("INFO", "https: HTTPS = Rocket's TLS only; redirect off"), "{out}");
     assert!(has("INFO", "no_store: Cache-Control (no-store): off"), "{out}");
     assert!(has("WARN", "`security.xss_protection.value = \"1\"` turns on the legacy XSS auditor"), "{out}");
     assert!(has("WARN", "P3P is enabled: the header is obsolete"), "{out}");
+    assert!(has("WARN", "COOP and COEP are on, but Permissions-Policy denies `cross-origin-isolated`"), "{out}");
+    assert!(has("WARN", "`security.frame_options.exclude` (/embed) does not make those pages frameable"), "{out}");
 }

@@ -176,8 +176,17 @@ impl SecurityConfig {
     ///     "`security.hsts.max_age`: expected a whole number >= 0, found the number -1");
     /// ```
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigErrors> {
-        let value = figment.find_value("security").ok();
         let errors = RefCell::new(Vec::new());
+        let value = match figment.find_value("security") {
+            Ok(v) => Some(v),
+            Err(e) if e.missing() => None,
+            Err(e) => {
+                errors
+                    .borrow_mut()
+                    .push(ConfigError::new("security", format!("the configuration cannot be read: {e}")));
+                None
+            }
+        };
         let config = {
             let root = Section::root("security", value.as_ref(), &errors);
             let server_header = match root.get("server_header") {
@@ -200,10 +209,14 @@ impl SecurityConfig {
             config
         };
         let mut errors = errors.into_inner();
-        if errors.is_empty() {
-            let release = figment.profile() != rocket::Config::DEBUG_PROFILE;
-            if let Err(e) = config.compile(None, release) {
-                errors.extend(e.0);
+        // Values that could not be read kept their defaults, so the remaining
+        // checks still run: every mistake is reported in one launch attempt.
+        let release = figment.profile() != rocket::Config::DEBUG_PROFILE;
+        if let Err(e) = config.compile(None, release) {
+            for e in e.0 {
+                if !errors.iter().any(|known| known.key == e.key) {
+                    errors.push(e);
+                }
             }
         }
         if errors.is_empty() {
@@ -218,6 +231,40 @@ impl SecurityConfig {
         self.compile(None, false).map(drop)
     }
 
+    /// Warnings about settings that contradict each other.
+    fn cross_checks(&self, only: Option<&str>, warnings: &mut Vec<String>) {
+        if only.is_some() {
+            return;
+        }
+        let pp = &self.permissions_policy;
+        let isolated_denied = pp.enabled
+            && match pp.features.iter().rev().find(|(n, _)| n == "cross-origin-isolated") {
+                Some((_, allow)) => allow.is_empty(),
+                None => pp.use_defaults,
+            };
+        if self.coep.enabled && self.coop.enabled && isolated_denied {
+            warnings.push(
+                "COOP and COEP are on, but Permissions-Policy denies `cross-origin-isolated`, so pages are never \
+                 cross-origin isolated; set `[security.permissions_policy.features] cross-origin-isolated = [\"self\"]`"
+                    .into(),
+            );
+        }
+        let csp_denies_framing = self.csp.enabled
+            && self.csp.policy.policy.is_none()
+            && match self.csp.policy.directives.iter().find(|(n, _)| n == "frame-ancestors") {
+                Some((_, v)) => v.as_deref() == Some(&["'none'".to_string()][..]),
+                None => self.csp.policy.use_defaults,
+            };
+        if self.frame_options.enabled && !self.frame_options.exclude.is_empty() && csp_denies_framing {
+            warnings.push(format!(
+                "`security.frame_options.exclude` ({}) does not make those pages frameable: the CSP still sends \
+                 `frame-ancestors 'none'`, which browsers follow over X-Frame-Options; give those paths a CSP route \
+                 policy ([[security.csp.routes]]) or a CspOverride with the frame-ancestors you want",
+                self.frame_options.exclude.join(", ")
+            ));
+        }
+    }
+
     /// Validates and renders everything (or only the feature `only`).
     pub(crate) fn compile(&self, only: Option<&str>, release: bool) -> Result<Compiled, ConfigErrors> {
         let mut errors = Vec::new();
@@ -228,7 +275,12 @@ impl SecurityConfig {
                 errors.push(ConfigError::new("security.server_header", format!("Server value {v:?} {e}")));
             }
         }
+        if only.is_some_and(|o| o != "https") {
+            // A single-feature fairing never redirects (its internal route is the full fairing's job).
+            out.https.redirect = None;
+        }
         self.build_features(only, &mut out, &mut errors, release);
+        self.cross_checks(only, &mut out.warnings);
         if only.is_some_and(|o| o != "dnt") {
             out.dnt_echo = false;
         }

@@ -393,7 +393,7 @@ impl Csp {
                 b.error(field, "give either `policy` (a raw string) or `directives`, not both");
                 return None;
             }
-            (Some(raw), _) => match crate::headers::check_value(raw)
+            (Some(raw), _) => match crate::headers::check_value(raw.trim())
                 .map_err(|e| format!("Content-Security-Policy value {raw:?} {e}"))
                 .and_then(|_| CspPolicy::parse(raw, allow_unknown))
             {

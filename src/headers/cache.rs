@@ -62,6 +62,9 @@ impl Feature for NoStore {
         if self.legacy_headers {
             b.forced_header("legacy_headers", "Pragma", "no-cache", scope.clone());
             b.forced_header("legacy_headers", "Expires", "0", scope);
+            for rule in b.rules.iter_mut().rev().take(2) {
+                rule.follows = Some("Cache-Control");
+            }
         }
     }
 }

@@ -42,11 +42,12 @@ macro_rules! token_header {
             }
 
             fn build(&self, b: &mut Builder<'_>) {
+                // Checked even when disabled, so turning it on later cannot fail.
+                let Some(v) = one_of(b, "value", &self.value, &[$($allowed),+]) else { return };
                 if !self.enabled {
                     b.off($header);
                     return;
                 }
-                let Some(v) = one_of(b, "value", &self.value, &[$($allowed),+]) else { return };
                 let scope = b.scope(&self.paths, &self.exclude);
                 b.header("value", $header, Value::Always(v.into()), scope);
             }

@@ -46,10 +46,6 @@ impl Feature for FrameOptions {
     }
 
     fn build(&self, b: &mut Builder<'_>) {
-        if !self.enabled {
-            b.off("X-Frame-Options");
-            return;
-        }
         let v = self.value.trim();
         if v.to_ascii_lowercase().starts_with("allow-from") {
             b.error(
@@ -61,6 +57,10 @@ impl Feature for FrameOptions {
         }
         let canonical = if v.eq_ignore_ascii_case("same-origin") { "SAMEORIGIN" } else { v };
         let Some(value) = one_of(b, "value", canonical, &["DENY", "SAMEORIGIN"]) else { return };
+        if !self.enabled {
+            b.off("X-Frame-Options");
+            return;
+        }
         let scope = b.scope(&self.paths, &self.exclude);
         b.header("value", "X-Frame-Options", Value::Always(value.into()), scope);
     }

@@ -45,10 +45,6 @@ impl Feature for XssProtection {
     }
 
     fn build(&self, b: &mut Builder<'_>) {
-        if !self.enabled {
-            b.off("X-XSS-Protection");
-            return;
-        }
         let compact: String =
             self.value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
         let v = match compact.as_str() {
@@ -63,6 +59,10 @@ impl Feature for XssProtection {
                 return;
             }
         };
+        if !self.enabled {
+            b.off("X-XSS-Protection");
+            return;
+        }
         if v != "0" {
             b.warn(format!(
                 "`security.xss_protection.value = {v:?}` turns on the legacy XSS auditor, which itself enabled \

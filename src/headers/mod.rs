@@ -39,6 +39,9 @@ pub(crate) struct HeaderRule {
     pub(crate) scope: Scope,
     /// Replace a value the handler set (see [`NoStore`](crate::NoStore)).
     pub(crate) force: bool,
+    /// Skip this header when the route set this other header itself
+    /// (`Pragma`/`Expires` go with `Cache-Control`).
+    pub(crate) follows: Option<&'static str>,
 }
 
 impl HeaderRule {
@@ -143,7 +146,7 @@ impl Builder<'_> {
             }
             Value::HttpsOnly(v) => (Some(intern(v)), None),
         };
-        self.rules.push(HeaderRule { name, https, http, scope, force: false });
+        self.rules.push(HeaderRule { name, https, http, scope, force: false, follows: None });
     }
 
     /// Like [`header`](Self::header), but replacing a value the handler set.

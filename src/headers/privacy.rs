@@ -64,10 +64,6 @@ impl Feature for ReferrerPolicy {
     }
 
     fn build(&self, b: &mut Builder<'_>) {
-        if !self.enabled {
-            b.off("Referrer-Policy");
-            return;
-        }
         if self.value.is_empty() {
             b.error("value", "empty list; give at least one token, e.g. [\"no-referrer\"], or set `enabled = false`");
             return;
@@ -91,6 +87,10 @@ impl Feature for ReferrerPolicy {
                 return;
             }
             tokens.push(token);
+        }
+        if !self.enabled {
+            b.off("Referrer-Policy");
+            return;
         }
         if tokens.contains(&"unsafe-url") {
             b.warn("Referrer-Policy includes `unsafe-url`: full URLs, query strings included, leak to every site and over HTTP");

@@ -57,6 +57,12 @@ impl<R> Override<R> {
 
 impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Override<R> {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'o> {
+        for name in self.set.iter().map(|(n, _)| n).chain(&self.remove) {
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+                tracing::error!(target: "security", "Override: {name:?} is not a header name; answering 500");
+                return Err(Status::InternalServerError);
+            }
+        }
         for (name, value) in &self.set {
             if let Err(e) = super::check_value(value) {
                 tracing::error!(target: "security", "Override::set({name:?}): the value {e}; answering 500");
@@ -66,9 +72,11 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Override<R> {
         let mut res = self.inner.respond_to(req)?;
         let notes = Notes::of(req);
         let mut owned = notes.owned.lock().unwrap_or_else(|e| e.into_inner());
+        let mut removed = notes.removed.lock().unwrap_or_else(|e| e.into_inner());
         for name in self.remove {
             res.remove_header(&name);
             owned.push(name.to_ascii_lowercase());
+            removed.push(name.to_ascii_lowercase());
         }
         for (name, value) in self.set {
             owned.push(name.to_ascii_lowercase());

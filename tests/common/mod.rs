@@ -33,6 +33,24 @@ fn account_cached() -> WithHeader {
     WithHeader { body: "cached", header: Header::new("Cache-Control", "public, max-age=3600") }
 }
 
+/// A confidential path whose route opts into caching explicitly.
+#[get("/account/public")]
+fn account_public() -> Override<&'static str> {
+    Override::new("public").set("Cache-Control", "public, max-age=60")
+}
+
+/// A route that removes HSTS for itself.
+#[get("/no-hsts")]
+fn no_hsts() -> Override<&'static str> {
+    Override::new("x").remove("Strict-Transport-Security")
+}
+
+/// A route whose Override names an impossible header.
+#[get("/bad-override-name")]
+fn bad_override_name() -> Override<&'static str> {
+    Override::new("bad").set("X Frame", "DENY")
+}
+
 /// A route that embeds elsewhere: no XFO, its own CSP.
 #[get("/widget")]
 fn widget() -> Override<&'static str> {
@@ -117,14 +135,34 @@ pub fn figment(toml: &str) -> Figment {
     Figment::from(rocket::Config::debug_default()).merge(("log_level", "off")).merge(Toml::string(toml).nested())
 }
 
+/// The figment of a release build (Rocket's `release` profile) with this `Rocket.toml` content.
+pub fn release_figment(toml: &str) -> Figment {
+    Figment::from(rocket::Config::release_default())
+        .merge(("log_level", "off"))
+        .merge(Toml::string(toml).nested())
+        .select(rocket::Config::RELEASE_PROFILE)
+}
+
 /// The test app, without any security fairing.
 pub fn bare(toml: &str) -> Rocket<Build> {
-    rocket::custom(figment(toml)).mount(
+    mount(rocket::custom(figment(toml)))
+}
+
+/// The test app for a release build, with `Security::fairing()`.
+pub fn release_app(toml: &str) -> Rocket<Build> {
+    mount(rocket::custom(release_figment(toml))).attach(Security::fairing())
+}
+
+fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
+    rocket.mount(
         "/",
         routes![
             index,
             handler_xfo,
             account_cached,
+            account_public,
+            no_hsts,
+            bad_override_name,
             widget,
             bad_override,
             privacy,

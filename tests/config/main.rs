@@ -335,7 +335,49 @@ fn https_trusted_proxies_are_addresses_or_networks() {
 }
 
 #[test]
+fn disabled_features_are_validated_too() {
+    assert_eq!(
+        error("[default.security.coop]\nenabled = false\nvalue = \"bogus\""),
+        "`security.coop.value`: \"bogus\" is not allowed; use one of \"same-origin\", \"same-origin-allow-popups\", \
+         \"noopener-allow-popups\", \"unsafe-none\""
+    );
+}
+
+#[test]
+fn whitespace_around_a_header_value_is_refused() {
+    assert_eq!(
+        error("[default.security]\nserver_header = \" Acme\""),
+        "`security.server_header`: Server value \" Acme\" has leading or trailing whitespace; remove it"
+    );
+}
+
+#[test]
+fn p3p_tokens_and_url_are_checked() {
+    assert_eq!(
+        error("[default.security.p3p]\nenabled = true\ncompact_policy = \"NOI \\\"X\\\"\""),
+        "`security.p3p.compact_policy`: \"\\\"X\\\"\" is not a compact-policy token (letters and digits, e.g. NOI DSP COR)"
+    );
+    assert_eq!(
+        error("[default.security.p3p]\nenabled = true\ncompact_policy = \"NOI\"\npolicy_url = \"/a\\\"b\""),
+        "`security.p3p.policy_url`: must be a non-empty URL without quotes or backslashes"
+    );
+}
+
+#[test]
+fn csp_directive_names_and_empty_policies() {
+    assert_eq!(
+        error("[default.security.csp]\npolicy = \"Default_Src 'self'\""),
+        "`security.csp.policy`: \"default_src\" is not a directive name (lowercase letters, digits and `-`)"
+    );
+    assert_eq!(error("[default.security.csp]\npolicy = \" ; \""), "`security.csp.policy`: the policy is empty");
+}
+
+#[test]
 fn https_redirect_status() {
+    assert_eq!(
+        error("[default.security.https]\nredirect_status = 70000"),
+        "`security.https.redirect_status`: 70000 is not allowed; use 301 (Moved Permanently) or 308 (Permanent Redirect)"
+    );
     assert_eq!(
         error("[default.security.https]\nredirect_status = 302"),
         "`security.https.redirect_status`: 302 is not allowed; use 301 (Moved Permanently) or 308 (Permanent Redirect)"
@@ -373,7 +415,9 @@ fn csp_policy_duplicate_directive() {
 #[test]
 fn every_error_is_reported_at_once() {
     let e = errors("[default.security.hsts]\nmaxage = 1\n[default.security.frame_options]\nvalue = \"x\"");
-    assert_eq!(e.len(), 1, "unknown keys are reported before values are checked: {e:#?}");
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert!(e[0].starts_with("`security.hsts.maxage`: unknown key"));
+    assert!(e[1].starts_with("`security.frame_options.value`"));
     let e =
         errors("[default.security.hsts]\npreload = true\nmax_age = 1\n[default.security.frame_options]\nvalue = \"x\"");
     assert_eq!(e.len(), 2, "{e:#?}");
@@ -404,5 +448,8 @@ fn typed_config_is_validated_like_the_file() {
         ..Default::default()
     };
     let e = config.validate().unwrap_err();
-    assert_eq!(e.for_key("security.hsts.preload").map(|e| e.key.as_str()), Some("security.hsts.preload"));
+    assert_eq!(
+        e.for_key("security.hsts.preload").map(ToString::to_string).as_deref(),
+        Some("`security.hsts.preload`: preload requires `max_age` >= 31536000 (1 year), found 5; raise max_age or drop preload")
+    );
 }

@@ -54,3 +54,12 @@ async fn replaces_a_cache_control_the_handler_set() {
     let (_c, _, h) = get(toml, "/account/cached").await;
     assert_eq!(h.get("Cache-Control"), Some("no-store, max-age=0"));
 }
+
+#[rocket::async_test]
+async fn a_route_that_owns_cache_control_gets_no_pragma_or_expires() {
+    let toml = "[default.security.no_store]\npaths = [\"/account/**\"]";
+    let (_c, _, h) = get(toml, "/account/public").await;
+    assert_eq!(h.get("Cache-Control"), Some("public, max-age=60"));
+    assert_eq!(h.get("Pragma"), None);
+    assert_eq!(h.get("Expires"), None);
+}

@@ -38,9 +38,10 @@ async fn sent_when_a_trusted_proxy_says_https() {
 }
 
 #[rocket::async_test]
-async fn proxy_header_uses_the_first_value_case_insensitively() {
-    assert!(via(PROXY, "10.1.2.3:4000", Some("HTTPS, http")).await.is_some());
-    assert_eq!(via(PROXY, "10.1.2.3:4000", Some("http, https")).await, None);
+async fn proxy_header_uses_the_value_the_proxy_appended_last() {
+    // A client-sent "https" followed by the proxy's "http" is plain HTTP.
+    assert_eq!(via(PROXY, "10.1.2.3:4000", Some("https, http")).await, None);
+    assert!(via(PROXY, "10.1.2.3:4000", Some("http, HTTPS")).await.is_some());
 }
 
 #[rocket::async_test]
@@ -78,4 +79,34 @@ async fn configured_values_are_rendered() {
 async fn can_be_disabled() {
     let toml = format!("{PROXY}\n[default.security.hsts]\nenabled = false\n");
     assert_eq!(via(&toml, "10.0.0.1:1", Some("https")).await, None);
+}
+
+const TLS: &str = "[default.tls]\ncerts = \"cert.pem\"\nkey = \"key.pem\"\n";
+
+async fn release(toml: &str, path: &str) -> Option<String> {
+    let client = client(crate::common::release_app(toml)).await;
+    let res = client.get(path.to_string()).dispatch().await;
+    res.headers().get_one("Strict-Transport-Security").map(str::to_string)
+}
+
+#[rocket::async_test]
+async fn release_with_tls_sends_our_hsts_not_shields() {
+    assert_eq!(release(TLS, "/").await.as_deref(), Some("max-age=63072000; includeSubDomains"));
+}
+
+#[rocket::async_test]
+async fn release_with_tls_can_still_turn_hsts_off() {
+    // Rocket's Shield forces its own HSTS in release builds with TLS.
+    let toml = format!("{TLS}[default.security.hsts]\nenabled = false");
+    assert_eq!(release(&toml, "/").await, None);
+    let toml = format!("{TLS}[default.security.hsts]\nexclude = [\"/plain\"]");
+    assert_eq!(release(&toml, "/plain").await, None);
+    assert_eq!(release(TLS, "/no-hsts").await, None);
+}
+
+#[rocket::async_test]
+async fn a_route_can_remove_hsts() {
+    let (_c, _, h) = crate::common::get(TLS, "/no-hsts").await;
+    assert_eq!(h.get("Strict-Transport-Security"), None);
+    assert_eq!(h.get("X-Frame-Options"), Some("DENY"));
 }

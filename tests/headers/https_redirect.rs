@@ -21,6 +21,13 @@ async fn plain_http_is_redirected_with_308_keeping_path_and_query() {
 }
 
 #[rocket::async_test]
+async fn the_plain_http_port_is_dropped_from_the_target() {
+    let c = client(app(ON)).await;
+    let res = c.get("/x").header(Header::new("Host", "example.com:8000")).dispatch().await;
+    assert_eq!(res.headers().get_one("Location"), Some("https://example.com/x"));
+}
+
+#[rocket::async_test]
 async fn status_301_and_a_fixed_host_can_be_configured() {
     let toml = format!("{ON}redirect_status = 301\nredirect_host = \"www.example.com\"\n");
     let c = client(app(&toml)).await;

@@ -47,9 +47,11 @@ async fn a_single_feature_fairing_sends_only_that_feature() {
 async fn a_single_feature_fairing_from_typed_config() {
     let xfo = FrameOptions { value: "SAMEORIGIN".into(), ..Default::default() };
     let hsts = Hsts { max_age: 10, ..Default::default() };
-    let c = client(bare("").attach(xfo.into_fairing()).attach(hsts.into_fairing())).await;
+    let tls = "[default.tls]\ncerts = \"c.pem\"\nkey = \"k.pem\"";
+    let c = client(bare(tls).attach(xfo.into_fairing()).attach(hsts.into_fairing())).await;
     let (_, h) = fetch(&c, "/").await;
     assert_eq!(h.get("X-Frame-Options"), Some("SAMEORIGIN"));
+    assert_eq!(h.get("Strict-Transport-Security"), Some("max-age=10; includeSubDomains"));
 }
 
 #[rocket::async_test]
@@ -62,4 +64,18 @@ async fn typed_config_ignores_rocket_toml() {
     let c = client(bare(toml).attach(Security::from_config(config))).await;
     let (_, h) = fetch(&c, "/").await;
     assert_eq!(h.get("X-Frame-Options"), Some("SAMEORIGIN"));
+}
+
+#[rocket::async_test]
+async fn an_override_with_an_invalid_header_name_is_a_500() {
+    let (_c, status, _) = get("", "/bad-override-name").await;
+    assert_eq!(status, Status::InternalServerError);
+}
+
+#[rocket::async_test]
+async fn a_single_feature_fairing_never_redirects() {
+    let toml = "[default.security.https]\nredirect = true";
+    let c = client(bare(toml).attach(Hsts::fairing())).await;
+    let res = c.get("/x").header(rocket::http::Header::new("Host", "example.com")).dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
 }
