@@ -220,32 +220,46 @@ impl Fairing for ResponseHeaders {
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         let c = &*self.compiled;
         let notes = Notes::of(req);
-        for name in notes.removed() {
-            res.remove_header(&name);
+        let changes = notes.route_changes();
+        let owns = |name: &str| changes.as_ref().is_some_and(|c| c.owns(name));
+        if let Some(changes) = &changes {
+            for name in &changes.removed {
+                res.remove_header(name);
+            }
         }
-        if self.shield_forces_hsts.load(Ordering::Relaxed) && !notes.owns(HSTS) {
+        if self.shield_forces_hsts.load(Ordering::Relaxed) && !owns(HSTS) {
             res.remove_header(HSTS);
         }
+        // Which of our headers the response already has, in one pass over its
+        // (few) headers instead of one hash lookup per rule.
+        let mut present: u64 = 0;
+        if !c.overwrite {
+            for h in res.headers().iter() {
+                for (i, rule) in c.rules.iter().enumerate().take(64) {
+                    if h.name().as_str().eq_ignore_ascii_case(rule.name) {
+                        present |= 1 << i;
+                    }
+                }
+            }
+        }
         let secure = c.needs_scheme && c.https.is_secure(req);
-        for rule in &c.rules {
+        for (i, rule) in c.rules.iter().enumerate() {
             let Some(value) = rule.value_for(secure) else { continue };
-            if !rule.scope.applies(req.uri()) || notes.owns(rule.name) {
+            if !rule.scope.applies(req.uri()) || owns(rule.name) || rule.follows.is_some_and(owns) {
                 continue;
             }
-            if rule.follows.is_some_and(|f| notes.owns(f)) {
-                continue;
-            }
-            if !(rule.force || c.overwrite) && res.headers().contains(rule.name) {
+            let handler_set = if i < 64 { present & (1 << i) != 0 } else { res.headers().contains(rule.name) };
+            if handler_set && !(rule.force || c.overwrite) {
                 continue;
             }
             res.set_header(Header::new(rule.name, value));
         }
         if let Some(csp) = &c.csp {
-            csp.apply(req, res, secure, c.overwrite, notes);
+            csp.apply(req, res, secure, c.overwrite, notes, changes.as_ref());
         }
         if c.dnt_echo {
             if let Some(dnt) = req.headers().get_one("DNT") {
-                if crate::headers::check_value(dnt).is_ok() && !notes.owns("DNT") {
+                if crate::headers::check_value(dnt).is_ok() && !owns("DNT") {
                     res.set_header(Header::new("DNT", dnt.to_string()));
                 }
             }

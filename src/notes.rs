@@ -1,7 +1,10 @@
 //! What guards and responders tell the fairing about one response, kept in
 //! the request's `local_cache` (one entry per request).
+//!
+//! The common case is a route that changed nothing: then the fairing reads
+//! two atomics and takes no lock.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use rocket::request::Request;
@@ -10,16 +13,29 @@ use crate::csp::route::CspChanges;
 
 #[derive(Default)]
 pub(crate) struct Notes {
-    /// Lower-cased names of headers the route set or removed itself.
-    pub(crate) owned: Mutex<Vec<String>>,
-    /// Lower-cased names of headers the route removed (a subset of `owned`).
-    pub(crate) removed: Mutex<Vec<String>>,
     /// The response depends on `DNT` / `Sec-GPC` (the guard was used).
     pub(crate) vary_privacy: AtomicBool,
     /// The CSP nonce of this response, if a handler asked for one.
     pub(crate) nonce: OnceLock<String>,
-    /// Per-route CSP changes made with `CspOverride`.
-    pub(crate) csp: Mutex<Option<CspChanges>>,
+    /// Whether `changes` holds anything.
+    changed: AtomicBool,
+    changes: Mutex<RouteChanges>,
+}
+
+/// Header changes a route made with `Override` / `CspOverride`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RouteChanges {
+    /// Lower-cased names of headers the route set or removed itself.
+    owned: Vec<String>,
+    /// Lower-cased names of headers the route removed (a subset of `owned`).
+    pub(crate) removed: Vec<String>,
+    pub(crate) csp: Option<CspChanges>,
+}
+
+impl RouteChanges {
+    pub(crate) fn owns(&self, name: &str) -> bool {
+        self.owned.iter().any(|n| n.eq_ignore_ascii_case(name))
+    }
 }
 
 impl Notes {
@@ -27,21 +43,32 @@ impl Notes {
         req.local_cache(Notes::default)
     }
 
-    pub(crate) fn owns(&self, name: &str) -> bool {
-        let owned = self.owned.lock().unwrap_or_else(|e| e.into_inner());
-        !owned.is_empty() && owned.iter().any(|n| n.eq_ignore_ascii_case(name))
-    }
-
-    pub(crate) fn removed(&self) -> Vec<String> {
-        let removed = self.removed.lock().unwrap_or_else(|e| e.into_inner());
-        if removed.is_empty() {
-            Vec::new()
-        } else {
-            removed.clone()
+    /// Records headers a route set or removed.
+    pub(crate) fn record_headers<'a>(
+        &self,
+        set: impl Iterator<Item = &'a str>,
+        removed: impl Iterator<Item = &'a str>,
+    ) {
+        let mut c = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        c.owned.extend(set.map(str::to_ascii_lowercase));
+        for name in removed {
+            c.owned.push(name.to_ascii_lowercase());
+            c.removed.push(name.to_ascii_lowercase());
         }
+        self.changed.store(true, Ordering::Release);
     }
 
-    pub(crate) fn csp_changes(&self) -> Option<CspChanges> {
-        self.csp.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    /// Records a route's CSP changes.
+    pub(crate) fn record_csp(&self, changes: CspChanges) {
+        self.changes.lock().unwrap_or_else(|e| e.into_inner()).csp = Some(changes);
+        self.changed.store(true, Ordering::Release);
+    }
+
+    /// The route's changes, if it made any.
+    pub(crate) fn route_changes(&self) -> Option<RouteChanges> {
+        if !self.changed.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(self.changes.lock().unwrap_or_else(|e| e.into_inner()).clone())
     }
 }

@@ -77,7 +77,7 @@ use rocket::{Request, Response};
 
 use crate::config::reader::{describe, Section};
 use crate::headers::{feature_fairing, Builder, Feature};
-use crate::notes::Notes;
+use crate::notes::{Notes, RouteChanges};
 use crate::paths::{PathSet, Scope};
 use policy::CspPolicy;
 use route::Change;
@@ -626,19 +626,20 @@ impl CompiledCsp {
         secure: bool,
         overwrite: bool,
         notes: &Notes,
+        route: Option<&RouteChanges>,
     ) {
         if !self.scope.applies(req.uri()) {
             return;
         }
         let report = self.sampled();
         let nonce = notes.nonce.get().map(String::as_str);
-        let changes = notes.csp_changes();
+        let changes = route.and_then(|r| r.csp.as_ref());
         let mut sent = false;
         for (name, policy, change) in [
             ("Content-Security-Policy", &self.enforce, changes.as_ref().map(|c| &c.enforce)),
             ("Content-Security-Policy-Report-Only", &self.report_only, changes.as_ref().map(|c| &c.report_only)),
         ] {
-            if notes.owns(name) {
+            if route.is_some_and(|r| r.owns(name)) {
                 continue;
             }
             let change = change.filter(|c| !matches!(c, Change::Keep));

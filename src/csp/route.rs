@@ -158,7 +158,7 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for CspOverride<R> {
             return Err(Status::InternalServerError);
         }
         let res = self.inner.respond_to(req)?;
-        *Notes::of(req).csp.lock().unwrap_or_else(|e| e.into_inner()) = Some(self.changes);
+        Notes::of(req).record_csp(self.changes);
         Ok(res)
     }
 }

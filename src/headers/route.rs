@@ -70,16 +70,11 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Override<R> {
             }
         }
         let mut res = self.inner.respond_to(req)?;
-        let notes = Notes::of(req);
-        let mut owned = notes.owned.lock().unwrap_or_else(|e| e.into_inner());
-        let mut removed = notes.removed.lock().unwrap_or_else(|e| e.into_inner());
-        for name in self.remove {
-            res.remove_header(&name);
-            owned.push(name.to_ascii_lowercase());
-            removed.push(name.to_ascii_lowercase());
+        Notes::of(req).record_headers(self.set.iter().map(|(n, _)| n.as_ref()), self.remove.iter().map(|n| n.as_ref()));
+        for name in &self.remove {
+            res.remove_header(name);
         }
         for (name, value) in self.set {
-            owned.push(name.to_ascii_lowercase());
             res.set_header(Header::new(name, value));
         }
         Ok(res)
