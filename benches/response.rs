@@ -6,6 +6,9 @@
 //! cargo bench --bench response
 //! ```
 
+// criterion_group! generates undocumented items.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use rocket::fairing::AdHoc;
 use rocket::http::Header;
