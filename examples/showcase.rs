@@ -7,37 +7,47 @@
 //! It reads `Rocket.toml` in the working directory (the annotated sample
 //! configuration). `ROCKET_PORT` changes the port; `ROCKET_TLS` serves HTTPS.
 
+use rocket::http::ContentType;
 use rocket::response::content::RawHtml;
 use rocket::response::Redirect;
 use rocket::{get, launch, post, routes};
-use rocket_security::{DoNotTrack, Override, Security};
+use rocket_security::{CspNonce, CspOverride, DoNotTrack, Override, Security};
 
 fn page(title: &str, body: &str) -> RawHtml<String> {
     RawHtml(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} — rocket_security</title>\
          <link rel=\"stylesheet\" href=\"/style.css\"></head><body><header><nav>\
          <a href=\"/\">Home</a> <a href=\"/account\">Account</a> <a href=\"/embed\">Embeddable</a> \
-         <a href=\"/privacy\">Privacy</a></nav></header><main><h1>{title}</h1>{body}</main></body></html>"
+         <a href=\"/privacy\">Privacy</a> <a href=\"/demo/violations\">CSP violations</a></nav></header>\
+         <main><h1>{title}</h1>{body}</main></body></html>"
     ))
 }
 
+/// The home page runs one inline script, allowed by this response's nonce.
 #[get("/")]
-fn index() -> RawHtml<String> {
+fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
     page(
         "Home",
-        "<p>Every response of this site carries the crate's default security headers. \
-         Open your browser's developer tools and look at the response headers.</p>\
-         <ul><li><code>/account</code>: a confidential page (<code>Cache-Control: no-store</code>)</li>\
-         <li><code>/embed</code>: may be framed by a partner (route-level <code>Override</code>)</li>\
-         <li><code>/privacy</code>: honours Do Not Track and Global Privacy Control</li>\
-         <li><code>POST /logout</code>: answers with <code>Clear-Site-Data</code></li></ul>\
-         <form method=\"post\" action=\"/logout\"><button>Log out</button></form>",
+        &format!(
+            "<p>Every response of this site carries the crate's default security headers. \
+             Open your browser's developer tools and look at the response headers.</p>\
+             <p id=\"nonce-demo\">The inline script did not run.</p>\
+             <script {}>document.getElementById('nonce-demo').textContent = \
+             'This text was written by an inline script allowed by its CSP nonce.';</script>\
+             <ul><li><code>/account</code>: a confidential page (<code>Cache-Control: no-store</code>)</li>\
+             <li><code>/embed</code>: may be framed by a partner (per-route CSP and X-Frame-Options)</li>\
+             <li><code>/privacy</code>: honours Do Not Track and Global Privacy Control</li>\
+             <li><code>/demo/violations</code>: breaks the CSP so the browser sends reports</li>\
+             <li><code>POST /logout</code>: answers with <code>Clear-Site-Data</code></li></ul>\
+             <form method=\"post\" action=\"/logout\"><button>Log out</button></form>",
+            nonce.attr()
+        ),
     )
 }
 
 #[get("/style.css")]
-fn style() -> (rocket::http::ContentType, &'static str) {
-    (rocket::http::ContentType::CSS, "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto}")
+fn style() -> (ContentType, &'static str) {
+    (ContentType::CSS, "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto}nav a{margin-right:1em}")
 }
 
 #[get("/account")]
@@ -48,11 +58,10 @@ fn account() -> RawHtml<String> {
 /// A page a partner may embed: X-Frame-Options removed and `frame-ancestors`
 /// widened for this route only.
 #[get("/embed")]
-fn embed() -> Override<RawHtml<String>> {
-    Override::new(page("Embeddable", "<p>This page may be framed by https://partner.example.</p>")).set(
-        "Content-Security-Policy",
-        "default-src 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'self' https://partner.example",
-    )
+fn embed() -> Override<CspOverride<RawHtml<String>>> {
+    let page = page("Embeddable", "<p>This page may be framed by https://partner.example.</p>");
+    Override::new(CspOverride::new(page).extend("frame-ancestors", ["'self'", "https://partner.example"]))
+        .remove("X-Frame-Options")
 }
 
 #[get("/privacy")]
@@ -65,6 +74,27 @@ fn privacy(p: DoNotTrack) -> RawHtml<String> {
     page("Privacy", &format!("<p>{verdict}</p><p>DNT: {:?}, Sec-GPC: {}</p>", p.dnt(), p.gpc()))
 }
 
+/// Breaks the policy several ways, so the browser sends violation reports.
+#[get("/demo/violations")]
+fn violations() -> RawHtml<String> {
+    page(
+        "CSP violations",
+        "<p>This page breaks its Content-Security-Policy on purpose: an inline script without a nonce, \
+         an inline style, a <code>style</code> attribute, <code>eval()</code> in an allowed script, and an image \
+         from another origin. Your browser blocks each and reports it to <code>/security/csp-report</code>.</p>\
+         <style>main{outline:3px solid red}</style>\
+         <p style=\"color:red\">styled by an attribute</p>\
+         <script>document.title = 'inline script ran (it should not)';</script>\
+         <script src=\"/demo/eval.js\"></script>\
+         <img src=\"https://example.com/blocked.png\" alt=\"blocked cross-origin image\">",
+    )
+}
+
+#[get("/demo/eval.js")]
+fn eval_js() -> (ContentType, &'static str) {
+    (ContentType::JavaScript, "try { eval('1 + 1'); } catch (e) { console.log('eval blocked'); }")
+}
+
 /// `Clear-Site-Data` comes from `[default.security.clear_site_data] paths`.
 #[post("/logout")]
 fn logout() -> Redirect {
@@ -73,5 +103,7 @@ fn logout() -> Redirect {
 
 #[launch]
 fn rocket() -> _ {
-    rocket::build().attach(Security::fairing()).mount("/", routes![index, style, account, embed, privacy, logout])
+    rocket::build()
+        .attach(Security::fairing())
+        .mount("/", routes![index, style, account, embed, privacy, violations, eval_js, logout])
 }
