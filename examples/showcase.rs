@@ -11,6 +11,8 @@ use rocket::http::ContentType;
 use rocket::response::content::RawHtml;
 use rocket::response::Redirect;
 use rocket::{get, launch, post, routes};
+use rocket_db_pools::Database;
+use rocket_security::db::{Migrations, SecurityDb};
 use rocket_security::{CspNonce, CspOverride, DoNotTrack, Override, Security};
 
 fn page(title: &str, body: &str) -> RawHtml<String> {
@@ -104,6 +106,8 @@ fn logout() -> Redirect {
 #[launch]
 fn rocket() -> _ {
     rocket::build()
+        .attach(SecurityDb::init())
+        .attach(Migrations::<SecurityDb>::fairing())
         .attach(Security::fairing())
         .mount("/", routes![index, style, account, embed, privacy, violations, eval_js, logout])
 }

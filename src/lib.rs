@@ -120,6 +120,8 @@
 
 mod config;
 pub mod csp;
+#[cfg(feature = "db")]
+pub mod db;
 mod error;
 mod fairing;
 mod guards;

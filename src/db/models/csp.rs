@@ -1,0 +1,362 @@
+//! CSP report storage: [`CspViolation`] aggregates (one row per normalised
+//! violation) and [`CspReport`] raw samples (a capped number per violation).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use sha2::{Digest, Sha256};
+
+use super::{is_unique_violation, stored, truncate};
+use crate::db::schema::security_csp_reports::dsl as r;
+use crate::db::schema::security_csp_violations::dsl as v;
+use crate::db::{with_conn, DbError, SecurityConn};
+
+/// Column limits, in characters.
+const URI: usize = 2048;
+const DIRECTIVE: usize = 64;
+const VIOLATED: usize = 1024;
+const POLICY: usize = 8192;
+const SAMPLE: usize = 1024;
+const AGENT: usize = 1024;
+const IP: usize = 64;
+const SHORT: usize = 16;
+const FORMAT: usize = 32;
+
+/// A report as received and normalised, ready to store. Every field a browser
+/// may omit is optional; long values are cut to their column's limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewCspReport {
+    /// `csp-report` (legacy `report-uri`), `reports+json` (Reporting API) or `json`.
+    pub report_format: String,
+    /// The page that violated its policy.
+    pub document_uri: Option<String>,
+    /// The page's referrer.
+    pub referrer: Option<String>,
+    /// What was blocked: a URL, or `inline`, `eval`, `wasm-eval`.
+    pub blocked_uri: Option<String>,
+    /// The violated directive as the browser wrote it.
+    pub violated_directive: Option<String>,
+    /// The directive that applied (e.g. `script-src-elem`).
+    pub effective_directive: Option<String>,
+    /// The whole policy.
+    pub original_policy: Option<String>,
+    /// `enforce` or `report`.
+    pub disposition: Option<String>,
+    /// The page's HTTP status.
+    pub status_code: Option<i32>,
+    /// The script or style that caused it.
+    pub source_file: Option<String>,
+    /// Line in `source_file`.
+    pub line_number: Option<i32>,
+    /// Column in `source_file`.
+    pub column_number: Option<i32>,
+    /// The first characters of the blocked code (`'report-sample'`).
+    pub sample: Option<String>,
+    /// The reporting client's address.
+    pub sender_ip: Option<String>,
+    /// The reporting client's `User-Agent`.
+    pub user_agent: Option<String>,
+}
+
+/// A stored raw report.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::security_csp_reports)]
+pub struct CspReport {
+    /// Row id.
+    pub id: i32,
+    /// The aggregate this report is a sample of.
+    pub violation_id: Option<i32>,
+    /// See [`NewCspReport::report_format`].
+    pub report_format: String,
+    /// See [`NewCspReport`].
+    pub document_uri: Option<String>,
+    /// See [`NewCspReport`].
+    pub referrer: Option<String>,
+    /// See [`NewCspReport`].
+    pub blocked_uri: Option<String>,
+    /// See [`NewCspReport`].
+    pub violated_directive: Option<String>,
+    /// See [`NewCspReport`].
+    pub effective_directive: Option<String>,
+    /// See [`NewCspReport`].
+    pub original_policy: Option<String>,
+    /// See [`NewCspReport`].
+    pub disposition: Option<String>,
+    /// See [`NewCspReport`].
+    pub status_code: Option<i32>,
+    /// See [`NewCspReport`].
+    pub source_file: Option<String>,
+    /// See [`NewCspReport`].
+    pub line_number: Option<i32>,
+    /// See [`NewCspReport`].
+    pub column_number: Option<i32>,
+    /// See [`NewCspReport`].
+    pub sample: Option<String>,
+    /// See [`NewCspReport`].
+    pub sender_ip: Option<String>,
+    /// See [`NewCspReport`].
+    pub user_agent: Option<String>,
+    /// When it arrived (UTC).
+    pub date_received: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = crate::db::schema::security_csp_reports)]
+struct ReportRow {
+    violation_id: Option<i32>,
+    report_format: String,
+    document_uri: Option<String>,
+    referrer: Option<String>,
+    blocked_uri: Option<String>,
+    violated_directive: Option<String>,
+    effective_directive: Option<String>,
+    original_policy: Option<String>,
+    disposition: Option<String>,
+    status_code: Option<i32>,
+    source_file: Option<String>,
+    line_number: Option<i32>,
+    column_number: Option<i32>,
+    sample: Option<String>,
+    sender_ip: Option<String>,
+    user_agent: Option<String>,
+    date_received: NaiveDateTime,
+}
+
+impl ReportRow {
+    fn new(n: &NewCspReport, violation_id: Option<i32>, now: NaiveDateTime) -> Self {
+        let t = |s: &Option<String>, max| truncate(s.clone(), max);
+        ReportRow {
+            violation_id,
+            report_format: truncate(Some(n.report_format.clone()), FORMAT).unwrap_or_default(),
+            document_uri: t(&n.document_uri, URI),
+            referrer: t(&n.referrer, URI),
+            blocked_uri: t(&n.blocked_uri, URI),
+            violated_directive: t(&n.violated_directive, VIOLATED),
+            effective_directive: t(&n.effective_directive, DIRECTIVE),
+            original_policy: t(&n.original_policy, POLICY),
+            disposition: t(&n.disposition, SHORT),
+            status_code: n.status_code,
+            source_file: t(&n.source_file, URI),
+            line_number: n.line_number,
+            column_number: n.column_number,
+            sample: t(&n.sample, SAMPLE),
+            sender_ip: t(&n.sender_ip, IP),
+            user_agent: t(&n.user_agent, AGENT),
+            date_received: now,
+        }
+    }
+}
+
+/// What identifies one violation: reports with equal keys are counted together.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ViolationKey {
+    /// The page, without query string or fragment.
+    pub document_uri: String,
+    /// The effective directive (e.g. `script-src-elem`).
+    pub effective_directive: String,
+    /// What was blocked, normalised (`inline`, `eval`, `data:`, a host...).
+    pub blocked: String,
+    /// The script or style that caused it.
+    pub source_file: Option<String>,
+    /// Line in `source_file`.
+    pub line_number: Option<i32>,
+    /// `enforce` or `report`.
+    pub disposition: String,
+}
+
+impl ViolationKey {
+    /// The key cut to the column limits (so equal keys stay equal once stored).
+    pub fn truncated(mut self) -> Self {
+        self.document_uri = truncate(Some(self.document_uri), URI).unwrap_or_default();
+        self.effective_directive = truncate(Some(self.effective_directive), DIRECTIVE).unwrap_or_default();
+        self.blocked = truncate(Some(self.blocked), URI).unwrap_or_default();
+        self.source_file = truncate(self.source_file, URI);
+        self.disposition = truncate(Some(self.disposition), SHORT).unwrap_or_default();
+        self
+    }
+
+    /// The hex SHA-256 the unique index is on.
+    pub fn hash(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            self.document_uri.as_str(),
+            &self.effective_directive,
+            &self.blocked,
+            self.source_file.as_deref().unwrap_or(""),
+            &self.line_number.map(|l| l.to_string()).unwrap_or_default(),
+            &self.disposition,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// One normalised violation with its hit count.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::security_csp_violations)]
+pub struct CspViolation {
+    /// Row id.
+    pub id: i32,
+    /// SHA-256 of the key.
+    pub key_hash: String,
+    /// See [`ViolationKey`].
+    pub document_uri: String,
+    /// See [`ViolationKey`].
+    pub effective_directive: String,
+    /// See [`ViolationKey`].
+    pub blocked: String,
+    /// See [`ViolationKey`].
+    pub source_file: Option<String>,
+    /// See [`ViolationKey`].
+    pub line_number: Option<i32>,
+    /// See [`ViolationKey`].
+    pub disposition: String,
+    /// How many reports had this key.
+    pub hits: i64,
+    /// How many raw reports are stored for it.
+    pub sample_count: i32,
+    /// First report (UTC).
+    pub first_seen: NaiveDateTime,
+    /// Latest report (UTC).
+    pub last_seen: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = crate::db::schema::security_csp_violations)]
+struct ViolationRow<'a> {
+    key_hash: &'a str,
+    document_uri: &'a str,
+    effective_directive: &'a str,
+    blocked: &'a str,
+    source_file: Option<&'a str>,
+    line_number: Option<i32>,
+    disposition: &'a str,
+    hits: i64,
+    sample_count: i32,
+    first_seen: NaiveDateTime,
+    last_seen: NaiveDateTime,
+}
+
+/// What [`CspViolation::record`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordOutcome {
+    /// The aggregate row.
+    pub violation_id: i32,
+    /// Whether the raw report was stored (false once the key has `max_samples`).
+    pub sample_stored: bool,
+}
+
+impl CspViolation {
+    /// Counts `hits` reports under `key` and stores `sample` as a raw report
+    /// while the key has fewer than `max_samples`. Portable across backends
+    /// (update, else insert, else update: no `RETURNING`, no backend upsert
+    /// syntax) and safe when several instances record the same key at once.
+    pub async fn record(
+        conn: &mut SecurityConn,
+        key: &ViolationKey,
+        hits: i64,
+        sample: Option<&NewCspReport>,
+        max_samples: i32,
+        now: DateTime<Utc>,
+    ) -> Result<RecordOutcome, DbError> {
+        let now = stored(now);
+        let hash = key.hash();
+        for attempt in 0..2 {
+            let updated = with_conn!(conn, |c| {
+                diesel::update(v::security_csp_violations.filter(v::key_hash.eq(&hash)))
+                    .set((v::hits.eq(v::hits + hits), v::last_seen.eq(now)))
+                    .execute(c)
+                    .await
+            })?;
+            if updated > 0 {
+                break;
+            }
+            let row = ViolationRow {
+                key_hash: &hash,
+                document_uri: &key.document_uri,
+                effective_directive: &key.effective_directive,
+                blocked: &key.blocked,
+                source_file: key.source_file.as_deref(),
+                line_number: key.line_number,
+                disposition: &key.disposition,
+                hits,
+                sample_count: 0,
+                first_seen: now,
+                last_seen: now,
+            };
+            match with_conn!(conn, |c| diesel::insert_into(v::security_csp_violations).values(&row).execute(c).await) {
+                Ok(_) => break,
+                Err(e) if is_unique_violation(&e) && attempt == 0 => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let violation_id: i32 = with_conn!(conn, |c| {
+            v::security_csp_violations.filter(v::key_hash.eq(&hash)).select(v::id).first(c).await
+        })?;
+        let Some(sample) = sample else { return Ok(RecordOutcome { violation_id, sample_stored: false }) };
+        // Claim a sample slot atomically, so instances racing on one key never exceed the cap.
+        let claimed = with_conn!(conn, |c| {
+            diesel::update(
+                v::security_csp_violations.filter(v::id.eq(violation_id)).filter(v::sample_count.lt(max_samples)),
+            )
+            .set(v::sample_count.eq(v::sample_count + 1))
+            .execute(c)
+            .await
+        })?;
+        if claimed == 0 {
+            return Ok(RecordOutcome { violation_id, sample_stored: false });
+        }
+        let row = ReportRow::new(sample, Some(violation_id), now);
+        with_conn!(conn, |c| diesel::insert_into(r::security_csp_reports).values(&row).execute(c).await)?;
+        Ok(RecordOutcome { violation_id, sample_stored: true })
+    }
+
+    /// The most recently seen violations.
+    pub async fn recent(conn: &mut SecurityConn, limit: i64) -> Result<Vec<CspViolation>, DbError> {
+        let rows = with_conn!(conn, |c| {
+            v::security_csp_violations
+                .order((v::last_seen.desc(), v::id.desc()))
+                .limit(limit)
+                .select(CspViolation::as_select())
+                .load(c)
+                .await
+        })?;
+        Ok(rows)
+    }
+
+    /// The violation with this key, if recorded.
+    pub async fn find(conn: &mut SecurityConn, key: &ViolationKey) -> Result<Option<CspViolation>, DbError> {
+        let hash = key.hash();
+        let row = with_conn!(conn, |c| {
+            v::security_csp_violations
+                .filter(v::key_hash.eq(&hash))
+                .select(CspViolation::as_select())
+                .first(c)
+                .await
+                .optional()
+        })?;
+        Ok(row)
+    }
+}
+
+impl CspReport {
+    /// The newest raw reports of one violation.
+    pub async fn for_violation(
+        conn: &mut SecurityConn,
+        violation_id: i32,
+        limit: i64,
+    ) -> Result<Vec<CspReport>, DbError> {
+        let rows = with_conn!(conn, |c| {
+            r::security_csp_reports
+                .filter(r::violation_id.eq(violation_id))
+                .order((r::date_received.desc(), r::id.desc()))
+                .limit(limit)
+                .select(CspReport::as_select())
+                .load(c)
+                .await
+        })?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,38 @@
+//! The crate's Diesel models.
+
+pub(crate) mod csp;
+pub(crate) mod password;
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+
+/// A UTC time as stored: microsecond precision (MySQL `DATETIME(6)`, PostgreSQL
+/// `TIMESTAMP`), so a value read back equals the value written.
+pub(crate) fn stored(now: DateTime<Utc>) -> NaiveDateTime {
+    now.naive_utc().trunc_subsecs(6)
+}
+
+/// Cuts `s` to at most `max` characters (never failing an insert on a long
+/// value; column limits are in characters on every backend).
+pub(crate) fn truncate(s: Option<String>, max: usize) -> Option<String> {
+    s.map(|s| match s.char_indices().nth(max) {
+        Some((i, _)) => s[..i].to_string(),
+        None => s,
+    })
+}
+
+/// Whether a query failed on a unique constraint (another instance won a race).
+pub(crate) fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncation_counts_characters_not_bytes() {
+        assert_eq!(truncate(Some("héllo".into()), 2), Some("hé".into()));
+        assert_eq!(truncate(Some("abc".into()), 5), Some("abc".into()));
+        assert_eq!(truncate(None, 5), None);
+    }
+}

@@ -1,0 +1,57 @@
+//! Diesel table definitions, shared by every backend.
+#![allow(missing_docs)]
+
+diesel::table! {
+    /// CSP violations, aggregated by normalised key.
+    security_csp_violations (id) {
+        id -> Integer,
+        key_hash -> Varchar,
+        document_uri -> Varchar,
+        effective_directive -> Varchar,
+        blocked -> Varchar,
+        source_file -> Nullable<Varchar>,
+        line_number -> Nullable<Integer>,
+        disposition -> Varchar,
+        hits -> BigInt,
+        sample_count -> Integer,
+        first_seen -> Timestamp,
+        last_seen -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Raw CSP reports (capped samples per violation).
+    security_csp_reports (id) {
+        id -> Integer,
+        violation_id -> Nullable<Integer>,
+        report_format -> Varchar,
+        document_uri -> Nullable<Varchar>,
+        referrer -> Nullable<Varchar>,
+        blocked_uri -> Nullable<Varchar>,
+        violated_directive -> Nullable<Varchar>,
+        effective_directive -> Nullable<Varchar>,
+        original_policy -> Nullable<Text>,
+        disposition -> Nullable<Varchar>,
+        status_code -> Nullable<Integer>,
+        source_file -> Nullable<Varchar>,
+        line_number -> Nullable<Integer>,
+        column_number -> Nullable<Integer>,
+        sample -> Nullable<Varchar>,
+        sender_ip -> Nullable<Varchar>,
+        user_agent -> Nullable<Varchar>,
+        date_received -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Password expiry per application user.
+    security_password_expiry (user_id) {
+        user_id -> Varchar,
+        password_expiry_date -> Nullable<Timestamp>,
+        last_changed -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(security_csp_reports -> security_csp_violations (violation_id));
+diesel::allow_tables_to_appear_in_same_query!(security_csp_violations, security_csp_reports);

@@ -1,0 +1,74 @@
+//! The databases every persistence test runs against: a fresh SQLite file
+//! always; PostgreSQL and MariaDB when `SECURITY_TEST_POSTGRES_URL` /
+//! `SECURITY_TEST_MYSQL_URL` are set (`.ci/run` sets both, and
+//! `SECURITY_TEST_REQUIRE_BACKENDS=1` so that a missing one fails).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rocket::tokio::sync::Mutex;
+use rocket_security::db::{run_migrations, SecurityPool};
+
+pub struct TestDb {
+    pub name: &'static str,
+    pub url: String,
+    pub pool: SecurityPool,
+    file: Option<PathBuf>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(f) = &self.file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
+            }
+        }
+    }
+}
+
+/// A unique suffix, so tests running in parallel never share rows.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{prefix}-{}-{}-{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A fresh SQLite file in the temp directory.
+pub fn sqlite_url() -> (String, PathBuf) {
+    let path = std::env::temp_dir().join(format!("{}.db", unique("rocket-security-test")));
+    (format!("sqlite://{}", path.display()), path)
+}
+
+/// Migrations on a shared server run once per process (tests run in parallel).
+static MIGRATED: Mutex<Vec<String>> = Mutex::const_new(Vec::new());
+
+async fn migrated(url: &str) -> SecurityPool {
+    let pool = SecurityPool::from_url(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+    let mut done = MIGRATED.lock().await;
+    if !done.iter().any(|u| u == url) {
+        let conn = pool.conn().await.unwrap_or_else(|e| panic!("{url}: {e}"));
+        run_migrations(conn).await.unwrap_or_else(|e| panic!("{url}: {e}"));
+        done.push(url.to_string());
+    }
+    pool
+}
+
+/// Every configured backend, migrated. A backend whose URL is set must work:
+/// a set URL with the backend's feature off, or an unreachable server, fails.
+pub async fn all() -> Vec<TestDb> {
+    let (url, file) = sqlite_url();
+    let mut out = vec![TestDb { name: "sqlite", pool: migrated(&url).await, url, file: Some(file) }];
+    for (name, var, enabled) in [
+        ("postgres", "SECURITY_TEST_POSTGRES_URL", cfg!(feature = "postgres")),
+        ("mysql", "SECURITY_TEST_MYSQL_URL", cfg!(feature = "mysql")),
+    ] {
+        let Ok(url) = std::env::var(var) else {
+            // CI sets SECURITY_TEST_REQUIRE_BACKENDS: there, a skipped backend is a failure.
+            assert!(std::env::var_os("SECURITY_TEST_REQUIRE_BACKENDS").is_none(), "{var} is not set");
+            continue;
+        };
+        assert!(enabled, "{var} is set but the `{name}` feature is off: run the tests with --all-features");
+        out.push(TestDb { name, pool: migrated(&url).await, url, file: None });
+    }
+    out
+}

@@ -1,0 +1,143 @@
+//! CSP report storage: aggregates, capped samples, nullable fields, truncation.
+
+use chrono::{Duration, TimeZone, Utc};
+use rocket_security::db::{CspReport, CspViolation, NewCspReport, ViolationKey};
+
+use crate::backends::{all, unique};
+
+fn key(doc: &str) -> ViolationKey {
+    ViolationKey {
+        document_uri: doc.to_string(),
+        effective_directive: "script-src-elem".into(),
+        blocked: "inline".into(),
+        source_file: Some(doc.to_string()),
+        line_number: Some(3),
+        disposition: "enforce".into(),
+    }
+}
+
+fn report(doc: &str) -> NewCspReport {
+    NewCspReport {
+        report_format: "csp-report".into(),
+        document_uri: Some(doc.into()),
+        referrer: Some(String::new()),
+        blocked_uri: Some("inline".into()),
+        violated_directive: Some("script-src-elem".into()),
+        effective_directive: Some("script-src-elem".into()),
+        original_policy: Some("default-src 'self'; report-uri /r".into()),
+        disposition: Some("enforce".into()),
+        status_code: Some(200),
+        source_file: Some(doc.into()),
+        line_number: Some(3),
+        column_number: Some(8),
+        sample: Some("alert(1)".into()),
+        sender_ip: Some("192.0.2.1".into()),
+        user_agent: Some("Mozilla/5.0 (test)".into()),
+    }
+}
+
+#[rocket::async_test]
+async fn a_new_violation_is_created_with_its_first_sample() {
+    for db in all().await {
+        let mut conn = db.pool.conn().await.unwrap();
+        let doc = format!("https://example.com/{}", unique("page"));
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap() + Duration::microseconds(123_456);
+        let out = CspViolation::record(&mut conn, &key(&doc), 1, Some(&report(&doc)), 3, now).await.unwrap();
+        assert!(out.sample_stored, "{}", db.name);
+        let v = CspViolation::find(&mut conn, &key(&doc)).await.unwrap().unwrap();
+        assert_eq!((v.id, v.hits, v.sample_count), (out.violation_id, 1, 1), "{}", db.name);
+        assert_eq!(v.first_seen, now.naive_utc(), "{}: microsecond UTC round trip", db.name);
+        assert_eq!(v.last_seen, now.naive_utc(), "{}", db.name);
+        assert_eq!(v.key_hash, key(&doc).hash());
+        let rows = CspReport::for_violation(&mut conn, v.id, 10).await.unwrap();
+        assert_eq!(rows.len(), 1, "{}", db.name);
+        let r = &rows[0];
+        assert_eq!(r.document_uri.as_deref(), Some(doc.as_str()));
+        assert_eq!(r.referrer.as_deref(), Some(""), "{}: empty string kept, not NULL", db.name);
+        assert_eq!(r.blocked_uri.as_deref(), Some("inline"));
+        assert_eq!(r.status_code, Some(200));
+        assert_eq!((r.line_number, r.column_number), (Some(3), Some(8)));
+        assert_eq!(r.sample.as_deref(), Some("alert(1)"));
+        assert_eq!(r.sender_ip.as_deref(), Some("192.0.2.1"));
+        assert_eq!(r.report_format, "csp-report");
+        assert_eq!(r.date_received, now.naive_utc());
+    }
+}
+
+#[rocket::async_test]
+async fn repeats_count_hits_and_samples_stop_at_the_cap() {
+    for db in all().await {
+        let mut conn = db.pool.conn().await.unwrap();
+        let doc = format!("https://example.com/{}", unique("page"));
+        let t0 = Utc::now();
+        let mut stored = vec![];
+        for i in 0..5 {
+            let out = CspViolation::record(&mut conn, &key(&doc), 1, Some(&report(&doc)), 2, t0 + Duration::seconds(i))
+                .await
+                .unwrap();
+            stored.push(out.sample_stored);
+        }
+        CspViolation::record(&mut conn, &key(&doc), 10, None, 2, t0 + Duration::seconds(9)).await.unwrap();
+        assert_eq!(stored, [true, true, false, false, false], "{}", db.name);
+        let v = CspViolation::find(&mut conn, &key(&doc)).await.unwrap().unwrap();
+        assert_eq!((v.hits, v.sample_count), (15, 2), "{}", db.name);
+        assert_eq!(v.first_seen, rocket_security_stored(t0), "{}", db.name);
+        assert_eq!(v.last_seen, rocket_security_stored(t0 + Duration::seconds(9)), "{}", db.name);
+        assert_eq!(CspReport::for_violation(&mut conn, v.id, 10).await.unwrap().len(), 2, "{}", db.name);
+    }
+}
+
+fn rocket_security_stored(t: chrono::DateTime<Utc>) -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    t.naive_utc().trunc_subsecs(6)
+}
+
+#[rocket::async_test]
+async fn different_keys_are_different_violations() {
+    for db in all().await {
+        let mut conn = db.pool.conn().await.unwrap();
+        let doc = format!("https://example.com/{}", unique("page"));
+        let a = CspViolation::record(&mut conn, &key(&doc), 1, None, 1, Utc::now()).await.unwrap();
+        let mut other = key(&doc);
+        other.disposition = "report".into();
+        let b = CspViolation::record(&mut conn, &other, 1, None, 1, Utc::now()).await.unwrap();
+        assert_ne!(a.violation_id, b.violation_id, "{}", db.name);
+    }
+}
+
+#[rocket::async_test]
+async fn a_report_with_every_optional_field_missing_is_stored() {
+    for db in all().await {
+        let mut conn = db.pool.conn().await.unwrap();
+        let doc = format!("https://example.com/{}", unique("page"));
+        let empty = NewCspReport { report_format: "json".into(), ..Default::default() };
+        let out = CspViolation::record(&mut conn, &key(&doc), 1, Some(&empty), 1, Utc::now()).await.unwrap();
+        let rows = CspReport::for_violation(&mut conn, out.violation_id, 1).await.unwrap();
+        let r = &rows[0];
+        assert_eq!(
+            (&r.document_uri, &r.referrer, &r.blocked_uri, &r.violated_directive, &r.original_policy, &r.user_agent),
+            (&None, &None, &None, &None, &None, &None),
+            "{}",
+            db.name
+        );
+        assert_eq!((r.status_code, r.line_number), (None, None));
+    }
+}
+
+#[rocket::async_test]
+async fn long_values_are_truncated_to_the_column_limit_not_rejected() {
+    for db in all().await {
+        let mut conn = db.pool.conn().await.unwrap();
+        let doc = format!("https://example.com/{}", unique("page"));
+        let mut long = report(&doc);
+        long.blocked_uri = Some(format!("https://cdn.example/{}", "é".repeat(5000)));
+        long.original_policy = Some("x".repeat(100_000));
+        long.user_agent = Some("u".repeat(3000));
+        let out = CspViolation::record(&mut conn, &key(&doc), 1, Some(&long), 1, Utc::now()).await.unwrap();
+        let r = &CspReport::for_violation(&mut conn, out.violation_id, 1).await.unwrap()[0];
+        assert_eq!(r.blocked_uri.as_ref().unwrap().chars().count(), 2048, "{}", db.name);
+        assert!(r.blocked_uri.as_ref().unwrap().ends_with('é'), "{}: UTF-8 kept", db.name);
+        assert_eq!(r.original_policy.as_ref().unwrap().len(), 8192, "{}", db.name);
+        assert_eq!(r.user_agent.as_ref().unwrap().len(), 1024, "{}", db.name);
+    }
+}
