@@ -7,7 +7,8 @@
 //! It reads `Rocket.toml` in the working directory (the annotated sample
 //! configuration). `ROCKET_PORT` changes the port; `ROCKET_TLS` serves HTTPS.
 
-use rocket::http::ContentType;
+use rocket::http::{ContentType, Status};
+use rocket::request::{self, FromRequest, Request};
 use rocket::response::content::RawHtml;
 use rocket::response::Redirect;
 use rocket::{get, launch, post, routes};
@@ -40,6 +41,7 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
              <li><code>/embed</code>: may be framed by a partner (per-route CSP and X-Frame-Options)</li>\
              <li><code>/privacy</code>: honours Do Not Track and Global Privacy Control</li>\
              <li><code>/demo/violations</code>: breaks the CSP so the browser sends reports</li>\
+             <li><code>/security/reports</code>: the reports dashboard (from this machine only)</li>\
              <li><code>POST /logout</code>: answers with <code>Clear-Site-Data</code></li></ul>\
              <form method=\"post\" action=\"/logout\"><button>Log out</button></form>",
             nonce.attr()
@@ -103,11 +105,26 @@ fn logout() -> Redirect {
     Redirect::to("/")
 }
 
+/// Who may see the reports dashboard. (Until the showcase has users, only
+/// requests from this machine.)
+struct LocalAdmin;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for LocalAdmin {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        match req.remote() {
+            Some(peer) if peer.ip().is_loopback() => request::Outcome::Success(LocalAdmin),
+            _ => request::Outcome::Error((Status::Forbidden, ())),
+        }
+    }
+}
+
 #[launch]
 fn rocket() -> _ {
     rocket::build()
         .attach(SecurityDb::init())
         .attach(Migrations::<SecurityDb>::fairing())
-        .attach(Security::fairing())
+        .attach(Security::fairing().reports_dashboard::<LocalAdmin>())
         .mount("/", routes![index, style, account, embed, privacy, violations, eval_js, logout])
 }

@@ -12,6 +12,7 @@ use rocket::{Build, Data, Orbit, Request, Response, Rocket};
 use crate::config::{Compiled, SecurityConfig, ServerHeader};
 use crate::https::RedirectHandler;
 use crate::notes::Notes;
+use crate::reports::{CollectorHandle, CollectorState};
 
 /// The security fairing: every response header feature, HTTPS detection and
 /// redirect, configured from `[default.security]`.
@@ -45,13 +46,76 @@ pub struct Security {
     config: Option<SecurityConfig>,
     only: Option<&'static str>,
     compiled: OnceLock<Arc<Compiled>>,
+    collector: OnceLock<Arc<CollectorState>>,
+    dashboard: Option<DashboardRoutes>,
+    #[cfg(feature = "db")]
+    database: PoolLookup,
+}
+
+type DashboardRoutes = Box<dyn Fn(&str) -> Vec<rocket::Route> + Send + Sync>;
+#[cfg(feature = "db")]
+type PoolLookup = Box<dyn Fn(&Rocket<Orbit>) -> Option<crate::db::SecurityPool> + Send + Sync>;
+
+#[cfg(feature = "db")]
+fn pool_of<D: rocket_db_pools::Database<Pool = crate::db::SecurityPool>>(
+    rocket: &Rocket<Orbit>,
+) -> Option<crate::db::SecurityPool> {
+    D::fetch(rocket).map(|db| {
+        let pool: &crate::db::SecurityPool = db;
+        pool.clone()
+    })
 }
 
 impl Security {
     /// Every feature, configured from the `security` table of the active
     /// profile (absent keys keep their secure defaults).
     pub fn fairing() -> Self {
-        Security { config: None, only: None, compiled: OnceLock::new() }
+        Security::new(None, None)
+    }
+
+    fn new(config: Option<SecurityConfig>, only: Option<&'static str>) -> Self {
+        Security {
+            config,
+            only,
+            compiled: OnceLock::new(),
+            collector: OnceLock::new(),
+            dashboard: None,
+            #[cfg(feature = "db")]
+            database: Box::new(pool_of::<crate::db::SecurityDb>),
+        }
+    }
+
+    /// Stores CSP reports in database `D` instead of the ready-made
+    /// [`SecurityDb`](crate::db::SecurityDb) (with `security.reports.database = true`).
+    #[cfg(feature = "db")]
+    pub fn database<D: rocket_db_pools::Database<Pool = crate::db::SecurityPool>>(mut self) -> Self {
+        self.database = Box::new(pool_of::<D>);
+        self
+    }
+
+    /// Mounts the CSP reports dashboard at `security.reports.dashboard_path`
+    /// (default `/security/reports`), for requests that pass guard `G` (for
+    /// example the application's admin user type). A failing guard's status
+    /// goes to the application's catchers, so a login redirect works as usual.
+    ///
+    /// ```no_run
+    /// # use rocket::request::{self, FromRequest, Request};
+    /// struct Admin;
+    /// #[rocket::async_trait]
+    /// impl<'r> FromRequest<'r> for Admin {
+    ///     type Error = ();
+    ///     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
+    ///         request::Outcome::Error((rocket::http::Status::Forbidden, ()))
+    ///     }
+    /// }
+    /// let rocket = rocket::build().attach(rocket_security::Security::fairing().reports_dashboard::<Admin>());
+    /// ```
+    pub fn reports_dashboard<G>(mut self) -> Self
+    where
+        G: for<'r> rocket::request::FromRequest<'r> + Send + Sync + 'static,
+    {
+        self.dashboard = Some(Box::new(crate::reports::dashboard::routes::<G>));
+        self
     }
 
     /// Every feature, configured in code. `Rocket.toml` is not read for
@@ -67,11 +131,11 @@ impl Security {
     /// let rocket = rocket::build().attach(Security::from_config(config));
     /// ```
     pub fn from_config(config: SecurityConfig) -> Self {
-        Security { config: Some(config), only: None, compiled: OnceLock::new() }
+        Security::new(Some(config), None)
     }
 
     pub(crate) fn only(key: &'static str, config: Option<SecurityConfig>) -> Self {
-        Security { config, only: Some(key), compiled: OnceLock::new() }
+        Security::new(config, Some(key))
     }
 
     fn name(&self) -> &'static str {
@@ -85,7 +149,7 @@ impl Security {
 #[rocket::async_trait]
 impl Fairing for Security {
     fn info(&self) -> Info {
-        Info { name: self.name(), kind: Kind::Ignite | Kind::Liftoff | Kind::Request }
+        Info { name: self.name(), kind: Kind::Ignite | Kind::Liftoff | Kind::Request | Kind::Shutdown }
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
@@ -124,7 +188,7 @@ impl Fairing for Security {
         // Response fairings run in attach order: attaching ours after the new
         // Shield lets it see (and correct) everything Shield and the app did.
         let mut rocket = rocket.attach(Shield::new()).attach(ResponseHeaders {
-            compiled,
+            compiled: compiled.clone(),
             shield_forces_hsts: AtomicBool::new(false),
             name: self.name(),
         });
@@ -142,11 +206,43 @@ impl Fairing for Security {
         if let Some(status) = redirect {
             rocket = rocket.mount("/", vec![RedirectHandler::route(status)]);
         }
+        if let Some(c) = &compiled.collector {
+            let state = CollectorState::new(c.clone(), compiled.https.clone());
+            rocket = rocket.mount("/", crate::reports::endpoint::routes(&state)).manage(CollectorHandle(state.clone()));
+            if let Some(dashboard) = &self.dashboard {
+                rocket = rocket.mount("/", dashboard(&c.dashboard_path));
+            }
+            let _ = self.collector.set(state);
+        } else if self.dashboard.is_some() {
+            tracing::warn!(target: "security", "the reports dashboard is not mounted: the collector is off");
+        }
         Ok(rocket)
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         let Some(c) = self.compiled.get() else { return };
+        #[cfg(feature = "db")]
+        if let Some(state) = self.collector.get().filter(|s| s.config.database) {
+            match (self.database)(rocket) {
+                Some(pool) => {
+                    let _ = state.pool.set(pool.clone());
+                    crate::reports::sink::start(state, pool);
+                }
+                None => tracing::error!(
+                    target: "security",
+                    "`security.reports.database = true` but no security database is attached (attach \
+                     `SecurityDb::init()`, or name yours with `Security::fairing().database::<Db>()`): \
+                     reports are counted as dropped (database_unavailable)"
+                ),
+            }
+        }
+        #[cfg(feature = "db")]
+        if let Some(state) = self.collector.get().filter(|s| !s.config.database) {
+            if let Some(pool) = (self.database)(rocket) {
+                // Lets the dashboard show what an earlier configuration stored.
+                let _ = state.pool.set(pool);
+            }
+        }
         let tls = rocket.config().tls_enabled();
         if self.only.is_none() || self.only == Some("https") {
             tracing::info!(target: "security", "https: {}", c.https.describe());
@@ -178,6 +274,13 @@ impl Fairing for Security {
                      header; set it so a cache in front cannot be poisoned with a redirect to another host"
                 );
             }
+        }
+    }
+
+    async fn on_shutdown(&self, _: &Rocket<Orbit>) {
+        #[cfg(feature = "db")]
+        if let Some(state) = self.collector.get() {
+            crate::reports::sink::flush_and_stop(state, std::time::Duration::from_secs(5)).await;
         }
     }
 

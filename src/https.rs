@@ -176,6 +176,26 @@ impl HttpsPolicy {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
     }
 
+    /// The client's address: the socket's peer, or — when that peer is a
+    /// trusted proxy — the nearest untrusted address in `X-Forwarded-For`.
+    /// Rocket's own `client_ip()` believes `X-Real-IP` from anyone; this does not.
+    pub(crate) fn client_ip(&self, req: &Request<'_>) -> Option<IpAddr> {
+        let peer = req.remote()?.ip().to_canonical();
+        let trusted = |ip: &IpAddr| self.proxies.iter().any(|n| n.contains(ip));
+        if !trusted(&peer) {
+            return Some(peer);
+        }
+        let hops: Vec<&str> = req.headers().get("X-Forwarded-For").flat_map(|v| v.split(',')).map(str::trim).collect();
+        for hop in hops.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if trusted(&ip.to_canonical()) => continue,
+                Ok(ip) => return Some(ip.to_canonical()),
+                Err(_) => break,
+            }
+        }
+        Some(peer)
+    }
+
     pub(crate) fn describe(&self) -> String {
         let proxies = if self.proxies.is_empty() {
             "HTTPS = Rocket's TLS only".to_string()
@@ -213,7 +233,7 @@ impl HttpsPolicy {
 
 /// The request's host, as Rocket parsed it or (for requests Rocket did not
 /// parse from the wire, such as local test requests) from the `Host` header.
-fn request_host(req: &Request<'_>) -> Option<String> {
+pub(crate) fn request_host(req: &Request<'_>) -> Option<String> {
     // The port of a plain-HTTP request is not the HTTPS port: drop it (use
     // `redirect_host = "host:port"` for a non-standard HTTPS port).
     if let Some(h) = req.host() {

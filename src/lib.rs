@@ -129,6 +129,7 @@ mod headers;
 mod https;
 mod notes;
 mod paths;
+pub mod reports;
 
 pub use config::{SecurityConfig, ServerHeader};
 pub use csp::nonce::{CspHash, CspNonce};

@@ -127,6 +127,10 @@ impl PathSet {
         PathSet(out)
     }
 
+    pub(crate) fn push(&mut self, p: PathPattern) {
+        self.0.push(p);
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -12,6 +12,7 @@ use rocket::figment::Figment;
 use crate::error::{ConfigError, ConfigErrors};
 use crate::headers::{Builder, Feature, HeaderRule};
 use crate::https::{Https, HttpsPolicy};
+use crate::reports::{Collector, CompiledCollector};
 use crate::{
     ClearSiteData, CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginOpenerPolicy, CrossOriginResourcePolicy,
     Csp, DnsPrefetch, Dnt, FrameOptions, Hsts, NoSniff, NoStore, OriginAgentCluster, P3p, PermissionsPolicy,
@@ -142,6 +143,8 @@ security_config! {
     p3p: P3p,
     /// `DNT` echo.
     dnt: Dnt,
+    /// The CSP report collector.
+    reports: Collector,
 }
 
 /// Everything the fairing needs at request time, computed once at ignite.
@@ -149,6 +152,7 @@ security_config! {
 pub(crate) struct Compiled {
     pub(crate) rules: Vec<HeaderRule>,
     pub(crate) csp: Option<crate::csp::CompiledCsp>,
+    pub(crate) collector: Option<CompiledCollector>,
     pub(crate) https: HttpsPolicy,
     pub(crate) overwrite: bool,
     pub(crate) dnt_echo: bool,
@@ -255,6 +259,15 @@ impl SecurityConfig {
                 Some((_, v)) => v.as_deref() == Some(&["'none'".to_string()][..]),
                 None => self.csp.policy.use_defaults,
             };
+        let r = &self.reports;
+        let c = &self.csp;
+        if r.enabled && c.report && c.report_uri.starts_with('/') && c.report_uri != r.path {
+            warnings.push(format!(
+                "`security.csp.report_uri` ({}) is not the collector's `security.reports.path` ({}): browsers will \
+                 post reports where nothing collects them",
+                c.report_uri, r.path
+            ));
+        }
         if self.frame_options.enabled && !self.frame_options.exclude.is_empty() && csp_denies_framing {
             warnings.push(format!(
                 "`security.frame_options.exclude` ({}) does not make those pages frameable: the CSP still sends \
@@ -280,6 +293,18 @@ impl SecurityConfig {
             out.https.redirect = None;
         }
         self.build_features(only, &mut out, &mut errors, release);
+        let collector = self.reports.compile(&mut errors);
+        if only.is_none() {
+            out.collector = collector;
+        }
+        if let Some(c) = &out.collector {
+            // The endpoint is never confidential: browsers post without credentials.
+            if let Ok(p) = crate::paths::PathPattern::parse(&c.path) {
+                for rule in out.rules.iter_mut().filter(|r| r.force) {
+                    rule.scope.exclude.push(p.clone());
+                }
+            }
+        }
         self.cross_checks(only, &mut out.warnings);
         if only.is_some_and(|o| o != "dnt") {
             out.dnt_echo = false;

@@ -28,7 +28,7 @@ pub(crate) mod pool;
 pub mod schema;
 
 pub use migrate::{run_migrations, Migrations};
-pub use models::csp::{CspReport, CspViolation, NewCspReport, RecordOutcome, ViolationKey};
+pub use models::csp::{CspHourly, CspReport, CspViolation, NewCspReport, RecordOutcome, ViolationFilter, ViolationKey};
 pub use models::password::MAX_USER_ID;
 pub use models::password::{ExpiryPolicy, PasswordExpiry};
 pub(crate) use pool::with_conn;

@@ -55,3 +55,11 @@ diesel::table! {
 
 diesel::joinable!(security_csp_reports -> security_csp_violations (violation_id));
 diesel::allow_tables_to_appear_in_same_query!(security_csp_violations, security_csp_reports);
+
+diesel::table! {
+    /// CSP reports per hour (UTC).
+    security_csp_hourly (hour) {
+        hour -> Timestamp,
+        hits -> BigInt,
+    }
+}

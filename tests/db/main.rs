@@ -5,4 +5,6 @@ mod backends;
 mod csp;
 mod faults;
 mod password;
+#[path = "../common/proxy.rs"]
+mod proxy;
 mod rocket_integration;

@@ -4,59 +4,13 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use sha2::{Digest, Sha256};
 
 use super::{is_unique_violation, stored, truncate};
 use crate::db::schema::security_csp_reports::dsl as r;
 use crate::db::schema::security_csp_violations::dsl as v;
 use crate::db::{with_conn, DbError, SecurityConn};
-
-/// Column limits, in characters.
-const URI: usize = 2048;
-const DIRECTIVE: usize = 64;
-const VIOLATED: usize = 1024;
-const POLICY: usize = 8192;
-const SAMPLE: usize = 1024;
-const AGENT: usize = 1024;
-const IP: usize = 64;
-const SHORT: usize = 16;
-const FORMAT: usize = 32;
-
-/// A report as received and normalised, ready to store. Every field a browser
-/// may omit is optional; long values are cut to their column's limit.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NewCspReport {
-    /// `csp-report` (legacy `report-uri`), `reports+json` (Reporting API) or `json`.
-    pub report_format: String,
-    /// The page that violated its policy.
-    pub document_uri: Option<String>,
-    /// The page's referrer.
-    pub referrer: Option<String>,
-    /// What was blocked: a URL, or `inline`, `eval`, `wasm-eval`.
-    pub blocked_uri: Option<String>,
-    /// The violated directive as the browser wrote it.
-    pub violated_directive: Option<String>,
-    /// The directive that applied (e.g. `script-src-elem`).
-    pub effective_directive: Option<String>,
-    /// The whole policy.
-    pub original_policy: Option<String>,
-    /// `enforce` or `report`.
-    pub disposition: Option<String>,
-    /// The page's HTTP status.
-    pub status_code: Option<i32>,
-    /// The script or style that caused it.
-    pub source_file: Option<String>,
-    /// Line in `source_file`.
-    pub line_number: Option<i32>,
-    /// Column in `source_file`.
-    pub column_number: Option<i32>,
-    /// The first characters of the blocked code (`'report-sample'`).
-    pub sample: Option<String>,
-    /// The reporting client's address.
-    pub sender_ip: Option<String>,
-    /// The reporting client's `User-Agent`.
-    pub user_agent: Option<String>,
-}
+use crate::reports::record::limits::*;
+pub use crate::reports::record::{NewCspReport, ViolationKey};
 
 /// A stored raw report.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -144,52 +98,6 @@ impl ReportRow {
             user_agent: t(&n.user_agent, AGENT),
             date_received: now,
         }
-    }
-}
-
-/// What identifies one violation: reports with equal keys are counted together.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct ViolationKey {
-    /// The page, without query string or fragment.
-    pub document_uri: String,
-    /// The effective directive (e.g. `script-src-elem`).
-    pub effective_directive: String,
-    /// What was blocked, normalised (`inline`, `eval`, `data:`, a host...).
-    pub blocked: String,
-    /// The script or style that caused it.
-    pub source_file: Option<String>,
-    /// Line in `source_file`.
-    pub line_number: Option<i32>,
-    /// `enforce` or `report`.
-    pub disposition: String,
-}
-
-impl ViolationKey {
-    /// The key cut to the column limits (so equal keys stay equal once stored).
-    pub fn truncated(mut self) -> Self {
-        self.document_uri = truncate(Some(self.document_uri), URI).unwrap_or_default();
-        self.effective_directive = truncate(Some(self.effective_directive), DIRECTIVE).unwrap_or_default();
-        self.blocked = truncate(Some(self.blocked), URI).unwrap_or_default();
-        self.source_file = truncate(self.source_file, URI);
-        self.disposition = truncate(Some(self.disposition), SHORT).unwrap_or_default();
-        self
-    }
-
-    /// The hex SHA-256 the unique index is on.
-    pub fn hash(&self) -> String {
-        let mut h = Sha256::new();
-        for part in [
-            self.document_uri.as_str(),
-            &self.effective_directive,
-            &self.blocked,
-            self.source_file.as_deref().unwrap_or(""),
-            &self.line_number.map(|l| l.to_string()).unwrap_or_default(),
-            &self.disposition,
-        ] {
-            h.update(part.as_bytes());
-            h.update([0x1f]);
-        }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -358,5 +266,111 @@ impl CspReport {
                 .await
         })?;
         Ok(rows)
+    }
+}
+
+/// Reports per hour (UTC), for the dashboard's chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::security_csp_hourly)]
+pub struct CspHourly {
+    /// The start of the hour (UTC).
+    pub hour: NaiveDateTime,
+    /// Reports received in it.
+    pub hits: i64,
+}
+
+impl CspHourly {
+    /// Adds `hits` to the hour containing `at`.
+    pub async fn add(conn: &mut SecurityConn, at: DateTime<Utc>, hits: i64) -> Result<(), DbError> {
+        use crate::db::schema::security_csp_hourly::dsl as h;
+        use chrono::{DurationRound, TimeDelta};
+        let hour = at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at).naive_utc();
+        for attempt in 0..2 {
+            let updated = with_conn!(conn, |c| {
+                diesel::update(h::security_csp_hourly.filter(h::hour.eq(hour)))
+                    .set(h::hits.eq(h::hits + hits))
+                    .execute(c)
+                    .await
+            })?;
+            if updated > 0 {
+                return Ok(());
+            }
+            let inserted = with_conn!(conn, |c| {
+                diesel::insert_into(h::security_csp_hourly)
+                    .values((h::hour.eq(hour), h::hits.eq(hits)))
+                    .execute(c)
+                    .await
+            });
+            match inserted {
+                Ok(_) => return Ok(()),
+                Err(e) if is_unique_violation(&e) && attempt == 0 => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// The hours from `from` on, oldest first.
+    pub async fn since(conn: &mut SecurityConn, from: DateTime<Utc>) -> Result<Vec<CspHourly>, DbError> {
+        use crate::db::schema::security_csp_hourly::dsl as h;
+        let from = from.naive_utc();
+        let rows = with_conn!(conn, |c| {
+            h::security_csp_hourly
+                .filter(h::hour.ge(from))
+                .order(h::hour.asc())
+                .select(CspHourly::as_select())
+                .load(c)
+                .await
+        })?;
+        Ok(rows)
+    }
+}
+
+/// Filters for [`CspViolation::search`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViolationFilter {
+    /// Only this effective directive.
+    pub directive: Option<String>,
+    /// Only blocked values containing this text (a host or a kind).
+    pub blocked: Option<String>,
+    /// Seen at or after this time.
+    pub from: Option<NaiveDateTime>,
+    /// Seen at or before this time.
+    pub to: Option<NaiveDateTime>,
+}
+
+impl CspViolation {
+    /// Violations matching `filter`, most hits first.
+    pub async fn search(
+        conn: &mut SecurityConn,
+        filter: &ViolationFilter,
+        limit: i64,
+    ) -> Result<Vec<CspViolation>, DbError> {
+        let rows = with_conn!(conn, |c| {
+            let mut q = v::security_csp_violations.into_boxed();
+            if let Some(d) = &filter.directive {
+                q = q.filter(v::effective_directive.eq(d.clone()));
+            }
+            if let Some(b) = &filter.blocked {
+                let escaped = b.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                q = q.filter(v::blocked.like(format!("%{escaped}%")).escape('\\'));
+            }
+            if let Some(from) = filter.from {
+                q = q.filter(v::last_seen.ge(from));
+            }
+            if let Some(to) = filter.to {
+                q = q.filter(v::first_seen.le(to));
+            }
+            q.order((v::hits.desc(), v::id.desc())).limit(limit).select(CspViolation::as_select()).load(c).await
+        })?;
+        Ok(rows)
+    }
+
+    /// One violation by id.
+    pub async fn by_id(conn: &mut SecurityConn, id: i32) -> Result<Option<CspViolation>, DbError> {
+        let row = with_conn!(conn, |c| {
+            v::security_csp_violations.filter(v::id.eq(id)).select(CspViolation::as_select()).first(c).await.optional()
+        })?;
+        Ok(row)
     }
 }

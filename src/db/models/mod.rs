@@ -11,14 +11,7 @@ pub(crate) fn stored(now: DateTime<Utc>) -> NaiveDateTime {
     now.naive_utc().trunc_subsecs(6)
 }
 
-/// Cuts `s` to at most `max` characters (never failing an insert on a long
-/// value; column limits are in characters on every backend).
-pub(crate) fn truncate(s: Option<String>, max: usize) -> Option<String> {
-    s.map(|s| match s.char_indices().nth(max) {
-        Some((i, _)) => s[..i].to_string(),
-        None => s,
-    })
-}
+pub(crate) use crate::reports::record::truncate;
 
 /// Whether a query failed on a unique constraint (another instance won a race).
 pub(crate) fn is_unique_violation(e: &diesel::result::Error) -> bool {

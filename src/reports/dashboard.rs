@@ -1,0 +1,360 @@
+//! The reports dashboard (the Django admin's role): aggregated violations,
+//! filters, a detail view with samples, an hourly chart (server-rendered SVG)
+//! and a JSON API, behind a guard the application provides.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use rocket::http::{ContentType, Method, Status};
+use rocket::request::{FromRequest, Request};
+use rocket::route::{Handler, Outcome, Route};
+use rocket::Data;
+
+use super::{CollectorHandle, CollectorState, CollectorStats};
+use crate::csp::nonce::CspNonce;
+use crate::headers::route::Override;
+
+/// HTML-escapes text (reports are attacker-controlled).
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The dashboard routes under `path`, each requiring guard `G`.
+pub(crate) fn routes<G>(path: &str) -> Vec<Route>
+where
+    G: for<'r> FromRequest<'r> + Send + Sync + 'static,
+{
+    let base = path.trim_end_matches('/');
+    vec![
+        Route::ranked(-80, Method::Get, base, Page::<G>(View::List, PhantomData)),
+        Route::ranked(-80, Method::Get, &format!("{base}/api"), Page::<G>(View::Api, PhantomData)),
+        Route::ranked(-80, Method::Get, &format!("{base}/violation/<id>"), Page::<G>(View::Detail, PhantomData)),
+    ]
+}
+
+#[derive(Clone, Copy)]
+enum View {
+    List,
+    Api,
+    Detail,
+}
+
+struct Page<G>(View, PhantomData<fn() -> G>);
+
+impl<G> Clone for Page<G> {
+    fn clone(&self) -> Self {
+        Page(self.0, PhantomData)
+    }
+}
+
+#[rocket::async_trait]
+impl<G> Handler for Page<G>
+where
+    G: for<'r> FromRequest<'r> + Send + Sync + 'static,
+{
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        match req.guard::<G>().await {
+            rocket::outcome::Outcome::Success(_) => {}
+            rocket::outcome::Outcome::Error((status, _)) => return Outcome::Error(status),
+            rocket::outcome::Outcome::Forward(status) => return Outcome::Forward((data, status)),
+        }
+        let Some(handle) = req.rocket().state::<CollectorHandle>() else { return Outcome::Error(Status::NotFound) };
+        let state = handle.0.clone();
+        let nonce = CspNonce::of(req).as_str().to_string();
+        let policy = format!(
+            "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; form-action 'self'; base-uri 'none'; \
+             frame-ancestors 'none'"
+        );
+        let page = match self.0 {
+            View::Api => match data_for(&state, req).await {
+                Ok(d) => (ContentType::JSON, serde_json::to_string(&d).unwrap_or_default()),
+                Err(s) => return Outcome::Error(s),
+            },
+            View::List => match data_for(&state, req).await {
+                Ok(d) => (ContentType::HTML, render_list(&d, req, &nonce)),
+                Err(s) => return Outcome::Error(s),
+            },
+            View::Detail => {
+                let id = req.uri().path().segments().last().and_then(|s| s.parse::<i32>().ok());
+                let Some(id) = id else { return Outcome::Error(Status::NotFound) };
+                match detail(&state, id, &nonce).await {
+                    Ok(Some(html)) => (ContentType::HTML, html),
+                    Ok(None) => return Outcome::Error(Status::NotFound),
+                    Err(s) => return Outcome::Error(s),
+                }
+            }
+        };
+        let res = Override::new(page)
+            .set("Content-Security-Policy", policy)
+            .set("Cache-Control", "no-store, max-age=0")
+            .remove("Content-Security-Policy-Report-Only");
+        Outcome::from(req, res)
+    }
+}
+
+/// Everything the list and the API show.
+#[derive(serde::Serialize)]
+struct DashboardData {
+    stats: CollectorStats,
+    database: bool,
+    violations: Vec<ViolationRow>,
+    hourly: Vec<(String, i64)>,
+    filters: Filters,
+}
+
+#[derive(serde::Serialize, Default)]
+struct Filters {
+    directive: Option<String>,
+    blocked: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct ViolationRow {
+    id: i32,
+    directive: String,
+    blocked: String,
+    document: String,
+    disposition: String,
+    hits: i64,
+    samples: i32,
+    first_seen: String,
+    last_seen: String,
+}
+
+fn query(req: &Request<'_>, name: &str) -> Option<String> {
+    req.query_value::<&str>(name).and_then(Result::ok).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn date(s: &Option<String>, end: bool) -> Result<Option<chrono::NaiveDateTime>, Status> {
+    let Some(s) = s else { return Ok(None) };
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Status::BadRequest)?;
+    let t = if end { d.and_hms_micro_opt(23, 59, 59, 999_999) } else { d.and_hms_opt(0, 0, 0) };
+    Ok(t)
+}
+
+#[cfg(feature = "db")]
+async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<DashboardData, Status> {
+    use crate::db::{CspHourly, CspViolation, ViolationFilter};
+    let filters = Filters {
+        directive: query(req, "directive"),
+        blocked: query(req, "blocked"),
+        from: query(req, "from"),
+        to: query(req, "to"),
+    };
+    let filter = ViolationFilter {
+        directive: filters.directive.clone(),
+        blocked: filters.blocked.clone(),
+        from: date(&filters.from, false)?,
+        to: date(&filters.to, true)?,
+    };
+    let mut out = DashboardData {
+        stats: state.counters.snapshot(),
+        database: false,
+        violations: vec![],
+        hourly: vec![],
+        filters,
+    };
+    let Some(pool) = state.pool.get() else { return Ok(out) };
+    let mut conn = pool.conn().await.map_err(|_| Status::ServiceUnavailable)?;
+    out.database = true;
+    let rows = CspViolation::search(&mut conn, &filter, 200).await.map_err(|_| Status::ServiceUnavailable)?;
+    out.violations = rows
+        .into_iter()
+        .map(|v| ViolationRow {
+            id: v.id,
+            directive: v.effective_directive,
+            blocked: v.blocked,
+            document: v.document_uri,
+            disposition: v.disposition,
+            hits: v.hits,
+            samples: v.sample_count,
+            first_seen: v.first_seen.format("%Y-%m-%d %H:%M:%S").to_string(),
+            last_seen: v.last_seen.format("%Y-%m-%d %H:%M:%S").to_string(),
+        })
+        .collect();
+    let since = chrono::Utc::now() - chrono::Duration::hours(48);
+    out.hourly = CspHourly::since(&mut conn, since)
+        .await
+        .map_err(|_| Status::ServiceUnavailable)?
+        .into_iter()
+        .map(|h| (h.hour.format("%Y-%m-%d %H:00").to_string(), h.hits))
+        .collect();
+    Ok(out)
+}
+
+#[cfg(not(feature = "db"))]
+async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<DashboardData, Status> {
+    let filters = Filters {
+        directive: query(req, "directive"),
+        blocked: query(req, "blocked"),
+        from: query(req, "from"),
+        to: query(req, "to"),
+    };
+    date(&filters.from, false)?;
+    date(&filters.to, true)?;
+    Ok(DashboardData { stats: state.counters.snapshot(), database: false, violations: vec![], hourly: vec![], filters })
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}\
+th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;font-size:.9rem;vertical-align:top}\
+td.n{text-align:right}code{word-break:break-all}.bar{fill:#c33}.stats span{margin-right:1.2rem}form input{margin-right:.5rem}";
+
+fn shell(title: &str, nonce: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
+         <style nonce=\"{nonce}\">{STYLE}</style></head><body><h1>{t}</h1>{body}</body></html>",
+        t = escape(title)
+    )
+}
+
+fn chart(hourly: &[(String, i64)]) -> String {
+    if hourly.is_empty() {
+        return "<p>No reports in the last 48 hours.</p>".into();
+    }
+    let max = hourly.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    let (w, h, bar) = (hourly.len() * 14 + 20, 120, 10);
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"reports per hour\" width=\"{w}\" height=\"{}\" viewBox=\"0 0 {w} {}\">",
+        h + 20,
+        h + 20
+    );
+    for (i, (hour, n)) in hourly.iter().enumerate() {
+        let bh = (*n as f64 / max as f64 * h as f64).max(1.0) as usize;
+        svg.push_str(&format!(
+            "<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{bar}\" height=\"{bh}\"><title>{}: {n}</title></rect>",
+            10 + i * 14,
+            h - bh + 5,
+            escape(hour)
+        ));
+    }
+    svg.push_str(&format!("<text x=\"10\" y=\"{}\" font-size=\"10\">max {max}/hour</text></svg>", h + 18));
+    svg
+}
+
+fn stats_html(s: &CollectorStats) -> String {
+    let mut out = format!(
+        "<p class=\"stats\"><span>received {}</span><span>accepted {}</span><span>stored {}</span><span>logged {}</span>\
+         <span>queued {}</span><span>rejected requests {}</span></p>",
+        s.received, s.accepted, s.stored, s.logged, s.queued, s.rejected_requests
+    );
+    if !s.dropped.is_empty() {
+        out.push_str("<p class=\"stats\">dropped: ");
+        for (reason, n) in &s.dropped {
+            out.push_str(&format!("<span>{} {n}</span>", escape(reason)));
+        }
+        out.push_str("</p>");
+    }
+    out
+}
+
+fn render_list(d: &DashboardData, req: &Request<'_>, nonce: &str) -> String {
+    let base = req.uri().path().as_str().to_string();
+    let f = &d.filters;
+    let v = |o: &Option<String>| escape(o.as_deref().unwrap_or(""));
+    let mut body = stats_html(&d.stats);
+    if !d.database {
+        body.push_str("<p>The database sink is off: only the counters above are available.</p>");
+    }
+    body.push_str(&format!(
+        "<form method=\"get\" action=\"{}\"><input name=\"directive\" placeholder=\"directive\" value=\"{}\">\
+         <input name=\"blocked\" placeholder=\"blocked host or kind\" value=\"{}\">\
+         <input name=\"from\" type=\"date\" value=\"{}\"><input name=\"to\" type=\"date\" value=\"{}\">\
+         <button>Filter</button></form><h2>Reports per hour (UTC, last 48 h)</h2>{}",
+        escape(&base),
+        v(&f.directive),
+        v(&f.blocked),
+        v(&f.from),
+        v(&f.to),
+        chart(&d.hourly)
+    ));
+    body.push_str(
+        "<h2>Violations</h2><table><thead><tr><th>Directive</th><th>Blocked</th><th>Document</th><th>Disposition</th>\
+         <th>Count</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>",
+    );
+    for r in &d.violations {
+        body.push_str(&format!(
+            "<tr><td>{}</td><td><code>{}</code></td><td><a href=\"{}/violation/{}\"><code>{}</code></a></td><td>{}</td>\
+             <td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&r.directive),
+            escape(&r.blocked),
+            escape(base.trim_end_matches('/')),
+            r.id,
+            escape(&r.document),
+            escape(&r.disposition),
+            r.hits,
+            escape(&r.first_seen),
+            escape(&r.last_seen)
+        ));
+    }
+    body.push_str("</tbody></table>");
+    shell("CSP violation reports", nonce, &body)
+}
+
+#[cfg(feature = "db")]
+async fn detail(state: &Arc<CollectorState>, id: i32, nonce: &str) -> Result<Option<String>, Status> {
+    use crate::db::{CspReport, CspViolation};
+    let Some(pool) = state.pool.get() else { return Ok(None) };
+    let mut conn = pool.conn().await.map_err(|_| Status::ServiceUnavailable)?;
+    let Some(v) = CspViolation::by_id(&mut conn, id).await.map_err(|_| Status::ServiceUnavailable)? else {
+        return Ok(None);
+    };
+    let samples = CspReport::for_violation(&mut conn, id, 50).await.map_err(|_| Status::ServiceUnavailable)?;
+    let e = |o: &Option<String>| escape(o.as_deref().unwrap_or("—"));
+    let mut body = format!(
+        "<p><code>{}</code> blocked <code>{}</code> on <code>{}</code> ({}), {} hits, first seen {}, last seen {}.</p>\
+         <p>Source: <code>{}</code> line {}</p><h2>Samples</h2><table><thead><tr><th>Received</th><th>Blocked URI</th>\
+         <th>Sample</th><th>Status</th><th>Client</th><th>User-Agent</th></tr></thead><tbody>",
+        escape(&v.effective_directive),
+        escape(&v.blocked),
+        escape(&v.document_uri),
+        escape(&v.disposition),
+        v.hits,
+        v.first_seen.format("%Y-%m-%d %H:%M:%S"),
+        v.last_seen.format("%Y-%m-%d %H:%M:%S"),
+        e(&v.source_file),
+        v.line_number.map_or("—".to_string(), |l| l.to_string()),
+    );
+    for s in &samples {
+        body.push_str(&format!(
+            "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            s.date_received.format("%Y-%m-%d %H:%M:%S"),
+            e(&s.blocked_uri),
+            e(&s.sample),
+            s.status_code.map_or("—".to_string(), |c| c.to_string()),
+            e(&s.sender_ip),
+            e(&s.user_agent)
+        ));
+    }
+    body.push_str("</tbody></table>");
+    Ok(Some(shell("CSP violation", nonce, &body)))
+}
+
+#[cfg(not(feature = "db"))]
+async fn detail(_: &Arc<CollectorState>, _: i32, _: &str) -> Result<Option<String>, Status> {
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escaping_covers_html_metacharacters_and_controls() {
+        assert_eq!(
+            super::escape("<script>alert('x')&\"</script>\n"),
+            "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;\u{FFFD}"
+        );
+    }
+}

@@ -1,0 +1,221 @@
+//! The ingestion endpoint: `POST` (and the CORS preflight) at the configured path.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::num::NonZeroU32;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use rocket::data::ToByteUnit;
+use rocket::http::{Header, Method, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use rocket::route::{Handler, Outcome, Route};
+use rocket::Data;
+
+use super::filter::host_allowed;
+use super::normalize::{effective_directive, host_of, to_storage};
+use super::parse::{parse, ReportFormat};
+use super::{CollectorState, Counters, DropReason};
+
+/// The endpoint's answer: a status, no body.
+struct Answer {
+    status: Status,
+    retry_after: Option<u64>,
+}
+
+impl<'r> Responder<'r, 'static> for Answer {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let mut res = Response::build();
+        res.status(self.status).header(Header::new("Access-Control-Allow-Origin", "*"));
+        if let Some(secs) = self.retry_after {
+            res.header(Header::new("Retry-After", secs.to_string()));
+        }
+        if self.status == Status::MethodNotAllowed {
+            res.header(Header::new("Allow", "POST, OPTIONS"));
+        }
+        Ok(res.finalize())
+    }
+}
+
+/// The routes of the endpoint at the configured path.
+pub(crate) fn routes(state: &Arc<CollectorState>) -> Vec<Route> {
+    let path = state.config.path.as_str();
+    let mut routes = vec![
+        Route::ranked(-90, Method::Post, path, Ingest(state.clone())),
+        Route::ranked(-90, Method::Options, path, Preflight),
+    ];
+    for m in [Method::Get, Method::Put, Method::Delete, Method::Patch] {
+        routes.push(Route::ranked(-90, m, path, NotAllowed));
+    }
+    routes
+}
+
+#[derive(Clone)]
+struct Ingest(Arc<CollectorState>);
+
+#[derive(Clone)]
+struct Preflight;
+
+#[derive(Clone)]
+struct NotAllowed;
+
+#[rocket::async_trait]
+impl Handler for Ingest {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        let answer = self.0.ingest(req, data).await;
+        if answer.status.code >= 400 {
+            Counters::add(&self.0.counters.rejected_requests, 1);
+        }
+        Outcome::from(req, answer)
+    }
+}
+
+#[rocket::async_trait]
+impl Handler for Preflight {
+    async fn handle<'r>(&self, _: &'r Request<'_>, _: Data<'r>) -> Outcome<'r> {
+        // Any Origin: the report's document URL is what gets checked, not the uploader.
+        let res = Response::build()
+            .status(Status::NoContent)
+            .header(Header::new("Access-Control-Allow-Origin", "*"))
+            .header(Header::new("Access-Control-Allow-Methods", "POST, OPTIONS"))
+            .header(Header::new("Access-Control-Allow-Headers", "content-type"))
+            .header(Header::new("Access-Control-Max-Age", "86400"))
+            .finalize();
+        Outcome::Success(res)
+    }
+}
+
+#[rocket::async_trait]
+impl Handler for NotAllowed {
+    async fn handle<'r>(&self, req: &'r Request<'_>, _: Data<'r>) -> Outcome<'r> {
+        Outcome::from(req, Answer { status: Status::MethodNotAllowed, retry_after: None })
+    }
+}
+
+fn format_of(req: &Request<'_>) -> Option<ReportFormat> {
+    let ct = req.content_type()?;
+    match (ct.top().as_str().to_ascii_lowercase().as_str(), ct.sub().as_str().to_ascii_lowercase().as_str()) {
+        ("application", "csp-report") => Some(ReportFormat::CspReport),
+        ("application", "reports+json") => Some(ReportFormat::ReportsJson),
+        ("application", "json") => Some(ReportFormat::Json),
+        _ => None,
+    }
+}
+
+fn status(status: Status) -> Answer {
+    Answer { status, retry_after: None }
+}
+
+impl CollectorState {
+    async fn ingest<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Answer {
+        let Some(format) = format_of(req) else { return status(Status::UnsupportedMediaType) };
+        let read = data.open(self.config.max_body.bytes()).into_bytes();
+        let body = match rocket::tokio::time::timeout(self.config.body_timeout, read).await {
+            Err(_) => return status(Status::RequestTimeout),
+            Ok(Err(_)) => return status(Status::BadRequest),
+            Ok(Ok(b)) if !b.is_complete() => return status(Status::PayloadTooLarge),
+            Ok(Ok(b)) => b.into_inner(),
+        };
+        let parsed = match parse(&body, format) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::debug!(target: "security", "CSP report refused: {e}");
+                return status(Status::BadRequest);
+            }
+        };
+        let c = &self.counters;
+        let total = parsed.reports.len() + parsed.other_types;
+        Counters::add(&c.received, total as u64);
+        c.drop(DropReason::NotCsp, parsed.other_types as u64);
+        let mut reports = parsed.reports;
+        if reports.len() > self.config.max_reports {
+            c.drop(DropReason::BatchLimit, (reports.len() - self.config.max_reports) as u64);
+            reports.truncate(self.config.max_reports);
+        }
+        if reports.is_empty() {
+            return status(Status::NoContent);
+        }
+        let client = self.https.client_ip(req).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        if let Some(limiter) = &self.limiter {
+            let n = NonZeroU32::new(reports.len() as u32).unwrap_or(NonZeroU32::MIN);
+            let verdict = match limiter.check_key_n(&client, n) {
+                Ok(Ok(())) => None,
+                Ok(Err(not_until)) => {
+                    Some(not_until.wait_time_from(governor::clock::Clock::now(limiter.clock())).as_secs() + 1)
+                }
+                Err(_) => Some(60),
+            };
+            if let Some(retry_after) = verdict {
+                c.drop(DropReason::RateLimited, reports.len() as u64);
+                return Answer { status: Status::TooManyRequests, retry_after: Some(retry_after) };
+            }
+        }
+        let request_host = crate::https::request_host(req).map(|h| h.to_ascii_lowercase());
+        let request_host = request_host.as_deref().map(|h| h.split(':').next().unwrap_or(h).trim_matches(['[', ']']));
+        let ua = req.headers().get_one("User-Agent");
+        for r in reports {
+            let Some(doc) = r.document_uri.as_deref() else {
+                c.drop(DropReason::MissingDocument, 1);
+                continue;
+            };
+            let own = match host_of(doc) {
+                Some(h) => Some(h.as_str()) == request_host || host_allowed(&h, &self.config.origins),
+                None => false,
+            };
+            if !own {
+                c.drop(DropReason::ForeignOrigin, 1);
+                continue;
+            }
+            let Some(directive) = effective_directive(&r) else {
+                c.drop(DropReason::NoDirective, 1);
+                continue;
+            };
+            let noisy = |uri: &Option<String>| {
+                uri.as_deref().is_some_and(|u| self.config.disallowed.iter().any(|p| p.matches(u)))
+            };
+            if noisy(&r.blocked_uri) || noisy(&r.source_file) {
+                c.drop(DropReason::DisallowedSource, 1);
+                continue;
+            }
+            Counters::add(&c.accepted, 1);
+            let (key, report) = to_storage(&r, format, directive, Some(client.to_string()), ua);
+            if self.config.log {
+                tracing::warn!(
+                    target: "security",
+                    "CSP violation ({}): {} blocked {:?} on {:?} (source {:?} line {:?}) from {} {:?}",
+                    key.disposition,
+                    key.effective_directive,
+                    key.blocked,
+                    key.document_uri,
+                    key.source_file,
+                    key.line_number,
+                    client,
+                    report.user_agent,
+                );
+                Counters::add(&c.logged, 1);
+            }
+            if self.config.database {
+                self.enqueue(key, report);
+            }
+        }
+        status(Status::NoContent)
+    }
+
+    #[cfg(feature = "db")]
+    fn enqueue(&self, key: crate::db::ViolationKey, report: crate::db::NewCspReport) {
+        let c = &self.counters;
+        if self.closing.load(Ordering::Acquire) {
+            return c.drop(DropReason::ShuttingDown, 1);
+        }
+        match self.queue.get() {
+            None => c.drop(DropReason::DatabaseUnavailable, 1),
+            Some(q) => q.push(c, key, report),
+        }
+    }
+
+    #[cfg(not(feature = "db"))]
+    fn enqueue(&self, _: super::ViolationKey, _: super::NewCspReport) {
+        let _ = self.closing.load(Ordering::Acquire);
+        self.counters.drop(DropReason::DatabaseUnavailable, 1);
+    }
+}

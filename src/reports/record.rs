@@ -1,0 +1,107 @@
+//! The shapes a report is stored in, independent of any database backend.
+
+use sha2::{Digest, Sha256};
+
+/// Storage column limits, in characters; longer values are cut, never rejected.
+pub(crate) mod limits {
+    pub(crate) const URI: usize = 2048;
+    pub(crate) const DIRECTIVE: usize = 64;
+    pub(crate) const VIOLATED: usize = 1024;
+    pub(crate) const POLICY: usize = 8192;
+    pub(crate) const SAMPLE: usize = 1024;
+    pub(crate) const AGENT: usize = 1024;
+    pub(crate) const IP: usize = 64;
+    pub(crate) const SHORT: usize = 16;
+    pub(crate) const FORMAT: usize = 32;
+}
+use limits::*;
+
+/// Cuts `s` to at most `max` characters.
+pub(crate) fn truncate(s: Option<String>, max: usize) -> Option<String> {
+    s.map(|s| match s.char_indices().nth(max) {
+        Some((i, _)) => s[..i].to_string(),
+        None => s,
+    })
+}
+
+/// A report as received and normalised, ready to store. Every field a browser
+/// may omit is optional; long values are cut to their column's limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewCspReport {
+    /// `csp-report` (legacy `report-uri`), `reports+json` (Reporting API) or `json`.
+    pub report_format: String,
+    /// The page that violated its policy.
+    pub document_uri: Option<String>,
+    /// The page's referrer.
+    pub referrer: Option<String>,
+    /// What was blocked: a URL, or `inline`, `eval`, `wasm-eval`.
+    pub blocked_uri: Option<String>,
+    /// The violated directive as the browser wrote it.
+    pub violated_directive: Option<String>,
+    /// The directive that applied (e.g. `script-src-elem`).
+    pub effective_directive: Option<String>,
+    /// The whole policy.
+    pub original_policy: Option<String>,
+    /// `enforce` or `report`.
+    pub disposition: Option<String>,
+    /// The page's HTTP status.
+    pub status_code: Option<i32>,
+    /// The script or style that caused it.
+    pub source_file: Option<String>,
+    /// Line in `source_file`.
+    pub line_number: Option<i32>,
+    /// Column in `source_file`.
+    pub column_number: Option<i32>,
+    /// The first characters of the blocked code (`'report-sample'`).
+    pub sample: Option<String>,
+    /// The reporting client's address.
+    pub sender_ip: Option<String>,
+    /// The reporting client's `User-Agent`.
+    pub user_agent: Option<String>,
+}
+
+/// What identifies one violation: reports with equal keys are counted together.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ViolationKey {
+    /// The page, without query string or fragment.
+    pub document_uri: String,
+    /// The effective directive (e.g. `script-src-elem`).
+    pub effective_directive: String,
+    /// What was blocked, normalised (`inline`, `eval`, `data:`, a host...).
+    pub blocked: String,
+    /// The script or style that caused it.
+    pub source_file: Option<String>,
+    /// Line in `source_file`.
+    pub line_number: Option<i32>,
+    /// `enforce` or `report`.
+    pub disposition: String,
+}
+
+impl ViolationKey {
+    /// The key cut to the column limits (so equal keys stay equal once stored).
+    pub fn truncated(mut self) -> Self {
+        self.document_uri = truncate(Some(self.document_uri), URI).unwrap_or_default();
+        self.effective_directive = truncate(Some(self.effective_directive), DIRECTIVE).unwrap_or_default();
+        self.blocked = truncate(Some(self.blocked), URI).unwrap_or_default();
+        self.source_file = truncate(self.source_file, URI);
+        self.disposition = truncate(Some(self.disposition), SHORT).unwrap_or_default();
+        self
+    }
+
+    /// The hex SHA-256 the unique index is on.
+    pub fn hash(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            self.document_uri.as_str(),
+            &self.effective_directive,
+            &self.blocked,
+            self.source_file.as_deref().unwrap_or(""),
+            &self.line_number.map(|l| l.to_string()).unwrap_or_default(),
+            &self.disposition,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}

@@ -1,0 +1,142 @@
+//! The database sink: a bounded queue and one writer task that batches
+//! reports by violation key, so the endpoint never waits for the database.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rocket::tokio::sync::{mpsc, Notify};
+use rocket::tokio::task::JoinHandle;
+
+use super::{CollectorState, Counters, DropReason};
+use crate::db::{CspHourly, CspViolation, NewCspReport, SecurityPool, ViolationKey};
+
+/// Most reports written in one batch.
+const BATCH: usize = 2_000;
+
+pub(crate) struct Item {
+    key: ViolationKey,
+    report: NewCspReport,
+    at: DateTime<Utc>,
+}
+
+/// The sending half, shared by every request.
+pub(crate) struct Queue {
+    tx: mpsc::Sender<Item>,
+    shutdown: Arc<Notify>,
+    writer: std::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Queue {
+    pub(crate) fn push(&self, c: &Counters, key: ViolationKey, report: NewCspReport) {
+        // Counted before sending, so the writer can never decrement first.
+        Counters::add(&c.queued, 1);
+        match self.tx.try_send(Item { key, report, at: Utc::now() }) {
+            Ok(()) => {}
+            Err(e) => {
+                c.queued.fetch_sub(1, Ordering::Relaxed);
+                let reason = match e {
+                    mpsc::error::TrySendError::Full(_) => DropReason::QueueFull,
+                    mpsc::error::TrySendError::Closed(_) => DropReason::ShuttingDown,
+                };
+                c.drop(reason, 1);
+            }
+        }
+    }
+}
+
+/// Starts the writer for `state` on the current runtime.
+pub(crate) fn start(state: &Arc<CollectorState>, pool: SecurityPool) {
+    let (tx, rx) = mpsc::channel(state.config.queue_size);
+    let shutdown = Arc::new(Notify::new());
+    let writer = rocket::tokio::spawn(run(state.clone(), pool, rx, shutdown.clone()));
+    let _ = state.queue.set(Queue { tx, shutdown, writer: std::sync::Mutex::new(Some(writer)) });
+}
+
+/// Stops taking reports, writes what is queued, and waits (bounded) for it.
+pub(crate) async fn flush_and_stop(state: &CollectorState, limit: Duration) {
+    state.closing.store(true, Ordering::Release);
+    let Some(q) = state.queue.get() else { return };
+    q.shutdown.notify_one();
+    let writer = q.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(w) = writer {
+        if rocket::tokio::time::timeout(limit, w).await.is_err() {
+            tracing::error!(target: "security", "CSP report queue not flushed within {limit:?}");
+        }
+    }
+}
+
+async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Receiver<Item>, shutdown: Arc<Notify>) {
+    loop {
+        let first = rocket::tokio::select! {
+            item = rx.recv() => match item { Some(i) => i, None => break },
+            _ = shutdown.notified() => {
+                rx.close();
+                // Drain what is left, then stop.
+                let mut rest = Vec::new();
+                while let Ok(i) = rx.try_recv() {
+                    rest.push(i);
+                    if rest.len() == BATCH {
+                        write(&state, &pool, std::mem::take(&mut rest)).await;
+                    }
+                }
+                write(&state, &pool, rest).await;
+                return;
+            }
+        };
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(i) => batch.push(i),
+                Err(_) => break,
+            }
+        }
+        write(&state, &pool, batch).await;
+    }
+}
+
+async fn write(state: &CollectorState, pool: &SecurityPool, batch: Vec<Item>) {
+    if batch.is_empty() {
+        return;
+    }
+    let c = &state.counters;
+    let n = batch.len() as u64;
+    c.queued.fetch_sub(n, Ordering::Relaxed);
+    let mut groups: HashMap<ViolationKey, (i64, NewCspReport, DateTime<Utc>)> = HashMap::new();
+    for item in batch {
+        let e = groups.entry(item.key).or_insert((0, item.report, item.at));
+        e.0 += 1;
+        e.2 = e.2.max(item.at);
+    }
+    let mut conn = match pool.conn().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            tracing::warn!(target: "security", "{n} CSP report(s) dropped: {e}");
+            return c.drop(DropReason::DatabaseUnavailable, n);
+        }
+    };
+    let mut stored = 0;
+    let mut latest = None;
+    for (key, (hits, report, at)) in groups {
+        match CspViolation::record(&mut conn, &key, hits, Some(&report), state.config.samples, at).await {
+            Ok(_) => {
+                stored += hits;
+                latest = latest.max(Some(at));
+            }
+            Err(e) => {
+                let reason =
+                    if e.is_unavailable() { DropReason::DatabaseUnavailable } else { DropReason::DatabaseError };
+                tracing::warn!(target: "security", "{hits} CSP report(s) dropped: {e}");
+                c.drop(reason, hits as u64);
+            }
+        }
+    }
+    Counters::add(&c.stored, stored as u64);
+    if let (Some(at), true) = (latest, stored > 0) {
+        if let Err(e) = CspHourly::add(&mut conn, at, stored).await {
+            tracing::warn!(target: "security", "CSP hourly totals not updated: {e}");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The log sink writes one line per violation, with report values escaped so
+//! a report cannot forge log lines.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use rocket::http::{Header, Status};
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[rocket::async_test]
+async fn a_violation_is_one_escaped_warn_line() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).init();
+
+    let client = common::client(common::app("")).await;
+    let forged = "https://127.0.0.1/x\n2026-01-01T00:00:00Z  WARN security: forged line \u{1b}[31m";
+    let body = serde_json::json!({"csp-report": {"document-uri": forged, "effective-directive": "img-src", "blocked-uri": "https://cdn.example/a.png"}});
+    let res = client
+        .post("/security/csp-report")
+        .header(Header::new("Host", "127.0.0.1"))
+        .header(Header::new("Content-Type", "application/csp-report"))
+        .header(Header::new("User-Agent", "UA\r\nInjected: yes"))
+        .body(body.to_string())
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::NoContent);
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains("CSP violation")).collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    let line = lines[0];
+    assert!(line.contains(" WARN security: CSP violation (enforce): img-src blocked \"cdn.example\" on "), "{line}");
+    assert!(line.contains("\\n2026-01-01T00:00:00Z  WARN security: forged line \\u{1b}[31m"), "{line}");
+    assert!(line.contains("\"UA\\r\\nInjected: yes\""), "{line}");
+    assert!(!out.lines().any(|l| l.starts_with("2026-01-01T00:00:00Z")), "{out}");
+}

@@ -1,0 +1,132 @@
+//! The collector test app: SQLite file, database sink on, a dashboard guard.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket::request::{self, FromRequest, Request};
+use rocket::{get, routes};
+use rocket_db_pools::Database;
+use rocket_security::db::{Migrations, SecurityConn, SecurityDb};
+use rocket_security::reports::CollectorStats;
+use rocket_security::Security;
+
+/// Lets the dashboard through when the request says `X-Admin: yes`.
+pub struct Admin;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Admin {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        match req.headers().get_one("X-Admin") {
+            Some("yes") => request::Outcome::Success(Admin),
+            _ => request::Outcome::Error((Status::Forbidden, ())),
+        }
+    }
+}
+
+#[get("/page")]
+fn page() -> &'static str {
+    "page"
+}
+
+pub struct App {
+    pub client: Client,
+    file: PathBuf,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        for s in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{s}", self.file.display()));
+        }
+    }
+}
+
+static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// An app whose `Rocket.toml` holds `toml` plus the database settings.
+pub async fn app_with_url(toml: &str, url: Option<String>) -> App {
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = std::env::temp_dir().join(format!("rocket-security-reports-{}-{n}.db", std::process::id()));
+    let url = url.unwrap_or_else(|| format!("sqlite://{}", file.display()));
+    let figment = Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(("databases.security.url", url))
+        .merge(("databases.security.connect_timeout", 1))
+        .merge(Toml::string("[default.security.reports]\ndatabase = true\nlog = false").nested())
+        .merge(Toml::string(toml).nested());
+    let rocket = rocket::custom(figment)
+        .attach(SecurityDb::init())
+        .attach(Migrations::<SecurityDb>::fairing())
+        .attach(Security::fairing().reports_dashboard::<Admin>())
+        .mount("/", routes![page]);
+    App { client: Client::tracked(rocket).await.expect("valid app"), file }
+}
+
+pub async fn app(toml: &str) -> App {
+    app_with_url(toml, None).await
+}
+
+impl App {
+    /// POSTs `body` as `content_type` to the endpoint, from `Host: 127.0.0.1`.
+    pub async fn post(&self, content_type: &str, body: impl Into<Vec<u8>>) -> LocalResponse<'_> {
+        self.client
+            .post("/security/csp-report")
+            .header(Header::new("Host", "127.0.0.1:8000"))
+            .header(Header::new("Content-Type", content_type.to_string()))
+            .header(Header::new("User-Agent", "TestBrowser/1.0"))
+            .body(body.into())
+            .dispatch()
+            .await
+    }
+
+    pub fn stats(&self) -> CollectorStats {
+        rocket_security::reports::stats(self.client.rocket()).expect("collector on")
+    }
+
+    /// The counters once the database queue is empty and everything accepted is accounted for.
+    pub async fn settled(&self) -> CollectorStats {
+        for _ in 0..200 {
+            let s = self.stats();
+            if s.queued == 0 && s.accepted == s.stored + s.dropped_after_accept() {
+                return s;
+            }
+            rocket::tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("reports never settled: {:?}", self.stats());
+    }
+
+    pub async fn conn(&self) -> SecurityConn {
+        let db = SecurityDb::fetch(self.client.rocket()).expect("database attached");
+        let pool: &rocket_security::db::SecurityPool = db;
+        pool.conn().await.expect("database up")
+    }
+
+    pub async fn dashboard(
+        &self,
+        path: &str,
+        admin: bool,
+    ) -> (Status, Option<ContentType>, Vec<(String, String)>, String) {
+        let mut req = self.client.get(path.to_string());
+        if admin {
+            req = req.header(Header::new("X-Admin", "yes"));
+        }
+        let res = req.dispatch().await;
+        let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
+        (res.status(), res.content_type(), headers, res.into_string().await.unwrap_or_default())
+    }
+}
+
+/// A legacy `report-uri` body for a page on `doc`.
+pub fn legacy(doc: &str, directive: &str, blocked: &str) -> String {
+    serde_json::json!({"csp-report": {
+        "document-uri": doc, "referrer": "", "violated-directive": directive, "effective-directive": directive,
+        "original-policy": "default-src 'self'", "disposition": "enforce", "blocked-uri": blocked,
+        "line-number": 3, "column-number": 8, "source-file": doc, "status-code": 200, "script-sample": ""
+    }})
+    .to_string()
+}

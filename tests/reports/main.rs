@@ -1,0 +1,11 @@
+//! The CSP report collector: captured browser requests, every answer, limits,
+//! noise rules, storage accounting and the dashboard.
+
+mod app;
+mod dashboard;
+mod endpoint;
+#[path = "../common/proxy.rs"]
+mod proxy;
+mod replay;
+mod samples;
+mod storage;

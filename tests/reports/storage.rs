@@ -1,0 +1,138 @@
+//! Storage: aggregation, sample caps, and accounting when the database fails.
+
+use rocket::http::Status;
+use rocket_security::db::{CspReport, CspViolation};
+
+use crate::app::{app, app_with_url, legacy};
+
+const DOC: &str = "https://127.0.0.1/page";
+
+#[rocket::async_test]
+async fn one_violation_posted_1000_times_is_one_row_with_1000_hits() {
+    let app = app("[default.security.reports]\nsamples_per_violation = 5\nrate_limit_per_minute = 0").await;
+    for _ in 0..1000 {
+        let res = app.post("application/csp-report", legacy(DOC, "script-src-elem", "inline")).await;
+        assert_eq!(res.status(), Status::NoContent);
+    }
+    let s = app.settled().await;
+    assert_eq!((s.received, s.accepted, s.stored), (1000, 1000, 1000));
+    let mut conn = app.conn().await;
+    let rows = CspViolation::recent(&mut conn, 10).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].hits, 1000);
+    assert!(rows[0].sample_count <= 5 && rows[0].sample_count >= 1, "{}", rows[0].sample_count);
+    let samples = CspReport::for_violation(&mut conn, rows[0].id, 100).await.unwrap();
+    assert_eq!(samples.len() as i32, rows[0].sample_count);
+    assert_eq!(rows[0].blocked, "inline");
+    assert_eq!(rows[0].document_uri, DOC);
+}
+
+#[rocket::async_test]
+async fn the_query_string_does_not_split_a_violation() {
+    let app = app("").await;
+    app.post("application/csp-report", legacy("https://127.0.0.1/p?a=1", "img-src", "https://cdn.example/a.png?x"))
+        .await;
+    app.post("application/csp-report", legacy("https://127.0.0.1/p?a=2#f", "img-src", "https://cdn.example/b.png"))
+        .await;
+    app.settled().await;
+    let rows = CspViolation::recent(&mut app.conn().await, 10).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].hits, rows[0].blocked.as_str(), rows[0].document_uri.as_str()),
+        (2, "cdn.example", "https://127.0.0.1/p")
+    );
+}
+
+#[rocket::async_test]
+async fn without_a_database_accepted_reports_are_dropped_with_a_reason() {
+    // The database sink is on but no server answers: the endpoint stays fast and counts.
+    let url = if cfg!(feature = "postgres") {
+        "postgres://postgres@127.0.0.1:1/test"
+    } else {
+        "sqlite:///nonexistent-dir/x.db"
+    };
+    let app = app_with_url("", Some(url.to_string())).await;
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        assert_eq!(app.post("application/csp-report", legacy(DOC, "img-src", "x")).await.status(), Status::NoContent);
+    }
+    assert!(started.elapsed() < std::time::Duration::from_millis(900), "the response never waits for the database");
+    assert_eq!(app.client.get("/page").dispatch().await.status(), Status::Ok, "other pages are unaffected");
+    let s = app.settled().await;
+    assert_eq!((s.accepted, s.stored), (20, 0));
+    assert_eq!(s.dropped.get("database_unavailable"), Some(&20));
+}
+
+#[rocket::async_test]
+async fn a_full_queue_drops_with_a_reason_and_nothing_is_lost_uncounted() {
+    let app = app("[default.security.reports]\nqueue_size = 1\nrate_limit_per_minute = 0").await;
+    let body = serde_json::Value::Array(
+        (0..50)
+            .map(|i| serde_json::json!({"type": "csp-violation", "body": {"documentURL": DOC, "blockedURL": format!("https://c{i}.example/x"), "effectiveDirective": "img-src"}}))
+            .collect(),
+    )
+    .to_string();
+    assert_eq!(app.post("application/reports+json", body).await.status(), Status::NoContent);
+    let s = app.settled().await;
+    assert_eq!(s.accepted, 50);
+    assert_eq!(s.stored + s.dropped.get("queue_full").copied().unwrap_or(0), 50, "{s:?}");
+    assert!(s.dropped.get("queue_full").copied().unwrap_or(0) > 0, "{s:?}");
+}
+
+/// The server databases configured for this run (CI sets both).
+fn servers() -> Vec<String> {
+    let mut out = vec![];
+    for var in ["SECURITY_TEST_POSTGRES_URL", "SECURITY_TEST_MYSQL_URL"] {
+        match std::env::var(var) {
+            Ok(url) => out.push(url),
+            Err(_) => assert!(std::env::var_os("SECURITY_TEST_REQUIRE_BACKENDS").is_none(), "{var} is not set"),
+        }
+    }
+    out
+}
+
+#[rocket::async_test]
+async fn the_database_stopping_mid_run_loses_nothing_uncounted() {
+    for url in servers() {
+        let mut proxy = crate::proxy::Proxy::start(crate::proxy::target(&url)).await;
+        let app = app_with_url(
+            "[default.security.reports]\nrate_limit_per_minute = 0",
+            Some(crate::proxy::proxied(&url, &proxy)),
+        )
+        .await;
+        let app = &app;
+        let post = |i: usize| {
+            let doc = format!("https://127.0.0.1/outage/{}/{i}", std::process::id());
+            async move { app.post("application/csp-report", legacy(&doc, "img-src", "x")).await.status() }
+        };
+        for i in 0..30 {
+            assert_eq!(post(i).await, Status::NoContent);
+        }
+        let before = app.settled().await;
+        assert_eq!(before.stored, 30, "{url}: {before:?}");
+
+        proxy.stop().await;
+        for i in 30..60 {
+            assert_eq!(post(i).await, Status::NoContent, "{url}: the endpoint answers while the database is down");
+        }
+        assert_eq!(app.client.get("/page").dispatch().await.status(), Status::Ok, "{url}: pages still serve");
+        let during = app.settled().await;
+        assert_eq!(during.accepted, during.stored + during.dropped_after_accept(), "{url}: {during:?}");
+        assert!(during.dropped.get("database_unavailable").copied().unwrap_or(0) > 0, "{url}: {during:?}");
+
+        proxy.restart().await;
+        let mut resumed = false;
+        for i in 60..160 {
+            assert_eq!(post(i).await, Status::NoContent);
+            let s = app.settled().await;
+            if s.stored > during.stored {
+                resumed = true;
+                break;
+            }
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let after = app.settled().await;
+        assert!(resumed, "{url}: storage resumes without restart: {after:?}");
+        assert_eq!(after.accepted, after.stored + after.dropped_after_accept(), "{url}: {after:?}");
+    }
+}
