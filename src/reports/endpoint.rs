@@ -180,17 +180,20 @@ impl CollectorState {
             Counters::add(&c.accepted, 1);
             let (key, report) = to_storage(&r, format, directive, Some(client.to_string()), ua);
             if self.config.log {
+                // `{:?}` escapes quotes, line breaks and control characters:
+                // a report cannot forge log lines.
+                let quoted = |s: Option<&str>| s.map_or_else(|| "-".to_string(), |s| format!("{s:?}"));
                 tracing::warn!(
                     target: "security",
-                    "CSP violation ({}): {} blocked {:?} on {:?} (source {:?} line {:?}) from {} {:?}",
+                    "CSP violation ({}): {} blocked {:?} on {:?} (source {} line {}) from {} UA {}",
                     key.disposition,
                     key.effective_directive,
                     key.blocked,
                     key.document_uri,
-                    key.source_file,
-                    key.line_number,
+                    quoted(key.source_file.as_deref()),
+                    key.line_number.map_or_else(|| "-".to_string(), |l| l.to_string()),
                     client,
-                    report.user_agent,
+                    quoted(report.user_agent.as_deref()),
                 );
                 Counters::add(&c.logged, 1);
             }
