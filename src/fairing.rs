@@ -9,10 +9,17 @@ use rocket::http::Header;
 use rocket::shield::Shield;
 use rocket::{Build, Data, Orbit, Request, Response, Rocket};
 
+use crate::auth::{AuthAnswer, AuthCatcher, AuthFailure, SecurityUser};
+use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::config::{Compiled, SecurityConfig, ServerHeader};
+use crate::https::HttpsState;
 use crate::https::RedirectHandler;
 use crate::notes::Notes;
 use crate::reports::{CollectorHandle, CollectorState};
+use crate::session::Decision;
+use rocket::catcher::Catcher;
+use rocket::http::Method;
+use rocket::Route;
 
 /// The security fairing: every response header feature, HTTPS detection and
 /// redirect, configured from `[default.security]`.
@@ -50,7 +57,15 @@ pub struct Security {
     dashboard: Option<DashboardRoutes>,
     #[cfg(feature = "db")]
     database: PoolLookup,
+    clock: Arc<dyn Clock>,
+    login_check: Option<LoginCheck>,
 }
+
+type LoginCheck = Box<dyn for<'r, 'a> Fn(&'r Request<'a>) -> BoxFuture<'r, bool> + Send + Sync>;
+type BoxFuture<'r, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'r>>;
+
+/// Where refused requests are rewritten to (a fairing cannot answer itself).
+const AUTH_ROUTE: &str = "/__rocket_security/auth";
 
 type DashboardRoutes = Box<dyn Fn(&str) -> Vec<rocket::Route> + Send + Sync>;
 #[cfg(feature = "db")]
@@ -82,7 +97,44 @@ impl Security {
             dashboard: None,
             #[cfg(feature = "db")]
             database: Box::new(pool_of::<crate::db::SecurityDb>),
+            clock: Arc::new(SystemClock),
+            login_check: None,
         }
+    }
+
+    /// Uses `clock` for everything time-dependent (session expiry, throttling,
+    /// password expiry); tests pass a [`ManualClock`](crate::ManualClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Deny by default: every request needs a logged-in, active `U`, except
+    /// `security.auth.allow`, `static_paths`, the login URL, the report
+    /// endpoint and the session-status endpoint. Refused requests never reach
+    /// their handler: browsers get a 303 to the login page, API clients a 401.
+    ///
+    /// ```no_run
+    /// # use rocket::request::{self, FromRequest, Request};
+    /// # struct User;
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { String::new() } }
+    /// # #[rocket::async_trait]
+    /// # impl<'r> FromRequest<'r> for User {
+    /// #     type Error = ();
+    /// #     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> { todo!() }
+    /// # }
+    /// let rocket = rocket::build().attach(rocket_security::Security::fairing().require_login::<User>());
+    /// ```
+    pub fn require_login<U>(mut self) -> Self
+    where
+        U: for<'r> rocket::request::FromRequest<'r> + SecurityUser + Send + 'static,
+    {
+        self.login_check = Some(Box::new(|req| {
+            Box::pin(
+                async move { matches!(req.guard::<U>().await, rocket::outcome::Outcome::Success(u) if u.is_active()) },
+            )
+        }));
+        self
     }
 
     /// Stores CSP reports in database `D` instead of the ready-made
@@ -158,7 +210,9 @@ impl Fairing for Security {
             Some(c) => Ok(c.clone()),
             None => SecurityConfig::from_figment(rocket.figment()),
         };
-        let compiled = config.and_then(|c| c.compile(self.only, release).map(|compiled| (c, compiled)));
+        let secret_key = rocket.figment().extract_inner::<String>("secret_key").ok();
+        let compiled =
+            config.and_then(|c| c.compile_with(self.only, release, secret_key).map(|compiled| (c, compiled)));
         let (config, compiled) = match compiled {
             Ok(ok) => ok,
             Err(errors) => {
@@ -206,6 +260,28 @@ impl Fairing for Security {
         if let Some(status) = redirect {
             rocket = rocket.mount("/", vec![RedirectHandler::route(status)]);
         }
+        if self.only.is_none() {
+            rocket = rocket
+                .manage(HttpsState(compiled.https.clone()))
+                .manage(SharedClock(self.clock.clone()))
+                .mount("/", vec![Route::ranked(-100, Method::Get, AUTH_ROUTE, AuthRoute)]);
+            if let Some(auth) = &compiled.auth {
+                if auth.auth.catchers {
+                    rocket = rocket.register("/", vec![Catcher::new(401, AuthCatcher), Catcher::new(403, AuthCatcher)]);
+                }
+                rocket = rocket.manage(Arc::new(auth.clone()));
+            }
+            if let Some(s) = &compiled.session {
+                rocket = rocket.mount(
+                    "/",
+                    vec![Route::ranked(-90, Method::Get, s.status_path(), SessionStatus(compiled.clone()))],
+                );
+            }
+            #[cfg(feature = "db")]
+            {
+                rocket = rocket.manage(crate::guards::password::ExpiryStore(OnceLock::new()));
+            }
+        }
         if let Some(c) = &compiled.collector {
             let state = CollectorState::new(c.clone(), compiled.https.clone());
             rocket = rocket.mount("/", crate::reports::endpoint::routes(&state)).manage(CollectorHandle(state.clone()));
@@ -221,6 +297,26 @@ impl Fairing for Security {
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         let Some(c) = self.compiled.get() else { return };
+        #[cfg(feature = "db")]
+        if self.only.is_none() {
+            let pool = (self.database)(rocket);
+            if let (Some(store), Some(pool)) = (rocket.state::<crate::guards::password::ExpiryStore>(), &pool) {
+                let _ = store.0.set(pool.clone());
+            }
+            if let Some(t) = rocket.state::<Arc<crate::auth::throttle::ThrottleState>>() {
+                if let crate::auth::throttle::Store::Database(slot) = &t.store {
+                    match &pool {
+                        Some(p) => {
+                            let _ = slot.set(p.clone());
+                        }
+                        None => tracing::error!(
+                            target: "security",
+                            "`security.throttle.storage = \"database\"` but no security database is attached: logins are not throttled"
+                        ),
+                    }
+                }
+            }
+        }
         #[cfg(feature = "db")]
         if let Some(state) = self.collector.get().filter(|s| s.config.database) {
             match (self.database)(rocket) {
@@ -285,9 +381,77 @@ impl Fairing for Security {
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
-        if let Some(c) = self.compiled.get() {
-            c.https.maybe_redirect(req);
+        let Some(c) = self.compiled.get() else { return };
+        if c.https.maybe_redirect(req) {
+            return;
         }
+        let open = c.auth.as_ref().is_some_and(|a| a.open.matches(req.uri()));
+        if let Some(session) = &c.session {
+            if let Some(decision) = session.decide(req, self.clock.now()) {
+                if let Decision::Expired(reason) = decision {
+                    tracing::info!(
+                        target: "security",
+                        "session expired ({reason} timeout; {}) on {}",
+                        crate::session::describe(session.stamp(req)),
+                        req.uri().path()
+                    );
+                    if !open {
+                        let next = crate::guards::login::target(req);
+                        let _ = Notes::of(req).auth.set(AuthFailure::Expired { reason, next });
+                        let _ = Notes::of(req).session.set(decision);
+                        rewrite(req);
+                        return;
+                    }
+                }
+                let _ = Notes::of(req).session.set(decision);
+            }
+        }
+        if let (Some(check), false) = (&self.login_check, open) {
+            if !check(req).await {
+                crate::guards::login::login_needed(req);
+                rewrite(req);
+            }
+        }
+    }
+}
+
+/// Sends the request to the internal route that answers with the recorded
+/// auth failure; the handler it was meant for never runs.
+fn rewrite(req: &mut Request<'_>) {
+    req.set_method(Method::Get);
+    req.set_uri(rocket::http::uri::Origin::parse(AUTH_ROUTE).expect("static route URI"));
+}
+
+/// The internal route behind [`rewrite`].
+#[derive(Clone)]
+struct AuthRoute;
+
+#[rocket::async_trait]
+impl rocket::route::Handler for AuthRoute {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> rocket::route::Outcome<'r> {
+        if Notes::of(req).auth.get().is_none() {
+            // Reached directly, not through a rewrite.
+            return rocket::route::Outcome::forward(data, rocket::http::Status::NotFound);
+        }
+        rocket::route::Outcome::from(req, AuthAnswer)
+    }
+}
+
+/// `GET security.session.status_path`: seconds left, for a client-side warning.
+#[derive(Clone)]
+struct SessionStatus(Arc<Compiled>);
+
+#[rocket::async_trait]
+impl rocket::route::Handler for SessionStatus {
+    async fn handle<'r>(&self, req: &'r Request<'_>, _: Data<'r>) -> rocket::route::Outcome<'r> {
+        let now = SharedClock::of(req.rocket()).now();
+        let body = match self.0.session.as_ref().and_then(|s| s.seconds_left(req, now)) {
+            Some((idle, absolute)) => {
+                serde_json::json!({"logged_in": true, "idle_seconds_left": idle, "absolute_seconds_left": absolute})
+            }
+            None => serde_json::json!({"logged_in": false}),
+        };
+        rocket::route::Outcome::from(req, (rocket::http::ContentType::JSON, body.to_string()))
     }
 }
 
@@ -359,6 +523,9 @@ impl Fairing for ResponseHeaders {
         }
         if let Some(csp) = &c.csp {
             csp.apply(req, res, secure, c.overwrite, notes, changes.as_ref());
+        }
+        if let (Some(session), Some(decision)) = (&c.session, notes.session.get()) {
+            session.apply(decision, c.https.is_secure(req), res);
         }
         if c.dnt_echo {
             if let Some(dnt) = req.headers().get_one("DNT") {

@@ -138,6 +138,9 @@ impl Https {
     }
 }
 
+/// Managed state: the HTTPS settings, for guards that need the client address.
+pub(crate) struct HttpsState(pub(crate) HttpsPolicy);
+
 /// The compiled [`Https`] settings.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HttpsPolicy {
@@ -215,10 +218,10 @@ impl HttpsPolicy {
 
     /// Rewrites a plain-HTTP request to the internal redirect route (fairings
     /// cannot answer a request themselves).
-    pub(crate) fn maybe_redirect(&self, req: &mut Request<'_>) {
-        let Some(r) = &self.redirect else { return };
+    pub(crate) fn maybe_redirect(&self, req: &mut Request<'_>) -> bool {
+        let Some(r) = &self.redirect else { return false };
         if self.is_secure(req) || r.exempt.matches(req.uri()) {
-            return;
+            return false;
         }
         let host = match &r.host {
             Some(h) => Some(h.clone()),
@@ -228,6 +231,7 @@ impl HttpsPolicy {
         req.local_cache(|| RedirectTarget(Some(target)));
         req.set_method(Method::Get);
         req.set_uri(Origin::parse(REDIRECT_ROUTE).expect("static route URI"));
+        true
     }
 }
 

@@ -118,6 +118,8 @@
 //!
 //! See the README for the full list; each feature's docs name its own.
 
+pub mod auth;
+mod clock;
 mod config;
 pub mod csp;
 #[cfg(feature = "db")]
@@ -130,7 +132,10 @@ mod https;
 mod notes;
 mod paths;
 pub mod reports;
+pub mod session;
 
+pub use auth::SecurityUser;
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{SecurityConfig, ServerHeader};
 pub use csp::nonce::{CspHash, CspNonce};
 pub use csp::policy::CspPolicy;
@@ -138,7 +143,11 @@ pub use csp::route::CspOverride;
 pub use csp::Csp;
 pub use error::{ConfigError, ConfigErrors};
 pub use fairing::Security;
+pub use guards::ajax::AjaxOnly;
 pub use guards::dnt::DoNotTrack;
+pub use guards::login::LoginRequired;
+#[cfg(feature = "db")]
+pub use guards::password::MandatoryPasswordChange;
 pub use headers::cache::NoStore;
 pub use headers::clear_site_data::ClearSiteData;
 pub use headers::cross_origin::{

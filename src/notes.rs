@@ -17,6 +17,10 @@ pub(crate) struct Notes {
     pub(crate) vary_privacy: AtomicBool,
     /// The CSP nonce of this response, if a handler asked for one.
     pub(crate) nonce: OnceLock<String>,
+    /// Why an authentication guard failed, for the catcher.
+    pub(crate) auth: OnceLock<crate::auth::AuthFailure>,
+    /// What session expiry decided for this request.
+    pub(crate) session: OnceLock<crate::session::Decision>,
     /// Whether `changes` holds anything.
     changed: AtomicBool,
     changes: Mutex<RouteChanges>,

@@ -127,6 +127,10 @@ impl PathSet {
         PathSet(out)
     }
 
+    pub(crate) fn patterns(&self) -> &[PathPattern] {
+        &self.0
+    }
+
     pub(crate) fn push(&mut self, p: PathPattern) {
         self.0.push(p);
     }

@@ -9,10 +9,12 @@ use std::cell::RefCell;
 use rocket::figment::value::Value as FigValue;
 use rocket::figment::Figment;
 
+use crate::auth::{Auth, AuthPolicy, PasswordChange, Throttle};
 use crate::error::{ConfigError, ConfigErrors};
 use crate::headers::{Builder, Feature, HeaderRule};
 use crate::https::{Https, HttpsPolicy};
 use crate::reports::{Collector, CompiledCollector};
+use crate::session::{SessionExpiry, SessionPolicy};
 use crate::{
     ClearSiteData, CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginOpenerPolicy, CrossOriginResourcePolicy,
     Csp, DnsPrefetch, Dnt, FrameOptions, Hsts, NoSniff, NoStore, OriginAgentCluster, P3p, PermissionsPolicy,
@@ -145,14 +147,25 @@ security_config! {
     dnt: Dnt,
     /// The CSP report collector.
     reports: Collector,
+    /// Login settings.
+    auth: Auth,
+    /// Mandatory password change settings.
+    password: PasswordChange,
+    /// Session expiry.
+    session: SessionExpiry,
+    /// Login throttling.
+    throttle: Throttle,
 }
 
 /// Everything the fairing needs at request time, computed once at ignite.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Compiled {
     pub(crate) rules: Vec<HeaderRule>,
     pub(crate) csp: Option<crate::csp::CompiledCsp>,
     pub(crate) collector: Option<CompiledCollector>,
+    pub(crate) auth: Option<AuthPolicy>,
+    pub(crate) session: Option<SessionPolicy>,
+    pub(crate) throttle: Option<crate::auth::throttle::ThrottleState>,
     pub(crate) https: HttpsPolicy,
     pub(crate) overwrite: bool,
     pub(crate) dnt_echo: bool,
@@ -232,7 +245,11 @@ impl SecurityConfig {
 
     /// Validates a configuration built in code, with the same rules as the file.
     pub fn validate(&self) -> Result<(), ConfigErrors> {
-        self.compile(None, false).map(drop)
+        self.compile_with(None, false, None).map(drop)
+    }
+
+    pub(crate) fn compile(&self, only: Option<&str>, release: bool) -> Result<Compiled, ConfigErrors> {
+        self.compile_with(only, release, None)
     }
 
     /// Warnings about settings that contradict each other.
@@ -278,8 +295,14 @@ impl SecurityConfig {
         }
     }
 
-    /// Validates and renders everything (or only the feature `only`).
-    pub(crate) fn compile(&self, only: Option<&str>, release: bool) -> Result<Compiled, ConfigErrors> {
+    /// Validates and renders everything (or only the feature `only`);
+    /// `secret_key` is Rocket's, for session expiry.
+    pub(crate) fn compile_with(
+        &self,
+        only: Option<&str>,
+        release: bool,
+        secret_key: Option<String>,
+    ) -> Result<Compiled, ConfigErrors> {
         let mut errors = Vec::new();
         let mut out = Compiled { overwrite: self.overwrite, dnt_echo: self.dnt.echo, ..Compiled::default() };
         out.https = self.https.compile(&mut errors);
@@ -294,8 +317,21 @@ impl SecurityConfig {
         }
         self.build_features(only, &mut out, &mut errors, release);
         let collector = self.reports.compile(&mut errors);
+        let mut open: Vec<String> = vec![];
+        if let Some(c) = &collector {
+            open.push(c.path.clone());
+        }
+        open.push(self.session.status_path.clone());
+        let open: Vec<&str> = open.iter().map(String::as_str).collect();
+        let auth = AuthPolicy::compile(&self.auth, &self.password, &open, &mut errors);
+        let report_path: Vec<&str> = collector.iter().map(|c| c.path.as_str()).collect();
+        let session = self.session.compile(secret_key, &report_path, &mut errors);
+        let throttle = self.throttle.compile(&mut errors);
         if only.is_none() {
             out.collector = collector;
+            out.auth = Some(auth);
+            out.session = session;
+            out.throttle = throttle;
         }
         if let Some(c) = &out.collector {
             // The endpoint is never confidential: browsers post without credentials.

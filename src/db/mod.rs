@@ -28,6 +28,7 @@ pub(crate) mod pool;
 pub mod schema;
 
 pub use migrate::{run_migrations, Migrations};
+pub use models::attempts::LoginAttempts;
 pub use models::csp::{CspHourly, CspReport, CspViolation, NewCspReport, RecordOutcome, ViolationFilter, ViolationKey};
 pub use models::password::MAX_USER_ID;
 pub use models::password::{ExpiryPolicy, PasswordExpiry};

@@ -63,3 +63,12 @@ diesel::table! {
         hits -> BigInt,
     }
 }
+
+diesel::table! {
+    /// Login throttling counters.
+    security_login_attempts (key_hash) {
+        key_hash -> Varchar,
+        failures -> Integer,
+        last_failure -> Timestamp,
+    }
+}

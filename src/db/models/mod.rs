@@ -1,5 +1,6 @@
 //! The crate's Diesel models.
 
+pub(crate) mod attempts;
 pub(crate) mod csp;
 pub(crate) mod password;
 

@@ -1,0 +1,349 @@
+//! Login throttling: per-username and per-address failure counters with
+//! django-security's exponential delay and wording.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::{self, Responder, Response};
+use sha2::{Digest, Sha256};
+
+use crate::clock::{Clock, SharedClock};
+
+/// Counters older than this are forgotten (the original's cache timeout).
+const FORGET_AFTER: i64 = 48 * 3600;
+
+/// django-security's `default_delay_function` for one counter: no delay for
+/// the first 2 failures, then 5·2^(n−3) seconds, at most a day.
+///
+/// ```
+/// use rocket_security::auth::default_delay;
+/// assert_eq!([0, 1, 2, 3, 4, 5, 6, 100].map(default_delay), [0, 0, 0, 5, 10, 20, 40, 86400]);
+/// ```
+pub fn default_delay(failures: u32) -> u64 {
+    if failures < 3 {
+        return 0;
+    }
+    let exp = (failures - 3).min(40);
+    5u64.saturating_mul(1u64 << exp).min(86_400)
+}
+
+/// The original's wording of a delay.
+///
+/// ```
+/// use rocket_security::auth::delay_message;
+/// assert_eq!(delay_message(0.1), "1 second");
+/// assert_eq!(delay_message(31.0), "1 minute");
+/// assert_eq!(delay_message(90.0), "2 minutes");
+/// ```
+pub fn delay_message(seconds: f64) -> String {
+    let plural = |n: u64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    if seconds <= 0.0 {
+        "0 seconds".into()
+    } else if seconds < 30.0 {
+        plural(seconds.ceil() as u64, "second")
+    } else if seconds < 5400.0 {
+        plural((seconds / 60.0).round() as u64, "minute")
+    } else {
+        plural((seconds / 3600.0).round() as u64, "hour")
+    }
+}
+
+/// A refused login attempt: 429 with `Retry-After` and the original's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Throttled {
+    /// Seconds to wait.
+    pub retry_after: u64,
+    /// "Due to the failure of previous attempts, ..."
+    pub message: String,
+}
+
+impl<'r> Responder<'r, 'static> for Throttled {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        Response::build()
+            .status(Status::TooManyRequests)
+            .header(ContentType::Plain)
+            .header(Header::new("Retry-After", self.retry_after.to_string()))
+            .sized_body(self.message.len(), std::io::Cursor::new(self.message))
+            .ok()
+    }
+}
+
+/// The `[default.security.throttle]` table; see [`auth`](crate::auth).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Throttle {
+    /// Throttle logins. _Default:_ `true`.
+    pub enabled: bool,
+    /// `"memory"` (per process) or `"database"` (shared). _Default:_ `"memory"`.
+    pub storage: String,
+    /// Failures from one address before it is delayed too. _Default:_ `20`.
+    pub ip_threshold: u64,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle { enabled: true, storage: "memory".into(), ip_threshold: 20 }
+    }
+}
+
+impl crate::headers::Feature for Throttle {
+    const KEY: &'static str = "throttle";
+
+    fn read(s: &crate::config::reader::Section<'_>) -> Self {
+        Throttle {
+            enabled: s.bool("enabled", true),
+            storage: s.string("storage", "memory"),
+            ip_threshold: s.u64("ip_threshold", 20),
+        }
+    }
+
+    fn build(&self, b: &mut crate::headers::Builder<'_>) {
+        b.summary.push(if self.enabled {
+            format!(
+                "login throttling: counters in {}, addresses delayed after {} failures",
+                self.storage, self.ip_threshold
+            )
+        } else {
+            "login throttling: off".into()
+        });
+    }
+}
+
+impl Throttle {
+    pub(crate) fn compile(&self, errors: &mut Vec<crate::ConfigError>) -> Option<ThrottleState> {
+        let store = match self.storage.as_str() {
+            "memory" => Store::Memory(Mutex::default()),
+            #[cfg(feature = "db")]
+            "database" => Store::Database(std::sync::OnceLock::new()),
+            other => {
+                errors.push(crate::ConfigError::new(
+                    "security.throttle.storage",
+                    format!("{other:?} is not a storage; use \"memory\" (per process) or \"database\" (shared by every instance)"),
+                ));
+                return None;
+            }
+        };
+        if self.ip_threshold < 3 {
+            errors.push(crate::ConfigError::new("security.throttle.ip_threshold", "must be at least 3"));
+        }
+        self.enabled.then(|| ThrottleState { store, ip_threshold: self.ip_threshold.min(u32::MAX as u64) as u32 })
+    }
+}
+
+/// Where the counters live.
+pub(crate) enum Store {
+    /// In this process (documented per-process state).
+    Memory(Mutex<HashMap<String, (u32, DateTime<Utc>)>>),
+    /// In the shared database, so several instances see the same counts.
+    #[cfg(feature = "db")]
+    Database(std::sync::OnceLock<crate::db::SecurityPool>),
+}
+
+/// Managed state for throttling.
+pub(crate) struct ThrottleState {
+    pub(crate) store: Store,
+    pub(crate) ip_threshold: u32,
+}
+
+fn key(kind: &str, id: &str) -> String {
+    let digest = Sha256::digest(format!("security.authentication_throttling.{kind}:{id}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl ThrottleState {
+    async fn get(&self, key: &str, now: DateTime<Utc>) -> (u32, DateTime<Utc>) {
+        let fresh =
+            |(n, at): (u32, DateTime<Utc>)| if (now - at).num_seconds() > FORGET_AFTER { (0, at) } else { (n, at) };
+        match &self.store {
+            Store::Memory(m) => m.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied().map_or((0, now), fresh),
+            #[cfg(feature = "db")]
+            Store::Database(pool) => {
+                let Some(pool) = pool.get() else { return (0, now) };
+                match crate::db::LoginAttempts::get(pool, key).await {
+                    Ok(Some((n, at))) => fresh((n, at)),
+                    Ok(None) => (0, now),
+                    Err(e) => {
+                        tracing::error!(target: "security", "login throttling counters unavailable: {e}");
+                        (0, now)
+                    }
+                }
+            }
+        }
+    }
+
+    async fn bump(&self, key: &str, now: DateTime<Utc>) {
+        let (n, _) = self.get(key, now).await;
+        match &self.store {
+            Store::Memory(m) => {
+                let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
+                m.retain(|_, (_, at)| (now - *at).num_seconds() <= FORGET_AFTER);
+                m.insert(key.to_string(), (n + 1, now));
+            }
+            #[cfg(feature = "db")]
+            Store::Database(pool) => {
+                if let Some(pool) = pool.get() {
+                    if let Err(e) = crate::db::LoginAttempts::record_failure(pool, key, now).await {
+                        tracing::error!(target: "security", "login failure not counted: {e}");
+                    }
+                }
+            }
+        }
+    }
+
+    async fn reset(&self, key: &str) {
+        match &self.store {
+            Store::Memory(m) => {
+                m.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+            }
+            #[cfg(feature = "db")]
+            Store::Database(pool) => {
+                if let Some(pool) = pool.get() {
+                    if let Err(e) = crate::db::LoginAttempts::reset(pool, key).await {
+                        tracing::error!(target: "security", "login counter not reset: {e}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The login handler's view of throttling: check before verifying the
+/// password, then report the outcome.
+///
+/// ```
+/// # use rocket::{post, form::Form, FromForm, response::Redirect};
+/// use rocket_security::auth::{LoginThrottle, Throttled};
+///
+/// #[derive(FromForm)]
+/// struct Login<'r> { username: &'r str, password: &'r str }
+///
+/// #[post("/login", data = "<form>")]
+/// async fn login(form: Form<Login<'_>>, throttle: LoginThrottle) -> Result<Redirect, Throttled> {
+///     throttle.check(form.username).await?;
+///     if form.password == "correct" {
+///         throttle.succeeded(form.username).await;
+///         Ok(Redirect::to("/"))
+///     } else {
+///         throttle.failed(form.username).await;
+///         Ok(Redirect::to("/login?failed=1"))
+///     }
+/// }
+/// ```
+///
+/// Usernames are compared lower-cased (the original's reset view forgot
+/// this). The client address is the socket peer, or `X-Forwarded-For` from a
+/// trusted proxy.
+pub struct LoginThrottle {
+    state: Option<Arc<ThrottleState>>,
+    clock: Arc<dyn Clock>,
+    ip: Option<IpAddr>,
+}
+
+impl LoginThrottle {
+    fn keys(&self, username: &str) -> (String, String) {
+        let ip = self.ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into());
+        (key("username", &username.to_lowercase()), key("ip", &ip))
+    }
+
+    /// `Err(Throttled)` if this username or address must wait; the password
+    /// must not be checked then.
+    pub async fn check(&self, username: &str) -> Result<(), Throttled> {
+        let Some(state) = &self.state else { return Ok(()) };
+        let now = self.clock.now();
+        let (user_key, ip_key) = self.keys(username);
+        let (user_n, user_at) = state.get(&user_key, now).await;
+        let (ip_n, ip_at) = state.get(&ip_key, now).await;
+        let ip_delay = default_delay(ip_n.saturating_sub(state.ip_threshold.saturating_sub(3)));
+        let wait = |n: u32, delay: u64, at: DateTime<Utc>| {
+            if n == 0 {
+                0.0
+            } else {
+                ((at + Duration::seconds(delay as i64)) - now).num_milliseconds() as f64 / 1000.0
+            }
+        };
+        let delay = wait(user_n, default_delay(user_n), user_at).max(wait(ip_n, ip_delay, ip_at));
+        if delay <= 0.0 {
+            return Ok(());
+        }
+        tracing::info!(target: "security", "login throttled for {delay:.0} s ({user_n} failures for the account, {ip_n} for the address)");
+        Err(Throttled {
+            retry_after: delay.ceil() as u64,
+            message: format!(
+                "Due to the failure of previous attempts, your login request has been denied as a security precaution. \
+                 Please try again in at least {}.",
+                delay_message(delay)
+            ),
+        })
+    }
+
+    /// Counts a failed attempt for the username and the address.
+    pub async fn failed(&self, username: &str) {
+        let Some(state) = &self.state else { return };
+        let now = self.clock.now();
+        let (user_key, ip_key) = self.keys(username);
+        state.bump(&user_key, now).await;
+        state.bump(&ip_key, now).await;
+    }
+
+    /// Resets both counters after a successful login.
+    pub async fn succeeded(&self, username: &str) {
+        let Some(state) = &self.state else { return };
+        let (user_key, ip_key) = self.keys(username);
+        state.reset(&user_key).await;
+        state.reset(&ip_key).await;
+    }
+
+    /// Resets a username's counter (an administrator's "unlock account").
+    pub async fn reset_username(&self, username: &str) {
+        if let Some(state) = &self.state {
+            state.reset(&key("username", &username.to_lowercase())).await;
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for LoginThrottle {
+    type Error = Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Infallible> {
+        let state = req.rocket().state::<Arc<ThrottleState>>().cloned();
+        let ip = match req.rocket().state::<crate::https::HttpsState>() {
+            Some(h) => h.0.client_ip(req),
+            None => req.remote().map(|r| r.ip().to_canonical()),
+        };
+        Outcome::Success(LoginThrottle { state, clock: SharedClock::of(req.rocket()), ip })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{default_delay, delay_message};
+
+    #[test]
+    fn the_originals_delay_function() {
+        // django-security §7.11: a in {0,1,2} -> 0; 4,5,6 -> 10,20,40; 100 -> 86400.
+        for (a, d) in [(0, 0), (1, 0), (2, 0), (4, 10), (5, 20), (6, 40), (100, 86_400)] {
+            assert_eq!(default_delay(a), d, "{a}");
+        }
+    }
+
+    #[test]
+    fn the_originals_wording() {
+        for (s, m) in [
+            (0.0, "0 seconds"),
+            (0.1, "1 second"),
+            (1.0, "1 second"),
+            (31.0, "1 minute"),
+            (60.0, "1 minute"),
+            (61.0, "1 minute"),
+            (90.0, "2 minutes"),
+            (120.0, "2 minutes"),
+        ] {
+            assert_eq!(delay_message(s), m, "{s}");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Login throttling counters in the database (shared by every instance).
+
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::{is_unique_violation, stored};
+use crate::db::schema::security_login_attempts::dsl as a;
+use crate::db::{with_conn, DbError, SecurityPool};
+
+/// Failure counters keyed by a hash of the username or address.
+pub struct LoginAttempts;
+
+impl LoginAttempts {
+    /// The failures and the time of the last one.
+    pub async fn get(pool: &SecurityPool, key: &str) -> Result<Option<(u32, DateTime<Utc>)>, DbError> {
+        let mut conn = pool.conn().await?;
+        let row: Option<(i32, chrono::NaiveDateTime)> = with_conn!(&mut conn, |c| {
+            a::security_login_attempts
+                .filter(a::key_hash.eq(key))
+                .select((a::failures, a::last_failure))
+                .first(c)
+                .await
+                .optional()
+        })?;
+        Ok(row.map(|(n, at)| (n.max(0) as u32, Utc.from_utc_datetime(&at))))
+    }
+
+    /// Counts one more failure at `now` (atomic: concurrent failures all count).
+    pub async fn record_failure(pool: &SecurityPool, key: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+        let mut conn = pool.conn().await?;
+        let now = stored(now);
+        for attempt in 0..2 {
+            let updated = with_conn!(&mut conn, |c| {
+                diesel::update(a::security_login_attempts.filter(a::key_hash.eq(key)))
+                    .set((a::failures.eq(a::failures + 1), a::last_failure.eq(now)))
+                    .execute(c)
+                    .await
+            })?;
+            if updated > 0 {
+                return Ok(());
+            }
+            let inserted = with_conn!(&mut conn, |c| {
+                diesel::insert_into(a::security_login_attempts)
+                    .values((a::key_hash.eq(key), a::failures.eq(1), a::last_failure.eq(now)))
+                    .execute(c)
+                    .await
+            });
+            match inserted {
+                Ok(_) => return Ok(()),
+                Err(e) if is_unique_violation(&e) && attempt == 0 => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets the counter.
+    pub async fn reset(pool: &SecurityPool, key: &str) -> Result<(), DbError> {
+        let mut conn = pool.conn().await?;
+        with_conn!(&mut conn, |c| diesel::delete(a::security_login_attempts.filter(a::key_hash.eq(key)))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+}

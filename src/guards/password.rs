@@ -1,0 +1,114 @@
+//! [`MandatoryPasswordChange`]: a user whose password has not expired.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use chrono::Duration;
+use rocket::http::Status;
+use rocket::outcome::Outcome as O;
+use rocket::request::{FromRequest, Outcome, Request};
+
+use crate::auth::{AuthFailure, AuthPolicy, SecurityUser};
+use crate::clock::SharedClock;
+use crate::db::PasswordExpiry;
+use crate::guards::login::{login_needed, NotLoggedIn};
+use crate::notes::Notes;
+
+/// A logged-in user whose password has not expired.
+///
+/// Users whose [`PasswordExpiry`] has expired get a 303 to
+/// `security.password.change_url` (API clients: 403 with
+/// `{"password_change_url": "..."}`); anonymous users are sent to the login
+/// page like [`LoginRequired`](crate::LoginRequired). The change URL, logout,
+/// `static_paths` and the report endpoint are never blocked. After a
+/// successful change the application calls
+/// [`PasswordExpiry::renew`](crate::db::PasswordExpiry::renew).
+///
+/// The expiry is read from the security database; if it cannot be reached the
+/// guard lets the user through and logs an error (a database fault must not
+/// lock every user out).
+pub struct MandatoryPasswordChange<U> {
+    user: U,
+    expires_in: Option<Duration>,
+    warn: Duration,
+}
+
+impl<U> MandatoryPasswordChange<U> {
+    /// The user.
+    pub fn into_inner(self) -> U {
+        self.user
+    }
+
+    /// Time left before the password expires (`None`: never).
+    pub fn expires_in(&self) -> Option<Duration> {
+        self.expires_in
+    }
+
+    /// Whole days left, when within `security.password.warn_days`: for an
+    /// "expires in N days" notice.
+    pub fn expires_soon(&self) -> Option<i64> {
+        self.expires_in.filter(|d| *d <= self.warn).map(|d| d.num_days().max(0))
+    }
+}
+
+impl<U> Deref for MandatoryPasswordChange<U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        &self.user
+    }
+}
+
+/// Managed state: the pool the password expiry is read from.
+pub(crate) struct ExpiryStore(pub(crate) std::sync::OnceLock<crate::db::SecurityPool>);
+
+#[rocket::async_trait]
+impl<'r, U> FromRequest<'r> for MandatoryPasswordChange<U>
+where
+    U: FromRequest<'r> + SecurityUser + Send,
+{
+    type Error = NotLoggedIn;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, NotLoggedIn> {
+        let user = match req.guard::<U>().await {
+            O::Success(u) if u.is_active() => u,
+            _ => {
+                login_needed(req);
+                return O::Error((Status::Unauthorized, NotLoggedIn));
+            }
+        };
+        let Some(policy) = req.rocket().state::<Arc<AuthPolicy>>() else {
+            tracing::error!(target: "security", "MandatoryPasswordChange used without Security::fairing(): not enforced");
+            return O::Success(MandatoryPasswordChange { user, expires_in: None, warn: Duration::zero() });
+        };
+        let warn = Duration::days(policy.password.warn_days.min(3650) as i64);
+        let pass = |user, expires_in| O::Success(MandatoryPasswordChange { user, expires_in, warn });
+        if user.is_superuser() && !policy.password.include_superusers {
+            return pass(user, None);
+        }
+        let Some(pool) = req.rocket().state::<ExpiryStore>().and_then(|s| s.0.get()) else {
+            tracing::error!(target: "security", "MandatoryPasswordChange: no security database attached; not enforced");
+            return pass(user, None);
+        };
+        let now = SharedClock::of(req.rocket()).now();
+        let row = match pool.conn().await {
+            Ok(mut conn) => {
+                PasswordExpiry::get_or_create(&mut conn, &user.security_id(), policy.password.expiry_policy(), now)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(target: "security", "password expiry unavailable, not enforced for this request: {e}");
+                return pass(user, None);
+            }
+        };
+        if row.is_expired(now) && !policy.password_exempt.matches(req.uri()) {
+            tracing::info!(target: "security", "password expired: redirecting user {:?} to the change page", row.user_id);
+            let _ = Notes::of(req).auth.set(AuthFailure::PasswordChange);
+            return O::Error((Status::Forbidden, NotLoggedIn));
+        }
+        pass(user, row.expires_in(now))
+    }
+}
