@@ -212,7 +212,7 @@ impl Fairing for Security {
         };
         let secret_key = rocket.figment().extract_inner::<String>("secret_key").ok();
         let compiled =
-            config.and_then(|c| c.compile_with(self.only, release, secret_key).map(|compiled| (c, compiled)));
+            config.and_then(|c| c.compile_with(self.only, release, Some(secret_key)).map(|compiled| (c, compiled)));
         let (config, compiled) = match compiled {
             Ok(ok) => ok,
             Err(errors) => {
@@ -270,6 +270,9 @@ impl Fairing for Security {
                     rocket = rocket.register("/", vec![Catcher::new(401, AuthCatcher), Catcher::new(403, AuthCatcher)]);
                 }
                 rocket = rocket.manage(Arc::new(auth.clone()));
+            }
+            if let Some(t) = &compiled.throttle {
+                rocket = rocket.manage(t.clone());
             }
             if let Some(s) = &compiled.session {
                 rocket = rocket.mount(

@@ -138,7 +138,8 @@ fn key_from(secret: &str) -> Option<Key> {
     use base64::Engine;
     let s = secret.trim();
     let bytes = base64::engine::general_purpose::STANDARD.decode(s).ok().or_else(|| {
-        (s.len() % 2 == 0)
+        s.len()
+            .is_multiple_of(2)
             .then(|| {
                 (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect::<Option<Vec<u8>>>()
             })
@@ -154,7 +155,7 @@ fn key_from(secret: &str) -> Option<Key> {
 impl SessionExpiry {
     pub(crate) fn compile(
         &self,
-        secret_key: Option<String>,
+        secret_key: Option<Option<String>>,
         extra_passive: &[&str],
         errors: &mut Vec<ConfigError>,
     ) -> Option<SessionPolicy> {
@@ -191,7 +192,12 @@ impl SessionExpiry {
         if !self.enabled {
             return None;
         }
-        let Some(secret) = secret_key else {
+        // Validation without a figment (typed config): the key is checked at ignite.
+        let secret = match secret_key {
+            None => "A".repeat(86) + "==",
+            Some(s) => s.unwrap_or_default(),
+        };
+        let Some(secret) = Some(secret).filter(|s| !s.is_empty()) else {
             errors.push(ConfigError::new(
                 "secret_key",
                 "session expiry encrypts its cookie with Rocket's `secret_key`, which is not set; add \
@@ -223,7 +229,8 @@ impl SessionPolicy {
     pub(crate) fn stamp(&self, req: &Request<'_>) -> Option<(i64, i64)> {
         let raw = req.cookies().get(&self.config.cookie_name)?;
         let mut jar = CookieJar::new();
-        jar.add_original(Cookie::new(self.config.cookie_name.clone(), raw.value().to_string()));
+        let value = rocket::http::RawStr::new(raw.value()).percent_decode_lossy().into_owned();
+        jar.add_original(Cookie::new(self.config.cookie_name.clone(), value));
         let plain = jar.private(&self.key).get(&self.config.cookie_name)?;
         let (a, b) = plain.value().split_once(':')?;
         Some((a.parse().ok()?, b.parse().ok()?))
@@ -266,9 +273,11 @@ impl SessionPolicy {
     pub(crate) fn apply(&self, decision: &Decision, secure: bool, res: &mut Response<'_>) {
         let name = self.config.cookie_name.clone();
         let removal = |n: String| {
-            let mut c = Cookie::build((n, "")).path("/").build();
-            c.make_removal();
-            c
+            Cookie::build((n, ""))
+                .path("/")
+                .max_age(cookie::time::Duration::ZERO)
+                .expires(cookie::time::OffsetDateTime::UNIX_EPOCH)
+                .build()
         };
         let mut set = Vec::new();
         match decision {
@@ -299,7 +308,8 @@ impl SessionPolicy {
                 .get("Set-Cookie")
                 .any(|v| v.split(['=', ';']).next() == Some(c.name()) && v.contains("Max-Age=0"));
             if !(dup && c.max_age() == Some(cookie::time::Duration::ZERO)) {
-                res.adjoin_header(Header::new("Set-Cookie", c.encoded().to_string()));
+                // Unencoded: base64 and the removal values are valid cookie octets.
+                res.adjoin_header(Header::new("Set-Cookie", c.to_string()));
             }
         }
     }

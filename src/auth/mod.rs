@@ -306,7 +306,7 @@ pub(crate) fn is_api_client(req: &Request<'_>) -> bool {
 /// API clients. `None` when no crate guard failed on this request (the status
 /// came from elsewhere). Call it from your own 401/403 catchers when
 /// `security.auth.catchers = false`.
-pub fn auth_response<'r>(req: &'r Request<'_>) -> Option<Response<'static>> {
+pub fn auth_response(req: &Request<'_>) -> Option<Response<'static>> {
     let policy = req.rocket().state::<Arc<AuthPolicy>>()?;
     let failure = Notes::of(req).auth.get()?.clone();
     let (status, location, json_key) = match &failure {

@@ -165,7 +165,7 @@ pub(crate) struct Compiled {
     pub(crate) collector: Option<CompiledCollector>,
     pub(crate) auth: Option<AuthPolicy>,
     pub(crate) session: Option<SessionPolicy>,
-    pub(crate) throttle: Option<crate::auth::throttle::ThrottleState>,
+    pub(crate) throttle: Option<std::sync::Arc<crate::auth::throttle::ThrottleState>>,
     pub(crate) https: HttpsPolicy,
     pub(crate) overwrite: bool,
     pub(crate) dnt_echo: bool,
@@ -229,7 +229,8 @@ impl SecurityConfig {
         // Values that could not be read kept their defaults, so the remaining
         // checks still run: every mistake is reported in one launch attempt.
         let release = figment.profile() != rocket::Config::DEBUG_PROFILE;
-        if let Err(e) = config.compile(None, release) {
+        let secret_key = figment.extract_inner::<String>("secret_key").ok();
+        if let Err(e) = config.compile_with(None, release, Some(secret_key)) {
             for e in e.0 {
                 if !errors.iter().any(|known| known.key == e.key) {
                     errors.push(e);
@@ -243,13 +244,10 @@ impl SecurityConfig {
         }
     }
 
-    /// Validates a configuration built in code, with the same rules as the file.
+    /// Validates a configuration built in code, with the same rules as the file
+    /// (except the presence of Rocket's `secret_key`, checked at ignite).
     pub fn validate(&self) -> Result<(), ConfigErrors> {
         self.compile_with(None, false, None).map(drop)
-    }
-
-    pub(crate) fn compile(&self, only: Option<&str>, release: bool) -> Result<Compiled, ConfigErrors> {
-        self.compile_with(only, release, None)
     }
 
     /// Warnings about settings that contradict each other.
@@ -296,12 +294,13 @@ impl SecurityConfig {
     }
 
     /// Validates and renders everything (or only the feature `only`);
-    /// `secret_key` is Rocket's, for session expiry.
+    /// `secret_key` is Rocket's, for session expiry (`None`: not known here,
+    /// `Some(None)`: not configured).
     pub(crate) fn compile_with(
         &self,
         only: Option<&str>,
         release: bool,
-        secret_key: Option<String>,
+        secret_key: Option<Option<String>>,
     ) -> Result<Compiled, ConfigErrors> {
         let mut errors = Vec::new();
         let mut out = Compiled { overwrite: self.overwrite, dnt_echo: self.dnt.echo, ..Compiled::default() };
@@ -331,7 +330,7 @@ impl SecurityConfig {
             out.collector = collector;
             out.auth = Some(auth);
             out.session = session;
-            out.throttle = throttle;
+            out.throttle = throttle.map(std::sync::Arc::new);
         }
         if let Some(c) = &out.collector {
             // The endpoint is never confidential: browsers post without credentials.

@@ -1,0 +1,248 @@
+//! The authentication test app: users from a `user_id` cookie, a manual clock.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{TimeZone, Utc};
+use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
+use rocket::form::Form;
+use rocket::http::{Cookie, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket::request::{self, FromRequest, Request};
+use rocket::{get, post, routes, FromForm, State};
+use rocket_db_pools::Database;
+use rocket_security::auth::{LoginThrottle, Throttled};
+use rocket_security::db::{Migrations, PasswordExpiry, SecurityDb};
+use rocket_security::{AjaxOnly, LoginRequired, MandatoryPasswordChange, ManualClock, Security, SecurityUser};
+
+/// 64 bytes, base64: a test-only key.
+pub const SECRET: &str = "6sBTY0Y3a0mFTlcvRKkT3V7Bvp9JeSj3Y4YMjgS2VtXbFqXw1n6Vhb5W8M0n5p2kI3t9QdGm1RrO0yZcK7hJmw==";
+
+pub struct User {
+    pub name: String,
+}
+
+impl SecurityUser for User {
+    fn security_id(&self) -> String {
+        self.name.clone()
+    }
+    fn is_active(&self) -> bool {
+        self.name != "inactive"
+    }
+    fn is_superuser(&self) -> bool {
+        self.name == "root"
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for User {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        match req.cookies().get("user_id") {
+            Some(c) => request::Outcome::Success(User { name: c.value().to_string() }),
+            None => request::Outcome::Forward(Status::Unauthorized),
+        }
+    }
+}
+
+/// Counts handler runs, to prove refused requests never reach one.
+pub struct Runs(pub AtomicUsize);
+
+#[get("/home")]
+fn home(user: LoginRequired<User>, runs: &State<Runs>) -> String {
+    runs.0.fetch_add(1, Ordering::SeqCst);
+    format!("home {}", user.name)
+}
+
+#[post("/home")]
+fn home_post(_user: LoginRequired<User>) -> &'static str {
+    "posted"
+}
+
+#[get("/custom-path?<priority>&<type>")]
+fn custom(_user: LoginRequired<User>, priority: Option<&str>, r#type: Option<&str>) -> String {
+    format!("{priority:?} {type:?}")
+}
+
+#[get("/account")]
+fn account(user: MandatoryPasswordChange<User>) -> String {
+    match user.expires_soon() {
+        Some(days) => format!("account {}, password expires in {days} days", user.name),
+        None => format!("account {}", user.name),
+    }
+}
+
+#[get("/password/change")]
+fn change_page(user: MandatoryPasswordChange<User>) -> String {
+    format!("change {}", user.name)
+}
+
+#[post("/password/change")]
+async fn change(user: LoginRequired<User>, db: &State<SecurityDb>, clock: &State<ManualClock>) -> &'static str {
+    let pool: &rocket_security::db::SecurityPool = db;
+    let mut conn = pool.conn().await.unwrap();
+    PasswordExpiry::renew(
+        &mut conn,
+        &user.name,
+        Some(chrono::Duration::days(90)),
+        rocket_security::Clock::now(clock.inner()),
+    )
+    .await
+    .unwrap();
+    "changed"
+}
+
+#[get("/logout")]
+fn logout(_user: MandatoryPasswordChange<User>) -> &'static str {
+    "bye"
+}
+
+#[get("/api/me")]
+fn me(_ajax: AjaxOnly, user: LoginRequired<User>) -> String {
+    format!("{{\"name\": \"{}\"}}", user.name)
+}
+
+#[get("/ajax")]
+fn ajax(_ajax: AjaxOnly) -> &'static str {
+    "ajax"
+}
+
+#[get("/open")]
+fn open() -> &'static str {
+    "open"
+}
+
+#[get("/login")]
+fn login_page() -> &'static str {
+    "login page"
+}
+
+#[derive(FromForm)]
+struct Login<'r> {
+    username: &'r str,
+    password: &'r str,
+}
+
+#[post("/login", data = "<form>")]
+async fn login(form: Form<Login<'_>>, throttle: LoginThrottle) -> Result<&'static str, Throttled> {
+    throttle.check(form.username).await?;
+    if form.password == "right" {
+        throttle.succeeded(form.username).await;
+        Ok("logged in")
+    } else {
+        throttle.failed(form.username).await;
+        Ok("wrong password")
+    }
+}
+
+#[get("/static/app.css")]
+fn css() -> &'static str {
+    "css"
+}
+
+pub struct App {
+    pub client: Client,
+    pub clock: ManualClock,
+    file: std::path::PathBuf,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        for s in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{s}", self.file.display()));
+        }
+    }
+}
+
+static N: AtomicUsize = AtomicUsize::new(0);
+
+pub fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
+}
+
+pub fn db_file() -> std::path::PathBuf {
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!("rocket-security-auth-{}-{n}.db", std::process::id()))
+}
+
+pub async fn build(toml: &str, require_login: bool, file: std::path::PathBuf) -> App {
+    let clock = ManualClock::new(start_time());
+    let figment = Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(("secret_key", SECRET))
+        .merge(("databases.security.url", format!("sqlite://{}", file.display())))
+        .merge(Toml::string(toml).nested());
+    let mut security = Security::fairing().clock(clock.clone());
+    if require_login {
+        security = security.require_login::<User>();
+    }
+    let rocket = rocket::custom(figment)
+        .attach(SecurityDb::init())
+        .attach(Migrations::<SecurityDb>::fairing())
+        .attach(security)
+        .manage(Runs(AtomicUsize::new(0)))
+        .manage(clock.clone())
+        .mount(
+            "/",
+            routes![
+                home,
+                home_post,
+                custom,
+                account,
+                change_page,
+                change,
+                logout,
+                me,
+                ajax,
+                open,
+                login_page,
+                login,
+                css
+            ],
+        );
+    let client = Client::tracked(rocket).await.expect("valid app");
+    App { client, clock, file }
+}
+
+pub async fn app(toml: &str) -> App {
+    build(toml, false, db_file()).await
+}
+
+impl App {
+    pub async fn get_as(&self, path: &str, user: Option<&str>, headers: &[(&str, &str)]) -> LocalResponse<'_> {
+        let mut req = self.client.get(path.to_string());
+        if let Some(u) = user {
+            req = req.cookie(Cookie::new("user_id", u.to_string()));
+        }
+        for (n, v) in headers {
+            req = req.header(Header::new(n.to_string(), v.to_string()));
+        }
+        req.dispatch().await
+    }
+
+    pub fn runs(&self) -> usize {
+        self.client.rocket().state::<Runs>().unwrap().0.load(Ordering::SeqCst)
+    }
+
+    pub async fn expiry(&self, user: &str) -> Option<PasswordExpiry> {
+        let db = SecurityDb::fetch(self.client.rocket()).unwrap();
+        let pool: &rocket_security::db::SecurityPool = db;
+        PasswordExpiry::find(&mut pool.conn().await.unwrap(), user).await.unwrap()
+    }
+
+    pub async fn set_expired(&self, user: &str) {
+        let db = SecurityDb::fetch(self.client.rocket()).unwrap();
+        let pool: &rocket_security::db::SecurityPool = db;
+        PasswordExpiry::expire_now(&mut pool.conn().await.unwrap(), user, rocket_security::Clock::now(&self.clock))
+            .await
+            .unwrap();
+    }
+}
+
+pub fn location<'a>(res: &'a LocalResponse<'_>) -> Option<&'a str> {
+    res.headers().get_one("Location")
+}
+
+pub fn set_cookies(res: &LocalResponse<'_>) -> Vec<String> {
+    res.headers().get("Set-Cookie").map(str::to_string).collect()
+}

@@ -1,0 +1,10 @@
+//! Authentication guards, deny-by-default mode, password expiry, session
+//! expiry and login throttling (django-security §7.2–7.5, §7.11–7.12, bugs fixed).
+
+mod ajax;
+mod app;
+mod deny;
+mod login;
+mod password;
+mod session;
+mod throttle;

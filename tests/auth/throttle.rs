@@ -1,0 +1,75 @@
+//! Login throttling (django-security §7.11).
+
+use chrono::Duration;
+use rocket::http::{ContentType, Status};
+
+use crate::app::{build, db_file, App};
+
+async fn login(app: &App, user: &str, password: &str) -> (Status, Option<String>, String) {
+    let res = app
+        .client
+        .post("/login")
+        .header(ContentType::Form)
+        .body(format!("username={user}&password={password}"))
+        .dispatch()
+        .await;
+    let retry = res.headers().get_one("Retry-After").map(str::to_string);
+    (res.status(), retry, res.into_string().await.unwrap_or_default())
+}
+
+#[rocket::async_test]
+async fn the_third_failure_delays_the_account_by_five_seconds() {
+    let app = crate::app::app("").await;
+    for _ in 0..2 {
+        assert_eq!(login(&app, "alice", "wrong").await.2, "wrong password");
+    }
+    assert_eq!(login(&app, "alice", "wrong").await.2, "wrong password", "no delay before the third failure");
+    let (status, retry, body) = login(&app, "alice", "right").await;
+    assert_eq!(status, Status::TooManyRequests);
+    assert_eq!(retry.as_deref(), Some("5"));
+    assert_eq!(
+        body,
+        "Due to the failure of previous attempts, your login request has been denied as a security precaution. \
+         Please try again in at least 5 seconds."
+    );
+    app.clock.advance(Duration::seconds(5));
+    assert_eq!(login(&app, "alice", "right").await.2, "logged in");
+}
+
+#[rocket::async_test]
+async fn success_resets_the_counter_and_usernames_are_case_insensitive() {
+    let app = crate::app::app("").await;
+    for _ in 0..3 {
+        login(&app, "Alice", "wrong").await;
+    }
+    assert_eq!(login(&app, "ALICE", "right").await.0, Status::TooManyRequests);
+    app.clock.advance(Duration::seconds(5));
+    assert_eq!(login(&app, "alice", "right").await.2, "logged in");
+    for _ in 0..2 {
+        login(&app, "alice", "wrong").await;
+    }
+    assert_eq!(login(&app, "alice", "right").await.2, "logged in", "the counter restarted at 0");
+}
+
+#[rocket::async_test]
+async fn throttling_can_be_switched_off() {
+    let app = crate::app::app("[default.security.throttle]\nenabled = false").await;
+    for _ in 0..10 {
+        login(&app, "alice", "wrong").await;
+    }
+    assert_eq!(login(&app, "alice", "right").await.2, "logged in");
+}
+
+#[rocket::async_test]
+async fn two_instances_share_the_counters_in_the_database() {
+    let file = db_file();
+    let toml = "[default.security.throttle]\nstorage = \"database\"";
+    let a = build(toml, false, file.clone()).await;
+    let b = build(toml, false, file).await;
+    for _ in 0..3 {
+        assert_eq!(login(&a, "shared", "wrong").await.2, "wrong password");
+    }
+    let (status, retry, _) = login(&b, "shared", "right").await;
+    assert_eq!(status, Status::TooManyRequests, "instance b sees instance a's failures");
+    assert_eq!(retry.as_deref(), Some("5"));
+}
