@@ -5,23 +5,114 @@
 //! ```
 //!
 //! It reads `Rocket.toml` in the working directory (the annotated sample
-//! configuration). `ROCKET_PORT` changes the port; `ROCKET_TLS` serves HTTPS.
+//! configuration) and keeps its SQLite file `security.db` there.
+//! `ROCKET_PORT` changes the port; `ROCKET_TLS` serves HTTPS;
+//! `ROCKET_DATABASES` points the `security` database elsewhere.
+//!
+//! Demo users: `alice` / `alice-pass`, `bob` / `bob-pass` (password expired),
+//! `admin` / `admin-pass` (may see the reports dashboard).
 
-use rocket::http::{ContentType, Status};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rocket::fairing::AdHoc;
+use rocket::form::{Contextual, Form};
+use rocket::http::{ContentType, CookieJar, Status};
 use rocket::request::{self, FromRequest, Request};
-use rocket::response::content::RawHtml;
+use rocket::response::content::{RawHtml, RawJson};
 use rocket::response::Redirect;
-use rocket::{get, launch, post, routes};
+use rocket::{get, launch, post, routes, FromForm, State};
 use rocket_db_pools::Database;
-use rocket_security::db::{Migrations, SecurityDb};
-use rocket_security::{CspNonce, CspOverride, DoNotTrack, Override, Security};
+use rocket_security::auth::{password_policy, safe_next, LoginThrottle, PasswordPolicy, Throttled};
+use rocket_security::db::{Migrations, PasswordExpiry, SecurityDb, SecurityPool};
+use rocket_security::{
+    AjaxOnly, CspNonce, CspOverride, DoNotTrack, LoginRequired, MandatoryPasswordChange, Override, Security,
+    SecurityUser,
+};
+
+/// The showcase's users: name -> (argon2 hash, admin).
+struct Users(Mutex<HashMap<String, (String, bool)>>);
+
+/// The login cookie, encrypted with a key derived from Rocket's `secret_key`
+/// (the showcase does not need Rocket's `secrets` feature for that).
+struct CookieKey(cookie::Key);
+
+struct User {
+    name: String,
+    admin: bool,
+}
+
+impl SecurityUser for User {
+    fn security_id(&self) -> String {
+        self.name.clone()
+    }
+    fn is_superuser(&self) -> bool {
+        self.admin
+    }
+}
+
+fn read_login_cookie(req: &Request<'_>) -> Option<String> {
+    let key = req.rocket().state::<CookieKey>()?;
+    let raw = req.cookies().get("user_id")?;
+    let mut jar = cookie::CookieJar::new();
+    jar.add_original(cookie::Cookie::new("user_id", raw.value().to_string()));
+    jar.private(&key.0).get("user_id").map(|c| c.value().to_string())
+}
+
+fn login_cookie(key: &CookieKey, name: &str) -> rocket::http::Cookie<'static> {
+    let mut jar = cookie::CookieJar::new();
+    jar.private_mut(&key.0).add(cookie::Cookie::new("user_id", name.to_string()));
+    let value = jar.delta().next().map(|c| c.value().to_string()).unwrap_or_default();
+    rocket::http::Cookie::build(("user_id", value))
+        .http_only(true)
+        .same_site(rocket::http::SameSite::Lax)
+        .path("/")
+        .build()
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for User {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let users = req.rocket().state::<Users>().expect("users");
+        match read_login_cookie(req) {
+            Some(name) => match users.0.lock().unwrap().get(&name) {
+                Some((_, admin)) => request::Outcome::Success(User { name, admin: *admin }),
+                None => request::Outcome::Forward(Status::Unauthorized),
+            },
+            None => request::Outcome::Forward(Status::Unauthorized),
+        }
+    }
+}
+
+/// Who may see the reports dashboard.
+struct Admin;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Admin {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        match req.guard::<LoginRequired<User>>().await {
+            request::Outcome::Success(u) if u.admin => request::Outcome::Success(Admin),
+            request::Outcome::Success(_) => request::Outcome::Error((Status::Forbidden, ())),
+            _ => request::Outcome::Error((Status::Unauthorized, ())),
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
 
 fn page(title: &str, body: &str) -> RawHtml<String> {
     RawHtml(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} — rocket_security</title>\
          <link rel=\"stylesheet\" href=\"/style.css\"></head><body><header><nav>\
          <a href=\"/\">Home</a> <a href=\"/account\">Account</a> <a href=\"/embed\">Embeddable</a> \
-         <a href=\"/privacy\">Privacy</a> <a href=\"/demo/violations\">CSP violations</a></nav></header>\
+         <a href=\"/privacy\">Privacy</a> <a href=\"/demo/violations\">CSP violations</a> \
+         <a href=\"/security/reports\">Reports</a> <a href=\"/login\">Log in</a></nav></header>\
          <main><h1>{title}</h1>{body}</main></body></html>"
     ))
 }
@@ -32,18 +123,21 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
     page(
         "Home",
         &format!(
-            "<p>Every response of this site carries the crate's default security headers. \
-             Open your browser's developer tools and look at the response headers.</p>\
+            "<p>Every response of this site carries the crate's security headers. \
+             Open your browser's developer tools and look at them.</p>\
              <p id=\"nonce-demo\">The inline script did not run.</p>\
              <script {}>document.getElementById('nonce-demo').textContent = \
              'This text was written by an inline script allowed by its CSP nonce.';</script>\
-             <ul><li><code>/account</code>: a confidential page (<code>Cache-Control: no-store</code>)</li>\
+             <ul><li><code>/login</code>: log in as alice / alice-pass, bob / bob-pass (expired password) or \
+             admin / admin-pass; failed attempts are throttled</li>\
+             <li><code>/account</code>: login and a current password required; confidential (no-store)</li>\
+             <li><code>/password/change</code>: the password policy, renews the expiry</li>\
+             <li><code>/api/me</code>: AjaxOnly + LoginRequired JSON</li>\
              <li><code>/embed</code>: may be framed by a partner (per-route CSP and X-Frame-Options)</li>\
              <li><code>/privacy</code>: honours Do Not Track and Global Privacy Control</li>\
              <li><code>/demo/violations</code>: breaks the CSP so the browser sends reports</li>\
-             <li><code>/security/reports</code>: the reports dashboard (from this machine only)</li>\
-             <li><code>POST /logout</code>: answers with <code>Clear-Site-Data</code></li></ul>\
-             <form method=\"post\" action=\"/logout\"><button>Log out</button></form>",
+             <li><code>/security/reports</code>: the reports dashboard (admin only)</li>\
+             <li><code>POST /logout</code>: answers with <code>Clear-Site-Data</code></li></ul>",
             nonce.attr()
         ),
     )
@@ -51,12 +145,142 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
 
 #[get("/style.css")]
 fn style() -> (ContentType, &'static str) {
-    (ContentType::CSS, "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto}nav a{margin-right:1em}")
+    (
+        ContentType::CSS,
+        "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto}nav a{margin-right:1em}\
+         label{display:block;margin:.5rem 0}.error{color:#b00}",
+    )
+}
+
+#[get("/login?<next>&<failed>&<expired>")]
+fn login_page(next: Option<&str>, failed: Option<bool>, expired: Option<&str>) -> RawHtml<String> {
+    let next = next.and_then(|n| safe_next(n, &[])).unwrap_or("/");
+    let notice = match (failed, expired) {
+        (Some(true), _) => "<p class=\"error\">Wrong username or password.</p>".to_string(),
+        (_, Some(reason)) => format!("<p class=\"error\">Your session expired ({} timeout).</p>", escape(reason)),
+        _ => String::new(),
+    };
+    page(
+        "Log in",
+        &format!(
+            "{notice}<form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"next\" value=\"{}\">\
+             <label>Username <input name=\"username\" autocomplete=\"username\"></label>\
+             <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>\
+             <button>Log in</button></form>",
+            escape(next)
+        ),
+    )
+}
+
+#[derive(FromForm)]
+struct LoginForm<'r> {
+    username: &'r str,
+    password: &'r str,
+    next: Option<&'r str>,
+}
+
+#[post("/login", data = "<form>")]
+async fn login(
+    form: Form<LoginForm<'_>>,
+    throttle: LoginThrottle,
+    users: &State<Users>,
+    key: &State<CookieKey>,
+    cookies: &CookieJar<'_>,
+) -> Result<Redirect, Throttled> {
+    throttle.check(form.username).await?;
+    let hash = users.0.lock().unwrap().get(form.username).map(|(h, _)| h.clone());
+    let ok = hash.is_some_and(|h| {
+        PasswordHash::new(&h)
+            .is_ok_and(|parsed| Argon2::default().verify_password(form.password.as_bytes(), &parsed).is_ok())
+    });
+    if !ok {
+        throttle.failed(form.username).await;
+        return Ok(Redirect::to("/login?failed=true"));
+    }
+    throttle.succeeded(form.username).await;
+    cookies.add(login_cookie(key, form.username));
+    // Only a same-site path: never an open redirect.
+    let next = form.next.and_then(|n| safe_next(n, &[])).unwrap_or("/");
+    Ok(Redirect::to(next.to_string()))
+}
+
+/// `Clear-Site-Data` comes from `[default.security.clear_site_data] paths`.
+#[post("/logout")]
+fn logout(cookies: &CookieJar<'_>) -> Redirect {
+    cookies.remove(rocket::http::Cookie::build("user_id").path("/"));
+    Redirect::to("/")
 }
 
 #[get("/account")]
-fn account() -> RawHtml<String> {
-    page("Account", "<p>Confidential: this page is never stored by browsers or proxies.</p>")
+fn account(user: MandatoryPasswordChange<User>) -> RawHtml<String> {
+    let warning = match user.expires_soon() {
+        Some(days) => format!("<p class=\"error\">Your password expires in {days} days.</p>"),
+        None => String::new(),
+    };
+    page(
+        "Account",
+        &format!(
+            "{warning}<p>Hello {}. This page is confidential: never stored by browsers or proxies.</p>\
+             <p><a href=\"/password/change\">Change your password</a></p>\
+             <form method=\"post\" action=\"/logout\"><button>Log out</button></form>",
+            escape(&user.name)
+        ),
+    )
+}
+
+static POLICY: PasswordPolicy =
+    PasswordPolicy { min_length: 10, max_length: 128, lowercase: true, uppercase: true, digit: true, symbol: false };
+
+#[derive(FromForm)]
+struct ChangeForm<'r> {
+    #[field(validate = password_policy(&POLICY))]
+    new_password: &'r str,
+}
+
+#[get("/password/change")]
+fn change_page(user: LoginRequired<User>) -> RawHtml<String> {
+    change_form(&user.name, &[])
+}
+
+fn change_form(name: &str, errors: &[String]) -> RawHtml<String> {
+    let errors: String = errors.iter().map(|e| format!("<p class=\"error\">{}</p>", escape(e))).collect();
+    page(
+        "Change password",
+        &format!(
+            "<p>{}, choose a new password: at least 10 characters, with upper and lower case letters and a digit.</p>\
+             {errors}<form method=\"post\" action=\"/password/change\">\
+             <label>New password <input name=\"new_password\" type=\"password\" autocomplete=\"new-password\"></label>\
+             <button>Change</button></form>",
+            escape(name)
+        ),
+    )
+}
+
+#[post("/password/change", data = "<form>")]
+async fn change(
+    user: LoginRequired<User>,
+    form: Form<Contextual<'_, ChangeForm<'_>>>,
+    users: &State<Users>,
+    db: &SecurityDb,
+) -> Result<Redirect, RawHtml<String>> {
+    let Some(value) = &form.value else {
+        let errors: Vec<String> = form.context.errors().map(|e| e.kind.to_string()).collect();
+        return Err(change_form(&user.name, &errors));
+    };
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    let hash = Argon2::default().hash_password(value.new_password.as_bytes(), &salt).expect("hashing").to_string();
+    users.0.lock().unwrap().entry(user.name.clone()).and_modify(|e| e.0 = hash);
+    let pool: &SecurityPool = db;
+    if let Ok(mut conn) = pool.conn().await {
+        let _ =
+            PasswordExpiry::renew(&mut conn, &user.name, Some(chrono::Duration::days(90)), chrono::Utc::now()).await;
+    }
+    Ok(Redirect::to("/account"))
+}
+
+#[get("/api/me")]
+fn me(_ajax: AjaxOnly, user: LoginRequired<User>) -> RawJson<String> {
+    RawJson(serde_json::json!({"name": user.name, "admin": user.admin}).to_string())
 }
 
 /// A page a partner may embed: X-Frame-Options removed and `frame-ancestors`
@@ -99,32 +323,62 @@ fn eval_js() -> (ContentType, &'static str) {
     (ContentType::JavaScript, "try { eval('1 + 1'); } catch (e) { console.log('eval blocked'); }")
 }
 
-/// `Clear-Site-Data` comes from `[default.security.clear_site_data] paths`.
-#[post("/logout")]
-fn logout() -> Redirect {
-    Redirect::to("/")
-}
-
-/// Who may see the reports dashboard. (Until the showcase has users, only
-/// requests from this machine.)
-struct LocalAdmin;
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for LocalAdmin {
-    type Error = ();
-    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
-        match req.remote() {
-            Some(peer) if peer.ip().is_loopback() => request::Outcome::Success(LocalAdmin),
-            _ => request::Outcome::Error((Status::Forbidden, ())),
-        }
-    }
+fn hash(password: &str) -> String {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("hashing").to_string()
 }
 
 #[launch]
 fn rocket() -> _ {
+    let users: HashMap<String, (String, bool)> = [("alice", false), ("bob", false), ("admin", true)]
+        .into_iter()
+        .map(|(name, admin)| (name.to_string(), (hash(&format!("{name}-pass")), admin)))
+        .collect();
+    println!(
+        "Demo users: alice / alice-pass, bob / bob-pass (password expired), admin / admin-pass (reports dashboard)"
+    );
     rocket::build()
         .attach(SecurityDb::init())
         .attach(Migrations::<SecurityDb>::fairing())
-        .attach(Security::fairing().reports_dashboard::<LocalAdmin>())
-        .mount("/", routes![index, style, account, embed, privacy, violations, eval_js, logout])
+        .attach(Security::fairing().reports_dashboard::<Admin>())
+        .attach(AdHoc::try_on_ignite("login cookie key", |rocket| async move {
+            use base64::Engine;
+            let secret = rocket.figment().extract_inner::<String>("secret_key").unwrap_or_default();
+            match base64::engine::general_purpose::STANDARD.decode(secret) {
+                Ok(bytes) if bytes.len() >= 64 => Ok(rocket.manage(CookieKey(cookie::Key::from(&bytes[..64])))),
+                _ => {
+                    eprintln!("the showcase needs a 64-byte base64 `secret_key` in Rocket.toml");
+                    Err(rocket)
+                }
+            }
+        }))
+        .attach(AdHoc::on_liftoff("bob's password is expired", |rocket| {
+            Box::pin(async move {
+                if let Some(db) = SecurityDb::fetch(rocket) {
+                    let pool: &SecurityPool = db;
+                    if let Ok(mut conn) = pool.conn().await {
+                        let _ = PasswordExpiry::expire_now(&mut conn, "bob", chrono::Utc::now()).await;
+                    }
+                }
+            })
+        }))
+        .manage(Users(Mutex::new(users)))
+        .mount(
+            "/",
+            routes![
+                index,
+                style,
+                login_page,
+                login,
+                logout,
+                account,
+                change_page,
+                change,
+                me,
+                embed,
+                privacy,
+                violations,
+                eval_js
+            ],
+        )
 }
