@@ -1,0 +1,75 @@
+//! Properties over generated input: the report parser never panics, and
+//! `safe_next` never lets a target leave the site.
+
+use proptest::prelude::*;
+use rocket_security::auth::safe_next;
+use rocket_security::reports::{parse, ReportFormat};
+
+fn formats() -> impl Strategy<Value = ReportFormat> {
+    prop_oneof![Just(ReportFormat::CspReport), Just(ReportFormat::ReportsJson), Just(ReportFormat::Json)]
+}
+
+/// JSON values shaped like reports, with hostile leaves.
+fn json() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::Bool),
+        any::<i64>().prop_map(|n| serde_json::json!(n)),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| serde_json::json!(f)),
+        ".{0,40}".prop_map(serde_json::Value::String),
+    ];
+    let keys = prop_oneof![
+        Just("csp-report".to_string()),
+        Just("body".to_string()),
+        Just("type".to_string()),
+        Just("document-uri".to_string()),
+        Just("documentURL".to_string()),
+        Just("line-number".to_string()),
+        Just("blockedURL".to_string()),
+        "[a-z-]{1,12}",
+    ];
+    leaf.prop_recursive(4, 64, 8, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+            prop::collection::btree_map(keys.clone(), inner, 0..6)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_parser_never_panics_on_bytes(body in prop::collection::vec(any::<u8>(), 0..512), format in formats()) {
+        let _ = parse(&body, format);
+    }
+
+    #[test]
+    fn the_parser_never_panics_on_report_shaped_json(value in json(), format in formats()) {
+        let body = value.to_string();
+        if let Ok(parsed) = parse(body.as_bytes(), format) {
+            prop_assert!(parsed.reports.len() + parsed.other_types <= body.len());
+        }
+    }
+
+    #[test]
+    fn safe_next_only_returns_local_paths(target in "[ -~\\t\\n\\\\]{0,24}") {
+        if let Some(t) = safe_next(&target, &[]) {
+            prop_assert!(t.starts_with('/'));
+            prop_assert!(!t.starts_with("//"));
+            prop_assert!(!t.contains('\\'));
+            prop_assert!(!t.chars().any(|c| c.is_whitespace() || c.is_control()));
+            let decoded = rocket::http::RawStr::new(t).percent_decode_lossy();
+            prop_assert!(!decoded.starts_with("//") && !decoded.contains('\\'), "{decoded}");
+        }
+    }
+
+    #[test]
+    fn safe_next_with_prefixes_of_other_origins(host in "[a-z]{1,8}\\.[a-z]{2,3}", prefix in prop_oneof![
+        Just("//"), Just("/\\"), Just("\\\\"), Just("/%2F"), Just("%2F%2F"), Just("/%5C"), Just("https://"), Just("http:"), Just("/\t/"), Just(" //"),
+    ]) {
+        let target = format!("{prefix}{host}/x");
+        prop_assert_eq!(safe_next(&target, &[]), None);
+    }
+}
