@@ -148,7 +148,9 @@ impl Security {
     /// Mounts the CSP reports dashboard at `security.reports.dashboard_path`
     /// (default `/security/reports`), for requests that pass guard `G` (for
     /// example the application's admin user type). A failing guard's status
-    /// goes to the application's catchers, so a login redirect works as usual.
+    /// goes to the catchers: build `G` on [`LoginRequired`](crate::LoginRequired)
+    /// (as the showcase's `Admin` does) and anonymous visitors are sent to the
+    /// login page; any other 401/403 gets a plain answer.
     ///
     /// ```no_run
     /// # use rocket::request::{self, FromRequest, Request};
@@ -527,8 +529,9 @@ impl Fairing for ResponseHeaders {
         if let Some(csp) = &c.csp {
             csp.apply(req, res, secure, c.overwrite, notes, changes.as_ref());
         }
-        if let (Some(session), Some(decision)) = (&c.session, notes.session.get()) {
-            session.apply(decision, c.https.is_secure(req), res);
+        if let Some(session) = &c.session {
+            let now = SharedClock::of(req.rocket()).now();
+            session.apply(req, notes.session.get(), now, c.https.is_secure(req), res);
         }
         if c.dnt_echo {
             if let Some(dnt) = req.headers().get_one("DNT") {

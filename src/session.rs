@@ -18,9 +18,14 @@
 //! The stamp holds two UTC integers (login time, last activity), encrypted and
 //! authenticated with a key derived from Rocket's `secret_key`, which this
 //! feature reads itself (so the crate does not force Rocket's `secrets`
-//! feature). It is a browser-session cookie (no `Expires`): closing the
+//! feature), and bound to the login cookies' values. It is issued only on the
+//! response that sets the login cookies (the login itself): a logged-in
+//! request without a valid stamp for its cookies counts as expired
+//! (`expired=unverified`), so deleting or swapping the stamp never opens a
+//! fresh window. It is a browser-session cookie (no `Expires`): closing the
 //! browser ends it. Anonymous visitors get no cookie at all, and within
-//! `refresh_interval` no `Set-Cookie` is sent.
+//! `refresh_interval` no `Set-Cookie` is sent. Login cookies are removed with
+//! `Path=/` (and `Secure` over HTTPS or for `__Secure-`/`__Host-` names).
 //!
 //! On expiry the request is answered before any handler runs: browsers get a
 //! 303 to `login_url?next=…&expired=idle|absolute`, API clients a 401 with
@@ -138,11 +143,9 @@ fn key_from(secret: &str) -> Option<Key> {
     use base64::Engine;
     let s = secret.trim();
     let bytes = base64::engine::general_purpose::STANDARD.decode(s).ok().or_else(|| {
-        s.len()
-            .is_multiple_of(2)
-            .then(|| {
-                (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect::<Option<Vec<u8>>>()
-            })
+        let hex = s.as_bytes();
+        (hex.len().is_multiple_of(2) && hex.iter().all(u8::is_ascii_hexdigit))
+            .then(|| hex.chunks(2).map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok()).collect())
             .flatten()
     })?;
     match bytes.len() {
@@ -225,15 +228,44 @@ impl SessionPolicy {
         self.config.cookies.iter().any(|c| req.cookies().get(c).is_some())
     }
 
-    /// The stamp of this request: (login time, last activity), unix seconds.
+    /// The stamp of this request: (login time, last activity), unix seconds,
+    /// if it decrypts and belongs to the login cookies this request carries.
     pub(crate) fn stamp(&self, req: &Request<'_>) -> Option<(i64, i64)> {
         let raw = req.cookies().get(&self.config.cookie_name)?;
-        let mut jar = CookieJar::new();
         let value = rocket::http::RawStr::new(raw.value()).percent_decode_lossy().into_owned();
+        let mut jar = CookieJar::new();
         jar.add_original(Cookie::new(self.config.cookie_name.clone(), value));
         let plain = jar.private(&self.key).get(&self.config.cookie_name)?;
-        let (a, b) = plain.value().split_once(':')?;
-        Some((a.parse().ok()?, b.parse().ok()?))
+        let mut parts = plain.value().splitn(3, ':');
+        let (start, last, bind) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?);
+        (bind == self.binding(|name| req.cookies().get(name).map(|c| c.value().to_string()))).then_some((start, last))
+    }
+
+    /// Ties a stamp to the login cookies' values, so a stamp cannot be moved
+    /// onto another login (and dropping it does not start a fresh window).
+    fn binding(&self, value: impl Fn(&str) -> Option<String>) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for name in &self.config.cookies {
+            h.update(value(name).unwrap_or_default().as_bytes());
+            h.update([0x1f]);
+        }
+        h.finalize().iter().take(12).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The configured login cookies this response sets (a fresh login) or
+    /// removes (a logout), from its raw `Set-Cookie` headers.
+    fn login_cookies_set(&self, res: &Response<'_>) -> Vec<(String, Option<String>)> {
+        let mut out = Vec::new();
+        for header in res.headers().get("Set-Cookie") {
+            let Ok(c) = Cookie::parse_encoded(header.to_string()) else { continue };
+            if !self.config.cookies.iter().any(|n| n == c.name()) {
+                continue;
+            }
+            let removed = c.max_age().is_some_and(|a| a.is_zero() || a.is_negative()) || c.value().is_empty();
+            out.push((c.name().to_string(), (!removed).then(|| c.value().to_string())));
+        }
+        out
     }
 
     /// Decides at request time; `None`: nothing to do.
@@ -246,7 +278,9 @@ impl SessionPolicy {
             return stamp.map(|_| Decision::Forget);
         }
         let now = now.timestamp();
-        let Some((start, last)) = stamp else { return Some(Decision::Stamp { start: now, last: now }) };
+        // Logged in without a valid stamp for these cookies: never a fresh window
+        // (stamps are issued only on the response that logs the user in).
+        let Some((start, last)) = stamp else { return Some(Decision::Expired("unverified")) };
         if now - start > self.config.absolute_timeout as i64 {
             return Some(Decision::Expired("absolute"));
         }
@@ -269,21 +303,48 @@ impl SessionPolicy {
         ))
     }
 
-    /// Writes the decision into the response as raw `Set-Cookie` headers.
-    pub(crate) fn apply(&self, decision: &Decision, secure: bool, res: &mut Response<'_>) {
+    /// Writes the decision into the response as raw `Set-Cookie` headers. A
+    /// response that sets the login cookies (a login) gets a fresh stamp
+    /// instead; one that removes them (a logout) drops the stamp.
+    pub(crate) fn apply(
+        &self,
+        req: &Request<'_>,
+        decision: Option<&Decision>,
+        now: DateTime<Utc>,
+        secure: bool,
+        res: &mut Response<'_>,
+    ) {
+        let set_now = self.login_cookies_set(res);
+        let decision = if set_now.iter().any(|(_, v)| v.is_some()) {
+            let now = now.timestamp();
+            Decision::Stamp { start: now, last: now }
+        } else if !set_now.is_empty() {
+            Decision::Forget
+        } else {
+            match decision {
+                Some(d) => d.clone(),
+                None => return,
+            }
+        };
+        let value_of = |name: &str| match set_now.iter().find(|(n, _)| n == name) {
+            Some((_, v)) => v.clone(),
+            None => req.cookies().get(name).map(|c| c.value().to_string()),
+        };
         let name = self.config.cookie_name.clone();
         let removal = |n: String| {
+            let prefixed = n.starts_with("__Secure-") || n.starts_with("__Host-");
             Cookie::build((n, ""))
                 .path("/")
+                .secure(secure || prefixed)
                 .max_age(cookie::time::Duration::ZERO)
                 .expires(cookie::time::OffsetDateTime::UNIX_EPOCH)
                 .build()
         };
         let mut set = Vec::new();
-        match decision {
+        match &decision {
             Decision::Stamp { start, last } => {
                 let mut jar = CookieJar::new();
-                let c = Cookie::build((name, format!("{start}:{last}")))
+                let c = Cookie::build((name, format!("{start}:{last}:{}", self.binding(value_of))))
                     .path("/")
                     .http_only(true)
                     .same_site(SameSite::Lax)
@@ -292,7 +353,12 @@ impl SessionPolicy {
                 jar.private_mut(&self.key).add(c);
                 set.extend(jar.delta().cloned());
             }
-            Decision::Forget => set.push(removal(name)),
+            Decision::Forget => {
+                if req.cookies().get(&name).is_none() {
+                    return;
+                }
+                set.push(removal(name));
+            }
             Decision::Expired(_) => {
                 set.push(removal(name));
                 set.extend(self.config.cookies.iter().cloned().map(removal));
@@ -334,5 +400,6 @@ mod tests {
         assert!(key_from("hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=").is_some(), "32 bytes in base64");
         assert!(key_from(&"ab".repeat(64)).is_some());
         assert!(key_from("short").is_none());
+        assert!(key_from(&"é".repeat(64)).is_none(), "no panic on multi-byte characters");
     }
 }

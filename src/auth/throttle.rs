@@ -17,6 +17,9 @@ use crate::clock::{Clock, SharedClock};
 /// Counters older than this are forgotten (the original's cache timeout).
 const FORGET_AFTER: i64 = 48 * 3600;
 
+/// Most counters kept in memory (each is a hashed username or address).
+const MEMORY_CAP: usize = 100_000;
+
 /// django-security's `default_delay_function` for one counter: no delay for
 /// the first 2 failures, then 5·2^(n−3) seconds, at most a day.
 ///
@@ -39,17 +42,22 @@ pub fn default_delay(failures: u32) -> u64 {
 /// assert_eq!(delay_message(0.1), "1 second");
 /// assert_eq!(delay_message(31.0), "1 minute");
 /// assert_eq!(delay_message(90.0), "2 minutes");
+/// assert_eq!(delay_message(30.0), "30 seconds"); // round(0.5) is 0, as in Python
 /// ```
 pub fn delay_message(seconds: f64) -> String {
-    let plural = |n: u64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
-    if seconds <= 0.0 {
-        "0 seconds".into()
-    } else if seconds < 30.0 {
-        plural(seconds.ceil() as u64, "second")
-    } else if seconds < 5400.0 {
-        plural((seconds / 60.0).round() as u64, "minute")
+    // Python's round(): halves go to the even neighbour.
+    let minutes = (seconds / 60.0).round_ties_even();
+    if minutes == 1.0 {
+        return "1 minute".into();
+    }
+    if minutes > 1.0 {
+        return format!("{minutes:.0} minutes");
+    }
+    let secs = seconds.ceil().max(0.0);
+    if secs == 1.0 {
+        "1 second".into()
     } else {
-        plural((seconds / 3600.0).round() as u64, "hour")
+        format!("{secs:.0} seconds")
     }
 }
 
@@ -176,12 +184,25 @@ impl ThrottleState {
     }
 
     async fn bump(&self, key: &str, now: DateTime<Utc>) {
-        let (n, _) = self.get(key, now).await;
         match &self.store {
             Store::Memory(m) => {
+                // One lock for the read-modify-write: concurrent failures all count.
                 let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
-                m.retain(|_, (_, at)| (now - *at).num_seconds() <= FORGET_AFTER);
-                m.insert(key.to_string(), (n + 1, now));
+                if m.len() >= MEMORY_CAP {
+                    m.retain(|_, (_, at)| (now - *at).num_seconds() <= FORGET_AFTER);
+                    if m.len() >= MEMORY_CAP {
+                        // Still full of fresh entries (a username-spraying attack): drop the oldest half.
+                        let mut ages: Vec<DateTime<Utc>> = m.values().map(|(_, at)| *at).collect();
+                        ages.sort_unstable();
+                        let cutoff = ages[ages.len() / 2];
+                        m.retain(|_, (_, at)| *at > cutoff);
+                    }
+                }
+                let entry = m.entry(key.to_string()).or_insert((0, now));
+                if (now - entry.1).num_seconds() > FORGET_AFTER {
+                    entry.0 = 0;
+                }
+                *entry = (entry.0 + 1, now);
             }
             #[cfg(feature = "db")]
             Store::Database(pool) => {
@@ -342,6 +363,9 @@ mod tests {
             (61.0, "1 minute"),
             (90.0, "2 minutes"),
             (120.0, "2 minutes"),
+            (30.0, "30 seconds"),
+            (150.0, "2 minutes"),
+            (86_400.0, "1440 minutes"),
         ] {
             assert_eq!(delay_message(s), m, "{s}");
         }

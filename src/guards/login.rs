@@ -60,6 +60,12 @@ pub(crate) fn target(req: &Request<'_>) -> String {
     }
 }
 
+/// Whether session expiry decided this request's session is over (the
+/// application's cookies are still on this request, but must not count).
+pub(crate) fn session_expired(req: &Request<'_>) -> bool {
+    matches!(Notes::of(req).session.get(), Some(crate::session::Decision::Expired(_)))
+}
+
 /// Records that `req` needs a login, for the catcher.
 pub(crate) fn login_needed(req: &Request<'_>) {
     let _ = Notes::of(req).auth.set(AuthFailure::Login { next: target(req) });
@@ -73,6 +79,10 @@ where
     type Error = NotLoggedIn;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, NotLoggedIn> {
+        if session_expired(req) {
+            login_needed(req);
+            return O::Error((Status::Unauthorized, NotLoggedIn));
+        }
         match req.guard::<U>().await {
             O::Success(user) if user.is_active() => O::Success(LoginRequired(user)),
             _ => {

@@ -70,7 +70,7 @@ where
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, NotLoggedIn> {
         let user = match req.guard::<U>().await {
-            O::Success(u) if u.is_active() => u,
+            O::Success(u) if u.is_active() && !crate::guards::login::session_expired(req) => u,
             _ => {
                 login_needed(req);
                 return O::Error((Status::Unauthorized, NotLoggedIn));

@@ -137,6 +137,18 @@ impl CollectorState {
         }
         let client = self.https.client_ip(req).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         if let Some(limiter) = &self.limiter {
+            // One key per IPv4 address or IPv6 /64 (one host's usual allocation).
+            let key = match client {
+                IpAddr::V6(v6) => {
+                    let s = v6.segments();
+                    IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+                }
+                v4 => v4,
+            };
+            if self.counters.requests.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+                limiter.retain_recent();
+            }
+            let client = key;
             let n = NonZeroU32::new(reports.len() as u32).unwrap_or(NonZeroU32::MIN);
             let verdict = match limiter.check_key_n(&client, n) {
                 Ok(Ok(())) => None,

@@ -218,6 +218,15 @@ impl Collector {
         if self.rate_limit_per_minute > u32::MAX as u64 {
             err("rate_limit_per_minute", "too large".into());
         }
+        if self.rate_limit_per_minute != 0 && self.rate_limit_per_minute < self.max_reports_per_request {
+            err(
+                "rate_limit_per_minute",
+                format!(
+                    "{} is below max_reports_per_request ({}): a full batch could never be accepted; raise it or use 0 (off)",
+                    self.rate_limit_per_minute, self.max_reports_per_request
+                ),
+            );
+        }
         let mut disallowed = Vec::new();
         let defaults = if self.use_default_disallowed { DEFAULT_DISALLOWED_SOURCES } else { &[] };
         for p in defaults.iter().copied().chain(self.disallowed_sources.iter().map(String::as_str)) {
@@ -389,6 +398,8 @@ pub(crate) struct Counters {
     logged: AtomicU64,
     queued: AtomicU64,
     rejected_requests: AtomicU64,
+    /// Requests seen (for periodic housekeeping).
+    pub(crate) requests: AtomicU64,
     dropped: [AtomicU64; 11],
 }
 

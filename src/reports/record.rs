@@ -16,11 +16,15 @@ pub(crate) mod limits {
 }
 use limits::*;
 
-/// Cuts `s` to at most `max` characters.
+/// Cuts `s` to at most `max` characters, without NUL characters (which
+/// PostgreSQL refuses in text columns).
 pub(crate) fn truncate(s: Option<String>, max: usize) -> Option<String> {
-    s.map(|s| match s.char_indices().nth(max) {
-        Some((i, _)) => s[..i].to_string(),
-        None => s,
+    s.map(|s| {
+        let s = if s.contains('\0') { s.replace('\0', "\u{FFFD}") } else { s };
+        match s.char_indices().nth(max) {
+            Some((i, _)) => s[..i].to_string(),
+            None => s,
+        }
     })
 }
 

@@ -11,7 +11,7 @@ use rocket::tokio::sync::{mpsc, Notify};
 use rocket::tokio::task::JoinHandle;
 
 use super::{CollectorState, Counters, DropReason};
-use crate::db::{CspHourly, CspViolation, NewCspReport, SecurityPool, ViolationKey};
+use crate::db::{CspHourly, CspViolation, NewCspReport, SecurityConn, SecurityPool, ViolationKey};
 
 /// Most reports written in one batch.
 const BATCH: usize = 2_000;
@@ -63,12 +63,19 @@ pub(crate) async fn flush_and_stop(state: &CollectorState, limit: Duration) {
     let writer = q.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(w) = writer {
         if rocket::tokio::time::timeout(limit, w).await.is_err() {
-            tracing::error!(target: "security", "CSP report queue not flushed within {limit:?}");
+            // Whatever is still queued is lost: count it, so nothing goes unaccounted.
+            let left = state.counters.queued.swap(0, Ordering::Relaxed);
+            state.counters.drop(DropReason::ShuttingDown, left);
+            tracing::error!(target: "security", "CSP report queue not flushed within {limit:?}: {left} report(s) dropped");
         }
     }
 }
 
 async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Receiver<Item>, shutdown: Arc<Notify>) {
+    // The writer keeps one connection checked out: rocket_db_pools closes the
+    // pool at shutdown, concurrently with the final flush, and a checked-out
+    // connection stays usable.
+    let mut conn: Option<SecurityConn> = None;
     loop {
         let first = rocket::tokio::select! {
             item = rx.recv() => match item { Some(i) => i, None => break },
@@ -79,10 +86,10 @@ async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Recei
                 while let Ok(i) = rx.try_recv() {
                     rest.push(i);
                     if rest.len() == BATCH {
-                        write(&state, &pool, std::mem::take(&mut rest)).await;
+                        write(&state, &pool, &mut conn, std::mem::take(&mut rest)).await;
                     }
                 }
-                write(&state, &pool, rest).await;
+                write(&state, &pool, &mut conn, rest).await;
                 return;
             }
         };
@@ -93,11 +100,11 @@ async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Recei
                 Err(_) => break,
             }
         }
-        write(&state, &pool, batch).await;
+        write(&state, &pool, &mut conn, batch).await;
     }
 }
 
-async fn write(state: &CollectorState, pool: &SecurityPool, batch: Vec<Item>) {
+async fn write(state: &CollectorState, pool: &SecurityPool, held: &mut Option<SecurityConn>, batch: Vec<Item>) {
     if batch.is_empty() {
         return;
     }
@@ -110,17 +117,21 @@ async fn write(state: &CollectorState, pool: &SecurityPool, batch: Vec<Item>) {
         e.0 += 1;
         e.2 = e.2.max(item.at);
     }
-    let mut conn = match pool.conn().await {
-        Ok(conn) => conn,
-        Err(e) => {
-            tracing::warn!(target: "security", "{n} CSP report(s) dropped: {e}");
-            return c.drop(DropReason::DatabaseUnavailable, n);
+    if held.is_none() {
+        match pool.conn().await {
+            Ok(conn) => *held = Some(conn),
+            Err(e) => {
+                tracing::warn!(target: "security", "{n} CSP report(s) dropped: {e}");
+                return c.drop(DropReason::DatabaseUnavailable, n);
+            }
         }
-    };
+    }
+    let Some(conn) = held.as_mut() else { return };
     let mut stored = 0;
     let mut latest = None;
+    let mut broken = false;
     for (key, (hits, report, at)) in groups {
-        match CspViolation::record(&mut conn, &key, hits, Some(&report), state.config.samples, at).await {
+        match CspViolation::record(conn, &key, hits, Some(&report), state.config.samples, at).await {
             Ok(_) => {
                 stored += hits;
                 latest = latest.max(Some(at));
@@ -130,13 +141,18 @@ async fn write(state: &CollectorState, pool: &SecurityPool, batch: Vec<Item>) {
                     if e.is_unavailable() { DropReason::DatabaseUnavailable } else { DropReason::DatabaseError };
                 tracing::warn!(target: "security", "{hits} CSP report(s) dropped: {e}");
                 c.drop(reason, hits as u64);
+                broken = true;
             }
         }
     }
     Counters::add(&c.stored, stored as u64);
     if let (Some(at), true) = (latest, stored > 0) {
-        if let Err(e) = CspHourly::add(&mut conn, at, stored).await {
+        if let Err(e) = CspHourly::add(conn, at, stored).await {
             tracing::warn!(target: "security", "CSP hourly totals not updated: {e}");
         }
+    }
+    if broken {
+        // A fresh connection next time (the pool verifies it).
+        *held = None;
     }
 }

@@ -135,6 +135,20 @@ async fn login(form: Form<Login<'_>>, throttle: LoginThrottle) -> Result<&'stati
     }
 }
 
+/// Logs `name` in: sets the application's login cookie.
+#[get("/test-login/<name>")]
+fn test_login(name: &str, cookies: &rocket::http::CookieJar<'_>) -> &'static str {
+    cookies.add(Cookie::build(("user_id", name.to_string())).path("/"));
+    "logged in"
+}
+
+/// Logs out: removes the application's login cookie.
+#[get("/test-logout")]
+fn test_logout(cookies: &rocket::http::CookieJar<'_>) -> &'static str {
+    cookies.remove(Cookie::build("user_id").path("/"));
+    "logged out"
+}
+
 #[get("/static/app.css")]
 fn css() -> &'static str {
     "css"
@@ -185,6 +199,8 @@ pub async fn build(toml: &str, require_login: bool, file: std::path::PathBuf) ->
         .mount(
             "/",
             routes![
+                test_login,
+                test_logout,
                 home,
                 home_post,
                 custom,
@@ -200,7 +216,7 @@ pub async fn build(toml: &str, require_login: bool, file: std::path::PathBuf) ->
                 css
             ],
         );
-    let client = Client::tracked(rocket).await.expect("valid app");
+    let client = Client::untracked(rocket).await.expect("valid app");
     App { client, clock, file }
 }
 

@@ -453,3 +453,12 @@ fn typed_config_is_validated_like_the_file() {
         Some("`security.hsts.preload`: preload requires `max_age` >= 31536000 (1 year), found 5; raise max_age or drop preload")
     );
 }
+
+#[test]
+fn the_report_rate_limit_must_fit_one_batch() {
+    assert_eq!(
+        error("[default.security.reports]\nrate_limit_per_minute = 50"),
+        "`security.reports.rate_limit_per_minute`: 50 is below max_reports_per_request (100): a full batch could never be \
+         accepted; raise it or use 0 (off)"
+    );
+}

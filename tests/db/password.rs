@@ -102,3 +102,17 @@ async fn user_ids_are_text_of_1_to_191_characters() {
         assert_eq!(PasswordExpiry::find(&mut conn, &max).await.unwrap(), Some(row), "{}", db.name);
     }
 }
+
+#[rocket::async_test]
+async fn user_ids_differing_only_in_case_are_different_users() {
+    for db in all().await {
+        let mut conn = db.pool.conn().await.unwrap();
+        let base = unique("Case");
+        let now = Utc::now();
+        PasswordExpiry::expire_now(&mut conn, &base, now).await.unwrap();
+        let lower =
+            PasswordExpiry::get_or_create(&mut conn, &base.to_lowercase(), ExpiryPolicy::default(), now).await.unwrap();
+        assert_eq!(lower.password_expiry_date, None, "{}: a separate row", db.name);
+        assert!(PasswordExpiry::find(&mut conn, &base).await.unwrap().unwrap().is_expired(now), "{}", db.name);
+    }
+}

@@ -35,13 +35,16 @@ fn page() -> &'static str {
 
 pub struct App {
     pub client: Client,
-    file: PathBuf,
+    _file: TempFile,
 }
 
-impl Drop for App {
+/// The SQLite file, removed when the test ends.
+pub struct TempFile(PathBuf);
+
+impl Drop for TempFile {
     fn drop(&mut self) {
         for s in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{s}", self.file.display()));
+            let _ = std::fs::remove_file(format!("{}{s}", self.0.display()));
         }
     }
 }
@@ -64,7 +67,7 @@ pub async fn app_with_url(toml: &str, url: Option<String>) -> App {
         .attach(Migrations::<SecurityDb>::fairing())
         .attach(Security::fairing().reports_dashboard::<Admin>())
         .mount("/", routes![page]);
-    App { client: Client::tracked(rocket).await.expect("valid app"), file }
+    App { client: Client::tracked(rocket).await.expect("valid app"), _file: TempFile(file) }
 }
 
 pub async fn app(toml: &str) -> App {
@@ -72,6 +75,12 @@ pub async fn app(toml: &str) -> App {
 }
 
 impl App {
+    /// Shuts the application down (shutdown fairings run) and returns it.
+    pub async fn terminate(self) -> rocket::Rocket<rocket::Ignite> {
+        let App { client, _file } = self;
+        client.terminate().await
+    }
+
     /// POSTs `body` as `content_type` to the endpoint, from `Host: 127.0.0.1`.
     pub async fn post(&self, content_type: &str, body: impl Into<Vec<u8>>) -> LocalResponse<'_> {
         self.client

@@ -170,7 +170,7 @@ async fn the_default_rate_limit_accepts_a_busy_page_load() {
 
 #[rocket::async_test]
 async fn above_the_rate_limit_clients_get_429_with_retry_after() {
-    let app = app("[default.security.reports]\nrate_limit_per_minute = 5").await;
+    let app = app("[default.security.reports]\nrate_limit_per_minute = 5\nmax_reports_per_request = 5").await;
     let mut statuses = vec![];
     for _ in 0..7 {
         let res = app.post("application/csp-report", legacy(DOC, "img-src", "x")).await;
@@ -186,7 +186,7 @@ async fn above_the_rate_limit_clients_get_429_with_retry_after() {
 
 #[rocket::async_test]
 async fn the_rate_limit_keys_on_the_socket_not_x_real_ip() {
-    let app = app("[default.security.reports]\nrate_limit_per_minute = 2").await;
+    let app = app("[default.security.reports]\nrate_limit_per_minute = 2\nmax_reports_per_request = 2").await;
     for ip in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
         // A client cannot get a fresh allowance by inventing X-Real-IP / X-Forwarded-For.
         let res = app
@@ -207,7 +207,7 @@ async fn the_rate_limit_keys_on_the_socket_not_x_real_ip() {
 
 #[rocket::async_test]
 async fn behind_a_trusted_proxy_the_forwarded_client_is_limited() {
-    let toml = "[default.security.https]\ntrusted_proxies = [\"10.0.0.1\"]\n[default.security.reports]\nrate_limit_per_minute = 1";
+    let toml = "[default.security.https]\ntrusted_proxies = [\"10.0.0.1\"]\n[default.security.reports]\nrate_limit_per_minute = 1\nmax_reports_per_request = 1";
     let app = app(toml).await;
     for (client, expected) in [("203.0.113.1", 204), ("203.0.113.2", 204), ("203.0.113.1", 429)] {
         let res = app

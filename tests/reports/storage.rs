@@ -136,3 +136,18 @@ async fn the_database_stopping_mid_run_loses_nothing_uncounted() {
         assert_eq!(after.accepted, after.stored + after.dropped_after_accept(), "{url}: {after:?}");
     }
 }
+
+#[rocket::async_test]
+async fn shutdown_flushes_the_queue_and_accounts_for_everything() {
+    let app = app("[default.security.reports]\nrate_limit_per_minute = 0").await;
+    for i in 0..200 {
+        let doc = format!("https://127.0.0.1/shutdown/{i}");
+        assert_eq!(app.post("application/csp-report", legacy(&doc, "img-src", "x")).await.status(), Status::NoContent);
+    }
+    let rocket = app.terminate().await;
+    let s = rocket_security::reports::stats(&rocket).unwrap();
+    assert_eq!(s.queued, 0, "{s:?}");
+    assert_eq!(s.accepted, 200);
+    assert_eq!(s.accepted, s.stored + s.dropped_after_accept(), "{s:?}");
+    assert_eq!(s.stored, 200, "the pool closes at shutdown, but the writer's connection finishes the flush: {s:?}");
+}

@@ -217,8 +217,15 @@ impl CspViolation {
             return Ok(RecordOutcome { violation_id, sample_stored: false });
         }
         let row = ReportRow::new(sample, Some(violation_id), now);
-        with_conn!(conn, |c| diesel::insert_into(r::security_csp_reports).values(&row).execute(c).await)?;
-        Ok(RecordOutcome { violation_id, sample_stored: true })
+        // The hits are stored at this point: a failing sample must not make the
+        // caller count them as lost.
+        match with_conn!(conn, |c| diesel::insert_into(r::security_csp_reports).values(&row).execute(c).await) {
+            Ok(_) => Ok(RecordOutcome { violation_id, sample_stored: true }),
+            Err(e) => {
+                tracing::warn!(target: "security", "CSP report sample not stored (its hit is counted): {e}");
+                Ok(RecordOutcome { violation_id, sample_stored: false })
+            }
+        }
     }
 
     /// The most recently seen violations.
