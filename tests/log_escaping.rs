@@ -4,23 +4,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use common::Buffer;
 
 use rocket::http::{Header, Status};
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[rocket::async_test]
 async fn a_violation_is_one_escaped_warn_line() {

@@ -4,21 +4,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use common::Buffer;
 
 #[rocket::async_test]
 async fn liftoff_logs_each_feature_and_the_warnings_to_tracing() {

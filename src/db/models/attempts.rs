@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{is_unique_violation, stored};
+use super::{stored, update_or_insert};
 use crate::db::schema::security_login_attempts::dsl as a;
 use crate::db::{with_conn, DbError, SecurityPool};
 
@@ -30,29 +30,17 @@ impl LoginAttempts {
     pub async fn record_failure(pool: &SecurityPool, key: &str, now: DateTime<Utc>) -> Result<(), DbError> {
         let mut conn = pool.conn().await?;
         let now = stored(now);
-        for attempt in 0..2 {
-            let updated = with_conn!(&mut conn, |c| {
-                diesel::update(a::security_login_attempts.filter(a::key_hash.eq(key)))
-                    .set((a::failures.eq(a::failures + 1), a::last_failure.eq(now)))
-                    .execute(c)
-                    .await
-            })?;
-            if updated > 0 {
-                return Ok(());
-            }
-            let inserted = with_conn!(&mut conn, |c| {
-                diesel::insert_into(a::security_login_attempts)
-                    .values((a::key_hash.eq(key), a::failures.eq(1), a::last_failure.eq(now)))
-                    .execute(c)
-                    .await
-            });
-            match inserted {
-                Ok(_) => return Ok(()),
-                Err(e) if is_unique_violation(&e) && attempt == 0 => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
+        update_or_insert!(
+            &mut conn,
+            update: |c| diesel::update(a::security_login_attempts.filter(a::key_hash.eq(key)))
+                .set((a::failures.eq(a::failures + 1), a::last_failure.eq(now)))
+                .execute(c)
+                .await,
+            insert: |c| diesel::insert_into(a::security_login_attempts)
+                .values((a::key_hash.eq(key), a::failures.eq(1), a::last_failure.eq(now)))
+                .execute(c)
+                .await,
+        )
     }
 
     /// Forgets the counter.

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{is_unique_violation, stored, truncate};
+use super::{stored, truncate, update_or_insert};
 use crate::db::schema::security_csp_reports::dsl as r;
 use crate::db::schema::security_csp_violations::dsl as v;
 use crate::db::{with_conn, DbError, SecurityConn};
@@ -171,35 +171,27 @@ impl CspViolation {
     ) -> Result<RecordOutcome, DbError> {
         let now = stored(now);
         let hash = key.hash();
-        for attempt in 0..2 {
-            let updated = with_conn!(conn, |c| {
-                diesel::update(v::security_csp_violations.filter(v::key_hash.eq(&hash)))
-                    .set((v::hits.eq(v::hits + hits), v::last_seen.eq(now)))
-                    .execute(c)
-                    .await
-            })?;
-            if updated > 0 {
-                break;
-            }
-            let row = ViolationRow {
-                key_hash: &hash,
-                document_uri: &key.document_uri,
-                effective_directive: &key.effective_directive,
-                blocked: &key.blocked,
-                source_file: key.source_file.as_deref(),
-                line_number: key.line_number,
-                disposition: &key.disposition,
-                hits,
-                sample_count: 0,
-                first_seen: now,
-                last_seen: now,
-            };
-            match with_conn!(conn, |c| diesel::insert_into(v::security_csp_violations).values(&row).execute(c).await) {
-                Ok(_) => break,
-                Err(e) if is_unique_violation(&e) && attempt == 0 => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
+        let row = ViolationRow {
+            key_hash: &hash,
+            document_uri: &key.document_uri,
+            effective_directive: &key.effective_directive,
+            blocked: &key.blocked,
+            source_file: key.source_file.as_deref(),
+            line_number: key.line_number,
+            disposition: &key.disposition,
+            hits,
+            sample_count: 0,
+            first_seen: now,
+            last_seen: now,
+        };
+        update_or_insert!(
+            conn,
+            update: |c| diesel::update(v::security_csp_violations.filter(v::key_hash.eq(&hash)))
+                .set((v::hits.eq(v::hits + hits), v::last_seen.eq(now)))
+                .execute(c)
+                .await,
+            insert: |c| diesel::insert_into(v::security_csp_violations).values(&row).execute(c).await,
+        )?;
         let violation_id: i32 = with_conn!(conn, |c| {
             v::security_csp_violations.filter(v::key_hash.eq(&hash)).select(v::id).first(c).await
         })?;
@@ -292,29 +284,17 @@ impl CspHourly {
         use crate::db::schema::security_csp_hourly::dsl as h;
         use chrono::{DurationRound, TimeDelta};
         let hour = at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at).naive_utc();
-        for attempt in 0..2 {
-            let updated = with_conn!(conn, |c| {
-                diesel::update(h::security_csp_hourly.filter(h::hour.eq(hour)))
-                    .set(h::hits.eq(h::hits + hits))
-                    .execute(c)
-                    .await
-            })?;
-            if updated > 0 {
-                return Ok(());
-            }
-            let inserted = with_conn!(conn, |c| {
-                diesel::insert_into(h::security_csp_hourly)
-                    .values((h::hour.eq(hour), h::hits.eq(hits)))
-                    .execute(c)
-                    .await
-            });
-            match inserted {
-                Ok(_) => return Ok(()),
-                Err(e) if is_unique_violation(&e) && attempt == 0 => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
+        update_or_insert!(
+            conn,
+            update: |c| diesel::update(h::security_csp_hourly.filter(h::hour.eq(hour)))
+                .set(h::hits.eq(h::hits + hits))
+                .execute(c)
+                .await,
+            insert: |c| diesel::insert_into(h::security_csp_hourly)
+                .values((h::hour.eq(hour), h::hits.eq(hits)))
+                .execute(c)
+                .await,
+        )
     }
 
     /// The hours from `from` on, oldest first.

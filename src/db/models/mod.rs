@@ -14,6 +14,35 @@ pub(crate) fn stored(now: DateTime<Utc>) -> NaiveDateTime {
 
 pub(crate) use crate::reports::record::truncate;
 
+/// Update, else insert, else update again when another instance inserted
+/// first: portable across the three backends (no upsert syntax, no
+/// `RETURNING`). Both statements are `with_conn!` bodies over `$conn`.
+macro_rules! update_or_insert {
+    ($conn:expr, update: |$cu:ident| $update:expr, insert: |$ci:ident| $insert:expr $(,)?) => {{
+        let mut outcome: Result<(), crate::db::DbError> = Ok(());
+        for attempt in 0..2 {
+            match crate::db::with_conn!($conn, |$cu| $update) {
+                Ok(updated) if updated > 0 => break,
+                Ok(_) => {}
+                Err(e) => {
+                    outcome = Err(e.into());
+                    break;
+                }
+            }
+            match crate::db::with_conn!($conn, |$ci| $insert) {
+                Ok(_) => break,
+                Err(e) if crate::db::models::is_unique_violation(&e) && attempt == 0 => continue,
+                Err(e) => {
+                    outcome = Err(e.into());
+                    break;
+                }
+            }
+        }
+        outcome
+    }};
+}
+pub(crate) use update_or_insert;
+
 /// Whether a query failed on a unique constraint (another instance won a race).
 pub(crate) fn is_unique_violation(e: &diesel::result::Error) -> bool {
     matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
