@@ -59,6 +59,7 @@ pub struct Security {
     database: PoolLookup,
     clock: Arc<dyn Clock>,
     login_check: Option<LoginCheck>,
+    password_check: Option<LoginCheck>,
 }
 
 type LoginCheck = Box<dyn for<'r, 'a> Fn(&'r Request<'a>) -> BoxFuture<'r, bool> + Send + Sync>;
@@ -99,7 +100,30 @@ impl Security {
             database: Box::new(pool_of::<crate::db::SecurityDb>),
             clock: Arc::new(SystemClock),
             login_check: None,
+            password_check: None,
         }
+    }
+
+    /// Global mandatory password change: every request of a logged-in `U`
+    /// whose password has expired is sent to `security.password.change_url`
+    /// (API clients: 403 JSON), except the change URL, logout, `static_paths`
+    /// and the report endpoint; the handler never runs. Anonymous requests are
+    /// left alone (combine with [`require_login`](Self::require_login) to refuse them).
+    #[cfg(feature = "db")]
+    pub fn require_password_change<U>(mut self) -> Self
+    where
+        U: for<'r> rocket::request::FromRequest<'r> + SecurityUser + Send + 'static,
+    {
+        self.password_check = Some(Box::new(|req| {
+            Box::pin(async move {
+                use crate::guards::password::MandatoryPasswordChange;
+                match req.guard::<MandatoryPasswordChange<U>>().await {
+                    rocket::outcome::Outcome::Error((rocket::http::Status::Forbidden, _)) => false,
+                    _ => true,
+                }
+            })
+        }));
+        self
     }
 
     /// Uses `clock` for everything time-dependent (session expiry, throttling,
@@ -414,6 +438,14 @@ impl Fairing for Security {
         if let (Some(check), false) = (&self.login_check, open) {
             if !check(req).await {
                 crate::guards::login::login_needed(req);
+                rewrite(req);
+                return;
+            }
+        }
+        let password_exempt = c.auth.as_ref().is_some_and(|a| a.password_exempt.matches(req.uri()));
+        if let (Some(check), false) = (&self.password_check, password_exempt) {
+            // The guard records the failure (password change) for the catcher.
+            if !check(req).await {
                 rewrite(req);
             }
         }

@@ -180,6 +180,15 @@ pub fn db_file() -> std::path::PathBuf {
 }
 
 pub async fn build(toml: &str, require_login: bool, file: std::path::PathBuf) -> App {
+    build_with(toml, require_login, false, file).await
+}
+
+pub async fn build_with(
+    toml: &str,
+    require_login: bool,
+    require_password_change: bool,
+    file: std::path::PathBuf,
+) -> App {
     let clock = ManualClock::new(start_time());
     let figment = Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
@@ -189,6 +198,9 @@ pub async fn build(toml: &str, require_login: bool, file: std::path::PathBuf) ->
     let mut security = Security::fairing().clock(clock.clone());
     if require_login {
         security = security.require_login::<User>();
+    }
+    if require_password_change {
+        security = security.require_password_change::<User>();
     }
     let rocket = rocket::custom(figment)
         .attach(SecurityDb::init())

@@ -76,3 +76,23 @@ async fn anonymous_users_go_to_login_first() {
     let app = app("").await;
     assert_eq!(location(&app.get_as("/account", None, &[]).await), Some("/login?next=/account"));
 }
+
+mod global {
+    use rocket::http::Status;
+
+    use crate::app::{build_with, db_file, location};
+
+    #[rocket::async_test]
+    async fn every_page_of_an_expired_user_goes_to_the_change_page() {
+        let app = build_with("", false, true, db_file()).await;
+        app.set_expired("bob").await;
+        let res = app.get_as("/home", Some("bob"), &[]).await;
+        assert_eq!(res.status(), Status::SeeOther);
+        assert_eq!(location(&res), Some("/password/change"));
+        assert_eq!(app.runs(), 0, "the handler never ran");
+        assert_eq!(app.get_as("/password/change", Some("bob"), &[]).await.status(), Status::Ok);
+        assert_eq!(app.get_as("/logout", Some("bob"), &[]).await.status(), Status::Ok);
+        assert_eq!(app.get_as("/home", Some("alice"), &[]).await.status(), Status::Ok, "current passwords pass");
+        assert_eq!(app.get_as("/open", None, &[]).await.status(), Status::Ok, "anonymous requests are left alone");
+    }
+}

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::app::app;
 
 fn sample(rel: &str) -> Value {
-    let path = format!("{}/../shared/reference/csp-report-samples/{rel}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/fixtures/csp-report-samples/{rel}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
 }
 

@@ -1,4 +1,5 @@
-//! One test per captured Chromium request in `../shared/reference/csp-report-samples/`
+//! One test per captured Chromium request in `tests/fixtures/csp-report-samples/`
+//! (copied from `../shared/reference/csp-report-samples/`, the .http files left out)
 //! (generated from the file list; the checks live in `crate::replay`).
 
 use crate::replay::{check_post, check_preflight};
