@@ -117,10 +117,10 @@ impl Security {
         self.password_check = Some(Box::new(|req| {
             Box::pin(async move {
                 use crate::guards::password::MandatoryPasswordChange;
-                match req.guard::<MandatoryPasswordChange<U>>().await {
-                    rocket::outcome::Outcome::Error((rocket::http::Status::Forbidden, _)) => false,
-                    _ => true,
-                }
+                !matches!(
+                    req.guard::<MandatoryPasswordChange<U>>().await,
+                    rocket::outcome::Outcome::Error((rocket::http::Status::Forbidden, _))
+                )
             })
         }));
         self
