@@ -414,6 +414,9 @@ impl Fairing for Security {
         if c.https.maybe_redirect(req) {
             return;
         }
+        if c.session.is_none() && self.login_check.is_none() && self.password_check.is_none() {
+            return;
+        }
         let open = c.auth.as_ref().is_some_and(|a| a.open.matches(req.uri()));
         if let Some(session) = &c.session {
             if let Some(decision) = session.decide(req, self.clock.now()) {
@@ -442,8 +445,8 @@ impl Fairing for Security {
                 return;
             }
         }
-        let password_exempt = c.auth.as_ref().is_some_and(|a| a.password_exempt.matches(req.uri()));
-        if let (Some(check), false) = (&self.password_check, password_exempt) {
+        let Some(check) = &self.password_check else { return };
+        if !c.auth.as_ref().is_some_and(|a| a.password_exempt.matches(req.uri())) {
             // The guard records the failure (password change) for the catcher.
             if !check(req).await {
                 rewrite(req);

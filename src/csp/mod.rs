@@ -639,10 +639,10 @@ impl CompiledCsp {
             ("Content-Security-Policy", &self.enforce, changes.as_ref().map(|c| &c.enforce)),
             ("Content-Security-Policy-Report-Only", &self.report_only, changes.as_ref().map(|c| &c.report_only)),
         ] {
-            if route.is_some_and(|r| r.owns(name)) {
+            let change = change.filter(|c| !matches!(c, Change::Keep));
+            if (policy.is_none() && change.is_none()) || route.is_some_and(|r| r.owns(name)) {
                 continue;
             }
-            let change = change.filter(|c| !matches!(c, Change::Keep));
             if change.is_none() && !overwrite && res.headers().contains(name) {
                 continue;
             }
