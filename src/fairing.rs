@@ -145,7 +145,7 @@ impl Security {
     /// # #[rocket::async_trait]
     /// # impl<'r> FromRequest<'r> for User {
     /// #     type Error = ();
-    /// #     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> { todo!() }
+    /// #     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> { request::Outcome::Forward(rocket::http::Status::Unauthorized) }
     /// # }
     /// let rocket = rocket::build().attach(rocket_security::Security::fairing().require_login::<User>());
     /// ```

@@ -52,7 +52,7 @@
 //! # Nonces
 //!
 //! The nonce is lazy, like Django's: a response gets `'nonce-…'` in its
-//! policy only when its handler asked for a [`CspNonce`]. Responses that don't
+//! policy only when its handler asked for a [`CspNonce`](crate::CspNonce). Responses that don't
 //! use inline scripts pay nothing, and a page cached by mistake never carries
 //! a nonce that other visitors could reuse. The nonce goes into each
 //! `nonce_directives` entry (materialised from `default-src` when the directive
@@ -62,7 +62,7 @@
 //!
 //! # Per route
 //!
-//! [`CspOverride`] replaces, extends or removes either policy for one
+//! [`CspOverride`](crate::CspOverride) replaces, extends or removes either policy for one
 //! handler; a policy header the handler set itself is kept.
 
 pub(crate) mod nonce;
@@ -150,7 +150,7 @@ pub struct Csp {
     pub policy: PolicyConfig,
     /// The report-only policy. _Default:_ off.
     pub report_only: ReportOnly,
-    /// Directives a [`CspNonce`] is added to. _Default:_ `["script-src"]`.
+    /// Directives a [`CspNonce`](crate::CspNonce) is added to. _Default:_ `["script-src"]`.
     pub nonce_directives: Vec<String>,
     /// Add `'strict-dynamic'` next to the nonce. _Default:_ `false`.
     pub strict_dynamic: bool,
