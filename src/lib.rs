@@ -105,6 +105,63 @@
 //!     .attach(FrameOptions { value: "SAMEORIGIN".into(), ..Default::default() }.into_fairing());
 //! ```
 //!
+//! ## Content-Security-Policy
+//!
+//! Typed, validated policies (enforce, report-only or both), lazy per-request
+//! nonces ([`CspNonce`]), hashes ([`CspHash`]), per-path policies and
+//! per-route changes ([`CspOverride`]), reporting to the crate's collector.
+//! See [`csp`].
+//!
+//! ## CSP report collector
+//!
+//! `POST /security/csp-report` accepts both browser formats, filters noise,
+//! rate-limits, logs and (with a database) stores aggregated violations;
+//! [`Security::reports_dashboard`] mounts a dashboard. See [`reports`].
+//!
+//! ## Persistence
+//!
+//! Diesel models through `rocket_db_pools` on SQLite (default), PostgreSQL or
+//! MySQL, with embedded migrations. See `db` (features `sqlite`, `postgres`,
+//! `mysql`).
+//!
+//! ## Authentication and sessions
+//!
+//! The application's user type implements [`SecurityUser`]; then
+//! [`LoginRequired`], `MandatoryPasswordChange` and [`AjaxOnly`] guard routes,
+//! [`Security::require_login`] denies by default, `auth::LoginThrottle`
+//! throttles logins, and [`session`] expires sessions (idle and absolute).
+//!
+//! ```no_run
+//! use rocket::{get, launch, routes};
+//! use rocket::request::{self, FromRequest, Request};
+//! use rocket_security::{LoginRequired, Security, SecurityUser};
+//!
+//! struct User(String);
+//!
+//! impl SecurityUser for User {
+//!     fn security_id(&self) -> String { self.0.clone() }
+//! }
+//!
+//! #[rocket::async_trait]
+//! impl<'r> FromRequest<'r> for User {
+//!     type Error = ();
+//!     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+//!         match req.cookies().get_pending("user_id") {
+//!             Some(c) => request::Outcome::Success(User(c.value().to_string())),
+//!             None => request::Outcome::Forward(rocket::http::Status::Unauthorized),
+//!         }
+//!     }
+//! }
+//!
+//! #[get("/account")]
+//! fn account(user: LoginRequired<User>) -> String { format!("hello {}", user.0 .0) }
+//!
+//! #[launch]
+//! fn rocket() -> _ {
+//!     rocket::build().attach(Security::fairing()).mount("/", routes![account])
+//! }
+//! ```
+//!
 //! ## Logging
 //!
 //! Everything logs through [`tracing`] under the target `security`. With
