@@ -151,6 +151,26 @@ pub(crate) enum Store {
     Database(std::sync::OnceLock<crate::db::SecurityPool>),
 }
 
+/// One more failure for `key`, under the caller's lock (so concurrent
+/// failures all count); the map stays bounded.
+fn bump_locked(m: &mut HashMap<String, (u32, DateTime<Utc>)>, key: &str, now: DateTime<Utc>) {
+    if m.len() >= MEMORY_CAP {
+        m.retain(|_, (_, at)| (now - *at).num_seconds() <= FORGET_AFTER);
+        if m.len() >= MEMORY_CAP {
+            // Still full of fresh entries (a username-spraying attack): drop the oldest half.
+            let mut ages: Vec<DateTime<Utc>> = m.values().map(|(_, at)| *at).collect();
+            ages.sort_unstable();
+            let cutoff = ages[ages.len() / 2];
+            m.retain(|_, (_, at)| *at > cutoff);
+        }
+    }
+    let entry = m.entry(key.to_string()).or_insert((0, now));
+    if (now - entry.1).num_seconds() > FORGET_AFTER {
+        entry.0 = 0;
+    }
+    *entry = (entry.0 + 1, now);
+}
+
 /// Managed state for throttling.
 pub(crate) struct ThrottleState {
     pub(crate) store: Store,
@@ -183,27 +203,45 @@ impl ThrottleState {
         }
     }
 
-    async fn bump(&self, key: &str, now: DateTime<Utc>) {
+    /// Reads both counters and, when `verdict` admits the attempt (no wait),
+    /// counts it as a failure: under one lock in memory, as close together as
+    /// two statements allow in the database.
+    async fn admit(
+        &self,
+        user_key: &str,
+        ip_key: &str,
+        now: DateTime<Utc>,
+        verdict: impl Fn((u32, DateTime<Utc>), (u32, DateTime<Utc>)) -> (f64, u32, u32),
+    ) -> (f64, u32, u32) {
         match &self.store {
             Store::Memory(m) => {
-                // One lock for the read-modify-write: concurrent failures all count.
                 let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
-                if m.len() >= MEMORY_CAP {
-                    m.retain(|_, (_, at)| (now - *at).num_seconds() <= FORGET_AFTER);
-                    if m.len() >= MEMORY_CAP {
-                        // Still full of fresh entries (a username-spraying attack): drop the oldest half.
-                        let mut ages: Vec<DateTime<Utc>> = m.values().map(|(_, at)| *at).collect();
-                        ages.sort_unstable();
-                        let cutoff = ages[ages.len() / 2];
-                        m.retain(|_, (_, at)| *at > cutoff);
-                    }
+                let fresh = |e: Option<&(u32, DateTime<Utc>)>| match e {
+                    Some((n, at)) if (now - *at).num_seconds() <= FORGET_AFTER => (*n, *at),
+                    _ => (0, now),
+                };
+                let v = verdict(fresh(m.get(user_key)), fresh(m.get(ip_key)));
+                if v.0 <= 0.0 {
+                    bump_locked(&mut m, user_key, now);
+                    bump_locked(&mut m, ip_key, now);
                 }
-                let entry = m.entry(key.to_string()).or_insert((0, now));
-                if (now - entry.1).num_seconds() > FORGET_AFTER {
-                    entry.0 = 0;
-                }
-                *entry = (entry.0 + 1, now);
+                v
             }
+            #[cfg(feature = "db")]
+            Store::Database(_) => {
+                let v = verdict(self.get(user_key, now).await, self.get(ip_key, now).await);
+                if v.0 <= 0.0 {
+                    self.bump(user_key, now).await;
+                    self.bump(ip_key, now).await;
+                }
+                v
+            }
+        }
+    }
+
+    async fn bump(&self, key: &str, now: DateTime<Utc>) {
+        match &self.store {
+            Store::Memory(m) => bump_locked(&mut m.lock().unwrap_or_else(|e| e.into_inner()), key, now),
             #[cfg(feature = "db")]
             Store::Database(pool) => {
                 if let Some(pool) = pool.get() {
@@ -262,6 +300,8 @@ pub struct LoginThrottle {
     state: Option<Arc<ThrottleState>>,
     clock: Arc<dyn Clock>,
     ip: Option<IpAddr>,
+    /// `check` admitted this attempt and counted it already.
+    reserved: std::sync::atomic::AtomicBool,
 }
 
 impl LoginThrottle {
@@ -272,22 +312,29 @@ impl LoginThrottle {
 
     /// `Err(Throttled)` if this username or address must wait; the password
     /// must not be checked then.
+    ///
+    /// An admitted attempt is counted as a failure at once (and forgotten by
+    /// [`succeeded`](Self::succeeded)), so parallel attempts cannot all slip
+    /// through between the check and the outcome.
     pub async fn check(&self, username: &str) -> Result<(), Throttled> {
         let Some(state) = &self.state else { return Ok(()) };
         let now = self.clock.now();
         let (user_key, ip_key) = self.keys(username);
-        let (user_n, user_at) = state.get(&user_key, now).await;
-        let (ip_n, ip_at) = state.get(&ip_key, now).await;
-        let ip_delay = default_delay(ip_n.saturating_sub(state.ip_threshold.saturating_sub(3)));
-        let wait = |n: u32, delay: u64, at: DateTime<Utc>| {
-            if n == 0 {
-                0.0
-            } else {
-                ((at + Duration::seconds(delay as i64)) - now).num_milliseconds() as f64 / 1000.0
-            }
+        let threshold = state.ip_threshold;
+        let verdict = |(user_n, user_at): (u32, DateTime<Utc>), (ip_n, ip_at): (u32, DateTime<Utc>)| {
+            let ip_delay = default_delay(ip_n.saturating_sub(threshold.saturating_sub(3)));
+            let wait = |n: u32, delay: u64, at: DateTime<Utc>| {
+                if n == 0 {
+                    0.0
+                } else {
+                    ((at + Duration::seconds(delay as i64)) - now).num_milliseconds() as f64 / 1000.0
+                }
+            };
+            (wait(user_n, default_delay(user_n), user_at).max(wait(ip_n, ip_delay, ip_at)), user_n, ip_n)
         };
-        let delay = wait(user_n, default_delay(user_n), user_at).max(wait(ip_n, ip_delay, ip_at));
+        let (delay, user_n, ip_n) = state.admit(&user_key, &ip_key, now, verdict).await;
         if delay <= 0.0 {
+            self.reserved.store(true, std::sync::atomic::Ordering::Relaxed);
             return Ok(());
         }
         tracing::info!(target: "security", "login throttled for {delay:.0} s ({user_n} failures for the account, {ip_n} for the address)");
@@ -301,9 +348,13 @@ impl LoginThrottle {
         })
     }
 
-    /// Counts a failed attempt for the username and the address.
+    /// Counts a failed attempt for the username and the address (already
+    /// counted if [`check`](Self::check) admitted it).
     pub async fn failed(&self, username: &str) {
         let Some(state) = &self.state else { return };
+        if self.reserved.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let now = self.clock.now();
         let (user_key, ip_key) = self.keys(username);
         state.bump(&user_key, now).await;
@@ -336,7 +387,12 @@ impl<'r> FromRequest<'r> for LoginThrottle {
             Some(h) => h.0.client_ip(req),
             None => req.remote().map(|r| r.ip().to_canonical()),
         };
-        Outcome::Success(LoginThrottle { state, clock: SharedClock::of(req.rocket()), ip })
+        Outcome::Success(LoginThrottle {
+            state,
+            clock: SharedClock::of(req.rocket()),
+            ip,
+            reserved: Default::default(),
+        })
     }
 }
 

@@ -73,3 +73,13 @@ async fn two_instances_share_the_counters_in_the_database() {
     assert_eq!(status, Status::TooManyRequests, "instance b sees instance a's failures");
     assert_eq!(retry.as_deref(), Some("5"));
 }
+
+#[rocket::async_test]
+async fn parallel_attempts_cannot_slip_past_the_check() {
+    let app = crate::app::app("").await;
+    let attempts = (0..10).map(|_| login(&app, "alice", "wrong"));
+    let results = rocket::futures::future::join_all(attempts).await;
+    let admitted = results.iter().filter(|r| r.2 == "wrong password").count();
+    let refused = results.iter().filter(|r| r.0 == Status::TooManyRequests).count();
+    assert_eq!((admitted, refused), (3, 7), "only the first three attempts were admitted");
+}
