@@ -135,6 +135,17 @@ struct ViolationRow {
     last_seen: String,
 }
 
+impl Filters {
+    fn of(req: &Request<'_>) -> Self {
+        Filters {
+            directive: query(req, "directive"),
+            blocked: query(req, "blocked"),
+            from: query(req, "from"),
+            to: query(req, "to"),
+        }
+    }
+}
+
 fn query(req: &Request<'_>, name: &str) -> Option<String> {
     req.query_value::<&str>(name).and_then(Result::ok).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
@@ -149,12 +160,7 @@ fn date(s: &Option<String>, end: bool) -> Result<Option<chrono::NaiveDateTime>, 
 #[cfg(feature = "db")]
 async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<DashboardData, Status> {
     use crate::db::{CspHourly, CspViolation, ViolationFilter};
-    let filters = Filters {
-        directive: query(req, "directive"),
-        blocked: query(req, "blocked"),
-        from: query(req, "from"),
-        to: query(req, "to"),
-    };
+    let filters = Filters::of(req);
     let filter = ViolationFilter {
         directive: filters.directive.clone(),
         blocked: filters.blocked.clone(),
@@ -198,12 +204,7 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
 
 #[cfg(not(feature = "db"))]
 async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<DashboardData, Status> {
-    let filters = Filters {
-        directive: query(req, "directive"),
-        blocked: query(req, "blocked"),
-        from: query(req, "from"),
-        to: query(req, "to"),
-    };
+    let filters = Filters::of(req);
     date(&filters.from, false)?;
     date(&filters.to, true)?;
     Ok(DashboardData { stats: state.counters.snapshot(), database: false, violations: vec![], hourly: vec![], filters })
