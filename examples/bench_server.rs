@@ -1,0 +1,67 @@
+//! A server for the HTTP throughput benchmark (`scripts/bench.sh`): one
+//! route, `GET /`, behind the stack named by `BENCH_STACK`:
+//!
+//! | `BENCH_STACK` | stack |
+//! |---|---|
+//! | `bare` | Rocket with an empty Shield |
+//! | `shield` | Rocket's default Shield |
+//! | `adhoc` | a hand-written AdHoc fairing adding the crate's 11 default headers as static strings |
+//! | `security` | `Security::fairing()`, zero configuration |
+//! | `nonce` | `Security::fairing()`, the route asks for a `CspNonce` |
+
+use rocket::fairing::AdHoc;
+use rocket::http::Header;
+use rocket::shield::Shield;
+use rocket::{get, launch, routes};
+use rocket_security::{CspNonce, Security};
+
+#[get("/")]
+fn plain() -> &'static str {
+    "hello"
+}
+
+#[get("/")]
+fn nonce(n: CspNonce<'_>) -> String {
+    format!("<script nonce=\"{n}\">1</script>")
+}
+
+const STATIC_HEADERS: &[(&str, &str)] = &[
+    ("Content-Security-Policy", "default-src 'self'; base-uri 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'; report-uri /security/csp-report"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("X-XSS-Protection", "0"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Permissions-Policy", "accelerometer=(), autoplay=(), camera=(), clipboard-read=(), clipboard-write=(), cross-origin-isolated=(), display-capture=(), encrypted-media=(), fullscreen=(), gamepad=(), geolocation=(), gyroscope=(), hid=(), idle-detection=(), keyboard-map=(), magnetometer=(), microphone=(), midi=(), payment=(), picture-in-picture=(), publickey-credentials-get=(), screen-wake-lock=(), serial=(), sync-xhr=(self), unload=(), usb=(), web-share=(), xr-spatial-tracking=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("Origin-Agent-Cluster", "?1"),
+    ("X-Permitted-Cross-Domain-Policies", "none"),
+    ("X-DNS-Prefetch-Control", "off"),
+];
+
+#[launch]
+fn rocket() -> _ {
+    let stack = std::env::var("BENCH_STACK").unwrap_or_else(|_| "security".into());
+    // Same ident (none) and log level for every stack: only the fairings differ.
+    let figment = rocket::Config::figment().merge(("ident", false)).merge(("log_level", "critical"));
+    let rocket = rocket::custom(figment);
+    match stack.as_str() {
+        "bare" => rocket.attach(Shield::new()).mount("/", routes![plain]),
+        "shield" => rocket.mount("/", routes![plain]),
+        "adhoc" => rocket.attach(Shield::new()).mount("/", routes![plain]).attach(AdHoc::on_response(
+            "static headers",
+            |_, res| {
+                Box::pin(async move {
+                    for (name, value) in STATIC_HEADERS {
+                        if !res.headers().contains(*name) {
+                            res.set_header(Header::new(*name, *value));
+                        }
+                    }
+                })
+            },
+        )),
+        "security" => rocket.attach(Security::fairing()).mount("/", routes![plain]),
+        "nonce" => rocket.attach(Security::fairing()).mount("/", routes![nonce]),
+        other => panic!("unknown BENCH_STACK {other:?}: bare, shield, adhoc, security or nonce"),
+    }
+}
