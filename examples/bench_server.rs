@@ -8,12 +8,27 @@
 //! | `adhoc` | a hand-written AdHoc fairing adding the crate's 11 default headers as static strings |
 //! | `security` | `Security::fairing()`, zero configuration |
 //! | `nonce` | `Security::fairing()`, the route asks for a `CspNonce` |
+//! | `reports` | the CSP report endpoint with the SQLite database sink (`BENCH_DB`), stats at `/security/reports/api` |
 
 use rocket::fairing::AdHoc;
 use rocket::http::Header;
+use rocket::request::{self, FromRequest, Request};
 use rocket::shield::Shield;
 use rocket::{get, launch, routes};
+use rocket_db_pools::Database;
+use rocket_security::db::{Migrations, SecurityDb};
 use rocket_security::{CspNonce, Security};
+
+/// The benchmark reads the collector's counters without logging in.
+struct Anyone;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Anyone {
+    type Error = ();
+    async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        request::Outcome::Success(Anyone)
+    }
+}
 
 #[get("/")]
 fn plain() -> &'static str {
@@ -62,6 +77,18 @@ fn rocket() -> _ {
         )),
         "security" => rocket.attach(Security::fairing()).mount("/", routes![plain]),
         "nonce" => rocket.attach(Security::fairing()).mount("/", routes![nonce]),
+        "reports" => {
+            let db = std::env::var("BENCH_DB").unwrap_or_else(|_| "sqlite://bench-reports.db".into());
+            let figment = rocket.figment().clone().merge(("databases.security.url", db)).merge((
+                "security.reports",
+                rocket::figment::value::Map::from([("database".to_string(), true), ("log".to_string(), false)]),
+            ));
+            rocket::custom(figment.merge(("security.reports.rate_limit_per_minute", 0)))
+                .attach(SecurityDb::init())
+                .attach(Migrations::<SecurityDb>::fairing())
+                .attach(Security::fairing().reports_dashboard::<Anyone>())
+                .mount("/", routes![plain])
+        }
         other => panic!("unknown BENCH_STACK {other:?}: bare, shield, adhoc, security or nonce"),
     }
 }

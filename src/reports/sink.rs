@@ -105,12 +105,20 @@ async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Recei
 }
 
 async fn write(state: &CollectorState, pool: &SecurityPool, held: &mut Option<SecurityConn>, batch: Vec<Item>) {
+    let n = batch.len() as u64;
+    store(state, pool, held, batch).await;
+    // Only now: while a batch is written its reports still count as queued, so
+    // accepted = stored + dropped + queued holds at every instant.
+    // Saturating: a flush that timed out at shutdown has already counted these.
+    let _ = state.counters.queued.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| Some(q.saturating_sub(n)));
+}
+
+async fn store(state: &CollectorState, pool: &SecurityPool, held: &mut Option<SecurityConn>, batch: Vec<Item>) {
     if batch.is_empty() {
         return;
     }
     let c = &state.counters;
     let n = batch.len() as u64;
-    c.queued.fetch_sub(n, Ordering::Relaxed);
     let mut groups: HashMap<ViolationKey, (i64, NewCspReport, DateTime<Utc>)> = HashMap::new();
     for item in batch {
         let e = groups.entry(item.key).or_insert((0, item.report, item.at));
