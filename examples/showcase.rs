@@ -4,10 +4,16 @@
 //! cargo run --example showcase      # then open http://127.0.0.1:8000
 //! ```
 //!
-//! It reads `Rocket.toml` in the working directory (the annotated sample
-//! configuration) and keeps its SQLite file `security.db` there.
-//! `ROCKET_PORT` changes the port; `ROCKET_TLS` serves HTTPS;
-//! `ROCKET_DATABASES` points the `security` database elsewhere.
+//! Its configuration is the crate's annotated sample `Rocket.toml`, compiled
+//! in, so it runs from any directory; a `Rocket.toml` in the working
+//! directory and `ROCKET_...` variables override it as usual. It keeps its
+//! SQLite file `security.db` in the working directory.
+//!
+//! - `ROCKET_PORT=8001` changes the port;
+//! - `ROCKET_TLS='{certs="cert.pem",key="key.pem"}'` serves HTTPS;
+//! - `ROCKET_DATABASES='{security={url="postgres://postgres@127.0.0.1/test"}}'`
+//!   moves the `security` database (build with `--all-features`);
+//! - `ROCKET_SECURITY='{session={idle_timeout=5}}'` changes any crate setting.
 //!
 //! Demo users: `alice` / `alice-pass`, `bob` / `bob-pass` (password expired),
 //! `admin` / `admin-pass` (may see the reports dashboard).
@@ -328,6 +334,18 @@ fn hash(password: &str) -> String {
     Argon2::default().hash_password(password.as_bytes(), &salt).expect("hashing").to_string()
 }
 
+/// The sample configuration under the files and variables Rocket reads itself.
+fn figment() -> rocket::figment::Figment {
+    use rocket::figment::providers::{Env, Format, Toml};
+    use rocket::figment::{Figment, Profile};
+    let profile = Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE);
+    Figment::from(rocket::Config::default())
+        .merge(Toml::string(include_str!("../Rocket.toml")).nested())
+        .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
+        .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
+        .select(profile)
+}
+
 #[launch]
 fn rocket() -> _ {
     let users: HashMap<String, (String, bool)> = [("alice", false), ("bob", false), ("admin", true)]
@@ -337,7 +355,7 @@ fn rocket() -> _ {
     println!(
         "Demo users: alice / alice-pass, bob / bob-pass (password expired), admin / admin-pass (reports dashboard)"
     );
-    rocket::build()
+    rocket::custom(figment())
         .attach(SecurityDb::init())
         .attach(Migrations::<SecurityDb>::fairing())
         .attach(Security::fairing().reports_dashboard::<Admin>())

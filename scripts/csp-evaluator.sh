@@ -7,7 +7,7 @@ tools="${TMPDIR:-/tmp}/rocket_security-csp-evaluator"
 mkdir -p "$tools"
 [ -d "$tools/node_modules/csp_evaluator" ] || (cd "$tools" && npm install --silent --no-audit --no-fund csp_evaluator@1 >/dev/null)
 
-cargo build --quiet --example showcase
+cargo build --quiet --all-features --example showcase
 port="${CSP_EVALUATOR_PORT:-18471}"
 workdir="$(mktemp -d)"
 cp Rocket.toml "$workdir/"

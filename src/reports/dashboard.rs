@@ -227,7 +227,8 @@ fn chart(hourly: &[(String, i64)]) -> String {
         return "<p>No reports in the last 48 hours.</p>".into();
     }
     let max = hourly.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
-    let (w, h, bar) = (hourly.len() * 14 + 20, 120, 10);
+    // Wide enough for the caption even with a single hour of data.
+    let (w, h, bar) = ((hourly.len() * 14 + 20).max(160), 120, 10);
     let mut svg = format!(
         "<svg role=\"img\" aria-label=\"reports per hour\" width=\"{w}\" height=\"{}\" viewBox=\"0 0 {w} {}\">",
         h + 20,
@@ -318,7 +319,7 @@ async fn detail(state: &Arc<CollectorState>, id: i32, nonce: &str) -> Result<Opt
     let mut body = format!(
         "<p><code>{}</code> blocked <code>{}</code> on <code>{}</code> ({}), {} hits, first seen {}, last seen {}.</p>\
          <p>Source: <code>{}</code> line {}</p><h2>Samples</h2><table><thead><tr><th>Received</th><th>Blocked URI</th>\
-         <th>Sample</th><th>Status</th><th>Client</th><th>User-Agent</th></tr></thead><tbody>",
+         <th>Sample</th><th>Format</th><th>Status</th><th>Client</th><th>User-Agent</th></tr></thead><tbody>",
         escape(&v.effective_directive),
         escape(&v.blocked),
         escape(&v.document_uri),
@@ -331,10 +332,11 @@ async fn detail(state: &Arc<CollectorState>, id: i32, nonce: &str) -> Result<Opt
     );
     for s in &samples {
         body.push_str(&format!(
-            "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             s.date_received.format("%Y-%m-%d %H:%M:%S"),
             e(&s.blocked_uri),
             e(&s.sample),
+            escape(&s.report_format),
             s.status_code.map_or("—".to_string(), |c| c.to_string()),
             e(&s.sender_ip),
             e(&s.user_agent)

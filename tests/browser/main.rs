@@ -1,0 +1,292 @@
+//! End-to-end tests in a real browser: headless Chromium (Debian's
+//! `chromium` and `chromium-driver`, installed by `.ci/run`) drives the
+//! showcase binary over HTTP and HTTPS.
+//!
+//! Without Chromium these tests fail with instructions; set
+//! `SECURITY_TEST_SKIP_BROWSER=1` to skip them knowingly.
+
+mod harness;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use harness::{tools, Browser, Cert, OtherOrigin, Showcase, SERIAL};
+use serde_json::Value;
+
+/// What `/demo/violations` breaks, as (effective directive, blocked) pairs
+/// of the enforced policy: an inline `<style>`, a `style` attribute, an
+/// inline `<script>`, `eval()` in an allowed script, a cross-origin image.
+const DEMO_VIOLATIONS: [(&str, &str); 5] = [
+    ("img-src", "example.com"),
+    ("script-src", "eval"),
+    ("script-src-elem", "inline"),
+    ("style-src-attr", "inline"),
+    ("style-src-elem", "inline"),
+];
+
+/// The enforced violations the dashboard's JSON API lists for `document`.
+async fn enforced(browser: &Browser, showcase: &Showcase, document: &str) -> BTreeSet<(String, String)> {
+    browser.goto(&showcase.url("/security/reports/api")).await;
+    let body = browser.text("body").await;
+    let data: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("dashboard API JSON ({e}): {body}"));
+    data["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .filter(|v| v["disposition"] == "enforce" && v["document"].as_str().is_some_and(|d| d.ends_with(document)))
+        .map(|v| (v["directive"].as_str().unwrap().to_string(), v["blocked"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn expected_violations() -> BTreeSet<(String, String)> {
+    DEMO_VIOLATIONS.iter().map(|(d, b)| (d.to_string(), b.to_string())).collect()
+}
+
+/// Waits until the dashboard shows exactly the demo page's five enforced
+/// violations.
+async fn wait_for_demo_reports(browser: &Browser, showcase: &Showcase) {
+    let expected = expected_violations();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let seen = enforced(browser, showcase, "/demo/violations").await;
+        if seen.len() >= expected.len() || std::time::Instant::now() > deadline {
+            assert_eq!(seen, expected, "log:\n{}", showcase.log());
+            return;
+        }
+        rocket::tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[rocket::async_test]
+async fn report_uri_reports_over_http_are_stored_and_shown() {
+    let Some(_) = tools() else { return };
+    let _serial = SERIAL.lock().await;
+    let showcase = Showcase::start("report-uri", &[], None);
+    let browser = Browser::start("report-uri", &[]).await;
+
+    browser.goto(&showcase.url("/demo/violations")).await;
+    // The inline script would have renamed the page: it was blocked.
+    assert_eq!(browser.client.title().await.unwrap(), "CSP violations — rocket_security");
+
+    browser.login(&showcase, "admin", "admin-pass").await;
+    wait_for_demo_reports(&browser, &showcase).await;
+
+    // Each violation's detail page shows samples received as `report-uri`
+    // reports (application/csp-report): over plain HTTP Chromium has no other way.
+    browser.goto(&showcase.url("/security/reports?directive=img-src")).await;
+    let rows = browser.client.find_all(fantoccini::Locator::Css("tbody tr")).await.unwrap();
+    let img_row = {
+        let mut found = None;
+        for row in rows {
+            let text = row.text().await.unwrap();
+            if text.contains("/demo/violations") && text.contains("enforce") {
+                found = Some(row);
+            }
+        }
+        found.expect("the img-src row on the dashboard")
+    };
+    let text = img_row.text().await.unwrap();
+    assert!(text.starts_with("img-src example.com "), "row: {text}");
+    img_row.find(fantoccini::Locator::Css("a")).await.unwrap().click().await.unwrap();
+    let sample = browser.text("tbody tr").await;
+    assert!(sample.contains("https://example.com/blocked.png"), "sample: {sample}");
+    assert!(sample.contains("csp-report"), "sample: {sample}");
+
+    // The dashboard with data, as a test artifact (and the README's picture).
+    browser.goto(&showcase.url("/security/reports")).await;
+    let table = browser.text("table").await;
+    for (directive, blocked) in DEMO_VIOLATIONS {
+        assert!(table.contains(&format!("{directive} {blocked}")), "{directive} {blocked} missing from:\n{table}");
+    }
+    let png = browser.client.screenshot().await.unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let artifact = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser").join("dashboard.png");
+    std::fs::write(&artifact, &png).unwrap();
+    eprintln!("dashboard screenshot: {}", artifact.display());
+    browser.close().await;
+}
+
+#[rocket::async_test]
+async fn reporting_api_reports_over_https_are_stored_and_shown() {
+    let Some(_) = tools() else { return };
+    let _serial = SERIAL.lock().await;
+    let dir = harness::fresh_dir("report-to");
+    let cert = Cert::generate(&dir);
+    let showcase = Showcase::start_in(dir, &[], Some(&cert));
+    // Chromium's own tests shorten the Reporting API's 60 s batching delay so.
+    let browser = Browser::start(
+        "report-to",
+        &[format!("--ignore-certificate-errors-spki-list={}", cert.spki_hash), "--short-reporting-delay".into()],
+    )
+    .await;
+
+    browser.goto(&showcase.url("/demo/violations")).await;
+    assert_eq!(browser.client.title().await.unwrap(), "CSP violations — rocket_security");
+    browser.login(&showcase, "admin", "admin-pass").await;
+    wait_for_demo_reports(&browser, &showcase).await;
+
+    // The policy names both report-uri and report-to over HTTPS; Chromium
+    // then uses only the Reporting API (application/reports+json).
+    browser.goto(&showcase.url("/security/reports")).await;
+    let links = browser.client.find_all(fantoccini::Locator::Css("tbody tr a")).await.unwrap();
+    let mut details = Vec::new();
+    for link in links {
+        if link.text().await.unwrap().ends_with("/demo/violations") {
+            details.push(link.attr("href").await.unwrap().expect("href"));
+        }
+    }
+    assert!(details.len() >= 5, "detail links: {details:?}");
+    for href in details {
+        browser.goto(&showcase.url(&href)).await;
+        let samples = browser.text("tbody").await;
+        assert!(samples.contains("reports+json"), "{href}: {samples}");
+        assert!(!samples.contains("csp-report"), "{href}: {samples}");
+    }
+    browser.close().await;
+}
+
+#[rocket::async_test]
+async fn the_nonced_inline_script_runs_and_an_injected_one_does_not() {
+    let Some(_) = tools() else { return };
+    let _serial = SERIAL.lock().await;
+    let showcase = Showcase::start("nonce", &[], None);
+    let browser = Browser::start("nonce", &[]).await;
+
+    browser.goto(&showcase.url("/")).await;
+    assert_eq!(
+        browser.text("#nonce-demo").await,
+        "This text was written by an inline script allowed by its CSP nonce."
+    );
+    // An injected inline script without the nonce is blocked...
+    let injected = browser
+        .script(
+            "const s = document.createElement('script'); s.textContent = 'window.injected = true'; \
+             document.body.appendChild(s); return window.injected === true;",
+        )
+        .await;
+    assert_eq!(injected, Value::Bool(false));
+    // ...and the same script carrying this response's nonce runs (so the check above can fail).
+    let with_nonce = browser
+        .script(
+            "const s = document.createElement('script'); s.nonce = document.querySelector('script[nonce]').nonce; \
+             s.textContent = 'window.withNonce = true'; document.body.appendChild(s); return window.withNonce === true;",
+        )
+        .await;
+    assert_eq!(with_nonce, Value::Bool(true));
+    // The nonce changes with every response.
+    let first = browser.script("return document.querySelector('script[nonce]').nonce").await;
+    browser.goto(&showcase.url("/")).await;
+    let second = browser.script("return document.querySelector('script[nonce]').nonce").await;
+    assert_ne!(first, second);
+    assert_eq!(first.as_str().map(str::len), Some(24));
+    browser.close().await;
+}
+
+#[rocket::async_test]
+async fn a_page_that_forbids_framing_does_not_load_in_another_origins_iframe() {
+    let Some(_) = tools() else { return };
+    let _serial = SERIAL.lock().await;
+    let showcase = Showcase::start("framing", &[], None);
+    let framer = OtherOrigin::serve(vec![
+        (
+            "/",
+            format!(
+                "<!doctype html><title>framer</title><iframe src=\"{}\"></iframe><iframe src=\"/frameable\"></iframe>",
+                showcase.url("/")
+            ),
+        ),
+        ("/frameable", "<!doctype html><p id=\"ok\">framed fine</p>".to_string()),
+    ]);
+    let browser = Browser::start("framing", &[]).await;
+    browser.goto(&format!("{}/", framer.base)).await;
+
+    // The control: a page without anti-framing headers loads in the frame.
+    browser.client.enter_frame(1).await.unwrap();
+    assert_eq!(browser.text("#ok").await, "framed fine");
+    browser.client.enter_parent_frame().await.unwrap();
+    // The showcase's home page (X-Frame-Options: DENY, frame-ancestors 'none') does not.
+    browser.client.enter_frame(0).await.unwrap();
+    let href = browser.script("return location.href").await;
+    assert_eq!(href, Value::String("chrome-error://chromewebdata/".into()));
+    let nonce_demo = browser.client.find(fantoccini::Locator::Css("#nonce-demo")).await;
+    assert!(nonce_demo.is_err(), "the home page rendered inside the frame");
+    browser.close().await;
+}
+
+#[rocket::async_test]
+async fn login_returns_to_the_page_asked_for_and_refuses_a_hostile_next() {
+    let Some(_) = tools() else { return };
+    let _serial = SERIAL.lock().await;
+    let showcase = Showcase::start("login", &[], None);
+    let browser = Browser::start("login", &[]).await;
+
+    browser.goto(&showcase.url("/account")).await;
+    assert_eq!(browser.location().await, "/login?next=/account");
+    browser.submit(&[("username", "alice"), ("password", "alice-pass")]).await;
+    assert_eq!(browser.location().await, "/account");
+    assert!(browser.text("main").await.contains("Hello alice."));
+
+    // Log out: the login cookie is gone, /account asks for a login again.
+    browser.submit(&[]).await;
+    assert_eq!(browser.location().await, "/");
+    browser.goto(&showcase.url("/account")).await;
+    assert_eq!(browser.location().await, "/login?next=/account");
+
+    // A hostile next in the link is dropped from the form...
+    browser.goto(&showcase.url("/login?next=https%3A%2F%2Fevil.example%2F")).await;
+    let next = browser.script("return document.querySelector('input[name=next]').value").await;
+    assert_eq!(next, Value::String("/".into()));
+    // ...and one forged into the form is refused by the login handler.
+    browser.script("document.querySelector('input[name=next]').value = '//evil.example/'; return null").await;
+    browser.submit(&[("username", "alice"), ("password", "alice-pass")]).await;
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!(url.as_str(), showcase.url("/"));
+    browser.close().await;
+}
+
+#[rocket::async_test]
+async fn bob_must_change_his_expired_password_first() {
+    let Some(_) = tools() else { return };
+    let _serial = SERIAL.lock().await;
+    let showcase = Showcase::start("password", &[], None);
+    let browser = Browser::start("password", &[]).await;
+
+    browser.goto(&showcase.url("/account")).await;
+    browser.submit(&[("username", "bob"), ("password", "bob-pass")]).await;
+    assert_eq!(browser.location().await, "/password/change");
+
+    // The password policy refuses a weak password and says why.
+    browser.submit(&[("new_password", "short")]).await;
+    let errors = browser.text("main").await;
+    assert!(errors.contains("at least 10 characters"), "{errors}");
+
+    browser.submit(&[("new_password", "Correct-Horse-42")]).await;
+    assert_eq!(browser.location().await, "/account");
+    assert!(browser.text("main").await.contains("Hello bob."));
+    browser.close().await;
+}
+
+#[rocket::async_test]
+async fn an_idle_session_is_logged_out_and_the_page_says_why() {
+    let Some(_) = tools() else { return };
+    let _serial = SERIAL.lock().await;
+    let settings = "{session={idle_timeout=3,refresh_interval=1}}".to_string();
+    let showcase = Showcase::start("idle", &[("ROCKET_SECURITY", settings)], None);
+    let browser = Browser::start("idle", &[]).await;
+
+    browser.login(&showcase, "alice", "alice-pass").await;
+    // Activity inside the idle limit keeps the session: 2 + 2 s > 3 s in all.
+    for _ in 0..2 {
+        rocket::tokio::time::sleep(Duration::from_secs(2)).await;
+        browser.goto(&showcase.url("/account")).await;
+        assert_eq!(browser.location().await, "/account");
+    }
+    rocket::tokio::time::sleep(Duration::from_millis(4500)).await;
+    browser.goto(&showcase.url("/account")).await;
+    assert_eq!(browser.location().await, "/login?next=/account&expired=idle");
+    assert_eq!(browser.text("main .error").await, "Your session expired (idle timeout).");
+    // The login cookie went with the session.
+    let cookies = browser.client.get_all_cookies().await.unwrap();
+    assert!(cookies.iter().all(|c| c.name() != "user_id"), "{cookies:?}");
+    browser.close().await;
+}
