@@ -24,8 +24,10 @@ const DEMO_VIOLATIONS: [(&str, &str); 5] = [
     ("style-src-elem", "inline"),
 ];
 
-/// The enforced violations the dashboard's JSON API lists for `document`.
-async fn enforced(browser: &Browser, showcase: &Showcase, document: &str) -> BTreeSet<(String, String)> {
+/// The enforced violations the dashboard's JSON API lists for the
+/// showcase's page `path` (its full URL: a shared database may hold other runs' rows).
+async fn enforced(browser: &Browser, showcase: &Showcase, path: &str) -> BTreeSet<(String, String)> {
+    let document = showcase.url(path);
     browser.goto(&showcase.url("/security/reports/api")).await;
     let body = browser.text("body").await;
     let data: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("dashboard API JSON ({e}): {body}"));
@@ -33,7 +35,7 @@ async fn enforced(browser: &Browser, showcase: &Showcase, document: &str) -> BTr
         .as_array()
         .expect("violations")
         .iter()
-        .filter(|v| v["disposition"] == "enforce" && v["document"].as_str().is_some_and(|d| d.ends_with(document)))
+        .filter(|v| v["disposition"] == "enforce" && v["document"] == document.as_str())
         .map(|v| (v["directive"].as_str().unwrap().to_string(), v["blocked"].as_str().unwrap().to_string()))
         .collect()
 }
@@ -153,6 +155,8 @@ async fn the_nonced_inline_script_runs_and_an_injected_one_does_not() {
     let browser = Browser::start("nonce", &[]).await;
 
     browser.goto(&showcase.url("/")).await;
+    // An anonymous visitor gets no cookie at all.
+    assert_eq!(browser.client.get_all_cookies().await.unwrap().len(), 0);
     assert_eq!(
         browser.text("#nonce-demo").await,
         "This text was written by an inline script allowed by its CSP nonce."
@@ -289,4 +293,37 @@ async fn an_idle_session_is_logged_out_and_the_page_says_why() {
     let cookies = browser.client.get_all_cookies().await.unwrap();
     assert!(cookies.iter().all(|c| c.name() != "user_id"), "{cookies:?}");
     browser.close().await;
+}
+
+/// `ROCKET_DATABASES` moves the showcase's store to PostgreSQL or MariaDB
+/// (`SECURITY_TEST_POSTGRES_URL` / `SECURITY_TEST_MYSQL_URL`; `.ci/run` sets
+/// both and `SECURITY_TEST_REQUIRE_BACKENDS=1`, so neither is skipped there).
+#[rocket::async_test]
+async fn the_showcase_stores_reports_in_postgres_and_mariadb() {
+    let Some(_) = tools() else { return };
+    let _serial = SERIAL.lock().await;
+    for (name, var) in [("postgres", "SECURITY_TEST_POSTGRES_URL"), ("mysql", "SECURITY_TEST_MYSQL_URL")] {
+        let Ok(url) = std::env::var(var) else {
+            assert!(std::env::var_os("SECURITY_TEST_REQUIRE_BACKENDS").is_none(), "{var} is not set");
+            eprintln!("SKIPPED: the showcase on {name} ({var} is not set)");
+            continue;
+        };
+        let showcase = Showcase::start(
+            &format!("showcase-{name}"),
+            &[("ROCKET_DATABASES", format!("{{security={{url={url:?}}}}}"))],
+            None,
+        );
+        let browser = Browser::start(&format!("showcase-{name}"), &[]).await;
+        browser.goto(&showcase.url("/demo/violations")).await;
+        browser.login(&showcase, "admin", "admin-pass").await;
+        wait_for_demo_reports(&browser, &showcase).await;
+        assert!(!showcase.dir.join("security.db").exists(), "{name}: the SQLite file was created anyway");
+        // bob's expiry lives in the same database: he is sent to change his password.
+        browser.goto(&showcase.url("/account")).await;
+        browser.submit(&[]).await; // log out: the account page's form
+        browser.goto(&showcase.url("/account")).await;
+        browser.submit(&[("username", "bob"), ("password", "bob-pass")]).await;
+        assert_eq!(browser.location().await, "/password/change", "{name}");
+        browser.close().await;
+    }
 }
