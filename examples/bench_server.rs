@@ -8,16 +8,18 @@
 //! | `adhoc` | a hand-written AdHoc fairing adding the crate's 11 default headers as static strings |
 //! | `security` | `Security::fairing()`, zero configuration |
 //! | `nonce` | `Security::fairing()`, the route asks for a `CspNonce` |
+//! | `page` | `Security::fairing()`; `GET /` needs a logged-in user (plain cookie guard); `POST /login` |
+//! | `session` | the same page behind session expiry + `LoginRequired<User>` |
 //! | `reports` | the CSP report endpoint with the SQLite database sink (`BENCH_DB`), stats at `/security/reports/api` |
 
 use rocket::fairing::AdHoc;
-use rocket::http::Header;
+use rocket::http::{Cookie, CookieJar, Header, Status};
 use rocket::request::{self, FromRequest, Request};
 use rocket::shield::Shield;
 use rocket::{get, launch, routes};
 use rocket_db_pools::Database;
 use rocket_security::db::{Migrations, SecurityDb};
-use rocket_security::{CspNonce, Security};
+use rocket_security::{CspNonce, LoginRequired, Security, SecurityUser};
 
 /// The benchmark reads the collector's counters without logging in.
 struct Anyone;
@@ -28,6 +30,42 @@ impl<'r> FromRequest<'r> for Anyone {
     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
         request::Outcome::Success(Anyone)
     }
+}
+
+/// The benchmark's user: whoever the `user_id` cookie names.
+struct User(String);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for User {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        match req.cookies().get("user_id") {
+            Some(c) => request::Outcome::Success(User(c.value().to_string())),
+            None => request::Outcome::Forward(Status::Unauthorized),
+        }
+    }
+}
+
+impl SecurityUser for User {
+    fn security_id(&self) -> String {
+        self.0.clone()
+    }
+}
+
+#[get("/")]
+fn page(user: User) -> String {
+    format!("hello {}", user.0)
+}
+
+#[get("/")]
+fn guarded(user: LoginRequired<User>) -> String {
+    format!("hello {}", user.0 .0)
+}
+
+#[rocket::post("/login")]
+fn login(cookies: &CookieJar<'_>) -> &'static str {
+    cookies.add(Cookie::build(("user_id", "bench")).path("/").http_only(true));
+    "logged in"
 }
 
 #[get("/")]
@@ -67,6 +105,20 @@ fn rocket() -> _ {
         )),
         "security" => rocket.attach(Security::fairing()).mount("/", routes![plain]),
         "nonce" => rocket.attach(Security::fairing()).mount("/", routes![nonce]),
+        "page" => rocket.attach(Security::fairing()).mount("/", routes![page, login]),
+        "session" => {
+            let figment = rocket
+                .figment()
+                .clone()
+                .merge((
+                    "secret_key",
+                    "o0/U03li/W+nN5Z4YuPxyKtIe1h60PBkvaK5wSxz2MwLNdc9JYwQlJ5mfKh/zKJbar/MArjkfTmsTmSabGC9GA==",
+                ))
+                .merge(("security.session.enabled", true))
+                // Longer than a run: wrk replays one stamp, as a browser would within the interval.
+                .merge(("security.session.refresh_interval", 600));
+            rocket::custom(figment).attach(Security::fairing()).mount("/", routes![guarded, login])
+        }
         "reports" => {
             let db = std::env::var("BENCH_DB").unwrap_or_else(|_| "sqlite://bench-reports.db".into());
             let figment = rocket.figment().clone().merge(("databases.security.url", db)).merge((
@@ -79,6 +131,8 @@ fn rocket() -> _ {
                 .attach(Security::fairing().reports_dashboard::<Anyone>())
                 .mount("/", routes![plain])
         }
-        other => panic!("unknown BENCH_STACK {other:?}: bare, shield, adhoc, security or nonce"),
+        other => {
+            panic!("unknown BENCH_STACK {other:?}: bare, shield, adhoc, security, nonce, page, session or reports")
+        }
     }
 }

@@ -231,26 +231,37 @@ impl SessionPolicy {
     /// The stamp of this request: (login time, last activity), unix seconds,
     /// if it decrypts and belongs to the login cookies this request carries.
     pub(crate) fn stamp(&self, req: &Request<'_>) -> Option<(i64, i64)> {
-        let raw = req.cookies().get(&self.config.cookie_name)?;
-        let value = rocket::http::RawStr::new(raw.value()).percent_decode_lossy().into_owned();
-        let mut jar = CookieJar::new();
-        jar.add_original(Cookie::new(self.config.cookie_name.clone(), value));
-        let plain = jar.private(&self.key).get(&self.config.cookie_name)?;
+        let raw = req.cookies().get(&self.config.cookie_name)?.value();
+        // The stamp is base64 (no `%`): decode only a value a client encoded.
+        let value = if raw.contains('%') {
+            rocket::http::RawStr::new(raw).percent_decode_lossy().into_owned()
+        } else {
+            raw.to_string()
+        };
+        let plain = CookieJar::new().private(&self.key).decrypt(Cookie::new(self.config.cookie_name.clone(), value))?;
         let mut parts = plain.value().splitn(3, ':');
         let (start, last, bind) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?);
-        (bind == self.binding(|name| req.cookies().get(name).map(|c| c.value().to_string()))).then_some((start, last))
+        let expected = self.binding(|name| req.cookies().get(name).map(|c| c.value()));
+        (bind.as_bytes() == expected.as_slice()).then_some((start, last))
     }
 
     /// Ties a stamp to the login cookies' values, so a stamp cannot be moved
-    /// onto another login (and dropping it does not start a fresh window).
-    fn binding(&self, value: impl Fn(&str) -> Option<String>) -> String {
+    /// onto another login (and dropping it does not start a fresh window):
+    /// the first 12 bytes of a SHA-256 over the values, in lowercase hex.
+    fn binding<'v>(&self, value: impl Fn(&str) -> Option<&'v str>) -> [u8; 24] {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         for name in &self.config.cookies {
             h.update(value(name).unwrap_or_default().as_bytes());
             h.update([0x1f]);
         }
-        h.finalize().iter().take(12).map(|b| format!("{b:02x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 24];
+        for (i, b) in h.finalize().iter().take(12).enumerate() {
+            out[2 * i] = HEX[usize::from(b >> 4)];
+            out[2 * i + 1] = HEX[usize::from(b & 0xf)];
+        }
+        out
     }
 
     /// The configured login cookies this response sets (a fresh login) or
@@ -327,8 +338,8 @@ impl SessionPolicy {
             }
         };
         let value_of = |name: &str| match set_now.iter().find(|(n, _)| n == name) {
-            Some((_, v)) => v.clone(),
-            None => req.cookies().get(name).map(|c| c.value().to_string()),
+            Some((_, v)) => v.as_deref(),
+            None => req.cookies().get(name).map(|c| c.value()),
         };
         let name = self.config.cookie_name.clone();
         let removal = |n: String| {
@@ -344,7 +355,9 @@ impl SessionPolicy {
         match &decision {
             Decision::Stamp { start, last } => {
                 let mut jar = CookieJar::new();
-                let c = Cookie::build((name, format!("{start}:{last}:{}", self.binding(value_of))))
+                let bind = self.binding(value_of);
+                let bind = std::str::from_utf8(&bind).unwrap_or_default();
+                let c = Cookie::build((name, format!("{start}:{last}:{bind}")))
                     .path("/")
                     .http_only(true)
                     .same_site(SameSite::Lax)

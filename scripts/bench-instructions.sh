@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Server CPU cost per request as instructions counted by valgrind's callgrind:
+# unlike requests/s on a shared 2-core machine, the count is repeatable.
+# Each stack of examples/bench_server.rs (release build) serves N1 and then
+# N2 keep-alive requests in two runs; (I(N2) - I(N1)) / (N2 - N1) cancels
+# start-up and shutdown, leaving the instructions one request costs.
+#
+#   scripts/bench-instructions.sh [N1] [N2]     # default 1000 4000
+#   BENCH_STACKS="page session" scripts/bench-instructions.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)"; exit 1; }
+n1="${1:-1000}"
+n2="${2:-4000}"
+cargo build --quiet --release --example bench_server
+port="${BENCH_PORT:-18474}"
+workdir="$(mktemp -d)"
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$workdir"' EXIT
+
+# Sends n GET / on one keep-alive connection (after logging in for the
+# authenticated stacks) and checks every answer is 200.
+cat > "$workdir/load.py" <<'PY'
+import http.client, sys, time
+port, n, login = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
+for _ in range(600):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port); c.request("GET", "/"); c.getresponse().read(); break
+    except OSError:
+        time.sleep(0.1)
+headers = {}
+if login:
+    c.request("POST", "/login"); r = c.getresponse(); r.read()
+    jar = [h.split(";")[0] for k, h in r.getheaders() if k.lower() == "set-cookie"]
+    headers["Cookie"] = "; ".join(jar)
+for _ in range(n):
+    c.request("GET", "/", headers=headers); r = c.getresponse(); r.read()
+    assert r.status == 200, r.status
+PY
+
+count() {  # stack, requests -> total instructions of the server run
+  local out="$workdir/cg.$1.$2"
+  (cd "$workdir" && BENCH_STACK=$1 ROCKET_PORT=$port exec valgrind --tool=callgrind --callgrind-out-file="$out" \
+    "$OLDPWD/target/release/examples/bench_server" >/dev/null 2>&1) &
+  server=$!
+  local login=0
+  if [ "$1" = page ] || [ "$1" = session ]; then login=1; fi
+  python3 "$workdir/load.py" "$port" "$2" "$login"
+  kill -INT "$server"; wait "$server" 2>/dev/null || true
+  server=""
+  awk '/^summary:|^totals:/ {print $2; exit}' "$out"
+}
+
+printf "%-10s %14s\n" stack "instr/request"
+for stack in ${BENCH_STACKS:-bare adhoc security nonce page session}; do
+  a="$(count "$stack" "$n1")"
+  b="$(count "$stack" "$n2")"
+  printf "%-10s %14s\n" "$stack" "$(( (b - a) / (n2 - n1) ))"
+done
