@@ -77,26 +77,28 @@ where
             "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; form-action 'self'; base-uri 'none'; \
              frame-ancestors 'none'"
         );
-        let page = match self.0 {
+        let status_of =
+            |d: &DashboardData| if d.database_error.is_some() { Status::ServiceUnavailable } else { Status::Ok };
+        let (status, page) = match self.0 {
             View::Api => match data_for(&state, req).await {
-                Ok(d) => (ContentType::JSON, serde_json::to_string(&d).unwrap_or_default()),
+                Ok(d) => (status_of(&d), (ContentType::JSON, serde_json::to_string(&d).unwrap_or_default())),
                 Err(s) => return Outcome::Error(s),
             },
             View::List => match data_for(&state, req).await {
-                Ok(d) => (ContentType::HTML, render_list(&d, req, &nonce)),
+                Ok(d) => (status_of(&d), (ContentType::HTML, render_list(&d, req, &nonce))),
                 Err(s) => return Outcome::Error(s),
             },
             View::Detail => {
                 let id = req.uri().path().segments().last().and_then(|s| s.parse::<i32>().ok());
                 let Some(id) = id else { return Outcome::Error(Status::NotFound) };
                 match detail(&state, id, &nonce).await {
-                    Ok(Some(html)) => (ContentType::HTML, html),
+                    Ok(Some(html)) => (Status::Ok, (ContentType::HTML, html)),
                     Ok(None) => return Outcome::Error(Status::NotFound),
                     Err(s) => return Outcome::Error(s),
                 }
             }
         };
-        let res = Override::new(page)
+        let res = Override::new((status, page))
             .set("Content-Security-Policy", policy)
             .set("Cache-Control", "no-store, max-age=0")
             .remove("Content-Security-Policy-Report-Only");
@@ -109,6 +111,9 @@ where
 struct DashboardData {
     stats: CollectorStats,
     database: bool,
+    /// Set when the database could not be read: the counters are still shown
+    /// (they live in memory), with status 503.
+    database_error: Option<String>,
     violations: Vec<ViolationRow>,
     hourly: Vec<(String, i64)>,
     filters: Filters,
@@ -170,14 +175,26 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
     let mut out = DashboardData {
         stats: state.counters.snapshot(),
         database: false,
+        database_error: None,
         violations: vec![],
         hourly: vec![],
         filters,
     };
     let Some(pool) = state.pool.get() else { return Ok(out) };
-    let mut conn = pool.conn().await.map_err(|_| Status::ServiceUnavailable)?;
     out.database = true;
-    let rows = CspViolation::search(&mut conn, &filter, 200).await.map_err(|_| Status::ServiceUnavailable)?;
+    let unavailable = |mut out: DashboardData, e: crate::db::DbError| {
+        tracing::warn!(target: "security", "CSP reports dashboard: {e}");
+        out.database_error = Some(format!("the database is unavailable: {e}"));
+        Ok(out)
+    };
+    let mut conn = match pool.conn().await {
+        Ok(c) => c,
+        Err(e) => return unavailable(out, e),
+    };
+    let rows = match CspViolation::search(&mut conn, &filter, 200).await {
+        Ok(rows) => rows,
+        Err(e) => return unavailable(out, e),
+    };
     out.violations = rows
         .into_iter()
         .map(|v| ViolationRow {
@@ -193,12 +210,12 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
         })
         .collect();
     let since = chrono::Utc::now() - chrono::Duration::hours(48);
-    out.hourly = CspHourly::since(&mut conn, since)
-        .await
-        .map_err(|_| Status::ServiceUnavailable)?
-        .into_iter()
-        .map(|h| (h.hour.format("%Y-%m-%d %H:00").to_string(), h.hits))
-        .collect();
+    match CspHourly::since(&mut conn, since).await {
+        Ok(hours) => {
+            out.hourly = hours.into_iter().map(|h| (h.hour.format("%Y-%m-%d %H:00").to_string(), h.hits)).collect()
+        }
+        Err(e) => return unavailable(out, e),
+    }
     Ok(out)
 }
 
@@ -207,7 +224,14 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
     let filters = Filters::of(req);
     date(&filters.from, false)?;
     date(&filters.to, true)?;
-    Ok(DashboardData { stats: state.counters.snapshot(), database: false, violations: vec![], hourly: vec![], filters })
+    Ok(DashboardData {
+        stats: state.counters.snapshot(),
+        database: false,
+        database_error: None,
+        violations: vec![],
+        hourly: vec![],
+        filters,
+    })
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}\
@@ -270,6 +294,9 @@ fn render_list(d: &DashboardData, req: &Request<'_>, nonce: &str) -> String {
     let mut body = stats_html(&d.stats);
     if !d.database {
         body.push_str("<p>The database sink is off: only the counters above are available.</p>");
+    }
+    if let Some(e) = &d.database_error {
+        body.push_str(&format!("<p class=\"error\">{}: only the counters above are available.</p>", escape(e)));
     }
     body.push_str(&format!(
         "<form method=\"get\" action=\"{}\"><input name=\"directive\" placeholder=\"directive\" value=\"{}\">\

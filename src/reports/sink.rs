@@ -16,6 +16,17 @@ use crate::db::{CspHourly, CspViolation, NewCspReport, SecurityConn, SecurityPoo
 /// Most reports written in one batch.
 const BATCH: usize = 2_000;
 
+/// Most keys the writer remembers as "row and samples complete" (per process).
+const KNOWN: usize = 50_000;
+
+/// The writer's own state: its connection, and the keys whose row exists and
+/// whose samples are complete, so another report costs one `UPDATE`.
+#[derive(Default)]
+struct Writer {
+    conn: Option<SecurityConn>,
+    known: HashMap<String, i32>,
+}
+
 pub(crate) struct Item {
     key: ViolationKey,
     report: NewCspReport,
@@ -75,7 +86,7 @@ async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Recei
     // The writer keeps one connection checked out: rocket_db_pools closes the
     // pool at shutdown, concurrently with the final flush, and a checked-out
     // connection stays usable.
-    let mut conn: Option<SecurityConn> = None;
+    let mut w = Writer::default();
     loop {
         let first = rocket::tokio::select! {
             item = rx.recv() => match item { Some(i) => i, None => break },
@@ -86,10 +97,10 @@ async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Recei
                 while let Ok(i) = rx.try_recv() {
                     rest.push(i);
                     if rest.len() == BATCH {
-                        write(&state, &pool, &mut conn, std::mem::take(&mut rest)).await;
+                        write(&state, &pool, &mut w, std::mem::take(&mut rest)).await;
                     }
                 }
-                write(&state, &pool, &mut conn, rest).await;
+                write(&state, &pool, &mut w, rest).await;
                 return;
             }
         };
@@ -100,20 +111,20 @@ async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Recei
                 Err(_) => break,
             }
         }
-        write(&state, &pool, &mut conn, batch).await;
+        write(&state, &pool, &mut w, batch).await;
     }
 }
 
-async fn write(state: &CollectorState, pool: &SecurityPool, held: &mut Option<SecurityConn>, batch: Vec<Item>) {
+async fn write(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batch: Vec<Item>) {
     let n = batch.len() as u64;
-    store(state, pool, held, batch).await;
+    store(state, pool, w, batch).await;
     // Only now: while a batch is written its reports still count as queued, so
     // accepted = stored + dropped + queued holds at every instant.
     // Saturating: a flush that timed out at shutdown has already counted these.
     let _ = state.counters.queued.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| Some(q.saturating_sub(n)));
 }
 
-async fn store(state: &CollectorState, pool: &SecurityPool, held: &mut Option<SecurityConn>, batch: Vec<Item>) {
+async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batch: Vec<Item>) {
     if batch.is_empty() {
         return;
     }
@@ -125,24 +136,53 @@ async fn store(state: &CollectorState, pool: &SecurityPool, held: &mut Option<Se
         e.0 += 1;
         e.2 = e.2.max(item.at);
     }
-    if held.is_none() {
+    if w.conn.is_none() {
         match pool.conn().await {
-            Ok(conn) => *held = Some(conn),
+            Ok(conn) => w.conn = Some(conn),
             Err(e) => {
                 tracing::warn!(target: "security", "{n} CSP report(s) dropped: {e}");
                 return c.drop(DropReason::DatabaseUnavailable, n);
             }
         }
     }
-    let Some(conn) = held.as_mut() else { return };
+    let Some(conn) = w.conn.as_mut() else { return };
+    // Keys already complete: one UPDATE for all of them (one round trip and
+    // one commit per batch). Others: the full record path, each statement on
+    // its own, where a race with another instance retries.
+    let (known, fresh): (Vec<_>, Vec<_>) =
+        groups.into_iter().map(|(key, g)| (key.hash(), key, g)).partition(|(hash, _, _)| w.known.contains_key(hash));
     let mut stored = 0;
     let mut latest = None;
     let mut broken = false;
-    for (key, (hits, report, at)) in groups {
-        match CspViolation::record(conn, &key, hits, Some(&report), state.config.samples, at).await {
-            Ok(_) => {
-                stored += hits;
-                latest = latest.max(Some(at));
+    // Once the database is unreachable, the rest of the batch is not tried.
+    let mut unreachable = false;
+    let mut fresh = fresh;
+    for chunk in known.chunks(500) {
+        if unreachable {
+            let hits: i64 = chunk.iter().map(|(_, _, g)| g.0).sum();
+            c.drop(DropReason::DatabaseUnavailable, hits as u64);
+            continue;
+        }
+        let rows: Vec<(i32, i64)> = chunk.iter().map(|(hash, _, g)| (w.known[hash], g.0)).collect();
+        let at = chunk.iter().map(|(_, _, g)| g.2).max();
+        let hits: i64 = rows.iter().map(|r| r.1).sum();
+        let now = at.unwrap_or_else(Utc::now);
+        let outcome = match CspViolation::add_hits_many(conn, &rows, now).await {
+            Ok(n) if n == rows.len() => Ok(Vec::new()),
+            // Some rows were deleted meanwhile: find which, record those afresh.
+            Ok(_) => CspViolation::existing(conn, &rows.iter().map(|r| r.0).collect::<Vec<_>>()).await.map(|ids| {
+                chunk.iter().filter(|(hash, _, _)| !ids.contains(&w.known[hash])).cloned().collect::<Vec<_>>()
+            }),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(gone) => {
+                stored += hits - gone.iter().map(|(_, _, g)| g.0).sum::<i64>();
+                latest = latest.max(at);
+                for (hash, _, _) in &gone {
+                    w.known.remove(hash);
+                }
+                fresh.extend(gone);
             }
             Err(e) => {
                 let reason =
@@ -150,6 +190,33 @@ async fn store(state: &CollectorState, pool: &SecurityPool, held: &mut Option<Se
                 tracing::warn!(target: "security", "{hits} CSP report(s) dropped: {e}");
                 c.drop(reason, hits as u64);
                 broken = true;
+                unreachable = e.is_unavailable();
+            }
+        }
+    }
+    for (hash, key, (hits, report, at)) in fresh {
+        if unreachable {
+            c.drop(DropReason::DatabaseUnavailable, hits as u64);
+            continue;
+        }
+        match CspViolation::record(conn, &key, hits, Some(&report), state.config.samples, at).await {
+            Ok(outcome) => {
+                stored += hits;
+                latest = latest.max(Some(at));
+                if outcome.samples_full {
+                    if w.known.len() >= KNOWN {
+                        w.known.clear();
+                    }
+                    w.known.insert(hash, outcome.violation_id);
+                }
+            }
+            Err(e) => {
+                let reason =
+                    if e.is_unavailable() { DropReason::DatabaseUnavailable } else { DropReason::DatabaseError };
+                tracing::warn!(target: "security", "{hits} CSP report(s) dropped: {e}");
+                c.drop(reason, hits as u64);
+                broken = true;
+                unreachable = e.is_unavailable();
             }
         }
     }
@@ -161,6 +228,6 @@ async fn store(state: &CollectorState, pool: &SecurityPool, held: &mut Option<Se
     }
     if broken {
         // A fresh connection next time (the pool verifies it).
-        *held = None;
+        w.conn = None;
     }
 }

@@ -141,3 +141,53 @@ async fn long_values_are_truncated_to_the_column_limit_not_rejected() {
         assert_eq!(r.user_agent.as_ref().unwrap().len(), 1024, "{}", db.name);
     }
 }
+
+#[rocket::async_test]
+async fn many_known_violations_take_their_hits_in_one_statement() {
+    for db in all().await {
+        let mut conn = db.pool.conn().await.unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
+        let docs: Vec<String> =
+            (0..3).map(|i| format!("https://example.com/{}", unique(&format!("many{i}")))).collect();
+        let mut ids = Vec::new();
+        for d in &docs {
+            ids.push(CspViolation::record(&mut conn, &key(d), 1, None, 3, t0).await.unwrap().violation_id);
+        }
+        let t1 = t0 + Duration::minutes(5) + Duration::microseconds(7);
+        let rows = [(ids[0], 10), (ids[1], 1), (ids[2], 250)];
+        assert_eq!(CspViolation::add_hits_many(&mut conn, &rows, t1).await.unwrap(), 3, "{}", db.name);
+        for (d, hits) in docs.iter().zip([11, 2, 251]) {
+            let v = CspViolation::find(&mut conn, &key(d)).await.unwrap().unwrap();
+            assert_eq!((v.hits, v.first_seen, v.last_seen), (hits, t0.naive_utc(), t1.naive_utc()), "{}", db.name);
+        }
+        // A deleted row is not updated, and `existing` tells which one it was.
+        assert!(CspViolation::delete(&mut conn, ids[1]).await.unwrap(), "{}", db.name);
+        assert!(!CspViolation::delete(&mut conn, ids[1]).await.unwrap(), "{}", db.name);
+        assert_eq!(CspViolation::add_hits_many(&mut conn, &rows, t1).await.unwrap(), 2, "{}", db.name);
+        let mut found = CspViolation::existing(&mut conn, &ids).await.unwrap();
+        found.sort();
+        assert_eq!(found, vec![ids[0], ids[2]], "{}", db.name);
+        assert_eq!(CspViolation::add_hits_many(&mut conn, &[], t1).await.unwrap(), 0, "{}", db.name);
+    }
+}
+
+#[rocket::async_test]
+async fn prune_deletes_violations_not_seen_since_the_cutoff_with_their_samples() {
+    for db in all().await {
+        let mut conn = db.pool.conn().await.unwrap();
+        // Far in the past, so other tests' rows (recorded "now") are never pruned here.
+        let old = Utc.with_ymd_and_hms(2001, 1, 1, 0, 0, 0).unwrap();
+        let recent = old + Duration::days(30);
+        let (old_doc, kept_doc) =
+            (format!("https://example.com/{}", unique("old")), format!("https://example.com/{}", unique("kept")));
+        let gone = CspViolation::record(&mut conn, &key(&old_doc), 4, Some(&report(&old_doc)), 3, old).await.unwrap();
+        CspViolation::record(&mut conn, &key(&kept_doc), 1, Some(&report(&kept_doc)), 3, recent).await.unwrap();
+        let deleted = CspViolation::prune(&mut conn, old + Duration::days(1)).await.unwrap();
+        assert!(deleted >= 1, "{}: {deleted}", db.name);
+        assert!(CspViolation::find(&mut conn, &key(&old_doc)).await.unwrap().is_none(), "{}", db.name);
+        assert!(CspReport::for_violation(&mut conn, gone.violation_id, 10).await.unwrap().is_empty(), "{}", db.name);
+        let kept = CspViolation::find(&mut conn, &key(&kept_doc)).await.unwrap().unwrap();
+        assert_eq!(kept.hits, 1, "{}", db.name);
+        assert_eq!(CspReport::for_violation(&mut conn, kept.id, 10).await.unwrap().len(), 1, "{}", db.name);
+    }
+}

@@ -151,3 +151,51 @@ async fn shutdown_flushes_the_queue_and_accounts_for_everything() {
     assert_eq!(s.accepted, s.stored + s.dropped_after_accept(), "{s:?}");
     assert_eq!(s.stored, 200, "the pool closes at shutdown, but the writer's connection finishes the flush: {s:?}");
 }
+
+#[rocket::async_test]
+async fn a_violation_with_complete_samples_costs_one_update_and_survives_deletion() {
+    let app = app("[default.security.reports]\nsamples_per_violation = 1\nrate_limit_per_minute = 0").await;
+    let body = || legacy(DOC, "img-src", "https://cdn.example/a.png");
+    // One batch each: the first stores the sample, the second finds the samples
+    // complete, the third and fourth take the one-statement path.
+    for stored in 1..=4 {
+        assert_eq!(app.post("application/csp-report", body()).await.status(), Status::NoContent);
+        assert_eq!(app.settled().await.stored, stored);
+    }
+    let mut conn = app.conn().await;
+    let first = CspViolation::recent(&mut conn, 10).await.unwrap().remove(0);
+    assert_eq!((first.hits, first.sample_count), (4, 1));
+    // Deleted (retention, or by hand) while the writer still knows it: the
+    // next report records it afresh instead of updating nothing.
+    assert!(CspViolation::delete(&mut conn, first.id).await.unwrap());
+    assert_eq!(app.post("application/csp-report", body()).await.status(), Status::NoContent);
+    let s = app.settled().await;
+    assert_eq!((s.accepted, s.stored), (5, 5));
+    assert!(s.dropped.is_empty(), "{s:?}");
+    let rows = CspViolation::recent(&mut conn, 10).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0].id, first.id);
+    assert_eq!((rows[0].hits, rows[0].sample_count), (1, 1));
+}
+
+#[rocket::async_test]
+async fn the_dashboard_shows_the_counters_with_503_while_the_database_is_down() {
+    let url = if cfg!(feature = "postgres") {
+        "postgres://postgres@127.0.0.1:1/test"
+    } else {
+        "sqlite:///nonexistent-dir/x.db"
+    };
+    let app = app_with_url("", Some(url.to_string())).await;
+    assert_eq!(app.post("application/csp-report", legacy(DOC, "img-src", "x")).await.status(), Status::NoContent);
+    app.settled().await;
+    let (status, _, _, body) = app.dashboard("/security/reports/api", true).await;
+    assert_eq!(status, Status::ServiceUnavailable);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["stats"]["accepted"], 1);
+    assert_eq!(body["stats"]["dropped"]["database_unavailable"], 1);
+    assert!(body["database_error"].as_str().unwrap().starts_with("the database is unavailable"), "{body}");
+    let (status, _, _, html) = app.dashboard("/security/reports", true).await;
+    assert_eq!(status, Status::ServiceUnavailable);
+    assert!(html.contains("<span>accepted 1</span>"), "{html}");
+    assert!(html.contains("the database is unavailable"), "{html}");
+}

@@ -154,6 +154,9 @@ pub struct RecordOutcome {
     pub violation_id: i32,
     /// Whether the raw report was stored (false once the key has `max_samples`).
     pub sample_stored: bool,
+    /// Whether the key already had `max_samples` raw reports (known only
+    /// when a sample was offered).
+    pub samples_full: bool,
 }
 
 impl CspViolation {
@@ -195,7 +198,9 @@ impl CspViolation {
         let violation_id: i32 = with_conn!(conn, |c| {
             v::security_csp_violations.filter(v::key_hash.eq(&hash)).select(v::id).first(c).await
         })?;
-        let Some(sample) = sample else { return Ok(RecordOutcome { violation_id, sample_stored: false }) };
+        let Some(sample) = sample else {
+            return Ok(RecordOutcome { violation_id, sample_stored: false, samples_full: false });
+        };
         // Claim a sample slot atomically, so instances racing on one key never exceed the cap.
         let claimed = with_conn!(conn, |c| {
             diesel::update(
@@ -206,18 +211,99 @@ impl CspViolation {
             .await
         })?;
         if claimed == 0 {
-            return Ok(RecordOutcome { violation_id, sample_stored: false });
+            return Ok(RecordOutcome { violation_id, sample_stored: false, samples_full: true });
         }
         let row = ReportRow::new(sample, Some(violation_id), now);
         // The hits are stored at this point: a failing sample must not make the
         // caller count them as lost.
         match with_conn!(conn, |c| diesel::insert_into(r::security_csp_reports).values(&row).execute(c).await) {
-            Ok(_) => Ok(RecordOutcome { violation_id, sample_stored: true }),
+            Ok(_) => Ok(RecordOutcome { violation_id, sample_stored: true, samples_full: false }),
             Err(e) => {
                 tracing::warn!(target: "security", "CSP report sample not stored (its hit is counted): {e}");
-                Ok(RecordOutcome { violation_id, sample_stored: false })
+                Ok(RecordOutcome { violation_id, sample_stored: false, samples_full: false })
             }
         }
+    }
+
+    /// Adds hits to existing violations in one statement (so one round trip
+    /// and one commit, however many keys): `rows` are (violation id, hits).
+    /// Returns how many rows were updated; fewer than `rows.len()` means some
+    /// were deleted meanwhile.
+    pub async fn add_hits_many(
+        conn: &mut SecurityConn,
+        rows: &[(i32, i64)],
+        now: DateTime<Utc>,
+    ) -> Result<usize, DbError> {
+        use diesel::sql_types::Timestamp;
+        use std::fmt::Write;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let now = stored(now);
+        // Only integers are written into the statement; the time is bound.
+        let (mut case, mut ids) = (String::from("CASE id"), String::new());
+        for (i, (id, hits)) in rows.iter().enumerate() {
+            let _ = write!(case, " WHEN {id} THEN {hits}");
+            let _ = write!(ids, "{}{id}", if i == 0 { "" } else { "," });
+        }
+        let sql = |placeholder: &str| {
+            format!(
+                "UPDATE security_csp_violations SET hits = hits + {case} END, last_seen = {placeholder} WHERE id IN ({ids})"
+            )
+        };
+        let updated = match conn {
+            #[cfg(feature = "sqlite")]
+            SecurityConn::Sqlite(c) => diesel::sql_query(sql("?")).bind::<Timestamp, _>(now).execute(&mut **c).await,
+            #[cfg(feature = "postgres")]
+            SecurityConn::Postgres(c) => diesel::sql_query(sql("$1")).bind::<Timestamp, _>(now).execute(&mut **c).await,
+            #[cfg(feature = "mysql")]
+            SecurityConn::Mysql(c) => diesel::sql_query(sql("?")).bind::<Timestamp, _>(now).execute(&mut **c).await,
+        };
+        Ok(updated?)
+    }
+
+    /// The ids among `ids` that still exist.
+    pub async fn existing(conn: &mut SecurityConn, ids: &[i32]) -> Result<Vec<i32>, DbError> {
+        let found = with_conn!(conn, |c| {
+            v::security_csp_violations.filter(v::id.eq_any(ids)).select(v::id).load::<i32>(c).await
+        })?;
+        Ok(found)
+    }
+
+    /// Deletes violation `id` with its stored samples. Returns whether it existed.
+    pub async fn delete(conn: &mut SecurityConn, id: i32) -> Result<bool, DbError> {
+        with_conn!(conn, |c| diesel::delete(r::security_csp_reports.filter(r::violation_id.eq(id))).execute(c).await)?;
+        let n = with_conn!(conn, |c| diesel::delete(v::security_csp_violations.filter(v::id.eq(id))).execute(c).await)?;
+        Ok(n > 0)
+    }
+
+    /// Retention: deletes the violations not seen since `before`, with their
+    /// samples. Returns how many violations were deleted.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::CspViolation;
+    /// let cutoff = chrono::Utc::now() - chrono::Duration::days(90);
+    /// let deleted = CspViolation::prune(conn, cutoff).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn prune(conn: &mut SecurityConn, before: DateTime<Utc>) -> Result<usize, DbError> {
+        let before = stored(before);
+        let ids: Vec<i32> = with_conn!(conn, |c| {
+            v::security_csp_violations.filter(v::last_seen.lt(before)).select(v::id).load::<i32>(c).await
+        })?;
+        let mut deleted = 0;
+        for chunk in ids.chunks(500) {
+            with_conn!(conn, |c| {
+                diesel::delete(r::security_csp_reports.filter(r::violation_id.eq_any(chunk))).execute(c).await
+            })?;
+            deleted += with_conn!(conn, |c| {
+                diesel::delete(v::security_csp_violations.filter(v::id.eq_any(chunk)).filter(v::last_seen.lt(before)))
+                    .execute(c)
+                    .await
+            })?;
+        }
+        Ok(deleted)
     }
 
     /// The most recently seen violations.
