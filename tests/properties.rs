@@ -1,5 +1,7 @@
-//! Properties over generated input: the report parser never panics, and
-//! `safe_next` never lets a target leave the site.
+//! Properties over generated input: the report parser never panics,
+//! `safe_next` never lets a target leave the site, and a configured header
+//! value is either refused at ignite (naming its key) or sent exactly as
+//! written, never with a byte that could split or forge a header.
 
 use proptest::prelude::*;
 use rocket_security::auth::safe_next;
@@ -71,5 +73,95 @@ proptest! {
     ]) {
         let target = format!("{prefix}{host}/x");
         prop_assert_eq!(safe_next(&target, &[]), None);
+    }
+}
+
+/// Strings mixing plain text with everything that breaks headers and policies.
+fn hostile_value() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            4 => "[a-zA-Z0-9./:*'-]{1,6}",
+            1 => Just("\r\n".to_string()),
+            1 => Just("\n".to_string()),
+            1 => Just("\0".to_string()),
+            1 => Just(";".to_string()),
+            1 => Just(",".to_string()),
+            1 => Just(" ".to_string()),
+            1 => Just("\t".to_string()),
+            1 => Just("\u{7f}".to_string()),
+            1 => Just("é".to_string()),
+            1 => Just("\"".to_string()),
+        ],
+        1..5,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+fn client(figment: rocket::figment::Figment) -> Option<rocket::local::blocking::Client> {
+    #[rocket::get("/")]
+    fn index() -> &'static str {
+        "ok"
+    }
+    let rocket =
+        rocket::custom(figment).attach(rocket_security::Security::fairing()).mount("/", rocket::routes![index]);
+    match rocket::local::blocking::Client::untracked(rocket) {
+        Ok(client) => Some(client),
+        Err(e) => {
+            // Inspected, so Rocket does not abort on drop.
+            let _ = e.kind();
+            None
+        }
+    }
+}
+
+fn base() -> rocket::figment::Figment {
+    rocket::figment::Figment::from(rocket::Config::debug_default()).merge(("log_level", "off"))
+}
+
+fn header_safe(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_server_header_value_is_refused_or_sent_verbatim(value in hostile_value()) {
+        let figment = base().merge(("security.server_header", value.clone()));
+        match rocket_security::SecurityConfig::from_figment(&figment) {
+            Err(e) => {
+                let message = e.to_string();
+                prop_assert!(message.contains("security.server_header"), "{message}");
+                // An invalid value also stops the launch.
+                prop_assert!(client(figment).is_none());
+            }
+            Ok(_) => {
+                prop_assert!(header_safe(&value), "accepted {value:?}");
+                let client = client(figment).expect("a valid configuration launches");
+                let res = client.get("/").dispatch();
+                prop_assert_eq!(res.headers().get_one("Server"), Some(value.as_str()));
+            }
+        }
+    }
+
+    #[test]
+    fn a_csp_source_is_refused_or_sent_verbatim(value in hostile_value()) {
+        let figment = base().merge(("security.csp.directives.img-src", vec![value.clone()]));
+        match rocket_security::SecurityConfig::from_figment(&figment) {
+            Err(e) => {
+                let message = e.to_string();
+                prop_assert!(message.contains("security.csp.directives.img-src"), "{message}");
+                prop_assert!(client(figment).is_none());
+            }
+            Ok(_) => {
+                prop_assert!(header_safe(&value), "accepted {value:?}");
+                prop_assert!(!value.contains([';', ',', ' ', '\t']), "accepted {value:?}");
+                let client = client(figment).expect("a valid configuration launches");
+                let res = client.get("/").dispatch();
+                let policy = res.headers().get_one("Content-Security-Policy").unwrap_or_default().to_string();
+                let expected = format!("img-src {value};");
+                prop_assert!(policy.contains(&expected), "{policy}");
+            }
+        }
     }
 }

@@ -109,7 +109,12 @@ fn status(status: Status) -> Answer {
 impl CollectorState {
     async fn ingest<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Answer {
         let Some(format) = format_of(req) else { return status(Status::UnsupportedMediaType) };
-        let read = data.open(self.config.max_body.bytes()).into_bytes();
+        // A declared length over the limit is refused before reading anything.
+        let declared = req.headers().get_one("Content-Length").and_then(|l| l.trim().parse::<u64>().ok());
+        if declared.is_some_and(|l| l > self.config.max_body) {
+            return status(Status::PayloadTooLarge);
+        }
+        let read = data.open(rocket::data::ByteUnit::from(self.config.max_body)).into_bytes();
         let body = match rocket::tokio::time::timeout(self.config.body_timeout, read).await {
             Err(_) => return status(Status::RequestTimeout),
             Ok(Err(_)) => return status(Status::BadRequest),
