@@ -114,7 +114,7 @@ impl CollectorState {
         if declared.is_some_and(|l| l > self.config.max_body) {
             return status(Status::PayloadTooLarge);
         }
-        let read = data.open(rocket::data::ByteUnit::from(self.config.max_body)).into_bytes();
+        let read = data.open(self.config.max_body.bytes()).into_bytes();
         let body = match rocket::tokio::time::timeout(self.config.body_timeout, read).await {
             Err(_) => return status(Status::RequestTimeout),
             Ok(Err(_)) => return status(Status::BadRequest),
