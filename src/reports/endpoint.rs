@@ -10,6 +10,7 @@ use rocket::http::{Header, Method, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use rocket::route::{Handler, Outcome, Route};
+use rocket::tokio::io::AsyncReadExt;
 use rocket::Data;
 
 use super::filter::host_allowed;
@@ -114,13 +115,17 @@ impl CollectorState {
         if declared.is_some_and(|l| l > self.config.max_body) {
             return status(Status::PayloadTooLarge);
         }
-        let read = data.open(self.config.max_body.bytes()).into_bytes();
-        let body = match rocket::tokio::time::timeout(self.config.body_timeout, read).await {
+        // Read straight into a buffer sized by the declared length (one byte
+        // over the limit tells a body that is too large).
+        let limit = self.config.max_body;
+        let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(limit) as usize);
+        let mut stream = data.open((limit + 1).bytes());
+        match rocket::tokio::time::timeout(self.config.body_timeout, stream.read_to_end(&mut body)).await {
             Err(_) => return status(Status::RequestTimeout),
             Ok(Err(_)) => return status(Status::BadRequest),
-            Ok(Ok(b)) if !b.is_complete() => return status(Status::PayloadTooLarge),
-            Ok(Ok(b)) => b.into_inner(),
-        };
+            Ok(Ok(_)) if body.len() as u64 > limit => return status(Status::PayloadTooLarge),
+            Ok(Ok(_)) => {}
+        }
         let parsed = match parse(&body, format) {
             Ok(p) => p,
             Err(e) => {
@@ -188,7 +193,10 @@ impl CollectorState {
                 continue;
             };
             let noisy = |uri: &Option<String>| {
-                uri.as_deref().is_some_and(|u| self.config.disallowed.iter().any(|p| p.matches(u)))
+                uri.as_deref().is_some_and(|u| {
+                    let candidate = super::filter::Candidate::new(u);
+                    self.config.disallowed.iter().any(|p| p.matches_candidate(&candidate))
+                })
             };
             if noisy(&r.blocked_uri) || noisy(&r.source_file) {
                 c.drop(DropReason::DisallowedSource, 1);

@@ -69,25 +69,50 @@ impl SourcePattern {
         Ok(SourcePattern::Scheme(p))
     }
 
+    #[cfg(test)]
     pub(crate) fn matches(&self, uri: &str) -> bool {
-        let lower = uri.trim().to_ascii_lowercase();
+        self.matches_candidate(&Candidate::new(uri))
+    }
+
+    /// Matches a URI prepared once for all patterns.
+    pub(crate) fn matches_candidate(&self, c: &Candidate) -> bool {
+        let lower = c.lower.as_str();
         match self {
             SourcePattern::Scheme(s) => {
-                lower.strip_prefix(s.as_str()).is_some_and(|rest| rest.starts_with(':')) || lower == *s
+                lower.strip_prefix(s.as_str()).is_some_and(|rest| rest.starts_with(':')) || lower == s
             }
             SourcePattern::Prefix(p) => lower.starts_with(p.as_str()),
-            SourcePattern::Host { domain, subdomains } => match host_of(&lower) {
-                Some(h) => h == *domain || (*subdomains && h.ends_with(&format!(".{domain}"))),
+            SourcePattern::Host { domain, subdomains } => match &c.host {
+                Some(h) => h == domain || (*subdomains && is_below(h, domain)),
                 None => false,
             },
         }
     }
 }
 
+/// A source URI lowercased and split once, then matched against every pattern.
+pub(crate) struct Candidate {
+    lower: String,
+    host: Option<String>,
+}
+
+impl Candidate {
+    pub(crate) fn new(uri: &str) -> Candidate {
+        let lower = uri.trim().to_ascii_lowercase();
+        let host = host_of(&lower);
+        Candidate { lower, host }
+    }
+}
+
+/// Whether `host` is a subdomain of `domain` (`a.b.example` of `example`).
+fn is_below(host: &str, domain: &str) -> bool {
+    host.len() > domain.len() && host.ends_with(domain) && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
+}
+
 /// Whether `host` is `allowed` or, for `*.domain` entries, below it.
 pub(crate) fn host_allowed(host: &str, allowed: &[String]) -> bool {
     allowed.iter().any(|a| match a.strip_prefix("*.") {
-        Some(d) => host == d || host.ends_with(&format!(".{d}")),
+        Some(d) => host == d || is_below(host, d),
         None => host == a,
     })
 }
