@@ -145,6 +145,8 @@ impl DbError {
             self,
             DbError::Unavailable(_)
                 | DbError::Query(E::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, _))
+                // PostgreSQL: an error without an SQLSTATE, i.e. the connection failed.
+                | DbError::Query(E::DatabaseError(diesel::result::DatabaseErrorKind::UnableToSendCommand, _))
                 | DbError::Query(E::BrokenTransactionManager)
         )
     }
