@@ -41,12 +41,14 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // The guard exists before anything can fail: a panic below still kills the server.
+        let server = Server { child, port, dir };
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "bench_server did not listen within 20 s");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Server { child, port, dir }
+        server
     }
 
     async fn connect(&self) -> TcpStream {
@@ -111,26 +113,50 @@ async fn exchange(mut stream: TcpStream, request: Vec<u8>) -> (u16, String) {
     answer(stream).await
 }
 
+/// The soft limit on open files of this process, from /proc.
+fn open_files_limit() -> u64 {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
 #[rocket::async_test]
 async fn ten_thousand_concurrent_report_posts_are_all_answered_and_accounted_for() {
     const N: usize = 10_000;
-    let server = Arc::new(Server::start("concurrent"));
-    // Every connection is open before any request is sent; then all 10,000
-    // requests go out at once.
-    let barrier = Arc::new(Barrier::new(N));
-    let mut tasks = Vec::with_capacity(N);
-    for i in 0..N {
-        let (server, barrier) = (server.clone(), barrier.clone());
-        tasks.push(rocket::tokio::spawn(async move {
-            let stream = server.connect().await;
-            barrier.wait().await;
-            exchange(stream, post("application/csp-report", &report(i % 50))).await.0
-        }));
-    }
-    let mut statuses = std::collections::BTreeMap::new();
-    for t in tasks {
-        *statuses.entry(t.await.unwrap()).or_insert(0) += 1;
-    }
+    let limit = open_files_limit();
+    assert!(
+        limit > N as u64 + 500,
+        "this test holds {N} sockets open at once; the open-files limit is {limit}: run `ulimit -n 20000` first \
+         (.ci/run raises it to the hard limit)"
+    );
+    let server = Server::start("concurrent");
+    let run = async {
+        // Every connection is open before any request is sent (a failure
+        // here fails the test at once); then all 10,000 requests go out together.
+        let mut streams = Vec::with_capacity(N);
+        for _ in 0..N {
+            streams.push(server.connect().await);
+        }
+        let barrier = Arc::new(Barrier::new(N));
+        let mut tasks = Vec::with_capacity(N);
+        for (i, stream) in streams.into_iter().enumerate() {
+            let barrier = barrier.clone();
+            tasks.push(rocket::tokio::spawn(async move {
+                barrier.wait().await;
+                exchange(stream, post("application/csp-report", &report(i % 50))).await.0
+            }));
+        }
+        let mut statuses = std::collections::BTreeMap::new();
+        for t in tasks {
+            *statuses.entry(t.await.unwrap()).or_insert(0) += 1;
+        }
+        statuses
+    };
+    let statuses = timeout(Duration::from_secs(120), run).await.expect("all answers within 120 s");
     assert_eq!(statuses, [(204, N)].into_iter().collect());
     let data = server.settled().await;
     let s = &data["stats"];

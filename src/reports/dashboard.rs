@@ -184,7 +184,8 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
     out.database = true;
     let unavailable = |mut out: DashboardData, e: crate::db::DbError| {
         tracing::warn!(target: "security", "CSP reports dashboard: {e}");
-        out.database_error = Some(format!("the database is unavailable: {e}"));
+        // Details (hosts, users, SQL) stay in the log.
+        out.database_error = Some("the database is unavailable (details in the server log)".into());
         Ok(out)
     };
     let mut conn = match pool.conn().await {

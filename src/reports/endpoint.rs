@@ -118,7 +118,8 @@ impl CollectorState {
         // Read straight into a buffer sized by the declared length (one byte
         // over the limit tells a body that is too large).
         let limit = self.config.max_body;
-        let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(limit) as usize);
+        // Reserved up front only up to 16 KiB: a client's declaration is not memory it may pin.
+        let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(limit).min(16 * 1024) as usize);
         let mut stream = data.open((limit + 1).bytes());
         match rocket::tokio::time::timeout(self.config.body_timeout, stream.read_to_end(&mut body)).await {
             Err(_) => return status(Status::RequestTimeout),

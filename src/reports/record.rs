@@ -103,8 +103,9 @@ impl ViolationKey {
             &self.line_number.map(|l| l.to_string()).unwrap_or_default(),
             &self.disposition,
         ] {
+            // Length-prefixed, so no two different keys hash the same input.
+            h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
-            h.update([0x1f]);
         }
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = String::with_capacity(64);

@@ -1,7 +1,7 @@
 //! The database sink: a bounded queue and one writer task that batches
 //! reports by violation key, so the endpoint never waits for the database.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,12 +19,13 @@ const BATCH: usize = 2_000;
 /// Most keys the writer remembers as "row and samples complete" (per process).
 const KNOWN: usize = 50_000;
 
-/// The writer's own state: its connection, and the keys whose row exists and
-/// whose samples are complete, so another report costs one `UPDATE`.
+/// The writer's own state: its connection, and the key hashes whose row
+/// exists and whose samples are complete, so another report costs a share of
+/// one `UPDATE`.
 #[derive(Default)]
 struct Writer {
     conn: Option<SecurityConn>,
-    known: HashMap<String, i32>,
+    known: HashSet<String>,
 }
 
 pub(crate) struct Item {
@@ -130,11 +131,17 @@ async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
     }
     let c = &state.counters;
     let n = batch.len() as u64;
-    let mut groups: HashMap<ViolationKey, (i64, NewCspReport, DateTime<Utc>)> = HashMap::new();
+    // Grouped by the key hash the database's unique index is on.
+    let mut groups: HashMap<String, Group> = HashMap::new();
     for item in batch {
-        let e = groups.entry(item.key).or_insert((0, item.report, item.at));
-        e.0 += 1;
-        e.2 = e.2.max(item.at);
+        let e = groups.entry(item.key.hash()).or_insert_with(|| Group {
+            key: item.key,
+            hits: 0,
+            report: item.report,
+            at: item.at,
+        });
+        e.hits += 1;
+        e.at = e.at.max(item.at);
     }
     if w.conn.is_none() {
         match pool.conn().await {
@@ -146,75 +153,68 @@ async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
         }
     }
     let Some(conn) = w.conn.as_mut() else { return };
-    // Keys already complete: one UPDATE for all of them (one round trip and
-    // one commit per batch). Others: the full record path, each statement on
-    // its own, where a race with another instance retries.
-    let (known, fresh): (Vec<_>, Vec<_>) =
-        groups.into_iter().map(|(key, g)| (key.hash(), key, g)).partition(|(hash, _, _)| w.known.contains_key(hash));
+    // Keys already complete: one all-or-nothing UPDATE per chunk (one round
+    // trip and one commit per batch). Others: the full record path, each
+    // statement on its own, where a race with another instance retries.
+    let (known, mut fresh): (Vec<_>, Vec<_>) = groups.into_iter().partition(|(hash, _)| w.known.contains(hash));
     let mut stored = 0;
     let mut latest = None;
     let mut broken = false;
     // Once the database is unreachable, the rest of the batch is not tried.
     let mut unreachable = false;
-    let mut fresh = fresh;
     for chunk in known.chunks(500) {
+        let hits: i64 = chunk.iter().map(|(_, g)| g.hits).sum();
         if unreachable {
-            let hits: i64 = chunk.iter().map(|(_, _, g)| g.0).sum();
             c.drop(DropReason::DatabaseUnavailable, hits as u64);
             continue;
         }
-        let rows: Vec<(i32, i64)> = chunk.iter().map(|(hash, _, g)| (w.known[hash], g.0)).collect();
-        let at = chunk.iter().map(|(_, _, g)| g.2).max();
-        let hits: i64 = rows.iter().map(|r| r.1).sum();
-        let now = at.unwrap_or_else(Utc::now);
-        let outcome = match CspViolation::add_hits_many(conn, &rows, now).await {
-            Ok(n) if n == rows.len() => Ok(Vec::new()),
-            // Some rows were deleted meanwhile: find which, record those afresh.
-            Ok(_) => CspViolation::existing(conn, &rows.iter().map(|r| r.0).collect::<Vec<_>>()).await.map(|ids| {
-                chunk.iter().filter(|(hash, _, _)| !ids.contains(&w.known[hash])).cloned().collect::<Vec<_>>()
-            }),
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Ok(gone) => {
-                stored += hits - gone.iter().map(|(_, _, g)| g.0).sum::<i64>();
-                latest = latest.max(at);
-                for (hash, _, _) in &gone {
+        let rows: Vec<(String, i64)> = chunk.iter().map(|(hash, g)| (hash.clone(), g.hits)).collect();
+        let at = chunk.iter().map(|(_, g)| g.at).max().unwrap_or_else(Utc::now);
+        match CspViolation::add_hits_by_hash(conn, &rows, at).await {
+            Ok(true) => {
+                stored += hits;
+                latest = latest.max(Some(at));
+            }
+            Err(e) if e.is_unavailable() => {
+                tracing::warn!(target: "security", "{hits} CSP report(s) dropped: {e}");
+                c.drop(DropReason::DatabaseUnavailable, hits as u64);
+                broken = true;
+                unreachable = true;
+            }
+            // Nothing was changed (a row was deleted meanwhile, or the
+            // statement failed): these keys take the full path.
+            outcome => {
+                if let Err(e) = outcome {
+                    tracing::warn!(target: "security", "CSP hits update failed, recording key by key: {e}");
+                }
+                for (hash, _) in chunk {
                     w.known.remove(hash);
                 }
-                fresh.extend(gone);
-            }
-            Err(e) => {
-                let reason =
-                    if e.is_unavailable() { DropReason::DatabaseUnavailable } else { DropReason::DatabaseError };
-                tracing::warn!(target: "security", "{hits} CSP report(s) dropped: {e}");
-                c.drop(reason, hits as u64);
-                broken = true;
-                unreachable = e.is_unavailable();
+                fresh.extend(chunk.iter().cloned());
             }
         }
     }
-    for (hash, key, (hits, report, at)) in fresh {
+    for (hash, g) in fresh {
         if unreachable {
-            c.drop(DropReason::DatabaseUnavailable, hits as u64);
+            c.drop(DropReason::DatabaseUnavailable, g.hits as u64);
             continue;
         }
-        match CspViolation::record(conn, &key, hits, Some(&report), state.config.samples, at).await {
+        match CspViolation::record(conn, &g.key, g.hits, Some(&g.report), state.config.samples, g.at).await {
             Ok(outcome) => {
-                stored += hits;
-                latest = latest.max(Some(at));
+                stored += g.hits;
+                latest = latest.max(Some(g.at));
                 if outcome.samples_full {
                     if w.known.len() >= KNOWN {
                         w.known.clear();
                     }
-                    w.known.insert(hash, outcome.violation_id);
+                    w.known.insert(hash);
                 }
             }
             Err(e) => {
                 let reason =
                     if e.is_unavailable() { DropReason::DatabaseUnavailable } else { DropReason::DatabaseError };
-                tracing::warn!(target: "security", "{hits} CSP report(s) dropped: {e}");
-                c.drop(reason, hits as u64);
+                tracing::warn!(target: "security", "{} CSP report(s) dropped: {e}", g.hits);
+                c.drop(reason, g.hits as u64);
                 broken = true;
                 unreachable = e.is_unavailable();
             }
@@ -230,4 +230,14 @@ async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
         // A fresh connection next time (the pool verifies it).
         w.conn = None;
     }
+}
+
+/// The reports of one violation key within a batch.
+#[derive(Clone)]
+struct Group {
+    key: ViolationKey,
+    hits: i64,
+    /// The first report, stored as a sample while the key has room.
+    report: NewCspReport,
+    at: DateTime<Utc>,
 }

@@ -143,6 +143,22 @@ impl Drop for Showcase {
     }
 }
 
+/// Kills chromedriver and its Chromium if `Browser::start` fails half-way.
+struct DriverGuard {
+    driver: Option<Child>,
+    profile: PathBuf,
+}
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(mut d) = self.driver.take() {
+            let _ = d.kill();
+            let _ = d.wait();
+            let _ = Command::new("pkill").arg("-f").arg(self.profile.as_os_str()).status();
+        }
+    }
+}
+
 /// Headless Chromium behind chromedriver, with a fresh profile.
 pub struct Browser {
     pub client: Client,
@@ -163,6 +179,8 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
+        // Killed (with its Chromium) on any panic from here on.
+        let mut guard = DriverGuard { driver: Some(driver), profile: profile.clone() };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "chromedriver did not listen within 10 s");
@@ -198,6 +216,7 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a WebDriver session with Chromium");
+        let driver = guard.driver.take().expect("the driver");
         Browser { client, driver, profile }
     }
 

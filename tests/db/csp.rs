@@ -143,7 +143,7 @@ async fn long_values_are_truncated_to_the_column_limit_not_rejected() {
 }
 
 #[rocket::async_test]
-async fn many_known_violations_take_their_hits_in_one_statement() {
+async fn many_known_violations_take_their_hits_in_one_statement_all_or_nothing() {
     for db in all().await {
         let mut conn = db.pool.conn().await.unwrap();
         let t0 = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
@@ -154,21 +154,40 @@ async fn many_known_violations_take_their_hits_in_one_statement() {
             ids.push(CspViolation::record(&mut conn, &key(d), 1, None, 3, t0).await.unwrap().violation_id);
         }
         let t1 = t0 + Duration::minutes(5) + Duration::microseconds(7);
-        let rows = [(ids[0], 10), (ids[1], 1), (ids[2], 250)];
-        assert_eq!(CspViolation::add_hits_many(&mut conn, &rows, t1).await.unwrap(), 3, "{}", db.name);
+        let rows: Vec<(String, i64)> = docs.iter().map(|d| key(d).hash()).zip([10, 1, 250]).collect();
+        assert!(CspViolation::add_hits_by_hash(&mut conn, &rows, t1).await.unwrap(), "{}", db.name);
         for (d, hits) in docs.iter().zip([11, 2, 251]) {
             let v = CspViolation::find(&mut conn, &key(d)).await.unwrap().unwrap();
             assert_eq!((v.hits, v.first_seen, v.last_seen), (hits, t0.naive_utc(), t1.naive_utc()), "{}", db.name);
         }
-        // A deleted row is not updated, and `existing` tells which one it was.
+        // One row deleted: nothing at all is changed, the caller records key by key.
         assert!(CspViolation::delete(&mut conn, ids[1]).await.unwrap(), "{}", db.name);
         assert!(!CspViolation::delete(&mut conn, ids[1]).await.unwrap(), "{}", db.name);
-        assert_eq!(CspViolation::add_hits_many(&mut conn, &rows, t1).await.unwrap(), 2, "{}", db.name);
-        let mut found = CspViolation::existing(&mut conn, &ids).await.unwrap();
-        found.sort();
-        assert_eq!(found, vec![ids[0], ids[2]], "{}", db.name);
-        assert_eq!(CspViolation::add_hits_many(&mut conn, &[], t1).await.unwrap(), 0, "{}", db.name);
+        let t2 = t1 + Duration::minutes(1);
+        assert!(!CspViolation::add_hits_by_hash(&mut conn, &rows, t2).await.unwrap(), "{}", db.name);
+        for (d, hits) in [(&docs[0], 11), (&docs[2], 251)] {
+            let v = CspViolation::find(&mut conn, &key(d)).await.unwrap().unwrap();
+            assert_eq!((v.hits, v.last_seen), (hits, t1.naive_utc()), "{}: rolled back", db.name);
+        }
+        // The connection is usable after the rollback.
+        assert!(CspViolation::add_hits_by_hash(&mut conn, &[rows[0].clone()], t2).await.unwrap(), "{}", db.name);
+        assert_eq!(CspViolation::find(&mut conn, &key(&docs[0])).await.unwrap().unwrap().hits, 21, "{}", db.name);
+        assert!(CspViolation::add_hits_by_hash(&mut conn, &[], t2).await.unwrap(), "{}", db.name);
+        let bad = vec![("x' OR 1=1 --".to_string(), 1)];
+        assert!(CspViolation::add_hits_by_hash(&mut conn, &bad, t2).await.is_err(), "{}", db.name);
     }
+}
+
+#[test]
+fn key_hashes_are_injective_across_field_boundaries() {
+    let mut a = key("https://example.com/a");
+    let mut b = a.clone();
+    a.document_uri = "https://example.com/a\u{1f}img-src".into();
+    a.effective_directive = "x".into();
+    b.document_uri = "https://example.com/a".into();
+    b.effective_directive = "img-src\u{1f}x".into();
+    assert_ne!(a.hash(), b.hash());
+    assert_eq!(a.hash().len(), 64);
 }
 
 #[rocket::async_test]

@@ -225,49 +225,59 @@ impl CspViolation {
         }
     }
 
-    /// Adds hits to existing violations in one statement (so one round trip
-    /// and one commit, however many keys): `rows` are (violation id, hits).
-    /// Returns how many rows were updated; fewer than `rows.len()` means some
-    /// were deleted meanwhile.
-    pub async fn add_hits_many(
+    /// Adds hits to existing violations, found by their key hash, in one
+    /// statement (one round trip however many keys), all or nothing: `rows`
+    /// are ([`ViolationKey::hash`], hits). `Ok(false)`: some key has no row
+    /// (deleted meanwhile); nothing was changed, record them with
+    /// [`record`](Self::record).
+    pub async fn add_hits_by_hash(
         conn: &mut SecurityConn,
-        rows: &[(i32, i64)],
+        rows: &[(String, i64)],
         now: DateTime<Utc>,
-    ) -> Result<usize, DbError> {
+    ) -> Result<bool, DbError> {
         use diesel::sql_types::Timestamp;
+        use diesel_async::AsyncConnection;
         use std::fmt::Write;
         if rows.is_empty() {
-            return Ok(0);
+            return Ok(true);
+        }
+        // Only hex digits and integers are written into the statement; the time is bound.
+        if let Some((bad, _)) =
+            rows.iter().find(|(h, _)| h.is_empty() || h.len() > 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a violation key hash").into());
+            return Err(DbError::Query(e));
         }
         let now = stored(now);
-        // Only integers are written into the statement; the time is bound.
-        let (mut case, mut ids) = (String::from("CASE id"), String::new());
-        for (i, (id, hits)) in rows.iter().enumerate() {
-            let _ = write!(case, " WHEN {id} THEN {hits}");
-            let _ = write!(ids, "{}{id}", if i == 0 { "" } else { "," });
+        let (mut case, mut hashes) = (String::from("CASE key_hash"), String::new());
+        for (i, (hash, hits)) in rows.iter().enumerate() {
+            let _ = write!(case, " WHEN '{hash}' THEN {hits}");
+            let _ = write!(hashes, "{}'{hash}'", if i == 0 { "" } else { "," });
         }
-        let sql = |placeholder: &str| {
-            format!(
-                "UPDATE security_csp_violations SET hits = hits + {case} END, last_seen = {placeholder} WHERE id IN ({ids})"
-            )
-        };
-        let updated = match conn {
-            #[cfg(feature = "sqlite")]
-            SecurityConn::Sqlite(c) => diesel::sql_query(sql("?")).bind::<Timestamp, _>(now).execute(&mut **c).await,
-            #[cfg(feature = "postgres")]
-            SecurityConn::Postgres(c) => diesel::sql_query(sql("$1")).bind::<Timestamp, _>(now).execute(&mut **c).await,
-            #[cfg(feature = "mysql")]
-            SecurityConn::Mysql(c) => diesel::sql_query(sql("?")).bind::<Timestamp, _>(now).execute(&mut **c).await,
-        };
-        Ok(updated?)
-    }
-
-    /// The ids among `ids` that still exist.
-    pub async fn existing(conn: &mut SecurityConn, ids: &[i32]) -> Result<Vec<i32>, DbError> {
-        let found = with_conn!(conn, |c| {
-            v::security_csp_violations.filter(v::id.eq_any(ids)).select(v::id).load::<i32>(c).await
-        })?;
-        Ok(found)
+        let placeholder = if matches!(conn.backend(), crate::db::Backend::Postgres) { "$1" } else { "?" };
+        let sql = format!(
+            "UPDATE security_csp_violations SET hits = hits + {case} END, last_seen = {placeholder} \
+             WHERE key_hash IN ({hashes})"
+        );
+        let expected = rows.len();
+        let sql = &sql;
+        // In a transaction, so a partial update (a row deleted meanwhile) is undone.
+        let outcome = with_conn!(conn, |c| {
+            c.transaction(async |c| {
+                let n = diesel::sql_query(sql.as_str()).bind::<Timestamp, _>(now).execute(c).await?;
+                if n == expected {
+                    Ok(())
+                } else {
+                    Err(diesel::result::Error::RollbackTransaction)
+                }
+            })
+            .await
+        });
+        match outcome {
+            Ok(()) => Ok(true),
+            Err(diesel::result::Error::RollbackTransaction) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Deletes violation `id` with its stored samples. Returns whether it existed.
