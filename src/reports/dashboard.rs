@@ -172,14 +172,7 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
         from: date(&filters.from, false)?,
         to: date(&filters.to, true)?,
     };
-    let mut out = DashboardData {
-        stats: state.counters.snapshot(),
-        database: false,
-        database_error: None,
-        violations: vec![],
-        hourly: vec![],
-        filters,
-    };
+    let mut out = DashboardData::counters_only(state, filters);
     let Some(pool) = state.pool.get() else { return Ok(out) };
     out.database = true;
     let unavailable = |mut out: DashboardData, e: crate::db::DbError| {
@@ -225,14 +218,21 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
     let filters = Filters::of(req);
     date(&filters.from, false)?;
     date(&filters.to, true)?;
-    Ok(DashboardData {
-        stats: state.counters.snapshot(),
-        database: false,
-        database_error: None,
-        violations: vec![],
-        hourly: vec![],
-        filters,
-    })
+    Ok(DashboardData::counters_only(state, filters))
+}
+
+impl DashboardData {
+    /// The in-memory counters, nothing from the database.
+    fn counters_only(state: &CollectorState, filters: Filters) -> Self {
+        DashboardData {
+            stats: state.counters.snapshot(),
+            database: false,
+            database_error: None,
+            violations: vec![],
+            hourly: vec![],
+            filters,
+        }
+    }
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}\

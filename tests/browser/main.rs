@@ -44,9 +44,13 @@ fn expected_violations() -> BTreeSet<(String, String)> {
     DEMO_VIOLATIONS.iter().map(|(d, b)| (d.to_string(), b.to_string())).collect()
 }
 
-/// Waits until the dashboard shows exactly the demo page's five enforced
-/// violations.
-async fn wait_for_demo_reports(browser: &Browser, showcase: &Showcase) {
+/// Visits the demo page (its inline script stays blocked: it would have
+/// renamed the page), logs in as admin and waits until the dashboard shows
+/// exactly the demo page's five enforced violations.
+async fn demo_reports_reach_the_dashboard(browser: &Browser, showcase: &Showcase) {
+    browser.goto(&showcase.url("/demo/violations")).await;
+    assert_eq!(browser.client.title().await.unwrap(), "CSP violations — rocket_security");
+    browser.login(showcase, "admin", "admin-pass").await;
     let expected = expected_violations();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -66,12 +70,7 @@ async fn report_uri_reports_over_http_are_stored_and_shown() {
     let showcase = Showcase::start("report-uri", &[], None);
     let browser = Browser::start("report-uri", &[]).await;
 
-    browser.goto(&showcase.url("/demo/violations")).await;
-    // The inline script would have renamed the page: it was blocked.
-    assert_eq!(browser.client.title().await.unwrap(), "CSP violations — rocket_security");
-
-    browser.login(&showcase, "admin", "admin-pass").await;
-    wait_for_demo_reports(&browser, &showcase).await;
+    demo_reports_reach_the_dashboard(&browser, &showcase).await;
 
     // Each violation's detail page shows samples received as `report-uri`
     // reports (application/csp-report): over plain HTTP Chromium has no other way.
@@ -122,10 +121,7 @@ async fn reporting_api_reports_over_https_are_stored_and_shown() {
     )
     .await;
 
-    browser.goto(&showcase.url("/demo/violations")).await;
-    assert_eq!(browser.client.title().await.unwrap(), "CSP violations — rocket_security");
-    browser.login(&showcase, "admin", "admin-pass").await;
-    wait_for_demo_reports(&browser, &showcase).await;
+    demo_reports_reach_the_dashboard(&browser, &showcase).await;
 
     // The policy names both report-uri and report-to over HTTPS; Chromium
     // then uses only the Reporting API (application/reports+json).
@@ -315,9 +311,7 @@ async fn the_showcase_stores_reports_in_postgres_and_mariadb() {
             None,
         );
         let browser = Browser::start(&format!("showcase-{name}"), &[]).await;
-        browser.goto(&showcase.url("/demo/violations")).await;
-        browser.login(&showcase, "admin", "admin-pass").await;
-        wait_for_demo_reports(&browser, &showcase).await;
+        demo_reports_reach_the_dashboard(&browser, &showcase).await;
         assert!(!showcase.dir.join("security.db").exists(), "{name}: the SQLite file was created anyway");
         // bob's expiry lives in the same database: he is sent to change his password.
         browser.goto(&showcase.url("/account")).await;
