@@ -188,6 +188,7 @@ mod error;
 mod fairing;
 mod guards;
 mod headers;
+mod hex;
 mod https;
 mod notes;
 mod paths;

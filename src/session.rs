@@ -255,12 +255,8 @@ impl SessionPolicy {
             h.update(value(name).unwrap_or_default().as_bytes());
             h.update([0x1f]);
         }
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = [0u8; 24];
-        for (i, b) in h.finalize().iter().take(12).enumerate() {
-            out[2 * i] = HEX[usize::from(b >> 4)];
-            out[2 * i + 1] = HEX[usize::from(b & 0xf)];
-        }
+        crate::hex::encode_into(&h.finalize(), &mut out);
         out
     }
 

@@ -4,7 +4,10 @@
 //! server sockets each have a process's file descriptors to themselves.
 //! Bounded in time; they assert behaviour, not speed.
 
-use std::path::{Path, PathBuf};
+#[path = "common/process.rs"]
+mod process;
+
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,14 +25,9 @@ struct Server {
 
 impl Server {
     fn start(name: &str) -> Server {
-        let exe = std::env::current_exe().unwrap();
-        let binary = exe.parent().and_then(Path::parent).unwrap().join("examples").join("bench_server");
-        assert!(binary.exists(), "{} is missing: `cargo test --all-features` builds it", binary.display());
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("faults").join(name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(binary)
+        let dir = process::fresh_dir("faults", name);
+        let port = process::free_port();
+        let child = Command::new(process::example_binary("bench_server"))
             .current_dir(&dir)
             .env("BENCH_STACK", "reports")
             .env("BENCH_DB", format!("sqlite://{}", dir.join("reports.db").display()))
@@ -43,11 +41,7 @@ impl Server {
             .unwrap();
         // The guard exists before anything can fail: a panic below still kills the server.
         let server = Server { child, port, dir };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "bench_server did not listen within 20 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        process::wait_for_port(port, Duration::from_secs(20), || "bench_server".into());
         server
     }
 

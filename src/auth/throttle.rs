@@ -179,7 +179,7 @@ pub(crate) struct ThrottleState {
 
 fn key(kind: &str, id: &str) -> String {
     let digest = Sha256::digest(format!("security.authentication_throttling.{kind}:{id}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(&digest)
 }
 
 impl ThrottleState {

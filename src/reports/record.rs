@@ -107,12 +107,6 @@ impl ViolationKey {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
         }
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut out = String::with_capacity(64);
-        for b in h.finalize() {
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
-        }
-        out
+        crate::hex::encode(&h.finalize())
     }
 }

@@ -3,7 +3,7 @@
 //! certificate, and a tiny "other origin" server.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,26 +13,14 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::process;
+
 /// One browser test at a time: two Chromiums on two cores make timing flaky.
 pub static SERIAL: rocket::tokio::sync::Mutex<()> = rocket::tokio::sync::Mutex::const_new(());
 
-/// A port free at the time of asking.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-/// `target/debug` (or whichever profile runs the tests).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>").to_path_buf()
-}
-
 /// A fresh, empty directory for one test's files.
 pub fn fresh_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("test directory");
-    dir
+    process::fresh_dir("browser", name)
 }
 
 /// Chromium and chromedriver, or `None` when the run explicitly skips
@@ -95,13 +83,8 @@ impl Showcase {
     }
 
     pub fn start_in(dir: PathBuf, env: &[(&str, String)], cert: Option<&Cert>) -> Showcase {
-        let binary = profile_dir().join("examples").join(format!("showcase{}", std::env::consts::EXE_SUFFIX));
-        assert!(
-            binary.exists(),
-            "{} is missing: `cargo test --all-features` builds it (or `cargo build --example showcase --all-features`)",
-            binary.display()
-        );
-        let port = free_port();
+        let binary = process::example_binary("showcase");
+        let port = process::free_port();
         let log = std::fs::File::create(dir.join("showcase.log")).expect("log file");
         let mut cmd = Command::new(&binary);
         cmd.current_dir(&dir)
@@ -119,11 +102,7 @@ impl Showcase {
         let scheme = if cert.is_some() { "https" } else { "http" };
         let showcase = Showcase { child, dir, base: format!("{scheme}://127.0.0.1:{port}") };
         // The showcase contract: a debug build answers within 10 s of start.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the showcase did not listen within 10 s; see {}", showcase.log());
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        process::wait_for_port(port, Duration::from_secs(10), || format!("the showcase (log: {})", showcase.log()));
         showcase
     }
 
@@ -171,7 +150,7 @@ impl Browser {
     pub async fn start(name: &str, extra: &[String]) -> Browser {
         let (chromium, chromedriver) = tools().expect("checked by the caller");
         let profile = fresh_dir(&format!("{name}-profile"));
-        let port = free_port();
+        let port = process::free_port();
         let driver = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
@@ -181,11 +160,7 @@ impl Browser {
             .expect("start chromedriver");
         // Killed (with its Chromium) on any panic from here on.
         let mut guard = DriverGuard { driver: Some(driver), profile: profile.clone() };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen within 10 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        process::wait_for_port(port, Duration::from_secs(10), || "chromedriver".into());
         let mut args: Vec<String> = [
             "--headless",
             "--no-sandbox",

@@ -5,6 +5,9 @@
 //! Without Chromium these tests fail with instructions; set
 //! `SECURITY_TEST_SKIP_BROWSER=1` to skip them knowingly.
 
+#[path = "../common/process.rs"]
+mod process;
+
 mod harness;
 
 use std::collections::BTreeSet;
