@@ -7,6 +7,16 @@ use crate::app::{app, app_with_url, legacy};
 
 const DOC: &str = "https://127.0.0.1/page";
 
+/// A database URL no server answers (PostgreSQL when built in, else a SQLite
+/// file in a directory that does not exist).
+fn unreachable_database_url() -> &'static str {
+    if cfg!(feature = "postgres") {
+        "postgres://postgres@127.0.0.1:1/test"
+    } else {
+        "sqlite:///nonexistent-dir/x.db"
+    }
+}
+
 #[rocket::async_test]
 async fn one_violation_posted_1000_times_is_one_row_with_1000_hits() {
     let app = app("[default.security.reports]\nsamples_per_violation = 5\nrate_limit_per_minute = 0").await;
@@ -46,11 +56,7 @@ async fn the_query_string_does_not_split_a_violation() {
 #[rocket::async_test]
 async fn without_a_database_accepted_reports_are_dropped_with_a_reason() {
     // The database sink is on but no server answers: the endpoint stays fast and counts.
-    let url = if cfg!(feature = "postgres") {
-        "postgres://postgres@127.0.0.1:1/test"
-    } else {
-        "sqlite:///nonexistent-dir/x.db"
-    };
+    let url = unreachable_database_url();
     let app = app_with_url("", Some(url.to_string())).await;
     let started = std::time::Instant::now();
     for _ in 0..20 {
@@ -180,11 +186,7 @@ async fn a_violation_with_complete_samples_costs_one_update_and_survives_deletio
 
 #[rocket::async_test]
 async fn the_dashboard_shows_the_counters_with_503_while_the_database_is_down() {
-    let url = if cfg!(feature = "postgres") {
-        "postgres://postgres@127.0.0.1:1/test"
-    } else {
-        "sqlite:///nonexistent-dir/x.db"
-    };
+    let url = unreachable_database_url();
     let app = app_with_url("", Some(url.to_string())).await;
     assert_eq!(app.post("application/csp-report", legacy(DOC, "img-src", "x")).await.status(), Status::NoContent);
     app.settled().await;
