@@ -32,10 +32,10 @@ use rocket::response::Redirect;
 use rocket::{get, launch, post, routes, FromForm, State};
 use rocket_db_pools::Database;
 use rocket_security::auth::{password_policy, safe_next, LoginThrottle, PasswordPolicy, Throttled};
+use rocket_security::csp::CspOverride;
 use rocket_security::db::{Migrations, PasswordExpiry, SecurityDb, SecurityPool};
 use rocket_security::{
-    AjaxOnly, CspNonce, CspOverride, DoNotTrack, LoginRequired, MandatoryPasswordChange, Override, Security,
-    SecurityUser,
+    AjaxOnly, CspNonce, DoNotTrack, LoginRequired, MandatoryPasswordChange, Override, Security, SecurityUser,
 };
 
 /// The showcase's users: name -> (argon2 hash, admin).

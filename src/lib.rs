@@ -99,7 +99,7 @@
 //! `into_fairing()` (typed config in code):
 //!
 //! ```no_run
-//! use rocket_security::{FrameOptions, Hsts};
+//! use rocket_security::headers::{FrameOptions, Hsts};
 //! let rocket = rocket::build()
 //!     .attach(Hsts::fairing())
 //!     .attach(FrameOptions { value: "SAMEORIGIN".into(), ..Default::default() }.into_fairing());
@@ -177,50 +177,23 @@
 
 // Without a database backend, the storage shapes and the sink plumbing are unused.
 #![cfg_attr(not(feature = "db"), allow(dead_code))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
-mod clock;
-mod config;
+pub mod core;
 pub mod csp;
-#[cfg(feature = "db")]
 pub mod db;
-mod error;
-mod fairing;
-mod guards;
-mod headers;
-mod hex;
-mod https;
-mod notes;
-mod paths;
+pub mod headers;
+mod redirect;
 pub mod reports;
+mod security;
 pub mod session;
 
-pub use auth::SecurityUser;
-pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{SecurityConfig, ServerHeader};
-pub use csp::nonce::{CspHash, CspNonce};
-pub use csp::policy::CspPolicy;
-pub use csp::route::CspOverride;
-pub use csp::Csp;
-pub use error::{ConfigError, ConfigErrors};
-pub use fairing::Security;
-pub use guards::ajax::AjaxOnly;
-pub use guards::dnt::DoNotTrack;
-pub use guards::login::LoginRequired;
 #[cfg(feature = "db")]
-pub use guards::password::MandatoryPasswordChange;
-pub use headers::cache::NoStore;
-pub use headers::clear_site_data::ClearSiteData;
-pub use headers::cross_origin::{
-    CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginOpenerPolicy, CrossOriginResourcePolicy,
-    OriginAgentCluster,
-};
-pub use headers::frame::FrameOptions;
-pub use headers::hsts::Hsts;
-pub use headers::legacy::{P3p, XssProtection};
-pub use headers::nosniff::NoSniff;
-pub use headers::permissions::PermissionsPolicy;
-pub use headers::privacy::{DnsPrefetch, Dnt, ReferrerPolicy};
-pub use headers::route::Override;
-pub use https::Https;
-pub use paths::PathPattern;
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
+pub use crate::auth::MandatoryPasswordChange;
+pub use crate::auth::{AjaxOnly, LoginRequired, SecurityUser};
+pub use crate::core::Override;
+pub use crate::csp::CspNonce;
+pub use crate::headers::DoNotTrack;
+pub use crate::security::{Security, SecurityConfig};

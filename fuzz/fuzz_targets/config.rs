@@ -5,7 +5,8 @@
 use libfuzzer_sys::fuzz_target;
 use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
-use rocket_security::{CspPolicy, SecurityConfig};
+use rocket_security::SecurityConfig;
+use rocket_security::csp::CspPolicy;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

@@ -12,7 +12,11 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
 use sha2::{Digest, Sha256};
 
-use crate::clock::{Clock, SharedClock};
+use crate::core::clock::{Clock, SharedClock};
+use crate::core::config::Section;
+use crate::core::error::ConfigError;
+use crate::core::feature::{Builder, Feature};
+use crate::core::part::Part;
 
 /// Counters older than this are forgotten (the original's cache timeout).
 const FORGET_AFTER: i64 = 48 * 3600;
@@ -98,10 +102,10 @@ impl Default for Throttle {
     }
 }
 
-impl crate::headers::Feature for Throttle {
+impl Feature for Throttle {
     const KEY: &'static str = "throttle";
 
-    fn read(s: &crate::config::reader::Section<'_>) -> Self {
+    fn read(s: &Section<'_>) -> Self {
         Throttle {
             enabled: s.bool("enabled", true),
             storage: s.string("storage", "memory"),
@@ -109,7 +113,7 @@ impl crate::headers::Feature for Throttle {
         }
     }
 
-    fn build(&self, b: &mut crate::headers::Builder<'_>) {
+    fn build(&self, b: &mut Builder<'_>) {
         b.summary.push(if self.enabled {
             format!(
                 "login throttling: counters in {}, addresses delayed after {} failures",
@@ -122,13 +126,13 @@ impl crate::headers::Feature for Throttle {
 }
 
 impl Throttle {
-    pub(crate) fn compile(&self, errors: &mut Vec<crate::ConfigError>) -> Option<ThrottleState> {
+    pub(crate) fn compile(&self, errors: &mut Vec<ConfigError>) -> Option<ThrottleState> {
         let store = match self.storage.as_str() {
             "memory" => Store::Memory(Mutex::default()),
             #[cfg(feature = "db")]
             "database" => Store::Database(std::sync::OnceLock::new()),
             other => {
-                errors.push(crate::ConfigError::new(
+                errors.push(ConfigError::new(
                     "security.throttle.storage",
                     format!("{other:?} is not a storage; use \"memory\" (per process) or \"database\" (shared by every instance)"),
                 ));
@@ -136,9 +140,35 @@ impl Throttle {
             }
         };
         if self.ip_threshold < 3 {
-            errors.push(crate::ConfigError::new("security.throttle.ip_threshold", "must be at least 3"));
+            errors.push(ConfigError::new("security.throttle.ip_threshold", "must be at least 3"));
         }
         self.enabled.then(|| ThrottleState { store, ip_threshold: self.ip_threshold.min(u32::MAX as u64) as u32 })
+    }
+}
+
+/// The throttling part: the counters as managed state, bound to the
+/// security database at liftoff when they live there.
+pub(crate) struct ThrottlePart(pub(crate) Arc<ThrottleState>);
+
+#[rocket::async_trait]
+impl Part for ThrottlePart {
+    fn ignite(&self, rocket: rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build> {
+        rocket.manage(self.0.clone())
+    }
+
+    async fn liftoff(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {
+        #[cfg(feature = "db")]
+        if let Store::Database(slot) = &self.0.store {
+            match crate::db::bound(_rocket) {
+                Some(p) => {
+                    let _ = slot.set(p.clone());
+                }
+                None => tracing::error!(
+                    target: "security",
+                    "`security.throttle.storage = \"database\"` but no security database is attached: logins are not throttled"
+                ),
+            }
+        }
     }
 }
 
@@ -179,7 +209,7 @@ pub(crate) struct ThrottleState {
 
 fn key(kind: &str, id: &str) -> String {
     let digest = Sha256::digest(format!("security.authentication_throttling.{kind}:{id}").as_bytes());
-    crate::hex::encode(&digest)
+    crate::core::hex::encode(&digest)
 }
 
 impl ThrottleState {
@@ -383,7 +413,7 @@ impl<'r> FromRequest<'r> for LoginThrottle {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Infallible> {
         let state = req.rocket().state::<Arc<ThrottleState>>().cloned();
-        let ip = match req.rocket().state::<crate::https::HttpsState>() {
+        let ip = match req.rocket().state::<crate::core::https::HttpsState>() {
             Some(h) => h.0.client_ip(req),
             None => req.remote().map(|r| r.ip().to_canonical()),
         };

@@ -9,7 +9,7 @@ use rand::RngCore;
 use rocket::request::{FromRequest, Outcome, Request};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use crate::notes::Notes;
+use super::local::CspLocal;
 
 /// The CSP nonce of this response: 128 bits from a CSPRNG, base64-encoded.
 ///
@@ -33,7 +33,7 @@ pub struct CspNonce<'r>(&'r str);
 impl<'r> CspNonce<'r> {
     /// The nonce of `req`, generating it on first use.
     pub fn of(req: &'r Request<'_>) -> Self {
-        CspNonce(Notes::of(req).nonce.get_or_init(generate))
+        CspNonce(CspLocal::of(req).nonce.get_or_init(generate))
     }
 
     /// The base64 value, for a template's `nonce="…"` attribute.
@@ -72,7 +72,7 @@ fn generate() -> String {
 /// Hash sources for fixed inline scripts and styles.
 ///
 /// ```
-/// use rocket_security::CspHash;
+/// use rocket_security::csp::CspHash;
 /// assert_eq!(CspHash::sha256("alert(1)"), "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='");
 /// ```
 ///

@@ -2,6 +2,33 @@
 
 use std::fmt;
 
+/// Why a policy string was refused; its `Display` names the directive and the fix.
+///
+/// ```
+/// use rocket_security::csp::{CspPolicy, CspPolicyError};
+/// let e: CspPolicyError = CspPolicy::parse("script-src self", false).unwrap_err();
+/// assert!(e.to_string().starts_with("script-src"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CspPolicyError {
+    message: String,
+}
+
+impl CspPolicyError {
+    /// What is wrong and how to fix it (the same text as `Display`).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for CspPolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CspPolicyError {}
+
 /// The CSP Level 3 directives this crate knows (plus still-shipping drafts).
 const KNOWN: &[&str] = &[
     "base-uri",
@@ -86,11 +113,11 @@ const SANDBOX: &[&str] = &[
 /// A Content-Security-Policy: directives in order, each with its values.
 ///
 /// ```
-/// use rocket_security::CspPolicy;
+/// use rocket_security::csp::CspPolicy;
 /// let p = CspPolicy::parse("default-src 'self'; img-src 'self' data:", false).unwrap();
 /// assert_eq!(p.to_string(), "default-src 'self'; img-src 'self' data:");
 /// assert_eq!(
-///     CspPolicy::parse("default-src self", false).unwrap_err(),
+///     CspPolicy::parse("default-src self", false).unwrap_err().to_string(),
 ///     "default-src: the keyword self must be quoted: write 'self'"
 /// );
 /// ```
@@ -102,7 +129,11 @@ pub struct CspPolicy {
 impl CspPolicy {
     /// Parses and validates a policy string. `allow_unknown` accepts directive
     /// names this crate does not know (for directives newer than the crate).
-    pub fn parse(policy: &str, allow_unknown: bool) -> Result<Self, String> {
+    pub fn parse(policy: &str, allow_unknown: bool) -> Result<Self, CspPolicyError> {
+        CspPolicy::parse_checked(policy, allow_unknown).map_err(|message| CspPolicyError { message })
+    }
+
+    pub(crate) fn parse_checked(policy: &str, allow_unknown: bool) -> Result<Self, String> {
         let mut p = CspPolicy::default();
         for part in policy.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             let mut tokens = part.split_ascii_whitespace();
@@ -158,6 +189,23 @@ impl CspPolicy {
     }
 
     /// The sources a fetch directive falls back to when it is absent.
+    /// Adds sources to directives; an absent fetch directive starts from what
+    /// it fell back to (so extending `img-src` keeps `default-src`'s sources).
+    pub(crate) fn extend(&mut self, extra: &[(String, Vec<String>)]) {
+        for (name, sources) in extra {
+            let mut current = self.effective(name).map(<[String]>::to_vec).unwrap_or_default();
+            if current.len() == 1 && current[0] == "'none'" {
+                current.clear();
+            }
+            for s in sources {
+                if !current.contains(s) {
+                    current.push(s.clone());
+                }
+            }
+            self.set(name, current);
+        }
+    }
+
     pub(crate) fn effective(&self, name: &str) -> Option<&[String]> {
         self.get(name).or_else(|| match name {
             "script-src-elem" | "script-src-attr" => self.get("script-src").or_else(|| self.get("default-src")),
@@ -192,8 +240,7 @@ pub(crate) fn check_directive(name: &str, values: &[String], allow_unknown: bool
         return Err(format!("{name}: the directive is obsolete; {instead}"));
     }
     if !allow_unknown && !KNOWN.contains(&name) {
-        let hint =
-            crate::config::reader::suggest(name, KNOWN).map(|s| format!("did you mean {s}? ")).unwrap_or_default();
+        let hint = crate::core::config::suggest(name, KNOWN).map(|s| format!("did you mean {s}? ")).unwrap_or_default();
         return Err(format!(
             "{name}: unknown directive; {hint}set `allow_unknown_directives = true` to send directives newer than \
              this crate"
@@ -366,7 +413,7 @@ mod tests {
     use super::CspPolicy;
 
     fn err(p: &str) -> String {
-        CspPolicy::parse(p, false).unwrap_err()
+        CspPolicy::parse(p, false).unwrap_err().to_string()
     }
 
     #[test]

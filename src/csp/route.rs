@@ -4,41 +4,8 @@ use rocket::http::Status;
 use rocket::request::Request;
 use rocket::response::{self, Responder};
 
-use super::policy::CspPolicy;
-use crate::notes::Notes;
-
-/// What a route does to one of the two policies.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) enum Change {
-    #[default]
-    Keep,
-    Remove,
-    Replace(CspPolicy),
-    Extend(Vec<(String, Vec<String>)>),
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct CspChanges {
-    pub(crate) enforce: Change,
-    pub(crate) report_only: Change,
-}
-
-/// Adds sources to directives; an absent fetch directive starts from what it
-/// fell back to (so `extend("img-src", ..)` keeps `default-src`'s sources).
-pub(crate) fn extend(p: &mut CspPolicy, extra: &[(String, Vec<String>)]) {
-    for (name, sources) in extra {
-        let mut current = p.effective(name).map(<[String]>::to_vec).unwrap_or_default();
-        if current.len() == 1 && current[0] == "'none'" {
-            current.clear();
-        }
-        for s in sources {
-            if !current.contains(s) {
-                current.push(s.clone());
-            }
-        }
-        p.set(name, current);
-    }
-}
+use super::local::{Change, CspChanges, CspLocal};
+use super::policy::{check_directive, CspPolicy};
 
 /// Wraps a responder to change the CSP of one route (django-csp's
 /// `@csp_exempt` / `@csp_update` / `@csp_replace`, Django 6's `csp_override`),
@@ -49,7 +16,7 @@ pub(crate) fn extend(p: &mut CspPolicy, extra: &[(String, Vec<String>)]) {
 ///
 /// ```
 /// # use rocket::get;
-/// use rocket_security::CspOverride;
+/// use rocket_security::csp::CspOverride;
 ///
 /// /// Loads a map widget from another origin.
 /// #[get("/map")]
@@ -82,7 +49,7 @@ impl<R> CspOverride<R> {
     }
 
     fn replace_in(mut self, report_only: bool, policy: &str) -> Self {
-        match CspPolicy::parse(policy, false).and_then(|p| p.check_complete().map(|_| p)) {
+        match CspPolicy::parse_checked(policy, false).and_then(|p| p.check_complete().map(|_| p)) {
             Ok(p) => *self.slot(report_only) = Change::Replace(p),
             Err(e) => self.errors.push(e),
         }
@@ -95,14 +62,14 @@ impl<R> CspOverride<R> {
         S: Into<String>,
     {
         let sources: Vec<String> = sources.into_iter().map(Into::into).collect();
-        if let Err(e) = super::policy::check_directive(directive, &sources, false) {
+        if let Err(e) = check_directive(directive, &sources, false) {
             self.errors.push(e);
             return self;
         }
         let slot = self.slot(report_only);
         match slot {
             Change::Extend(list) => list.push((directive.to_string(), sources)),
-            Change::Replace(p) => extend(p, &[(directive.to_string(), sources)]),
+            Change::Replace(p) => p.extend(&[(directive.to_string(), sources)]),
             _ => *slot = Change::Extend(vec![(directive.to_string(), sources)]),
         }
         self
@@ -158,7 +125,7 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for CspOverride<R> {
             return Err(Status::InternalServerError);
         }
         let res = self.inner.respond_to(req)?;
-        Notes::of(req).record_csp(self.changes);
+        CspLocal::of(req).record(self.changes);
         Ok(res)
     }
 }

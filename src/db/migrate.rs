@@ -8,7 +8,7 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Rocket};
 use rocket_db_pools::Database;
 
-use super::{DbError, SecurityConn, SecurityPool};
+use super::pool::{DbError, SecurityConn, SecurityPool};
 
 #[cfg(feature = "sqlite")]
 const SQLITE: EmbeddedMigrations = diesel_migrations::embed_migrations!("migrations/sqlite");

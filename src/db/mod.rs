@@ -22,22 +22,39 @@
 //! (raw reports, a capped number per violation) and `security_password_expiry`.
 //! Every timestamp is UTC.
 
+//!
+//! Without a backend feature (`sqlite`, `postgres`, `mysql`) only the
+//! backend-independent storage shapes ([`NewCspReport`], [`ViolationKey`]) are here.
+
+#[cfg(feature = "db")]
+pub(crate) mod bind;
+#[cfg(feature = "db")]
+pub(crate) mod handle;
+#[cfg(feature = "db")]
 pub(crate) mod migrate;
+#[cfg(feature = "db")]
 pub(crate) mod models;
+#[cfg(feature = "db")]
 pub(crate) mod pool;
+pub(crate) mod record;
+#[cfg(feature = "db")]
 pub mod schema;
 
+#[cfg(feature = "db")]
+pub(crate) use bind::bound;
+#[cfg(feature = "db")]
+pub use handle::SecurityDb;
+#[cfg(feature = "db")]
 pub use migrate::{run_migrations, Migrations};
+#[cfg(feature = "db")]
 pub use models::attempts::LoginAttempts;
-pub use models::csp::{CspHourly, CspReport, CspViolation, NewCspReport, RecordOutcome, ViolationFilter, ViolationKey};
-pub use models::password::MAX_USER_ID;
-pub use models::password::{ExpiryPolicy, PasswordExpiry};
-pub(crate) use pool::with_conn;
+#[cfg(feature = "db")]
+pub use models::csp::{CspHourly, CspReport, CspViolation, RecordOutcome, ViolationFilter};
+#[cfg(feature = "db")]
+pub use models::password::{ExpiryPolicy, PasswordExpiry, MAX_USER_ID};
+#[cfg(feature = "db")]
 pub use pool::{Backend, DbError, SecurityConn, SecurityPool};
+pub use record::{NewCspReport, ViolationKey};
 /// Re-exported so `#[derive(Database)]` works with only this crate in scope.
+#[cfg(feature = "db")]
 pub use rocket_db_pools;
-
-/// The ready-made database handle: `[default.databases.security]`.
-#[derive(rocket_db_pools::Database)]
-#[database("security")]
-pub struct SecurityDb(SecurityPool);

@@ -221,17 +221,17 @@ macro_rules! with_conn {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
             #[cfg(feature = "sqlite")]
-            $crate::db::SecurityConn::Sqlite(o) => {
+            $crate::db::pool::SecurityConn::Sqlite(o) => {
                 let $c = &mut **o;
                 $body
             }
             #[cfg(feature = "postgres")]
-            $crate::db::SecurityConn::Postgres(o) => {
+            $crate::db::pool::SecurityConn::Postgres(o) => {
                 let $c = &mut **o;
                 $body
             }
             #[cfg(feature = "mysql")]
-            $crate::db::SecurityConn::Mysql(o) => {
+            $crate::db::pool::SecurityConn::Mysql(o) => {
                 let $c = &mut **o;
                 $body
             }

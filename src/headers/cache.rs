@@ -8,8 +8,8 @@
 //! original's `-1` is not a valid date either, but `0` is the value RFC 9111
 //! names), and the header name is spelled `Cache-Control`.
 
-use super::{feature_fairing, Builder, Feature};
-use crate::config::reader::Section;
+use crate::core::config::Section;
+use crate::core::feature::{Builder, Feature};
 
 /// No caching of confidential responses, by browsers or shared caches.
 ///
@@ -38,8 +38,6 @@ impl Default for NoStore {
         NoStore { paths: vec![], exclude: vec![], legacy_headers: true }
     }
 }
-
-feature_fairing!(NoStore, no_store);
 
 impl Feature for NoStore {
     const KEY: &'static str = "no_store";

@@ -5,8 +5,9 @@
 //! fail at ignite instead of being dropped silently, and the default
 //! directives are OWASP's `"cache", "cookies", "storage"`.
 
-use super::{feature_fairing, Builder, Feature, Value};
-use crate::config::reader::Section;
+use crate::core::config::Section;
+use crate::core::feature::{Builder, Feature};
+use crate::core::rules::Value;
 
 const DIRECTIVES: &[&str] =
     &["cache", "cookies", "storage", "executionContexts", "clientHints", "prefetchCache", "prerenderCache", "*"];
@@ -43,13 +44,11 @@ impl Default for ClearSiteData {
     }
 }
 
-feature_fairing!(ClearSiteData, clear_site_data);
-
 impl ClearSiteData {
     /// Renders `directives` as a header value, or explains what is wrong.
     ///
     /// ```
-    /// use rocket_security::ClearSiteData;
+    /// use rocket_security::headers::ClearSiteData;
     /// let v = ClearSiteData::render(&["cookies".into(), "storage".into()]).unwrap();
     /// assert_eq!(v, r#""cookies", "storage""#);
     /// ```

@@ -2,8 +2,9 @@
 //! `Cross-Origin-Embedder-Policy` (opt-in), `Cross-Origin-Resource-Policy`,
 //! `Origin-Agent-Cluster` and `X-Permitted-Cross-Domain-Policies`.
 
-use super::{feature_fairing, one_of, Builder, Common, Feature, Value};
-use crate::config::reader::Section;
+use crate::core::config::Section;
+use crate::core::feature::{one_of, Builder, Common, Feature};
+use crate::core::rules::Value;
 
 /// Declares a feature whose header is one token from a fixed list.
 macro_rules! token_header {
@@ -27,11 +28,10 @@ macro_rules! token_header {
 
         impl Default for $ty {
             fn default() -> Self {
-                $ty { enabled: $enabled, value: $value.into(), paths: super::everywhere(), exclude: vec![] }
+                $ty { enabled: $enabled, value: $value.into(), paths: crate::core::feature::everywhere(), exclude: vec![] }
             }
         }
 
-        feature_fairing!($ty, $field);
 
         impl Feature for $ty {
             const KEY: &'static str = $key;
@@ -140,11 +140,9 @@ pub struct OriginAgentCluster {
 
 impl Default for OriginAgentCluster {
     fn default() -> Self {
-        OriginAgentCluster { enabled: true, paths: super::everywhere(), exclude: vec![] }
+        OriginAgentCluster { enabled: true, paths: crate::core::feature::everywhere(), exclude: vec![] }
     }
 }
-
-feature_fairing!(OriginAgentCluster, origin_agent_cluster);
 
 impl Feature for OriginAgentCluster {
     const KEY: &'static str = "origin_agent_cluster";

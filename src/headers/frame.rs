@@ -5,8 +5,9 @@
 //! refused at ignite: no current browser honours it, so it left pages
 //! frameable. Use CSP `frame-ancestors` to allow specific origins.
 
-use super::{feature_fairing, one_of, Builder, Common, Feature, Value};
-use crate::config::reader::Section;
+use crate::core::config::Section;
+use crate::core::feature::{one_of, Builder, Common, Feature};
+use crate::core::rules::Value;
 
 /// Clickjacking protection for browsers that predate CSP `frame-ancestors`.
 ///
@@ -31,11 +32,9 @@ pub struct FrameOptions {
 
 impl Default for FrameOptions {
     fn default() -> Self {
-        FrameOptions { enabled: true, value: "DENY".into(), paths: super::everywhere(), exclude: vec![] }
+        FrameOptions { enabled: true, value: "DENY".into(), paths: crate::core::feature::everywhere(), exclude: vec![] }
     }
 }
-
-feature_fairing!(FrameOptions, frame_options);
 
 impl Feature for FrameOptions {
     const KEY: &'static str = "frame_options";

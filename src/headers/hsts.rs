@@ -1,9 +1,13 @@
 //! `Strict-Transport-Security`, sent only on requests that really arrived over
 //! HTTPS (RFC 6797 §7.2): Rocket's own TLS, or a trusted proxy's header (see
-//! [`Https`](crate::Https)).
+//! [`Https`](crate::core::Https)).
 
-use super::{feature_fairing, Builder, Common, Feature, Value};
-use crate::config::reader::Section;
+use rocket::{Orbit, Rocket};
+
+use crate::core::config::Section;
+use crate::core::feature::{Builder, Common, Feature};
+use crate::core::part::Part;
+use crate::core::rules::Value;
 
 /// One year: the minimum the preload list accepts.
 const ONE_YEAR: u64 = 31_536_000;
@@ -45,13 +49,11 @@ impl Default for Hsts {
             max_age: 63_072_000,
             include_subdomains: true,
             preload: false,
-            paths: super::everywhere(),
+            paths: crate::core::feature::everywhere(),
             exclude: vec![],
         }
     }
 }
-
-feature_fairing!(Hsts, hsts);
 
 impl Feature for Hsts {
     const KEY: &'static str = "hsts";
@@ -104,5 +106,25 @@ impl Feature for Hsts {
         }
         let scope = b.scope(&self.paths, &self.exclude);
         b.header("max_age", "Strict-Transport-Security", Value::HttpsOnly(v), scope);
+        b.part(Reachable { no_proxies: b.https.proxies.is_empty() });
+    }
+}
+
+/// The deploy check at liftoff: HSTS that no request can ever receive.
+struct Reachable {
+    no_proxies: bool,
+}
+
+#[rocket::async_trait]
+impl Part for Reachable {
+    async fn liftoff(&self, rocket: &Rocket<Orbit>) {
+        let release = rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
+        if release && self.no_proxies && !rocket.config().tls_enabled() {
+            tracing::warn!(
+                target: "security",
+                "HSTS will never be sent: Rocket's TLS is off and `security.https.trusted_proxies` is empty; \
+                 behind a TLS-terminating proxy, list its address there"
+            );
+        }
     }
 }

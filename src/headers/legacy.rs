@@ -6,8 +6,9 @@
 //! and the legacy values log a warning. `P3P` is off by default, warns when
 //! on, and separates its fields with `, ` as the P3P 1.0 grammar requires.
 
-use super::{feature_fairing, Builder, Common, Feature, Value};
-use crate::config::reader::Section;
+use crate::core::config::Section;
+use crate::core::feature::{Builder, Common, Feature};
+use crate::core::rules::Value;
 
 /// `X-XSS-Protection`.
 ///
@@ -30,11 +31,9 @@ pub struct XssProtection {
 
 impl Default for XssProtection {
     fn default() -> Self {
-        XssProtection { enabled: true, value: "0".into(), paths: super::everywhere(), exclude: vec![] }
+        XssProtection { enabled: true, value: "0".into(), paths: crate::core::feature::everywhere(), exclude: vec![] }
     }
 }
-
-feature_fairing!(XssProtection, xss_protection);
 
 impl Feature for XssProtection {
     const KEY: &'static str = "xss_protection";
@@ -102,13 +101,11 @@ impl Default for P3p {
             enabled: false,
             compact_policy: String::new(),
             policy_url: "/w3c/p3p.xml".into(),
-            paths: super::everywhere(),
+            paths: crate::core::feature::everywhere(),
             exclude: vec![],
         }
     }
 }
-
-feature_fairing!(P3p, p3p);
 
 impl Feature for P3p {
     const KEY: &'static str = "p3p";

@@ -3,8 +3,9 @@
 //! django-security's old `ContentNoSniff` sent the misspelled
 //! `X-Content-Options`; this sends the real header.
 
-use super::{feature_fairing, Builder, Common, Feature, Value};
-use crate::config::reader::Section;
+use crate::core::config::Section;
+use crate::core::feature::{Builder, Common, Feature};
+use crate::core::rules::Value;
 
 /// Stops browsers from guessing a response's MIME type.
 ///
@@ -26,11 +27,9 @@ pub struct NoSniff {
 
 impl Default for NoSniff {
     fn default() -> Self {
-        NoSniff { enabled: true, paths: super::everywhere(), exclude: vec![] }
+        NoSniff { enabled: true, paths: crate::core::feature::everywhere(), exclude: vec![] }
     }
 }
-
-feature_fairing!(NoSniff, nosniff);
 
 impl Feature for NoSniff {
     const KEY: &'static str = "nosniff";

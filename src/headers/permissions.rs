@@ -6,8 +6,9 @@
 
 use rocket::figment::value::Value as FigValue;
 
-use super::{feature_fairing, Builder, Common, Feature, Value};
-use crate::config::reader::{describe, Section};
+use crate::core::config::{describe, Section};
+use crate::core::feature::{Builder, Common, Feature};
+use crate::core::rules::Value;
 
 /// OWASP Secure Headers Project list (2026-07), minus the FLoC `interest-cohort`.
 const DEFAULT_FEATURES: &[(&str, &[&str])] = &[
@@ -78,19 +79,17 @@ impl Default for PermissionsPolicy {
             enabled: true,
             use_defaults: true,
             features: vec![],
-            paths: super::everywhere(),
+            paths: crate::core::feature::everywhere(),
             exclude: vec![],
         }
     }
 }
 
-feature_fairing!(PermissionsPolicy, permissions_policy);
-
 impl PermissionsPolicy {
     /// Allows (or, with an empty list, denies) `feature` for `allowlist`.
     ///
     /// ```
-    /// use rocket_security::PermissionsPolicy;
+    /// use rocket_security::headers::PermissionsPolicy;
     /// let p = PermissionsPolicy::default().feature("fullscreen", ["self"]);
     /// assert_eq!(p.features[0], ("fullscreen".to_string(), vec!["self".to_string()]));
     /// ```

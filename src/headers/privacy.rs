@@ -6,8 +6,9 @@
 //! `["no-referrer", "strict-origin-when-cross-origin"]` are accepted, and the
 //! original's `off` is spelled `enabled = false`.
 
-use super::{feature_fairing, Builder, Common, Feature, Value};
-use crate::config::reader::Section;
+use crate::core::config::Section;
+use crate::core::feature::{Builder, Common, Feature};
+use crate::core::rules::Value;
 
 const REFERRER_TOKENS: &[&str] = &[
     "no-referrer",
@@ -44,11 +45,14 @@ pub struct ReferrerPolicy {
 
 impl Default for ReferrerPolicy {
     fn default() -> Self {
-        ReferrerPolicy { enabled: true, value: vec!["no-referrer".into()], paths: super::everywhere(), exclude: vec![] }
+        ReferrerPolicy {
+            enabled: true,
+            value: vec!["no-referrer".into()],
+            paths: crate::core::feature::everywhere(),
+            exclude: vec![],
+        }
     }
 }
-
-feature_fairing!(ReferrerPolicy, referrer_policy);
 
 impl Feature for ReferrerPolicy {
     const KEY: &'static str = "referrer_policy";
@@ -123,11 +127,9 @@ pub struct DnsPrefetch {
 
 impl Default for DnsPrefetch {
     fn default() -> Self {
-        DnsPrefetch { enabled: true, allow: false, paths: super::everywhere(), exclude: vec![] }
+        DnsPrefetch { enabled: true, allow: false, paths: crate::core::feature::everywhere(), exclude: vec![] }
     }
 }
-
-feature_fairing!(DnsPrefetch, dns_prefetch);
 
 impl Feature for DnsPrefetch {
     const KEY: &'static str = "dns_prefetch";
@@ -145,36 +147,5 @@ impl Feature for DnsPrefetch {
         let scope = b.scope(&self.paths, &self.exclude);
         let v = if self.allow { "on" } else { "off" };
         b.header("allow", "X-DNS-Prefetch-Control", Value::Always(v.into()), scope);
-    }
-}
-
-/// Do Not Track / Global Privacy Control on the response side.
-///
-/// The request side is the [`DoNotTrack`](crate::DoNotTrack) guard; a response
-/// whose handler used it gets `Vary: DNT, Sec-GPC` so caches keep the variants
-/// apart.
-///
-/// ```toml
-/// [default.security.dnt]
-/// echo = false    # copy the request's DNT header into the response, like
-///                 # django-security's DoNotTrackMiddleware; Default: false
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Dnt {
-    /// Echo the request's `DNT` header (adds `Vary: DNT`). _Default:_ `false`.
-    pub echo: bool,
-}
-
-feature_fairing!(Dnt, dnt);
-
-impl Feature for Dnt {
-    const KEY: &'static str = "dnt";
-
-    fn read(s: &Section<'_>) -> Self {
-        Dnt { echo: s.bool("echo", false) }
-    }
-
-    fn build(&self, b: &mut Builder<'_>) {
-        b.summary.push(format!("DNT echo: {}", if self.echo { "on (with Vary: DNT)" } else { "off" }));
     }
 }

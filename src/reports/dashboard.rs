@@ -10,9 +10,10 @@ use rocket::request::{FromRequest, Request};
 use rocket::route::{Handler, Outcome, Route};
 use rocket::Data;
 
-use super::{CollectorHandle, CollectorState, CollectorStats};
+use super::state::{CollectorHandle, CollectorState};
+use super::stats::CollectorStats;
+use crate::core::route::Override;
 use crate::csp::nonce::CspNonce;
-use crate::headers::route::Override;
 
 /// HTML-escapes text (reports are attacker-controlled).
 pub(crate) fn escape(s: &str) -> String {

@@ -16,7 +16,8 @@ use rocket::Data;
 use super::filter::host_allowed;
 use super::normalize::{effective_directive, host_of, to_storage};
 use super::parse::{parse, ReportFormat};
-use super::{CollectorState, Counters, DropReason};
+use super::state::CollectorState;
+use super::stats::{Counters, DropReason};
 
 /// The endpoint's answer: a status, no body.
 struct Answer {
@@ -173,7 +174,7 @@ impl CollectorState {
                 return Answer { status: Status::TooManyRequests, retry_after: Some(retry_after) };
             }
         }
-        let request_host = crate::https::request_host(req).map(|h| h.to_ascii_lowercase());
+        let request_host = crate::core::https::request_host(req).map(|h| h.to_ascii_lowercase());
         let request_host = request_host.as_deref().map(|h| h.split(':').next().unwrap_or(h).trim_matches(['[', ']']));
         let ua = req.headers().get_one("User-Agent");
         for r in reports {
@@ -243,7 +244,7 @@ impl CollectorState {
     }
 
     #[cfg(not(feature = "db"))]
-    fn enqueue(&self, _: super::ViolationKey, _: super::NewCspReport) {
+    fn enqueue(&self, _: crate::db::record::ViolationKey, _: crate::db::record::NewCspReport) {
         let _ = self.closing.load(Ordering::Acquire);
         self.counters.drop(DropReason::DatabaseUnavailable, 1);
     }

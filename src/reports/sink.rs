@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rocket::tokio::sync::{mpsc, Notify};
-use rocket::tokio::task::JoinHandle;
 
-use super::{CollectorState, Counters, DropReason};
+use super::queue::{Item, Queue};
+use super::state::CollectorState;
+use super::stats::{Counters, DropReason};
 use crate::db::{CspHourly, CspViolation, NewCspReport, SecurityConn, SecurityPool, ViolationKey};
 
 /// Most reports written in one batch.
@@ -26,37 +27,6 @@ const KNOWN: usize = 50_000;
 struct Writer {
     conn: Option<SecurityConn>,
     known: HashSet<String>,
-}
-
-pub(crate) struct Item {
-    key: ViolationKey,
-    report: NewCspReport,
-    at: DateTime<Utc>,
-}
-
-/// The sending half, shared by every request.
-pub(crate) struct Queue {
-    tx: mpsc::Sender<Item>,
-    shutdown: Arc<Notify>,
-    writer: std::sync::Mutex<Option<JoinHandle<()>>>,
-}
-
-impl Queue {
-    pub(crate) fn push(&self, c: &Counters, key: ViolationKey, report: NewCspReport) {
-        // Counted before sending, so the writer can never decrement first.
-        Counters::add(&c.queued, 1);
-        match self.tx.try_send(Item { key, report, at: Utc::now() }) {
-            Ok(()) => {}
-            Err(e) => {
-                c.queued.fetch_sub(1, Ordering::Relaxed);
-                let reason = match e {
-                    mpsc::error::TrySendError::Full(_) => DropReason::QueueFull,
-                    mpsc::error::TrySendError::Closed(_) => DropReason::ShuttingDown,
-                };
-                c.drop(reason, 1);
-            }
-        }
-    }
 }
 
 /// Starts the writer for `state` on the current runtime.

@@ -12,8 +12,9 @@ use rocket::request::{self, FromRequest, Request};
 use rocket::{get, post, routes, FromForm, State};
 use rocket_db_pools::Database;
 use rocket_security::auth::{LoginThrottle, Throttled};
+use rocket_security::core::ManualClock;
 use rocket_security::db::{Migrations, PasswordExpiry, SecurityDb};
-use rocket_security::{AjaxOnly, LoginRequired, MandatoryPasswordChange, ManualClock, Security, SecurityUser};
+use rocket_security::{AjaxOnly, LoginRequired, MandatoryPasswordChange, Security, SecurityUser};
 
 /// 64 bytes, base64: a test-only key.
 pub const SECRET: &str = "6sBTY0Y3a0mFTlcvRKkT3V7Bvp9JeSj3Y4YMjgS2VtXbFqXw1n6Vhb5W8M0n5p2kI3t9QdGm1RrO0yZcK7hJmw==";
@@ -85,7 +86,7 @@ async fn change(user: LoginRequired<User>, db: &State<SecurityDb>, clock: &State
         &mut conn,
         &user.name,
         Some(chrono::Duration::days(90)),
-        rocket_security::Clock::now(clock.inner()),
+        rocket_security::core::Clock::now(clock.inner()),
     )
     .await
     .unwrap();
@@ -261,9 +262,13 @@ impl App {
     pub async fn set_expired(&self, user: &str) {
         let db = SecurityDb::fetch(self.client.rocket()).unwrap();
         let pool: &rocket_security::db::SecurityPool = db;
-        PasswordExpiry::expire_now(&mut pool.conn().await.unwrap(), user, rocket_security::Clock::now(&self.clock))
-            .await
-            .unwrap();
+        PasswordExpiry::expire_now(
+            &mut pool.conn().await.unwrap(),
+            user,
+            rocket_security::core::Clock::now(&self.clock),
+        )
+        .await
+        .unwrap();
     }
 }
 

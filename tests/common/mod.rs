@@ -7,7 +7,8 @@ use rocket::figment::Figment;
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::{get, routes, Build, Responder, Rocket};
-use rocket_security::{CspNonce, CspOverride, DoNotTrack, Override, Security};
+use rocket_security::csp::CspOverride;
+use rocket_security::{CspNonce, DoNotTrack, Override, Security};
 
 #[get("/")]
 fn index() -> &'static str {

@@ -444,7 +444,7 @@ fn the_rocket_security_env_variable_overrides_the_file() {
 #[test]
 fn typed_config_is_validated_like_the_file() {
     let config = SecurityConfig {
-        hsts: rocket_security::Hsts { preload: true, max_age: 5, ..Default::default() },
+        hsts: rocket_security::headers::Hsts { preload: true, max_age: 5, ..Default::default() },
         ..Default::default()
     };
     let e = config.validate().unwrap_err();

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{stored, update_or_insert};
+use crate::db::pool::{with_conn, DbError, SecurityPool};
 use crate::db::schema::security_login_attempts::dsl as a;
-use crate::db::{with_conn, DbError, SecurityPool};
 
 /// Failure counters keyed by a hash of the username or address.
 pub struct LoginAttempts;

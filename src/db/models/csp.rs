@@ -6,11 +6,11 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{stored, truncate, update_or_insert};
+use crate::db::pool::{with_conn, DbError, SecurityConn};
+use crate::db::record::limits::*;
+pub use crate::db::record::{NewCspReport, ViolationKey};
 use crate::db::schema::security_csp_reports::dsl as r;
 use crate::db::schema::security_csp_violations::dsl as v;
-use crate::db::{with_conn, DbError, SecurityConn};
-use crate::reports::record::limits::*;
-pub use crate::reports::record::{NewCspReport, ViolationKey};
 
 /// A stored raw report.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -254,7 +254,7 @@ impl CspViolation {
             let _ = write!(case, " WHEN '{hash}' THEN {hits}");
             let _ = write!(hashes, "{}'{hash}'", if i == 0 { "" } else { "," });
         }
-        let placeholder = if matches!(conn.backend(), crate::db::Backend::Postgres) { "$1" } else { "?" };
+        let placeholder = if matches!(conn.backend(), crate::db::pool::Backend::Postgres) { "$1" } else { "?" };
         let sql = format!(
             "UPDATE security_csp_violations SET hits = hits + {case} END, last_seen = {placeholder} \
              WHERE key_hash IN ({hashes})"

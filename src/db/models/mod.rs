@@ -12,16 +12,16 @@ pub(crate) fn stored(now: DateTime<Utc>) -> NaiveDateTime {
     now.naive_utc().trunc_subsecs(6)
 }
 
-pub(crate) use crate::reports::record::truncate;
+pub(crate) use crate::db::record::truncate;
 
 /// Update, else insert, else update again when another instance inserted
 /// first: portable across the three backends (no upsert syntax, no
 /// `RETURNING`). Both statements are `with_conn!` bodies over `$conn`.
 macro_rules! update_or_insert {
     ($conn:expr, update: |$cu:ident| $update:expr, insert: |$ci:ident| $insert:expr $(,)?) => {{
-        let mut outcome: Result<(), crate::db::DbError> = Ok(());
+        let mut outcome: Result<(), crate::db::pool::DbError> = Ok(());
         for attempt in 0..2 {
-            match crate::db::with_conn!($conn, |$cu| $update) {
+            match crate::db::pool::with_conn!($conn, |$cu| $update) {
                 Ok(updated) if updated > 0 => break,
                 Ok(_) => {}
                 Err(e) => {
@@ -29,7 +29,7 @@ macro_rules! update_or_insert {
                     break;
                 }
             }
-            match crate::db::with_conn!($conn, |$ci| $insert) {
+            match crate::db::pool::with_conn!($conn, |$ci| $insert) {
                 Ok(_) => break,
                 Err(e) if crate::db::models::is_unique_violation(&e) && attempt == 0 => continue,
                 Err(e) => {

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{is_unique_violation, stored};
+use crate::db::pool::{with_conn, DbError, SecurityConn};
 use crate::db::schema::security_password_expiry::dsl as t;
-use crate::db::{with_conn, DbError, SecurityConn};
 
 /// The longest user id stored (the MySQL utf8mb4 index limit of older servers).
 pub const MAX_USER_ID: usize = 191;

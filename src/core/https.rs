@@ -10,20 +10,9 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use rocket::http::uri::Origin;
-use rocket::http::{Method, Status};
 use rocket::request::Request;
-use rocket::response::Redirect;
-use rocket::route::{Handler, Outcome, Route};
-use rocket::Data;
 
-use crate::config::reader::Section;
-use crate::error::ConfigError;
-use crate::headers::{feature_fairing, Builder, Feature};
-use crate::paths::PathSet;
-
-/// Where the request rewrite for the HTTPS redirect points.
-pub(crate) const REDIRECT_ROUTE: &str = "/__rocket_security/https-redirect";
+use super::error::ConfigError;
 
 /// HTTPS detection and the optional HTTP-to-HTTPS redirect.
 ///
@@ -65,27 +54,6 @@ impl Default for Https {
     }
 }
 
-feature_fairing!(Https, https);
-
-impl Feature for Https {
-    const KEY: &'static str = "https";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Https::default();
-        Https {
-            trusted_proxies: s.strings("trusted_proxies", &[]),
-            proxy_header: s.string("proxy_header", &d.proxy_header),
-            redirect: s.bool("redirect", false),
-            redirect_status: s.u64("redirect_status", 308),
-            redirect_host: s.opt_string("redirect_host"),
-            redirect_exempt: s.strings("redirect_exempt", &[]),
-        }
-    }
-
-    /// Compiled separately (see [`Https::compile`]); nothing to render here.
-    fn build(&self, _: &mut Builder<'_>) {}
-}
-
 impl Https {
     pub(crate) fn compile(&self, errors: &mut Vec<ConfigError>) -> HttpsPolicy {
         let key = |f: &str| format!("security.https.{f}");
@@ -108,33 +76,7 @@ impl Https {
                 format!("{header:?} is not a header name (letters, digits and `-`, e.g. \"X-Forwarded-Proto\")"),
             ));
         }
-        let status = match self.redirect_status {
-            301 => Status::MovedPermanently,
-            308 => Status::PermanentRedirect,
-            other => {
-                errors.push(ConfigError::new(
-                    key("redirect_status"),
-                    format!("{other} is not allowed; use 301 (Moved Permanently) or 308 (Permanent Redirect)"),
-                ));
-                Status::PermanentRedirect
-            }
-        };
-        if let Some(h) = &self.redirect_host {
-            let ok = !h.is_empty()
-                && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-            if !ok {
-                errors.push(ConfigError::new(
-                    key("redirect_host"),
-                    format!("{h:?} is not a host name; write it without scheme or path, e.g. \"www.example.com\""),
-                ));
-            }
-        }
-        let exempt = PathSet::parse(&key("redirect_exempt"), &self.redirect_exempt, errors);
-        HttpsPolicy {
-            proxies,
-            header: header.to_string(),
-            redirect: self.redirect.then(|| RedirectPolicy { status, host: self.redirect_host.clone(), exempt }),
-        }
+        HttpsPolicy { proxies, header: header.to_string() }
     }
 }
 
@@ -146,14 +88,6 @@ pub(crate) struct HttpsState(pub(crate) HttpsPolicy);
 pub(crate) struct HttpsPolicy {
     pub(crate) proxies: Vec<IpNet>,
     pub(crate) header: String,
-    pub(crate) redirect: Option<RedirectPolicy>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct RedirectPolicy {
-    pub(crate) status: Status,
-    pub(crate) host: Option<String>,
-    pub(crate) exempt: PathSet,
 }
 
 impl HttpsPolicy {
@@ -199,39 +133,14 @@ impl HttpsPolicy {
         Some(peer)
     }
 
+    /// What counts as HTTPS, for the liftoff log.
     pub(crate) fn describe(&self) -> String {
-        let proxies = if self.proxies.is_empty() {
+        if self.proxies.is_empty() {
             "HTTPS = Rocket's TLS only".to_string()
         } else {
             let list = self.proxies.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
             format!("HTTPS = Rocket's TLS, or `{}: https` from {list}", self.header)
-        };
-        match &self.redirect {
-            None => format!("{proxies}; redirect off"),
-            Some(r) => format!(
-                "{proxies}; redirect plain HTTP with {}{}",
-                r.status.code,
-                if r.exempt.is_empty() { String::new() } else { format!(" except {}", r.exempt.describe()) }
-            ),
         }
-    }
-
-    /// Rewrites a plain-HTTP request to the internal redirect route (fairings
-    /// cannot answer a request themselves).
-    pub(crate) fn maybe_redirect(&self, req: &mut Request<'_>) -> bool {
-        let Some(r) = &self.redirect else { return false };
-        if self.is_secure(req) || r.exempt.matches(req.uri()) {
-            return false;
-        }
-        let host = match &r.host {
-            Some(h) => Some(h.clone()),
-            None => request_host(req),
-        };
-        let target = host.map(|h| format!("https://{h}{}", req.uri()));
-        req.local_cache(|| RedirectTarget(Some(target)));
-        req.set_method(Method::Get);
-        req.set_uri(Origin::parse(REDIRECT_ROUTE).expect("static route URI"));
-        true
     }
 }
 
@@ -249,35 +158,4 @@ pub(crate) fn request_host(req: &Request<'_>) -> Option<String> {
         return None;
     }
     Some(authority.host().to_string())
-}
-
-/// The target of the pending HTTPS redirect; `Some(None)`: no usable host.
-struct RedirectTarget(Option<Option<String>>);
-
-/// The internal route the redirect rewrite points to.
-#[derive(Clone)]
-pub(crate) struct RedirectHandler(pub(crate) Status);
-
-impl RedirectHandler {
-    pub(crate) fn route(status: Status) -> Route {
-        Route::ranked(-100, Method::Get, REDIRECT_ROUTE, RedirectHandler(status))
-    }
-}
-
-#[rocket::async_trait]
-impl Handler for RedirectHandler {
-    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
-        match &req.local_cache(|| RedirectTarget(None)).0 {
-            // Reached directly, not through the rewrite: there is nothing here.
-            None => Outcome::forward(data, Status::NotFound),
-            Some(None) => Outcome::Error(Status::BadRequest),
-            Some(Some(target)) => {
-                let redirect = match self.0 {
-                    Status::MovedPermanently => Redirect::moved(target.clone()),
-                    _ => Redirect::permanent(target.clone()),
-                };
-                Outcome::from(req, redirect)
-            }
-        }
-    }
 }

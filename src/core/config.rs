@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use rocket::figment::value::{Dict, Value};
 
-use crate::error::ConfigError;
+use super::error::ConfigError;
 
 /// One table of the configuration, e.g. `security.hsts`.
 pub(crate) struct Section<'a> {

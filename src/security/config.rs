@@ -1,38 +1,42 @@
 //! The `[default.security]` configuration: read from Rocket's figment (so
 //! `Rocket.toml` and `ROCKET_SECURITY` env overrides both work), validated once
-//! at ignite, failing closed with every problem named by its full key.
+//! at ignite, failing closed with every problem named by its full key; and
+//! the one place that lists the features and compiles them into parts.
 
-pub(crate) mod reader;
-
+use std::any::TypeId;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use rocket::figment::value::Value as FigValue;
 use rocket::figment::Figment;
 
-use crate::auth::{Auth, AuthPolicy, PasswordChange, Throttle};
-use crate::error::{ConfigError, ConfigErrors};
-use crate::headers::{Builder, Feature, HeaderRule};
-use crate::https::{Https, HttpsPolicy};
-use crate::reports::{Collector, CompiledCollector};
-use crate::session::{SessionExpiry, SessionPolicy};
-use crate::{
+use crate::auth::answer::AuthPolicy;
+use crate::auth::gate::{AuthPart, Check};
+use crate::auth::throttle::ThrottlePart;
+use crate::auth::{Auth, PasswordChange, Throttle};
+use crate::core::clock::Clock;
+use crate::core::config::{describe, Section};
+use crate::core::error::{ConfigError, ConfigErrors};
+use crate::core::fairing::Plan;
+use crate::core::feature::{Builder, Feature};
+use crate::core::https::Https;
+use crate::core::part::Part;
+use crate::core::paths::PathPattern;
+use crate::core::rules::{check_value, HeaderRule};
+use crate::csp::Csp;
+use crate::headers::server::Ident;
+use crate::headers::{
     ClearSiteData, CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginOpenerPolicy, CrossOriginResourcePolicy,
-    Csp, DnsPrefetch, Dnt, FrameOptions, Hsts, NoSniff, NoStore, OriginAgentCluster, P3p, PermissionsPolicy,
-    ReferrerPolicy, XssProtection,
+    DnsPrefetch, Dnt, FrameOptions, Hsts, NoSniff, NoStore, OriginAgentCluster, P3p, PermissionsPolicy, ReferrerPolicy,
+    ServerHeader, XssProtection,
 };
-use reader::{describe, Section};
-
-/// What to do with Rocket's `Server` response header.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum ServerHeader {
-    /// Send no `Server` header (OWASP: don't advertise the stack). The default.
-    #[default]
-    Hidden,
-    /// Leave Rocket's `ident` setting alone (`Server: Rocket` unless configured).
-    Rocket,
-    /// Send this value.
-    Custom(String),
-}
+use crate::redirect::HttpsRedirect;
+use crate::reports::part::CollectorPart;
+use crate::reports::part::DashboardRoutes;
+use crate::reports::state::CollectorState;
+use crate::reports::Collector;
+use crate::session::part::SessionPart;
+use crate::session::SessionExpiry;
 
 macro_rules! security_config {
     ($( $(#[$doc:meta])* $field:ident: $ty:ty, )*) => {
@@ -84,9 +88,9 @@ macro_rules! security_config {
                 config
             }
 
-            fn build_features(&self, only: Option<&str>, out: &mut Compiled, errors: &mut Vec<ConfigError>, release: bool) {
+            fn build_features(&self, only: Option<TypeId>, out: &mut Compiled, errors: &mut Vec<ConfigError>, release: bool) {
                 $(
-                    if only.map_or(true, |o| o == <$ty as Feature>::KEY) {
+                    if only.is_none_or(|o| o == TypeId::of::<$ty>()) {
                         let mut summary = Vec::new();
                         let mut b = Builder {
                             prefix: format!("security.{}", <$ty as Feature>::KEY),
@@ -95,7 +99,8 @@ macro_rules! security_config {
                             rules: &mut out.rules,
                             summary: &mut summary,
                             release,
-                            csp: &mut out.csp,
+                            https: &out.plan_https,
+                            parts: &mut out.parts,
                         };
                         self.$field.build(&mut b);
                         if !summary.is_empty() {
@@ -157,21 +162,41 @@ security_config! {
     throttle: Throttle,
 }
 
-/// Everything the fairing needs at request time, computed once at ignite.
+/// What compiling the configuration produces: the core's plan inputs.
 #[derive(Default)]
 pub(crate) struct Compiled {
     pub(crate) rules: Vec<HeaderRule>,
-    pub(crate) csp: Option<crate::csp::CompiledCsp>,
-    pub(crate) collector: Option<CompiledCollector>,
-    pub(crate) auth: Option<AuthPolicy>,
-    pub(crate) session: Option<SessionPolicy>,
-    pub(crate) throttle: Option<std::sync::Arc<crate::auth::throttle::ThrottleState>>,
-    pub(crate) https: HttpsPolicy,
+    pub(crate) parts: Vec<Arc<dyn Part>>,
+    pub(crate) plan_https: crate::core::https::HttpsPolicy,
     pub(crate) overwrite: bool,
-    pub(crate) dnt_echo: bool,
-    pub(crate) needs_scheme: bool,
     pub(crate) summary: Vec<(&'static str, String)>,
     pub(crate) warnings: Vec<String>,
+}
+
+impl Compiled {
+    /// The core's plan; `shared` for the full fairing (see [`Plan::shared`]).
+    pub(crate) fn into_plan(self, shared: Option<Arc<dyn Clock>>) -> Plan {
+        Plan {
+            rules: self.rules,
+            parts: self.parts,
+            https: self.plan_https,
+            overwrite: self.overwrite,
+            summary: self.summary,
+            shared,
+        }
+    }
+}
+
+/// What the `Security` builder adds to the file's configuration: the
+/// application's types and callbacks.
+#[derive(Default)]
+pub(crate) struct Extras {
+    pub(crate) clock: Option<Arc<dyn Clock>>,
+    pub(crate) login_check: Option<Check>,
+    pub(crate) password_check: Option<Check>,
+    pub(crate) dashboard: Option<Arc<DashboardRoutes>>,
+    #[cfg(feature = "db")]
+    pub(crate) database: Option<crate::db::bind::PoolLookup>,
 }
 
 impl SecurityConfig {
@@ -230,7 +255,7 @@ impl SecurityConfig {
         // checks still run: every mistake is reported in one launch attempt.
         let release = figment.profile() != rocket::Config::DEBUG_PROFILE;
         let secret_key = figment.extract_inner::<String>("secret_key").ok();
-        if let Err(e) = config.compile_with(None, release, Some(secret_key)) {
+        if let Err(e) = config.compile_with(None, release, Some(secret_key), Extras::default()) {
             for e in e.0 {
                 if !errors.iter().any(|known| known.key == e.key) {
                     errors.push(e);
@@ -247,50 +272,7 @@ impl SecurityConfig {
     /// Validates a configuration built in code, with the same rules as the file
     /// (except the presence of Rocket's `secret_key`, checked at ignite).
     pub fn validate(&self) -> Result<(), ConfigErrors> {
-        self.compile_with(None, false, None).map(drop)
-    }
-
-    /// Warnings about settings that contradict each other.
-    fn cross_checks(&self, only: Option<&str>, warnings: &mut Vec<String>) {
-        if only.is_some() {
-            return;
-        }
-        let pp = &self.permissions_policy;
-        let isolated_denied = pp.enabled
-            && match pp.features.iter().rev().find(|(n, _)| n == "cross-origin-isolated") {
-                Some((_, allow)) => allow.is_empty(),
-                None => pp.use_defaults,
-            };
-        if self.coep.enabled && self.coop.enabled && isolated_denied {
-            warnings.push(
-                "COOP and COEP are on, but Permissions-Policy denies `cross-origin-isolated`, so pages are never \
-                 cross-origin isolated; set `[security.permissions_policy.features] cross-origin-isolated = [\"self\"]`"
-                    .into(),
-            );
-        }
-        let csp_denies_framing = self.csp.enabled
-            && self.csp.policy.policy.is_none()
-            && match self.csp.policy.directives.iter().find(|(n, _)| n == "frame-ancestors") {
-                Some((_, v)) => v.as_deref() == Some(&["'none'".to_string()][..]),
-                None => self.csp.policy.use_defaults,
-            };
-        let r = &self.reports;
-        let c = &self.csp;
-        if r.enabled && c.report && c.report_uri.starts_with('/') && c.report_uri != r.path {
-            warnings.push(format!(
-                "`security.csp.report_uri` ({}) is not the collector's `security.reports.path` ({}): browsers will \
-                 post reports where nothing collects them",
-                c.report_uri, r.path
-            ));
-        }
-        if self.frame_options.enabled && !self.frame_options.exclude.is_empty() && csp_denies_framing {
-            warnings.push(format!(
-                "`security.frame_options.exclude` ({}) does not make those pages frameable: the CSP still sends \
-                 `frame-ancestors 'none'`, which browsers follow over X-Frame-Options; give those paths a CSP route \
-                 policy ([[security.csp.routes]]) or a CspOverride with the frame-ancestors you want",
-                self.frame_options.exclude.join(", ")
-            ));
-        }
+        self.compile_with(None, false, None, Extras::default()).map(drop)
     }
 
     /// Validates and renders everything (or only the feature `only`);
@@ -298,53 +280,73 @@ impl SecurityConfig {
     /// `Some(None)`: not configured).
     pub(crate) fn compile_with(
         &self,
-        only: Option<&str>,
+        only: Option<TypeId>,
         release: bool,
         secret_key: Option<Option<String>>,
+        extras: Extras,
     ) -> Result<Compiled, ConfigErrors> {
         let mut errors = Vec::new();
-        let mut out = Compiled { overwrite: self.overwrite, dnt_echo: self.dnt.echo, ..Compiled::default() };
-        out.https = self.https.compile(&mut errors);
+        let full = only.is_none();
+        let mut out =
+            Compiled { overwrite: self.overwrite, plan_https: self.https.compile(&mut errors), ..Compiled::default() };
         if let ServerHeader::Custom(v) = &self.server_header {
-            if let Err(e) = crate::headers::check_value(v) {
+            if let Err(e) = check_value(v) {
                 errors.push(ConfigError::new("security.server_header", format!("Server value {v:?} {e}")));
             }
         }
-        if only.is_some_and(|o| o != "https") {
-            // A single-feature fairing never redirects (its internal route is the full fairing's job).
-            out.https.redirect = None;
+        // The order of the parts is the order their hooks run in (see `core::fairing`).
+        let redirect = HttpsRedirect::compile(&self.https, &out.plan_https, &mut errors);
+        if full || only == Some(TypeId::of::<Https>()) {
+            out.summary.push(("https", HttpsRedirect::describe(redirect.as_ref(), &out.plan_https)));
         }
-        self.build_features(only, &mut out, &mut errors, release);
+        if full {
+            out.parts.push(Arc::new(Ident(self.server_header.clone())));
+            #[cfg(feature = "db")]
+            let lookup = extras.database.unwrap_or_else(|| Box::new(crate::db::bind::pool_of::<crate::db::SecurityDb>));
+            #[cfg(feature = "db")]
+            out.parts.push(Arc::new(crate::db::bind::Binding(lookup)));
+        }
+        // A single-feature fairing other than `Https` never redirects.
+        if let Some(r) = redirect.filter(|_| full || only == Some(TypeId::of::<Https>())) {
+            out.parts.push(Arc::new(r));
+        }
         let collector = self.reports.compile(&mut errors);
-        let mut open: Vec<String> = vec![];
+        let mut open: Vec<&str> = vec![];
         if let Some(c) = &collector {
-            open.push(c.path.clone());
+            open.push(c.path.as_str());
         }
-        open.push(self.session.status_path.clone());
-        let open: Vec<&str> = open.iter().map(String::as_str).collect();
+        open.push(self.session.status_path.as_str());
         let auth = AuthPolicy::compile(&self.auth, &self.password, &open, &mut errors);
         let report_path: Vec<&str> = collector.iter().map(|c| c.path.as_str()).collect();
         let session = self.session.compile(secret_key, &report_path, &mut errors);
         let throttle = self.throttle.compile(&mut errors);
-        if only.is_none() {
-            out.collector = collector;
-            out.auth = Some(auth);
-            out.session = session;
-            out.throttle = throttle.map(std::sync::Arc::new);
+        let clock = extras.clock.unwrap_or_else(|| Arc::new(crate::core::clock::SystemClock));
+        if full {
+            if let Some(session) = session {
+                out.parts.push(Arc::new(SessionPart::new(session, auth.open.clone(), clock)));
+            }
+            out.parts.push(Arc::new(AuthPart {
+                policy: Arc::new(auth),
+                login: extras.login_check,
+                password: extras.password_check,
+            }));
+            if let Some(t) = throttle {
+                out.parts.push(Arc::new(ThrottlePart(Arc::new(t))));
+            }
         }
-        if let Some(c) = &out.collector {
+        self.build_features(only, &mut out, &mut errors, release);
+        if let (true, Some(c)) = (full, collector) {
             // The endpoint is never confidential: browsers post without credentials.
-            if let Ok(p) = crate::paths::PathPattern::parse(&c.path) {
+            if let Ok(p) = PathPattern::parse(&c.path) {
                 for rule in out.rules.iter_mut().filter(|r| r.force) {
                     rule.scope.exclude.push(p.clone());
                 }
             }
+            let state = CollectorState::new(c, out.plan_https.clone());
+            out.parts.push(Arc::new(CollectorPart { state, dashboard: extras.dashboard }));
+        } else if full && extras.dashboard.is_some() {
+            out.warnings.push("the reports dashboard is not mounted: the collector is off".into());
         }
-        self.cross_checks(only, &mut out.warnings);
-        if only.is_some_and(|o| o != "dnt") {
-            out.dnt_echo = false;
-        }
-        out.needs_scheme = out.csp.is_some() || out.rules.iter().any(HeaderRule::needs_scheme);
         if errors.is_empty() {
             Ok(out)
         } else {

@@ -8,7 +8,8 @@ use std::fmt;
 /// (for example `security.hsts.max_age`); the message says what is allowed.
 ///
 /// ```
-/// use rocket_security::{ConfigError, SecurityConfig};
+/// use rocket_security::SecurityConfig;
+/// use rocket_security::core::ConfigError;
 /// use rocket::figment::Figment;
 ///
 /// let figment = Figment::from(rocket::Config::default())

@@ -25,7 +25,7 @@ impl Clock for SystemClock {
 ///
 /// ```
 /// use chrono::{Duration, TimeZone, Utc};
-/// use rocket_security::{Clock, ManualClock};
+/// use rocket_security::core::{Clock, ManualClock};
 ///
 /// let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap());
 /// clock.advance(Duration::minutes(31));

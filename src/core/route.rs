@@ -1,12 +1,15 @@
-//! Per-route control of security headers: the [`Override`] responder.
+//! Per-route control of security headers: the [`Override`] responder, and
+//! the request-local record of what it changed ([`RouteHeaders`]).
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 
 use rocket::http::{Header, Status};
 use rocket::request::Request;
 
-use crate::notes::Notes;
 use rocket::response::{self, Responder};
+
+use super::rules::check_value;
 
 /// Wraps a responder to set, replace or remove security headers for one route.
 ///
@@ -64,13 +67,13 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Override<R> {
             }
         }
         for (name, value) in &self.set {
-            if let Err(e) = super::check_value(value) {
+            if let Err(e) = check_value(value) {
                 tracing::error!(target: "security", "Override::set({name:?}): the value {e}; answering 500");
                 return Err(Status::InternalServerError);
             }
         }
         let mut res = self.inner.respond_to(req)?;
-        Notes::of(req).record_headers(self.set.iter().map(|(n, _)| n.as_ref()), self.remove.iter().map(|n| n.as_ref()));
+        RouteHeaders::record(req, self.set.iter().map(|(n, _)| n.as_ref()), self.remove.iter().map(|n| n.as_ref()));
         for name in &self.remove {
             res.remove_header(name);
         }
@@ -78,5 +81,43 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Override<R> {
             res.set_header(Header::new(name, value));
         }
         Ok(res)
+    }
+}
+
+/// The headers routes set or removed with [`Override`] on this request
+/// (request-local: `Request::local_cache`). Only a request whose route used
+/// `Override` has one; the fairing then lets those headers alone.
+#[derive(Debug, Default)]
+pub(crate) struct RouteHeaders {
+    /// Lower-cased names of headers the route set or removed itself.
+    owned: Vec<String>,
+    /// Lower-cased names of headers the route removed (a subset of `owned`).
+    pub(crate) removed: Vec<String>,
+}
+
+/// The request-local slot: empty until a route records something.
+#[derive(Default)]
+struct Slot(Mutex<Option<RouteHeaders>>);
+
+impl RouteHeaders {
+    /// Whether the route set or removed `name` itself.
+    pub(crate) fn owns(&self, name: &str) -> bool {
+        self.owned.iter().any(|n| n.eq_ignore_ascii_case(name))
+    }
+
+    fn record<'a>(req: &Request<'_>, set: impl Iterator<Item = &'a str>, removed: impl Iterator<Item = &'a str>) {
+        let mut slot = req.local_cache(Slot::default).0.lock().unwrap_or_else(|e| e.into_inner());
+        let c = slot.get_or_insert_with(RouteHeaders::default);
+        c.owned.extend(set.map(str::to_ascii_lowercase));
+        for name in removed {
+            c.owned.push(name.to_ascii_lowercase());
+            c.removed.push(name.to_ascii_lowercase());
+        }
+    }
+
+    /// What the routes of `req` recorded, if anything (taken: the fairing
+    /// reads it once, after the handler).
+    pub(crate) fn take(req: &Request<'_>) -> Option<RouteHeaders> {
+        req.local_cache(Slot::default).0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }

@@ -6,8 +6,8 @@ use rocket::http::Status;
 use rocket::outcome::Outcome as O;
 use rocket::request::{FromRequest, Outcome, Request};
 
-use crate::auth::{AuthFailure, SecurityUser};
-use crate::notes::Notes;
+use super::answer::{login_needed, session_ended};
+use super::user::SecurityUser;
 
 /// A logged-in, active user of type `U` (the application's user guard).
 ///
@@ -51,26 +51,6 @@ impl<U> Deref for LoginRequired<U> {
     }
 }
 
-/// The path and query of the request, for `next`.
-pub(crate) fn target(req: &Request<'_>) -> String {
-    let uri = req.uri();
-    match uri.query() {
-        Some(q) => format!("{}?{}", uri.path(), q),
-        None => uri.path().to_string(),
-    }
-}
-
-/// Whether session expiry decided this request's session is over (the
-/// application's cookies are still on this request, but must not count).
-pub(crate) fn session_expired(req: &Request<'_>) -> bool {
-    matches!(Notes::of(req).session.get(), Some(crate::session::Decision::Expired(_)))
-}
-
-/// Records that `req` needs a login, for the catcher.
-pub(crate) fn login_needed(req: &Request<'_>) {
-    let _ = Notes::of(req).auth.set(AuthFailure::Login { next: target(req) });
-}
-
 #[rocket::async_trait]
 impl<'r, U> FromRequest<'r> for LoginRequired<U>
 where
@@ -79,7 +59,7 @@ where
     type Error = NotLoggedIn;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, NotLoggedIn> {
-        if session_expired(req) {
+        if session_ended(req) {
             login_needed(req);
             return O::Error((Status::Unauthorized, NotLoggedIn));
         }

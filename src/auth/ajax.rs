@@ -3,6 +3,8 @@
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 
+use super::answer::AuthPolicy;
+
 /// Passes requests sent with `X-Requested-With: XMLHttpRequest` (exactly), and,
 /// with `security.auth.ajax_fetch_metadata = true`, requests whose Fetch
 /// Metadata says script made them (`Sec-Fetch-Mode: cors` or `same-origin`
@@ -31,8 +33,7 @@ impl<'r> FromRequest<'r> for AjaxOnly {
         if h.get_one("X-Requested-With") == Some("XMLHttpRequest") {
             return Outcome::Success(AjaxOnly);
         }
-        let metadata =
-            req.rocket().state::<std::sync::Arc<crate::auth::AuthPolicy>>().is_some_and(|p| p.auth.ajax_fetch_metadata);
+        let metadata = req.rocket().state::<std::sync::Arc<AuthPolicy>>().is_some_and(|p| p.auth.ajax_fetch_metadata);
         if metadata {
             let mode = h.get_one("Sec-Fetch-Mode").map(str::to_ascii_lowercase);
             let dest = h.get_one("Sec-Fetch-Dest").map(str::to_ascii_lowercase);

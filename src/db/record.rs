@@ -107,6 +107,6 @@ impl ViolationKey {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
         }
-        crate::hex::encode(&h.finalize())
+        crate::core::hex::encode(&h.finalize())
     }
 }

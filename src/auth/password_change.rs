@@ -8,11 +8,11 @@ use rocket::http::Status;
 use rocket::outcome::Outcome as O;
 use rocket::request::{FromRequest, Outcome, Request};
 
-use crate::auth::{AuthFailure, AuthPolicy, SecurityUser};
-use crate::clock::SharedClock;
+use super::answer::{login_needed, record, session_ended, AuthFailure, AuthPolicy};
+use super::login::NotLoggedIn;
+use super::user::SecurityUser;
+use crate::core::clock::SharedClock;
 use crate::db::PasswordExpiry;
-use crate::guards::login::{login_needed, NotLoggedIn};
-use crate::notes::Notes;
 
 /// A logged-in user whose password has not expired.
 ///
@@ -58,9 +58,6 @@ impl<U> Deref for MandatoryPasswordChange<U> {
     }
 }
 
-/// Managed state: the pool the password expiry is read from.
-pub(crate) struct ExpiryStore(pub(crate) std::sync::OnceLock<crate::db::SecurityPool>);
-
 #[rocket::async_trait]
 impl<'r, U> FromRequest<'r> for MandatoryPasswordChange<U>
 where
@@ -70,7 +67,7 @@ where
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, NotLoggedIn> {
         let user = match req.guard::<U>().await {
-            O::Success(u) if u.is_active() && !crate::guards::login::session_expired(req) => u,
+            O::Success(u) if u.is_active() && !session_ended(req) => u,
             _ => {
                 login_needed(req);
                 return O::Error((Status::Unauthorized, NotLoggedIn));
@@ -85,7 +82,7 @@ where
         if user.is_superuser() && !policy.password.include_superusers {
             return pass(user, None);
         }
-        let Some(pool) = req.rocket().state::<ExpiryStore>().and_then(|s| s.0.get()) else {
+        let Some(pool) = crate::db::bound(req.rocket()) else {
             tracing::error!(target: "security", "MandatoryPasswordChange: no security database attached; not enforced");
             return pass(user, None);
         };
@@ -106,7 +103,7 @@ where
         };
         if row.is_expired(now) && !policy.password_exempt.matches(req.uri()) {
             tracing::info!(target: "security", "password expired: redirecting user {:?} to the change page", row.user_id);
-            let _ = Notes::of(req).auth.set(AuthFailure::PasswordChange);
+            record(req, AuthFailure::PasswordChange);
             return O::Error((Status::Forbidden, NotLoggedIn));
         }
         pass(user, row.expires_in(now))

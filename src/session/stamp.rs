@@ -1,120 +1,12 @@
-//! Session expiry: an idle timeout and an absolute lifetime together, kept in
-//! an encrypted cookie, for sessions the application keeps in its own cookies.
-//!
-//! ```toml
-//! [default.security.session]
-//! enabled = false              # Default: false (needs Rocket's `secret_key`)
-//! cookies = ["user_id"]        # the application's login cookies: present = logged in,
-//!                              # removed on expiry; Default: ["user_id"]
-//! idle_timeout = 1800          # seconds without activity; Default: 1800 (30 min)
-//! absolute_timeout = 28800     # seconds since login, activity or not; Default: 28800 (8 h)
-//! refresh_interval = 60        # the activity stamp is rewritten at most this often; Default: 60
-//! passive_paths = []           # polling paths: no activity, no expiry; Default: []
-//! cookie_name = "security_session"   # Default: "security_session"
-//! clear_site_data = false      # also send Clear-Site-Data: "cookies" on expiry; Default: false
-//! status_path = "/security/session"  # JSON seconds left, for a client-side warning
-//! ```
-//!
-//! The stamp holds two UTC integers (login time, last activity), encrypted and
-//! authenticated with a key derived from Rocket's `secret_key`, which this
-//! feature reads itself (so the crate does not force Rocket's `secrets`
-//! feature), and bound to the login cookies' values. It is issued only on the
-//! response that sets the login cookies (the login itself): a logged-in
-//! request without a valid stamp for its cookies counts as expired
-//! (`expired=unverified`), so deleting or swapping the stamp never opens a
-//! fresh window. It is a browser-session cookie (no `Expires`): closing the
-//! browser ends it. Anonymous visitors get no cookie at all, and within
-//! `refresh_interval` no `Set-Cookie` is sent. Login cookies are removed with
-//! `Path=/` (and `Secure` over HTTPS or for `__Secure-`/`__Host-` names).
-//!
-//! On expiry the request is answered before any handler runs: browsers get a
-//! 303 to `login_url?next=…&expired=idle|absolute`, API clients a 401 with
-//! JSON; the response removes the configured cookies and the stamp (set as
-//! raw `Set-Cookie` headers, which Rocket keeps even on error responses), an
-//! INFO line is logged (target `security`). On the login page and other open
-//! paths the cookies are removed without a redirect.
+//! The encrypted session stamp: issuing, reading and expiring it.
 
 use chrono::{DateTime, TimeZone, Utc};
 use cookie::{Cookie, CookieJar, Key, SameSite};
 use rocket::http::Header;
 use rocket::{Request, Response};
 
-use crate::config::reader::Section;
-use crate::error::ConfigError;
-use crate::headers::{Builder, Feature};
-use crate::paths::PathSet;
-
-/// The `[default.security.session]` table; see the [module docs](self).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionExpiry {
-    /// Turn session expiry on. _Default:_ `false`.
-    pub enabled: bool,
-    /// The application's session cookies. _Default:_ `["user_id"]`.
-    pub cookies: Vec<String>,
-    /// Idle timeout in seconds. _Default:_ `1800`.
-    pub idle_timeout: u64,
-    /// Absolute lifetime in seconds. _Default:_ `28800`.
-    pub absolute_timeout: u64,
-    /// Least seconds between two rewrites of the activity stamp. _Default:_ `60`.
-    pub refresh_interval: u64,
-    /// Paths that neither count as activity nor expire the session. _Default:_ `[]`.
-    pub passive_paths: Vec<String>,
-    /// The stamp cookie's name. _Default:_ `"security_session"`.
-    pub cookie_name: String,
-    /// Send `Clear-Site-Data: "cookies"` on expiry. _Default:_ `false`.
-    pub clear_site_data: bool,
-    /// Path of the JSON status endpoint. _Default:_ `"/security/session"`.
-    pub status_path: String,
-}
-
-impl Default for SessionExpiry {
-    fn default() -> Self {
-        SessionExpiry {
-            enabled: false,
-            cookies: vec!["user_id".into()],
-            idle_timeout: 1800,
-            absolute_timeout: 28_800,
-            refresh_interval: 60,
-            passive_paths: vec![],
-            cookie_name: "security_session".into(),
-            clear_site_data: false,
-            status_path: "/security/session".into(),
-        }
-    }
-}
-
-impl Feature for SessionExpiry {
-    const KEY: &'static str = "session";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = SessionExpiry::default();
-        SessionExpiry {
-            enabled: s.bool("enabled", false),
-            cookies: s.strings("cookies", &["user_id"]),
-            idle_timeout: s.u64("idle_timeout", d.idle_timeout),
-            absolute_timeout: s.u64("absolute_timeout", d.absolute_timeout),
-            refresh_interval: s.u64("refresh_interval", d.refresh_interval),
-            passive_paths: s.strings("passive_paths", &[]),
-            cookie_name: s.string("cookie_name", &d.cookie_name),
-            clear_site_data: s.bool("clear_site_data", false),
-            status_path: s.string("status_path", &d.status_path),
-        }
-    }
-
-    fn build(&self, b: &mut Builder<'_>) {
-        if self.enabled {
-            b.summary.push(format!(
-                "session expiry: idle {} s, absolute {} s, stamp refreshed every {} s, cookies {}",
-                self.idle_timeout,
-                self.absolute_timeout,
-                self.refresh_interval,
-                self.cookies.join(", ")
-            ));
-        } else {
-            b.summary.push("session expiry: off".into());
-        }
-    }
-}
+use super::config::SessionExpiry;
+use crate::core::paths::PathSet;
 
 /// What the response must do with cookies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,17 +21,13 @@ pub(crate) enum Decision {
 
 /// The compiled settings.
 pub(crate) struct SessionPolicy {
-    config: SessionExpiry,
+    pub(crate) config: SessionExpiry,
     key: Key,
     passive: PathSet,
 }
 
-fn cookie_name_ok(n: &str) -> bool {
-    !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
 /// The 64-byte key material from Rocket's `secret_key` (base64 or hex).
-fn key_from(secret: &str) -> Option<Key> {
+pub(crate) fn key_from(secret: &str) -> Option<Key> {
     use base64::Engine;
     let s = secret.trim();
     let bytes = base64::engine::general_purpose::STANDARD.decode(s).ok().or_else(|| {
@@ -155,73 +43,9 @@ fn key_from(secret: &str) -> Option<Key> {
     }
 }
 
-impl SessionExpiry {
-    pub(crate) fn compile(
-        &self,
-        secret_key: Option<Option<String>>,
-        extra_passive: &[&str],
-        errors: &mut Vec<ConfigError>,
-    ) -> Option<SessionPolicy> {
-        let key = |f: &str| format!("security.session.{f}");
-        if self.cookies.is_empty() {
-            errors.push(ConfigError::new(key("cookies"), "list the application's login cookies, e.g. [\"user_id\"]"));
-        }
-        for (i, c) in self.cookies.iter().chain(std::iter::once(&self.cookie_name)).enumerate() {
-            if !cookie_name_ok(c) {
-                let field = if i < self.cookies.len() { format!("cookies[{i}]") } else { "cookie_name".into() };
-                errors.push(ConfigError::new(key(&field), format!("{c:?} is not a cookie name")));
-            }
-        }
-        if self.idle_timeout == 0 || self.absolute_timeout == 0 {
-            errors.push(ConfigError::new(key("idle_timeout"), "timeouts must be at least 1 second"));
-        }
-        if self.refresh_interval >= self.idle_timeout {
-            errors.push(ConfigError::new(
-                key("refresh_interval"),
-                format!(
-                    "must be shorter than idle_timeout ({} s), or activity could never be recorded in time",
-                    self.idle_timeout
-                ),
-            ));
-        }
-        let mut passive = PathSet::parse(&key("passive_paths"), &self.passive_paths, errors);
-        for p in extra_passive.iter().chain(std::iter::once(&self.status_path.as_str())) {
-            if let Ok(p) = crate::paths::PathPattern::parse(p) {
-                passive.push(p);
-            } else {
-                errors.push(ConfigError::new(key("status_path"), format!("{p:?} is not a path")));
-            }
-        }
-        if !self.enabled {
-            return None;
-        }
-        // Validation without a figment (typed config): the key is checked at ignite.
-        let secret = match secret_key {
-            None => "A".repeat(86) + "==",
-            Some(s) => s.unwrap_or_default(),
-        };
-        let Some(secret) = Some(secret).filter(|s| !s.is_empty()) else {
-            errors.push(ConfigError::new(
-                "secret_key",
-                "session expiry encrypts its cookie with Rocket's `secret_key`, which is not set; add \
-                 `secret_key = \"...\"` (generate one with `openssl rand -base64 64`) or set `security.session.enabled = false`",
-            ));
-            return None;
-        };
-        let Some(k) = key_from(&secret) else {
-            errors.push(ConfigError::new(
-                "secret_key",
-                "must be at least 32 bytes, base64 or hex encoded (`openssl rand -base64 64`)",
-            ));
-            return None;
-        };
-        Some(SessionPolicy { config: self.clone(), key: k, passive })
-    }
-}
-
 impl SessionPolicy {
-    pub(crate) fn status_path(&self) -> &str {
-        &self.config.status_path
+    pub(crate) fn new(config: SessionExpiry, key: Key, passive: PathSet) -> Self {
+        SessionPolicy { config, key, passive }
     }
 
     fn logged_in(&self, req: &Request<'_>) -> bool {
@@ -256,7 +80,7 @@ impl SessionPolicy {
             h.update([0x1f]);
         }
         let mut out = [0u8; 24];
-        crate::hex::encode_into(&h.finalize(), &mut out);
+        crate::core::hex::encode_into(&h.finalize(), &mut out);
         out
     }
 

@@ -12,7 +12,76 @@
 //! | `/users/*/edit`  | `/users/7/edit`, not `/users/7/8/edit`    |
 //! | `/**`            | every path                                |
 
+use std::fmt;
+
 use rocket::http::uri::Origin;
+
+use super::error::ConfigError;
+
+/// Why a path pattern was refused; its `Display` is the whole explanation.
+///
+/// ```
+/// use rocket_security::core::{PathPattern, PatternError};
+/// let e: PatternError = PathPattern::parse("/static*").unwrap_err();
+/// assert_eq!(e, PatternError::PartialWildcard { pattern: "/static*".into() });
+/// assert!(e.to_string().contains("write `/static/**` for a subtree"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PatternError {
+    /// The pattern does not start with `/`.
+    NotAbsolute {
+        /// The pattern as written.
+        pattern: String,
+    },
+    /// The pattern has a query (`?`) or fragment (`#`).
+    QueryOrFragment {
+        /// The pattern as written.
+        pattern: String,
+    },
+    /// The pattern has whitespace or control characters.
+    Whitespace {
+        /// The pattern as written.
+        pattern: String,
+    },
+    /// `**` is not the last segment.
+    RestNotLast {
+        /// The pattern as written.
+        pattern: String,
+    },
+    /// `*` is part of a segment (`/static*`) instead of a whole one.
+    PartialWildcard {
+        /// The pattern as written.
+        pattern: String,
+    },
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PatternError::NotAbsolute { pattern } => write!(f, "path pattern {pattern:?} must start with `/`"),
+            PatternError::QueryOrFragment { pattern } => {
+                write!(f, "path pattern {pattern:?} must not contain a query or fragment")
+            }
+            PatternError::Whitespace { pattern } => {
+                write!(f, "path pattern {pattern:?} must not contain whitespace or control characters")
+            }
+            PatternError::RestNotLast { pattern } => {
+                write!(f, "in path pattern {pattern:?}, `**` may only be the last segment")
+            }
+            PatternError::PartialWildcard { pattern } => {
+                let stem = pattern.rsplit('/').find(|p| p.contains('*')).unwrap_or_default().trim_matches('*');
+                write!(
+                    f,
+                    "in path pattern {pattern:?}, `*` must be a whole segment: \
+                     write `/{stem}/**` for a subtree or `*` for one segment"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for PatternError {}
 
 /// One compiled path pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,36 +101,31 @@ impl PathPattern {
     /// Parses a pattern, explaining what is wrong with a bad one.
     ///
     /// ```
-    /// use rocket_security::PathPattern;
+    /// use rocket_security::core::PathPattern;
     /// let p = PathPattern::parse("/static/**").unwrap();
     /// assert!(p.matches_path("/static/app.js"));
     /// assert!(!p.matches_path("/staticx"));
     /// assert!(PathPattern::parse("static").is_err());
     /// ```
-    pub fn parse(pattern: &str) -> Result<Self, String> {
+    pub fn parse(pattern: &str) -> Result<Self, PatternError> {
+        let pattern_owned = || pattern.to_string();
         if !pattern.starts_with('/') {
-            return Err(format!("path pattern {pattern:?} must start with `/`"));
+            return Err(PatternError::NotAbsolute { pattern: pattern_owned() });
         }
         if pattern.contains(['?', '#']) {
-            return Err(format!("path pattern {pattern:?} must not contain a query or fragment"));
+            return Err(PatternError::QueryOrFragment { pattern: pattern_owned() });
         }
         if pattern.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err(format!("path pattern {pattern:?} must not contain whitespace or control characters"));
+            return Err(PatternError::Whitespace { pattern: pattern_owned() });
         }
         let parts: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
         let mut segments = Vec::with_capacity(parts.len());
         for (i, part) in parts.iter().enumerate() {
             let seg = match *part {
                 "**" if i + 1 == parts.len() => Segment::Rest,
-                "**" => return Err(format!("in path pattern {pattern:?}, `**` may only be the last segment")),
+                "**" => return Err(PatternError::RestNotLast { pattern: pattern_owned() }),
                 "*" => Segment::One,
-                p if p.contains('*') => {
-                    return Err(format!(
-                        "in path pattern {pattern:?}, `*` must be a whole segment: \
-                         write `/{}/**` for a subtree or `*` for one segment",
-                        p.trim_matches('*')
-                    ))
-                }
+                p if p.contains('*') => return Err(PatternError::PartialWildcard { pattern: pattern_owned() }),
                 p => Segment::Literal(percent_decode(p)),
             };
             segments.push(seg);
@@ -116,12 +180,12 @@ pub(crate) struct PathSet(Vec<PathPattern>);
 
 impl PathSet {
     /// Parses every pattern of `key`, recording errors as `key[i]`.
-    pub(crate) fn parse(key: &str, patterns: &[String], errors: &mut Vec<crate::ConfigError>) -> Self {
+    pub(crate) fn parse(key: &str, patterns: &[String], errors: &mut Vec<ConfigError>) -> Self {
         let mut out = Vec::with_capacity(patterns.len());
         for (i, p) in patterns.iter().enumerate() {
             match PathPattern::parse(p) {
                 Ok(p) => out.push(p),
-                Err(e) => errors.push(crate::ConfigError::new(format!("{key}[{i}]"), e)),
+                Err(e) => errors.push(ConfigError::new(format!("{key}[{i}]"), e.to_string())),
             }
         }
         PathSet(out)
@@ -226,14 +290,12 @@ mod tests {
 
     #[test]
     fn bad_patterns_are_explained() {
-        assert_eq!(PathPattern::parse("login").unwrap_err(), "path pattern \"login\" must start with `/`");
+        let e = |p: &str| PathPattern::parse(p).unwrap_err().to_string();
+        assert_eq!(e("login"), "path pattern \"login\" must start with `/`");
         assert_eq!(
-            PathPattern::parse("/static*").unwrap_err(),
+            e("/static*"),
             "in path pattern \"/static*\", `*` must be a whole segment: write `/static/**` for a subtree or `*` for one segment"
         );
-        assert_eq!(
-            PathPattern::parse("/**/x").unwrap_err(),
-            "in path pattern \"/**/x\", `**` may only be the last segment"
-        );
+        assert_eq!(e("/**/x"), "in path pattern \"/**/x\", `**` may only be the last segment");
     }
 }

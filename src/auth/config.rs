@@ -1,0 +1,132 @@
+//! The `[security.auth]` and `[security.password]` tables.
+
+use crate::core::config::Section;
+use crate::core::feature::{Builder, Feature};
+
+/// The `[default.security.auth]` table; see the [module docs](self).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Auth {
+    /// The login page. _Default:_ `"/login"`.
+    pub login_url: String,
+    /// The query parameter carrying the target after login. _Default:_ `"next"`.
+    pub next_field: String,
+    /// Hosts an absolute `next` may name. _Default:_ `[]`.
+    pub allowed_hosts: Vec<String>,
+    /// Register the 401 and 403 catchers. _Default:_ `true`.
+    pub catchers: bool,
+    /// Path patterns open to anonymous users when `require_login`. _Default:_ `[]`.
+    pub allow: Vec<String>,
+    /// Static file path patterns (exempt from login and password change). _Default:_ `[]`.
+    pub static_paths: Vec<String>,
+    /// The logout path (exempt from the password change). _Default:_ `"/logout"`.
+    pub logout_url: String,
+    /// `AjaxOnly` also accepts Fetch Metadata. _Default:_ `false`.
+    pub ajax_fetch_metadata: bool,
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth {
+            login_url: "/login".into(),
+            next_field: "next".into(),
+            allowed_hosts: vec![],
+            catchers: true,
+            allow: vec![],
+            static_paths: vec![],
+            logout_url: "/logout".into(),
+            ajax_fetch_metadata: false,
+        }
+    }
+}
+
+impl Feature for Auth {
+    const KEY: &'static str = "auth";
+
+    fn read(s: &Section<'_>) -> Self {
+        let d = Auth::default();
+        Auth {
+            login_url: s.string("login_url", &d.login_url),
+            next_field: s.string("next_field", &d.next_field),
+            allowed_hosts: s.strings("allowed_hosts", &[]),
+            catchers: s.bool("catchers", true),
+            allow: s.strings("allow", &[]),
+            static_paths: s.strings("static_paths", &[]),
+            logout_url: s.string("logout_url", &d.logout_url),
+            ajax_fetch_metadata: s.bool("ajax_fetch_metadata", false),
+        }
+    }
+
+    fn build(&self, b: &mut Builder<'_>) {
+        b.summary.push(format!(
+            "login at {}, open paths (with require_login): {}",
+            self.login_url,
+            self.allow.join(", ")
+        ));
+    }
+}
+
+/// The `[default.security.password]` table; see the [module docs](self).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordChange {
+    /// The password-change page. _Default:_ `"/password/change"`.
+    pub change_url: String,
+    /// Days until a password expires after a change; `0`: never. _Default:_ `0`.
+    pub max_age_days: u64,
+    /// A user without a row must change at once. _Default:_ `false`.
+    pub expire_new_users: bool,
+    /// Superusers must change too. _Default:_ `false`.
+    pub include_superusers: bool,
+    /// Days before expiry that count as "expires soon". _Default:_ `7`.
+    pub warn_days: u64,
+}
+
+impl Default for PasswordChange {
+    fn default() -> Self {
+        PasswordChange {
+            change_url: "/password/change".into(),
+            max_age_days: 0,
+            expire_new_users: false,
+            include_superusers: false,
+            warn_days: 7,
+        }
+    }
+}
+
+impl Feature for PasswordChange {
+    const KEY: &'static str = "password";
+
+    fn read(s: &Section<'_>) -> Self {
+        let d = PasswordChange::default();
+        PasswordChange {
+            change_url: s.string("change_url", &d.change_url),
+            max_age_days: s.u64("max_age_days", 0),
+            expire_new_users: s.bool("expire_new_users", false),
+            include_superusers: s.bool("include_superusers", false),
+            warn_days: s.u64("warn_days", 7),
+        }
+    }
+
+    fn build(&self, b: &mut Builder<'_>) {
+        b.summary.push(format!(
+            "password change at {}, {}, new users {}",
+            self.change_url,
+            if self.max_age_days == 0 {
+                "no rotation".to_string()
+            } else {
+                format!("rotation every {} days", self.max_age_days)
+            },
+            if self.expire_new_users { "must change at once" } else { "are not expired" }
+        ));
+    }
+}
+
+impl PasswordChange {
+    /// The policy for [`PasswordExpiry::get_or_create`](crate::db::PasswordExpiry::get_or_create).
+    #[cfg(feature = "db")]
+    pub fn expiry_policy(&self) -> crate::db::ExpiryPolicy {
+        crate::db::ExpiryPolicy {
+            expire_new_users: self.expire_new_users,
+            max_age: (self.max_age_days > 0).then(|| chrono::Duration::days(self.max_age_days.min(36_500) as i64)),
+        }
+    }
+}

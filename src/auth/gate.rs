@@ -1,0 +1,84 @@
+//! The authentication part: the internal answer route, the 401/403
+//! catchers, and deny-by-default (`Security::require_login`) and the global
+//! password change (`Security::require_password_change`) as request gates.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use rocket::catcher::Catcher;
+use rocket::http::{Method, Status};
+use rocket::outcome::Outcome;
+use rocket::request::FromRequest;
+use rocket::{Build, Request, Rocket, Route};
+
+use super::answer::{login_needed, rewrite, AuthCatcher, AuthPolicy, AuthRoute, AUTH_ROUTE};
+use super::user::SecurityUser;
+use crate::core::part::{Gate, Part};
+
+/// A check run before routing: `true` lets the request through.
+pub(crate) type Check = Box<dyn for<'r, 'a> Fn(&'r Request<'a>) -> BoxFuture<'r, bool> + Send + Sync>;
+type BoxFuture<'r, T> = Pin<Box<dyn Future<Output = T> + Send + 'r>>;
+
+/// Passes a logged-in, active `U`.
+pub(crate) fn login_check<U>() -> Check
+where
+    U: for<'r> FromRequest<'r> + SecurityUser + Send + 'static,
+{
+    Box::new(|req| Box::pin(async move { matches!(req.guard::<U>().await, Outcome::Success(u) if u.is_active()) }))
+}
+
+/// Passes anyone but a logged-in `U` whose password has expired (the guard
+/// records the refusal for the answer).
+#[cfg(feature = "db")]
+pub(crate) fn password_check<U>() -> Check
+where
+    U: for<'r> FromRequest<'r> + SecurityUser + Send + 'static,
+{
+    Box::new(|req| {
+        Box::pin(async move {
+            use super::password_change::MandatoryPasswordChange;
+            !matches!(req.guard::<MandatoryPasswordChange<U>>().await, Outcome::Error((Status::Forbidden, _)))
+        })
+    })
+}
+
+/// The compiled authentication part.
+pub(crate) struct AuthPart {
+    pub(crate) policy: Arc<AuthPolicy>,
+    pub(crate) login: Option<Check>,
+    pub(crate) password: Option<Check>,
+}
+
+#[rocket::async_trait]
+impl Part for AuthPart {
+    fn ignite(&self, mut rocket: Rocket<Build>) -> Rocket<Build> {
+        rocket = rocket.mount("/", vec![Route::ranked(-100, Method::Get, AUTH_ROUTE, AuthRoute)]);
+        if self.policy.auth.catchers {
+            rocket = rocket.register("/", vec![Catcher::new(401, AuthCatcher), Catcher::new(403, AuthCatcher)]);
+        }
+        rocket.manage(self.policy.clone())
+    }
+
+    fn gates(&self) -> bool {
+        self.login.is_some() || self.password.is_some()
+    }
+
+    async fn request(&self, req: &mut Request<'_>) -> Gate {
+        if let Some(check) = &self.login {
+            if !self.policy.open.matches(req.uri()) && !check(req).await {
+                login_needed(req);
+                rewrite(req);
+                return Gate::Rewritten;
+            }
+        }
+        if let Some(check) = &self.password {
+            // The guard records the refusal (password change) for the answer.
+            if !self.policy.password_exempt.matches(req.uri()) && !check(req).await {
+                rewrite(req);
+                return Gate::Rewritten;
+            }
+        }
+        Gate::Pass
+    }
+}

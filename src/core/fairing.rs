@@ -1,0 +1,183 @@
+//! The runner: what every fairing of the crate does with the parts it was
+//! given, in a fixed order. It knows header rules and [`Part`]s, no feature.
+//!
+//! - **Ignite**: Rocket's default Shield is replaced by an empty one, the
+//!   response half ([`ResponseHeaders`]) is attached after it, the shared
+//!   state (clock, HTTPS detection) is managed, then each part's
+//!   [`ignite`](Part::ignite) runs in list order.
+//! - **Liftoff**: each part's [`liftoff`](Part::liftoff) in list order, then
+//!   one log line per feature.
+//! - **Request**: the gates in list order; the first that rewrites the
+//!   request ends the pass.
+//! - **Response**: the header table (one pass over the response's headers,
+//!   a bitmask of what the handler set), then each responding part in list order.
+//! - **Shutdown**: each part's [`shutdown`](Part::shutdown).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::http::Header;
+use rocket::shield::Shield;
+use rocket::{Build, Orbit, Request, Response, Rocket};
+
+use super::clock::{Clock, SharedClock};
+use super::https::{HttpsPolicy, HttpsState};
+use super::part::{Finish, Gate, Part};
+use super::route::RouteHeaders;
+use super::rules::HeaderRule;
+
+/// Everything a fairing runs, compiled once at ignite.
+pub(crate) struct Plan {
+    /// The pre-rendered headers.
+    pub(crate) rules: Vec<HeaderRule>,
+    /// The parts, in the order their hooks run.
+    pub(crate) parts: Vec<Arc<dyn Part>>,
+    /// HTTPS detection.
+    pub(crate) https: HttpsPolicy,
+    /// `security.overwrite`.
+    pub(crate) overwrite: bool,
+    /// One line per feature for the liftoff log: (feature key, line).
+    pub(crate) summary: Vec<(&'static str, String)>,
+    /// Manage the clock and HTTPS detection as state (only one fairing per
+    /// Rocket may: the full one).
+    pub(crate) shared: Option<Arc<dyn Clock>>,
+}
+
+/// The compiled plan of a running fairing.
+pub(crate) struct Runner {
+    parts: Vec<Arc<dyn Part>>,
+    gates: Vec<Arc<dyn Part>>,
+    summary: Vec<(&'static str, String)>,
+}
+
+/// Sets up `rocket` for `plan`; `name` names the response fairing.
+pub(crate) fn ignite(mut rocket: Rocket<Build>, plan: Plan, name: &'static str) -> (Rocket<Build>, Arc<Runner>) {
+    tracing::info!(
+        target: "security",
+        "replacing Rocket's Shield with an empty one: rocket_security sends the security headers \
+         (policies configured on a Shield of your own are dropped; configure them under `security`)"
+    );
+    let responders: Vec<Arc<dyn Part>> = plan.parts.iter().filter(|p| p.responds()).cloned().collect();
+    let needs_scheme = plan.rules.iter().any(HeaderRule::needs_scheme) || responders.iter().any(|p| p.needs_scheme());
+    // Response fairings run in attach order: attaching ours after the new
+    // Shield lets it see (and correct) everything Shield and the app did.
+    rocket = rocket.attach(Shield::new()).attach(ResponseHeaders {
+        rules: plan.rules,
+        responders,
+        https: plan.https.clone(),
+        overwrite: plan.overwrite,
+        needs_scheme,
+        shield_forces_hsts: AtomicBool::new(false),
+        name,
+    });
+    if let Some(clock) = plan.shared {
+        rocket = rocket.manage(HttpsState(plan.https)).manage(SharedClock(clock));
+    }
+    for part in &plan.parts {
+        rocket = part.ignite(rocket);
+    }
+    let gates = plan.parts.iter().filter(|p| p.gates()).cloned().collect();
+    (rocket, Arc::new(Runner { parts: plan.parts, gates, summary: plan.summary }))
+}
+
+impl Runner {
+    pub(crate) async fn liftoff(&self, rocket: &Rocket<Orbit>) {
+        for part in &self.parts {
+            part.liftoff(rocket).await;
+        }
+        for (feature, line) in &self.summary {
+            tracing::info!(target: "security", "{feature}: {line}");
+        }
+    }
+
+    pub(crate) async fn request(&self, req: &mut Request<'_>) {
+        for gate in &self.gates {
+            if gate.request(req).await == Gate::Rewritten {
+                return;
+            }
+        }
+    }
+
+    pub(crate) async fn shutdown(&self, rocket: &Rocket<Orbit>) {
+        for part in &self.parts {
+            part.shutdown(rocket).await;
+        }
+    }
+}
+
+/// The response half, attached after Rocket's (empty) Shield.
+struct ResponseHeaders {
+    rules: Vec<HeaderRule>,
+    responders: Vec<Arc<dyn Part>>,
+    https: HttpsPolicy,
+    overwrite: bool,
+    needs_scheme: bool,
+    /// Rocket's Shield adds its own HSTS in release builds served over TLS
+    /// when it has no HSTS policy; the configured rules decide instead.
+    shield_forces_hsts: AtomicBool,
+    name: &'static str,
+}
+
+/// The header Rocket's Shield forces (see [`ResponseHeaders::shield_forces_hsts`]).
+const SHIELD_HSTS: &str = "Strict-Transport-Security";
+
+#[rocket::async_trait]
+impl Fairing for ResponseHeaders {
+    fn info(&self) -> Info {
+        Info { name: self.name, kind: Kind::Liftoff | Kind::Response }
+    }
+
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        let forced = rocket.config().tls_enabled() && rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
+        self.shield_forces_hsts.store(forced, Ordering::Relaxed);
+        if forced {
+            tracing::info!(
+                target: "security",
+                "Rocket's Shield adds `Strict-Transport-Security: max-age=31536000` in release builds with TLS; \
+                 rocket_security replaces it with the configured HSTS (or removes it where HSTS is off)"
+            );
+        }
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        let route = RouteHeaders::take(req);
+        let owns = |name: &str| route.as_ref().is_some_and(|c| c.owns(name));
+        if let Some(route) = &route {
+            for name in &route.removed {
+                res.remove_header(name);
+            }
+        }
+        if self.shield_forces_hsts.load(Ordering::Relaxed) && !owns(SHIELD_HSTS) {
+            res.remove_header(SHIELD_HSTS);
+        }
+        // Which of our headers the response already has, in one pass over its
+        // (few) headers instead of one hash lookup per rule.
+        let mut present: u64 = 0;
+        if !self.overwrite {
+            for h in res.headers().iter() {
+                for (i, rule) in self.rules.iter().enumerate().take(64) {
+                    if h.name().as_str().eq_ignore_ascii_case(rule.name) {
+                        present |= 1 << i;
+                    }
+                }
+            }
+        }
+        let secure = self.needs_scheme && self.https.is_secure(req);
+        for (i, rule) in self.rules.iter().enumerate() {
+            let Some(value) = rule.value_for(secure) else { continue };
+            if !rule.scope.applies(req.uri()) || owns(rule.name) || rule.follows.is_some_and(owns) {
+                continue;
+            }
+            let handler_set = if i < 64 { present & (1 << i) != 0 } else { res.headers().contains(rule.name) };
+            if handler_set && !(rule.force || self.overwrite) {
+                continue;
+            }
+            res.set_header(Header::new(rule.name, value));
+        }
+        let finish = Finish { secure, overwrite: self.overwrite, route: route.as_ref() };
+        for part in &self.responders {
+            part.response(req, res, &finish);
+        }
+    }
+}

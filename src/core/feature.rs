@@ -1,0 +1,169 @@
+//! Compiling a feature: the [`Feature`] trait a configuration section
+//! implements, and the [`Builder`] it renders its headers and parts into.
+
+use std::sync::Arc;
+
+use super::config::Section;
+use super::error::ConfigError;
+use super::https::{Https, HttpsPolicy};
+use super::part::Part;
+use super::paths::{PathSet, Scope};
+use super::rules::{check_value, intern, HeaderRule, Value};
+
+/// What building one feature produces.
+pub(crate) struct Builder<'e> {
+    pub(crate) prefix: String,
+    pub(crate) errors: &'e mut Vec<ConfigError>,
+    pub(crate) warnings: &'e mut Vec<String>,
+    pub(crate) rules: &'e mut Vec<HeaderRule>,
+    pub(crate) summary: &'e mut Vec<String>,
+    pub(crate) release: bool,
+    /// The compiled HTTPS detection, for features that depend on the scheme.
+    pub(crate) https: &'e HttpsPolicy,
+    /// The request-time parts the feature contributes (gates, response work).
+    pub(crate) parts: &'e mut Vec<Arc<dyn Part>>,
+}
+
+impl Builder<'_> {
+    pub(crate) fn key(&self, field: &str) -> String {
+        let field = field.trim_end_matches('.');
+        if field.is_empty() {
+            self.prefix.clone()
+        } else {
+            format!("{}.{}", self.prefix, field)
+        }
+    }
+
+    pub(crate) fn error(&mut self, field: &str, message: impl Into<String>) {
+        let key = self.key(field);
+        self.errors.push(ConfigError::new(key, message));
+    }
+
+    pub(crate) fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(message.into());
+    }
+
+    /// The scope `paths` minus `exclude`; `paths` must not be empty.
+    pub(crate) fn scope(&mut self, paths: &[String], exclude: &[String]) -> Scope {
+        let paths_key = self.key("paths");
+        if paths.is_empty() {
+            self.error(
+                "paths",
+                "empty list: the header would be sent nowhere; set `enabled = false` to turn it off, \
+                 or list paths such as [\"/**\"]",
+            );
+        }
+        let paths = PathSet::parse(&paths_key, paths, self.errors);
+        let exclude_key = self.key("exclude");
+        let exclude = PathSet::parse(&exclude_key, exclude, self.errors);
+        Scope { paths: if paths.is_everything() { None } else { Some(paths) }, exclude }
+    }
+
+    /// Adds a request-time part.
+    pub(crate) fn part(&mut self, part: impl Part) {
+        self.parts.push(Arc::new(part));
+    }
+
+    /// Records a rendered header after checking its value is sendable.
+    pub(crate) fn header(&mut self, field: &str, name: &'static str, value: Value, scope: Scope) {
+        let rendered = match &value {
+            Value::Always(v) | Value::HttpsOnly(v) => vec![v],
+        };
+        for v in rendered {
+            if let Err(e) = check_value(v) {
+                self.error(field, format!("{name} value {v:?} {e}"));
+                return;
+            }
+        }
+        let shown = match &value {
+            Value::Always(v) => v.clone(),
+            Value::HttpsOnly(v) => format!("{v} (HTTPS requests only)"),
+        };
+        let where_ = scope.describe();
+        self.summary.push(format!("{name}: {shown} [{where_}]"));
+        let (https, http) = match value {
+            Value::Always(v) => {
+                let v = intern(v);
+                (Some(v), Some(v))
+            }
+            Value::HttpsOnly(v) => (Some(intern(v)), None),
+        };
+        self.rules.push(HeaderRule { name, https, http, scope, force: false, follows: None });
+    }
+
+    /// Like [`header`](Self::header), but replacing a value the handler set.
+    pub(crate) fn forced_header(&mut self, field: &str, name: &'static str, value: &str, scope: Scope) {
+        let before = self.rules.len();
+        self.header(field, name, Value::Always(value.into()), scope);
+        if let Some(rule) = self.rules.get_mut(before) {
+            rule.force = true;
+        }
+    }
+
+    pub(crate) fn off(&mut self, name: &str) {
+        self.summary.push(format!("{name}: off"));
+    }
+}
+
+/// Checks `value` is one of `allowed` (case-insensitively), returning the canonical spelling.
+pub(crate) fn one_of(b: &mut Builder<'_>, field: &str, value: &str, allowed: &[&'static str]) -> Option<&'static str> {
+    match allowed.iter().find(|a| a.eq_ignore_ascii_case(value.trim())) {
+        Some(a) => Some(a),
+        None => {
+            let list = allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ");
+            b.error(field, format!("{value:?} is not allowed; use one of {list}"));
+            None
+        }
+    }
+}
+
+/// The fields every header feature shares.
+pub(crate) struct Common {
+    pub(crate) enabled: bool,
+    pub(crate) paths: Vec<String>,
+    pub(crate) exclude: Vec<String>,
+}
+
+impl Common {
+    pub(crate) fn read(s: &Section<'_>, enabled: bool, paths: &[&str]) -> Self {
+        Common {
+            enabled: s.bool("enabled", enabled),
+            paths: s.strings("paths", paths),
+            exclude: s.strings("exclude", &[]),
+        }
+    }
+}
+
+/// The default `paths` of a header sent everywhere.
+pub(crate) fn everywhere() -> Vec<String> {
+    vec!["/**".to_string()]
+}
+
+/// Implemented by every header feature's typed config.
+pub(crate) trait Feature: Default + Clone + Send + Sync + 'static {
+    /// Its table under `security`, e.g. `hsts`.
+    const KEY: &'static str;
+    /// Reads the feature's table (absent keys keep their defaults).
+    fn read(section: &Section<'_>) -> Self;
+    /// Validates the feature's settings, renders its headers into `b` and
+    /// adds its request-time parts. Features compiled by the composition root
+    /// with inputs from other features keep the default (nothing here).
+    fn build(&self, _b: &mut Builder<'_>) {}
+}
+
+// HTTPS detection is the core's own section: `[security.https]`.
+impl Feature for Https {
+    const KEY: &'static str = "https";
+
+    fn read(s: &Section<'_>) -> Self {
+        let d = Https::default();
+        Https {
+            trusted_proxies: s.strings("trusted_proxies", &[]),
+            proxy_header: s.string("proxy_header", &d.proxy_header),
+            redirect: s.bool("redirect", false),
+            redirect_status: s.u64("redirect_status", 308),
+            redirect_host: s.opt_string("redirect_host"),
+            redirect_exempt: s.strings("redirect_exempt", &[]),
+        }
+    }
+}

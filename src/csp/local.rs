@@ -1,0 +1,48 @@
+//! The CSP's request-local state (`Request::local_cache`): the nonce a
+//! handler asked for and the policy changes its responder made.
+
+use std::sync::{Mutex, OnceLock};
+
+use rocket::request::Request;
+
+use super::policy::CspPolicy;
+
+/// What a route does to one of the two policies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Change {
+    #[default]
+    Keep,
+    Remove,
+    Replace(CspPolicy),
+    Extend(Vec<(String, Vec<String>)>),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CspChanges {
+    pub(crate) enforce: Change,
+    pub(crate) report_only: Change,
+}
+
+/// One per request that uses CSP; created on first use.
+#[derive(Default)]
+pub(crate) struct CspLocal {
+    /// The nonce of this response, if a handler asked for one.
+    pub(crate) nonce: OnceLock<String>,
+    changes: Mutex<Option<CspChanges>>,
+}
+
+impl CspLocal {
+    pub(crate) fn of<'r>(req: &'r Request<'_>) -> &'r CspLocal {
+        req.local_cache(CspLocal::default)
+    }
+
+    /// Records a route's changes.
+    pub(crate) fn record(&self, changes: CspChanges) {
+        *self.changes.lock().unwrap_or_else(|e| e.into_inner()) = Some(changes);
+    }
+
+    /// The route's changes, if it made any (taken: read once per response).
+    pub(crate) fn take_changes(&self) -> Option<CspChanges> {
+        self.changes.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}

@@ -1,0 +1,175 @@
+//! The HTTP-to-HTTPS redirect: plain-HTTP requests get a `308` (or `301`) to
+//! the same path on `https://`, before any handler runs.
+//!
+//! Its settings live in the `[security.https]` table with HTTPS detection
+//! (see [`Https`](crate::core::Https)):
+//!
+//! ```toml
+//! [default.security.https]
+//! redirect = true                  # Default: false
+//! redirect_status = 308            # 301 or 308; Default: 308
+//! redirect_host = "www.example.com"   # Default: the request's Host
+//! redirect_exempt = ["/health"]    # Default: []
+//! ```
+//!
+//! ```
+//! use rocket::local::blocking::Client;
+//! use rocket::{get, routes};
+//!
+//! #[get("/account")]
+//! fn account() -> &'static str { "account" }
+//!
+//! let figment = rocket::Config::figment()
+//!     .merge(("security.https.redirect", true))
+//!     .merge(("security.https.redirect_host", "www.example.com"));
+//! let rocket = rocket::custom(figment)
+//!     .attach(rocket_security::Security::fairing())
+//!     .mount("/", routes![account]);
+//! let client = Client::tracked(rocket).unwrap();
+//! let res = client.get("/account?tab=1").dispatch();
+//! assert_eq!(res.status().code, 308);
+//! assert_eq!(res.headers().get_one("Location"), Some("https://www.example.com/account?tab=1"));
+//! ```
+
+use rocket::http::uri::Origin;
+use rocket::http::{Method, Status};
+use rocket::request::Request;
+use rocket::response::Redirect;
+use rocket::route::{Handler, Outcome, Route};
+use rocket::{Build, Data, Orbit, Rocket};
+
+use crate::core::error::ConfigError;
+use crate::core::https::{request_host, Https, HttpsPolicy};
+use crate::core::part::{Gate, Part};
+use crate::core::paths::PathSet;
+
+/// Where the request rewrite for the HTTPS redirect points.
+const REDIRECT_ROUTE: &str = "/__rocket_security/https-redirect";
+
+/// The compiled redirect.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpsRedirect {
+    status: Status,
+    host: Option<String>,
+    exempt: PathSet,
+    https: HttpsPolicy,
+}
+
+impl HttpsRedirect {
+    /// Validates the redirect settings of `config`; `None` when `redirect` is off.
+    pub(crate) fn compile(config: &Https, https: &HttpsPolicy, errors: &mut Vec<ConfigError>) -> Option<Self> {
+        let key = |f: &str| format!("security.https.{f}");
+        let status = match config.redirect_status {
+            301 => Status::MovedPermanently,
+            308 => Status::PermanentRedirect,
+            other => {
+                errors.push(ConfigError::new(
+                    key("redirect_status"),
+                    format!("{other} is not allowed; use 301 (Moved Permanently) or 308 (Permanent Redirect)"),
+                ));
+                Status::PermanentRedirect
+            }
+        };
+        if let Some(h) = &config.redirect_host {
+            let ok = !h.is_empty()
+                && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+            if !ok {
+                errors.push(ConfigError::new(
+                    key("redirect_host"),
+                    format!("{h:?} is not a host name; write it without scheme or path, e.g. \"www.example.com\""),
+                ));
+            }
+        }
+        let exempt = PathSet::parse(&key("redirect_exempt"), &config.redirect_exempt, errors);
+        config.redirect.then(|| HttpsRedirect {
+            status,
+            host: config.redirect_host.clone(),
+            exempt,
+            https: https.clone(),
+        })
+    }
+
+    /// The `https` line of the liftoff log.
+    pub(crate) fn describe(redirect: Option<&Self>, https: &HttpsPolicy) -> String {
+        match redirect {
+            None => format!("{}; redirect off", https.describe()),
+            Some(r) => format!(
+                "{}; redirect plain HTTP with {}{}",
+                https.describe(),
+                r.status.code,
+                if r.exempt.is_empty() { String::new() } else { format!(" except {}", r.exempt.describe()) }
+            ),
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl Part for HttpsRedirect {
+    fn ignite(&self, rocket: Rocket<Build>) -> Rocket<Build> {
+        rocket.mount("/", vec![Route::ranked(-100, Method::Get, REDIRECT_ROUTE, RedirectHandler(self.status))])
+    }
+
+    async fn liftoff(&self, rocket: &Rocket<Orbit>) {
+        let tls = rocket.config().tls_enabled();
+        let release = rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
+        if !tls && self.https.proxies.is_empty() {
+            tracing::warn!(
+                target: "security",
+                "`security.https.redirect` is on but no request can count as HTTPS (no TLS, no trusted proxy): \
+                 every request will be redirected"
+            );
+        }
+        if release && self.host.is_none() {
+            tracing::warn!(
+                target: "security",
+                "`security.https.redirect_host` is not set: the redirect target comes from the request's Host \
+                 header; set it so a cache in front cannot be poisoned with a redirect to another host"
+            );
+        }
+    }
+
+    fn gates(&self) -> bool {
+        true
+    }
+
+    /// Rewrites a plain-HTTP request to the internal redirect route.
+    async fn request(&self, req: &mut Request<'_>) -> Gate {
+        if self.https.is_secure(req) || self.exempt.matches(req.uri()) {
+            return Gate::Pass;
+        }
+        let host = match &self.host {
+            Some(h) => Some(h.clone()),
+            None => request_host(req),
+        };
+        let target = host.map(|h| format!("https://{h}{}", req.uri()));
+        req.local_cache(|| RedirectTarget(Some(target)));
+        req.set_method(Method::Get);
+        req.set_uri(Origin::parse(REDIRECT_ROUTE).expect("static route URI"));
+        Gate::Rewritten
+    }
+}
+
+/// The target of the pending HTTPS redirect; `Some(None)`: no usable host.
+struct RedirectTarget(Option<Option<String>>);
+
+/// The internal route the redirect rewrite points to.
+#[derive(Clone)]
+struct RedirectHandler(Status);
+
+#[rocket::async_trait]
+impl Handler for RedirectHandler {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        match &req.local_cache(|| RedirectTarget(None)).0 {
+            // Reached directly, not through the rewrite: there is nothing here.
+            None => Outcome::forward(data, Status::NotFound),
+            Some(None) => Outcome::Error(Status::BadRequest),
+            Some(Some(target)) => {
+                let redirect = match self.0 {
+                    Status::MovedPermanently => Redirect::moved(target.clone()),
+                    _ => Redirect::permanent(target.clone()),
+                };
+                Outcome::from(req, redirect)
+            }
+        }
+    }
+}

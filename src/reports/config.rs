@@ -1,0 +1,226 @@
+//! The `[security.reports]` table and its compiled form.
+
+use std::num::NonZeroU32;
+
+use super::filter::{SourcePattern, DEFAULT_DISALLOWED_SOURCES};
+use crate::core::config::Section;
+use crate::core::error::ConfigError;
+use crate::core::feature::{Builder, Feature};
+
+/// Collector configuration: the `[default.security.reports]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collector {
+    /// Mount the endpoint. _Default:_ `true`.
+    pub enabled: bool,
+    /// The endpoint's path. _Default:_ `"/security/csp-report"`.
+    pub path: String,
+    /// Log each violation at WARN (target `security`). _Default:_ `true`.
+    pub log: bool,
+    /// Store reports in the security database. _Default:_ `false`.
+    pub database: bool,
+    /// Largest body accepted, in bytes. _Default:_ `65536`.
+    pub max_body: u64,
+    /// Most reports taken from one request. _Default:_ `100`.
+    pub max_reports_per_request: u64,
+    /// Raw reports kept per violation. _Default:_ `10`.
+    pub samples_per_violation: u64,
+    /// Reports per client per minute; `0` turns the limit off. _Default:_ `600`.
+    pub rate_limit_per_minute: u64,
+    /// Capacity of the database queue. _Default:_ `10000`.
+    pub queue_size: u64,
+    /// Time allowed to send a body, in milliseconds. _Default:_ `5000`.
+    pub body_timeout_ms: u64,
+    /// Hosts (or `*.domain`) besides the request's own whose pages may report here. _Default:_ `[]`.
+    pub origins: Vec<String>,
+    /// Start from [`DEFAULT_DISALLOWED_SOURCES`]. _Default:_ `true`.
+    pub use_default_disallowed: bool,
+    /// More disallowed source patterns. _Default:_ `[]`.
+    pub disallowed_sources: Vec<String>,
+    /// Where [`Security::reports_dashboard`](crate::Security::reports_dashboard) mounts the dashboard.
+    /// _Default:_ `"/security/reports"`.
+    pub dashboard_path: String,
+}
+
+impl Default for Collector {
+    fn default() -> Self {
+        Collector {
+            enabled: true,
+            path: "/security/csp-report".into(),
+            log: true,
+            database: false,
+            max_body: 64 * 1024,
+            max_reports_per_request: 100,
+            samples_per_violation: 10,
+            rate_limit_per_minute: 600,
+            queue_size: 10_000,
+            body_timeout_ms: 5_000,
+            origins: vec![],
+            use_default_disallowed: true,
+            disallowed_sources: vec![],
+            dashboard_path: "/security/reports".into(),
+        }
+    }
+}
+
+impl Feature for Collector {
+    const KEY: &'static str = "reports";
+
+    fn read(s: &Section<'_>) -> Self {
+        let d = Collector::default();
+        Collector {
+            enabled: s.bool("enabled", d.enabled),
+            path: s.string("path", &d.path),
+            log: s.bool("log", d.log),
+            database: s.bool("database", d.database),
+            max_body: s.u64("max_body", d.max_body),
+            max_reports_per_request: s.u64("max_reports_per_request", d.max_reports_per_request),
+            samples_per_violation: s.u64("samples_per_violation", d.samples_per_violation),
+            rate_limit_per_minute: s.u64("rate_limit_per_minute", d.rate_limit_per_minute),
+            queue_size: s.u64("queue_size", d.queue_size),
+            body_timeout_ms: s.u64("body_timeout_ms", d.body_timeout_ms),
+            origins: s.strings("origins", &[]),
+            use_default_disallowed: s.bool("use_default_disallowed", true),
+            disallowed_sources: s.strings("disallowed_sources", &[]),
+            dashboard_path: s.string("dashboard_path", &d.dashboard_path),
+        }
+    }
+
+    /// Compiled separately (see `compile`): the collector sends no header.
+    fn build(&self, b: &mut Builder<'_>) {
+        if self.enabled {
+            b.summary.push(format!(
+                "CSP reports at POST {} (sinks: {}{}), body <= {} bytes, <= {} reports/request, {} per client/minute",
+                self.path,
+                if self.log { "log" } else { "" },
+                if self.database {
+                    if self.log {
+                        " + database"
+                    } else {
+                        "database"
+                    }
+                } else {
+                    ""
+                },
+                self.max_body,
+                self.max_reports_per_request,
+                if self.rate_limit_per_minute == 0 {
+                    "no limit".to_string()
+                } else {
+                    self.rate_limit_per_minute.to_string()
+                }
+            ));
+        } else {
+            b.summary.push("CSP report endpoint: off".into());
+        }
+    }
+}
+
+fn path_ok(p: &str) -> bool {
+    p.starts_with('/')
+        && p.len() > 1
+        && rocket::http::uri::Origin::parse(p).is_ok_and(|o| o.query().is_none())
+        && !p.contains(['<', '>'])
+}
+
+impl Collector {
+    pub(crate) fn compile(&self, errors: &mut Vec<ConfigError>) -> Option<CompiledCollector> {
+        let key = |f: &str| format!("security.reports.{f}");
+        let mut err = |f: &str, m: String| errors.push(ConfigError::new(key(f), m));
+        for (field, p) in [("path", &self.path), ("dashboard_path", &self.dashboard_path)] {
+            if !path_ok(p) {
+                err(
+                    field,
+                    format!("{p:?} is not a route path; write an absolute path such as \"/security/csp-report\""),
+                );
+            }
+        }
+        let positive = [
+            ("max_body", self.max_body),
+            ("max_reports_per_request", self.max_reports_per_request),
+            ("samples_per_violation", self.samples_per_violation),
+            ("queue_size", self.queue_size),
+            ("body_timeout_ms", self.body_timeout_ms),
+        ];
+        for (field, v) in positive {
+            if v == 0 {
+                err(field, "must be at least 1".into());
+            }
+        }
+        if self.max_body > 16 * 1024 * 1024 {
+            err(
+                "max_body",
+                format!("{} bytes is more than 16 MiB; reports are small, keep the cap low", self.max_body),
+            );
+        }
+        if self.rate_limit_per_minute > u32::MAX as u64 {
+            err("rate_limit_per_minute", "too large".into());
+        }
+        if self.rate_limit_per_minute != 0 && self.rate_limit_per_minute < self.max_reports_per_request {
+            err(
+                "rate_limit_per_minute",
+                format!(
+                    "{} is below max_reports_per_request ({}): a full batch could never be accepted; raise it or use 0 (off)",
+                    self.rate_limit_per_minute, self.max_reports_per_request
+                ),
+            );
+        }
+        let mut disallowed = Vec::new();
+        let defaults = if self.use_default_disallowed { DEFAULT_DISALLOWED_SOURCES } else { &[] };
+        for p in defaults.iter().copied().chain(self.disallowed_sources.iter().map(String::as_str)) {
+            match SourcePattern::parse(p) {
+                Ok(p) => disallowed.push(p),
+                Err(e) => err("disallowed_sources", e),
+            }
+        }
+        let mut origins = Vec::new();
+        for (i, o) in self.origins.iter().enumerate() {
+            let o = o.trim().to_ascii_lowercase();
+            let bare = o.strip_prefix("*.").unwrap_or(&o);
+            if bare.is_empty() || !bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == ':') {
+                err(
+                    &format!("origins[{i}]"),
+                    format!("{o:?} is not a host; write it without scheme or path, e.g. \"www.example.com\""),
+                );
+            } else {
+                origins.push(o);
+            }
+        }
+        if !self.enabled {
+            return None;
+        }
+        if cfg!(not(feature = "db")) && self.database {
+            err("database", "the database sink needs one of the `sqlite`, `postgres` or `mysql` features".into());
+        }
+        Some(CompiledCollector {
+            path: self.path.clone(),
+            dashboard_path: self.dashboard_path.clone(),
+            log: self.log,
+            database: self.database,
+            max_body: self.max_body,
+            max_reports: self.max_reports_per_request as usize,
+            samples: self.samples_per_violation.min(i32::MAX as u64) as i32,
+            rate: NonZeroU32::new(self.rate_limit_per_minute.min(u32::MAX as u64) as u32),
+            queue_size: self.queue_size.min(1 << 24) as usize,
+            body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
+            origins,
+            disallowed,
+        })
+    }
+}
+
+/// The validated collector settings.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledCollector {
+    pub(crate) path: String,
+    pub(crate) dashboard_path: String,
+    pub(crate) log: bool,
+    pub(crate) database: bool,
+    pub(crate) max_body: u64,
+    pub(crate) max_reports: usize,
+    pub(crate) samples: i32,
+    pub(crate) rate: Option<NonZeroU32>,
+    pub(crate) queue_size: usize,
+    pub(crate) body_timeout: std::time::Duration,
+    pub(crate) origins: Vec<String>,
+    pub(crate) disallowed: Vec<SourcePattern>,
+}

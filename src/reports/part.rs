@@ -1,0 +1,57 @@
+//! The collector part: the endpoint (and the dashboard, when asked for), the
+//! database writer started at liftoff and flushed at shutdown.
+
+use std::sync::Arc;
+
+use super::state::{CollectorHandle, CollectorState};
+use crate::core::part::Part;
+
+/// Builds the dashboard's routes for its mount path.
+pub(crate) type DashboardRoutes = Box<dyn Fn(&str) -> Vec<rocket::Route> + Send + Sync>;
+
+/// The compiled collector and the dashboard routes to mount with it.
+pub(crate) struct CollectorPart {
+    pub(crate) state: Arc<CollectorState>,
+    pub(crate) dashboard: Option<Arc<DashboardRoutes>>,
+}
+
+#[rocket::async_trait]
+impl Part for CollectorPart {
+    fn ignite(&self, rocket: rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build> {
+        let mut rocket =
+            rocket.mount("/", super::endpoint::routes(&self.state)).manage(CollectorHandle(self.state.clone()));
+        if let Some(dashboard) = &self.dashboard {
+            rocket = rocket.mount("/", dashboard(&self.state.config.dashboard_path));
+        }
+        rocket
+    }
+
+    async fn liftoff(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {
+        #[cfg(feature = "db")]
+        {
+            let state = &self.state;
+            match crate::db::bound(_rocket) {
+                Some(pool) => {
+                    // With the sink off, this lets the dashboard show what an
+                    // earlier configuration stored.
+                    let _ = state.pool.set(pool.clone());
+                    if state.config.database {
+                        super::sink::start(state, pool.clone());
+                    }
+                }
+                None if state.config.database => tracing::error!(
+                    target: "security",
+                    "`security.reports.database = true` but no security database is attached (attach \
+                     `SecurityDb::init()`, or name yours with `Security::fairing().database::<Db>()`): \
+                     reports are counted as dropped (database_unavailable)"
+                ),
+                None => {}
+            }
+        }
+    }
+
+    async fn shutdown(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {
+        #[cfg(feature = "db")]
+        super::sink::flush_and_stop(&self.state, std::time::Duration::from_secs(5)).await;
+    }
+}

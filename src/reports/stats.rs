@@ -1,0 +1,148 @@
+//! The collector's counters: every report counted exactly once.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Why a report was not stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DropReason {
+    /// A Reporting API entry of another type (e.g. `deprecation`).
+    NotCsp,
+    /// The document is on a host that is not this site's (anyone can POST here).
+    ForeignOrigin,
+    /// The report has no document URL.
+    MissingDocument,
+    /// The report names no usable directive.
+    NoDirective,
+    /// A browser extension or known injector caused it.
+    DisallowedSource,
+    /// More reports in one request than `max_reports_per_request`.
+    BatchLimit,
+    /// The client exceeded `rate_limit_per_minute`.
+    RateLimited,
+    /// The database queue was full.
+    QueueFull,
+    /// The database could not be reached.
+    DatabaseUnavailable,
+    /// The database refused the write.
+    DatabaseError,
+    /// Arrived while the application was shutting down.
+    ShuttingDown,
+}
+
+impl DropReason {
+    const ALL: [DropReason; 11] = [
+        DropReason::NotCsp,
+        DropReason::ForeignOrigin,
+        DropReason::MissingDocument,
+        DropReason::NoDirective,
+        DropReason::DisallowedSource,
+        DropReason::BatchLimit,
+        DropReason::RateLimited,
+        DropReason::QueueFull,
+        DropReason::DatabaseUnavailable,
+        DropReason::DatabaseError,
+        DropReason::ShuttingDown,
+    ];
+
+    /// The reason's name in stats and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::NotCsp => "not_csp",
+            DropReason::ForeignOrigin => "foreign_origin",
+            DropReason::MissingDocument => "missing_document",
+            DropReason::NoDirective => "no_directive",
+            DropReason::DisallowedSource => "disallowed_source",
+            DropReason::BatchLimit => "batch_limit",
+            DropReason::RateLimited => "rate_limited",
+            DropReason::QueueFull => "queue_full",
+            DropReason::DatabaseUnavailable => "database_unavailable",
+            DropReason::DatabaseError => "database_error",
+            DropReason::ShuttingDown => "shutting_down",
+        }
+    }
+
+    /// Whether the report was filtered before acceptance (noise, limits) rather
+    /// than lost after it (the database sink).
+    pub fn is_filter(self) -> bool {
+        !matches!(
+            self,
+            DropReason::QueueFull
+                | DropReason::DatabaseUnavailable
+                | DropReason::DatabaseError
+                | DropReason::ShuttingDown
+        )
+    }
+}
+
+/// The collector's counters (per process), as returned by [`Security::collector_stats`](crate::Security).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CollectorStats {
+    /// Reports found in request bodies.
+    pub received: u64,
+    /// Reports that passed the filters and limits.
+    pub accepted: u64,
+    /// Accepted reports written to the database.
+    pub stored: u64,
+    /// Accepted reports logged.
+    pub logged: u64,
+    /// Accepted reports waiting in the database queue.
+    pub queued: u64,
+    /// Reports not accepted or not stored, by reason.
+    pub dropped: BTreeMap<&'static str, u64>,
+    /// Requests answered with a 4xx (malformed, too large, wrong type, ...).
+    pub rejected_requests: u64,
+}
+
+impl CollectorStats {
+    /// Reports lost after acceptance (the database sink's drop reasons).
+    pub fn dropped_after_accept(&self) -> u64 {
+        DropReason::ALL
+            .iter()
+            .filter(|r| !r.is_filter())
+            .map(|r| self.dropped.get(r.as_str()).copied().unwrap_or(0))
+            .sum()
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) received: AtomicU64,
+    pub(crate) accepted: AtomicU64,
+    pub(crate) stored: AtomicU64,
+    pub(crate) logged: AtomicU64,
+    pub(crate) queued: AtomicU64,
+    pub(crate) rejected_requests: AtomicU64,
+    /// Requests seen (for periodic housekeeping).
+    pub(crate) requests: AtomicU64,
+    dropped: [AtomicU64; 11],
+}
+
+impl Counters {
+    pub(crate) fn drop(&self, reason: DropReason, n: u64) {
+        let i = DropReason::ALL.iter().position(|r| *r == reason).unwrap_or(0);
+        self.dropped[i].fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> CollectorStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        CollectorStats {
+            received: get(&self.received),
+            accepted: get(&self.accepted),
+            stored: get(&self.stored),
+            logged: get(&self.logged),
+            queued: get(&self.queued),
+            rejected_requests: get(&self.rejected_requests),
+            dropped: DropReason::ALL
+                .iter()
+                .zip(&self.dropped)
+                .map(|(r, c)| (r.as_str(), get(c)))
+                .filter(|(_, n)| *n > 0)
+                .collect(),
+        }
+    }
+}

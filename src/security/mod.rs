@@ -1,0 +1,272 @@
+//! The composition root: the [`Security`] fairing and its builder, the
+//! [`SecurityConfig`] that lists every feature, and the single-feature
+//! fairings. This is the one module that names the features; everything
+//! else depends downward (see `scripts/check-layers.sh`).
+
+pub(crate) mod checks;
+pub(crate) mod config;
+pub(crate) mod only;
+
+use std::any::TypeId;
+use std::sync::{Arc, OnceLock};
+
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::request::FromRequest;
+use rocket::{Build, Data, Orbit, Request, Rocket};
+
+use crate::auth::gate::{login_check, Check};
+use crate::auth::SecurityUser;
+use crate::core::clock::{Clock, SystemClock};
+use crate::core::fairing::Runner;
+use crate::reports::part::DashboardRoutes;
+use config::Extras;
+pub use config::SecurityConfig;
+
+/// The security fairing: every response header feature, HTTPS detection and
+/// redirect, configured from `[default.security]`.
+///
+/// ```no_run
+/// # use rocket::{get, routes, launch};
+/// #[get("/")]
+/// fn index() -> &'static str { "hello" }
+///
+/// #[launch]
+/// fn rocket() -> _ {
+///     rocket::build()
+///         .attach(rocket_security::Security::fairing())
+///         .mount("/", routes![index])
+/// }
+/// ```
+///
+/// **Rocket's Shield is replaced.** Rocket attaches `Shield::default()` to
+/// every app, and Shield never overwrites a header that is already present.
+/// Because it runs first, it would pre-empt this crate's values
+/// (`X-Frame-Options: SAMEORIGIN` instead of `DENY`, a dated
+/// Permissions-Policy). At ignite this fairing attaches `Shield::new()`, an
+/// empty Shield, which replaces the default one; every header Shield sent is
+/// sent by this crate instead, with current values.
+///
+/// **Precedence.** A header the handler set itself is kept (unless
+/// `security.overwrite = true`); [`Override`](crate::Override) lets a route set
+/// or remove any header, and always wins. `Cache-Control` on
+/// [`NoStore`](crate::NoStore) paths always replaces the handler's value.
+pub struct Security {
+    config: Option<SecurityConfig>,
+    only: Option<TypeId>,
+    runner: OnceLock<Arc<Runner>>,
+    clock: Arc<dyn Clock>,
+    login_check: std::sync::Mutex<Option<Check>>,
+    password_check: std::sync::Mutex<Option<Check>>,
+    dashboard: Option<Arc<DashboardRoutes>>,
+    #[cfg(feature = "db")]
+    database: std::sync::Mutex<Option<crate::db::bind::PoolLookup>>,
+}
+
+impl Security {
+    /// Every feature, configured from the `security` table of the active
+    /// profile (absent keys keep their secure defaults).
+    pub fn fairing() -> Self {
+        Security::new(None, None)
+    }
+
+    fn new(config: Option<SecurityConfig>, only: Option<TypeId>) -> Self {
+        Security {
+            config,
+            only,
+            runner: OnceLock::new(),
+            clock: Arc::new(SystemClock),
+            login_check: Default::default(),
+            password_check: Default::default(),
+            dashboard: None,
+            #[cfg(feature = "db")]
+            database: Default::default(),
+        }
+    }
+
+    /// Global mandatory password change: every request of a logged-in `U`
+    /// whose password has expired is sent to `security.password.change_url`
+    /// (API clients: 403 JSON), except the change URL, logout, `static_paths`
+    /// and the report endpoint; the handler never runs. Anonymous requests are
+    /// left alone (combine with [`require_login`](Self::require_login) to refuse them).
+    #[cfg(feature = "db")]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
+    pub fn require_password_change<U>(self) -> Self
+    where
+        U: for<'r> FromRequest<'r> + SecurityUser + Send + 'static,
+    {
+        *self.password_check.lock().unwrap_or_else(|e| e.into_inner()) = Some(crate::auth::gate::password_check::<U>());
+        self
+    }
+
+    /// Uses `clock` for everything time-dependent (session expiry, throttling,
+    /// password expiry); tests pass a [`ManualClock`](crate::ManualClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Deny by default: every request needs a logged-in, active `U`, except
+    /// `security.auth.allow`, `static_paths`, the login URL, the report
+    /// endpoint and the session-status endpoint. Refused requests never reach
+    /// their handler: browsers get a 303 to the login page, API clients a 401.
+    ///
+    /// ```no_run
+    /// # use rocket::request::{self, FromRequest, Request};
+    /// # struct User;
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { String::new() } }
+    /// # #[rocket::async_trait]
+    /// # impl<'r> FromRequest<'r> for User {
+    /// #     type Error = ();
+    /// #     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> { request::Outcome::Forward(rocket::http::Status::Unauthorized) }
+    /// # }
+    /// let rocket = rocket::build().attach(rocket_security::Security::fairing().require_login::<User>());
+    /// ```
+    pub fn require_login<U>(self) -> Self
+    where
+        U: for<'r> FromRequest<'r> + SecurityUser + Send + 'static,
+    {
+        *self.login_check.lock().unwrap_or_else(|e| e.into_inner()) = Some(login_check::<U>());
+        self
+    }
+
+    /// Stores CSP reports in database `D` instead of the ready-made
+    /// [`SecurityDb`](crate::db::SecurityDb) (with `security.reports.database = true`).
+    #[cfg(feature = "db")]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
+    pub fn database<D: rocket_db_pools::Database<Pool = crate::db::SecurityPool>>(self) -> Self {
+        *self.database.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(crate::db::bind::pool_of::<D>));
+        self
+    }
+
+    /// Mounts the CSP reports dashboard at `security.reports.dashboard_path`
+    /// (default `/security/reports`), for requests that pass guard `G` (for
+    /// example the application's admin user type). A failing guard's status
+    /// goes to the catchers: build `G` on [`LoginRequired`](crate::LoginRequired)
+    /// (as the showcase's `Admin` does) and anonymous visitors are sent to the
+    /// login page; any other 401/403 gets a plain answer.
+    ///
+    /// ```no_run
+    /// # use rocket::request::{self, FromRequest, Request};
+    /// struct Admin;
+    /// #[rocket::async_trait]
+    /// impl<'r> FromRequest<'r> for Admin {
+    ///     type Error = ();
+    ///     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
+    ///         request::Outcome::Error((rocket::http::Status::Forbidden, ()))
+    ///     }
+    /// }
+    /// let rocket = rocket::build().attach(rocket_security::Security::fairing().reports_dashboard::<Admin>());
+    /// ```
+    pub fn reports_dashboard<G>(mut self) -> Self
+    where
+        G: for<'r> FromRequest<'r> + Send + Sync + 'static,
+    {
+        self.dashboard = Some(Arc::new(Box::new(crate::reports::dashboard::routes::<G>)));
+        self
+    }
+
+    /// Every feature, configured in code. `Rocket.toml` is not read for
+    /// `security`; the configuration is validated at ignite like the file.
+    ///
+    /// ```
+    /// use rocket_security::{Security, SecurityConfig};
+    /// use rocket_security::headers::Hsts;
+    ///
+    /// let config = SecurityConfig {
+    ///     hsts: Hsts { max_age: 31_536_000, ..Hsts::default() },
+    ///     ..SecurityConfig::default()
+    /// };
+    /// let rocket = rocket::build().attach(Security::from_config(config));
+    /// ```
+    pub fn from_config(config: SecurityConfig) -> Self {
+        Security::new(Some(config), None)
+    }
+
+    /// The fairing of the single feature `F` (see [`only`]).
+    pub(crate) fn only<F: 'static>(config: Option<SecurityConfig>) -> Self {
+        Security::new(config, Some(TypeId::of::<F>()))
+    }
+
+    fn name(&self) -> &'static str {
+        match self.only {
+            None => "rocket_security",
+            Some(_) => "rocket_security (one feature)",
+        }
+    }
+
+    /// What the builder adds to the configuration (taken once, at ignite).
+    fn extras(&self) -> Extras {
+        let take = |m: &std::sync::Mutex<Option<Check>>| m.lock().unwrap_or_else(|e| e.into_inner()).take();
+        Extras {
+            clock: Some(self.clock.clone()),
+            login_check: take(&self.login_check),
+            password_check: take(&self.password_check),
+            dashboard: self.dashboard.clone(),
+            #[cfg(feature = "db")]
+            database: self.database.lock().unwrap_or_else(|e| e.into_inner()).take(),
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl Fairing for Security {
+    fn info(&self) -> Info {
+        Info { name: self.name(), kind: Kind::Ignite | Kind::Liftoff | Kind::Request | Kind::Shutdown }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let release = rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
+        let config = match &self.config {
+            Some(c) => Ok(c.clone()),
+            None => SecurityConfig::from_figment(rocket.figment()),
+        };
+        let secret_key = rocket.figment().extract_inner::<String>("secret_key").ok();
+        let compiled = config.and_then(|c| {
+            let mut compiled = c.compile_with(self.only, release, Some(secret_key), self.extras())?;
+            if self.only.is_none() {
+                checks::cross_checks(&c, &mut compiled.warnings);
+            }
+            Ok(compiled)
+        });
+        let compiled = match compiled {
+            Ok(c) => c,
+            Err(errors) => {
+                for e in errors.iter() {
+                    tracing::error!(target: "security", "invalid configuration: {e}");
+                }
+                tracing::error!(
+                    target: "security",
+                    "launch aborted: {} invalid security setting(s); fix the key(s) above in Rocket.toml or ROCKET_SECURITY",
+                    errors.len()
+                );
+                return Err(rocket);
+            }
+        };
+        for w in &compiled.warnings {
+            tracing::warn!(target: "security", "{w}");
+        }
+        // Only the full fairing manages the shared state (Rocket allows one value per type).
+        let shared = self.only.is_none().then(|| self.clock.clone());
+        let (rocket, runner) = crate::core::fairing::ignite(rocket, compiled.into_plan(shared), self.name());
+        let _ = self.runner.set(runner);
+        Ok(rocket)
+    }
+
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        if let Some(runner) = self.runner.get() {
+            runner.liftoff(rocket).await;
+        }
+    }
+
+    async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
+        if let Some(runner) = self.runner.get() {
+            runner.request(req).await;
+        }
+    }
+
+    async fn on_shutdown(&self, rocket: &Rocket<Orbit>) {
+        if let Some(runner) = self.runner.get() {
+            runner.shutdown(rocket).await;
+        }
+    }
+}
