@@ -63,33 +63,33 @@
 //!
 //! | Header | Default | Feature |
 //! |---|---|---|
-//! | `Content-Security-Policy` | strict `'self'` policy (see [`Csp`]) | [`Csp`] |
-//! | `Strict-Transport-Security` | `max-age=63072000; includeSubDomains`, HTTPS requests only | [`Hsts`] |
-//! | `X-Content-Type-Options` | `nosniff` | [`NoSniff`] |
-//! | `X-Frame-Options` | `DENY` | [`FrameOptions`] |
-//! | `X-XSS-Protection` | `0` | [`XssProtection`] |
-//! | `Referrer-Policy` | `no-referrer` | [`ReferrerPolicy`] |
-//! | `Permissions-Policy` | powerful features denied, `sync-xhr=(self)` | [`PermissionsPolicy`] |
-//! | `Cross-Origin-Opener-Policy` | `same-origin` | [`CrossOriginOpenerPolicy`] |
-//! | `Cross-Origin-Resource-Policy` | `same-origin` | [`CrossOriginResourcePolicy`] |
-//! | `Cross-Origin-Embedder-Policy` | off (opt-in) | [`CrossOriginEmbedderPolicy`] |
-//! | `Origin-Agent-Cluster` | `?1` | [`OriginAgentCluster`] |
-//! | `X-Permitted-Cross-Domain-Policies` | `none` | [`CrossDomainPolicies`] |
-//! | `X-DNS-Prefetch-Control` | `off` | [`DnsPrefetch`] |
-//! | `Cache-Control: no-store, max-age=0` | configured confidential paths | [`NoStore`] |
-//! | `Clear-Site-Data` | configured paths (logout) | [`ClearSiteData`] |
-//! | `P3P` | off (legacy opt-in) | [`P3p`] |
+//! | `Content-Security-Policy` | strict `'self'` policy (see [`Csp`](csp::Csp)) | [`Csp`](csp::Csp) |
+//! | `Strict-Transport-Security` | `max-age=63072000; includeSubDomains`, HTTPS requests only | [`Hsts`](headers::Hsts) |
+//! | `X-Content-Type-Options` | `nosniff` | [`NoSniff`](headers::NoSniff) |
+//! | `X-Frame-Options` | `DENY` | [`FrameOptions`](headers::FrameOptions) |
+//! | `X-XSS-Protection` | `0` | [`XssProtection`](headers::XssProtection) |
+//! | `Referrer-Policy` | `no-referrer` | [`ReferrerPolicy`](headers::ReferrerPolicy) |
+//! | `Permissions-Policy` | powerful features denied, `sync-xhr=(self)` | [`PermissionsPolicy`](headers::PermissionsPolicy) |
+//! | `Cross-Origin-Opener-Policy` | `same-origin` | [`CrossOriginOpenerPolicy`](headers::CrossOriginOpenerPolicy) |
+//! | `Cross-Origin-Resource-Policy` | `same-origin` | [`CrossOriginResourcePolicy`](headers::CrossOriginResourcePolicy) |
+//! | `Cross-Origin-Embedder-Policy` | off (opt-in) | [`CrossOriginEmbedderPolicy`](headers::CrossOriginEmbedderPolicy) |
+//! | `Origin-Agent-Cluster` | `?1` | [`OriginAgentCluster`](headers::OriginAgentCluster) |
+//! | `X-Permitted-Cross-Domain-Policies` | `none` | [`CrossDomainPolicies`](headers::CrossDomainPolicies) |
+//! | `X-DNS-Prefetch-Control` | `off` | [`DnsPrefetch`](headers::DnsPrefetch) |
+//! | `Cache-Control: no-store, max-age=0` | configured confidential paths | [`NoStore`](headers::NoStore) |
+//! | `Clear-Site-Data` | configured paths (logout) | [`ClearSiteData`](headers::ClearSiteData) |
+//! | `P3P` | off (legacy opt-in) | [`P3p`](headers::P3p) |
 //! | `Server` | removed | [`SecurityConfig::server_header`] |
 //!
 //! ## HTTPS
 //!
 //! HSTS is sent only on requests that really arrived over HTTPS
 //! (RFC 6797 §7.2): Rocket's own TLS, or a trusted proxy's
-//! `X-Forwarded-Proto: https`. See [`Https`], which also redirects plain HTTP.
+//! `X-Forwarded-Proto: https`. See [`Https`](core::Https), which also redirects plain HTTP.
 //!
 //! ## Per path and per route
 //!
-//! Every header feature takes `paths` and `exclude` lists of [`PathPattern`]s.
+//! Every header feature takes `paths` and `exclude` lists of [`PathPattern`](core::PathPattern)s.
 //! A handler can set, replace or remove any header with [`Override`]; a
 //! header the handler set itself is kept unless `security.overwrite = true`.
 //!
@@ -108,8 +108,8 @@
 //! ## Content-Security-Policy
 //!
 //! Typed, validated policies (enforce, report-only or both), lazy per-request
-//! nonces ([`CspNonce`]), hashes ([`CspHash`]), per-path policies and
-//! per-route changes ([`CspOverride`]), reporting to the crate's collector.
+//! nonces ([`CspNonce`]), hashes ([`CspHash`](csp::CspHash)), per-path policies and
+//! per-route changes ([`CspOverride`](csp::CspOverride)), reporting to the crate's collector.
 //! See [`csp`].
 //!
 //! ## CSP report collector
@@ -128,8 +128,9 @@
 //!
 //! The application's user type implements [`SecurityUser`]; then
 //! [`LoginRequired`], `MandatoryPasswordChange` and [`AjaxOnly`] guard routes,
-//! [`Security::require_login`] denies by default, `auth::LoginThrottle`
+//! [`Security::require_login`] denies by default, [`auth::LoginThrottle`]
 //! throttles logins, and [`session`] expires sessions (idle and absolute).
+//! See [`auth`] and [`session`].
 //!
 //! ```no_run
 //! use rocket::{get, launch, routes};
@@ -170,6 +171,24 @@
 //! feature with its effective values, and deploy warnings in the spirit of
 //! Django's `check --deploy` (HSTS off or unreachable in release, legacy XSS
 //! filter on, P3P on, ...).
+//!
+//! ## The crate's layout
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`core`] | what every feature builds on: the config reader and errors, path patterns, the clock, HTTPS detection, header rules, [`Override`], and the part trait the fairing runs |
+//! | [`headers`] | one file per header family (HSTS, framing, referrer, permissions, cross-origin, caching, legacy, DNT/GPC) |
+//! | [`csp`] | Content-Security-Policy: config, compiler, renderer, nonces, per-route changes |
+//! | [`session`] | idle and absolute session expiry |
+//! | [`auth`] | the user trait, guards, deny-by-default, throttling, safe `next`, password policy |
+//! | [`reports`] | the CSP violation collector and its dashboard |
+//! | [`db`] | persistence through `rocket_db_pools` + Diesel |
+//!
+//! [`Security`] is the composition root: the one place that lists the
+//! features. At the crate root are only the quick-start items: [`Security`],
+//! [`SecurityConfig`], [`SecurityUser`], the guards ([`LoginRequired`],
+//! `MandatoryPasswordChange`, [`AjaxOnly`], [`DoNotTrack`]), [`CspNonce`] and
+//! [`Override`].
 //!
 //! ## Differences from django-security
 //!

@@ -47,12 +47,12 @@ impl Feature for Auth {
         Auth {
             login_url: s.string("login_url", &d.login_url),
             next_field: s.string("next_field", &d.next_field),
-            allowed_hosts: s.strings("allowed_hosts", &[]),
-            catchers: s.bool("catchers", true),
-            allow: s.strings("allow", &[]),
-            static_paths: s.strings("static_paths", &[]),
+            allowed_hosts: s.strings("allowed_hosts", &d.allowed_hosts),
+            catchers: s.bool("catchers", d.catchers),
+            allow: s.strings("allow", &d.allow),
+            static_paths: s.strings("static_paths", &d.static_paths),
             logout_url: s.string("logout_url", &d.logout_url),
-            ajax_fetch_metadata: s.bool("ajax_fetch_metadata", false),
+            ajax_fetch_metadata: s.bool("ajax_fetch_metadata", d.ajax_fetch_metadata),
         }
     }
 
@@ -99,10 +99,10 @@ impl Feature for PasswordChange {
         let d = PasswordChange::default();
         PasswordChange {
             change_url: s.string("change_url", &d.change_url),
-            max_age_days: s.u64("max_age_days", 0),
-            expire_new_users: s.bool("expire_new_users", false),
-            include_superusers: s.bool("include_superusers", false),
-            warn_days: s.u64("warn_days", 7),
+            max_age_days: s.u64("max_age_days", d.max_age_days),
+            expire_new_users: s.bool("expire_new_users", d.expire_new_users),
+            include_superusers: s.bool("include_superusers", d.include_superusers),
+            warn_days: s.u64("warn_days", d.warn_days),
         }
     }
 

@@ -44,6 +44,53 @@
 //! Unknown paths are treated like any other: they redirect to the login page
 //! (a fairing cannot ask Rocket's router which route would match, and a 404
 //! for anonymous visitors would also reveal which paths exist).
+//!
+//! ```
+//! use rocket::http::{Header, Status};
+//! use rocket::local::blocking::Client;
+//! use rocket::request::{self, FromRequest, Request};
+//! use rocket::{get, routes};
+//! use rocket_security::{Security, SecurityUser};
+//!
+//! struct User(String);
+//!
+//! impl SecurityUser for User {
+//!     fn security_id(&self) -> String { self.0.clone() }
+//! }
+//!
+//! #[rocket::async_trait]
+//! impl<'r> FromRequest<'r> for User {
+//!     type Error = ();
+//!     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+//!         match req.cookies().get("user_id") {
+//!             Some(c) => request::Outcome::Success(User(c.value().to_string())),
+//!             None => request::Outcome::Forward(Status::Unauthorized),
+//!         }
+//!     }
+//! }
+//!
+//! #[get("/account")]
+//! fn account() -> &'static str { "account" }
+//!
+//! #[get("/login")]
+//! fn login() -> &'static str { "the login form" }
+//!
+//! // Rocket.toml: [default.security.auth] login_url = "/login"
+//! let rocket = rocket::build()
+//!     .attach(Security::fairing().require_login::<User>())
+//!     .mount("/", routes![account, login]);
+//! let client = Client::tracked(rocket).unwrap();
+//!
+//! let res = client.get("/account").dispatch();
+//! assert_eq!(res.status(), Status::SeeOther);
+//! assert_eq!(res.headers().get_one("Location"), Some("/login?next=%2Faccount"));
+//!
+//! let api = client.get("/account").header(Header::new("Accept", "application/json")).dispatch();
+//! assert_eq!(api.status(), Status::Unauthorized);
+//! assert_eq!(api.into_string().unwrap(), r#"{"login_url":"/login?next=%2Faccount"}"#);
+//!
+//! assert_eq!(client.get("/login").dispatch().status(), Status::Ok);
+//! ```
 
 pub(crate) mod ajax;
 pub(crate) mod answer;

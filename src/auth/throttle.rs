@@ -106,10 +106,11 @@ impl Feature for Throttle {
     const KEY: &'static str = "throttle";
 
     fn read(s: &Section<'_>) -> Self {
+        let d = Self::default();
         Throttle {
-            enabled: s.bool("enabled", true),
-            storage: s.string("storage", "memory"),
-            ip_threshold: s.u64("ip_threshold", 20),
+            enabled: s.bool("enabled", d.enabled),
+            storage: s.string("storage", &d.storage),
+            ip_threshold: s.u64("ip_threshold", d.ip_threshold),
         }
     }
 

@@ -93,30 +93,30 @@ impl<'a> Section<'a> {
 
     /// A list of strings. A bare string is refused: it is the classic mistake
     /// that silently turned exclusion lists into per-character lists elsewhere.
-    pub(crate) fn strings(&self, name: &'static str, default: &[&str]) -> Vec<String> {
+    pub(crate) fn strings(&self, name: &'static str, default: &[String]) -> Vec<String> {
         match self.get(name) {
-            None => default.iter().map(|s| s.to_string()).collect(),
+            None => default.to_vec(),
             Some(Value::Array(_, items)) => self.string_items(name, items),
             Some(Value::String(_, s)) => {
                 self.error(name, format!("expected a list of strings, found the string {s:?}; write [{s:?}]"));
-                default.iter().map(|s| s.to_string()).collect()
+                default.to_vec()
             }
             Some(v) => {
                 self.error(name, format!("expected a list of strings, found {}", describe(v)));
-                default.iter().map(|s| s.to_string()).collect()
+                default.to_vec()
             }
         }
     }
 
     /// A string or a list of strings (for header token lists).
-    pub(crate) fn string_or_list(&self, name: &'static str, default: &[&str]) -> Vec<String> {
+    pub(crate) fn string_or_list(&self, name: &'static str, default: &[String]) -> Vec<String> {
         match self.get(name) {
-            None => default.iter().map(|s| s.to_string()).collect(),
+            None => default.to_vec(),
             Some(Value::String(_, s)) => s.split(',').map(|t| t.trim().to_string()).collect(),
             Some(Value::Array(_, items)) => self.string_items(name, items),
             Some(v) => {
                 self.error(name, format!("expected a string or a list of strings, found {}", describe(v)));
-                default.iter().map(|s| s.to_string()).collect()
+                default.to_vec()
             }
         }
     }

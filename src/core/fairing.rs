@@ -181,3 +181,74 @@ impl Fairing for ResponseHeaders {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use rocket::local::asynchronous::Client;
+
+    use super::*;
+
+    /// A part that records when its gate runs and answers `gate`.
+    struct Recorder {
+        name: &'static str,
+        gate: Option<Gate>,
+        log: Arc<Mutex<Vec<&'static str>>>,
+    }
+
+    #[rocket::async_trait]
+    impl Part for Recorder {
+        fn gates(&self) -> bool {
+            self.gate.is_some()
+        }
+
+        async fn request(&self, _: &mut Request<'_>) -> Gate {
+            self.log.lock().unwrap().push(self.name);
+            self.gate.unwrap_or(Gate::Pass)
+        }
+    }
+
+    async fn run(gates: &[(&'static str, Option<Gate>)]) -> Vec<&'static str> {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let parts = gates
+            .iter()
+            .map(|(name, gate)| Arc::new(Recorder { name, gate: *gate, log: log.clone() }) as Arc<dyn Part>)
+            .collect();
+        let plan = Plan {
+            rules: vec![],
+            parts,
+            https: HttpsPolicy::default(),
+            overwrite: false,
+            summary: vec![],
+            shared: None,
+        };
+        let (_, runner) = ignite(rocket::build(), plan, "test");
+        let client = Client::untracked(rocket::build()).await.unwrap();
+        let mut req = client.get("/");
+        runner.request(req.inner_mut()).await;
+        let seen = log.lock().unwrap().clone();
+        seen
+    }
+
+    #[rocket::async_test]
+    async fn every_gate_runs_in_list_order_when_all_pass() {
+        let seen =
+            run(&[("redirect", Some(Gate::Pass)), ("session", Some(Gate::Pass)), ("auth", Some(Gate::Pass))]).await;
+        assert_eq!(seen, ["redirect", "session", "auth"]);
+    }
+
+    #[rocket::async_test]
+    async fn the_first_rewrite_ends_the_pass() {
+        let seen =
+            run(&[("redirect", Some(Gate::Pass)), ("session", Some(Gate::Rewritten)), ("auth", Some(Gate::Pass))])
+                .await;
+        assert_eq!(seen, ["redirect", "session"]);
+    }
+
+    #[rocket::async_test]
+    async fn a_part_that_does_not_gate_is_never_asked() {
+        let seen = run(&[("headers", None), ("auth", Some(Gate::Pass))]).await;
+        assert_eq!(seen, ["auth"]);
+    }
+}

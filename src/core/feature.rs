@@ -125,11 +125,12 @@ pub(crate) struct Common {
 }
 
 impl Common {
-    pub(crate) fn read(s: &Section<'_>, enabled: bool, paths: &[&str]) -> Self {
+    /// Reads the three keys, falling back to the feature's defaults.
+    pub(crate) fn read(s: &Section<'_>, enabled: bool, paths: &[String], exclude: &[String]) -> Self {
         Common {
             enabled: s.bool("enabled", enabled),
             paths: s.strings("paths", paths),
-            exclude: s.strings("exclude", &[]),
+            exclude: s.strings("exclude", exclude),
         }
     }
 }
@@ -158,12 +159,12 @@ impl Feature for Https {
     fn read(s: &Section<'_>) -> Self {
         let d = Https::default();
         Https {
-            trusted_proxies: s.strings("trusted_proxies", &[]),
+            trusted_proxies: s.strings("trusted_proxies", &d.trusted_proxies),
             proxy_header: s.string("proxy_header", &d.proxy_header),
-            redirect: s.bool("redirect", false),
-            redirect_status: s.u64("redirect_status", 308),
+            redirect: s.bool("redirect", d.redirect),
+            redirect_status: s.u64("redirect_status", d.redirect_status),
             redirect_host: s.opt_string("redirect_host"),
-            redirect_exempt: s.strings("redirect_exempt", &[]),
+            redirect_exempt: s.strings("redirect_exempt", &d.redirect_exempt),
         }
     }
 }

@@ -32,6 +32,7 @@ pub(crate) mod fairing;
 pub(crate) mod feature;
 pub(crate) mod hex;
 pub(crate) mod https;
+pub(crate) mod local;
 pub(crate) mod part;
 pub(crate) mod paths;
 pub(crate) mod route;

@@ -9,6 +9,7 @@ use rocket::request::Request;
 
 use rocket::response::{self, Responder};
 
+use super::local::{is_marked, mark};
 use super::rules::check_value;
 
 /// Wraps a responder to set, replace or remove security headers for one route.
@@ -99,6 +100,10 @@ pub(crate) struct RouteHeaders {
 #[derive(Default)]
 struct Slot(Mutex<Option<RouteHeaders>>);
 
+/// Marks a request whose route recorded something.
+#[derive(Default)]
+struct Recorded;
+
 impl RouteHeaders {
     /// Whether the route set or removed `name` itself.
     pub(crate) fn owns(&self, name: &str) -> bool {
@@ -106,6 +111,7 @@ impl RouteHeaders {
     }
 
     fn record<'a>(req: &Request<'_>, set: impl Iterator<Item = &'a str>, removed: impl Iterator<Item = &'a str>) {
+        mark::<Recorded>(req);
         let mut slot = req.local_cache(Slot::default).0.lock().unwrap_or_else(|e| e.into_inner());
         let c = slot.get_or_insert_with(RouteHeaders::default);
         c.owned.extend(set.map(str::to_ascii_lowercase));
@@ -118,6 +124,9 @@ impl RouteHeaders {
     /// What the routes of `req` recorded, if anything (taken: the fairing
     /// reads it once, after the handler).
     pub(crate) fn take(req: &Request<'_>) -> Option<RouteHeaders> {
+        if !is_marked::<Recorded>(req) {
+            return None;
+        }
         req.local_cache(Slot::default).0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }

@@ -228,3 +228,152 @@ impl Csp {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::core::error::ConfigError;
+    use crate::core::https::HttpsPolicy;
+    use crate::core::part::Part;
+    use crate::core::rules::HeaderRule;
+
+    /// Compiles the enforced policy of `csp`: (errors, warnings, policy).
+    fn compile(csp: &Csp) -> (Vec<ConfigError>, Vec<String>, Option<CompiledPolicy>) {
+        let (mut errors, mut warnings, mut rules, mut summary) = (vec![], vec![], Vec::<HeaderRule>::new(), vec![]);
+        let mut parts: Vec<Arc<dyn Part>> = vec![];
+        let https = HttpsPolicy::default();
+        let mut b = Builder {
+            prefix: "security.csp".into(),
+            errors: &mut errors,
+            warnings: &mut warnings,
+            rules: &mut rules,
+            summary: &mut summary,
+            release: false,
+            https: &https,
+            parts: &mut parts,
+        };
+        let finisher = csp.finisher(&mut b);
+        let policy = csp.compile_policy(&mut b, "", &csp.policy, &finisher);
+        (errors, warnings, policy)
+    }
+
+    fn with(directives: &[(&str, Option<&[&str]>)]) -> Csp {
+        let mut csp = Csp::default();
+        csp.policy.directives = directives
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.map(|v| v.iter().map(|s| s.to_string()).collect())))
+            .collect();
+        csp
+    }
+
+    const DEFAULT: &str = "default-src 'self'; base-uri 'self'; font-src 'self'; form-action 'self'; \
+        frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; \
+        script-src-attr 'none'; style-src 'self'";
+
+    #[test]
+    fn the_default_policy_is_rendered_for_each_scheme_and_sampling_case() {
+        let (errors, _, policy) = compile(&Csp::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let v = &policy.unwrap().default;
+        assert_eq!(v.value(false, false, None), DEFAULT);
+        assert_eq!(v.value(false, true, None), format!("{DEFAULT}; report-uri /security/csp-report"));
+        assert_eq!(
+            v.value(true, true, None),
+            format!("{DEFAULT}; upgrade-insecure-requests; report-uri /security/csp-report; report-to csp-endpoint")
+        );
+    }
+
+    #[test]
+    fn the_nonce_lands_in_script_src_and_nowhere_else() {
+        let (_, _, policy) = compile(&Csp::default());
+        let value = policy.unwrap().default.value(false, false, Some("abc"));
+        assert!(value.contains("script-src 'self' 'nonce-abc';"), "{value}");
+        assert_eq!(value.matches("'nonce-abc'").count(), 1, "{value}");
+    }
+
+    #[test]
+    fn a_nonce_directive_absent_from_the_policy_starts_from_default_src() {
+        let csp = Csp { nonce_directives: vec!["style-src-elem".into()], ..with(&[]) };
+        let (_, _, policy) = compile(&csp);
+        let value = policy.unwrap().default.value(false, false, Some("n"));
+        assert!(value.ends_with("; style-src-elem 'self' 'nonce-n'"), "{value}");
+    }
+
+    #[test]
+    fn a_none_directive_gets_no_nonce_and_a_warning() {
+        let csp = with(&[("script-src", Some(&["'none'"]))]);
+        let (errors, warnings, policy) = compile(&csp);
+        assert!(errors.is_empty());
+        assert_eq!(
+            warnings,
+            ["security.csp.: script-src is 'none', so no nonce is added to it and nonced inline code is blocked"]
+        );
+        assert!(!policy.unwrap().default.value(false, false, Some("n")).contains("nonce"));
+    }
+
+    #[test]
+    fn directives_merge_over_the_defaults_and_false_removes_one() {
+        let csp = with(&[("img-src", Some(&["'self'", "https://img.example"])), ("object-src", None)]);
+        let (_, _, policy) = compile(&csp);
+        let value = policy.unwrap().default.value(false, false, None).into_owned();
+        assert!(value.contains("img-src 'self' https://img.example;"), "{value}");
+        assert!(!value.contains("object-src"), "{value}");
+    }
+
+    #[test]
+    fn report_uri_in_the_directives_is_refused_with_the_fix() {
+        let (errors, _, _) = compile(&with(&[("report-uri", Some(&["/elsewhere"]))]));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].key, "security.csp.directives.report-uri");
+        assert_eq!(
+            errors[0].message,
+            "set `security.csp.report_uri` / `report_to` instead (or `report = false` and a raw policy)"
+        );
+    }
+
+    #[test]
+    fn a_raw_policy_and_directives_together_are_refused() {
+        let mut csp = with(&[("img-src", Some(&["'self'"]))]);
+        csp.policy.policy = Some("default-src 'self'".into());
+        let (errors, _, policy) = compile(&csp);
+        assert!(policy.is_none());
+        assert_eq!(
+            errors[0].to_string(),
+            "`security.csp`: give either `policy` (a raw string) or `directives`, not both"
+        );
+    }
+
+    #[test]
+    fn upgrade_insecure_requests_from_the_directives_is_sent_on_https_only() {
+        let mut csp = with(&[]);
+        csp.policy.use_defaults = false;
+        csp.policy.directives = vec![
+            ("default-src".into(), Some(vec!["'self'".into()])),
+            ("upgrade-insecure-requests".into(), Some(vec![])),
+        ];
+        csp.report = false;
+        let (_, _, policy) = compile(&csp);
+        let v = &policy.unwrap().default;
+        assert_eq!(v.value(false, false, None), "default-src 'self'");
+        assert_eq!(v.value(true, false, None), "default-src 'self'; upgrade-insecure-requests");
+    }
+
+    #[test]
+    fn route_policies_are_chosen_by_path() {
+        let mut csp = with(&[]);
+        csp.policy.routes = vec![super::super::config::RoutePolicy {
+            paths: vec!["/admin/**".into()],
+            directives: vec![("script-src".into(), Some(vec!["'self'".into(), "'unsafe-inline'".into()]))],
+            policy: None,
+        }];
+        let (errors, warnings, policy) = compile(&csp);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(warnings.len(), 1, "the unsafe-inline next to a nonce warning: {warnings:?}");
+        let policy = policy.unwrap();
+        assert_eq!(policy.routes.len(), 1);
+        assert!(policy.routes[0].0.applies(&rocket::http::uri::Origin::parse("/admin/users").unwrap()));
+        assert!(policy.routes[0].1.value(false, false, None).contains("script-src 'self' 'unsafe-inline';"));
+    }
+}

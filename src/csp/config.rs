@@ -162,33 +162,39 @@ fn read_policy(s: &Section<'_>) -> PolicyConfig {
     } else if let Some(other) = s.get("routes") {
         s.error("routes", format!("expected a list of tables ([[...csp.routes]]), found {}", describe(other)));
     }
-    PolicyConfig { use_defaults: s.bool("use_defaults", true), directives, policy: s.opt_string("policy"), routes }
+    let d = PolicyConfig::default();
+    PolicyConfig {
+        use_defaults: s.bool("use_defaults", d.use_defaults),
+        directives,
+        policy: s.opt_string("policy"),
+        routes,
+    }
 }
 
 impl Csp {
     /// Reads the table (absent keys keep their defaults).
     pub(crate) fn read_section(s: &Section<'_>) -> Self {
         let d = Csp::default();
-        let c = Common::read(s, true, &["/**"]);
+        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
         let ro = s.section("report_only");
-        let report_only = ReportOnly { enabled: ro.bool("enabled", false), policy: read_policy(&ro) };
+        let report_only = ReportOnly { enabled: ro.bool("enabled", d.report_only.enabled), policy: read_policy(&ro) };
         ro.finish();
         let percentage = match s.get("report_percentage") {
-            None => 100.0,
+            None => d.report_percentage,
             Some(FigValue::Num(_, n)) => n.to_f64().or_else(|| n.to_i128().map(|i| i as f64)).unwrap_or(-1.0),
             Some(other) => {
                 s.error("report_percentage", format!("expected a number from 0 to 100, found {}", describe(other)));
-                100.0
+                d.report_percentage
             }
         };
         Csp {
             enabled: c.enabled,
             policy: read_policy(s),
             report_only,
-            nonce_directives: s.strings("nonce_directives", &["script-src"]),
-            strict_dynamic: s.bool("strict_dynamic", false),
-            allow_unknown_directives: s.bool("allow_unknown_directives", false),
-            report: s.bool("report", true),
+            nonce_directives: s.strings("nonce_directives", &d.nonce_directives),
+            strict_dynamic: s.bool("strict_dynamic", d.strict_dynamic),
+            allow_unknown_directives: s.bool("allow_unknown_directives", d.allow_unknown_directives),
+            report: s.bool("report", d.report),
             report_uri: s.string("report_uri", &d.report_uri),
             report_to: s.string("report_to", &d.report_to),
             report_percentage: percentage,

@@ -2,6 +2,34 @@
 //! typed policies validated at ignite, per-request nonces, per-path and
 //! per-route policies, and reporting to the crate's collector.
 //!
+//! ```
+//! use rocket::local::blocking::Client;
+//! use rocket::response::content::RawHtml;
+//! use rocket::{get, routes};
+//! use rocket_security::CspNonce;
+//!
+//! #[get("/")]
+//! fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
+//!     RawHtml(format!("<script {}>console.log('allowed')</script>", nonce.attr()))
+//! }
+//!
+//! // Rocket.toml: [default.security.csp.directives]
+//! //              img-src = ["'self'", "https://images.example.com"]
+//! let figment = rocket::Config::figment()
+//!     .merge(("security.csp.directives.img-src", ["'self'", "https://images.example.com"]));
+//! let rocket = rocket::custom(figment)
+//!     .attach(rocket_security::Security::fairing())
+//!     .mount("/", routes![index]);
+//! let client = Client::tracked(rocket).unwrap();
+//! let res = client.get("/").dispatch();
+//! let csp = res.headers().get_one("Content-Security-Policy").unwrap().to_string();
+//! let body = res.into_string().unwrap();
+//! let nonce = body.split('"').nth(1).unwrap();
+//! assert!(csp.contains(&format!("script-src 'self' 'nonce-{nonce}'")), "{csp}");
+//! assert!(csp.contains("img-src 'self' https://images.example.com"), "{csp}");
+//! assert!(csp.contains("report-uri /security/csp-report"), "{csp}");
+//! ```
+//!
 //! # Configuration
 //!
 //! ```toml
@@ -62,7 +90,7 @@
 //!
 //! # Per route
 //!
-//! [`CspOverride`](crate::CspOverride) replaces, extends or removes either policy for one
+//! [`CspOverride`] replaces, extends or removes either policy for one
 //! handler; a policy header the handler set itself is kept.
 
 pub(crate) mod compile;

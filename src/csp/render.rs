@@ -83,7 +83,7 @@ impl Variant {
         Variant { base, plain, nonce }
     }
 
-    fn value(&self, secure: bool, report: bool, nonce: Option<&str>) -> Cow<'static, str> {
+    pub(crate) fn value(&self, secure: bool, report: bool, nonce: Option<&str>) -> Cow<'static, str> {
         let (s, r) = (usize::from(secure), usize::from(report));
         match nonce {
             None => Cow::Borrowed(self.plain[s][r]),
@@ -156,9 +156,9 @@ impl Part for CompiledCsp {
             return;
         }
         let report = self.sampled();
-        let local = CspLocal::of(req);
-        let nonce = local.nonce.get().map(String::as_str);
-        let changes = local.take_changes();
+        let local = CspLocal::used(req);
+        let nonce = local.and_then(|l| l.nonce.get()).map(String::as_str);
+        let changes = local.and_then(CspLocal::take_changes);
         let mut sent = false;
         for (name, policy, change) in [
             ("Content-Security-Policy", &self.enforce, changes.as_ref().map(|c| &c.enforce)),

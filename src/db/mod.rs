@@ -8,13 +8,30 @@
 //! migrate = true                 # run the embedded migrations at ignite; Default: true
 //! ```
 //!
-//! ```no_run
+//! ```
+//! # #[cfg(feature = "sqlite")] rocket::execute(async {
+//! use chrono::Utc;
 //! use rocket_db_pools::Database;
-//! use rocket_security::db::{Migrations, SecurityDb};
+//! use rocket_security::db::{ExpiryPolicy, Migrations, PasswordExpiry, SecurityDb};
 //!
-//! let rocket = rocket::build()
+//! let file = std::env::temp_dir().join(format!("rocket-security-doc-{}.db", std::process::id()));
+//! // Rocket.toml: [default.databases.security] url = "sqlite://security.db"
+//! let figment = rocket::Config::figment()
+//!     .merge(("databases.security.url", format!("sqlite://{}", file.display())));
+//! let rocket = rocket::custom(figment)
 //!     .attach(SecurityDb::init())
-//!     .attach(Migrations::<SecurityDb>::fairing());
+//!     .attach(Migrations::<SecurityDb>::fairing())
+//!     .ignite()
+//!     .await
+//!     .unwrap();
+//!
+//! let mut conn = SecurityDb::fetch(&rocket).unwrap().conn().await.unwrap();
+//! let policy = ExpiryPolicy { expire_new_users: true, max_age: None };
+//! let row = PasswordExpiry::get_or_create(&mut conn, "alice", policy, Utc::now()).await.unwrap();
+//! assert!(row.is_expired(Utc::now()));
+//! # drop(conn);
+//! # let _ = std::fs::remove_file(&file);
+//! # });
 //! ```
 //!
 //! Tables carry the `security_` prefix: `security_csp_violations` (one row per

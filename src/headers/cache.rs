@@ -43,10 +43,11 @@ impl Feature for NoStore {
     const KEY: &'static str = "no_store";
 
     fn read(s: &Section<'_>) -> Self {
+        let d = Self::default();
         NoStore {
-            paths: s.strings("paths", &[]),
-            exclude: s.strings("exclude", &[]),
-            legacy_headers: s.bool("legacy_headers", true),
+            paths: s.strings("paths", &d.paths),
+            exclude: s.strings("exclude", &d.exclude),
+            legacy_headers: s.bool("legacy_headers", d.legacy_headers),
         }
     }
 

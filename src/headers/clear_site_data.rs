@@ -45,14 +45,9 @@ impl Default for ClearSiteData {
 }
 
 impl ClearSiteData {
-    /// Renders `directives` as a header value, or explains what is wrong.
-    ///
-    /// ```
-    /// use rocket_security::headers::ClearSiteData;
-    /// let v = ClearSiteData::render(&["cookies".into(), "storage".into()]).unwrap();
-    /// assert_eq!(v, r#""cookies", "storage""#);
-    /// ```
-    pub fn render(directives: &[String]) -> Result<String, String> {
+    /// Renders `directives` as a header value (`"cookies", "storage"`), or
+    /// explains what is wrong.
+    pub(crate) fn render(directives: &[String]) -> Result<String, String> {
         if directives.is_empty() {
             return Err("empty list; give at least one of \"cache\", \"cookies\", \"storage\"".into());
         }
@@ -82,11 +77,10 @@ impl Feature for ClearSiteData {
 
     fn read(s: &Section<'_>) -> Self {
         let d = ClearSiteData::default();
-        let defaults: Vec<&str> = d.directives.iter().map(String::as_str).collect();
         ClearSiteData {
-            paths: s.strings("paths", &[]),
-            exclude: s.strings("exclude", &[]),
-            directives: s.strings("directives", &defaults),
+            paths: s.strings("paths", &d.paths),
+            exclude: s.strings("exclude", &d.exclude),
+            directives: s.strings("directives", &d.directives),
         }
     }
 

@@ -37,8 +37,9 @@ macro_rules! token_header {
             const KEY: &'static str = $key;
 
             fn read(s: &Section<'_>) -> Self {
-                let c = Common::read(s, $enabled, &["/**"]);
-                $ty { enabled: c.enabled, value: s.string("value", $value), paths: c.paths, exclude: c.exclude }
+        let d = Self::default();
+                let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
+                $ty { enabled: c.enabled, value: s.string("value", &d.value), paths: c.paths, exclude: c.exclude }
             }
 
             fn build(&self, b: &mut Builder<'_>) {
@@ -148,7 +149,8 @@ impl Feature for OriginAgentCluster {
     const KEY: &'static str = "origin_agent_cluster";
 
     fn read(s: &Section<'_>) -> Self {
-        let c = Common::read(s, true, &["/**"]);
+        let d = Self::default();
+        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
         OriginAgentCluster { enabled: c.enabled, paths: c.paths, exclude: c.exclude }
     }
 

@@ -9,6 +9,7 @@ use rocket::Response;
 
 use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
+use crate::core::local::{is_marked, mark};
 use crate::core::part::{Finish, Part};
 use crate::core::rules::check_value;
 
@@ -65,7 +66,7 @@ impl<'r> FromRequest<'r> for DoNotTrack {
     type Error = Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Infallible> {
-        req.local_cache(|| Consulted);
+        mark::<Consulted>(req);
         Outcome::Success(DoNotTrack::from_headers(req.headers()))
     }
 }
@@ -91,7 +92,8 @@ impl Feature for Dnt {
     const KEY: &'static str = "dnt";
 
     fn read(s: &Section<'_>) -> Self {
-        Dnt { echo: s.bool("echo", false) }
+        let d = Self::default();
+        Dnt { echo: s.bool("echo", d.echo) }
     }
 
     fn build(&self, b: &mut Builder<'_>) {
@@ -100,8 +102,8 @@ impl Feature for Dnt {
     }
 }
 
-/// Request-local: the handler consulted [`DoNotTrack`] (a zero-sized marker,
-/// so recording it allocates nothing).
+/// Request-local: the handler consulted [`DoNotTrack`].
+#[derive(Default)]
 struct Consulted;
 
 /// The response side: the `DNT` echo and `Vary`.
@@ -123,13 +125,7 @@ impl Part for Privacy {
             }
             add_vary(res, &["DNT"]);
         }
-        // The marker is created here only if the guard did not create it.
-        let mut consulted = true;
-        req.local_cache(|| {
-            consulted = false;
-            Consulted
-        });
-        if consulted {
+        if is_marked::<Consulted>(req) {
             add_vary(res, &["DNT", "Sec-GPC"]);
         }
     }

@@ -40,8 +40,9 @@ impl Feature for FrameOptions {
     const KEY: &'static str = "frame_options";
 
     fn read(s: &Section<'_>) -> Self {
-        let c = Common::read(s, true, &["/**"]);
-        FrameOptions { enabled: c.enabled, value: s.string("value", "DENY"), paths: c.paths, exclude: c.exclude }
+        let d = Self::default();
+        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
+        FrameOptions { enabled: c.enabled, value: s.string("value", &d.value), paths: c.paths, exclude: c.exclude }
     }
 
     fn build(&self, b: &mut Builder<'_>) {

@@ -60,7 +60,7 @@ impl Feature for Hsts {
 
     fn read(s: &Section<'_>) -> Self {
         let d = Hsts::default();
-        let c = Common::read(s, d.enabled, &["/**"]);
+        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
         Hsts {
             enabled: c.enabled,
             max_age: s.u64("max_age", d.max_age),

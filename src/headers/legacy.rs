@@ -39,8 +39,9 @@ impl Feature for XssProtection {
     const KEY: &'static str = "xss_protection";
 
     fn read(s: &Section<'_>) -> Self {
-        let c = Common::read(s, true, &["/**"]);
-        XssProtection { enabled: c.enabled, value: s.string("value", "0"), paths: c.paths, exclude: c.exclude }
+        let d = Self::default();
+        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
+        XssProtection { enabled: c.enabled, value: s.string("value", &d.value), paths: c.paths, exclude: c.exclude }
     }
 
     fn build(&self, b: &mut Builder<'_>) {
@@ -111,11 +112,12 @@ impl Feature for P3p {
     const KEY: &'static str = "p3p";
 
     fn read(s: &Section<'_>) -> Self {
-        let c = Common::read(s, false, &["/**"]);
+        let d = Self::default();
+        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
         P3p {
             enabled: c.enabled,
-            compact_policy: s.string("compact_policy", ""),
-            policy_url: s.string("policy_url", "/w3c/p3p.xml"),
+            compact_policy: s.string("compact_policy", &d.compact_policy),
+            policy_url: s.string("policy_url", &d.policy_url),
             paths: c.paths,
             exclude: c.exclude,
         }

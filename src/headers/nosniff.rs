@@ -35,7 +35,8 @@ impl Feature for NoSniff {
     const KEY: &'static str = "nosniff";
 
     fn read(s: &Section<'_>) -> Self {
-        let c = Common::read(s, true, &["/**"]);
+        let d = Self::default();
+        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
         NoSniff { enabled: c.enabled, paths: c.paths, exclude: c.exclude }
     }
 

@@ -107,7 +107,8 @@ impl Feature for PermissionsPolicy {
     const KEY: &'static str = "permissions_policy";
 
     fn read(s: &Section<'_>) -> Self {
-        let c = Common::read(s, true, &["/**"]);
+        let d = Self::default();
+        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
         let mut features = Vec::new();
         if let Some(dict) = s.dict("features") {
             for (name, value) in dict {
@@ -134,7 +135,7 @@ impl Feature for PermissionsPolicy {
         }
         PermissionsPolicy {
             enabled: c.enabled,
-            use_defaults: s.bool("use_defaults", true),
+            use_defaults: s.bool("use_defaults", d.use_defaults),
             features,
             paths: c.paths,
             exclude: c.exclude,

@@ -58,10 +58,11 @@ impl Feature for ReferrerPolicy {
     const KEY: &'static str = "referrer_policy";
 
     fn read(s: &Section<'_>) -> Self {
-        let c = Common::read(s, true, &["/**"]);
+        let d = Self::default();
+        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
         ReferrerPolicy {
             enabled: c.enabled,
-            value: s.string_or_list("value", &["no-referrer"]),
+            value: s.string_or_list("value", &d.value),
             paths: c.paths,
             exclude: c.exclude,
         }
@@ -135,8 +136,9 @@ impl Feature for DnsPrefetch {
     const KEY: &'static str = "dns_prefetch";
 
     fn read(s: &Section<'_>) -> Self {
-        let c = Common::read(s, true, &["/**"]);
-        DnsPrefetch { enabled: c.enabled, allow: s.bool("allow", false), paths: c.paths, exclude: c.exclude }
+        let d = Self::default();
+        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
+        DnsPrefetch { enabled: c.enabled, allow: s.bool("allow", d.allow), paths: c.paths, exclude: c.exclude }
     }
 
     fn build(&self, b: &mut Builder<'_>) {

@@ -78,9 +78,9 @@ impl Feature for Collector {
             rate_limit_per_minute: s.u64("rate_limit_per_minute", d.rate_limit_per_minute),
             queue_size: s.u64("queue_size", d.queue_size),
             body_timeout_ms: s.u64("body_timeout_ms", d.body_timeout_ms),
-            origins: s.strings("origins", &[]),
-            use_default_disallowed: s.bool("use_default_disallowed", true),
-            disallowed_sources: s.strings("disallowed_sources", &[]),
+            origins: s.strings("origins", &d.origins),
+            use_default_disallowed: s.bool("use_default_disallowed", d.use_default_disallowed),
+            disallowed_sources: s.strings("disallowed_sources", &d.disallowed_sources),
             dashboard_path: s.string("dashboard_path", &d.dashboard_path),
         }
     }

@@ -41,6 +41,28 @@
 //! The rate limiter and the counters live in each process (each instance
 //! behind a load balancer limits and counts its own traffic); the reports
 //! themselves go to the shared database.
+//!
+//! # Example
+//!
+//! ```
+//! use rocket::http::{ContentType, Header, Status};
+//! use rocket::local::blocking::Client;
+//!
+//! // Rocket.toml: [default.security.reports] log = true   (the defaults)
+//! let client = Client::tracked(rocket::build().attach(rocket_security::Security::fairing())).unwrap();
+//! let report = r#"{"csp-report": {"document-uri": "https://example.com/page",
+//!     "effective-directive": "img-src", "blocked-uri": "https://tracker.example/pixel.gif"}}"#;
+//! let res = client
+//!     .post("/security/csp-report")
+//!     .header(Header::new("Host", "example.com"))
+//!     .header(ContentType::new("application", "csp-report"))
+//!     .body(report)
+//!     .dispatch();
+//! assert_eq!(res.status(), Status::NoContent);
+//!
+//! let stats = rocket_security::reports::stats(client.rocket()).unwrap();
+//! assert_eq!((stats.received, stats.accepted, stats.logged), (1, 1, 1));
+//! ```
 
 pub(crate) mod config;
 pub(crate) mod dashboard;

@@ -70,7 +70,7 @@ macro_rules! security_config {
         impl Default for SecurityConfig {
             fn default() -> Self {
                 SecurityConfig {
-                    server_header: ServerHeader::Hidden,
+                    server_header: ServerHeader::default(),
                     overwrite: false,
                     $( $field: <$ty>::default(), )*
                 }
@@ -231,8 +231,10 @@ impl SecurityConfig {
         };
         let config = {
             let root = Section::root("security", value.as_ref(), &errors);
+            let defaults = SecurityConfig::default();
             let server_header = match root.get("server_header") {
-                None | Some(FigValue::Bool(_, false)) => ServerHeader::Hidden,
+                None => defaults.server_header,
+                Some(FigValue::Bool(_, false)) => ServerHeader::Hidden,
                 Some(FigValue::Bool(_, true)) => ServerHeader::Rocket,
                 Some(FigValue::String(_, s)) => ServerHeader::Custom(s.clone()),
                 Some(v) => {
@@ -240,10 +242,10 @@ impl SecurityConfig {
                         "server_header",
                         format!("expected false (no header), true (Rocket's ident) or a string, found {}", describe(v)),
                     );
-                    ServerHeader::Hidden
+                    defaults.server_header
                 }
             };
-            let overwrite = root.bool("overwrite", false);
+            let overwrite = root.bool("overwrite", defaults.overwrite);
             let mut config = SecurityConfig::read_features(&root);
             root.finish();
             config.server_header = server_header;

@@ -48,14 +48,14 @@ impl Feature for SessionExpiry {
     fn read(s: &Section<'_>) -> Self {
         let d = SessionExpiry::default();
         SessionExpiry {
-            enabled: s.bool("enabled", false),
-            cookies: s.strings("cookies", &["user_id"]),
+            enabled: s.bool("enabled", d.enabled),
+            cookies: s.strings("cookies", &d.cookies),
             idle_timeout: s.u64("idle_timeout", d.idle_timeout),
             absolute_timeout: s.u64("absolute_timeout", d.absolute_timeout),
             refresh_interval: s.u64("refresh_interval", d.refresh_interval),
-            passive_paths: s.strings("passive_paths", &[]),
+            passive_paths: s.strings("passive_paths", &d.passive_paths),
             cookie_name: s.string("cookie_name", &d.cookie_name),
-            clear_site_data: s.bool("clear_site_data", false),
+            clear_site_data: s.bool("clear_site_data", d.clear_site_data),
             status_path: s.string("status_path", &d.status_path),
         }
     }

@@ -33,6 +33,43 @@
 //! raw `Set-Cookie` headers, which Rocket keeps even on error responses), an
 //! INFO line is logged (target `security`). On the login page and other open
 //! paths the cookies are removed without a redirect.
+//!
+//! ```
+//! use chrono::{Duration, TimeZone, Utc};
+//! use rocket::http::{CookieJar, Status};
+//! use rocket::local::blocking::Client;
+//! use rocket::{get, post, routes};
+//! use rocket_security::core::ManualClock;
+//! use rocket_security::Security;
+//!
+//! #[post("/login")]
+//! fn login(jar: &CookieJar<'_>) -> &'static str {
+//!     jar.add(("user_id", "alice"));
+//!     "welcome"
+//! }
+//!
+//! #[get("/account")]
+//! fn account() -> &'static str { "account" }
+//!
+//! // Rocket.toml: secret_key = "..."; [default.security.session] enabled = true
+//! let figment = rocket::Config::figment()
+//!     .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
+//!     .merge(("security.session.enabled", true));
+//! let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap());
+//! let rocket = rocket::custom(figment)
+//!     .attach(Security::fairing().clock(clock.clone()))
+//!     .mount("/", routes![login, account]);
+//! let client = Client::tracked(rocket).unwrap();
+//!
+//! let res = client.post("/login").dispatch();
+//! assert!(res.headers().get("Set-Cookie").any(|c| c.starts_with("security_session=")));
+//! assert_eq!(client.get("/account").dispatch().status(), Status::Ok);
+//!
+//! clock.advance(Duration::minutes(31)); // past the 30-minute idle timeout
+//! let res = client.get("/account").dispatch();
+//! assert_eq!(res.status(), Status::SeeOther);
+//! assert!(res.headers().get_one("Location").unwrap().ends_with("&expired=idle"));
+//! ```
 
 pub(crate) mod config;
 pub(crate) mod part;

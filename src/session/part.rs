@@ -14,6 +14,7 @@ use super::stamp::{describe, key_from, Decision, SessionPolicy};
 use crate::auth::answer::{end_session, refuse, target, AuthFailure};
 use crate::core::clock::{Clock, SharedClock};
 use crate::core::error::ConfigError;
+use crate::core::local::{is_marked, mark};
 use crate::core::part::{Finish, Gate, Part};
 use crate::core::paths::{PathPattern, PathSet};
 
@@ -103,6 +104,10 @@ impl SessionPart {
 #[derive(Default)]
 struct Verdict(OnceLock<Decision>);
 
+/// Marks a request the gate decided something for.
+#[derive(Default)]
+struct Decided;
+
 #[rocket::async_trait]
 impl Part for SessionPart {
     fn ignite(&self, rocket: Rocket<Build>) -> Rocket<Build> {
@@ -120,6 +125,7 @@ impl Part for SessionPart {
             Decision::Expired(reason) => Some(*reason),
             _ => None,
         };
+        mark::<Decided>(req);
         let _ = req.local_cache(Verdict::default).0.set(decision);
         let Some(reason) = expired else { return Gate::Pass };
         tracing::info!(
@@ -147,7 +153,7 @@ impl Part for SessionPart {
 
     fn response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>, finish: &Finish<'_>) {
         let now: DateTime<Utc> = self.clock.now();
-        let decision = req.local_cache(Verdict::default).0.get();
+        let decision = if is_marked::<Decided>(req) { req.local_cache(Verdict::default).0.get() } else { None };
         self.policy.apply(req, decision, now, finish.secure, res);
     }
 }
