@@ -9,7 +9,7 @@ use rocket::request::Request;
 
 use rocket::response::{self, Responder};
 
-use super::local::{is_marked, mark};
+use super::local::Mark;
 use super::rules::check_value;
 
 /// Wraps a responder to set, replace or remove security headers for one route.
@@ -101,8 +101,7 @@ pub(crate) struct RouteHeaders {
 struct Slot(Mutex<Option<RouteHeaders>>);
 
 /// Marks a request whose route recorded something.
-#[derive(Default)]
-struct Recorded;
+static RECORDED: Mark = Mark::new();
 
 impl RouteHeaders {
     /// Whether the route set or removed `name` itself.
@@ -111,7 +110,7 @@ impl RouteHeaders {
     }
 
     fn record<'a>(req: &Request<'_>, set: impl Iterator<Item = &'a str>, removed: impl Iterator<Item = &'a str>) {
-        mark::<Recorded>(req);
+        RECORDED.set(req);
         let mut slot = req.local_cache(Slot::default).0.lock().unwrap_or_else(|e| e.into_inner());
         let c = slot.get_or_insert_with(RouteHeaders::default);
         c.owned.extend(set.map(str::to_ascii_lowercase));
@@ -124,7 +123,7 @@ impl RouteHeaders {
     /// What the routes of `req` recorded, if anything (taken: the fairing
     /// reads it once, after the handler).
     pub(crate) fn take(req: &Request<'_>) -> Option<RouteHeaders> {
-        if !is_marked::<Recorded>(req) {
+        if !RECORDED.is_set(req) {
             return None;
         }
         req.local_cache(Slot::default).0.lock().unwrap_or_else(|e| e.into_inner()).take()

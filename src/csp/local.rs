@@ -6,7 +6,7 @@ use std::sync::{Mutex, OnceLock};
 use rocket::request::Request;
 
 use super::policy::CspPolicy;
-use crate::core::local::{is_marked, mark};
+use crate::core::local::Mark;
 
 /// What a route does to one of the two policies.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,19 +33,18 @@ pub(crate) struct CspLocal {
 }
 
 /// Marks a request that has a [`CspLocal`].
-#[derive(Default)]
-struct Used;
+static USED: Mark = Mark::new();
 
 impl CspLocal {
     /// The slot of `req`, created on first use.
     pub(crate) fn of<'r>(req: &'r Request<'_>) -> &'r CspLocal {
-        mark::<Used>(req);
+        USED.set(req);
         req.local_cache(CspLocal::default)
     }
 
     /// The slot of `req` if a handler or responder used it (no allocation otherwise).
     pub(crate) fn used<'r>(req: &'r Request<'_>) -> Option<&'r CspLocal> {
-        is_marked::<Used>(req).then(|| req.local_cache(CspLocal::default))
+        USED.is_set(req).then(|| req.local_cache(CspLocal::default))
     }
 
     /// Records a route's changes.

@@ -9,7 +9,7 @@ use rocket::Response;
 
 use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
-use crate::core::local::{is_marked, mark};
+use crate::core::local::Mark;
 use crate::core::part::{Finish, Part};
 use crate::core::rules::check_value;
 
@@ -66,7 +66,7 @@ impl<'r> FromRequest<'r> for DoNotTrack {
     type Error = Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Infallible> {
-        mark::<Consulted>(req);
+        CONSULTED.set(req);
         Outcome::Success(DoNotTrack::from_headers(req.headers()))
     }
 }
@@ -103,8 +103,7 @@ impl Feature for Dnt {
 }
 
 /// Request-local: the handler consulted [`DoNotTrack`].
-#[derive(Default)]
-struct Consulted;
+static CONSULTED: Mark = Mark::new();
 
 /// The response side: the `DNT` echo and `Vary`.
 struct Privacy {
@@ -125,7 +124,7 @@ impl Part for Privacy {
             }
             add_vary(res, &["DNT"]);
         }
-        if is_marked::<Consulted>(req) {
+        if CONSULTED.is_set(req) {
             add_vary(res, &["DNT", "Sec-GPC"]);
         }
     }

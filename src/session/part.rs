@@ -14,7 +14,7 @@ use super::stamp::{describe, key_from, Decision, SessionPolicy};
 use crate::auth::answer::{end_session, refuse, target, AuthFailure};
 use crate::core::clock::{Clock, SharedClock};
 use crate::core::error::ConfigError;
-use crate::core::local::{is_marked, mark};
+use crate::core::local::Mark;
 use crate::core::part::{Finish, Gate, Part};
 use crate::core::paths::{PathPattern, PathSet};
 
@@ -105,8 +105,7 @@ impl SessionPart {
 struct Verdict(OnceLock<Decision>);
 
 /// Marks a request the gate decided something for.
-#[derive(Default)]
-struct Decided;
+static DECIDED: Mark = Mark::new();
 
 #[rocket::async_trait]
 impl Part for SessionPart {
@@ -125,7 +124,7 @@ impl Part for SessionPart {
             Decision::Expired(reason) => Some(*reason),
             _ => None,
         };
-        mark::<Decided>(req);
+        DECIDED.set(req);
         let _ = req.local_cache(Verdict::default).0.set(decision);
         let Some(reason) = expired else { return Gate::Pass };
         tracing::info!(
@@ -153,7 +152,7 @@ impl Part for SessionPart {
 
     fn response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>, finish: &Finish<'_>) {
         let now: DateTime<Utc> = self.clock.now();
-        let decision = if is_marked::<Decided>(req) { req.local_cache(Verdict::default).0.get() } else { None };
+        let decision = if DECIDED.is_set(req) { req.local_cache(Verdict::default).0.get() } else { None };
         self.policy.apply(req, decision, now, finish.secure, res);
     }
 }
