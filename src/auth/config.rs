@@ -3,7 +3,7 @@
 use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
 
-/// The `[default.security.auth]` table; see the [module docs](self).
+/// The `[default.security.auth]` table; see the [module docs](super).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Auth {
     /// The login page. _Default:_ `"/login"`.
@@ -65,7 +65,7 @@ impl Feature for Auth {
     }
 }
 
-/// The `[default.security.password]` table; see the [module docs](self).
+/// The `[default.security.password]` table; see the [module docs](super).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordChange {
     /// The password-change page. _Default:_ `"/password/change"`.

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use rocket::catcher::Catcher;
-use rocket::http::{Method, Status};
+use rocket::http::Method;
 use rocket::outcome::Outcome;
 use rocket::request::FromRequest;
 use rocket::{Build, Request, Rocket, Route};
@@ -38,7 +38,8 @@ where
     Box::new(|req| {
         Box::pin(async move {
             use super::password_change::MandatoryPasswordChange;
-            !matches!(req.guard::<MandatoryPasswordChange<U>>().await, Outcome::Error((Status::Forbidden, _)))
+            let refused = req.guard::<MandatoryPasswordChange<U>>().await;
+            !matches!(refused, Outcome::Error((rocket::http::Status::Forbidden, _)))
         })
     })
 }

@@ -47,7 +47,7 @@ pub struct ReportOnly {
     pub policy: PolicyConfig,
 }
 
-/// `Content-Security-Policy` configuration; see the [module docs](self).
+/// `Content-Security-Policy` configuration; see the [module docs](super).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Csp {
     /// Send the enforced policy. _Default:_ `true`.

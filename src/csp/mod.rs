@@ -80,7 +80,7 @@
 //! # Nonces
 //!
 //! The nonce is lazy, like Django's: a response gets `'nonce-…'` in its
-//! policy only when its handler asked for a [`CspNonce`](crate::CspNonce). Responses that don't
+//! policy only when its handler asked for a [`CspNonce`]. Responses that don't
 //! use inline scripts pay nothing, and a page cached by mistake never carries
 //! a nonce that other visitors could reuse. The nonce goes into each
 //! `nonce_directives` entry (materialised from `default-src` when the directive

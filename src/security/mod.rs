@@ -49,7 +49,7 @@ pub use config::SecurityConfig;
 /// **Precedence.** A header the handler set itself is kept (unless
 /// `security.overwrite = true`); [`Override`](crate::Override) lets a route set
 /// or remove any header, and always wins. `Cache-Control` on
-/// [`NoStore`](crate::NoStore) paths always replaces the handler's value.
+/// [`NoStore`](crate::headers::NoStore) paths always replaces the handler's value.
 pub struct Security {
     config: Option<SecurityConfig>,
     only: Option<TypeId>,
@@ -99,7 +99,7 @@ impl Security {
     }
 
     /// Uses `clock` for everything time-dependent (session expiry, throttling,
-    /// password expiry); tests pass a [`ManualClock`](crate::ManualClock).
+    /// password expiry); tests pass a [`ManualClock`](crate::core::ManualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self

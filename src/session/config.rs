@@ -3,7 +3,7 @@
 use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
 
-/// The `[default.security.session]` table; see the [module docs](self).
+/// The `[default.security.session]` table; see the [module docs](super).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionExpiry {
     /// Turn session expiry on. _Default:_ `false`.

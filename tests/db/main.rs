@@ -1,10 +1,8 @@
 //! Persistence on every backend: migrations, CSP report storage, password
-//! expiry, faults.
+//! expiry (the faults are in tests/faults).
 
+#[path = "../common/backends.rs"]
 mod backends;
 mod csp;
-mod faults;
 mod password;
-#[path = "../common/proxy.rs"]
-mod proxy;
 mod rocket_integration;

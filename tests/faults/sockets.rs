@@ -1,11 +1,10 @@
-//! Fault tests over real sockets on loopback, against the report endpoint of
+//! Over real sockets on loopback, against the report endpoint of
 //! `examples/bench_server.rs` (the `reports` stack: SQLite sink, no rate
 //! limit) run as its own process, so that 10,000 client sockets and 10,000
 //! server sockets each have a process's file descriptors to themselves.
 //! Bounded in time; they assert behaviour, not speed.
 
-#[path = "common/process.rs"]
-mod process;
+use crate::process;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

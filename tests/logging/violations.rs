@@ -1,18 +1,13 @@
 //! The log sink writes one line per violation, with report values escaped so
 //! a report cannot forge log lines.
 
-#[path = "common/mod.rs"]
-mod common;
-
-use common::Buffer;
+use crate::common;
 
 use rocket::http::{Header, Status};
 
 #[rocket::async_test]
 async fn a_violation_is_one_escaped_warn_line() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).init();
+    let buffer = crate::captured();
 
     let client = common::client(common::app("")).await;
     let forged = "https://127.0.0.1/x\n2026-01-01T00:00:00Z  WARN security: forged line \u{1b}[31m";

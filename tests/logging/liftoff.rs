@@ -1,16 +1,11 @@
 //! With a tracing subscriber installed, the crate's events arrive there under
 //! the target `security`: one line per feature at liftoff, plus warnings.
 
-#[path = "common/mod.rs"]
-mod common;
-
-use common::Buffer;
+use crate::common;
 
 #[rocket::async_test]
 async fn liftoff_logs_each_feature_and_the_warnings_to_tracing() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).init();
+    let buffer = crate::captured();
 
     let toml = "[default.security.xss_protection]\nvalue = \"1\"\n[default.security.p3p]\nenabled = true\ncompact_policy = \"NOI\"\n\
                 [default.security.coep]\nenabled = true\n[default.security.frame_options]\nexclude = [\"/embed\"]";

@@ -2,6 +2,7 @@
 //! always; PostgreSQL and MariaDB when `SECURITY_TEST_POSTGRES_URL` /
 //! `SECURITY_TEST_MYSQL_URL` are set (`.ci/run` sets both, and
 //! `SECURITY_TEST_REQUIRE_BACKENDS=1` so that a missing one fails).
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,27 @@
+//! What the crate logs through `tracing` under the target `security`: the
+//! liftoff summary and warnings, and one escaped line per CSP violation.
+//! One subscriber serves the whole binary; each test reads the lines it
+//! caused. (`tests/log_bridge.rs` is a binary of its own: it needs a process
+//! where no tracing subscriber was ever installed.)
+
+#[path = "../common/mod.rs"]
+mod common;
+mod liftoff;
+mod violations;
+
+use std::sync::OnceLock;
+
+use common::Buffer;
+
+/// The output of the process-wide subscriber, installed on first use.
+fn captured() -> Buffer {
+    static BUFFER: OnceLock<Buffer> = OnceLock::new();
+    BUFFER
+        .get_or_init(|| {
+            let buffer = Buffer::default();
+            let writer = buffer.clone();
+            tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).init();
+            buffer
+        })
+        .clone()
+}
