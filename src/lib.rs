@@ -216,3 +216,8 @@ pub use crate::core::Override;
 pub use crate::csp::CspNonce;
 pub use crate::headers::DoNotTrack;
 pub use crate::security::{Security, SecurityConfig};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -19,7 +19,9 @@
 //! #[get("/account")]
 //! fn account() -> &'static str { "account" }
 //!
-//! let figment = rocket::Config::figment()
+//! // (`Figment::from(Config::default())` keeps this example off the working directory's Rocket.toml;
+//! // an application uses `rocket::Config::figment()` or `rocket::build()`.)
+//! let figment = rocket::figment::Figment::from(rocket::Config::default())
 //!     .merge(("security.https.redirect", true))
 //!     .merge(("security.https.redirect_host", "www.example.com"));
 //! let rocket = rocket::custom(figment)

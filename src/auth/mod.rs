@@ -75,19 +75,19 @@
 //! #[get("/login")]
 //! fn login() -> &'static str { "the login form" }
 //!
-//! // Rocket.toml: [default.security.auth] login_url = "/login"
-//! let rocket = rocket::build()
+//! // Rocket.toml: [default.security.auth] login_url = "/login" (the default)
+//! let rocket = rocket::custom(rocket::Config::default())
 //!     .attach(Security::fairing().require_login::<User>())
 //!     .mount("/", routes![account, login]);
 //! let client = Client::tracked(rocket).unwrap();
 //!
 //! let res = client.get("/account").dispatch();
 //! assert_eq!(res.status(), Status::SeeOther);
-//! assert_eq!(res.headers().get_one("Location"), Some("/login?next=%2Faccount"));
+//! assert_eq!(res.headers().get_one("Location"), Some("/login?next=/account"));
 //!
 //! let api = client.get("/account").header(Header::new("Accept", "application/json")).dispatch();
 //! assert_eq!(api.status(), Status::Unauthorized);
-//! assert_eq!(api.into_string().unwrap(), r#"{"login_url":"/login?next=%2Faccount"}"#);
+//! assert_eq!(api.into_string().unwrap(), r#"{"login_url":"/login?next=/account"}"#);
 //!
 //! assert_eq!(client.get("/login").dispatch().status(), Status::Ok);
 //! ```

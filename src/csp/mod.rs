@@ -15,7 +15,9 @@
 //!
 //! // Rocket.toml: [default.security.csp.directives]
 //! //              img-src = ["'self'", "https://images.example.com"]
-//! let figment = rocket::Config::figment()
+//! // (`Figment::from(Config::default())` keeps this example off the working directory's Rocket.toml;
+//! // an application uses `rocket::Config::figment()` or `rocket::build()`.)
+//! let figment = rocket::figment::Figment::from(rocket::Config::default())
 //!     .merge(("security.csp.directives.img-src", ["'self'", "https://images.example.com"]));
 //! let rocket = rocket::custom(figment)
 //!     .attach(rocket_security::Security::fairing())

@@ -16,7 +16,9 @@
 //!
 //! let file = std::env::temp_dir().join(format!("rocket-security-doc-{}.db", std::process::id()));
 //! // Rocket.toml: [default.databases.security] url = "sqlite://security.db"
-//! let figment = rocket::Config::figment()
+//! // (`Figment::from(Config::default())` keeps this example off the working directory's Rocket.toml;
+//! // an application uses `rocket::Config::figment()` or `rocket::build()`.)
+//! let figment = rocket::figment::Figment::from(rocket::Config::default())
 //!     .merge(("databases.security.url", format!("sqlite://{}", file.display())));
 //! let rocket = rocket::custom(figment)
 //!     .attach(SecurityDb::init())

@@ -20,7 +20,9 @@
 //! #[get("/")]
 //! fn index() -> &'static str { "hello" }
 //!
-//! let figment = rocket::Config::figment()
+//! // (`Figment::from(Config::default())` keeps this example off the working directory's Rocket.toml;
+//! // an application uses `rocket::Config::figment()` or `rocket::build()`.)
+//! let figment = rocket::figment::Figment::from(rocket::Config::default())
 //!     .merge(("security.frame_options.value", "SAMEORIGIN"));
 //! let rocket = rocket::custom(figment)
 //!     .attach(rocket_security::Security::fairing())

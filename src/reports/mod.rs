@@ -49,7 +49,8 @@
 //! use rocket::local::blocking::Client;
 //!
 //! // Rocket.toml: [default.security.reports] log = true   (the defaults)
-//! let client = Client::tracked(rocket::build().attach(rocket_security::Security::fairing())).unwrap();
+//! let rocket = rocket::custom(rocket::Config::default()).attach(rocket_security::Security::fairing());
+//! let client = Client::tracked(rocket).unwrap();
 //! let report = r#"{"csp-report": {"document-uri": "https://example.com/page",
 //!     "effective-directive": "img-src", "blocked-uri": "https://tracker.example/pixel.gif"}}"#;
 //! let res = client

@@ -52,7 +52,9 @@
 //! fn account() -> &'static str { "account" }
 //!
 //! // Rocket.toml: secret_key = "..."; [default.security.session] enabled = true
-//! let figment = rocket::Config::figment()
+//! // (`Figment::from(Config::default())` keeps this example off the working directory's Rocket.toml;
+//! // an application uses `rocket::Config::figment()` or `rocket::build()`.)
+//! let figment = rocket::figment::Figment::from(rocket::Config::default())
 //!     .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
 //!     .merge(("security.session.enabled", true));
 //! let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap());
