@@ -141,7 +141,7 @@ impl Fairing for ResponseHeaders {
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        let route = RouteHeaders::take(req);
+        let route = RouteHeaders::of(req);
         let owns = |name: &str| route.as_ref().is_some_and(|c| c.owns(name));
         if let Some(route) = &route {
             for name in &route.removed {

@@ -23,7 +23,7 @@ use super::error::ConfigError;
 /// ```
 /// use rocket_security::core::{PathPattern, PatternError};
 /// let e: PatternError = PathPattern::parse("/static*").unwrap_err();
-/// assert_eq!(e, PatternError::PartialWildcard { pattern: "/static*".into() });
+/// assert_eq!(e, PatternError::PartialWildcard { pattern: "/static*".into(), segment: "static*".into() });
 /// assert!(e.to_string().contains("write `/static/**` for a subtree"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +53,8 @@ pub enum PatternError {
     PartialWildcard {
         /// The pattern as written.
         pattern: String,
+        /// The segment with the `*`, e.g. `static*`.
+        segment: String,
     },
 }
 
@@ -69,8 +71,8 @@ impl fmt::Display for PatternError {
             PatternError::RestNotLast { pattern } => {
                 write!(f, "in path pattern {pattern:?}, `**` may only be the last segment")
             }
-            PatternError::PartialWildcard { pattern } => {
-                let stem = pattern.rsplit('/').find(|p| p.contains('*')).unwrap_or_default().trim_matches('*');
+            PatternError::PartialWildcard { pattern, segment } => {
+                let stem = segment.trim_matches('*');
                 write!(
                     f,
                     "in path pattern {pattern:?}, `*` must be a whole segment: \
@@ -125,7 +127,9 @@ impl PathPattern {
                 "**" if i + 1 == parts.len() => Segment::Rest,
                 "**" => return Err(PatternError::RestNotLast { pattern: pattern_owned() }),
                 "*" => Segment::One,
-                p if p.contains('*') => return Err(PatternError::PartialWildcard { pattern: pattern_owned() }),
+                p if p.contains('*') => {
+                    return Err(PatternError::PartialWildcard { pattern: pattern_owned(), segment: p.to_string() })
+                }
                 p => Segment::Literal(percent_decode(p)),
             };
             segments.push(seg);

@@ -88,7 +88,7 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Override<R> {
 /// The headers routes set or removed with [`Override`] on this request
 /// (request-local: `Request::local_cache`). Only a request whose route used
 /// `Override` has one; the fairing then lets those headers alone.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct RouteHeaders {
     /// Lower-cased names of headers the route set or removed itself.
     owned: Vec<String>,
@@ -120,12 +120,12 @@ impl RouteHeaders {
         }
     }
 
-    /// What the routes of `req` recorded, if anything (taken: the fairing
-    /// reads it once, after the handler).
-    pub(crate) fn take(req: &Request<'_>) -> Option<RouteHeaders> {
+    /// What the routes of `req` recorded, if anything (a copy: every
+    /// fairing of the crate attached to the app reads it).
+    pub(crate) fn of(req: &Request<'_>) -> Option<RouteHeaders> {
         if !RECORDED.is_set(req) {
             return None;
         }
-        req.local_cache(Slot::default).0.lock().unwrap_or_else(|e| e.into_inner()).take()
+        req.local_cache(Slot::default).0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }

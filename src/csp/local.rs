@@ -52,8 +52,9 @@ impl CspLocal {
         *self.changes.lock().unwrap_or_else(|e| e.into_inner()) = Some(changes);
     }
 
-    /// The route's changes, if it made any (taken: read once per response).
-    pub(crate) fn take_changes(&self) -> Option<CspChanges> {
-        self.changes.lock().unwrap_or_else(|e| e.into_inner()).take()
+    /// The route's changes, if it made any (a copy: a second CSP fairing
+    /// attached to the app reads them too).
+    pub(crate) fn changes(&self) -> Option<CspChanges> {
+        self.changes.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }

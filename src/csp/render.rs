@@ -158,7 +158,7 @@ impl Part for CompiledCsp {
         let report = self.sampled();
         let local = CspLocal::used(req);
         let nonce = local.and_then(|l| l.nonce.get()).map(String::as_str);
-        let changes = local.and_then(CspLocal::take_changes);
+        let changes = local.and_then(CspLocal::changes);
         let mut sent = false;
         for (name, policy, change) in [
             ("Content-Security-Policy", &self.enforce, changes.as_ref().map(|c| &c.enforce)),

@@ -140,15 +140,22 @@ impl DbError {
     /// Whether the error means the database could not be reached (retrying
     /// later may work), as opposed to a bad query or configuration.
     pub fn is_unavailable(&self) -> bool {
-        use diesel::result::Error as E;
-        matches!(
-            self,
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match self {
             DbError::Unavailable(_)
-                | DbError::Query(E::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, _))
-                // PostgreSQL: an error without an SQLSTATE, i.e. the connection failed.
-                | DbError::Query(E::DatabaseError(diesel::result::DatabaseErrorKind::UnableToSendCommand, _))
-                | DbError::Query(E::BrokenTransactionManager)
-        )
+            | DbError::Query(E::DatabaseError(K::ClosedConnection, _))
+            // PostgreSQL: an error without an SQLSTATE, i.e. the connection failed.
+            | DbError::Query(E::DatabaseError(K::UnableToSendCommand, _))
+            | DbError::Query(E::BrokenTransactionManager) => true,
+            // MySQL: diesel-async reports the driver's own failures (the socket
+            // broke, the server closed the connection) as `Unknown`; the
+            // server's errors carry an error code instead.
+            DbError::Query(E::DatabaseError(K::Unknown, info)) => {
+                let m = info.message();
+                m.starts_with("Input/output error:") || m.starts_with("Driver error: `Connection to the server is closed")
+            }
+            _ => false,
+        }
     }
 }
 
@@ -374,7 +381,19 @@ impl rocket_db_pools::Pool for SecurityPool {
 
 #[cfg(test)]
 mod tests {
-    use super::{redact, Backend};
+    use super::{redact, Backend, DbError};
+
+    fn query_error(kind: diesel::result::DatabaseErrorKind, message: &str) -> DbError {
+        DbError::Query(diesel::result::Error::DatabaseError(kind, Box::new(message.to_string())))
+    }
+
+    #[test]
+    fn a_broken_mysql_connection_counts_as_unavailable_and_a_server_error_does_not() {
+        use diesel::result::DatabaseErrorKind::Unknown;
+        assert!(query_error(Unknown, "Input/output error: Connection reset by peer (os error 104)").is_unavailable());
+        assert!(query_error(Unknown, "Driver error: `Connection to the server is closed.'").is_unavailable());
+        assert!(!query_error(Unknown, "Table 'test.security_csp_reports' doesn't exist").is_unavailable());
+    }
 
     #[test]
     fn urls_name_their_backend() {

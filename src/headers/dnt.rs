@@ -110,6 +110,12 @@ struct Privacy {
     echo: bool,
 }
 
+/// Only the `Vary` of responses whose handler consulted [`DoNotTrack`], for
+/// fairings that leave the rest of the DNT feature to another one.
+pub(crate) fn vary_only() -> impl Part {
+    Privacy { echo: false }
+}
+
 impl Part for Privacy {
     fn responds(&self) -> bool {
         true

@@ -289,29 +289,23 @@ impl SecurityConfig {
     ) -> Result<Compiled, ConfigErrors> {
         let mut errors = Vec::new();
         let full = only.is_none();
-        let mut out =
-            Compiled { overwrite: self.overwrite, plan_https: self.https.compile(&mut errors), ..Compiled::default() };
+        let https = self.https.compile(&mut errors);
+        let redirect = HttpsRedirect::compile(&self.https, &https, &mut errors);
+        let mut out = Compiled { overwrite: self.overwrite, plan_https: https, ..Compiled::default() };
         if let ServerHeader::Custom(v) = &self.server_header {
             if let Err(e) = check_value(v) {
                 errors.push(ConfigError::new("security.server_header", format!("Server value {v:?} {e}")));
             }
         }
-        // The order of the parts is the order their hooks run in (see `core::fairing`).
-        let redirect = HttpsRedirect::compile(&self.https, &out.plan_https, &mut errors);
-        if full || only == Some(TypeId::of::<Https>()) {
+        let with_https = full || only == Some(TypeId::of::<Https>());
+        if with_https {
             out.summary.push(("https", HttpsRedirect::describe(redirect.as_ref(), &out.plan_https)));
         }
-        if full {
-            out.parts.push(Arc::new(Ident(self.server_header.clone())));
-            #[cfg(feature = "db")]
-            let lookup = extras.database.unwrap_or_else(|| Box::new(crate::db::bind::pool_of::<crate::db::SecurityDb>));
-            #[cfg(feature = "db")]
-            out.parts.push(Arc::new(crate::db::bind::Binding(lookup)));
-        }
-        // A single-feature fairing other than `Https` never redirects.
-        if let Some(r) = redirect.filter(|_| full || only == Some(TypeId::of::<Https>())) {
-            out.parts.push(Arc::new(r));
-        }
+        // The header features render their rules and add their parts (CSP, the
+        // DNT echo and Vary, the HSTS deploy check) into `out`; kept aside so
+        // the list below has its documented order.
+        self.build_features(only, &mut out, &mut errors, release);
+        let feature_parts = std::mem::take(&mut out.parts);
         let collector = self.reports.compile(&mut errors);
         let mut open: Vec<&str> = vec![];
         if let Some(c) = &collector {
@@ -323,20 +317,41 @@ impl SecurityConfig {
         let session = self.session.compile(secret_key, &report_path, &mut errors);
         let throttle = self.throttle.compile(&mut errors);
         let clock = extras.clock.unwrap_or_else(|| Arc::new(crate::core::clock::SystemClock));
+
+        // The parts, in the order their hooks run (see `core::fairing`): the
+        // database is bound before anything uses it at liftoff; the gates run
+        // redirect, session expiry, then deny-by-default; CSP finishes a
+        // response before the session cookie work.
+        let parts = &mut out.parts;
+        if full {
+            parts.push(Arc::new(Ident(self.server_header.clone())));
+            #[cfg(feature = "db")]
+            let lookup = extras.database.unwrap_or_else(|| Box::new(crate::db::bind::pool_of::<crate::db::SecurityDb>));
+            #[cfg(feature = "db")]
+            parts.push(Arc::new(crate::db::bind::Binding(lookup)));
+        }
+        // A single-feature fairing other than `Https` never redirects.
+        if let Some(r) = redirect.filter(|_| with_https) {
+            parts.push(Arc::new(r));
+        }
+        parts.extend(feature_parts);
+        if only.is_some_and(|o| o != TypeId::of::<Dnt>()) {
+            // Every fairing adds `Vary` where the handler consulted DoNotTrack.
+            parts.push(Arc::new(crate::headers::dnt::vary_only()));
+        }
         if full {
             if let Some(session) = session {
-                out.parts.push(Arc::new(SessionPart::new(session, auth.open.clone(), clock)));
+                parts.push(Arc::new(SessionPart::new(session, auth.open.clone(), clock)));
             }
-            out.parts.push(Arc::new(AuthPart {
+            parts.push(Arc::new(AuthPart {
                 policy: Arc::new(auth),
                 login: extras.login_check,
                 password: extras.password_check,
             }));
             if let Some(t) = throttle {
-                out.parts.push(Arc::new(ThrottlePart(Arc::new(t))));
+                parts.push(Arc::new(ThrottlePart(Arc::new(t))));
             }
         }
-        self.build_features(only, &mut out, &mut errors, release);
         if let (true, Some(c)) = (full, collector) {
             // The endpoint is never confidential: browsers post without credentials.
             if let Ok(p) = PathPattern::parse(&c.path) {
@@ -346,7 +361,7 @@ impl SecurityConfig {
             }
             let state = CollectorState::new(c, out.plan_https.clone());
             out.parts.push(Arc::new(CollectorPart { state, dashboard: extras.dashboard }));
-        } else if full && extras.dashboard.is_some() {
+        } else if extras.dashboard.is_some() {
             out.warnings.push("the reports dashboard is not mounted: the collector is off".into());
         }
         if errors.is_empty() {

@@ -215,6 +215,19 @@ impl Fairing for Security {
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let checks = [("require_login", &self.login_check), ("require_password_change", &self.password_check)];
+        for (method, check) in checks {
+            let set = check.lock().unwrap_or_else(|e| e.into_inner()).is_some();
+            if self.only.is_some() && set {
+                // Silently dropping the check would open every route.
+                tracing::error!(
+                    target: "security",
+                    "launch aborted: `{method}` works on the full fairing only; call it on `Security::fairing()` \
+                     (the single-feature fairing runs no request checks)"
+                );
+                return Err(rocket);
+            }
+        }
         let release = rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
         let config = match &self.config {
             Some(c) => Ok(c.clone()),

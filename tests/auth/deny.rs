@@ -59,3 +59,14 @@ async fn the_internal_route_is_not_reachable_directly() {
     let res = app.client.get("/__rocket_security/auth").dispatch().await;
     assert_eq!(res.status(), Status::NotFound);
 }
+
+#[rocket::async_test]
+async fn deny_by_default_on_a_single_feature_fairing_refuses_to_launch() {
+    // That fairing runs no request checks: launching would open every route.
+    let rocket = rocket::custom(rocket::Config::default())
+        .attach(rocket_security::headers::Hsts::fairing().require_login::<crate::app::User>());
+    let err = rocket.ignite().await.unwrap_err();
+    assert!(
+        matches!(err.kind(), rocket::error::ErrorKind::FailedFairings(f) if f[0].name == "rocket_security (one feature)")
+    );
+}

@@ -80,3 +80,20 @@ async fn a_single_feature_fairing_never_redirects() {
     let res = c.get("/x").header(rocket::http::Header::new("Host", "example.com")).dispatch().await;
     assert_eq!(res.status(), Status::Ok);
 }
+
+#[rocket::async_test]
+async fn every_single_feature_fairing_honours_an_override() {
+    // Two fairings finish the same response: the second must still see the route's Override.
+    let c = client(bare("").attach(Hsts::fairing()).attach(FrameOptions::fairing())).await;
+    let (_, h) = fetch(&c, "/widget").await;
+    assert_eq!(h.get("X-Frame-Options"), None);
+    let (_, h) = fetch(&c, "/").await;
+    assert_eq!(h.get("X-Frame-Options"), Some("DENY"));
+}
+
+#[rocket::async_test]
+async fn a_single_feature_fairing_varies_on_the_privacy_guard() {
+    let c = client(bare("").attach(Hsts::fairing())).await;
+    let (_, h) = fetch(&c, "/privacy").await;
+    assert_eq!(h.get("Vary"), Some("DNT, Sec-GPC"));
+}
