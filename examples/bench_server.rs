@@ -9,7 +9,7 @@
 //! | `security` | `Security::fairing()`, zero configuration |
 //! | `nonce` | `Security::fairing()`, the route asks for a `CspNonce` |
 //! | `page` | `Security::fairing()`; `GET /` needs a logged-in user (plain cookie guard); `POST /login` |
-//! | `session` | the same page behind session expiry + `LoginRequired<User>` |
+//! | `session` | the same page behind session expiry (with the SQLite session registry) + `LoginRequired<User>` |
 //! | `reports` | the CSP report endpoint with the SQLite database sink (`BENCH_DB`), stats at `/security/reports/api` |
 
 use rocket::fairing::AdHoc;
@@ -19,6 +19,7 @@ use rocket::shield::Shield;
 use rocket::{get, launch, routes};
 use rocket_db_pools::Database;
 use rocket_security::db::{Migrations, SecurityDb};
+use rocket_security::session::{SessionError, Sessions};
 use rocket_security::{CspNonce, LoginRequired, Security, SecurityUser};
 
 /// The benchmark reads the collector's counters without logging in.
@@ -63,9 +64,10 @@ fn guarded(user: LoginRequired<User>) -> String {
 }
 
 #[rocket::post("/login")]
-fn login(cookies: &CookieJar<'_>) -> &'static str {
+async fn login(cookies: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<&'static str, SessionError> {
     cookies.add(Cookie::build(("user_id", "bench")).path("/").http_only(true));
-    "logged in"
+    sessions.login(&User("bench".into())).await?;
+    Ok("logged in")
 }
 
 #[get("/")]
@@ -116,8 +118,14 @@ fn rocket() -> _ {
                 ))
                 .merge(("security.session.enabled", true))
                 // Longer than a run: wrk replays one stamp, as a browser would within the interval.
-                .merge(("security.session.refresh_interval", 600));
-            rocket::custom(figment).attach(Security::fairing()).mount("/", routes![guarded, login])
+                .merge(("security.session.refresh_interval", 600))
+                .merge(("databases.security.url", "sqlite://bench-sessions.db"));
+            // The session registry is on, as by default: revocations are seen within 1 s.
+            rocket::custom(figment)
+                .attach(SecurityDb::init())
+                .attach(Migrations::<SecurityDb>::fairing())
+                .attach(Security::fairing())
+                .mount("/", routes![guarded, login])
         }
         "reports" => {
             let db = std::env::var("BENCH_DB").unwrap_or_else(|_| "sqlite://bench-reports.db".into());

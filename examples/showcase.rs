@@ -34,6 +34,7 @@ use rocket_db_pools::Database;
 use rocket_security::auth::{password_policy, safe_next, LoginThrottle, PasswordPolicy, Throttled};
 use rocket_security::csp::CspOverride;
 use rocket_security::db::{Migrations, PasswordExpiry, SecurityDb, SecurityPool};
+use rocket_security::session::{SessionError, Sessions};
 use rocket_security::{
     AjaxOnly, CspNonce, DoNotTrack, LoginRequired, MandatoryPasswordChange, Override, Security, SecurityUser,
 };
@@ -192,7 +193,8 @@ async fn login(
     users: &State<Users>,
     key: &State<CookieKey>,
     cookies: &CookieJar<'_>,
-) -> Result<Redirect, Throttled> {
+    sessions: Sessions<'_>,
+) -> Result<Redirect, LoginFailure> {
     throttle.check(form.username).await?;
     let hash = users.0.lock().unwrap().get(form.username).map(|(h, _)| h.clone());
     let ok = hash.is_some_and(|h| {
@@ -205,16 +207,88 @@ async fn login(
     }
     throttle.succeeded(form.username).await;
     cookies.add(login_cookie(key, form.username));
+    // A fresh session id, registered in the database: no fixation, and the
+    // session can be ended on the server (logout, "sign out everywhere").
+    sessions.login(&User { name: form.username.to_string(), admin: false }).await?;
     // Only a same-site path: never an open redirect.
     let next = form.next.and_then(|n| safe_next(n, &[])).unwrap_or("/");
     Ok(Redirect::to(next.to_string()))
 }
 
+/// Why a login attempt got no session.
+#[derive(rocket::Responder)]
+enum LoginFailure {
+    Throttled(Throttled),
+    Session(SessionError),
+}
+
+impl From<Throttled> for LoginFailure {
+    fn from(t: Throttled) -> Self {
+        LoginFailure::Throttled(t)
+    }
+}
+
+impl From<SessionError> for LoginFailure {
+    fn from(e: SessionError) -> Self {
+        LoginFailure::Session(e)
+    }
+}
+
+/// Ends the session on the server too: copied cookies no longer work.
 /// `Clear-Site-Data` comes from `[default.security.clear_site_data] paths`.
 #[post("/logout")]
-fn logout(cookies: &CookieJar<'_>) -> Redirect {
+async fn logout(cookies: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<Redirect, SessionError> {
     cookies.remove(rocket::http::Cookie::build("user_id").path("/"));
-    Redirect::to("/")
+    sessions.logout().await?;
+    Ok(Redirect::to("/"))
+}
+
+/// The user's active sessions, each with "sign out", and "sign out all other sessions".
+#[get("/account/sessions")]
+async fn sessions_page(user: LoginRequired<User>, sessions: Sessions<'_>) -> Result<RawHtml<String>, SessionError> {
+    let list = sessions.list(&*user).await?;
+    let rows: String = list
+        .iter()
+        .map(|s| {
+            let action = if s.current {
+                "<em>this session</em>".to_string()
+            } else {
+                format!(
+                    "<form method=\"post\" action=\"/account/sessions/{}/revoke\"><button>Sign out this session</button></form>",
+                    escape(&s.id)
+                )
+            };
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>",
+                s.created.format("%Y-%m-%d %H:%M UTC"),
+                s.last_seen.format("%Y-%m-%d %H:%M UTC"),
+                escape(&s.client)
+            )
+        })
+        .collect();
+    Ok(page(
+        "Active sessions",
+        &format!(
+            "<p>{} session(s) of {} are signed in.</p>\
+             <table><tr><th>Signed in</th><th>Last seen</th><th>Client</th><th></th></tr>{rows}</table>\
+             <form method=\"post\" action=\"/account/sessions/revoke-others\"><button>Sign out all other sessions</button></form>\
+             <p><a href=\"/account\">Back to the account</a></p>",
+            list.len(),
+            escape(&user.name)
+        ),
+    ))
+}
+
+#[post("/account/sessions/<id>/revoke")]
+async fn revoke_session(user: LoginRequired<User>, id: &str, sessions: Sessions<'_>) -> Result<Redirect, SessionError> {
+    sessions.revoke(&*user, id).await?;
+    Ok(Redirect::to("/account/sessions"))
+}
+
+#[post("/account/sessions/revoke-others")]
+async fn revoke_other_sessions(user: LoginRequired<User>, sessions: Sessions<'_>) -> Result<Redirect, SessionError> {
+    sessions.revoke_others(&*user).await?;
+    Ok(Redirect::to("/account/sessions"))
 }
 
 #[get("/account")]
@@ -227,7 +301,7 @@ fn account(user: MandatoryPasswordChange<User>) -> RawHtml<String> {
         "Account",
         &format!(
             "{warning}<p>Hello {}. This page is confidential: never stored by browsers or proxies.</p>\
-             <p><a href=\"/password/change\">Change your password</a></p>\
+             <p><a href=\"/password/change\">Change your password</a> · <a href=\"/account/sessions\">Active sessions</a></p>\
              <form method=\"post\" action=\"/logout\"><button>Log out</button></form>",
             escape(&user.name)
         ),
@@ -268,6 +342,7 @@ async fn change(
     form: Form<Contextual<'_, ChangeForm<'_>>>,
     users: &State<Users>,
     db: &SecurityDb,
+    sessions: Sessions<'_>,
 ) -> Result<Redirect, RawHtml<String>> {
     let Some(value) = &form.value else {
         let errors: Vec<String> = form.context.errors().map(|e| e.kind.to_string()).collect();
@@ -280,6 +355,13 @@ async fn change(
     if let Ok(mut conn) = pool.conn().await {
         let _ =
             PasswordExpiry::renew(&mut conn, &user.name, Some(chrono::Duration::days(90)), chrono::Utc::now()).await;
+    }
+    // A new password ends every other session of the user (Django's update_session_auth_hash).
+    if let Err(e) = sessions.revoke_others(&*user).await {
+        return Err(change_form(
+            &user.name,
+            &[format!("The password was changed, but other sessions were not ended: {e}")],
+        ));
     }
     Ok(Redirect::to("/account"))
 }
@@ -390,6 +472,9 @@ fn rocket() -> _ {
                 login,
                 logout,
                 account,
+                sessions_page,
+                revoke_session,
+                revoke_other_sessions,
                 change_page,
                 change,
                 me,

@@ -72,6 +72,8 @@ pub use models::csp::{CspHourly, CspReport, CspViolation, RecordOutcome, Violati
 #[cfg(feature = "db")]
 pub use models::password::{ExpiryPolicy, PasswordExpiry, MAX_USER_ID};
 #[cfg(feature = "db")]
+pub use models::sessions::{SessionRecord, SessionState};
+#[cfg(feature = "db")]
 pub use pool::{Backend, DbError, SecurityConn, SecurityPool};
 pub use record::{NewCspReport, ViolationKey};
 /// Re-exported so `#[derive(Database)]` works with only this crate in scope.

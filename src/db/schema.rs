@@ -72,3 +72,16 @@ diesel::table! {
         last_failure -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// The session registry: one row per login.
+    security_sessions (id_hash) {
+        id_hash -> Varchar,
+        user_id -> Varchar,
+        created_at -> Timestamp,
+        last_seen -> Timestamp,
+        client -> Varchar,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Varchar>,
+    }
+}

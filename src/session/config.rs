@@ -24,6 +24,21 @@ pub struct SessionExpiry {
     pub clear_site_data: bool,
     /// Path of the JSON status endpoint. _Default:_ `"/security/session"`.
     pub status_path: String,
+    /// Keep every session in the security database (`security_sessions`), so
+    /// logout, [`Sessions::revoke_others`](super::Sessions::revoke_others) and
+    /// the other revocations end it on the server, on every instance. Needs
+    /// the security database. _Default:_ `true`.
+    pub registry: bool,
+    /// How long, in milliseconds, an instance may rely on what it last read of
+    /// a session from the registry: the bound within which a revocation on one
+    /// instance is honoured by every other. `0`: every request asks the
+    /// database. _Default:_ `1000`.
+    pub revocation_check_ms: u64,
+    /// When the registry cannot answer, admit logged-in requests anyway
+    /// (logged at WARN each time) instead of answering `503`. _Default:_ `false`.
+    pub fail_open: bool,
+    /// Seconds between two prunings of ended sessions from the registry. _Default:_ `3600`.
+    pub prune_interval: u64,
 }
 
 impl Default for SessionExpiry {
@@ -38,6 +53,10 @@ impl Default for SessionExpiry {
             cookie_name: "security_session".into(),
             clear_site_data: false,
             status_path: "/security/session".into(),
+            registry: true,
+            revocation_check_ms: 1000,
+            fail_open: false,
+            prune_interval: 3600,
         }
     }
 }
@@ -57,17 +76,30 @@ impl Feature for SessionExpiry {
             cookie_name: s.string("cookie_name", &d.cookie_name),
             clear_site_data: s.bool("clear_site_data", d.clear_site_data),
             status_path: s.string("status_path", &d.status_path),
+            registry: s.bool("registry", d.registry),
+            revocation_check_ms: s.u64("revocation_check_ms", d.revocation_check_ms),
+            fail_open: s.bool("fail_open", d.fail_open),
+            prune_interval: s.u64("prune_interval", d.prune_interval),
         }
     }
 
     fn build(&self, b: &mut Builder<'_>) {
         if self.enabled {
             b.summary.push(format!(
-                "session expiry: idle {} s, absolute {} s, stamp refreshed every {} s, cookies {}",
+                "session expiry: idle {} s, absolute {} s, stamp refreshed every {} s, cookies {}; {}",
                 self.idle_timeout,
                 self.absolute_timeout,
                 self.refresh_interval,
-                self.cookies.join(", ")
+                self.cookies.join(", "),
+                if self.registry {
+                    format!(
+                        "registry in the database (revocations seen within {} ms, {} when it cannot answer)",
+                        self.revocation_check_ms,
+                        if self.fail_open { "admitted" } else { "503" }
+                    )
+                } else {
+                    "no registry (sessions end only when their stamp expires)".into()
+                }
             ));
         } else {
             b.summary.push("session expiry: off".into());

@@ -13,13 +13,42 @@
 //! cookie_name = "security_session"   # Default: "security_session"
 //! clear_site_data = false      # also send Clear-Site-Data: "cookies" on expiry; Default: false
 //! status_path = "/security/session"  # JSON seconds left, for a client-side warning
+//! registry = true              # keep sessions in the security database; Default: true
+//! revocation_check_ms = 1000   # revocations reach every instance within this; 0: ask the
+//!                              # database on every request; Default: 1000
+//! fail_open = false            # registry unreachable: admit (WARN) instead of 503; Default: false
+//! prune_interval = 3600        # seconds between prunings of ended sessions; Default: 3600
 //! ```
 //!
-//! The stamp holds two UTC integers (login time, last activity), encrypted and
+//! # Sessions on the server
+//!
+//! The application starts a session with [`Sessions::login`] in its login
+//! handler, after checking the password: a new random id (128 bits from a
+//! CSPRNG) goes into the stamp and, with the registry, into the
+//! `security_sessions` table (user id, created, last seen, a client summary).
+//! Only that call starts the absolute clock; a stamp or id from before the
+//! login is never kept (no session fixation), and re-setting the login cookie
+//! does not extend anything. [`Sessions::logout`] ends the session on the
+//! server, so copied cookies stop working; [`Sessions::revoke_others`] (after
+//! a password change), [`Sessions::revoke_all`] and [`Sessions::revoke`] end
+//! other sessions; [`Sessions::list`] feeds an "active sessions" page. A
+//! response that removes the login cookies also ends the session.
+//!
+//! Ended, unknown and revoked sessions are refused like expired ones
+//! (`expired=revoked`). Every instance honours a revocation within
+//! `revocation_check_ms`: each keeps what it last read of a session for that
+//! long (per-process, bounded to 100,000 sessions), the database is the
+//! truth. When the registry cannot answer, logged-in requests get `503`
+//! (`fail_open = true` admits them, logged at WARN); anonymous requests and
+//! the login page are unaffected. Ended sessions are pruned every
+//! `prune_interval` seconds.
+//!
+//! The stamp holds two UTC integers (login time, last activity) and the
+//! session id, encrypted and
 //! authenticated with a key derived from Rocket's `secret_key`, which this
 //! feature reads itself (so the crate does not force Rocket's `secrets`
-//! feature), and bound to the login cookies' values. It is issued only on the
-//! response that sets the login cookies (the login itself): a logged-in
+//! feature), and bound to the login cookies' values. It is issued only by
+//! [`Sessions::login`]: a logged-in
 //! request without a valid stamp for its cookies counts as expired
 //! (`expired=unverified`), so deleting or swapping the stamp never opens a
 //! fresh window. It is a browser-session cookie (no `Expires`): closing the
@@ -28,53 +57,88 @@
 //! `Path=/` (and `Secure` over HTTPS or for `__Secure-`/`__Host-` names).
 //!
 //! On expiry the request is answered before any handler runs: browsers get a
-//! 303 to `login_url?next=…&expired=idle|absolute`, API clients a 401 with
+//! 303 to `login_url?next=…&expired=idle|absolute|revoked|unverified`, API clients a 401 with
 //! JSON; the response removes the configured cookies and the stamp (set as
 //! raw `Set-Cookie` headers, which Rocket keeps even on error responses), an
 //! INFO line is logged (target `security`). On the login page and other open
 //! paths the cookies are removed without a redirect.
 //!
 //! ```
+//! # #[cfg(feature = "sqlite")] {
 //! use chrono::{Duration, TimeZone, Utc};
-//! use rocket::http::{CookieJar, Status};
+//! use rocket::http::{Cookie, CookieJar, Status};
 //! use rocket::local::blocking::Client;
 //! use rocket::{get, post, routes};
+//! use rocket_db_pools::Database;
 //! use rocket_security::core::ManualClock;
-//! use rocket_security::Security;
+//! use rocket_security::db::{Migrations, SecurityDb};
+//! use rocket_security::session::{SessionError, Sessions};
+//! use rocket_security::{Security, SecurityUser};
+//!
+//! struct User(String);
+//! impl SecurityUser for User {
+//!     fn security_id(&self) -> String { self.0.clone() }
+//! }
 //!
 //! #[post("/login")]
-//! fn login(jar: &CookieJar<'_>) -> &'static str {
-//!     jar.add(("user_id", "alice"));
-//!     "welcome"
+//! async fn login(jar: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<&'static str, SessionError> {
+//!     jar.add(("user_id", "alice")); // after checking the password
+//!     sessions.login(&User("alice".into())).await?;
+//!     Ok("welcome")
+//! }
+//!
+//! #[post("/logout")]
+//! async fn logout(jar: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<&'static str, SessionError> {
+//!     jar.remove("user_id");
+//!     sessions.logout().await?;
+//!     Ok("bye")
 //! }
 //!
 //! #[get("/account")]
 //! fn account() -> &'static str { "account" }
 //!
-//! // Rocket.toml: secret_key = "..."; [default.security.session] enabled = true
-//! // (`Figment::from(Config::default())` keeps this example off the working directory's Rocket.toml;
-//! // an application uses `rocket::Config::figment()` or `rocket::build()`.)
+//! // Rocket.toml: secret_key = "..."
+//! //              [default.security.session] enabled = true
+//! //              [default.databases.security] url = "sqlite://security.db"
+//! let db = std::env::temp_dir().join(format!("rocket-security-session-doc-{}.db", std::process::id()));
 //! let figment = rocket::figment::Figment::from(rocket::Config::default())
 //!     .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
-//!     .merge(("security.session.enabled", true));
+//!     .merge(("security.session.enabled", true))
+//!     .merge(("databases.security.url", format!("sqlite://{}", db.display())));
 //! let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap());
 //! let rocket = rocket::custom(figment)
+//!     .attach(SecurityDb::init())
+//!     .attach(Migrations::<SecurityDb>::fairing())
 //!     .attach(Security::fairing().clock(clock.clone()))
-//!     .mount("/", routes![login, account]);
+//!     .mount("/", routes![login, logout, account]);
 //! let client = Client::tracked(rocket).unwrap();
 //!
 //! let res = client.post("/login").dispatch();
 //! assert!(res.headers().get("Set-Cookie").any(|c| c.starts_with("security_session=")));
 //! assert_eq!(client.get("/account").dispatch().status(), Status::Ok);
 //!
+//! // Cookies copied before the logout no longer open anything.
+//! let copied: Vec<Cookie<'static>> = client.cookies().iter().map(|c| c.clone().into_owned()).collect();
+//! client.post("/logout").dispatch();
+//! let res = client.get("/account").cookies(copied).dispatch();
+//! assert_eq!(res.status(), Status::SeeOther);
+//! assert_eq!(res.headers().get_one("Location"), Some("/login?next=/account&expired=revoked"));
+//!
+//! // Idle sessions end too.
+//! client.post("/login").dispatch();
 //! clock.advance(Duration::minutes(31)); // past the 30-minute idle timeout
 //! let res = client.get("/account").dispatch();
-//! assert_eq!(res.status(), Status::SeeOther);
-//! assert!(res.headers().get_one("Location").unwrap().ends_with("&expired=idle"));
+//! assert_eq!(res.headers().get_one("Location"), Some("/login?next=/account&expired=idle"));
+//! # let _ = std::fs::remove_file(&db);
+//! # }
 //! ```
 
+pub(crate) mod api;
 pub(crate) mod config;
 pub(crate) mod part;
+pub(crate) mod registry;
 pub(crate) mod stamp;
+pub(crate) mod state;
 
+pub use api::{ActiveSession, SessionError, Sessions};
 pub use config::SessionExpiry;

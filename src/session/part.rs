@@ -2,21 +2,25 @@
 //! refuses expired sessions, the response work that writes the stamp, and
 //! the status endpoint.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use rocket::http::{ContentType, Method};
+use rocket::http::uri::Origin;
+use rocket::http::{ContentType, Header, Method, Status};
 use rocket::route::{Handler, Outcome};
-use rocket::{Build, Data, Request, Response, Rocket, Route};
+use rocket::{Build, Data, Orbit, Request, Response, Rocket, Route};
 
 use super::config::SessionExpiry;
-use super::stamp::{describe, key_from, Decision, SessionPolicy};
-use crate::auth::answer::{end_session, refuse, target, AuthFailure};
+use super::registry::{Check, Registry};
+use super::stamp::{describe, key_from, Applied, Decision, SessionPolicy, Stamp, Verdict};
+use super::state::{Local, Shared};
+use crate::auth::answer::{end_session, is_api_client, refuse, target, AuthFailure};
 use crate::core::clock::{Clock, SharedClock};
 use crate::core::error::ConfigError;
-use crate::core::local::Mark;
 use crate::core::part::{Finish, Gate, Part};
 use crate::core::paths::{PathPattern, PathSet};
+
+/// Where a logged-in request goes when the registry cannot answer.
+const UNAVAILABLE_ROUTE: &str = "/__rocket_security/session-unavailable";
 
 fn cookie_name_ok(n: &str) -> bool {
     !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
@@ -59,6 +63,25 @@ impl SessionExpiry {
                 errors.push(ConfigError::new(key("status_path"), format!("{p:?} is not a path")));
             }
         }
+        if self.registry && cfg!(not(feature = "db")) {
+            errors.push(ConfigError::new(
+                key("registry"),
+                "the session registry lives in the security database: enable one of the `sqlite`, `postgres` \
+                 or `mysql` features, or set `registry = false` (sessions then end only when their stamp expires)",
+            ));
+        }
+        if self.registry && self.prune_interval == 0 {
+            errors.push(ConfigError::new(key("prune_interval"), "must be at least 1 second"));
+        }
+        if self.revocation_check_ms > 60_000 {
+            errors.push(ConfigError::new(
+                key("revocation_check_ms"),
+                format!(
+                    "{} ms would let a revoked session live on other instances for over a minute; use at most 60000",
+                    self.revocation_check_ms
+                ),
+            ));
+        }
         if !self.enabled {
             return None;
         }
@@ -86,53 +109,29 @@ impl SessionExpiry {
     }
 }
 
-/// The compiled session expiry, with the paths where an expired session is
-/// ended without a refusal (the login page and the other open paths).
+/// The compiled session expiry, with the paths where an ended session is
+/// dropped without a refusal (the login page and the other open paths).
 pub(crate) struct SessionPart {
-    policy: Arc<SessionPolicy>,
+    shared: Arc<Shared>,
     open: PathSet,
-    clock: Arc<dyn Clock>,
 }
 
 impl SessionPart {
     pub(crate) fn new(policy: SessionPolicy, open: PathSet, clock: Arc<dyn Clock>) -> Self {
-        SessionPart { policy: Arc::new(policy), open, clock }
-    }
-}
-
-/// Request-local: what the gate decided for this request.
-#[derive(Default)]
-struct Verdict(OnceLock<Decision>);
-
-/// Marks a request the gate decided something for.
-static DECIDED: Mark = Mark::new();
-
-#[rocket::async_trait]
-impl Part for SessionPart {
-    fn ignite(&self, rocket: Rocket<Build>) -> Rocket<Build> {
-        let status = SessionStatus(self.policy.clone());
-        rocket.mount("/", vec![Route::ranked(-90, Method::Get, self.policy.config.status_path.as_str(), status)])
+        let registry = policy.config.registry.then(|| Registry::new(policy.config.revocation_check_ms));
+        let fail_open = policy.config.fail_open;
+        SessionPart { shared: Arc::new(Shared { policy, registry, fail_open, clock }), open }
     }
 
-    fn gates(&self) -> bool {
-        true
-    }
-
-    async fn request(&self, req: &mut Request<'_>) -> Gate {
-        let Some(decision) = self.policy.decide(req, self.clock.now()) else { return Gate::Pass };
-        let expired = match &decision {
-            Decision::Expired(reason) => Some(*reason),
-            _ => None,
-        };
-        DECIDED.set(req);
-        let _ = req.local_cache(Verdict::default).0.set(decision);
-        let Some(reason) = expired else { return Gate::Pass };
+    /// Ends the request's session: open paths go on without it, others are refused.
+    fn expire(&self, req: &mut Request<'_>, reason: &'static str) -> Gate {
         tracing::info!(
             target: "security",
-            "session expired ({reason} timeout; {}) on {}",
-            describe(self.policy.stamp(req)),
+            "session expired ({reason}; {}) on {}",
+            describe(self.shared.policy.stamp(req).as_ref()),
             req.uri().path()
         );
+        let _ = Local::of(req).decision.set(Decision::Expired(reason));
         end_session(req);
         if self.open.matches(req.uri()) {
             return Gate::Pass;
@@ -140,6 +139,99 @@ impl Part for SessionPart {
         let next = target(req);
         refuse(req, AuthFailure::Expired { reason, next });
         Gate::Rewritten
+    }
+}
+
+#[rocket::async_trait]
+impl Part for SessionPart {
+    fn ignite(&self, rocket: Rocket<Build>) -> Rocket<Build> {
+        let status = SessionStatus(self.shared.clone());
+        let path = self.shared.policy.config.status_path.as_str();
+        rocket.manage(self.shared.clone()).mount(
+            "/",
+            vec![
+                Route::ranked(-90, Method::Get, path, status),
+                Route::ranked(-100, Method::Get, UNAVAILABLE_ROUTE, Unavailable),
+            ],
+        )
+    }
+
+    async fn liftoff(&self, rocket: &Rocket<Orbit>) {
+        if self.shared.registry.is_none() {
+            return;
+        }
+        #[cfg(feature = "db")]
+        match crate::db::bound(rocket) {
+            Some(pool) => {
+                let (pool, shared) = (pool.clone(), self.shared.clone());
+                rocket::tokio::spawn(prune(pool, shared));
+            }
+            None => tracing::error!(
+                target: "security",
+                "`security.session.registry` is on but no security database is attached: logged-in requests get \
+                 503; attach `SecurityDb::init()` (or name yours with `Security::fairing().database::<Db>()`), or set \
+                 `security.session.registry = false`"
+            ),
+        }
+        #[cfg(not(feature = "db"))]
+        let _ = rocket;
+    }
+
+    fn gates(&self) -> bool {
+        true
+    }
+
+    async fn request(&self, req: &mut Request<'_>) -> Gate {
+        let now = self.shared.clock.now();
+        let (stamp, refresh) = match self.shared.policy.decide(req, now) {
+            Verdict::Nothing => return Gate::Pass,
+            Verdict::Forget => {
+                let _ = Local::of(req).decision.set(Decision::Forget);
+                return Gate::Pass;
+            }
+            Verdict::Expired(reason) => return self.expire(req, reason),
+            Verdict::Live { stamp, refresh } => (stamp, refresh),
+        };
+        match self.shared.check(req.rocket(), &stamp.sid).await {
+            Check::Live => {}
+            Check::Ended => return self.expire(req, "revoked"),
+            Check::Unavailable if self.shared.fail_open => tracing::warn!(
+                target: "security",
+                "session registry unavailable: admitting {} anyway (`security.session.fail_open = true`)",
+                req.uri().path()
+            ),
+            Check::Unavailable => {
+                end_session(req);
+                if self.open.matches(req.uri()) {
+                    // The page works without the session; the session is not trusted on it.
+                    return Gate::Pass;
+                }
+                tracing::warn!(
+                    target: "security",
+                    "session registry unavailable: refusing {} with 503 (fail closed)",
+                    req.uri().path()
+                );
+                req.set_method(Method::Get);
+                req.set_uri(Origin::parse(UNAVAILABLE_ROUTE).expect("static route URI"));
+                return Gate::Rewritten;
+            }
+        }
+        let local = Local::of(req);
+        if refresh {
+            let fresh = Stamp { last: now.timestamp(), ..stamp.clone() };
+            let _ = local.decision.set(Decision::Stamp(fresh));
+            #[cfg(feature = "db")]
+            if let (Some(_), Some(pool)) = (&self.shared.registry, crate::db::bound(req.rocket())) {
+                let (pool, hash) = (pool.clone(), super::registry::id_hash(&stamp.sid));
+                rocket::tokio::spawn(async move {
+                    if let Err(e) = crate::db::SessionRecord::touch(&pool, &hash, now).await {
+                        tracing::warn!(target: "security", "session last-seen not recorded: {e}");
+                    }
+                });
+            }
+        }
+        let _ = local.current.set(stamp);
+        Gate::Pass
     }
 
     fn responds(&self) -> bool {
@@ -151,26 +243,101 @@ impl Part for SessionPart {
     }
 
     fn response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>, finish: &Finish<'_>) {
-        let now: DateTime<Utc> = self.clock.now();
-        let decision = if DECIDED.is_set(req) { req.local_cache(Verdict::default).0.get() } else { None };
-        self.policy.apply(req, decision, now, finish.secure, res);
+        let local = Local::used(req);
+        let login = local.and_then(Local::login);
+        let decision = match local {
+            Some(l) if l.logged_out() && login.is_none() => Some(Decision::Forget),
+            Some(l) => l.decision.get().cloned(),
+            None => None,
+        };
+        let applied = self.shared.policy.apply(req, decision.as_ref(), login.as_ref(), finish.secure, res);
+        match applied {
+            Applied::Nothing => {}
+            Applied::UnissuedLogin => tracing::warn!(
+                target: "security",
+                "{} set the login cookie(s) without `Sessions::login`: no session was issued, so the next request \
+                 counts as logged out (expired=unverified); call `sessions.login(&user)` in the login handler",
+                req.uri().path()
+            ),
+            Applied::LoggedOut => {
+                // The app logged out by removing its cookies: end the session on the server too.
+                let current = local.and_then(|l| (!l.logged_out()).then(|| l.current.get()).flatten());
+                if let (Some(stamp), Some(registry)) = (current, &self.shared.registry) {
+                    registry.remember(&stamp.sid, false);
+                    #[cfg(feature = "db")]
+                    if let Some(pool) = crate::db::bound(req.rocket()) {
+                        let (pool, hash, now) =
+                            (pool.clone(), super::registry::id_hash(&stamp.sid), self.shared.clock.now());
+                        rocket::tokio::spawn(async move {
+                            if let Err(e) = crate::db::SessionRecord::revoke(&pool, &hash, None, "logout", now).await {
+                                tracing::error!(target: "security", "session not ended on the server: {e}");
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Deletes ended sessions from the registry every `prune_interval`.
+#[cfg(feature = "db")]
+async fn prune(pool: crate::db::SecurityPool, shared: Arc<Shared>) {
+    let c = &shared.policy.config;
+    let every = std::time::Duration::from_secs(c.prune_interval.max(1));
+    let idle = chrono::Duration::seconds(c.idle_timeout.min(1 << 40) as i64);
+    let absolute = chrono::Duration::seconds(c.absolute_timeout.min(1 << 40) as i64);
+    loop {
+        rocket::tokio::time::sleep(every).await;
+        // Revoked rows are kept as long as their stamps could still be presented.
+        match crate::db::SessionRecord::prune(&pool, shared.clock.now(), idle, absolute, absolute).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(target: "security", "session registry: {n} ended session(s) pruned"),
+            Err(e) => tracing::warn!(target: "security", "session registry not pruned: {e}"),
+        }
     }
 }
 
 /// `GET security.session.status_path`: seconds left, for a client-side warning.
 #[derive(Clone)]
-struct SessionStatus(Arc<SessionPolicy>);
+struct SessionStatus(Arc<Shared>);
 
 #[rocket::async_trait]
 impl Handler for SessionStatus {
     async fn handle<'r>(&self, req: &'r Request<'_>, _: Data<'r>) -> Outcome<'r> {
         let now = SharedClock::of(req.rocket()).now();
-        let body = match self.0.seconds_left(req, now) {
+        let body = match self.0.policy.seconds_left(req, now) {
             Some((idle, absolute)) => {
                 serde_json::json!({"logged_in": true, "idle_seconds_left": idle, "absolute_seconds_left": absolute})
             }
             None => serde_json::json!({"logged_in": false}),
         };
         Outcome::from(req, (ContentType::JSON, body.to_string()))
+    }
+}
+
+/// The internal route behind a refusal with 503.
+#[derive(Clone)]
+struct Unavailable;
+
+#[rocket::async_trait]
+impl Handler for Unavailable {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        if !crate::auth::answer::session_ended(req) {
+            // Reached directly, not through the rewrite.
+            return Outcome::forward(data, Status::NotFound);
+        }
+        let (kind, body) = if is_api_client(req) {
+            (ContentType::JSON, r#"{"error":"session_store_unavailable"}"#)
+        } else {
+            (ContentType::Plain, "503 Service Unavailable: sessions cannot be checked right now; try again shortly")
+        };
+        let res = Response::build()
+            .status(Status::ServiceUnavailable)
+            .header(kind)
+            .header(Header::new("Retry-After", "5"))
+            .sized_body(body.len(), std::io::Cursor::new(body))
+            .finalize();
+        Outcome::Success(res)
     }
 }

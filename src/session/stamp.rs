@@ -8,15 +8,47 @@ use rocket::{Request, Response};
 use super::config::SessionExpiry;
 use crate::core::paths::PathSet;
 
+/// A verified stamp: login time and last activity (unix seconds) and the
+/// session id (128 bits from the OS-seeded CSPRNG, base64url, no padding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub(crate) start: i64,
+    pub(crate) last: i64,
+    pub(crate) sid: String,
+}
+
+/// A fresh session id: 16 bytes from the thread-local CSPRNG (ChaCha, seeded
+/// from the OS), base64url without padding (22 characters).
+pub(crate) fn new_session_id() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// What the response must do with cookies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Decision {
-    /// Write the stamp.
-    Stamp { start: i64, last: i64 },
+    /// Write the stamp (a refresh of the activity time, or a login).
+    Stamp(Stamp),
     /// Remove a stamp left by an earlier login.
     Forget,
     /// The session expired: remove the stamp and the application's cookies.
     Expired(&'static str),
+}
+
+/// What the request-time check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Nothing to do (a passive path, or an anonymous visitor without a stamp).
+    Nothing,
+    /// An anonymous visitor with a stamp left over: remove it.
+    Forget,
+    /// The session is over, for this reason.
+    Expired(&'static str),
+    /// A live session; `refresh`: its activity time is due to be rewritten.
+    Live { stamp: Stamp, refresh: bool },
 }
 
 /// The compiled settings.
@@ -48,13 +80,13 @@ impl SessionPolicy {
         SessionPolicy { config, key, passive }
     }
 
-    fn logged_in(&self, req: &Request<'_>) -> bool {
+    pub(crate) fn logged_in(&self, req: &Request<'_>) -> bool {
         self.config.cookies.iter().any(|c| req.cookies().get(c).is_some())
     }
 
-    /// The stamp of this request: (login time, last activity), unix seconds,
-    /// if it decrypts and belongs to the login cookies this request carries.
-    pub(crate) fn stamp(&self, req: &Request<'_>) -> Option<(i64, i64)> {
+    /// The stamp of this request, if it decrypts and belongs to the login
+    /// cookies this request carries.
+    pub(crate) fn stamp(&self, req: &Request<'_>) -> Option<Stamp> {
         let raw = req.cookies().get(&self.config.cookie_name)?.value();
         // The stamp is base64 (no `%`): decode only a value a client encoded.
         let value = if raw.contains('%') {
@@ -63,10 +95,14 @@ impl SessionPolicy {
             raw.to_string()
         };
         let plain = CookieJar::new().private(&self.key).decrypt(Cookie::new(self.config.cookie_name.clone(), value))?;
-        let mut parts = plain.value().splitn(3, ':');
-        let (start, last, bind) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?);
+        let mut parts = plain.value().splitn(4, ':');
+        let (start, last, bind, sid) =
+            (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?, parts.next()?);
+        if sid.len() != 22 || !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return None;
+        }
         let expected = self.binding(|name| req.cookies().get(name).map(|c| c.value()));
-        (bind.as_bytes() == expected.as_slice()).then_some((start, last))
+        (bind.as_bytes() == expected.as_slice()).then(|| Stamp { start, last, sid: sid.to_string() })
     }
 
     /// Ties a stamp to the login cookies' values, so a stamp cannot be moved
@@ -99,26 +135,28 @@ impl SessionPolicy {
         out
     }
 
-    /// Decides at request time; `None`: nothing to do.
-    pub(crate) fn decide(&self, req: &Request<'_>, now: DateTime<Utc>) -> Option<Decision> {
+    /// Decides at request time from the stamp and the clock (the registry's
+    /// say comes after, in the part).
+    pub(crate) fn decide(&self, req: &Request<'_>, now: DateTime<Utc>) -> Verdict {
         if self.passive.matches(req.uri()) {
-            return None;
+            return Verdict::Nothing;
         }
         let stamp = self.stamp(req);
         if !self.logged_in(req) {
-            return stamp.map(|_| Decision::Forget);
+            return if stamp.is_some() { Verdict::Forget } else { Verdict::Nothing };
         }
         let now = now.timestamp();
         // Logged in without a valid stamp for these cookies: never a fresh window
-        // (stamps are issued only on the response that logs the user in).
-        let Some((start, last)) = stamp else { return Some(Decision::Expired("unverified")) };
-        if now - start > self.config.absolute_timeout as i64 {
-            return Some(Decision::Expired("absolute"));
+        // (stamps are issued only by `Sessions::login`).
+        let Some(stamp) = stamp else { return Verdict::Expired("unverified") };
+        if now - stamp.start > self.config.absolute_timeout as i64 {
+            return Verdict::Expired("absolute");
         }
-        if now - last > self.config.idle_timeout as i64 {
-            return Some(Decision::Expired("idle"));
+        if now - stamp.last > self.config.idle_timeout as i64 {
+            return Verdict::Expired("idle");
         }
-        (now - last >= self.config.refresh_interval as i64).then_some(Decision::Stamp { start, last: now })
+        let refresh = now - stamp.last >= self.config.refresh_interval as i64;
+        Verdict::Live { stamp, refresh }
     }
 
     /// Seconds left before each timeout, for the status endpoint.
@@ -126,35 +164,39 @@ impl SessionPolicy {
         if !self.logged_in(req) {
             return None;
         }
-        let (start, last) = self.stamp(req)?;
+        let stamp = self.stamp(req)?;
         let now = now.timestamp();
         Some((
-            (last + self.config.idle_timeout as i64 - now).max(0),
-            (start + self.config.absolute_timeout as i64 - now).max(0),
+            (stamp.last + self.config.idle_timeout as i64 - now).max(0),
+            (stamp.start + self.config.absolute_timeout as i64 - now).max(0),
         ))
     }
 
-    /// Writes the decision into the response as raw `Set-Cookie` headers. A
-    /// response that sets the login cookies (a login) gets a fresh stamp
-    /// instead; one that removes them (a logout) drops the stamp.
+    /// Writes the decision into the response as raw `Set-Cookie` headers.
+    /// `login`: the stamp `Sessions::login` issued on this request, which
+    /// wins over everything; a response that removes the login cookies (a
+    /// logout) drops the stamp. A response that only re-sets the login
+    /// cookies changes nothing: the absolute clock starts at the login only.
     pub(crate) fn apply(
         &self,
         req: &Request<'_>,
         decision: Option<&Decision>,
-        now: DateTime<Utc>,
+        login: Option<&Stamp>,
         secure: bool,
         res: &mut Response<'_>,
-    ) {
+    ) -> Applied {
         let set_now = self.login_cookies_set(res);
-        let decision = if set_now.iter().any(|(_, v)| v.is_some()) {
-            let now = now.timestamp();
-            Decision::Stamp { start: now, last: now }
-        } else if !set_now.is_empty() {
-            Decision::Forget
-        } else {
-            match decision {
-                Some(d) => d.clone(),
-                None => return,
+        let removed = !set_now.is_empty() && set_now.iter().all(|(_, v)| v.is_none());
+        let decision = match (login, decision) {
+            (Some(stamp), _) => Decision::Stamp(stamp.clone()),
+            (None, _) if removed => Decision::Forget,
+            (None, Some(d)) => d.clone(),
+            (None, None) => {
+                return if set_now.iter().any(|(_, v)| v.is_some()) {
+                    Applied::UnissuedLogin
+                } else {
+                    Applied::Nothing
+                };
             }
         };
         let value_of = |name: &str| match set_now.iter().find(|(n, _)| n == name) {
@@ -173,11 +215,11 @@ impl SessionPolicy {
         };
         let mut set = Vec::new();
         match &decision {
-            Decision::Stamp { start, last } => {
+            Decision::Stamp(Stamp { start, last, sid }) => {
                 let mut jar = CookieJar::new();
                 let bind = self.binding(value_of);
                 let bind = std::str::from_utf8(&bind).unwrap_or_default();
-                let c = Cookie::build((name, format!("{start}:{last}:{bind}")))
+                let c = Cookie::build((name, format!("{start}:{last}:{bind}:{sid}")))
                     .path("/")
                     .http_only(true)
                     .same_site(SameSite::Lax)
@@ -188,7 +230,7 @@ impl SessionPolicy {
             }
             Decision::Forget => {
                 if req.cookies().get(&name).is_none() {
-                    return;
+                    return if removed { Applied::LoggedOut } else { Applied::Nothing };
                 }
                 set.push(removal(name));
             }
@@ -211,12 +253,28 @@ impl SessionPolicy {
                 res.adjoin_header(Header::new("Set-Cookie", c.to_string()));
             }
         }
+        if removed {
+            Applied::LoggedOut
+        } else {
+            Applied::Nothing
+        }
     }
 }
 
+/// What [`SessionPolicy::apply`] saw that the part acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Applied {
+    Nothing,
+    /// The response removed the login cookies (a logout).
+    LoggedOut,
+    /// The response set login cookies, but no `Sessions::login` issued a stamp.
+    UnissuedLogin,
+}
+
 /// The login and last-activity times of a stamp, for logs.
-pub(crate) fn describe(stamp: Option<(i64, i64)>) -> String {
-    match stamp.and_then(|(s, l)| Some((Utc.timestamp_opt(s, 0).single()?, Utc.timestamp_opt(l, 0).single()?))) {
+pub(crate) fn describe(stamp: Option<&Stamp>) -> String {
+    let times = stamp.map(|s| (s.start, s.last));
+    match times.and_then(|(s, l)| Some((Utc.timestamp_opt(s, 0).single()?, Utc.timestamp_opt(l, 0).single()?))) {
         Some((s, l)) => format!("login {s}, last activity {l}"),
         None => "no stamp".into(),
     }

@@ -14,6 +14,7 @@ use rocket_db_pools::Database;
 use rocket_security::auth::{LoginThrottle, Throttled};
 use rocket_security::core::ManualClock;
 use rocket_security::db::{Migrations, PasswordExpiry, SecurityDb};
+use rocket_security::session::{SessionError, Sessions};
 use rocket_security::{AjaxOnly, LoginRequired, MandatoryPasswordChange, Security, SecurityUser};
 
 /// 64 bytes, base64: a test-only key.
@@ -136,11 +137,24 @@ async fn login(form: Form<Login<'_>>, throttle: LoginThrottle) -> Result<&'stati
     }
 }
 
-/// Logs `name` in: sets the application's login cookie.
+/// Logs `name` in: sets the application's login cookie and starts a session.
 #[get("/test-login/<name>")]
-fn test_login(name: &str, cookies: &rocket::http::CookieJar<'_>) -> &'static str {
+async fn test_login(
+    name: &str,
+    cookies: &rocket::http::CookieJar<'_>,
+    sessions: Sessions<'_>,
+) -> Result<&'static str, SessionError> {
     cookies.add(Cookie::build(("user_id", name.to_string())).path("/"));
-    "logged in"
+    sessions.login(&User { name: name.to_string() }).await?;
+    Ok("logged in")
+}
+
+/// Sets the login cookie only (no `Sessions::login`): an app that re-sets
+/// its cookie on every response, or forgot the call.
+#[get("/test-set-cookie/<name>")]
+fn test_set_cookie(name: &str, cookies: &rocket::http::CookieJar<'_>) -> &'static str {
+    cookies.add(Cookie::build(("user_id", name.to_string())).path("/"));
+    "cookie set"
 }
 
 /// Logs out: removes the application's login cookie.
@@ -148,6 +162,42 @@ fn test_login(name: &str, cookies: &rocket::http::CookieJar<'_>) -> &'static str
 fn test_logout(cookies: &rocket::http::CookieJar<'_>) -> &'static str {
     cookies.remove(Cookie::build("user_id").path("/"));
     "logged out"
+}
+
+/// Logs out through the API: ends the session on the server.
+#[get("/test-session-logout")]
+async fn test_session_logout(
+    cookies: &rocket::http::CookieJar<'_>,
+    sessions: Sessions<'_>,
+) -> Result<&'static str, SessionError> {
+    cookies.remove(Cookie::build("user_id").path("/"));
+    sessions.logout().await?;
+    Ok("logged out")
+}
+
+/// Ends the user's other sessions (as after a password change).
+#[get("/test-revoke-others")]
+async fn test_revoke_others(user: LoginRequired<User>, sessions: Sessions<'_>) -> Result<String, SessionError> {
+    Ok(sessions.revoke_others(&*user).await?.to_string())
+}
+
+/// Ends every session of the user.
+#[get("/test-revoke-all")]
+async fn test_revoke_all(user: LoginRequired<User>, sessions: Sessions<'_>) -> Result<String, SessionError> {
+    Ok(sessions.revoke_all(&*user).await?.to_string())
+}
+
+/// The user's live sessions, one `id current client` line each.
+#[get("/test-sessions")]
+async fn test_sessions(user: LoginRequired<User>, sessions: Sessions<'_>) -> Result<String, SessionError> {
+    let list = sessions.list(&*user).await?;
+    Ok(list.iter().map(|s| format!("{} {} {}\n", s.id, s.current, s.client)).collect())
+}
+
+/// Ends one session of the user by its public id.
+#[get("/test-revoke/<id>")]
+async fn test_revoke(user: LoginRequired<User>, id: &str, sessions: Sessions<'_>) -> Result<String, SessionError> {
+    Ok(sessions.revoke(&*user, id).await?.to_string())
 }
 
 #[get("/static/app.css")]
@@ -190,11 +240,24 @@ pub async fn build_with(
     require_password_change: bool,
     file: std::path::PathBuf,
 ) -> App {
+    let url = format!("sqlite://{}", file.display());
+    build_at(toml, require_login, require_password_change, &url, file).await
+}
+
+/// The app on the database at `url` (`file`: the SQLite file to remove afterwards, if any).
+pub async fn build_at(
+    toml: &str,
+    require_login: bool,
+    require_password_change: bool,
+    url: &str,
+    file: std::path::PathBuf,
+) -> App {
     let clock = ManualClock::new(start_time());
     let figment = Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
         .merge(("secret_key", SECRET))
-        .merge(("databases.security.url", format!("sqlite://{}", file.display())))
+        .merge(("databases.security.url", url))
+        .merge(("databases.security.connect_timeout", 1))
         .merge(Toml::string(toml).nested());
     let mut security = Security::fairing().clock(clock.clone());
     if require_login {
@@ -213,7 +276,13 @@ pub async fn build_with(
             "/",
             routes![
                 test_login,
+                test_set_cookie,
                 test_logout,
+                test_session_logout,
+                test_revoke_others,
+                test_revoke_all,
+                test_sessions,
+                test_revoke,
                 home,
                 home_post,
                 custom,

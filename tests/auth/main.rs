@@ -3,8 +3,13 @@
 
 mod ajax;
 mod app;
+#[path = "../common/backends.rs"]
+mod backends;
 mod deny;
 mod login;
 mod password;
+#[path = "../common/proxy.rs"]
+mod proxy;
+mod registry;
 mod session;
 mod throttle;

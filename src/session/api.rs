@@ -1,0 +1,370 @@
+//! [`Sessions`]: log in, log out, and end sessions on the server.
+
+use std::convert::Infallible;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::{Orbit, Rocket};
+
+use super::stamp::{new_session_id, Stamp};
+use super::state::{Local, Shared};
+use crate::auth::SecurityUser;
+
+/// The session of this request, and the operations on the session registry.
+///
+/// `login` issues a new session (a fresh random id, a fresh absolute clock)
+/// for the user the handler just authenticated; nothing else starts one, so
+/// an id from before the login is never kept (no fixation) and re-setting the
+/// login cookie never extends a session. `logout` ends the request's session
+/// on the server; the `revoke_*` calls end other sessions of a user, on every
+/// instance within `security.session.revocation_check_ms`.
+///
+/// ```
+/// use rocket::http::CookieJar;
+/// use rocket::post;
+/// use rocket_security::session::{SessionError, Sessions};
+/// # struct User(String);
+/// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+///
+/// #[post("/login")]
+/// async fn login(jar: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<&'static str, SessionError> {
+///     // ... check the password ...
+///     jar.add(("user_id", "alice"));
+///     sessions.login(&User("alice".into())).await?;
+///     Ok("welcome")
+/// }
+///
+/// #[post("/logout")]
+/// async fn logout(jar: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<&'static str, SessionError> {
+///     jar.remove("user_id");
+///     sessions.logout().await?;
+///     Ok("bye")
+/// }
+/// ```
+///
+/// With session expiry off (`security.session.enabled = false`) `login` and
+/// `logout` do nothing and the registry operations answer
+/// [`SessionError::NoRegistry`].
+pub struct Sessions<'r> {
+    shared: Option<&'r Shared>,
+    local: &'r Local,
+    rocket: &'r Rocket<Orbit>,
+    client: String,
+}
+
+/// Why a session operation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The registry is off (`security.session.registry = false` or session
+    /// expiry disabled): sessions cannot be listed or ended on the server.
+    NoRegistry,
+    /// The security database could not answer; nothing was changed.
+    Unavailable(String),
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::NoRegistry => f.write_str(
+                "the session registry is off: set `security.session.enabled = true` and `registry = true`, \
+                 with the security database attached",
+            ),
+            SessionError::Unavailable(e) => write!(f, "the session registry is unavailable: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+/// A failed registry operation answers `503 Service Unavailable`.
+impl<'r, 'o: 'r> rocket::response::Responder<'r, 'o> for SessionError {
+    fn respond_to(self, _: &'r Request<'_>) -> rocket::response::Result<'o> {
+        tracing::error!(target: "security", "{self}");
+        Err(rocket::http::Status::ServiceUnavailable)
+    }
+}
+
+/// One live session of a user, for an "active sessions" page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveSession {
+    /// A public handle for [`Sessions::revoke`] (16 hex digits; it cannot be
+    /// used to take the session over).
+    pub id: String,
+    /// When it started (the login).
+    pub created: DateTime<Utc>,
+    /// Last activity (updated at most once per `refresh_interval`).
+    pub last_seen: DateTime<Utc>,
+    /// Browser family and address prefix, e.g. `Firefox on Linux, 203.0.113.0/24`.
+    pub client: String,
+    /// Whether it is the session of this request.
+    pub current: bool,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Sessions<'r> {
+    type Error = Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Infallible> {
+        let client = client_summary(req);
+        Outcome::Success(Sessions {
+            shared: Shared::of(req.rocket()),
+            local: Local::of(req),
+            rocket: req.rocket(),
+            client,
+        })
+    }
+}
+
+/// `Firefox on Linux, 203.0.113.0/24`: a browser family, a platform and the
+/// client's address prefix (/24 for IPv4, /48 for IPv6), from bounded input.
+fn client_summary(req: &Request<'_>) -> String {
+    let ua = req.headers().get_one("User-Agent").unwrap_or_default();
+    let ua: String = ua.chars().take(512).collect();
+    let family = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .iter()
+    .find(|(token, _)| ua.contains(token))
+    .map_or("Other browser", |(_, name)| name);
+    let platform = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(token, _)| ua.contains(token))
+    .map(|(_, name)| format!(" on {name}"))
+    .unwrap_or_default();
+    let https = req.rocket().state::<crate::core::https::HttpsState>();
+    let ip = match https {
+        Some(h) => h.0.client_ip(req),
+        None => req.remote().map(|r| r.ip()),
+    };
+    let prefix = match ip {
+        Some(std::net::IpAddr::V4(v4)) => {
+            let o = v4.octets();
+            format!(", {}.{}.{}.0/24", o[0], o[1], o[2])
+        }
+        Some(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!(", {:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+        None => String::new(),
+    };
+    format!("{family}{platform}{prefix}")
+}
+
+impl Sessions<'_> {
+    /// The id of this request's live session, if it has one.
+    fn current_sid(&self) -> Option<&str> {
+        (!self.local.logged_out()).then(|| self.local.current.get().map(|s| s.sid.as_str())).flatten()
+    }
+
+    /// Starts a new session for `user`, who the handler has just
+    /// authenticated: a fresh id is registered and the response carries its
+    /// stamp. An earlier session of this browser is ended.
+    pub async fn login(&self, user: &(impl SecurityUser + ?Sized)) -> Result<(), SessionError> {
+        let Some(shared) = self.shared else { return Ok(()) };
+        let sid = new_session_id();
+        let now = shared.clock.now();
+        if shared.registry.is_some() {
+            self.register(&sid, &user.security_id(), now).await?;
+        }
+        tracing::info!(target: "security", "session started for user {:?}", user.security_id());
+        self.local.set_login(Stamp { start: now.timestamp(), last: now.timestamp(), sid });
+        Ok(())
+    }
+
+    /// Ends this request's session on the server and drops its stamp; the
+    /// handler removes the application's own login cookies.
+    pub async fn logout(&self) -> Result<(), SessionError> {
+        let Some(shared) = self.shared else { return Ok(()) };
+        if let (Some(_), Some(sid)) = (&shared.registry, self.current_sid()) {
+            self.end(sid, "logout", shared.clock.now()).await?;
+        }
+        self.local.set_logged_out();
+        Ok(())
+    }
+}
+
+/// The registry operations (a security database backend is compiled in).
+#[cfg(feature = "db")]
+impl Sessions<'_> {
+    fn registry(&self) -> Result<(&Shared, &crate::db::SecurityPool), SessionError> {
+        let shared = self.shared.filter(|s| s.registry.is_some()).ok_or(SessionError::NoRegistry)?;
+        let pool = crate::db::bound(self.rocket)
+            .ok_or_else(|| SessionError::Unavailable("no security database is attached".into()))?;
+        Ok((shared, pool))
+    }
+
+    /// Registers the new session `sid` of `user_id`, ending the request's earlier one.
+    async fn register(&self, sid: &str, user_id: &str, now: DateTime<Utc>) -> Result<(), SessionError> {
+        let (shared, pool) = self.registry()?;
+        let hash = super::registry::id_hash(sid);
+        crate::db::SessionRecord::create(pool, &hash, user_id, &self.client, now)
+            .await
+            .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        if let Some(registry) = &shared.registry {
+            registry.remember(sid, true);
+        }
+        if let Some(old) = self.current_sid() {
+            // No fixation: the browser's earlier session does not live on.
+            self.end(old, "replaced", now).await?;
+        }
+        Ok(())
+    }
+
+    async fn end(&self, sid: &str, reason: &str, now: DateTime<Utc>) -> Result<(), SessionError> {
+        let (shared, pool) = self.registry()?;
+        let hash = super::registry::id_hash(sid);
+        crate::db::SessionRecord::revoke(pool, &hash, None, reason, now)
+            .await
+            .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        if let Some(registry) = &shared.registry {
+            registry.remember(sid, false);
+        }
+        tracing::info!(target: "security", "session {} ended ({reason})", super::registry::public_id(&hash));
+        Ok(())
+    }
+
+    /// Ends on this instance at once the live sessions of `user_id` but
+    /// `keep` (other instances follow within the bound).
+    async fn end_locally(&self, shared: &Shared, pool: &crate::db::SecurityPool, user_id: &str, keep: Option<&str>) {
+        let Some(registry) = &shared.registry else { return };
+        if let Ok(rows) = crate::db::SessionRecord::list(pool, user_id).await {
+            let hashes: Vec<String> =
+                rows.into_iter().map(|r| r.id_hash).filter(|h| Some(h.as_str()) != keep).collect();
+            registry.end_hashes(&hashes);
+        }
+    }
+
+    /// Ends every session of `user` except this request's (call it after a
+    /// password change, like Django's `update_session_auth_hash`); returns how many.
+    pub async fn revoke_others(&self, user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
+        let (shared, pool) = self.registry()?;
+        let keep = self.current_sid().map(super::registry::id_hash);
+        self.end_locally(shared, pool, &user.security_id(), keep.as_deref()).await;
+        let n = crate::db::SessionRecord::revoke_user(
+            pool,
+            &user.security_id(),
+            keep.as_deref(),
+            "revoked_others",
+            shared.clock.now(),
+        )
+        .await
+        .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        tracing::info!(target: "security", "{n} other session(s) of user {:?} ended", user.security_id());
+        Ok(n)
+    }
+
+    /// Ends every session of `user`, this request's included; returns how many.
+    pub async fn revoke_all(&self, user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
+        let (shared, pool) = self.registry()?;
+        self.end_locally(shared, pool, &user.security_id(), None).await;
+        let n =
+            crate::db::SessionRecord::revoke_user(pool, &user.security_id(), None, "revoked_all", shared.clock.now())
+                .await
+                .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        if let (Some(sid), Some(registry)) = (self.current_sid(), &shared.registry) {
+            registry.remember(sid, false);
+            self.local.set_logged_out();
+        }
+        tracing::info!(target: "security", "all {n} session(s) of user {:?} ended", user.security_id());
+        Ok(n)
+    }
+
+    /// Ends the session of `user` whose [`ActiveSession::id`] is `id`;
+    /// returns whether there was one.
+    pub async fn revoke(&self, user: &(impl SecurityUser + ?Sized), id: &str) -> Result<bool, SessionError> {
+        let (shared, pool) = self.registry()?;
+        let rows = crate::db::SessionRecord::list(pool, &user.security_id())
+            .await
+            .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        let Some(row) = rows.iter().find(|r| id.len() == 16 && super::registry::public_id(&r.id_hash) == id) else {
+            return Ok(false);
+        };
+        if let Some(registry) = &shared.registry {
+            registry.end_hashes(std::slice::from_ref(&row.id_hash));
+        }
+        let ended = crate::db::SessionRecord::revoke(
+            pool,
+            &row.id_hash,
+            Some(&user.security_id()),
+            "revoked",
+            shared.clock.now(),
+        )
+        .await
+        .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        if let Some(sid) = self.current_sid() {
+            if super::registry::id_hash(sid) == row.id_hash {
+                if let Some(registry) = &shared.registry {
+                    registry.remember(sid, false);
+                }
+                self.local.set_logged_out();
+            }
+        }
+        Ok(ended)
+    }
+
+    /// The live sessions of `user`, most recently active first (at most 100).
+    pub async fn list(&self, user: &(impl SecurityUser + ?Sized)) -> Result<Vec<ActiveSession>, SessionError> {
+        let (_, pool) = self.registry()?;
+        let rows = crate::db::SessionRecord::list(pool, &user.security_id())
+            .await
+            .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        let current = self.current_sid().map(super::registry::id_hash);
+        Ok(rows
+            .into_iter()
+            .map(|r| ActiveSession {
+                id: super::registry::public_id(&r.id_hash).to_string(),
+                created: chrono::TimeZone::from_utc_datetime(&Utc, &r.created_at),
+                last_seen: chrono::TimeZone::from_utc_datetime(&Utc, &r.last_seen),
+                client: r.client.clone(),
+                current: current.as_deref() == Some(r.id_hash.as_str()),
+            })
+            .collect())
+    }
+}
+
+/// Without a database backend there is no registry.
+#[cfg(not(feature = "db"))]
+impl Sessions<'_> {
+    async fn register(&self, _: &str, _: &str, _: DateTime<Utc>) -> Result<(), SessionError> {
+        Err(SessionError::NoRegistry)
+    }
+
+    async fn end(&self, _: &str, _: &str, _: DateTime<Utc>) -> Result<(), SessionError> {
+        Err(SessionError::NoRegistry)
+    }
+
+    /// Ends every session of `user` except this request's (needs the registry).
+    pub async fn revoke_others(&self, _user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
+        Err(SessionError::NoRegistry)
+    }
+
+    /// Ends every session of `user` (needs the registry).
+    pub async fn revoke_all(&self, _user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
+        Err(SessionError::NoRegistry)
+    }
+
+    /// Ends one session of `user` (needs the registry).
+    pub async fn revoke(&self, _user: &(impl SecurityUser + ?Sized), _id: &str) -> Result<bool, SessionError> {
+        Err(SessionError::NoRegistry)
+    }
+
+    /// The live sessions of `user` (needs the registry).
+    pub async fn list(&self, _user: &(impl SecurityUser + ?Sized)) -> Result<Vec<ActiveSession>, SessionError> {
+        Err(SessionError::NoRegistry)
+    }
+}

@@ -1,0 +1,142 @@
+//! The session registry as an instance sees it: the rows in the security
+//! database (shared by every instance), and a bounded per-process cache of
+//! what was last read, trusted for `revocation_check_ms`. That interval is
+//! the documented bound within which a revocation made on one instance is
+//! honoured by all of them; a revocation made here is honoured here at once.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+/// Most session ids one instance remembers (per process, bounded).
+const CACHE_CAP: usize = 100_000;
+
+/// What the registry says of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// Live: the request goes on.
+    Live,
+    /// Ended on the server (revoked, or never issued / pruned).
+    Ended,
+    /// The registry could not answer.
+    Unavailable,
+}
+
+#[derive(Clone)]
+struct Cached {
+    live: bool,
+    at: Instant,
+    /// The registry key of the session, so a revocation by key reaches the entry.
+    hash: String,
+}
+
+/// The registry of one instance.
+pub(crate) struct Registry {
+    trust: Duration,
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+/// Lowercase hex SHA-256 of a session id: the registry's key (the id itself
+/// is only ever inside the encrypted stamp).
+pub(crate) fn id_hash(sid: &str) -> String {
+    crate::core::hex::encode(&Sha256::digest(sid.as_bytes()))
+}
+
+/// The public handle of a session, for "active sessions" pages: the first 16
+/// hex digits of its key (enough to tell a user's sessions apart, useless to
+/// take one over).
+pub(crate) fn public_id(id_hash: &str) -> &str {
+    &id_hash[..id_hash.len().min(16)]
+}
+
+impl Registry {
+    pub(crate) fn new(revocation_check_ms: u64) -> Self {
+        Registry { trust: Duration::from_millis(revocation_check_ms), cache: Mutex::new(HashMap::new()) }
+    }
+
+    /// What this instance read of `sid` within the trust interval, if anything.
+    /// An ended session stays ended here (ids are never reused); a live one
+    /// is trusted for the interval only.
+    pub(crate) fn cached(&self, sid: &str) -> Option<Check> {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let c = cache.get(sid)?;
+        if !c.live {
+            return Some(Check::Ended);
+        }
+        (c.at.elapsed() < self.trust).then_some(Check::Live)
+    }
+
+    /// Ends, on this instance at once, the sessions whose keys are `hashes`.
+    pub(crate) fn end_hashes(&self, hashes: &[String]) {
+        if hashes.is_empty() {
+            return;
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        for c in cache.values_mut().filter(|c| hashes.contains(&c.hash)) {
+            c.live = false;
+        }
+    }
+
+    /// Remembers what the database said of `sid` (or what this instance did to it).
+    pub(crate) fn remember(&self, sid: &str, live: bool) {
+        if self.trust.is_zero() && live {
+            return;
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_CAP && !cache.contains_key(sid) {
+            let trust = self.trust;
+            cache.retain(|_, c| !c.live || c.at.elapsed() < trust);
+            if cache.len() >= CACHE_CAP {
+                // Still full of fresh entries: start over (every entry is only a cache).
+                cache.clear();
+            }
+        }
+        let hash = match cache.get(sid) {
+            Some(c) => c.hash.clone(),
+            None => id_hash(sid),
+        };
+        cache.insert(sid.to_string(), Cached { live, at: Instant::now(), hash });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_live_session_is_trusted_for_the_interval_only() {
+        let r = Registry::new(50);
+        assert_eq!(r.cached("a"), None);
+        r.remember("a", true);
+        assert_eq!(r.cached("a"), Some(Check::Live));
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(r.cached("a"), None, "after the interval the database is asked again");
+    }
+
+    #[test]
+    fn an_ended_session_stays_ended_on_this_instance() {
+        let r = Registry::new(0);
+        r.remember("a", true);
+        assert_eq!(r.cached("a"), None, "interval 0: always ask the database");
+        r.remember("a", false);
+        assert_eq!(r.cached("a"), Some(Check::Ended));
+    }
+
+    #[test]
+    fn a_revocation_by_key_reaches_the_cached_session() {
+        let r = Registry::new(60_000);
+        r.remember("a", true);
+        r.remember("b", true);
+        r.end_hashes(&[id_hash("a")]);
+        assert_eq!(r.cached("a"), Some(Check::Ended));
+        assert_eq!(r.cached("b"), Some(Check::Live));
+    }
+
+    #[test]
+    fn keys_are_the_sha256_of_the_id() {
+        assert_eq!(id_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(public_id(&id_hash("abc")), "ba7816bf8f01cfea");
+    }
+}

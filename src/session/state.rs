@@ -1,0 +1,107 @@
+//! What the session part, the [`Sessions`](super::Sessions) guard and the
+//! status endpoint share: the compiled policy and registry (managed state),
+//! and each request's own record (request-local).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rocket::{Orbit, Request, Rocket};
+
+use super::registry::{Check, Registry};
+use super::stamp::{Decision, SessionPolicy, Stamp};
+use crate::core::clock::Clock;
+use crate::core::local::Mark;
+
+/// Managed state: one per Rocket instance.
+pub(crate) struct Shared {
+    pub(crate) policy: SessionPolicy,
+    /// `None` with `registry = false`.
+    pub(crate) registry: Option<Registry>,
+    pub(crate) fail_open: bool,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl Shared {
+    pub(crate) fn of<P: rocket::Phase>(rocket: &Rocket<P>) -> Option<&Shared> {
+        rocket.state::<Arc<Shared>>().map(|s| &**s)
+    }
+
+    /// What the registry says of `sid`: this instance's recent reading, else
+    /// the database's answer.
+    pub(crate) async fn check(&self, rocket: &Rocket<Orbit>, sid: &str) -> Check {
+        let Some(registry) = &self.registry else { return Check::Live };
+        if let Some(known) = registry.cached(sid) {
+            return known;
+        }
+        #[cfg(feature = "db")]
+        {
+            use crate::db::{SessionRecord, SessionState};
+            let Some(pool) = crate::db::bound(rocket) else { return Check::Unavailable };
+            match SessionRecord::state(pool, &super::registry::id_hash(sid)).await {
+                Ok(SessionState::Active { .. }) => {
+                    registry.remember(sid, true);
+                    Check::Live
+                }
+                Ok(_) => {
+                    registry.remember(sid, false);
+                    Check::Ended
+                }
+                Err(e) => {
+                    tracing::error!(target: "security", "session registry unavailable: {e}");
+                    Check::Unavailable
+                }
+            }
+        }
+        #[cfg(not(feature = "db"))]
+        {
+            let _ = rocket;
+            Check::Unavailable
+        }
+    }
+}
+
+/// Marks a request with a [`Local`] record.
+static USED: Mark = Mark::new();
+
+/// Request-local: what the gate found and what the handler did.
+#[derive(Default)]
+pub(crate) struct Local {
+    /// The cookie work the response must do.
+    pub(crate) decision: OnceLock<Decision>,
+    /// The request's live session, if it has one.
+    pub(crate) current: OnceLock<Stamp>,
+    /// The session `Sessions::login` issued.
+    login: Mutex<Option<Stamp>>,
+    /// `Sessions::logout` (or a revocation of every session) ended this one.
+    logged_out: AtomicBool,
+}
+
+impl Local {
+    pub(crate) fn of<'r>(req: &'r Request<'_>) -> &'r Local {
+        USED.set(req);
+        req.local_cache(Local::default)
+    }
+
+    /// The record of `req`, if anything wrote one.
+    pub(crate) fn used<'r>(req: &'r Request<'_>) -> Option<&'r Local> {
+        USED.is_set(req).then(|| req.local_cache(Local::default))
+    }
+
+    pub(crate) fn set_login(&self, stamp: Stamp) {
+        *self.login.lock().unwrap_or_else(|e| e.into_inner()) = Some(stamp);
+        self.logged_out.store(false, Ordering::Relaxed);
+    }
+
+    pub(crate) fn login(&self) -> Option<Stamp> {
+        self.login.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(crate) fn set_logged_out(&self) {
+        *self.login.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.logged_out.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn logged_out(&self) -> bool {
+        self.logged_out.load(Ordering::Relaxed)
+    }
+}
