@@ -164,6 +164,12 @@ fn login_page(next: Option<&str>, failed: Option<bool>, expired: Option<&str>) -
     let next = next.and_then(|n| safe_next(n, &[])).unwrap_or("/");
     let notice = match (failed, expired) {
         (Some(true), _) => "<p class=\"error\">Wrong username or password.</p>".to_string(),
+        (_, Some("revoked")) => {
+            "<p class=\"error\">Your session was signed out (from another session, or at logout).</p>".to_string()
+        }
+        (_, Some("unverified")) => {
+            "<p class=\"error\">Your session could not be verified; please log in again.</p>".to_string()
+        }
         (_, Some(reason)) => format!("<p class=\"error\">Your session expired ({} timeout).</p>", escape(reason)),
         _ => String::new(),
     };

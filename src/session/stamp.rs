@@ -1,5 +1,9 @@
 //! The encrypted session stamp: issuing, reading and expiring it.
 
+use std::collections::HashMap;
+use std::hash::Hasher;
+use std::sync::Mutex;
+
 use chrono::{DateTime, TimeZone, Utc};
 use cookie::{Cookie, CookieJar, Key, SameSite};
 use rocket::http::Header;
@@ -55,7 +59,25 @@ pub(crate) enum Verdict {
 pub(crate) struct SessionPolicy {
     pub(crate) config: SessionExpiry,
     key: Key,
+    /// SipHash-2-4 keys for the binding, derived from the secret key.
+    bind_key: (u64, u64),
     passive: PathSet,
+    /// Stamps this process decrypted, by their exact cookie value (per
+    /// process, bounded): the same value always decrypts to the same
+    /// contents, so a known one skips base64 and AES-GCM.
+    verified: Mutex<HashMap<String, Opened>>,
+}
+
+/// Most decrypted stamps kept per process.
+const VERIFIED_CAP: usize = 10_000;
+
+/// What a stamp decrypted to.
+#[derive(Clone)]
+struct Opened {
+    start: i64,
+    last: i64,
+    bind: [u8; 16],
+    sid: String,
 }
 
 /// The 64-byte key material from Rocket's `secret_key` (base64 or hex).
@@ -77,17 +99,17 @@ pub(crate) fn key_from(secret: &str) -> Option<Key> {
 
 impl SessionPolicy {
     pub(crate) fn new(config: SessionExpiry, key: Key, passive: PathSet) -> Self {
-        SessionPolicy { config, key, passive }
+        use sha2::{Digest, Sha256};
+        let d = Sha256::new().chain_update(key.master()).chain_update(b"rocket_security session binding").finalize();
+        let k = |i: usize| u64::from_le_bytes(d[i..i + 8].try_into().expect("8 bytes"));
+        SessionPolicy { config, key, bind_key: (k(0), k(8)), passive, verified: Mutex::new(HashMap::new()) }
     }
 
-    pub(crate) fn logged_in(&self, req: &Request<'_>) -> bool {
-        self.config.cookies.iter().any(|c| req.cookies().get(c).is_some())
-    }
-
-    /// The stamp of this request, if it decrypts and belongs to the login
-    /// cookies this request carries.
-    pub(crate) fn stamp(&self, req: &Request<'_>) -> Option<Stamp> {
-        let raw = req.cookies().get(&self.config.cookie_name)?.value();
+    /// Decrypts a stamp cookie value (or finds it among the ones already decrypted).
+    fn open(&self, raw: &str) -> Option<Opened> {
+        if let Some(o) = self.verified.lock().unwrap_or_else(|e| e.into_inner()).get(raw) {
+            return Some(o.clone());
+        }
         // The stamp is base64 (no `%`): decode only a value a client encoded.
         let value = if raw.contains('%') {
             rocket::http::RawStr::new(raw).percent_decode_lossy().into_owned()
@@ -101,22 +123,43 @@ impl SessionPolicy {
         if sid.len() != 22 || !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             return None;
         }
+        let bind: [u8; 16] = bind.as_bytes().try_into().ok()?;
+        let opened = Opened { start, last, bind, sid: sid.to_string() };
+        let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if verified.len() >= VERIFIED_CAP {
+            verified.clear();
+        }
+        verified.insert(raw.to_string(), opened.clone());
+        Some(opened)
+    }
+
+    pub(crate) fn logged_in(&self, req: &Request<'_>) -> bool {
+        self.config.cookies.iter().any(|c| req.cookies().get(c).is_some())
+    }
+
+    /// The stamp of this request, if it decrypts and belongs to the login
+    /// cookies this request carries.
+    pub(crate) fn stamp(&self, req: &Request<'_>) -> Option<Stamp> {
+        let raw = req.cookies().get(&self.config.cookie_name)?.value();
+        let o = self.open(raw)?;
         let expected = self.binding(|name| req.cookies().get(name).map(|c| c.value()));
-        (bind.as_bytes() == expected.as_slice()).then(|| Stamp { start, last, sid: sid.to_string() })
+        (o.bind == expected).then_some(Stamp { start: o.start, last: o.last, sid: o.sid })
     }
 
     /// Ties a stamp to the login cookies' values, so a stamp cannot be moved
     /// onto another login (and dropping it does not start a fresh window):
-    /// the first 12 bytes of a SHA-256 over the values, in lowercase hex.
-    fn binding<'v>(&self, value: impl Fn(&str) -> Option<&'v str>) -> [u8; 24] {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
+    /// SipHash-2-4 over the values, keyed with a key derived from the secret
+    /// key (a PRF: without the key no other values can be made to match), in
+    /// lowercase hex. The binding travels only inside the encrypted stamp.
+    fn binding<'v>(&self, value: impl Fn(&str) -> Option<&'v str>) -> [u8; 16] {
+        let mut h = siphasher::sip::SipHasher24::new_with_keys(self.bind_key.0, self.bind_key.1);
         for name in &self.config.cookies {
-            h.update(value(name).unwrap_or_default().as_bytes());
-            h.update([0x1f]);
+            let v = value(name).unwrap_or_default();
+            h.write_usize(v.len());
+            h.write(v.as_bytes());
         }
-        let mut out = [0u8; 24];
-        crate::core::hex::encode_into(&h.finalize(), &mut out);
+        let mut out = [0u8; 16];
+        crate::core::hex::encode_into(&h.finish().to_be_bytes(), &mut out);
         out
     }
 

@@ -295,6 +295,41 @@ async fn an_idle_session_is_logged_out_and_the_page_says_why() {
     browser.close().await;
 }
 
+#[rocket::async_test]
+async fn signing_out_other_sessions_sends_the_other_browser_to_the_login_page() {
+    let Some(_) = tools() else { return };
+    let _serial = SERIAL.lock().await;
+    let showcase = Showcase::start("sessions", &[], None);
+    let laptop = Browser::start("sessions-laptop", &[]).await;
+    let phone = Browser::start("sessions-phone", &[]).await;
+
+    phone.login(&showcase, "alice", "alice-pass").await;
+    laptop.login(&showcase, "alice", "alice-pass").await;
+    laptop.goto(&showcase.url("/account/sessions")).await;
+    assert!(laptop.text("main").await.contains("2 session(s) of alice are signed in."));
+
+    let before = laptop.script("return performance.timeOrigin").await;
+    let button = laptop
+        .client
+        .find(fantoccini::Locator::Css("form[action='/account/sessions/revoke-others'] button"))
+        .await
+        .expect("the sign-out-others button");
+    button.click().await.expect("click");
+    laptop.wait_for_new_document(before).await;
+    assert_eq!(laptop.location().await, "/account/sessions");
+    assert!(laptop.text("main").await.contains("1 session(s) of alice are signed in."));
+
+    // The phone's next page is the login page, with the reason.
+    phone.goto(&showcase.url("/account")).await;
+    assert_eq!(phone.location().await, "/login?next=/account&expired=revoked");
+    assert_eq!(phone.text("main .error").await, "Your session was signed out (from another session, or at logout).");
+    // The laptop is still signed in.
+    laptop.goto(&showcase.url("/account")).await;
+    assert_eq!(laptop.location().await, "/account");
+    laptop.close().await;
+    phone.close().await;
+}
+
 /// `ROCKET_DATABASES` moves the showcase's store to PostgreSQL or MariaDB
 /// (`SECURITY_TEST_POSTGRES_URL` / `SECURITY_TEST_MYSQL_URL`; `.ci/run` sets
 /// both and `SECURITY_TEST_REQUIRE_BACKENDS=1`, so neither is skipped there).
