@@ -6,3 +6,4 @@ mod backends;
 mod csp;
 mod password;
 mod rocket_integration;
+mod sessions;
