@@ -201,6 +201,7 @@
 pub mod auth;
 pub mod core;
 pub mod csp;
+pub mod csrf;
 pub mod db;
 pub mod headers;
 mod redirect;

@@ -135,7 +135,7 @@ impl Part for HttpsRedirect {
     }
 
     /// Rewrites a plain-HTTP request to the internal redirect route.
-    async fn request(&self, req: &mut Request<'_>) -> Gate {
+    async fn request(&self, req: &mut Request<'_>, _data: &mut rocket::Data<'_>) -> Gate {
         if self.https.is_secure(req) || self.exempt.matches(req.uri()) {
             return Gate::Pass;
         }

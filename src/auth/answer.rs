@@ -13,6 +13,7 @@ use rocket::Data;
 
 use super::config::{Auth, PasswordChange};
 use super::next;
+pub(crate) use crate::core::client::is_api_client;
 use crate::core::error::ConfigError;
 use crate::core::paths::{PathPattern, PathSet};
 
@@ -92,14 +93,6 @@ pub(crate) enum AuthFailure {
     PasswordChange,
     /// The session expired.
     Expired { reason: &'static str, next: String },
-}
-
-/// Whether the request comes from script rather than a page navigation.
-pub(crate) fn is_api_client(req: &Request<'_>) -> bool {
-    let h = req.headers();
-    h.get_one("X-Requested-With") == Some("XMLHttpRequest")
-        || h.get_one("Sec-Fetch-Mode").is_some_and(|m| m.eq_ignore_ascii_case("cors"))
-        || h.get_one("Accept").is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
 }
 
 /// The answer for a failed authentication guard: a 303 for browsers, JSON for

@@ -65,7 +65,7 @@ impl Part for AuthPart {
         self.login.is_some() || self.password.is_some()
     }
 
-    async fn request(&self, req: &mut Request<'_>) -> Gate {
+    async fn request(&self, req: &mut Request<'_>, _data: &mut rocket::Data<'_>) -> Gate {
         if let Some(check) = &self.login {
             if !self.policy.open.matches(req.uri()) && !check(req).await {
                 login_needed(req);

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::shield::Shield;
-use rocket::{Build, Orbit, Request, Response, Rocket};
+use rocket::{Build, Data, Orbit, Request, Response, Rocket};
 
 use super::clock::{Clock, SharedClock};
 use super::https::{HttpsPolicy, HttpsState};
@@ -91,9 +91,9 @@ impl Runner {
         }
     }
 
-    pub(crate) async fn request(&self, req: &mut Request<'_>) {
+    pub(crate) async fn request(&self, req: &mut Request<'_>, data: &mut Data<'_>) {
         for gate in &self.gates {
-            if gate.request(req).await == Gate::Rewritten {
+            if gate.request(req, data).await == Gate::Rewritten {
                 return;
             }
         }
@@ -203,9 +203,23 @@ mod tests {
             self.gate.is_some()
         }
 
-        async fn request(&self, _: &mut Request<'_>) -> Gate {
+        async fn request(&self, _: &mut Request<'_>, _: &mut Data<'_>) -> Gate {
             self.log.lock().unwrap().push(self.name);
             self.gate.unwrap_or(Gate::Pass)
+        }
+    }
+
+    /// A request fairing that hands the runner a real request and its data.
+    struct Gates(Arc<Runner>);
+
+    #[rocket::async_trait]
+    impl Fairing for Gates {
+        fn info(&self) -> Info {
+            Info { name: "gates", kind: Kind::Request }
+        }
+
+        async fn on_request(&self, req: &mut Request<'_>, data: &mut Data<'_>) {
+            self.0.request(req, data).await;
         }
     }
 
@@ -224,9 +238,8 @@ mod tests {
             shared: None,
         };
         let (_, runner) = ignite(rocket::build(), plan, "test");
-        let client = Client::untracked(rocket::build()).await.unwrap();
-        let mut req = client.get("/");
-        runner.request(req.inner_mut()).await;
+        let client = Client::untracked(rocket::build().attach(Gates(runner))).await.unwrap();
+        client.get("/").dispatch().await;
         let seen = log.lock().unwrap().clone();
         seen
     }

@@ -25,6 +25,7 @@
 //! let rocket = rocket::build().attach(rocket_security::Security::fairing().clock(clock));
 //! ```
 
+pub(crate) mod client;
 pub(crate) mod clock;
 pub(crate) mod config;
 pub(crate) mod error;
@@ -37,6 +38,7 @@ pub(crate) mod part;
 pub(crate) mod paths;
 pub(crate) mod route;
 pub(crate) mod rules;
+pub(crate) mod secret;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ConfigError, ConfigErrors};

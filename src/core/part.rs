@@ -2,7 +2,7 @@
 //! response time. The fairing runs the parts in the order the composition root
 //! lists them and never names one.
 
-use rocket::{Build, Orbit, Request, Response, Rocket};
+use rocket::{Build, Data, Orbit, Request, Response, Rocket};
 
 use super::route::RouteHeaders;
 
@@ -56,8 +56,9 @@ pub(crate) trait Part: Send + Sync + 'static {
         false
     }
 
-    /// Before routing: let the request pass or rewrite it to an internal route.
-    async fn request(&self, _req: &mut Request<'_>) -> Gate {
+    /// Before routing: let the request pass or rewrite it to an internal route
+    /// (`data` may be peeked, never consumed).
+    async fn request(&self, _req: &mut Request<'_>, _data: &mut Data<'_>) -> Gate {
         Gate::Pass
     }
 

@@ -24,6 +24,7 @@ use crate::core::part::Part;
 use crate::core::paths::PathPattern;
 use crate::core::rules::{check_value, HeaderRule};
 use crate::csp::Csp;
+use crate::csrf::Csrf;
 use crate::headers::server::Ident;
 use crate::headers::{
     ClearSiteData, CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginOpenerPolicy, CrossOriginResourcePolicy,
@@ -160,6 +161,8 @@ security_config! {
     session: SessionExpiry,
     /// Login throttling.
     throttle: Throttle,
+    /// Cross-site request forgery protection.
+    csrf: Csrf,
 }
 
 /// What compiling the configuration produces: the core's plan inputs.
@@ -314,6 +317,11 @@ impl SecurityConfig {
         open.push(self.session.status_path.as_str());
         let auth = AuthPolicy::compile(&self.auth, &self.password, &open, &mut errors);
         let report_path: Vec<&str> = collector.iter().map(|c| c.path.as_str()).collect();
+        // `None`: not known here (typed config); `Some(None)`: no usable secret_key.
+        let key = secret_key.as_ref().map(|s| s.as_deref().and_then(crate::core::secret::key_from));
+        let secret = key.as_ref().map(|k| k.as_ref().map(|k| k.master()));
+        // Browsers post reports from other origins by design: the endpoint is exempt.
+        let csrf = self.csrf.compile(&out.plan_https, &report_path, secret, &mut errors).filter(|_| full);
         let session = self.session.compile(secret_key, &report_path, &mut errors);
         let throttle = self.throttle.compile(&mut errors);
         let clock = extras.clock.unwrap_or_else(|| Arc::new(crate::core::clock::SystemClock));
@@ -333,6 +341,9 @@ impl SecurityConfig {
         // A single-feature fairing other than `Https` never redirects.
         if let Some(r) = redirect.filter(|_| with_https) {
             parts.push(Arc::new(r));
+        }
+        if let Some(csrf) = csrf {
+            parts.push(Arc::new(csrf));
         }
         parts.extend(feature_parts);
         if only.is_some_and(|o| o != TypeId::of::<Dnt>()) {

@@ -271,9 +271,9 @@ impl Fairing for Security {
         }
     }
 
-    async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
+    async fn on_request(&self, req: &mut Request<'_>, data: &mut Data<'_>) {
         if let Some(runner) = self.runner.get() {
-            runner.request(req).await;
+            runner.request(req, data).await;
         }
     }
 

@@ -181,7 +181,7 @@ impl Part for SessionPart {
         true
     }
 
-    async fn request(&self, req: &mut Request<'_>) -> Gate {
+    async fn request(&self, req: &mut Request<'_>, _data: &mut rocket::Data<'_>) -> Gate {
         let now = self.shared.clock.now();
         let (stamp, refresh) = match self.shared.policy.decide(req, now) {
             Verdict::Nothing => return Gate::Pass,

@@ -1,0 +1,70 @@
+//! The `[security.csrf]` table.
+
+use crate::core::config::Section;
+use crate::core::feature::{Builder, Feature};
+
+/// Cross-site request forgery protection; see the [module docs](super).
+///
+/// ```toml
+/// [default.security.csrf]
+/// enabled = true                    # Default: true
+/// trusted_origins = ["https://partner.example"]   # exact origins also allowed; Default: []
+/// exempt = ["/webhooks/**"]         # path patterns never checked; Default: []
+/// token = false                     # also require a CsrfToken on unsafe requests; Default: false
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Csrf {
+    /// Refuse cross-origin unsafe requests. _Default:_ `true`.
+    pub enabled: bool,
+    /// Origins (`scheme://host[:port]`) whose requests are allowed too. _Default:_ `[]`.
+    pub trusted_origins: Vec<String>,
+    /// Path patterns never checked (the report endpoint always is). _Default:_ `[]`.
+    pub exempt: Vec<String>,
+    /// Token mode: every unsafe request must also carry the [`CsrfToken`](super::CsrfToken)
+    /// of its browser, in the `X-CSRF-Token` header or as the first field of a
+    /// urlencoded form. Needs Rocket's `secret_key`. _Default:_ `false`.
+    pub token: bool,
+}
+
+impl Default for Csrf {
+    fn default() -> Self {
+        Csrf { enabled: true, trusted_origins: vec![], exempt: vec![], token: false }
+    }
+}
+
+impl Feature for Csrf {
+    const KEY: &'static str = "csrf";
+
+    fn read(s: &Section<'_>) -> Self {
+        let d = Self::default();
+        Csrf {
+            enabled: s.bool("enabled", d.enabled),
+            trusted_origins: s.strings("trusted_origins", &d.trusted_origins),
+            exempt: s.strings("exempt", &d.exempt),
+            token: s.bool("token", d.token),
+        }
+    }
+
+    fn build(&self, b: &mut Builder<'_>) {
+        let line = if self.enabled {
+            format!(
+                "CSRF: cross-origin unsafe requests refused (Sec-Fetch-Site, else Origin){}{}{}",
+                if self.trusted_origins.is_empty() {
+                    String::new()
+                } else {
+                    format!(", trusted {}", self.trusted_origins.join(", "))
+                },
+                if self.exempt.is_empty() { String::new() } else { format!(", exempt {}", self.exempt.join(", ")) },
+                if self.token { ", token required" } else { "" }
+            )
+        } else {
+            if b.release {
+                b.warn(
+                    "CSRF protection is off (`security.csrf.enabled = false`): forms can be submitted from other sites",
+                );
+            }
+            "CSRF: off".into()
+        };
+        b.summary.push(line);
+    }
+}

@@ -1,0 +1,62 @@
+//! Cross-site request forgery protection, on by default, in the header-based
+//! form of Go's `net/http` `CrossOriginProtection` and the OWASP Fetch
+//! Metadata rules:
+//!
+//! - `GET`, `HEAD` and `OPTIONS` pass;
+//! - otherwise `Sec-Fetch-Site: same-origin` or `none` passes and any other
+//!   value is refused;
+//! - without `Sec-Fetch-Site`, an `Origin` whose scheme, host and port differ
+//!   from the request's own origin (the scheme as HTTPS detection sees it,
+//!   trusted proxies included) is refused, `null` too;
+//! - a request with neither header passes (it is not a browser form);
+//! - `trusted_origins` pass, `exempt` paths and the report endpoint are not checked.
+//!
+//! A refused request never reaches its handler: it gets `403` (a short HTML
+//! page, or `{"error":"csrf",...}` for API clients) and an INFO line under
+//! `security` with the method, path and deciding header. Token mode
+//! (`token = true`) also requires the browser's [`CsrfToken`] on every unsafe
+//! request, for browsers that send neither header.
+//!
+//! ```toml
+//! [default.security.csrf]
+//! enabled = true
+//! trusted_origins = []    # e.g. ["https://partner.example"]
+//! exempt = []             # e.g. ["/webhooks/**"]
+//! token = false
+//! ```
+//!
+//! ```
+//! use rocket::http::{Header, Status};
+//! use rocket::local::blocking::Client;
+//! use rocket::post;
+//!
+//! #[post("/password/change")]
+//! fn change() -> &'static str { "changed" }
+//!
+//! let rocket = rocket::custom(rocket::Config::default())
+//!     .attach(rocket_security::Security::fairing())
+//!     .mount("/", rocket::routes![change]);
+//! let client = Client::tracked(rocket).unwrap();
+//!
+//! let forged = client
+//!     .post("/password/change")
+//!     .header(Header::new("Host", "example.com"))
+//!     .header(Header::new("Sec-Fetch-Site", "cross-site"))
+//!     .dispatch();
+//! assert_eq!(forged.status(), Status::Forbidden);
+//!
+//! let own = client
+//!     .post("/password/change")
+//!     .header(Header::new("Host", "example.com"))
+//!     .header(Header::new("Origin", "http://example.com"))
+//!     .dispatch();
+//! assert_eq!(own.status(), Status::Ok);
+//! ```
+
+pub(crate) mod check;
+pub(crate) mod config;
+pub(crate) mod part;
+pub(crate) mod token;
+
+pub use config::Csrf;
+pub use token::{CsrfToken, NoCsrfKey};

@@ -1,0 +1,155 @@
+//! [`CsrfToken`]: the token mode's per-browser token.
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rocket::http::{Cookie, SameSite, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::core::https::HttpsPolicy;
+
+/// The cookie holding the browser's random CSRF secret.
+pub(crate) const COOKIE: &str = "security_csrf";
+/// The form field carrying the token.
+pub(crate) const FIELD: &str = "csrf_token";
+/// The header carrying the token (for `fetch`).
+pub(crate) const HEADER: &str = "X-CSRF-Token";
+
+/// Managed state: the key tokens are derived with.
+pub(crate) struct TokenKey {
+    /// From Rocket's `secret_key`; `None` without one.
+    key: Option<[u8; 32]>,
+    https: HttpsPolicy,
+}
+
+impl TokenKey {
+    pub(crate) fn new(secret: Option<&[u8]>, https: HttpsPolicy) -> Self {
+        use sha2::Digest;
+        let key = secret.map(|s| Sha256::new().chain_update(s).chain_update(b"rocket_security csrf").finalize().into());
+        TokenKey { key, https }
+    }
+
+    /// The token for the browser secret `secret`.
+    pub(crate) fn token(&self, secret: &str) -> Option<String> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key?).ok()?;
+        mac.update(secret.as_bytes());
+        Some(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    }
+
+    /// Whether `submitted` is the token of the browser secret the request
+    /// carries (constant-time comparison).
+    pub(crate) fn verify(&self, req: &Request<'_>, submitted: &str) -> Result<(), &'static str> {
+        let secret = req
+            .cookies()
+            .get(COOKIE)
+            .map(|c| c.value())
+            .filter(|v| secret_ok(v))
+            .ok_or("missing (no secret cookie)")?;
+        let expected = self.token(secret).ok_or("unverifiable (no secret_key)")?;
+        if bool::from(expected.as_bytes().ct_eq(submitted.as_bytes())) {
+            Ok(())
+        } else {
+            Err("does not match this browser's")
+        }
+    }
+}
+
+fn secret_ok(v: &str) -> bool {
+    v.len() == 43 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The CSRF token of this browser, for a form's hidden field or a `fetch` header.
+///
+/// Tokens are only checked in token mode (`security.csrf.token = true`); the
+/// header rule (Fetch Metadata, then `Origin`) applies either way. The token
+/// is an HMAC of a random secret kept in the browser's `security_csrf` cookie
+/// (set on first use), keyed from Rocket's `secret_key`: a token from another
+/// browser is refused. Put the field first in the form: the check reads the
+/// first 512 bytes of a urlencoded body.
+///
+/// ```
+/// use rocket::get;
+/// use rocket::response::content::RawHtml;
+/// use rocket_security::csrf::CsrfToken;
+///
+/// #[get("/profile")]
+/// fn profile(csrf: CsrfToken) -> RawHtml<String> {
+///     RawHtml(format!(
+///         "<form method=post action=/profile>{}<input name=email><button>Save</button></form>",
+///         csrf.field()
+///     ))
+/// }
+/// ```
+///
+/// From script: `fetch(url, {method: "POST", headers: {"X-CSRF-Token": token}})`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsrfToken(String);
+
+/// Why no [`CsrfToken`] could be made: Rocket's `secret_key` is not set, or
+/// CSRF protection is off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoCsrfKey;
+
+impl fmt::Display for NoCsrfKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CsrfToken needs `security.csrf.enabled = true` and Rocket's `secret_key`")
+    }
+}
+
+impl CsrfToken {
+    /// The form field's name: `csrf_token`.
+    pub const FIELD: &'static str = FIELD;
+    /// The request header's name: `X-CSRF-Token`.
+    pub const HEADER: &'static str = HEADER;
+
+    /// The token.
+    pub fn value(&self) -> &str {
+        &self.0
+    }
+
+    /// The hidden input: `<input type="hidden" name="csrf_token" value="…">`.
+    pub fn field(&self) -> String {
+        format!("<input type=\"hidden\" name=\"{FIELD}\" value=\"{}\">", self.0)
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CsrfToken {
+    type Error = NoCsrfKey;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, NoCsrfKey> {
+        let Some(key) = req.rocket().state::<Arc<TokenKey>>() else {
+            tracing::error!(target: "security", "{NoCsrfKey}");
+            return Outcome::Error((Status::InternalServerError, NoCsrfKey));
+        };
+        let existing = req.cookies().get(COOKIE).map(|c| c.value().to_string()).filter(|v| secret_ok(v));
+        let secret = match existing {
+            Some(s) => s,
+            None => {
+                use rand::RngCore;
+                let mut bytes = [0u8; 32];
+                rand::rng().fill_bytes(&mut bytes);
+                let s = URL_SAFE_NO_PAD.encode(bytes);
+                let cookie = Cookie::build((COOKIE, s.clone()))
+                    .path("/")
+                    .http_only(true)
+                    .same_site(SameSite::Lax)
+                    .secure(key.https.is_secure(req));
+                req.cookies().add(cookie);
+                s
+            }
+        };
+        match key.token(&secret) {
+            Some(t) => Outcome::Success(CsrfToken(t)),
+            None => {
+                tracing::error!(target: "security", "{NoCsrfKey}");
+                Outcome::Error((Status::InternalServerError, NoCsrfKey))
+            }
+        }
+    }
+}
