@@ -61,6 +61,19 @@ fn home_post(_user: LoginRequired<User>) -> &'static str {
     "posted"
 }
 
+/// A state change anyone may make (no login): counts its runs.
+#[post("/transfer")]
+fn transfer(runs: &State<Runs>) -> &'static str {
+    runs.0.fetch_add(1, Ordering::SeqCst);
+    "transferred"
+}
+
+/// A form page carrying the CSRF token.
+#[get("/csrf-form")]
+fn csrf_form(token: rocket_security::csrf::CsrfToken) -> String {
+    token.value().to_string()
+}
+
 #[get("/custom-path?<priority>&<type>")]
 fn custom(_user: LoginRequired<User>, priority: Option<&str>, r#type: Option<&str>) -> String {
     format!("{priority:?} {type:?}")
@@ -285,6 +298,8 @@ pub async fn build_at(
                 test_revoke,
                 home,
                 home_post,
+                transfer,
+                csrf_form,
                 custom,
                 account,
                 change_page,

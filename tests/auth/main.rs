@@ -5,6 +5,7 @@ mod ajax;
 mod app;
 #[path = "../common/backends.rs"]
 mod backends;
+mod csrf;
 mod deny;
 mod login;
 mod password;

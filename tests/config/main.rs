@@ -462,3 +462,32 @@ fn the_report_rate_limit_must_fit_one_batch() {
          accepted; raise it or use 0 (off)"
     );
 }
+
+#[test]
+fn a_trusted_origin_with_a_path_or_wildcard_or_no_scheme_fails_naming_the_key() {
+    let e = errors(
+        "[default.security.csrf]\ntrusted_origins = [\"https://ok.example\", \"https://a.example/path\", \"https://*.a.example\", \"a.example\"]",
+    );
+    assert_eq!(e.len(), 3, "{e:#?}");
+    assert_eq!(
+        e[0],
+        "`security.csrf.trusted_origins[1]`: \"https://a.example/path\" is not an origin; write scheme, host and \
+         optional port only, e.g. \"https://partner.example\" or \"https://partner.example:8443\" (no path, no wildcard)"
+    );
+    assert!(e[1].starts_with("`security.csrf.trusted_origins[2]`: \"https://*.a.example\" is not an origin"));
+    assert!(e[2].starts_with("`security.csrf.trusted_origins[3]`: \"a.example\" is not an origin"));
+}
+
+#[rocket::async_test]
+async fn csrf_token_mode_without_a_secret_key_fails_at_ignite_with_the_fix() {
+    assert!(ignite_fails(app("[default.security.csrf]\ntoken = true")).await);
+}
+
+#[test]
+fn a_session_registry_check_interval_over_a_minute_is_refused() {
+    assert_eq!(
+        error("[default.security.session]\nrevocation_check_ms = 120000"),
+        "`security.session.revocation_check_ms`: 120000 ms would let a revoked session live on other instances for \
+         over a minute; use at most 60000"
+    );
+}
