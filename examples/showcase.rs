@@ -202,11 +202,7 @@ async fn login(
     sessions: Sessions<'_>,
 ) -> Result<Redirect, LoginFailure> {
     throttle.check(form.username).await?;
-    let hash = users.0.lock().unwrap().get(form.username).map(|(h, _)| h.clone());
-    let ok = hash.is_some_and(|h| {
-        PasswordHash::new(&h)
-            .is_ok_and(|parsed| Argon2::default().verify_password(form.password.as_bytes(), &parsed).is_ok())
-    });
+    let ok = verify(users, form.username, form.password);
     if !ok {
         throttle.failed(form.username).await;
         return Ok(Redirect::to("/login?failed=true"));
@@ -219,6 +215,23 @@ async fn login(
     // Only a same-site path: never an open redirect.
     let next = form.next.and_then(|n| safe_next(n, &[])).unwrap_or("/");
     Ok(Redirect::to(next.to_string()))
+}
+
+/// An Argon2 hash no password matches: unknown users are checked against it,
+/// so the answer takes as long whether or not the user exists.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default().hash_password(b"no password matches this", &salt).expect("hashing").to_string()
+});
+
+/// Whether `password` is `user`'s; as slow for an unknown user as for a known one.
+fn verify(users: &Users, user: &str, password: &str) -> bool {
+    let stored = users.0.lock().unwrap().get(user).map(|(h, _)| h.clone());
+    let known = stored.is_some();
+    let hash = stored.unwrap_or_else(|| DUMMY_HASH.clone());
+    let matches = PasswordHash::new(&hash)
+        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());
+    known && matches
 }
 
 /// Why a login attempt got no session.
@@ -319,6 +332,7 @@ static POLICY: PasswordPolicy =
 
 #[derive(FromForm)]
 struct ChangeForm<'r> {
+    current_password: &'r str,
     #[field(validate = password_policy(&POLICY))]
     new_password: &'r str,
 }
@@ -335,6 +349,7 @@ fn change_form(name: &str, errors: &[String]) -> RawHtml<String> {
         &format!(
             "<p>{}, choose a new password: at least 10 characters, with upper and lower case letters and a digit.</p>\
              {errors}<form method=\"post\" action=\"/password/change\">\
+             <label>Current password <input name=\"current_password\" type=\"password\" autocomplete=\"current-password\"></label>\
              <label>New password <input name=\"new_password\" type=\"password\" autocomplete=\"new-password\"></label>\
              <button>Change</button></form>",
             escape(name)
@@ -354,6 +369,9 @@ async fn change(
         let errors: Vec<String> = form.context.errors().map(|e| e.kind.to_string()).collect();
         return Err(change_form(&user.name, &errors));
     };
+    if !verify(users, &user.name, value.current_password) {
+        return Err(change_form(&user.name, &["The current password is not correct.".to_string()]));
+    }
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     let hash = Argon2::default().hash_password(value.new_password.as_bytes(), &salt).expect("hashing").to_string();
     users.0.lock().unwrap().entry(user.name.clone()).and_modify(|e| e.0 = hash);

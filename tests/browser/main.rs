@@ -259,11 +259,11 @@ async fn bob_must_change_his_expired_password_first() {
     assert_eq!(browser.location().await, "/password/change");
 
     // The password policy refuses a weak password and says why.
-    browser.submit(&[("new_password", "short")]).await;
+    browser.submit(&[("current_password", "bob-pass"), ("new_password", "short")]).await;
     let errors = browser.text("main").await;
     assert!(errors.contains("at least 10 characters"), "{errors}");
 
-    browser.submit(&[("new_password", "Correct-Horse-42")]).await;
+    browser.submit(&[("current_password", "bob-pass"), ("new_password", "Correct-Horse-42")]).await;
     assert_eq!(browser.location().await, "/account");
     assert!(browser.text("main").await.contains("Hello bob."));
     browser.close().await;
@@ -328,6 +328,41 @@ async fn signing_out_other_sessions_sends_the_other_browser_to_the_login_page() 
     assert_eq!(laptop.location().await, "/account");
     laptop.close().await;
     phone.close().await;
+}
+
+#[rocket::async_test]
+async fn a_form_posted_from_another_origin_is_refused_and_the_sites_own_form_works() {
+    let Some(_) = tools() else { return };
+    let _serial = SERIAL.lock().await;
+    let showcase = Showcase::start("csrf", &[], None);
+    let browser = Browser::start("csrf", &[]).await;
+    browser.login(&showcase, "alice", "alice-pass").await;
+
+    // Another port on the same host: the same *site*, so SameSite=Lax sends the cookies.
+    let target = showcase.url("/password/change");
+    let attack = format!(
+        "<!doctype html><form method=post action=\"{target}\">\
+         <input name=current_password value=alice-pass><input name=new_password value=Attacker-Pass-1></form>\
+         <script>document.forms[0].submit()</script>"
+    );
+    let evil = OtherOrigin::serve(vec![("/attack", attack)]);
+    let before = browser.script("return performance.timeOrigin").await;
+    browser.goto(&format!("{}/attack", evil.base)).await;
+    browser.wait_for_new_document(before).await;
+    assert_eq!(browser.location().await, "/password/change");
+    assert_eq!(browser.text("h1").await, "403 Forbidden");
+    assert!(showcase.log().contains("CSRF: refused POST /password/change (Sec-Fetch-Site: \"same-site\")"));
+
+    // The password did not change: the old one still logs in.
+    browser.goto(&showcase.url("/account")).await;
+    browser.submit(&[]).await; // log out
+    browser.login(&showcase, "alice", "alice-pass").await;
+    assert_eq!(browser.location().await, "/");
+    // The site's own form works.
+    browser.goto(&showcase.url("/password/change")).await;
+    browser.submit(&[("current_password", "alice-pass"), ("new_password", "Alice-Pass-2026")]).await;
+    assert_eq!(browser.location().await, "/account");
+    browser.close().await;
 }
 
 /// `ROCKET_DATABASES` moves the showcase's store to PostgreSQL or MariaDB
