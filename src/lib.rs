@@ -204,6 +204,7 @@ pub mod csp;
 pub mod csrf;
 pub mod db;
 pub mod headers;
+mod hosts;
 mod redirect;
 pub mod reports;
 mod security;

@@ -41,7 +41,7 @@ use rocket::route::{Handler, Outcome, Route};
 use rocket::{Build, Data, Orbit, Rocket};
 
 use crate::core::error::ConfigError;
-use crate::core::https::{request_host, Https, HttpsPolicy};
+use crate::core::https::{Https, HttpsPolicy};
 use crate::core::part::{Gate, Part};
 use crate::core::paths::PathSet;
 
@@ -141,7 +141,9 @@ impl Part for HttpsRedirect {
         }
         let host = match &self.host {
             Some(h) => Some(h.clone()),
-            None => request_host(req),
+            // The validated host; its port is the plain-HTTP one, not the
+            // HTTPS port (use `redirect_host = "host:port"` for a non-standard one).
+            None => self.https.host(req).map(|h| h.host),
         };
         let target = host.map(|h| format!("https://{h}{}", req.uri()));
         req.local_cache(|| RedirectTarget(Some(target)));

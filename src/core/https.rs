@@ -13,6 +13,7 @@ use ipnet::IpNet;
 use rocket::request::Request;
 
 use super::error::ConfigError;
+use super::host::{parse_host, HostPattern, HostPort};
 
 /// HTTPS detection and the optional HTTP-to-HTTPS redirect.
 ///
@@ -76,21 +77,59 @@ impl Https {
                 format!("{header:?} is not a header name (letters, digits and `-`, e.g. \"X-Forwarded-Proto\")"),
             ));
         }
-        HttpsPolicy { proxies, header: header.to_string() }
+        HttpsPolicy { proxies, header: header.to_string(), allowed: None }
     }
 }
 
 /// Managed state: the HTTPS settings, for guards that need the client address.
 pub(crate) struct HttpsState(pub(crate) HttpsPolicy);
 
-/// The compiled [`Https`] settings.
+/// The compiled [`Https`] settings and `security.allowed_hosts`: what the
+/// crate believes of a request's scheme, host and client address.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HttpsPolicy {
     pub(crate) proxies: Vec<IpNet>,
     pub(crate) header: String,
+    /// `security.allowed_hosts`; `None`: the host is not checked.
+    pub(crate) allowed: Option<Vec<HostPattern>>,
 }
 
 impl HttpsPolicy {
+    /// Whether the socket peer of `req` is a trusted proxy.
+    fn peer_is_proxy(&self, req: &Request<'_>) -> bool {
+        !self.proxies.is_empty()
+            && req.remote().is_some_and(|peer| {
+                let ip = peer.ip().to_canonical();
+                self.proxies.iter().any(|n| n.contains(&ip))
+            })
+    }
+
+    /// The raw host of `req`: a trusted proxy's `X-Forwarded-Host` (its last
+    /// value), else the `Host` header; from any other peer `X-Forwarded-Host`
+    /// counts for nothing.
+    pub(crate) fn raw_host<'r>(&self, req: &'r Request<'_>) -> Option<&'r str> {
+        if self.peer_is_proxy(req) {
+            if let Some(fwd) = req.headers().get("X-Forwarded-Host").last() {
+                return fwd.rsplit(',').next().map(str::trim);
+            }
+        }
+        req.headers().get_one("Host")
+    }
+
+    /// The request's host, parsed strictly and, with `allowed_hosts`, allowed:
+    /// the one value redirects, origin checks and absolute URLs use. `None`:
+    /// no usable host (then nothing is built from it).
+    pub(crate) fn host(&self, req: &Request<'_>) -> Option<HostPort> {
+        let host = parse_host(self.raw_host(req)?)?;
+        match &self.allowed {
+            None => Some(host),
+            Some(patterns) => {
+                let default_port = if self.is_secure(req) { 443 } else { 80 };
+                patterns.iter().any(|p| p.matches(&host, default_port)).then_some(host)
+            }
+        }
+    }
+
     /// Whether `req` arrived over HTTPS.
     pub(crate) fn is_secure(&self, req: &Request<'_>) -> bool {
         if req.rocket().config().tls_enabled() {
@@ -142,20 +181,4 @@ impl HttpsPolicy {
             format!("HTTPS = Rocket's TLS, or `{}: https` from {list}", self.header)
         }
     }
-}
-
-/// The request's host, as Rocket parsed it or (for requests Rocket did not
-/// parse from the wire, such as local test requests) from the `Host` header.
-pub(crate) fn request_host(req: &Request<'_>) -> Option<String> {
-    // The port of a plain-HTTP request is not the HTTPS port: drop it (use
-    // `redirect_host = "host:port"` for a non-standard HTTPS port).
-    if let Some(h) = req.host() {
-        return Some(h.domain().to_string());
-    }
-    let raw = req.headers().get_one("Host")?;
-    let authority = rocket::http::uri::Authority::parse(raw).ok()?;
-    if authority.user_info().is_some() {
-        return None;
-    }
-    Some(authority.host().to_string())
 }

@@ -32,6 +32,7 @@ pub(crate) mod error;
 pub(crate) mod fairing;
 pub(crate) mod feature;
 pub(crate) mod hex;
+pub(crate) mod host;
 pub(crate) mod https;
 pub(crate) mod local;
 pub(crate) mod part;

@@ -43,29 +43,11 @@ pub(crate) fn parse_origin(s: &str) -> Option<Origin> {
     if rest.is_empty() || rest.contains(['/', '?', '#', '@', '*', ' ']) {
         return None;
     }
-    let (host, port) = split_host_port(rest)?;
-    Some((scheme, host, port.unwrap_or(default)))
-}
-
-/// `host[:port]` or `[v6][:port]`, lowercased.
-pub(crate) fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
-    let (host, port) = if let Some(v6) = s.strip_prefix('[') {
-        let (h, rest) = v6.split_once(']')?;
-        let port = match rest.strip_prefix(':') {
-            Some(p) => Some(p.parse().ok()?),
-            None if rest.is_empty() => None,
-            None => return None,
-        };
-        (format!("[{}]", h.to_ascii_lowercase()), port)
-    } else {
-        match s.rsplit_once(':') {
-            Some((h, p)) => (h.to_ascii_lowercase(), Some(p.parse().ok()?)),
-            None => (s.to_ascii_lowercase(), None),
-        }
-    };
-    let valid = !host.is_empty()
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':' | '_'));
-    valid.then_some((host, port))
+    let h = crate::core::host::parse_host(rest)?;
+    if rest.ends_with('.') {
+        return None;
+    }
+    Some((scheme, h.host, h.port.unwrap_or(default)))
 }
 
 /// The inputs of the decision.

@@ -8,7 +8,7 @@ use rocket::http::{ContentType, Header, Method, Status};
 use rocket::route::{Handler, Outcome};
 use rocket::{Build, Request, Response, Rocket, Route};
 
-use super::check::{decide, is_safe, parse_origin, split_host_port, Origin, Refusal};
+use super::check::{decide, is_safe, parse_origin, Origin, Refusal};
 use super::config::Csrf;
 use super::token::{TokenKey, FIELD, HEADER};
 use crate::core::client::is_api_client;
@@ -90,8 +90,8 @@ impl CsrfPart {
     fn own_origin(&self, req: &Request<'_>) -> Option<Origin> {
         let secure = self.https.is_secure(req);
         let (scheme, default) = if secure { ("https", 443) } else { ("http", 80) };
-        let (host, port) = split_host_port(req.headers().get_one("Host")?.trim())?;
-        Some((scheme.to_string(), host, port.unwrap_or(default)))
+        let h = self.https.host(req)?;
+        Some((scheme.to_string(), h.host, h.port.unwrap_or(default)))
     }
 
     /// The token the request submitted: the header, else the first field of a urlencoded form.

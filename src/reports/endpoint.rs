@@ -174,8 +174,9 @@ impl CollectorState {
                 return Answer { status: Status::TooManyRequests, retry_after: Some(retry_after) };
             }
         }
-        let request_host = crate::core::https::request_host(req).map(|h| h.to_ascii_lowercase());
-        let request_host = request_host.as_deref().map(|h| h.split(':').next().unwrap_or(h).trim_matches(['[', ']']));
+        // The validated host (allowed_hosts, trusted proxies), never the raw header.
+        let request_host = self.https.host(req).map(|h| h.host);
+        let request_host = request_host.as_deref().map(|h| h.trim_matches(['[', ']']));
         let ua = req.headers().get_one("User-Agent");
         for r in reports {
             let Some(doc) = r.document_uri.as_deref() else {

@@ -21,7 +21,7 @@ use crate::core::fairing::Plan;
 use crate::core::feature::{Builder, Feature};
 use crate::core::https::Https;
 use crate::core::part::Part;
-use crate::core::paths::PathPattern;
+use crate::core::paths::{PathPattern, PathSet};
 use crate::core::rules::{check_value, HeaderRule};
 use crate::csp::Csp;
 use crate::csrf::Csrf;
@@ -31,6 +31,7 @@ use crate::headers::{
     DnsPrefetch, Dnt, FrameOptions, Hsts, NoSniff, NoStore, OriginAgentCluster, P3p, PermissionsPolicy, ReferrerPolicy,
     ServerHeader, XssProtection,
 };
+use crate::hosts::AllowedHosts;
 use crate::redirect::HttpsRedirect;
 use crate::reports::part::CollectorPart;
 use crate::reports::part::DashboardRoutes;
@@ -65,6 +66,10 @@ macro_rules! security_config {
             pub server_header: ServerHeader,
             /// Replace a header the handler already set. _Default:_ `false` (the handler wins).
             pub overwrite: bool,
+            /// Hosts the site answers to (Django's `ALLOWED_HOSTS`); empty: not checked. _Default:_ `[]`.
+            pub allowed_hosts: Vec<String>,
+            /// Paths served whatever the host (load-balancer health checks). _Default:_ `[]`.
+            pub allowed_hosts_exempt: Vec<String>,
             $( $(#[$doc])* pub $field: $ty, )*
         }
 
@@ -73,6 +78,8 @@ macro_rules! security_config {
                 SecurityConfig {
                     server_header: ServerHeader::default(),
                     overwrite: false,
+                    allowed_hosts: vec![],
+                    allowed_hosts_exempt: vec![],
                     $( $field: <$ty>::default(), )*
                 }
             }
@@ -249,10 +256,14 @@ impl SecurityConfig {
                 }
             };
             let overwrite = root.bool("overwrite", defaults.overwrite);
+            let allowed_hosts = root.strings("allowed_hosts", &defaults.allowed_hosts);
+            let allowed_hosts_exempt = root.strings("allowed_hosts_exempt", &defaults.allowed_hosts_exempt);
             let mut config = SecurityConfig::read_features(&root);
             root.finish();
             config.server_header = server_header;
             config.overwrite = overwrite;
+            config.allowed_hosts = allowed_hosts;
+            config.allowed_hosts_exempt = allowed_hosts_exempt;
             config
         };
         let mut errors = errors.into_inner();
@@ -292,7 +303,16 @@ impl SecurityConfig {
     ) -> Result<Compiled, ConfigErrors> {
         let mut errors = Vec::new();
         let full = only.is_none();
-        let https = self.https.compile(&mut errors);
+        let mut https = self.https.compile(&mut errors);
+        let mut patterns = Vec::with_capacity(self.allowed_hosts.len());
+        for (i, p) in self.allowed_hosts.iter().enumerate() {
+            match crate::core::host::HostPattern::parse(p) {
+                Ok(p) => patterns.push(p),
+                Err(e) => errors.push(ConfigError::new(format!("security.allowed_hosts[{i}]"), e)),
+            }
+        }
+        https.allowed = (!self.allowed_hosts.is_empty()).then_some(patterns);
+        let hosts_exempt = PathSet::parse("security.allowed_hosts_exempt", &self.allowed_hosts_exempt, &mut errors);
         let redirect = HttpsRedirect::compile(&self.https, &https, &mut errors);
         let mut out = Compiled { overwrite: self.overwrite, plan_https: https, ..Compiled::default() };
         if let ServerHeader::Custom(v) = &self.server_header {
@@ -333,6 +353,16 @@ impl SecurityConfig {
         let parts = &mut out.parts;
         if full {
             parts.push(Arc::new(Ident(self.server_header.clone())));
+            if out.plan_https.allowed.is_some() {
+                parts.push(Arc::new(AllowedHosts { https: out.plan_https.clone(), exempt: hosts_exempt }));
+            } else if release {
+                out.warnings.push(
+                    "`security.allowed_hosts` is empty: the Host header is trusted (redirect targets, the report \
+                     origin check and CSRF origin comparisons rest on it); list the site's hosts, e.g. \
+                     allowed_hosts = [\"www.example.com\"]"
+                        .into(),
+                );
+            }
             #[cfg(feature = "db")]
             let lookup = extras.database.unwrap_or_else(|| Box::new(crate::db::bind::pool_of::<crate::db::SecurityDb>));
             #[cfg(feature = "db")]

@@ -58,6 +58,7 @@ pub struct Security {
     login_check: std::sync::Mutex<Option<Check>>,
     password_check: std::sync::Mutex<Option<Check>>,
     dashboard: Option<Arc<DashboardRoutes>>,
+    strict: bool,
     #[cfg(feature = "db")]
     database: std::sync::Mutex<Option<crate::db::bind::PoolLookup>>,
 }
@@ -78,6 +79,7 @@ impl Security {
             login_check: Default::default(),
             password_check: Default::default(),
             dashboard: None,
+            strict: false,
             #[cfg(feature = "db")]
             database: Default::default(),
         }
@@ -182,6 +184,24 @@ impl Security {
         Security::new(Some(config), None)
     }
 
+    /// The deploy check: with `strict`, every warning found at ignite (in the
+    /// spirit of Django's `check --deploy`: HSTS or CSP off in release, an
+    /// empty `allowed_hosts`, ...) aborts the launch instead of being logged.
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// let figment = rocket::figment::Figment::from(rocket::Config::release_default());
+    /// let rocket = rocket::custom(figment).attach(rocket_security::Security::fairing().deploy_check(true));
+    /// // allowed_hosts is empty: the Host header would be trusted.
+    /// let err = rocket.ignite().await.unwrap_err();
+    /// assert!(matches!(err.kind(), rocket::error::ErrorKind::FailedFairings(_)));
+    /// # });
+    /// ```
+    pub fn deploy_check(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
     /// The fairing of the single feature `F` (see [`only`]).
     pub(crate) fn only<F: 'static>(config: Option<SecurityConfig>) -> Self {
         Security::new(config, Some(TypeId::of::<F>()))
@@ -256,7 +276,19 @@ impl Fairing for Security {
             }
         };
         for w in &compiled.warnings {
-            tracing::warn!(target: "security", "{w}");
+            if self.strict {
+                tracing::error!(target: "security", "deploy check: {w}");
+            } else {
+                tracing::warn!(target: "security", "{w}");
+            }
+        }
+        if self.strict && !compiled.warnings.is_empty() {
+            tracing::error!(
+                target: "security",
+                "launch aborted by the strict deploy check: {} finding(s) above; fix them or use deploy_check(false)",
+                compiled.warnings.len()
+            );
+            return Err(rocket);
         }
         // Only the full fairing manages the shared state (Rocket allows one value per type).
         let shared = self.only.is_none().then(|| self.clock.clone());

@@ -125,6 +125,12 @@ fn csp_handler() -> WithHeader {
     WithHeader { body: "own", header: Header::new("Content-Security-Policy", "default-src 'none'") }
 }
 
+/// A state change, for CSRF and host checks.
+#[rocket::post("/submit")]
+fn submit() -> &'static str {
+    "submitted"
+}
+
 /// Any other path answers 200, so path patterns can be tested on any path.
 #[get("/<_path..>", rank = 20)]
 fn any(_path: std::path::PathBuf) -> &'static str {
@@ -177,6 +183,7 @@ fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
             csp_report_only_remove,
             csp_bad,
             csp_handler,
+            submit,
             any
         ],
     )

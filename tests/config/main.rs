@@ -491,3 +491,15 @@ fn a_session_registry_check_interval_over_a_minute_is_refused() {
          over a minute; use at most 60000"
     );
 }
+
+#[test]
+fn an_allowed_host_with_a_scheme_path_or_inner_wildcard_fails_naming_the_key() {
+    let e = errors("[default.security]\nallowed_hosts = [\"ok.example\", \"https://a.example\", \"a.example/app\", \"*.a.example\"]");
+    assert_eq!(e.len(), 3, "{e:#?}");
+    assert_eq!(
+        e[0],
+        "`security.allowed_hosts[1]`: \"https://a.example\" has a scheme or a path; write the host only, e.g. \"www.example.com\""
+    );
+    assert!(e[1].starts_with("`security.allowed_hosts[2]`: \"a.example/app\" has a scheme or a path"));
+    assert!(e[2].starts_with("`security.allowed_hosts[3]`: \"*.a.example\": the only wildcards are a leading dot"));
+}

@@ -10,6 +10,7 @@ mod cross_origin;
 mod csp;
 mod defaults;
 mod frame;
+mod hosts;
 mod hsts;
 mod https_redirect;
 mod legacy;

@@ -1,0 +1,99 @@
+//! Allowed hosts (Django's `ALLOWED_HOSTS`): a request whose host is not in
+//! `security.allowed_hosts` gets `400` before routing; none of the app's
+//! handlers run.
+//!
+//! ```toml
+//! [default.security]
+//! allowed_hosts = ["www.example.com", ".example.org", "10.0.0.5:8000", "[::1]"]
+//! allowed_hosts_exempt = ["/health"]   # load-balancer checks by IP; Default: []
+//! ```
+//!
+//! Entries are exact hosts, `.example.org` for a domain and all its
+//! subdomains, `*` for any host, each with an optional port (without one,
+//! any port matches). The host is the `Host` header, or `X-Forwarded-Host`
+//! from a trusted proxy (`security.https.trusted_proxies`) only. Empty (the
+//! default) means not checked, a deploy-check warning in release.
+//!
+//! ```
+//! use rocket::http::{Header, Status};
+//! use rocket::local::blocking::Client;
+//!
+//! let figment = rocket::figment::Figment::from(rocket::Config::default())
+//!     .merge(("security.allowed_hosts", ["www.example.com"]));
+//! let client = Client::tracked(rocket::custom(figment).attach(rocket_security::Security::fairing())).unwrap();
+//! let res = client.get("/").header(Header::new("Host", "evil.example")).dispatch();
+//! assert_eq!(res.status(), Status::BadRequest);
+//! let res = client.get("/").header(Header::new("Host", "www.example.com")).dispatch();
+//! assert_eq!(res.status(), Status::NotFound); // allowed: on to routing (no route here)
+//! ```
+
+use rocket::http::uri::Origin;
+use rocket::http::{ContentType, Method, Status};
+use rocket::route::{Handler, Outcome};
+use rocket::{Build, Data, Request, Response, Rocket, Route};
+
+use crate::core::https::HttpsPolicy;
+use crate::core::local::Mark;
+use crate::core::part::{Gate, Part};
+use crate::core::paths::PathSet;
+
+/// Where refused requests are rewritten to.
+const BAD_HOST_ROUTE: &str = "/__rocket_security/bad-host";
+
+/// Marks a request refused for its host.
+static REFUSED: Mark = Mark::new();
+
+/// The compiled check.
+pub(crate) struct AllowedHosts {
+    pub(crate) https: HttpsPolicy,
+    pub(crate) exempt: PathSet,
+}
+
+#[rocket::async_trait]
+impl Part for AllowedHosts {
+    fn ignite(&self, rocket: Rocket<Build>) -> Rocket<Build> {
+        rocket.mount("/", vec![Route::ranked(-100, Method::Get, BAD_HOST_ROUTE, BadHost)])
+    }
+
+    fn gates(&self) -> bool {
+        true
+    }
+
+    async fn request(&self, req: &mut Request<'_>, _: &mut Data<'_>) -> Gate {
+        if self.exempt.matches(req.uri()) || self.https.host(req).is_some() {
+            return Gate::Pass;
+        }
+        let raw: String = self.https.raw_host(req).unwrap_or("").chars().take(100).collect();
+        tracing::info!(
+            target: "security",
+            "host not allowed: {raw:?} ({} {}); answering 400",
+            req.method(),
+            req.uri().path()
+        );
+        REFUSED.set(req);
+        req.set_method(Method::Get);
+        req.set_uri(Origin::parse(BAD_HOST_ROUTE).expect("static route URI"));
+        Gate::Rewritten
+    }
+}
+
+/// The internal route behind a refusal.
+#[derive(Clone)]
+struct BadHost;
+
+#[rocket::async_trait]
+impl Handler for BadHost {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        if !REFUSED.is_set(req) {
+            // Reached directly, not through the rewrite.
+            return Outcome::forward(data, Status::NotFound);
+        }
+        let body = "400 Bad Request: this site is not served under that host name";
+        let res = Response::build()
+            .status(Status::BadRequest)
+            .header(ContentType::Plain)
+            .sized_body(body.len(), std::io::Cursor::new(body))
+            .finalize();
+        Outcome::Success(res)
+    }
+}

@@ -1,0 +1,117 @@
+//! Allowed hosts: the Host header is input, checked before routing and the
+//! one host every part of the crate builds with.
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::Client;
+
+use crate::common::{app, client};
+
+const ALLOWED: &str = "[default.security]\nallowed_hosts = [\"www.example.com\", \".example.org\", \"10.0.0.5:8000\"]\nallowed_hosts_exempt = [\"/health\"]";
+
+async fn get_host(c: &Client, path: &str, host: &str) -> (Status, Option<String>, String) {
+    let res = c.get(path.to_string()).header(Header::new("Host", host.to_string())).dispatch().await;
+    let location = res.headers().get_one("Location").map(str::to_string);
+    (res.status(), location, res.into_string().await.unwrap_or_default())
+}
+
+#[rocket::async_test]
+async fn a_host_not_allowed_gets_400_before_routing() {
+    let c = client(app(ALLOWED)).await;
+    let (status, _, body) = get_host(&c, "/", "evil.example").await;
+    assert_eq!(status, Status::BadRequest);
+    assert_eq!(body, "400 Bad Request: this site is not served under that host name");
+    for (host, status) in [
+        ("www.example.com", Status::Ok),
+        ("WWW.Example.COM.", Status::Ok),
+        ("www.example.com:8080", Status::Ok),
+        ("example.org", Status::Ok),
+        ("shop.example.org", Status::Ok),
+        ("10.0.0.5:8000", Status::Ok),
+        ("10.0.0.5:9000", Status::BadRequest),
+        ("10.0.0.5", Status::BadRequest),
+        ("example.com", Status::BadRequest),
+        ("www.example.com@evil.example", Status::BadRequest),
+        ("evil.example.org.evil", Status::BadRequest),
+    ] {
+        assert_eq!(get_host(&c, "/", host).await.0, status, "Host: {host}");
+    }
+    let res = c.get("/").dispatch().await;
+    assert_eq!(res.status(), Status::BadRequest, "no Host header at all");
+}
+
+#[rocket::async_test]
+async fn the_internal_answer_route_is_not_reachable_directly() {
+    let c = client(app(ALLOWED)).await;
+    assert_eq!(get_host(&c, "/__rocket_security/bad-host", "www.example.com").await.0, Status::Ok, "the catch-all");
+    let c = client(app("")).await;
+    let res = c.get("/__rocket_security/bad-host").dispatch().await;
+    assert_eq!(res.into_string().await.as_deref(), Some("page"), "the catch-all, not the 400 answer");
+}
+
+#[rocket::async_test]
+async fn exempt_paths_serve_any_host() {
+    let c = client(app(ALLOWED)).await;
+    assert_eq!(get_host(&c, "/health", "10.1.2.3").await.0, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn unset_means_not_checked() {
+    let c = client(app("")).await;
+    assert_eq!(get_host(&c, "/", "anything.example").await.0, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn a_forged_host_never_becomes_a_redirect_target() {
+    let redirect = "[default.security.https]\nredirect = true";
+    let c = client(app(&format!("{ALLOWED}\n{redirect}"))).await;
+    let (status, location, _) = get_host(&c, "/account", "evil.example").await;
+    assert_eq!((status, location), (Status::BadRequest, None));
+    let (status, location, _) = get_host(&c, "/account?x=1", "www.example.com:80").await;
+    assert_eq!(status, Status::PermanentRedirect);
+    assert_eq!(location.as_deref(), Some("https://www.example.com/account?x=1"));
+}
+
+#[rocket::async_test]
+async fn a_forged_host_cannot_pass_the_collectors_origin_check() {
+    let c = client(app(ALLOWED)).await;
+    let body = r#"{"csp-report":{"document-uri":"http://evil.example/","effective-directive":"img-src","blocked-uri":"https://cdn.example/a.png"}}"#;
+    let res = c
+        .post("/security/csp-report")
+        .header(Header::new("Host", "evil.example"))
+        .header(ContentType::new("application", "csp-report"))
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::BadRequest);
+    let stats = rocket_security::reports::stats(c.rocket()).unwrap();
+    assert_eq!(stats.received, 0, "the endpoint never ran");
+}
+
+#[rocket::async_test]
+async fn a_forged_host_cannot_make_a_cross_origin_post_look_same_origin() {
+    let c = client(app(ALLOWED)).await;
+    let post = |host: &'static str, origin: &'static str| {
+        c.post("/submit").header(Header::new("Host", host)).header(Header::new("Origin", origin)).dispatch()
+    };
+    assert_eq!(post("evil.example", "http://evil.example").await.status(), Status::BadRequest);
+    assert_eq!(post("www.example.com", "http://www.example.com").await.status(), Status::Ok);
+    assert_eq!(post("www.example.com", "http://evil.example").await.status(), Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn x_forwarded_host_counts_from_a_trusted_proxy_only() {
+    let toml = format!("{ALLOWED}\n[default.security.https]\ntrusted_proxies = [\"10.0.0.1\"]");
+    let c = client(app(&toml)).await;
+    let send = |peer: &'static str, fwd: &'static str| {
+        c.get("/")
+            .remote(format!("{peer}:4000").parse().unwrap())
+            .header(Header::new("Host", "www.example.com"))
+            .header(Header::new("X-Forwarded-Host", fwd))
+            .dispatch()
+    };
+    assert_eq!(send("10.0.0.1", "shop.example.org").await.status(), Status::Ok);
+    assert_eq!(send("10.0.0.1", "evil.example").await.status(), Status::BadRequest);
+    assert_eq!(send("10.0.0.1", "evil.example, shop.example.org").await.status(), Status::Ok, "the proxy's own value");
+    // From any other peer the header is ignored: Host decides.
+    assert_eq!(send("10.0.0.9", "evil.example").await.status(), Status::Ok);
+}
