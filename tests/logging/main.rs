@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod liftoff;
+mod refusals;
 mod violations;
 
 use std::sync::OnceLock;
