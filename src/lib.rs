@@ -199,6 +199,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
+pub mod cookies;
 pub mod core;
 pub mod csp;
 pub mod csrf;

@@ -14,6 +14,7 @@ use crate::auth::answer::AuthPolicy;
 use crate::auth::gate::{AuthPart, Check};
 use crate::auth::throttle::ThrottlePart;
 use crate::auth::{Auth, PasswordChange, Throttle};
+use crate::cookies::{CookieRules, Cookies};
 use crate::core::clock::Clock;
 use crate::core::config::{describe, Section};
 use crate::core::error::{ConfigError, ConfigErrors};
@@ -170,6 +171,8 @@ security_config! {
     throttle: Throttle,
     /// Cross-site request forgery protection.
     csrf: Csrf,
+    /// Cookie attributes (`Secure` behind a TLS proxy, `SameSite`, `HttpOnly`).
+    cookies: Cookies,
 }
 
 /// What compiling the configuration produces: the core's plan inputs.
@@ -404,6 +407,20 @@ impl SecurityConfig {
             out.parts.push(Arc::new(CollectorPart { state, dashboard: extras.dashboard }));
         } else if extras.dashboard.is_some() {
             out.warnings.push("the reports dashboard is not mounted: the collector is off".into());
+        }
+        if full {
+            // Last: it sees every cookie the app and the other parts set.
+            let c = &self.cookies;
+            if c.secure || c.same_site || c.http_only {
+                let mut session_cookies = self.session.cookies.clone();
+                session_cookies.push(self.session.cookie_name.clone());
+                out.parts.push(Arc::new(CookieRules {
+                    config: c.clone(),
+                    session_cookies,
+                    sessions: self.session.enabled,
+                    no_proxies: out.plan_https.proxies.is_empty(),
+                }));
+            }
         }
         if errors.is_empty() {
             Ok(out)

@@ -68,6 +68,13 @@ fn transfer(runs: &State<Runs>) -> &'static str {
     "transferred"
 }
 
+/// Sets a cookie the app marked `Secure` itself.
+#[get("/test-secure-pref")]
+fn test_secure_pref(cookies: &rocket::http::CookieJar<'_>) -> &'static str {
+    cookies.add(Cookie::build(("pref", "dark")).path("/").secure(true));
+    "set"
+}
+
 /// A form page carrying the CSRF token.
 #[get("/csrf-form")]
 fn csrf_form(token: rocket_security::csrf::CsrfToken) -> String {
@@ -266,6 +273,19 @@ pub async fn build_at(
     file: std::path::PathBuf,
 ) -> App {
     let clock = ManualClock::new(start_time());
+    let rocket = rocket_at(toml, require_login, require_password_change, url, &clock);
+    let client = Client::untracked(rocket).await.expect("valid app");
+    App { client, clock, file }
+}
+
+/// The app's Rocket, not yet launched (for tests that serve it on a socket).
+pub fn rocket_at(
+    toml: &str,
+    require_login: bool,
+    require_password_change: bool,
+    url: &str,
+    clock: &ManualClock,
+) -> rocket::Rocket<rocket::Build> {
     let figment = Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
         .merge(("secret_key", SECRET))
@@ -279,7 +299,7 @@ pub async fn build_at(
     if require_password_change {
         security = security.require_password_change::<User>();
     }
-    let rocket = rocket::custom(figment)
+    rocket::custom(figment)
         .attach(SecurityDb::init())
         .attach(Migrations::<SecurityDb>::fairing())
         .attach(security)
@@ -300,6 +320,7 @@ pub async fn build_at(
                 home_post,
                 transfer,
                 csrf_form,
+                test_secure_pref,
                 custom,
                 account,
                 change_page,
@@ -312,9 +333,7 @@ pub async fn build_at(
                 login,
                 css
             ],
-        );
-    let client = Client::untracked(rocket).await.expect("valid app");
-    App { client, clock, file }
+        )
 }
 
 pub async fn app(toml: &str) -> App {

@@ -1,14 +1,18 @@
 //! Authentication guards, deny-by-default mode, password expiry, session
-//! expiry and login throttling (django-security §7.2–7.5, §7.11–7.12, bugs fixed).
+//! expiry, sessions on the server, CSRF, cookies behind a TLS proxy and
+//! login throttling (django-security §7.2–7.5, §7.11–7.12, bugs fixed).
 
 mod ajax;
 mod app;
 #[path = "../common/backends.rs"]
 mod backends;
+mod cookies;
 mod csrf;
 mod deny;
 mod login;
 mod password;
+#[path = "../common/process.rs"]
+mod process;
 #[path = "../common/proxy.rs"]
 mod proxy;
 mod registry;

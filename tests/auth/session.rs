@@ -54,7 +54,8 @@ async fn the_login_response_gets_an_encrypted_browser_session_stamp() {
     let res = app.client.get("/test-login/alice").dispatch().await;
     let cookies = set_cookies(&res);
     assert_eq!(cookies.len(), 2, "{cookies:?}");
-    assert_eq!(cookies[0], "user_id=alice; SameSite=Strict; Path=/", "the application's own cookie");
+    // The application's own cookie, with HttpOnly added: it is a session cookie.
+    assert_eq!(cookies[0], "user_id=alice; SameSite=Strict; Path=/; HttpOnly", "the application's own cookie");
     let s = stamp(&res).expect("stamp");
     assert!(s.ends_with("; HttpOnly; SameSite=Lax; Path=/"), "{s}");
     assert!(!s.contains("Expires") && !s.contains("Max-Age"), "a browser-session cookie: {s}");
