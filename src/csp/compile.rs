@@ -84,6 +84,11 @@ impl Feature for Csp {
     }
 }
 
+/// The policies of a raw `policy` string: CSP separates policies with commas.
+fn split_policies(raw: &str) -> Vec<String> {
+    raw.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
+}
+
 impl Csp {
     fn finisher(&self, b: &mut Builder<'_>) -> Finisher {
         let mut nonce_directives = Vec::new();
@@ -169,14 +174,22 @@ impl Csp {
         if self.report && (policy.get("report-uri").is_some() || policy.get("report-to").is_some()) {
             b.error(
                 &format!("{field}policy"),
-                "the policy has its own report-uri/report-to while `report = true` adds the collector's; remove them \
-                 or set `report = false`",
+                "the policy has its own report-uri/report-to while `report = true` adds the collector's; remove them, \
+                 or set `report = \"keep\"` to send the policy's own reporting directives unchanged",
             );
             return None;
         }
-        if let Err(e) = policy.check_complete() {
-            b.error(&format!("{field}policy"), e);
-            return None;
+        if policy.get("default-src").is_none() {
+            if self.require_default_src {
+                b.error(&format!("{field}policy"), policy::MISSING_DEFAULT_SRC);
+                return None;
+            }
+            // Browsers apply such a policy as written (`frame-ancestors 'self'` alone is common).
+            let key = b.key(&format!("{field}policy"));
+            b.warn(format!(
+                "`{key}`: the policy has no default-src, so fetches it does not list are not restricted; add e.g. \
+                 default-src 'self', or set `require_default_src = true` to make this an error"
+            ));
         }
         Some(policy)
     }
@@ -188,8 +201,17 @@ impl Csp {
         cfg: &PolicyConfig,
         finisher: &Finisher,
     ) -> Option<CompiledPolicy> {
-        let base = self.base_policy(b, prefix, None, (&cfg.policy, &cfg.directives, cfg.use_defaults))?;
+        // Several policies, comma-separated (or a list): CSP enforces each.
+        let mut raws = cfg.policy.as_deref().map(split_policies).unwrap_or_default().into_iter();
+        let main = raws.next().or(cfg.policy.clone());
+        let base = self.base_policy(b, prefix, None, (&main, &cfg.directives, cfg.use_defaults))?;
         self.warn_nonce(b, &base, prefix);
+        let mut extra = Vec::new();
+        for raw in raws {
+            if let Some(p) = self.base_policy(b, prefix, None, (&Some(raw), &Vec::new(), false)) {
+                extra.push(Variant::render(p, finisher));
+            }
+        }
         let mut routes = Vec::new();
         for (i, r) in cfg.routes.iter().enumerate() {
             let field = format!("{prefix}routes[{i}].");
@@ -208,20 +230,22 @@ impl Csp {
                 routes.push((Scope { paths: Some(paths), exclude: PathSet::default() }, Variant::render(p, finisher)));
             }
         }
-        Some(CompiledPolicy { default: Variant::render(base, finisher), routes })
+        Some(CompiledPolicy { default: Variant::render(base, finisher), routes, extra })
     }
 
     fn warn_nonce(&self, b: &mut Builder<'_>, p: &CspPolicy, field: &str) {
         for d in &self.nonce_directives {
             if let Some(sources) = p.effective(d) {
                 if sources.iter().any(|s| s == "'none'") {
+                    let key = b.key(field);
                     b.warn(format!(
-                        "security.csp.{field}: {d} is 'none', so no nonce is added to it and nonced inline code is blocked"
+                        "`{key}`: {d} is 'none', so no nonce is added to it and nonced inline code is blocked"
                     ));
                 } else if sources.iter().any(|s| s == "'unsafe-inline'") {
+                    let key = b.key(field);
                     b.warn(format!(
-                        "security.csp.{field}: {d} has 'unsafe-inline' next to a nonce; browsers ignore 'unsafe-inline' \
-                         when a nonce is present"
+                        "`{key}`: {d} has 'unsafe-inline' next to a nonce; browsers ignore 'unsafe-inline' when a \
+                         nonce is present"
                     ));
                 }
             }
@@ -308,7 +332,7 @@ mod tests {
         assert!(errors.is_empty());
         assert_eq!(
             warnings,
-            ["security.csp.: script-src is 'none', so no nonce is added to it and nonced inline code is blocked"]
+            ["`security.csp`: script-src is 'none', so no nonce is added to it and nonced inline code is blocked"]
         );
         assert!(!policy.unwrap().default.value(false, false, Some("n")).contains("nonce"));
     }

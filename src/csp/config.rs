@@ -15,7 +15,9 @@ pub struct PolicyConfig {
     pub use_defaults: bool,
     /// Directives set over the defaults (`None` removes one). _Default:_ `[]`.
     pub directives: Directives,
-    /// A whole raw policy instead of `use_defaults` + `directives`. _Default:_ `None`.
+    /// A whole raw policy instead of `use_defaults` + `directives`; several
+    /// policies comma-separated (or as a list in `Rocket.toml`), each
+    /// validated and enforced on its own. _Default:_ `None`.
     pub policy: Option<String>,
     /// Different policies for some paths; the first match wins. _Default:_ `[]`.
     pub routes: Vec<RoutePolicy>,
@@ -62,7 +64,12 @@ pub struct Csp {
     pub strict_dynamic: bool,
     /// Accept directive names this crate does not know. _Default:_ `false`.
     pub allow_unknown_directives: bool,
-    /// Add the reporting directives. _Default:_ `true`.
+    /// Refuse a policy without `default-src` (by default a warning: browsers
+    /// apply such a policy as written). _Default:_ `false`.
+    pub require_default_src: bool,
+    /// Add the collector's reporting directives. In `Rocket.toml` also
+    /// `"keep"`: send the policy's own `report-uri` / `report-to` unchanged
+    /// (the same as `false` here). _Default:_ `true`.
     pub report: bool,
     /// Where `report-uri` points. _Default:_ `"/security/csp-report"`.
     pub report_uri: String,
@@ -85,6 +92,7 @@ impl Default for Csp {
             nonce_directives: vec!["script-src".into()],
             strict_dynamic: false,
             allow_unknown_directives: false,
+            require_default_src: false,
             report: true,
             report_uri: "/security/csp-report".into(),
             report_to: "csp-endpoint".into(),
@@ -166,7 +174,11 @@ fn read_policy(s: &Section<'_>) -> PolicyConfig {
     PolicyConfig {
         use_defaults: s.bool("use_defaults", d.use_defaults),
         directives,
-        policy: s.opt_string("policy"),
+        // A list of policies is sent comma-separated, as CSP defines several policies.
+        policy: match s.get("policy") {
+            Some(FigValue::Array(..)) => Some(s.strings("policy", &[]).join(", ")),
+            _ => s.opt_string("policy"),
+        },
         routes,
     }
 }
@@ -194,7 +206,16 @@ impl Csp {
             nonce_directives: s.strings("nonce_directives", &d.nonce_directives),
             strict_dynamic: s.bool("strict_dynamic", d.strict_dynamic),
             allow_unknown_directives: s.bool("allow_unknown_directives", d.allow_unknown_directives),
-            report: s.bool("report", d.report),
+            require_default_src: s.bool("require_default_src", d.require_default_src),
+            // `report = "keep"`: the policy's own reporting directives, not the collector's.
+            report: match s.get("report") {
+                Some(FigValue::String(_, v)) if v == "keep" => false,
+                Some(FigValue::String(_, v)) => {
+                    s.error("report", format!("{v:?} is not allowed; use true (the collector), false (none) or \"keep\" (the policy's own)"));
+                    d.report
+                }
+                _ => s.bool("report", d.report),
+            },
             report_uri: s.string("report_uri", &d.report_uri),
             report_to: s.string("report_to", &d.report_to),
             report_percentage: percentage,

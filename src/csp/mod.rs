@@ -39,10 +39,13 @@
 //! enabled = true                     # send the enforced policy; Default: true
 //! use_defaults = true                # start from the strict default policy; Default: true
 //! # policy = "default-src 'self'"    # or a whole raw policy (validated too); Default: none
+//! # policy = ["default-src 'self'", "frame-ancestors 'none'"]   # several policies, each enforced
 //! nonce_directives = ["script-src"]  # where a CspNonce goes; Default: ["script-src"]
 //! strict_dynamic = false             # add 'strict-dynamic' next to the nonce; Default: false
 //! allow_unknown_directives = false   # send directives newer than this crate; Default: false
-//! report = true                      # report to the collector; Default: true
+//! require_default_src = false        # a policy without default-src: error instead of warning
+//! report = true                      # report to the collector; false: no reporting; "keep": the
+//!                                    # raw policy's own report-uri / report-to; Default: true
 //! report_uri = "/security/csp-report"    # Default: "/security/csp-report"
 //! report_to = "csp-endpoint"         # Reporting API group (HTTPS only); Default: "csp-endpoint"
 //! report_percentage = 100            # share of responses that carry the reporting directives
@@ -78,6 +81,19 @@
 //! would send every subresource request to HTTPS and break the page, so it is
 //! only ever sent on HTTPS responses, whether it comes from the defaults or
 //! from your directives.
+//!
+//! # Real-world policies
+//!
+//! A pasted policy is validated strictly but accepted as browsers apply it:
+//! one without `default-src` (say `frame-ancestors 'self'` alone) is a
+//! warning, not an error (`require_default_src = true` makes it one); several
+//! policies, comma-separated or as a list, are each validated and enforced on
+//! their own (the nonce goes into every one that has the nonce directive);
+//! current CSP3 (`webrtc`, `fenced-frame-src`, Trusted Types, `'wasm-unsafe-eval'`,
+//! `'report-sha256'`, ...) needs no `allow_unknown_directives`; obsolete
+//! directives (`block-all-mixed-content`, `prefetch-src`, `referrer`, ...) are
+//! refused with their replacement; a source that is a directive name, or a
+//! keyword glued to one, is a forgotten `;` and refused naming both.
 //!
 //! # Nonces
 //!

@@ -32,7 +32,6 @@ impl std::error::Error for CspPolicyError {}
 /// The CSP Level 3 directives this crate knows (plus still-shipping drafts).
 const KNOWN: &[&str] = &[
     "base-uri",
-    "block-all-mixed-content",
     "child-src",
     "connect-src",
     "default-src",
@@ -45,7 +44,6 @@ const KNOWN: &[&str] = &[
     "manifest-src",
     "media-src",
     "object-src",
-    "prefetch-src",
     "report-to",
     "report-uri",
     "require-trusted-types-for",
@@ -70,10 +68,19 @@ const OBSOLETE: &[(&str, &str)] = &[
     ("disown-opener", "use the Cross-Origin-Opener-Policy header (`security.coop`)"),
     ("navigate-to", "it was removed from CSP Level 3 and never shipped"),
     ("require-sri-for", "it was removed from the specification and never shipped"),
+    (
+        "block-all-mixed-content",
+        "browsers upgrade or block mixed content by themselves now; use upgrade-insecure-requests",
+    ),
+    ("prefetch-src", "it was removed from CSP Level 3; prefetches follow default-src / connect-src"),
 ];
 
+/// What is said of a policy without `default-src`.
+pub(crate) const MISSING_DEFAULT_SRC: &str =
+    "the policy has no default-src; add e.g. default-src 'self' so unlisted fetches are restricted too";
+
 /// Directives that take no value.
-const BOOLEAN: &[&str] = &["upgrade-insecure-requests", "block-all-mixed-content"];
+const BOOLEAN: &[&str] = &["upgrade-insecure-requests"];
 
 /// Quoted keyword sources.
 const KEYWORDS: &[&str] = &[
@@ -179,11 +186,10 @@ impl CspPolicy {
     }
 
     /// The whole-policy checks that need every directive.
+    /// Refuses a policy without `default-src` (with `require_default_src = true`).
     pub(crate) fn check_complete(&self) -> Result<(), String> {
         if self.get("default-src").is_none() {
-            return Err("the policy has no default-src; add e.g. default-src 'self' so unlisted fetches are \
-                        restricted too"
-                .into());
+            return Err(MISSING_DEFAULT_SRC.into());
         }
         Ok(())
     }
@@ -311,8 +317,27 @@ fn check_sources(name: &str, values: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `v` names a directive (current or obsolete).
+fn is_directive_name(v: &str) -> bool {
+    KNOWN.contains(&v) || OBSOLETE.iter().any(|(n, _)| *n == v)
+}
+
 fn check_source(name: &str, v: &str) -> Result<(), String> {
     let lower = v.to_ascii_lowercase();
+    // A forgotten `;`: the next directive's name read as a source.
+    if is_directive_name(&lower) {
+        return Err(format!(
+            "{name}: {v:?} is a directive name, not a source: a `;` is missing before it (write `{name} ...; {lower} ...`)"
+        ));
+    }
+    // A keyword glued to the next directive: `'self'script-src`.
+    if let Some(rest) = lower.strip_prefix('\'').and_then(|s| s.split_once('\'')).map(|(_, rest)| rest) {
+        if !rest.is_empty() {
+            let glued =
+                if is_directive_name(rest) { format!(" (and {rest:?} is a directive name)") } else { String::new() };
+            return Err(format!("{name}: {v:?} has text after the closing quote{glued}: a space or `;` is missing"));
+        }
+    }
     if let Some(inner) = lower.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).filter(|_| v.len() >= 2) {
         if let Some(nonce) = inner.strip_prefix("nonce-") {
             let _ = nonce;

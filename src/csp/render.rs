@@ -34,7 +34,6 @@ impl Finisher {
         let mut p = base.clone();
         if !secure {
             p.remove("upgrade-insecure-requests");
-            p.remove("block-all-mixed-content");
         }
         if let Some(nonce) = nonce {
             for d in &self.nonce_directives {
@@ -110,6 +109,9 @@ impl Variant {
 pub(crate) struct CompiledPolicy {
     pub(crate) default: Variant,
     pub(crate) routes: Vec<(Scope, Variant)>,
+    /// Further policies of a comma-separated `policy`, sent after the first
+    /// in the same header (each enforced on its own).
+    pub(crate) extra: Vec<Variant>,
 }
 
 impl CompiledPolicy {
@@ -185,6 +187,22 @@ impl Part for CompiledCsp {
                 (None | Some(Change::Keep), Some(policy)) => policy.variant(req).value(secure, report, nonce),
                 (_, None) => continue,
             };
+            // The further policies of a comma-separated `policy` follow the first, unchanged by routes.
+            let value = match policy.as_ref().filter(|p| !p.extra.is_empty()) {
+                None => value,
+                Some(p) => {
+                    let mut all = value.into_owned();
+                    for v in &p.extra {
+                        all.push_str(", ");
+                        all.push_str(&v.value(secure, report, nonce));
+                    }
+                    Cow::Owned(all)
+                }
+            };
+            if value.is_empty() {
+                // Only `upgrade-insecure-requests` on plain HTTP: nothing to send.
+                continue;
+            }
             res.set_header(Header::new(name, value));
             sent = true;
         }

@@ -11,11 +11,12 @@ use crate::core::part::Part;
 /// Finds the security pool among the application's databases.
 pub(crate) type PoolLookup = Box<dyn Fn(&Rocket<Orbit>) -> Option<SecurityPool> + Send + Sync>;
 
-/// The pool of database `D`, if it is attached.
+/// The pool of database `D`, if it is attached (asked as state, so an app
+/// without a database logs nothing).
 pub(crate) fn pool_of<D: rocket_db_pools::Database<Pool = SecurityPool>>(
     rocket: &Rocket<Orbit>,
 ) -> Option<SecurityPool> {
-    D::fetch(rocket).map(|db| {
+    rocket.state::<D>().map(|db| {
         let pool: &SecurityPool = db;
         pool.clone()
     })

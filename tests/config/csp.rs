@@ -58,9 +58,12 @@ fn duplicate_directives_in_a_raw_policy_are_refused() {
 }
 
 #[test]
-fn a_missing_default_src_is_refused() {
+fn a_missing_default_src_is_refused_only_with_require_default_src() {
+    let toml =
+        "[default.security.csp]\nuse_defaults = false\n[default.security.csp.directives]\nscript-src = [\"'self'\"]";
+    assert_eq!(errors(toml), Vec::<String>::new(), "browsers apply it as written: a warning, not an error");
     assert_eq!(
-        error("[default.security.csp]\nuse_defaults = false\n[default.security.csp.directives]\nscript-src = [\"'self'\"]"),
+        error(&toml.replace("use_defaults = false", "use_defaults = false\nrequire_default_src = true")),
         "`security.csp.policy`: the policy has no default-src; add e.g. default-src 'self' so unlisted fetches are restricted too"
     );
 }
@@ -134,7 +137,12 @@ fn reporting_directives_belong_to_the_report_keys() {
     assert_eq!(
         error("[default.security.csp]\npolicy = \"default-src 'self'; report-uri /r\""),
         "`security.csp.policy`: the policy has its own report-uri/report-to while `report = true` adds the collector's; \
-         remove them or set `report = false`"
+         remove them, or set `report = \"keep\"` to send the policy's own reporting directives unchanged"
+    );
+    // `report = "keep"` sends them as they are.
+    assert_eq!(
+        errors("[default.security.csp]\nreport = \"keep\"\npolicy = \"default-src 'self'; report-uri /r\""),
+        Vec::<String>::new()
     );
 }
 

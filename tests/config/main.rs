@@ -4,6 +4,7 @@
 mod common;
 
 mod csp;
+mod real_policies;
 
 use common::{app, figment, ignite_fails};
 use rocket_security::SecurityConfig;
@@ -397,9 +398,10 @@ fn https_proxy_header_and_redirect_host() {
 }
 
 #[test]
-fn csp_policy_needs_default_src() {
+fn csp_policy_without_default_src_needs_require_default_src_to_fail() {
+    assert_eq!(errors("[default.security.csp]\npolicy = \"script-src 'self'\""), Vec::<String>::new());
     assert_eq!(
-        error("[default.security.csp]\npolicy = \"script-src 'self'\""),
+        error("[default.security.csp]\nrequire_default_src = true\npolicy = \"script-src 'self'\""),
         "`security.csp.policy`: the policy has no default-src; add e.g. default-src 'self' so unlisted fetches are restricted too"
     );
 }

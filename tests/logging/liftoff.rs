@@ -29,3 +29,19 @@ async fn liftoff_logs_each_feature_and_the_warnings_to_tracing() {
     assert!(has("WARN", "COOP and COEP are on, but Permissions-Policy denies `cross-origin-isolated`"), "{out}");
     assert!(has("WARN", "`security.frame_options.exclude` (/embed) does not make those pages frameable"), "{out}");
 }
+
+#[rocket::async_test]
+async fn a_policy_without_default_src_is_a_warning_naming_its_full_key() {
+    let buffer = crate::captured();
+    let toml = "[default.security.csp]\nuse_defaults = false\npolicy = \"frame-ancestors 'self'\"\nreport = false";
+    let _client = common::client(common::app(toml)).await;
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        out.lines().any(|l| l.contains(
+            " WARN security: `security.csp.policy`: the policy has no default-src, so fetches \
+             it does not list are not restricted; add e.g. default-src 'self', or set `require_default_src = true` to \
+             make this an error"
+        )),
+        "{out}"
+    );
+}
