@@ -10,8 +10,10 @@
 //!
 //! Entries are exact hosts, `.example.org` for a domain and all its
 //! subdomains, `*` for any host, each with an optional port (without one,
-//! any port matches). The host is the `Host` header, or `X-Forwarded-Host`
-//! from a trusted proxy (`security.https.trusted_proxies`) only. Empty (the
+//! any port matches). The host is the one Rocket routes with (`Host`, or
+//! HTTP/2's `:authority`; a `Host` that disagrees with it is refused), or
+//! with `security.https.trust_forwarded_host = true` a trusted proxy's
+//! `X-Forwarded-Host` (never another peer's). Empty (the
 //! default) means not checked, a deploy-check warning in release.
 //!
 //! ```
@@ -63,7 +65,7 @@ impl Part for AllowedHosts {
         if self.exempt.matches(req.uri()) || self.https.host(req).is_some() {
             return Gate::Pass;
         }
-        let raw: String = self.https.raw_host(req).unwrap_or("").chars().take(100).collect();
+        let raw: String = self.https.raw_host(req).unwrap_or_default().chars().take(100).collect();
         tracing::info!(
             target: "security",
             "host not allowed: {raw:?} ({} {}); answering 400",

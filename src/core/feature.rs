@@ -165,6 +165,7 @@ impl Feature for Https {
             redirect_status: s.u64("redirect_status", d.redirect_status),
             redirect_host: s.opt_string("redirect_host"),
             redirect_exempt: s.strings("redirect_exempt", &d.redirect_exempt),
+            trust_forwarded_host: s.bool("trust_forwarded_host", d.trust_forwarded_host),
         }
     }
 }

@@ -21,6 +21,7 @@ use super::host::{parse_host, HostPattern, HostPort};
 /// [default.security.https]
 /// trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]  # peers whose proxy_header is believed; Default: []
 /// proxy_header = "X-Forwarded-Proto"            # Default: "X-Forwarded-Proto"
+/// trust_forwarded_host = false                  # believe a trusted proxy's X-Forwarded-Host; Default: false
 /// redirect = false                              # redirect plain HTTP to HTTPS; Default: false
 /// redirect_status = 308                         # 301 or 308; Default: 308
 /// redirect_host = "www.example.com"             # Default: the request's Host
@@ -40,6 +41,10 @@ pub struct Https {
     pub redirect_host: Option<String>,
     /// Path patterns never redirected. _Default:_ `[]`.
     pub redirect_exempt: Vec<String>,
+    /// Take the host from a trusted proxy's `X-Forwarded-Host` (Django's
+    /// `USE_X_FORWARDED_HOST`): only if the proxy sets or strips it itself.
+    /// _Default:_ `false` (the `Host` header, as the proxy forwarded it).
+    pub trust_forwarded_host: bool,
 }
 
 impl Default for Https {
@@ -51,6 +56,7 @@ impl Default for Https {
             redirect_status: 308,
             redirect_host: None,
             redirect_exempt: vec![],
+            trust_forwarded_host: false,
         }
     }
 }
@@ -77,7 +83,7 @@ impl Https {
                 format!("{header:?} is not a header name (letters, digits and `-`, e.g. \"X-Forwarded-Proto\")"),
             ));
         }
-        HttpsPolicy { proxies, header: header.to_string(), allowed: None }
+        HttpsPolicy { proxies, header: header.to_string(), allowed: None, forwarded_host: self.trust_forwarded_host }
     }
 }
 
@@ -92,6 +98,8 @@ pub(crate) struct HttpsPolicy {
     pub(crate) header: String,
     /// `security.allowed_hosts`; `None`: the host is not checked.
     pub(crate) allowed: Option<Vec<HostPattern>>,
+    /// `trust_forwarded_host`.
+    pub(crate) forwarded_host: bool,
 }
 
 impl HttpsPolicy {
@@ -104,23 +112,36 @@ impl HttpsPolicy {
             })
     }
 
-    /// The raw host of `req`: a trusted proxy's `X-Forwarded-Host` (its last
-    /// value), else the `Host` header; from any other peer `X-Forwarded-Host`
-    /// counts for nothing.
-    pub(crate) fn raw_host<'r>(&self, req: &'r Request<'_>) -> Option<&'r str> {
-        if self.peer_is_proxy(req) {
+    /// The raw host of `req`: with `trust_forwarded_host`, a trusted proxy's
+    /// `X-Forwarded-Host` (its last value); else the host Rocket routes with
+    /// (the `Host` header, or HTTP/2's `:authority`). A `Host` header that
+    /// disagrees with `:authority` makes the host unusable (`None`).
+    pub(crate) fn raw_host(&self, req: &Request<'_>) -> Option<String> {
+        if self.forwarded_host && self.peer_is_proxy(req) {
             if let Some(fwd) = req.headers().get("X-Forwarded-Host").last() {
-                return fwd.rsplit(',').next().map(str::trim);
+                return fwd.rsplit(',').next().map(|v| v.trim().to_string());
             }
         }
-        req.headers().get_one("Host")
+        let header = req.headers().get_one("Host");
+        match req.host() {
+            Some(h) => {
+                let routed = match h.port() {
+                    Some(p) => format!("{}:{p}", h.domain()),
+                    None => h.domain().to_string(),
+                };
+                let agree = header.is_none_or(|v| parse_host(v) == parse_host(&routed));
+                agree.then_some(routed)
+            }
+            // Requests not parsed from the wire (local test clients).
+            None => header.map(str::to_string),
+        }
     }
 
     /// The request's host, parsed strictly and, with `allowed_hosts`, allowed:
     /// the one value redirects, origin checks and absolute URLs use. `None`:
     /// no usable host (then nothing is built from it).
     pub(crate) fn host(&self, req: &Request<'_>) -> Option<HostPort> {
-        let host = parse_host(self.raw_host(req)?)?;
+        let host = parse_host(&self.raw_host(req)?)?;
         match &self.allowed {
             None => Some(host),
             Some(patterns) => {

@@ -166,8 +166,17 @@ fn client_summary(req: &Request<'_>) -> String {
 }
 
 impl Sessions<'_> {
-    /// The id of this request's live session, if it has one.
-    fn current_sid(&self) -> Option<&str> {
+    /// The id of this request's live session, if it has one: the one
+    /// `login` issued on this request, else the one the request came with.
+    fn current_sid(&self) -> Option<String> {
+        if self.local.logged_out() {
+            return None;
+        }
+        self.local.login().map(|s| s.sid).or_else(|| self.local.current.get().map(|s| s.sid.clone()))
+    }
+
+    /// The id the request came with (before any `login` on it).
+    fn previous_sid(&self) -> Option<&str> {
         (!self.local.logged_out()).then(|| self.local.current.get().map(|s| s.sid.as_str())).flatten()
     }
 
@@ -191,7 +200,7 @@ impl Sessions<'_> {
     pub async fn logout(&self) -> Result<(), SessionError> {
         let Some(shared) = self.shared else { return Ok(()) };
         if let (Some(_), Some(sid)) = (&shared.registry, self.current_sid()) {
-            self.end(sid, "logout", shared.clock.now()).await?;
+            self.end(&sid, "logout", shared.clock.now()).await?;
         }
         self.local.set_logged_out();
         Ok(())
@@ -218,7 +227,7 @@ impl Sessions<'_> {
         if let Some(registry) = &shared.registry {
             registry.remember(sid, true);
         }
-        if let Some(old) = self.current_sid() {
+        if let Some(old) = self.previous_sid() {
             // No fixation: the browser's earlier session does not live on.
             self.end(old, "replaced", now).await?;
         }
@@ -253,7 +262,7 @@ impl Sessions<'_> {
     /// password change, like Django's `update_session_auth_hash`); returns how many.
     pub async fn revoke_others(&self, user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
         let (shared, pool) = self.registry()?;
-        let keep = self.current_sid().map(super::registry::id_hash);
+        let keep = self.current_sid().map(|s| super::registry::id_hash(&s));
         self.end_locally(shared, pool, &user.security_id(), keep.as_deref()).await;
         let n = crate::db::SessionRecord::revoke_user(
             pool,
@@ -277,7 +286,7 @@ impl Sessions<'_> {
                 .await
                 .map_err(|e| SessionError::Unavailable(e.to_string()))?;
         if let (Some(sid), Some(registry)) = (self.current_sid(), &shared.registry) {
-            registry.remember(sid, false);
+            registry.remember(&sid, false);
             self.local.set_logged_out();
         }
         tracing::info!(target: "security", "all {n} session(s) of user {:?} ended", user.security_id());
@@ -307,9 +316,9 @@ impl Sessions<'_> {
         .await
         .map_err(|e| SessionError::Unavailable(e.to_string()))?;
         if let Some(sid) = self.current_sid() {
-            if super::registry::id_hash(sid) == row.id_hash {
+            if super::registry::id_hash(&sid) == row.id_hash {
                 if let Some(registry) = &shared.registry {
-                    registry.remember(sid, false);
+                    registry.remember(&sid, false);
                 }
                 self.local.set_logged_out();
             }
@@ -323,7 +332,7 @@ impl Sessions<'_> {
         let rows = crate::db::SessionRecord::list(pool, &user.security_id())
             .await
             .map_err(|e| SessionError::Unavailable(e.to_string()))?;
-        let current = self.current_sid().map(super::registry::id_hash);
+        let current = self.current_sid().map(|s| super::registry::id_hash(&s));
         Ok(rows
             .into_iter()
             .map(|r| ActiveSession {

@@ -306,7 +306,9 @@ struct SessionStatus(Arc<Shared>);
 impl Handler for SessionStatus {
     async fn handle<'r>(&self, req: &'r Request<'_>, _: Data<'r>) -> Outcome<'r> {
         let now = SharedClock::of(req.rocket()).now();
-        let body = match self.0.policy.seconds_left(req, now) {
+        // A session the gate found ended (revoked, unverified) is not logged in.
+        let left = if crate::auth::answer::session_ended(req) { None } else { self.0.policy.seconds_left(req, now) };
+        let body = match left {
             Some((idle, absolute)) => {
                 serde_json::json!({"logged_in": true, "idle_seconds_left": idle, "absolute_seconds_left": absolute})
             }

@@ -94,6 +94,8 @@ impl Registry {
             }
         }
         let hash = match cache.get(sid) {
+            // An ended session never comes back, whatever a slower read said.
+            Some(c) if !c.live => return,
             Some(c) => c.hash.clone(),
             None => id_hash(sid),
         };
@@ -121,6 +123,14 @@ mod tests {
         r.remember("a", true);
         assert_eq!(r.cached("a"), None, "interval 0: always ask the database");
         r.remember("a", false);
+        assert_eq!(r.cached("a"), Some(Check::Ended));
+    }
+
+    #[test]
+    fn a_slower_read_never_brings_an_ended_session_back() {
+        let r = Registry::new(60_000);
+        r.remember("a", false);
+        r.remember("a", true);
         assert_eq!(r.cached("a"), Some(Check::Ended));
     }
 

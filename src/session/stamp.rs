@@ -94,12 +94,12 @@ impl SessionPolicy {
         if let Some(o) = self.verified.lock().unwrap_or_else(|e| e.into_inner()).get(raw) {
             return Some(o.clone());
         }
-        // The stamp is base64 (no `%`): decode only a value a client encoded.
-        let value = if raw.contains('%') {
-            rocket::http::RawStr::new(raw).percent_decode_lossy().into_owned()
-        } else {
-            raw.to_string()
-        };
+        // Rocket has already percent-decoded the value, and base64 has no `%`:
+        // anything with one is not a stamp (and never another key for the cache).
+        if raw.contains('%') {
+            return None;
+        }
+        let value = raw.to_string();
         let plain = CookieJar::new().private(&self.key).decrypt(Cookie::new(self.config.cookie_name.clone(), value))?;
         let mut parts = plain.value().splitn(4, ':');
         let (start, last, bind, sid) =
@@ -165,17 +165,20 @@ impl SessionPolicy {
     /// Decides at request time from the stamp and the clock (the registry's
     /// say comes after, in the part).
     pub(crate) fn decide(&self, req: &Request<'_>, now: DateTime<Utc>) -> Verdict {
-        if self.passive.matches(req.uri()) {
-            return Verdict::Nothing;
-        }
+        // Passive paths (polling) neither count as activity nor time out, but
+        // the stamp must still be valid and the session live.
+        let passive = self.passive.matches(req.uri());
         let stamp = self.stamp(req);
         if !self.logged_in(req) {
-            return if stamp.is_some() { Verdict::Forget } else { Verdict::Nothing };
+            return if stamp.is_some() && !passive { Verdict::Forget } else { Verdict::Nothing };
         }
         let now = now.timestamp();
         // Logged in without a valid stamp for these cookies: never a fresh window
         // (stamps are issued only by `Sessions::login`).
         let Some(stamp) = stamp else { return Verdict::Expired("unverified") };
+        if passive {
+            return Verdict::Live { stamp, refresh: false };
+        }
         if now - stamp.start > self.config.absolute_timeout as i64 {
             return Verdict::Expired("absolute");
         }

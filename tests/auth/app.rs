@@ -201,6 +201,20 @@ async fn test_revoke_others(user: LoginRequired<User>, sessions: Sessions<'_>) -
     Ok(sessions.revoke_others(&*user).await?.to_string())
 }
 
+/// Logs `name` in again and ends the user's other sessions in the same request
+/// (a password change that rotates the session): the new one survives.
+#[get("/test-relogin/<name>")]
+async fn test_relogin(
+    name: &str,
+    cookies: &rocket::http::CookieJar<'_>,
+    sessions: Sessions<'_>,
+) -> Result<String, SessionError> {
+    let user = User { name: name.to_string() };
+    cookies.add(Cookie::build(("user_id", name.to_string())).path("/"));
+    sessions.login(&user).await?;
+    Ok(sessions.revoke_others(&user).await?.to_string())
+}
+
 /// Ends every session of the user.
 #[get("/test-revoke-all")]
 async fn test_revoke_all(user: LoginRequired<User>, sessions: Sessions<'_>) -> Result<String, SessionError> {
@@ -314,6 +328,7 @@ pub fn rocket_at(
                 test_session_logout,
                 test_revoke_others,
                 test_revoke_all,
+                test_relogin,
                 test_sessions,
                 test_revoke,
                 home,

@@ -271,3 +271,27 @@ async fn a_tampered_stamp_is_a_logged_out_visitor_not_a_500() {
     let junk = Held { user: "alice".into(), stamp: "%ff%00\u{7f}".into() };
     assert_eq!(visit(&app, "/home", Some(&junk)).await.status(), Status::SeeOther);
 }
+
+#[rocket::async_test]
+async fn passive_paths_still_refuse_ended_and_unverified_sessions() {
+    let app = app(&format!("{ON}\npassive_paths = [\"/home\"]")).await;
+    let held = login(&app, "alice", None).await;
+    assert_eq!(visit(&app, "/home", Some(&held)).await.status(), Status::Ok);
+    assert_eq!(visit(&app, "/test-session-logout", Some(&held)).await.status(), Status::Ok);
+    assert!(revoked(&visit(&app, "/home", Some(&held)).await), "a copied cookie on a polling path");
+    let res = app.get_as("/home", Some("alice"), &[]).await;
+    assert_eq!(location(&res), Some("/login?next=/home&expired=unverified"), "a login cookie without a stamp");
+}
+
+#[rocket::async_test]
+async fn revoke_others_right_after_a_login_keeps_the_new_session() {
+    let app = app(ON).await;
+    let old = login(&app, "alice", None).await;
+    let other = login(&app, "alice", None).await;
+    let res = visit(&app, "/test-relogin/alice", Some(&old)).await;
+    let fresh = Held { user: "alice".into(), stamp: cookie_value(&res, "security_session").expect("a new stamp") };
+    assert_eq!(res.into_string().await.as_deref(), Some("1"), "only the other browser's session");
+    assert_eq!(visit(&app, "/home", Some(&fresh)).await.status(), Status::Ok);
+    assert!(revoked(&visit(&app, "/home", Some(&old)).await), "replaced at the login");
+    assert!(revoked(&visit(&app, "/home", Some(&other)).await));
+}

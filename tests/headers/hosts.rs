@@ -100,7 +100,8 @@ async fn a_forged_host_cannot_make_a_cross_origin_post_look_same_origin() {
 
 #[rocket::async_test]
 async fn x_forwarded_host_counts_from_a_trusted_proxy_only() {
-    let toml = format!("{ALLOWED}\n[default.security.https]\ntrusted_proxies = [\"10.0.0.1\"]");
+    let toml =
+        format!("{ALLOWED}\n[default.security.https]\ntrusted_proxies = [\"10.0.0.1\"]\ntrust_forwarded_host = true");
     let c = client(app(&toml)).await;
     let send = |peer: &'static str, fwd: &'static str| {
         c.get("/")
@@ -114,4 +115,18 @@ async fn x_forwarded_host_counts_from_a_trusted_proxy_only() {
     assert_eq!(send("10.0.0.1", "evil.example, shop.example.org").await.status(), Status::Ok, "the proxy's own value");
     // From any other peer the header is ignored: Host decides.
     assert_eq!(send("10.0.0.9", "evil.example").await.status(), Status::Ok);
+}
+
+#[rocket::async_test]
+async fn x_forwarded_host_is_ignored_unless_trusted_explicitly() {
+    let toml = format!("{ALLOWED}\n[default.security.https]\ntrusted_proxies = [\"10.0.0.1\"]");
+    let c = client(app(&toml)).await;
+    let res = c
+        .get("/")
+        .remote("10.0.0.1:4000".parse().unwrap())
+        .header(Header::new("Host", "evil.example"))
+        .header(Header::new("X-Forwarded-Host", "www.example.com"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::BadRequest, "the Host header decides");
 }
