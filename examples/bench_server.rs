@@ -80,6 +80,15 @@ fn nonce(n: CspNonce<'_>) -> String {
     format!("<script nonce=\"{n}\">1</script>")
 }
 
+/// 64 random bytes, base64.
+fn fresh_key() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 64];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 #[path = "../benches/static_headers.rs"]
 mod static_headers;
 use static_headers::STATIC_HEADERS;
@@ -112,10 +121,8 @@ fn rocket() -> _ {
             let figment = rocket
                 .figment()
                 .clone()
-                .merge((
-                    "secret_key",
-                    "o0/U03li/W+nN5Z4YuPxyKtIe1h60PBkvaK5wSxz2MwLNdc9JYwQlJ5mfKh/zKJbar/MArjkfTmsTmSabGC9GA==",
-                ))
+                // A fresh key per run: a release build refuses a published one.
+                .merge(("secret_key", fresh_key()))
                 .merge(("security.session.enabled", true))
                 // Longer than a run: wrk replays one stamp, as a browser would within the interval.
                 .merge(("security.session.refresh_interval", 600))

@@ -8,7 +8,10 @@
 /// (`javascript:`, `data:`), scheme-relative `//host`, backslashes (`/\host`,
 /// which browsers read as `//host`), any whitespace or control character
 /// (browsers strip tabs and newlines inside URLs: `/\t/host`), and the same
-/// tricks percent-encoded once (`/%2F%2Fhost`, `%5C`).
+/// tricks percent-encoded once (`/%2F%2Fhost`, `%5C`). What it returns is
+/// always a valid redirect target: a value Rocket's `Redirect` could not
+/// build (`/"`, `/é`, `/%zz`) is refused too, so the caller falls back to `/`
+/// instead of answering 500.
 ///
 /// ```
 /// use rocket_security::auth::safe_next;
@@ -17,9 +20,16 @@
 /// assert_eq!(safe_next("/\\evil.example", &[]), None);
 /// assert_eq!(safe_next("https://evil.example/", &[]), None);
 /// assert_eq!(safe_next("https://shop.example/", &["shop.example".into()]), Some("https://shop.example/"));
+/// assert_eq!(safe_next("/\"quoted\"", &[]), None);
+/// assert_eq!(safe_next("/caf\u{e9}", &[]), None);
+/// assert_eq!(safe_next("/caf%C3%A9", &[]), Some("/caf%C3%A9"));
 /// ```
 pub fn safe_next<'a>(target: &'a str, allowed_hosts: &[String]) -> Option<&'a str> {
     if target.is_empty() || target.len() > 2048 {
+        return None;
+    }
+    // Only what a `Location` header can carry: a URI reference Rocket parses.
+    if rocket::http::uri::Reference::parse(target).is_err() || !target.is_ascii() {
         return None;
     }
     let decoded = rocket::http::RawStr::new(target).percent_decode_lossy();

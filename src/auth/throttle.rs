@@ -284,6 +284,26 @@ impl ThrottleState {
         }
     }
 
+    /// Takes back one failure (the one `check` reserved for an attempt that succeeded).
+    async fn take_back(&self, key: &str) {
+        match &self.store {
+            Store::Memory(m) => {
+                let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(e) = m.get_mut(key) {
+                    e.0 = e.0.saturating_sub(1);
+                }
+            }
+            #[cfg(feature = "db")]
+            Store::Database(pool) => {
+                if let Some(pool) = pool.get() {
+                    if let Err(e) = crate::db::LoginAttempts::take_back(pool, key).await {
+                        tracing::error!(target: "security", "login counter not corrected: {e}");
+                    }
+                }
+            }
+        }
+    }
+
     async fn reset(&self, key: &str) {
         match &self.store {
             Store::Memory(m) => {
@@ -337,7 +357,15 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     fn keys(&self, username: &str) -> (String, String) {
-        let ip = self.ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into());
+        let ip = match self.ip {
+            // One IPv6 client holds a whole /64: key it by that, as the collector does.
+            Some(IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Some(v4) => v4.to_string(),
+            None => "unknown".into(),
+        };
         (key("username", &username.to_lowercase()), key("ip", &ip))
     }
 
@@ -392,12 +420,18 @@ impl LoginThrottle {
         state.bump(&ip_key, now).await;
     }
 
-    /// Resets both counters after a successful login.
+    /// Resets the username's counter after a successful login. The
+    /// address keeps its earlier failures (unlike the original): an attacker
+    /// with any valid account could otherwise clear their address's delay
+    /// between bursts of a password spray. Only this attempt's own count is
+    /// taken back.
     pub async fn succeeded(&self, username: &str) {
         let Some(state) = &self.state else { return };
         let (user_key, ip_key) = self.keys(username);
         state.reset(&user_key).await;
-        state.reset(&ip_key).await;
+        if self.reserved.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            state.take_back(&ip_key).await;
+        }
     }
 
     /// Resets a username's counter (an administrator's "unlock account").

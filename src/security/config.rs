@@ -340,6 +340,16 @@ impl SecurityConfig {
         open.push(self.session.status_path.as_str());
         let auth = AuthPolicy::compile(&self.auth, &self.password, &open, &mut errors);
         let report_path: Vec<&str> = collector.iter().map(|c| c.path.as_str()).collect();
+        if let (true, Some(Some(secret))) = (release, &secret_key) {
+            if crate::core::secret::is_published(secret) {
+                errors.push(ConfigError::new(
+                    "secret_key",
+                    "is a published value (the sample Rocket.toml's, or Rocket's documentation example): anyone can \
+                     forge session stamps and CSRF tokens with it; generate your own with `openssl rand -base64 64` \
+                     and set it for the release profile (e.g. ROCKET_SECRET_KEY)",
+                ));
+            }
+        }
         // `None`: not known here (typed config); `Some(None)`: no usable secret_key.
         let key = secret_key.as_ref().map(|s| s.as_deref().and_then(crate::core::secret::key_from));
         let secret = key.as_ref().map(|k| k.as_ref().map(|k| k.master()));

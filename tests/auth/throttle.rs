@@ -83,3 +83,41 @@ async fn parallel_attempts_cannot_slip_past_the_check() {
     let refused = results.iter().filter(|r| r.0 == Status::TooManyRequests).count();
     assert_eq!((admitted, refused), (3, 7), "only the first three attempts were admitted");
 }
+
+/// Logs in from `peer`.
+async fn login_from(app: &App, peer: &str, user: &str, password: &str) -> Status {
+    app.client
+        .post("/login")
+        .remote(peer.parse().unwrap())
+        .header(ContentType::Form)
+        .body(format!("username={user}&password={password}"))
+        .dispatch()
+        .await
+        .status()
+}
+
+#[rocket::async_test]
+async fn a_successful_login_does_not_clear_the_addresss_failures() {
+    // A password spray: many usernames from one address, with one valid account in between.
+    let app = crate::app::app("[default.security.throttle]\nip_threshold = 5").await;
+    let peer = "198.51.100.7:4000";
+    for i in 0..5 {
+        assert_eq!(login_from(&app, peer, &format!("victim{i}"), "wrong").await, Status::Ok);
+    }
+    assert_eq!(login_from(&app, peer, "attacker", "right").await, Status::TooManyRequests, "the address waits");
+    app.clock.advance(Duration::seconds(6));
+    assert_eq!(login_from(&app, peer, "attacker", "right").await, Status::Ok, "admitted after the delay");
+    // The success cleared the account's counter only: the address is still delayed.
+    assert_eq!(login_from(&app, peer, "victim9", "wrong").await, Status::TooManyRequests);
+}
+
+#[rocket::async_test]
+async fn ipv6_clients_are_counted_by_their_64() {
+    let app = crate::app::app("[default.security.throttle]\nip_threshold = 5").await;
+    for i in 0..5 {
+        let peer = format!("[2001:db8:1:2::{:x}]:4000", i + 1);
+        assert_eq!(login_from(&app, &peer, &format!("v{i}"), "wrong").await, Status::Ok);
+    }
+    assert_eq!(login_from(&app, "[2001:db8:1:2::ffff]:4000", "other", "wrong").await, Status::TooManyRequests);
+    assert_eq!(login_from(&app, "[2001:db8:1:3::1]:4000", "other", "wrong").await, Status::Ok, "another /64");
+}

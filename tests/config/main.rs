@@ -505,3 +505,24 @@ fn an_allowed_host_with_a_scheme_path_or_inner_wildcard_fails_naming_the_key() {
     assert!(e[1].starts_with("`security.allowed_hosts[2]`: \"a.example/app\" has a scheme or a path"));
     assert!(e[2].starts_with("`security.allowed_hosts[3]`: \"*.a.example\": the only wildcards are a leading dot"));
 }
+
+#[rocket::async_test]
+async fn a_published_secret_key_refuses_a_release_launch_naming_the_key() {
+    let sample = "o0/U03li/W+nN5Z4YuPxyKtIe1h60PBkvaK5wSxz2MwLNdc9JYwQlJ5mfKh/zKJbar/MArjkfTmsTmSabGC9GA==";
+    let release = rocket::figment::Figment::from(rocket::Config::release_default()).merge(("secret_key", sample));
+    let e = SecurityConfig::from_figment(&release).unwrap_err();
+    assert_eq!(
+        e.for_key("secret_key").map(ToString::to_string).as_deref(),
+        Some(
+            "`secret_key`: is a published value (the sample Rocket.toml's, or Rocket's documentation example): anyone \
+             can forge session stamps and CSRF tokens with it; generate your own with `openssl rand -base64 64` and set \
+             it for the release profile (e.g. ROCKET_SECRET_KEY)"
+        )
+    );
+    let release = rocket::figment::Figment::from(rocket::Config::release_default())
+        .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="));
+    assert!(SecurityConfig::from_figment(&release).unwrap_err().for_key("secret_key").is_some(), "Rocket's docs' key");
+    // In debug the sample key is fine (the showcase's demo).
+    let debug = rocket::figment::Figment::from(rocket::Config::debug_default()).merge(("secret_key", sample));
+    assert!(SecurityConfig::from_figment(&debug).is_ok());
+}

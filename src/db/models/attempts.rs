@@ -43,6 +43,18 @@ impl LoginAttempts {
         )
     }
 
+    /// Takes back one failure (never below zero).
+    pub async fn take_back(pool: &SecurityPool, key: &str) -> Result<(), DbError> {
+        let mut conn = pool.conn().await?;
+        with_conn!(&mut conn, |c| diesel::update(
+            a::security_login_attempts.filter(a::key_hash.eq(key)).filter(a::failures.gt(0))
+        )
+        .set(a::failures.eq(a::failures - 1))
+        .execute(c)
+        .await)?;
+        Ok(())
+    }
+
     /// Forgets the counter.
     pub async fn reset(pool: &SecurityPool, key: &str) -> Result<(), DbError> {
         let mut conn = pool.conn().await?;
