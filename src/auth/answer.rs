@@ -93,6 +93,8 @@ pub(crate) enum AuthFailure {
     PasswordChange,
     /// The session expired.
     Expired { reason: &'static str, next: String },
+    /// The store a check needs cannot answer: refused (fail closed).
+    Unavailable,
 }
 
 /// The answer for a failed authentication guard: a 303 for browsers, JSON for
@@ -102,6 +104,20 @@ pub(crate) enum AuthFailure {
 pub fn auth_response(req: &Request<'_>) -> Option<Response<'static>> {
     let policy = req.rocket().state::<Arc<AuthPolicy>>()?;
     let failure = AuthLocal::of(req).failure.get()?.clone();
+    if failure == AuthFailure::Unavailable {
+        let (kind, body) = if is_api_client(req) {
+            (ContentType::JSON, r#"{"error":"store_unavailable"}"#)
+        } else {
+            (ContentType::Plain, "503 Service Unavailable: this page cannot be checked right now; try again shortly")
+        };
+        let res = Response::build()
+            .status(Status::ServiceUnavailable)
+            .header(kind)
+            .header(Header::new("Retry-After", "5"))
+            .sized_body(body.len(), std::io::Cursor::new(body))
+            .finalize();
+        return Some(res);
+    }
     let (status, location, json_key) = match &failure {
         AuthFailure::Login { next } => (Status::Unauthorized, policy.login_location(next), "login_url"),
         AuthFailure::Expired { reason, next } => {
@@ -109,6 +125,7 @@ pub fn auth_response(req: &Request<'_>) -> Option<Response<'static>> {
             (Status::Unauthorized, format!("{loc}&expired={reason}"), "login_url")
         }
         AuthFailure::PasswordChange => (Status::Forbidden, policy.password.change_url.clone(), "password_change_url"),
+        AuthFailure::Unavailable => unreachable!("answered above"),
     };
     let res = if is_api_client(req) {
         let body = serde_json::json!({ json_key: location }).to_string();

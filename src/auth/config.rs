@@ -78,6 +78,9 @@ pub struct PasswordChange {
     pub include_superusers: bool,
     /// Days before expiry that count as "expires soon". _Default:_ `7`.
     pub warn_days: u64,
+    /// Admit users when the expiry cannot be read (logged at WARN) instead of
+    /// answering `503`. _Default:_ `false`.
+    pub fail_open: bool,
 }
 
 impl Default for PasswordChange {
@@ -88,6 +91,7 @@ impl Default for PasswordChange {
             expire_new_users: false,
             include_superusers: false,
             warn_days: 7,
+            fail_open: false,
         }
     }
 }
@@ -103,6 +107,7 @@ impl Feature for PasswordChange {
             expire_new_users: s.bool("expire_new_users", d.expire_new_users),
             include_superusers: s.bool("include_superusers", d.include_superusers),
             warn_days: s.u64("warn_days", d.warn_days),
+            fail_open: s.bool("fail_open", d.fail_open),
         }
     }
 

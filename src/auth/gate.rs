@@ -38,8 +38,12 @@ where
     Box::new(|req| {
         Box::pin(async move {
             use super::password_change::MandatoryPasswordChange;
+            // Refused for an expired password (403) or a store that cannot answer (503).
             let refused = req.guard::<MandatoryPasswordChange<U>>().await;
-            !matches!(refused, Outcome::Error((rocket::http::Status::Forbidden, _)))
+            !matches!(
+                refused,
+                Outcome::Error((rocket::http::Status::Forbidden | rocket::http::Status::ServiceUnavailable, _))
+            )
         })
     })
 }

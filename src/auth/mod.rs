@@ -20,6 +20,7 @@
 //! expire_new_users = false        # a user without a row must change at once; Default: false
 //! include_superusers = false      # Default: false
 //! warn_days = 7                   # MandatoryPasswordChange::expires_soon window; Default: 7
+//! fail_open = false               # expiry unreadable: admit (WARN) instead of 503; Default: false
 //!
 //! [default.security.throttle]
 //! enabled = true                  # Default: true

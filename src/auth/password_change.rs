@@ -25,8 +25,8 @@ use crate::db::PasswordExpiry;
 /// [`PasswordExpiry::renew`](crate::db::PasswordExpiry::renew).
 ///
 /// The expiry is read from the security database; if it cannot be reached the
-/// guard lets the user through and logs an error (a database fault must not
-/// lock every user out).
+/// guard refuses with `503` (fail closed) and logs an ERROR line, unless
+/// `security.password.fail_open = true` (then the user passes, logged at WARN).
 pub struct MandatoryPasswordChange<U> {
     user: U,
     expires_in: Option<Duration>,
@@ -82,9 +82,18 @@ where
         if user.is_superuser() && !policy.password.include_superusers {
             return pass(user, None);
         }
+        // The store cannot answer: refuse (503), unless the app chose otherwise.
+        let unavailable = |user, why: String| {
+            if policy.password.fail_open {
+                tracing::warn!(target: "security", "password expiry unavailable ({why}); admitting (`security.password.fail_open = true`)");
+                return pass(user, None);
+            }
+            tracing::error!(target: "security", "password expiry unavailable ({why}); refusing with 503 (fail closed)");
+            record(req, AuthFailure::Unavailable);
+            O::Error((Status::ServiceUnavailable, NotLoggedIn))
+        };
         let Some(pool) = crate::db::bound(req.rocket()) else {
-            tracing::error!(target: "security", "MandatoryPasswordChange: no security database attached; not enforced");
-            return pass(user, None);
+            return unavailable(user, "no security database is attached".into());
         };
         let now = SharedClock::of(req.rocket()).now();
         let row = match pool.conn().await {
@@ -96,10 +105,7 @@ where
         };
         let row = match row {
             Ok(r) => r,
-            Err(e) => {
-                tracing::error!(target: "security", "password expiry unavailable, not enforced for this request: {e}");
-                return pass(user, None);
-            }
+            Err(e) => return unavailable(user, e.to_string()),
         };
         if row.is_expired(now) && !policy.password_exempt.matches(req.uri()) {
             tracing::info!(target: "security", "password expired: redirecting user {:?} to the change page", row.user_id);

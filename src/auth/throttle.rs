@@ -183,16 +183,23 @@ pub(crate) enum Store {
 }
 
 /// One more failure for `key`, under the caller's lock (so concurrent
-/// failures all count); the map stays bounded.
+/// failures all count). The map stays bounded, and a counter that currently
+/// imposes a delay is never evicted: a flood of cheap unknown-user attempts
+/// cannot clear a victim's delay. When every entry imposes one, a new key is
+/// not counted (and logged) rather than evicting any.
 fn bump_locked(m: &mut HashMap<String, (u32, DateTime<Utc>)>, key: &str, now: DateTime<Utc>) {
-    if m.len() >= MEMORY_CAP {
+    if m.len() >= MEMORY_CAP && !m.contains_key(key) {
         m.retain(|_, (_, at)| (now - *at).num_seconds() <= FORGET_AFTER);
         if m.len() >= MEMORY_CAP {
-            // Still full of fresh entries (a username-spraying attack): drop the oldest half.
-            let mut ages: Vec<DateTime<Utc>> = m.values().map(|(_, at)| *at).collect();
-            ages.sort_unstable();
-            let cutoff = ages[ages.len() / 2];
-            m.retain(|_, (_, at)| *at > cutoff);
+            // Drop the counters that delay nothing now (under 3 failures, or their delay is over).
+            m.retain(|_, (n, at)| *n >= 3 && *at + Duration::seconds(default_delay(*n) as i64) > now);
+        }
+        if m.len() >= MEMORY_CAP {
+            tracing::warn!(
+                target: "security",
+                "login throttling: {MEMORY_CAP} counters all impose a delay; this failure is not counted"
+            );
+            return;
         }
     }
     let entry = m.entry(key.to_string()).or_insert((0, now));
@@ -200,6 +207,25 @@ fn bump_locked(m: &mut HashMap<String, (u32, DateTime<Utc>)>, key: &str, now: Da
         entry.0 = 0;
     }
     *entry = (entry.0 + 1, now);
+}
+
+#[cfg(test)]
+mod eviction_tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_new_keys_never_evicts_a_delaying_counter() {
+        let now = Utc::now();
+        let mut m = HashMap::new();
+        for _ in 0..5 {
+            bump_locked(&mut m, "victim", now);
+        }
+        for i in 0..MEMORY_CAP + 10 {
+            bump_locked(&mut m, &format!("flood-{i}"), now);
+        }
+        assert_eq!(m.get("victim").map(|e| e.0), Some(5), "the victim's delay survives");
+        assert!(m.len() <= MEMORY_CAP, "bounded: {}", m.len());
+    }
 }
 
 /// Managed state for throttling.

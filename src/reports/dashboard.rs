@@ -86,7 +86,9 @@ where
                 Err(s) => return Outcome::Error(s),
             },
             View::List => match data_for(&state, req).await {
-                Ok(d) => (status_of(&d), (ContentType::HTML, render_list(&d, req, &nonce))),
+                // Links are built from the configured path, never the request's
+                // (`//security/reports` would make them point at another host).
+                Ok(d) => (status_of(&d), (ContentType::HTML, render_list(&d, &state.config.dashboard_path, &nonce))),
                 Err(s) => return Outcome::Error(s),
             },
             View::Detail => {
@@ -289,8 +291,8 @@ fn stats_html(s: &CollectorStats) -> String {
     out
 }
 
-fn render_list(d: &DashboardData, req: &Request<'_>, nonce: &str) -> String {
-    let base = req.uri().path().as_str().to_string();
+fn render_list(d: &DashboardData, base: &str, nonce: &str) -> String {
+    let base = base.trim_end_matches('/').to_string();
     let f = &d.filters;
     let v = |o: &Option<String>| escape(o.as_deref().unwrap_or(""));
     let mut body = stats_html(&d.stats);

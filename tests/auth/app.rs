@@ -356,6 +356,18 @@ pub async fn app(toml: &str) -> App {
 }
 
 impl App {
+    /// Drops a table under the running app (its SQLite file): a store that cannot answer.
+    pub async fn drop_table(&self, table: &str) {
+        use diesel_async::SimpleAsyncConnection;
+        use rocket_security::db::{SecurityConn, SecurityPool};
+        let db = SecurityDb::fetch(self.client.rocket()).unwrap();
+        let pool: &SecurityPool = db;
+        match &mut pool.conn().await.unwrap() {
+            SecurityConn::Sqlite(c) => c.batch_execute(&format!("DROP TABLE {table}")).await.unwrap(),
+            _ => unreachable!("the app runs on SQLite"),
+        }
+    }
+
     pub async fn get_as(&self, path: &str, user: Option<&str>, headers: &[(&str, &str)]) -> LocalResponse<'_> {
         let mut req = self.client.get(path.to_string());
         if let Some(u) = user {

@@ -96,3 +96,29 @@ mod global {
         assert_eq!(app.get_as("/open", None, &[]).await.status(), Status::Ok, "anonymous requests are left alone");
     }
 }
+
+#[rocket::async_test]
+async fn an_unreadable_expiry_refuses_with_503_unless_fail_open() {
+    let app = crate::app::app("").await;
+    assert_eq!(app.get_as("/account", Some("alice"), &[]).await.status(), Status::Ok);
+    app.drop_table("security_password_expiry").await;
+    let res = app.get_as("/account", Some("alice"), &[]).await;
+    assert_eq!(res.status(), Status::ServiceUnavailable);
+    assert_eq!(res.headers().get_one("Retry-After"), None, "the guard's 503 goes to Rocket's catcher");
+    let open = crate::app::app("[default.security.password]\nfail_open = true").await;
+    open.drop_table("security_password_expiry").await;
+    assert_eq!(open.get_as("/account", Some("alice"), &[]).await.status(), Status::Ok);
+}
+
+#[rocket::async_test]
+async fn the_global_password_check_fails_closed_too() {
+    let app = crate::app::build_with("", false, true, crate::app::db_file()).await;
+    assert_eq!(app.get_as("/home", Some("alice"), &[]).await.status(), Status::Ok);
+    app.drop_table("security_password_expiry").await;
+    let res = app.get_as("/home", Some("alice"), &[]).await;
+    assert_eq!(res.status(), Status::ServiceUnavailable);
+    assert_eq!(res.headers().get_one("Retry-After"), Some("5"));
+    assert_eq!(app.runs(), 1, "the handler did not run the second time");
+    let api = app.get_as("/home", Some("alice"), &[("Accept", "application/json")]).await;
+    assert_eq!(api.into_string().await.as_deref(), Some(r#"{"error":"store_unavailable"}"#));
+}

@@ -90,3 +90,15 @@ async fn the_dashboard_runs_under_its_own_strict_csp_with_a_nonce() {
     let cache = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("Cache-Control")).map(|h| h.1.clone());
     assert_eq!(cache.as_deref(), Some("no-store, max-age=0"));
 }
+
+#[rocket::async_test]
+async fn links_come_from_the_configured_path_not_the_request() {
+    let app = app("").await;
+    app.post("application/csp-report", legacy(DOC, "img-src", "https://cdn.example/a.png")).await;
+    app.settled().await;
+    // Rocket routes `//security/reports` to the dashboard too.
+    let (status, _, _, body) = app.dashboard("//security/reports", true).await;
+    assert_eq!(status, Status::Ok);
+    assert!(body.contains("href=\"/security/reports/violation/"), "{body}");
+    assert!(!body.contains("href=\"//"), "no link to another host: {body}");
+}
