@@ -65,19 +65,22 @@ pub fn delay_message(seconds: f64) -> String {
     }
 }
 
-/// A refused login attempt: 429 with `Retry-After` and the original's message.
+/// A refused login attempt: 429 with `Retry-After` and the original's
+/// message, or 503 when the counters cannot be read (fail closed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Throttled {
     /// Seconds to wait.
     pub retry_after: u64,
     /// "Due to the failure of previous attempts, ..."
     pub message: String,
+    /// `429 Too Many Requests`, or `503 Service Unavailable` when the store cannot answer.
+    pub status: Status,
 }
 
 impl<'r> Responder<'r, 'static> for Throttled {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
         Response::build()
-            .status(Status::TooManyRequests)
+            .status(self.status)
             .header(ContentType::Plain)
             .header(Header::new("Retry-After", self.retry_after.to_string()))
             .sized_body(self.message.len(), std::io::Cursor::new(self.message))
@@ -94,11 +97,14 @@ pub struct Throttle {
     pub storage: String,
     /// Failures from one address before it is delayed too. _Default:_ `20`.
     pub ip_threshold: u64,
+    /// Admit login attempts when the counters cannot be read (logged at
+    /// WARN) instead of answering `503`. _Default:_ `false`.
+    pub fail_open: bool,
 }
 
 impl Default for Throttle {
     fn default() -> Self {
-        Throttle { enabled: true, storage: "memory".into(), ip_threshold: 20 }
+        Throttle { enabled: true, storage: "memory".into(), ip_threshold: 20, fail_open: false }
     }
 }
 
@@ -111,6 +117,7 @@ impl Feature for Throttle {
             enabled: s.bool("enabled", d.enabled),
             storage: s.string("storage", &d.storage),
             ip_threshold: s.u64("ip_threshold", d.ip_threshold),
+            fail_open: s.bool("fail_open", d.fail_open),
         }
     }
 
@@ -143,7 +150,11 @@ impl Throttle {
         if self.ip_threshold < 3 {
             errors.push(ConfigError::new("security.throttle.ip_threshold", "must be at least 3"));
         }
-        self.enabled.then(|| ThrottleState { store, ip_threshold: self.ip_threshold.min(u32::MAX as u64) as u32 })
+        self.enabled.then(|| ThrottleState {
+            store,
+            ip_threshold: self.ip_threshold.min(u32::MAX as u64) as u32,
+            fail_open: self.fail_open,
+        })
     }
 }
 
@@ -163,10 +174,22 @@ impl Part for ThrottlePart {
             match crate::db::bound(_rocket) {
                 Some(p) => {
                     let _ = slot.set(p.clone());
+                    // Counters older than the forgetting window are pruned hourly.
+                    let pool = p.clone();
+                    rocket::tokio::spawn(async move {
+                        loop {
+                            rocket::tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                            let before = Utc::now() - Duration::seconds(FORGET_AFTER);
+                            if let Err(e) = crate::db::LoginAttempts::prune(&pool, before).await {
+                                tracing::warn!(target: "security", "login counters not pruned: {e}");
+                            }
+                        }
+                    });
                 }
                 None => tracing::error!(
                     target: "security",
-                    "`security.throttle.storage = \"database\"` but no security database is attached: logins are not throttled"
+                    "`security.throttle.storage = \"database\"` but no security database is attached: login attempts get 503 \
+                     (fail closed); attach the security database or set `security.throttle.fail_open = true`"
                 ),
             }
         }
@@ -232,7 +255,11 @@ mod eviction_tests {
 pub(crate) struct ThrottleState {
     pub(crate) store: Store,
     pub(crate) ip_threshold: u32,
+    pub(crate) fail_open: bool,
 }
+
+/// The counters could not be read.
+pub(crate) struct Unavailable;
 
 fn key(kind: &str, id: &str) -> String {
     let digest = Sha256::digest(format!("security.authentication_throttling.{kind}:{id}").as_bytes());
@@ -240,20 +267,23 @@ fn key(kind: &str, id: &str) -> String {
 }
 
 impl ThrottleState {
-    async fn get(&self, key: &str, now: DateTime<Utc>) -> (u32, DateTime<Utc>) {
+    async fn get(&self, key: &str, now: DateTime<Utc>) -> Result<(u32, DateTime<Utc>), Unavailable> {
         let fresh =
             |(n, at): (u32, DateTime<Utc>)| if (now - at).num_seconds() > FORGET_AFTER { (0, at) } else { (n, at) };
         match &self.store {
-            Store::Memory(m) => m.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied().map_or((0, now), fresh),
+            Store::Memory(m) => {
+                Ok(m.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied().map_or((0, now), fresh))
+            }
             #[cfg(feature = "db")]
             Store::Database(pool) => {
-                let Some(pool) = pool.get() else { return (0, now) };
+                // No pool (no database attached) counts as unavailable: never "no failures".
+                let Some(pool) = pool.get() else { return Err(Unavailable) };
                 match crate::db::LoginAttempts::get(pool, key).await {
-                    Ok(Some((n, at))) => fresh((n, at)),
-                    Ok(None) => (0, now),
+                    Ok(Some((n, at))) => Ok(fresh((n, at))),
+                    Ok(None) => Ok((0, now)),
                     Err(e) => {
                         tracing::error!(target: "security", "login throttling counters unavailable: {e}");
-                        (0, now)
+                        Err(Unavailable)
                     }
                 }
             }
@@ -269,7 +299,7 @@ impl ThrottleState {
         ip_key: &str,
         now: DateTime<Utc>,
         verdict: impl Fn((u32, DateTime<Utc>), (u32, DateTime<Utc>)) -> (f64, u32, u32),
-    ) -> (f64, u32, u32) {
+    ) -> Result<(f64, u32, u32), Unavailable> {
         match &self.store {
             Store::Memory(m) => {
                 let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
@@ -282,16 +312,16 @@ impl ThrottleState {
                     bump_locked(&mut m, user_key, now);
                     bump_locked(&mut m, ip_key, now);
                 }
-                v
+                Ok(v)
             }
             #[cfg(feature = "db")]
             Store::Database(_) => {
-                let v = verdict(self.get(user_key, now).await, self.get(ip_key, now).await);
+                let v = verdict(self.get(user_key, now).await?, self.get(ip_key, now).await?);
                 if v.0 <= 0.0 {
                     self.bump(user_key, now).await;
                     self.bump(ip_key, now).await;
                 }
-                v
+                Ok(v)
             }
         }
     }
@@ -417,13 +447,28 @@ impl LoginThrottle {
             };
             (wait(user_n, default_delay(user_n), user_at).max(wait(ip_n, ip_delay, ip_at)), user_n, ip_n)
         };
-        let (delay, user_n, ip_n) = state.admit(&user_key, &ip_key, now, verdict).await;
+        let (delay, user_n, ip_n) = match state.admit(&user_key, &ip_key, now, verdict).await {
+            Ok(v) => v,
+            Err(Unavailable) if state.fail_open => {
+                tracing::warn!(target: "security", "login throttling unavailable: admitting (`security.throttle.fail_open = true`)");
+                return Ok(());
+            }
+            Err(Unavailable) => {
+                tracing::error!(target: "security", "login throttling unavailable: refusing the attempt with 503 (fail closed)");
+                return Err(Throttled {
+                    retry_after: 5,
+                    message: "Login is unavailable right now; please try again shortly.".into(),
+                    status: Status::ServiceUnavailable,
+                });
+            }
+        };
         if delay <= 0.0 {
             self.reserved.store(true, std::sync::atomic::Ordering::Relaxed);
             return Ok(());
         }
         tracing::info!(target: "security", "login throttled for {delay:.0} s ({user_n} failures for the account, {ip_n} for the address)");
         Err(Throttled {
+            status: Status::TooManyRequests,
             retry_after: delay.ceil() as u64,
             message: format!(
                 "Due to the failure of previous attempts, your login request has been denied as a security precaution. \

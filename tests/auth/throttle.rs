@@ -121,3 +121,16 @@ async fn ipv6_clients_are_counted_by_their_64() {
     assert_eq!(login_from(&app, "[2001:db8:1:2::ffff]:4000", "other", "wrong").await, Status::TooManyRequests);
     assert_eq!(login_from(&app, "[2001:db8:1:3::1]:4000", "other", "wrong").await, Status::Ok, "another /64");
 }
+
+#[rocket::async_test]
+async fn unreadable_counters_refuse_the_login_with_503_unless_fail_open() {
+    let app = crate::app::app("[default.security.throttle]\nstorage = \"database\"").await;
+    assert_eq!(login(&app, "alice", "right").await.2, "logged in");
+    app.drop_table("security_login_attempts").await;
+    let (status, retry, body) = login(&app, "alice", "right").await;
+    assert_eq!((status, retry.as_deref()), (Status::ServiceUnavailable, Some("5")));
+    assert_eq!(body, "Login is unavailable right now; please try again shortly.");
+    let open = crate::app::app("[default.security.throttle]\nstorage = \"database\"\nfail_open = true").await;
+    open.drop_table("security_login_attempts").await;
+    assert_eq!(login(&open, "alice", "right").await.2, "logged in");
+}

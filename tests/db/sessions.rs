@@ -94,3 +94,16 @@ async fn an_over_long_user_id_is_refused_not_truncated() {
         assert_eq!(err.to_string(), "invalid value: user id longer than 191 characters", "{}", db.name);
     }
 }
+
+#[rocket::async_test]
+async fn login_counters_older_than_the_window_are_pruned() {
+    use rocket_security::db::LoginAttempts;
+    for db in all().await {
+        let (old, fresh, now) = (unique("old"), unique("fresh"), Utc::now());
+        LoginAttempts::record_failure(&db.pool, &old, now - Duration::days(3)).await.unwrap();
+        LoginAttempts::record_failure(&db.pool, &fresh, now).await.unwrap();
+        assert!(LoginAttempts::prune(&db.pool, now - Duration::days(2)).await.unwrap() >= 1, "{}", db.name);
+        assert_eq!(LoginAttempts::get(&db.pool, &old).await.unwrap(), None, "{}", db.name);
+        assert!(LoginAttempts::get(&db.pool, &fresh).await.unwrap().is_some(), "{}", db.name);
+    }
+}

@@ -55,6 +55,17 @@ impl LoginAttempts {
         Ok(())
     }
 
+    /// Deletes the counters whose last failure is older than `before`; returns how many.
+    pub async fn prune(pool: &SecurityPool, before: DateTime<Utc>) -> Result<usize, DbError> {
+        let mut conn = pool.conn().await?;
+        let before = stored(before);
+        let n =
+            with_conn!(&mut conn, |c| diesel::delete(a::security_login_attempts.filter(a::last_failure.lt(before)))
+                .execute(c)
+                .await)?;
+        Ok(n)
+    }
+
     /// Forgets the counter.
     pub async fn reset(pool: &SecurityPool, key: &str) -> Result<(), DbError> {
         let mut conn = pool.conn().await?;
