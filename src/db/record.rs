@@ -64,6 +64,26 @@ pub struct NewCspReport {
     pub user_agent: Option<String>,
 }
 
+impl NewCspReport {
+    /// Every field cut to its column's limit: what is logged, queued and
+    /// stored is bounded whatever a client sent.
+    pub fn truncated(mut self) -> Self {
+        self.report_format = truncate(Some(self.report_format), FORMAT).unwrap_or_default();
+        self.document_uri = truncate(self.document_uri, URI);
+        self.referrer = truncate(self.referrer, URI);
+        self.blocked_uri = truncate(self.blocked_uri, URI);
+        self.violated_directive = truncate(self.violated_directive, VIOLATED);
+        self.effective_directive = truncate(self.effective_directive, DIRECTIVE);
+        self.original_policy = truncate(self.original_policy, POLICY);
+        self.disposition = truncate(self.disposition, SHORT);
+        self.source_file = truncate(self.source_file, URI);
+        self.sample = truncate(self.sample, SAMPLE);
+        self.sender_ip = truncate(self.sender_ip, IP);
+        self.user_agent = truncate(self.user_agent, AGENT);
+        self
+    }
+}
+
 /// What identifies one violation: reports with equal keys are counted together.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct ViolationKey {

@@ -14,6 +14,10 @@ use rocket::tokio::io::AsyncReadExt;
 use rocket::Data;
 
 use super::filter::host_allowed;
+
+/// Most violation lines one report request writes to the log (the rest is
+/// counted in one summary line), so a batch cannot flood the log.
+const LOG_LINES_PER_REQUEST: usize = 10;
 use super::normalize::{effective_directive, host_of, to_storage};
 use super::parse::{parse, ReportFormat};
 use super::state::CollectorState;
@@ -178,6 +182,9 @@ impl CollectorState {
         let request_host = self.https.host(req).map(|h| h.host);
         let request_host = request_host.as_deref().map(|h| h.trim_matches(['[', ']']));
         let ua = req.headers().get_one("User-Agent");
+        // One request logs at most this many violation lines, then one summary.
+        let mut logged_here = 0usize;
+        let mut unlogged = 0usize;
         for r in reports {
             let Some(doc) = r.document_uri.as_deref() else {
                 c.drop(DropReason::MissingDocument, 1);
@@ -207,7 +214,10 @@ impl CollectorState {
             }
             Counters::add(&c.accepted, 1);
             let (key, report) = to_storage(&r, format, directive, Some(client.to_string()), ua);
-            if self.config.log {
+            if self.config.log && logged_here >= LOG_LINES_PER_REQUEST {
+                unlogged += 1;
+            } else if self.config.log {
+                logged_here += 1;
                 // `{:?}` escapes quotes, line breaks and control characters:
                 // a report cannot forge log lines.
                 let quoted = |s: Option<&str>| s.map_or_else(|| "-".to_string(), |s| format!("{s:?}"));
@@ -228,6 +238,9 @@ impl CollectorState {
             if self.config.database {
                 self.enqueue(key, report);
             }
+        }
+        if unlogged > 0 {
+            tracing::warn!(target: "security", "CSP: {unlogged} more violation(s) in this request not logged (at most {LOG_LINES_PER_REQUEST} lines per request)");
         }
         status(Status::NoContent)
     }

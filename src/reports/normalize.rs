@@ -107,7 +107,8 @@ pub fn to_storage(
         sample: r.sample.clone(),
         sender_ip,
         user_agent: r.user_agent.clone().or_else(|| request_user_agent.map(str::to_string)),
-    };
+    }
+    .truncated();
     (key, report)
 }
 

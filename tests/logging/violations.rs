@@ -30,3 +30,35 @@ async fn a_violation_is_one_escaped_warn_line() {
     assert!(line.contains("\"UA\\r\\nInjected: yes\""), "{line}");
     assert!(!out.lines().any(|l| l.starts_with("2026-01-01T00:00:00Z")), "{out}");
 }
+
+#[rocket::async_test]
+async fn one_request_logs_at_most_ten_bounded_lines() {
+    let buffer = crate::captured();
+    let client = common::client(common::app("")).await;
+    let doc = "https://127.0.0.1/flood-page";
+    let reports: Vec<serde_json::Value> = (0..100)
+        .map(|i| {
+            serde_json::json!({"type": "csp-violation", "url": doc, "body": {
+                "documentURL": doc, "effectiveDirective": "img-src", "blockedURL": format!("https://cdn{i}.example/a.png")}})
+        })
+        .collect();
+    let before = buffer.0.lock().unwrap().len();
+    let res = client
+        .post("/security/csp-report")
+        .header(Header::new("Host", "127.0.0.1"))
+        .header(Header::new("Content-Type", "application/reports+json"))
+        .header(Header::new("User-Agent", "x".repeat(60_000)))
+        .body(serde_json::Value::Array(reports).to_string())
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::NoContent);
+    let out = String::from_utf8(buffer.0.lock().unwrap()[before..].to_vec()).unwrap();
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains("flood-page")).collect();
+    assert_eq!(lines.len(), 10, "{} lines", lines.len());
+    assert!(lines.iter().all(|l| l.len() < 1_400), "the 60 KB User-Agent is cut to 1,024 characters");
+    assert!(out.lines().any(|l| l.ends_with(
+        " WARN security: CSP: 90 more violation(s) in this request not logged (at most 10 lines per request)"
+    )));
+    let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+    assert!(bytes < 14_000, "{bytes} bytes of log for one request (was 6 MB)");
+}
