@@ -362,8 +362,8 @@ async fn change(
     user: LoginRequired<User>,
     form: Form<Contextual<'_, ChangeForm<'_>>>,
     users: &State<Users>,
-    db: &SecurityDb,
     sessions: Sessions<'_>,
+    renewal: rocket_security::auth::PasswordRenewal<'_>,
 ) -> Result<Redirect, RawHtml<String>> {
     let Some(value) = &form.value else {
         let errors: Vec<String> = form.context.errors().map(|e| e.kind.to_string()).collect();
@@ -375,10 +375,12 @@ async fn change(
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     let hash = Argon2::default().hash_password(value.new_password.as_bytes(), &salt).expect("hashing").to_string();
     users.0.lock().unwrap().entry(user.name.clone()).and_modify(|e| e.0 = hash);
-    let pool: &SecurityPool = db;
-    if let Ok(mut conn) = pool.conn().await {
-        let _ =
-            PasswordExpiry::renew(&mut conn, &user.name, Some(chrono::Duration::days(90)), chrono::Utc::now()).await;
+    // The next expiry follows `security.password.max_age_days`.
+    if let Err(e) = renewal.renew(&user.name).await {
+        return Err(change_form(
+            &user.name,
+            &[format!("The password was changed, but its expiry was not renewed: {e}")],
+        ));
     }
     // A new password ends every other session of the user (Django's update_session_auth_hash).
     if let Err(e) = sessions.revoke_others(&*user).await {

@@ -104,7 +104,8 @@ where
             Err(e) => Err(e),
         };
         let row = match row {
-            Ok(r) => r,
+            // The configured rotation applies to rows without an expiry too.
+            Ok(r) => r.with_rotation(policy.password.expiry_policy().max_age),
             Err(e) => return unavailable(user, e.to_string()),
         };
         if row.is_expired(now) && !policy.password_exempt.matches(req.uri()) {
@@ -113,5 +114,58 @@ where
             return O::Error((Status::Forbidden, NotLoggedIn));
         }
         pass(user, row.expires_in(now))
+    }
+}
+
+/// Records a password change for `user_id` with the configured rotation
+/// (`security.password.max_age_days`): the next expiry is that far from now.
+/// In a handler, the [`PasswordRenewal`] guard does the same.
+///
+/// ```no_run
+/// # async fn f(rocket: &rocket::Rocket<rocket::Orbit>) -> Result<(), rocket_security::db::DbError> {
+/// rocket_security::auth::renew_password(rocket, "alice").await?;
+/// # Ok(()) }
+/// ```
+pub async fn renew_password<P: rocket::Phase>(
+    rocket: &rocket::Rocket<P>,
+    user_id: &str,
+) -> Result<PasswordExpiry, crate::db::DbError> {
+    let pool = crate::db::bound(rocket)
+        .ok_or_else(|| crate::db::DbError::Unavailable("no security database is attached".into()))?;
+    let max_age = rocket.state::<Arc<AuthPolicy>>().and_then(|p| p.password.expiry_policy().max_age);
+    let now = SharedClock::of(rocket).now();
+    let mut conn = pool.conn().await?;
+    PasswordExpiry::renew(&mut conn, user_id, max_age, now).await
+}
+
+/// A request guard for the password-change handler: [`renew`](Self::renew)
+/// records the change with the configured rotation.
+///
+/// ```
+/// use rocket::post;
+/// use rocket_security::auth::PasswordRenewal;
+///
+/// #[post("/password/change")]
+/// async fn change(renewal: PasswordRenewal<'_>) -> &'static str {
+///     // ... check the current password, store the new hash ...
+///     let _ = renewal.renew("alice").await;
+///     "changed"
+/// }
+/// ```
+pub struct PasswordRenewal<'r>(&'r rocket::Rocket<rocket::Orbit>);
+
+impl PasswordRenewal<'_> {
+    /// Records a password change for `user_id` (see [`renew_password`]).
+    pub async fn renew(&self, user_id: &str) -> Result<PasswordExpiry, crate::db::DbError> {
+        renew_password(self.0, user_id).await
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for PasswordRenewal<'r> {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        O::Success(PasswordRenewal(req.rocket()))
     }
 }

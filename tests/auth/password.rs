@@ -122,3 +122,18 @@ async fn the_global_password_check_fails_closed_too() {
     let api = app.get_as("/home", Some("alice"), &[("Accept", "application/json")]).await;
     assert_eq!(api.into_string().await.as_deref(), Some(r#"{"error":"store_unavailable"}"#));
 }
+
+#[rocket::async_test]
+async fn rotation_also_applies_to_rows_without_an_expiry() {
+    let file = crate::app::db_file();
+    // A row created while rotation was off: it never expires by itself.
+    let before = crate::app::build("", false, file.clone()).await;
+    assert_eq!(before.get_as("/account", Some("alice"), &[]).await.status(), Status::Ok);
+    assert_eq!(before.expiry("alice").await.unwrap().password_expiry_date, None);
+    // Rotation switched on; 40 days later the 30-day rotation applies to it.
+    let after = crate::app::build("[default.security.password]\nmax_age_days = 30", false, file).await;
+    after.clock.advance(Duration::days(40));
+    let res = after.get_as("/account", Some("alice"), &[]).await;
+    assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(location(&res), Some("/password/change"));
+}

@@ -61,6 +61,31 @@ impl PasswordExpiry {
         self.password_expiry_date.is_some_and(|d| d <= now.naive_utc())
     }
 
+    /// The row as the configured rotation sees it: a row without an expiry
+    /// (created before rotation was switched on, or marked "never") expires
+    /// `max_age` after its last change (or its creation).
+    ///
+    /// ```
+    /// use chrono::{Duration, Utc};
+    /// use rocket_security::db::PasswordExpiry;
+    ///
+    /// let now = Utc::now();
+    /// let old = PasswordExpiry {
+    ///     user_id: "7".into(),
+    ///     password_expiry_date: None,
+    ///     last_changed: None,
+    ///     created_at: (now - Duration::days(120)).naive_utc(),
+    /// };
+    /// assert!(!old.is_expired(now));
+    /// assert!(old.with_rotation(Some(Duration::days(90))).is_expired(now));
+    /// ```
+    pub fn with_rotation(mut self, max_age: Option<Duration>) -> Self {
+        if let (None, Some(age)) = (self.password_expiry_date, max_age) {
+            self.password_expiry_date = Some(self.last_changed.unwrap_or(self.created_at) + age);
+        }
+        self
+    }
+
     /// Time left before expiry (`None` if it never expires; zero or negative if expired).
     pub fn expires_in(&self, now: DateTime<Utc>) -> Option<Duration> {
         self.password_expiry_date.map(|d| d - now.naive_utc())
