@@ -315,13 +315,31 @@ impl ThrottleState {
                 Ok(v)
             }
             #[cfg(feature = "db")]
-            Store::Database(_) => {
-                let v = verdict(self.get(user_key, now).await?, self.get(ip_key, now).await?);
-                if v.0 <= 0.0 {
-                    self.bump(user_key, now).await;
-                    self.bump(ip_key, now).await;
+            Store::Database(pool) => {
+                // One atomic statement per counter decides and counts: parallel
+                // attempts on every instance are admitted one at a time.
+                let Some(pool) = pool.get() else { return Err(Unavailable) };
+                let forget = now - Duration::seconds(FORGET_AFTER);
+                let delays: Vec<i64> = (3..=18).map(|n| default_delay(n) as i64).collect();
+                use crate::db::LoginAttempts;
+                let unavailable = |e: crate::db::DbError| {
+                    tracing::error!(target: "security", "login throttling counters unavailable: {e}");
+                    Unavailable
+                };
+                let user_ok =
+                    LoginAttempts::admit(pool, user_key, now, forget, 3, &delays).await.map_err(unavailable)?;
+                let ip_free = 3 + self.ip_threshold.saturating_sub(3);
+                let ip_ok = user_ok
+                    && LoginAttempts::admit(pool, ip_key, now, forget, ip_free, &delays).await.map_err(unavailable)?;
+                if user_ok && !ip_ok {
+                    self.take_back(user_key).await;
                 }
-                Ok(v)
+                let v = verdict(self.get(user_key, now).await?, self.get(ip_key, now).await?);
+                if user_ok && ip_ok {
+                    return Ok((0.0, v.1, v.2));
+                }
+                // Refused: at least a second, whatever a parallel change did meanwhile.
+                Ok((v.0.max(1.0), v.1, v.2))
             }
         }
     }

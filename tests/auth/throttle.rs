@@ -134,3 +134,19 @@ async fn unreadable_counters_refuse_the_login_with_503_unless_fail_open() {
     open.drop_table("security_login_attempts").await;
     assert_eq!(login(&open, "alice", "right").await.2, "logged in");
 }
+
+#[rocket::async_test]
+async fn parallel_failures_on_two_instances_admit_exactly_three_on_every_database() {
+    let toml = "[default.security.throttle]\nstorage = \"database\"";
+    for db in crate::backends::all().await {
+        let a = crate::app::build_at(toml, false, false, &db.url, std::env::temp_dir().join("none-a")).await;
+        let b = crate::app::build_at(toml, false, false, &db.url, std::env::temp_dir().join("none-b")).await;
+        let user = crate::backends::unique("target");
+        // 16 wrong passwords at once, half on each instance, one database.
+        let attempts = (0..16).map(|i| login(if i % 2 == 0 { &a } else { &b }, &user, "wrong"));
+        let results = rocket::futures::future::join_all(attempts).await;
+        let admitted = results.iter().filter(|r| r.2 == "wrong password").count();
+        let refused = results.iter().filter(|r| r.0 == Status::TooManyRequests).count();
+        assert_eq!((admitted, refused), (3, 13), "{}: exactly three reached the password check", db.name);
+    }
+}

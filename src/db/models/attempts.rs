@@ -43,6 +43,62 @@ impl LoginAttempts {
         )
     }
 
+    /// Counts an attempt on `key` in one atomic statement, if it is admitted:
+    /// no wait is due for the `n` failures so far (forgotten when the last is
+    /// older than `forget_before`). Fewer than `free` failures impose no wait;
+    /// `free + i` failures wait `delays[i]` seconds after the last one (the
+    /// last entry for every count above). Returns whether the attempt was
+    /// admitted and counted: parallel attempts on any number of instances are
+    /// decided one at a time by the database.
+    pub async fn admit(
+        pool: &SecurityPool,
+        key: &str,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+        free: u32,
+        delays: &[i64],
+    ) -> Result<bool, DbError> {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{Bool, Integer};
+        let mut conn = pool.conn().await?;
+        let at = stored(now);
+        let epoch = stored(DateTime::<Utc>::UNIX_EPOCH);
+        // The row exists first (another instance may create it at the same time).
+        let created = with_conn!(&mut conn, |c| diesel::insert_into(a::security_login_attempts)
+            .values((a::key_hash.eq(key), a::failures.eq(0), a::last_failure.eq(epoch)))
+            .execute(c)
+            .await);
+        match created {
+            Ok(_) => {}
+            Err(e) if super::is_unique_violation(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+        // Admitted: forgotten, or the delay of the failures so far has passed. The
+        // cutoffs are timestamps this process computed (SQL literals every
+        // backend compares with its timestamp column), never client input.
+        let lit = |t: DateTime<Utc>| format!("'{}'", stored(t).format("%Y-%m-%d %H:%M:%S%.6f"));
+        let mut cond = format!("(last_failure <= {}) OR (failures < {free})", lit(forget_before));
+        let last = delays.len().saturating_sub(1);
+        for (i, d) in delays.iter().enumerate() {
+            let op = if i == last { ">=" } else { "=" };
+            let n = u64::from(free) + i as u64;
+            cond.push_str(&format!(
+                " OR (failures {op} {n} AND last_failure <= {})",
+                lit(now - chrono::Duration::seconds(*d))
+            ));
+        }
+        // Parenthesised: it is ANDed with the key filter.
+        let cond = format!("({cond})");
+        let count = format!("CASE WHEN last_failure <= {} THEN 1 ELSE failures + 1 END", lit(forget_before));
+        let n = with_conn!(&mut conn, |c| diesel::update(
+            a::security_login_attempts.filter(a::key_hash.eq(key)).filter(sql::<Bool>(&cond))
+        )
+        .set((a::failures.eq(sql::<Integer>(&count)), a::last_failure.eq(at)))
+        .execute(c)
+        .await)?;
+        Ok(n == 1)
+    }
+
     /// Takes back one failure (never below zero).
     pub async fn take_back(pool: &SecurityPool, key: &str) -> Result<(), DbError> {
         let mut conn = pool.conn().await?;
