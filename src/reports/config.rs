@@ -7,6 +7,9 @@ use crate::core::config::Section;
 use crate::core::error::ConfigError;
 use crate::core::feature::{Builder, Feature};
 
+/// Longest `retention_days` accepted (100 years).
+const MAX_RETENTION_DAYS: u64 = 36_500;
+
 /// Collector configuration: the `[default.security.reports]` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Collector {
@@ -39,6 +42,10 @@ pub struct Collector {
     /// Where [`Security::reports_dashboard`](crate::Security::reports_dashboard) mounts the dashboard.
     /// _Default:_ `"/security/reports"`.
     pub dashboard_path: String,
+    /// Stored violations not seen for this many days are deleted, with their
+    /// samples, by the database writer (on its first batch, then at most
+    /// hourly); `0` keeps them forever. _Default:_ `90`.
+    pub retention_days: u64,
 }
 
 impl Default for Collector {
@@ -58,6 +65,7 @@ impl Default for Collector {
             use_default_disallowed: true,
             disallowed_sources: vec![],
             dashboard_path: "/security/reports".into(),
+            retention_days: 90,
         }
     }
 }
@@ -82,6 +90,7 @@ impl Feature for Collector {
             use_default_disallowed: s.bool("use_default_disallowed", d.use_default_disallowed),
             disallowed_sources: s.strings("disallowed_sources", &d.disallowed_sources),
             dashboard_path: s.string("dashboard_path", &d.dashboard_path),
+            retention_days: s.u64("retention_days", d.retention_days),
         }
     }
 
@@ -152,6 +161,15 @@ impl Collector {
                 format!("{} bytes is more than 16 MiB; reports are small, keep the cap low", self.max_body),
             );
         }
+        if self.retention_days > MAX_RETENTION_DAYS {
+            err(
+                "retention_days",
+                format!(
+                    "{} days is more than {MAX_RETENTION_DAYS}; use 0 to keep reports forever",
+                    self.retention_days
+                ),
+            );
+        }
         if self.rate_limit_per_minute > u32::MAX as u64 {
             err("rate_limit_per_minute", "too large".into());
         }
@@ -204,6 +222,7 @@ impl Collector {
             body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
             origins,
             disallowed,
+            retention_days: self.retention_days.min(MAX_RETENTION_DAYS),
         })
     }
 }
@@ -223,4 +242,6 @@ pub(crate) struct CompiledCollector {
     pub(crate) body_timeout: std::time::Duration,
     pub(crate) origins: Vec<String>,
     pub(crate) disallowed: Vec<SourcePattern>,
+    /// `0`: keep forever.
+    pub(crate) retention_days: u64,
 }

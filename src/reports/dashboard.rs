@@ -114,6 +114,8 @@ where
 struct DashboardData {
     stats: CollectorStats,
     database: bool,
+    /// Days a violation is kept after it was last seen; `0`: forever.
+    retention_days: u64,
     /// Set when the database could not be read: the counters are still shown
     /// (they live in memory), with status 503.
     database_error: Option<String>,
@@ -230,6 +232,7 @@ impl DashboardData {
         DashboardData {
             stats: state.counters.snapshot(),
             database: false,
+            retention_days: state.config.retention_days,
             database_error: None,
             violations: vec![],
             hourly: vec![],
@@ -298,6 +301,15 @@ fn render_list(d: &DashboardData, base: &str, nonce: &str) -> String {
     let mut body = stats_html(&d.stats);
     if !d.database {
         body.push_str("<p>The database sink is off: only the counters above are available.</p>");
+    } else if d.retention_days == 0 {
+        body.push_str(
+            "<p class=\"retention\">Retention: violations are kept forever (<code>retention_days = 0</code>).</p>",
+        );
+    } else {
+        body.push_str(&format!(
+            "<p class=\"retention\">Retention: violations not seen for {} days are deleted with their samples.</p>",
+            d.retention_days
+        ));
     }
     if let Some(e) = &d.database_error {
         body.push_str(&format!("<p class=\"error\">{}: only the counters above are available.</p>", escape(e)));

@@ -18,6 +18,7 @@
 //! use_default_disallowed = true     # Sentry's list of extension schemes and injector hosts
 //! disallowed_sources = []           # more patterns: "scheme", "host", "*.domain"
 //! dashboard_path = "/security/reports"
+//! retention_days = 90               # delete violations not seen for 90 days (0: never); Default: 90
 //! ```
 //!
 //! # Answers

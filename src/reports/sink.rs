@@ -27,7 +27,12 @@ const KNOWN: usize = 50_000;
 struct Writer {
     conn: Option<SecurityConn>,
     known: HashSet<String>,
+    /// When retention last ran (per process; every instance prunes).
+    pruned: Option<std::time::Instant>,
 }
+
+/// Retention runs at most this often per writer.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Starts the writer for `state` on the current runtime.
 pub(crate) fn start(state: &Arc<CollectorState>, pool: SecurityPool) {
@@ -88,11 +93,32 @@ async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Recei
 
 async fn write(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batch: Vec<Item>) {
     let n = batch.len() as u64;
+    let empty = batch.is_empty();
     store(state, pool, w, batch).await;
+    if !empty {
+        retain(state, w).await;
+    }
     // Only now: while a batch is written its reports still count as queued, so
     // accepted = stored + dropped + queued holds at every instant.
     // Saturating: a flush that timed out at shutdown has already counted these.
     let _ = state.counters.queued.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| Some(q.saturating_sub(n)));
+}
+
+/// Applies `retention_days`: deletes the violations not seen since the cutoff.
+/// A violation the writer still knows is recorded afresh when it reappears.
+async fn retain(state: &CollectorState, w: &mut Writer) {
+    let days = state.config.retention_days;
+    if days == 0 || w.pruned.is_some_and(|t| t.elapsed() < PRUNE_EVERY) {
+        return;
+    }
+    let Some(conn) = w.conn.as_mut() else { return };
+    w.pruned = Some(std::time::Instant::now());
+    let cutoff = Utc::now() - chrono::Duration::days(days as i64);
+    match CspViolation::prune(conn, cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(target: "security", "CSP reports: {n} violation(s) not seen for {days} days deleted"),
+        Err(e) => tracing::warn!(target: "security", "CSP reports not pruned: {e}"),
+    }
 }
 
 async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batch: Vec<Item>) {

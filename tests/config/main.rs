@@ -466,6 +466,14 @@ fn the_report_rate_limit_must_fit_one_batch() {
 }
 
 #[test]
+fn report_retention_beyond_a_century_fails_naming_the_key() {
+    assert_eq!(
+        error("[default.security.reports]\nretention_days = 36501"),
+        "`security.reports.retention_days`: 36501 days is more than 36500; use 0 to keep reports forever"
+    );
+}
+
+#[test]
 fn a_trusted_origin_with_a_path_or_wildcard_or_no_scheme_fails_naming_the_key() {
     let e = errors(
         "[default.security.csrf]\ntrusted_origins = [\"https://ok.example\", \"https://a.example/path\", \"https://*.a.example\", \"a.example\"]",

@@ -1,9 +1,9 @@
 //! Storage: aggregation, sample caps, and accounting when the database fails.
 
 use rocket::http::Status;
-use rocket_security::db::{CspReport, CspViolation};
+use rocket_security::db::{CspReport, CspViolation, ViolationKey};
 
-use crate::app::{app, app_with_url, legacy};
+use crate::app::{app, app_with_url, legacy, App};
 
 const DOC: &str = "https://127.0.0.1/page";
 
@@ -200,4 +200,56 @@ async fn the_dashboard_shows_the_counters_with_503_while_the_database_is_down() 
     assert_eq!(status, Status::ServiceUnavailable);
     assert!(html.contains("<span>accepted 1</span>"), "{html}");
     assert!(html.contains("the database is unavailable"), "{html}");
+}
+
+/// A violation last seen `days` ago, recorded straight into the app's database.
+async fn stale_violation(app: &App, days: i64) -> ViolationKey {
+    let key = ViolationKey {
+        document_uri: "https://example.com/old".into(),
+        effective_directive: "img-src".into(),
+        blocked: "old.example".into(),
+        source_file: None,
+        line_number: None,
+        disposition: "enforce".into(),
+    };
+    let then = chrono::Utc::now() - chrono::Duration::days(days);
+    let mut conn = app.conn().await;
+    CspViolation::record(&mut conn, &key, 1, None, 1, then).await.unwrap();
+    key
+}
+
+#[rocket::async_test]
+async fn the_writer_deletes_violations_not_seen_for_retention_days() {
+    let app = app("[default.security.reports]\nretention_days = 30").await;
+    let old = stale_violation(&app, 31).await;
+    let kept = ViolationKey { document_uri: "https://example.com/recent".into(), ..old.clone() };
+    let then = chrono::Utc::now() - chrono::Duration::days(29);
+    CspViolation::record(&mut app.conn().await, &kept, 1, None, 1, then).await.unwrap();
+    assert_eq!(
+        app.post("application/csp-report", legacy(DOC, "img-src", "https://cdn.example/a.png")).await.status(),
+        Status::NoContent
+    );
+    assert_eq!(app.settled().await.stored, 1);
+    let mut conn = app.conn().await;
+    assert!(CspViolation::find(&mut conn, &old).await.unwrap().is_none(), "31 days old: deleted");
+    assert!(CspViolation::find(&mut conn, &kept).await.unwrap().is_some(), "29 days old: kept");
+    assert_eq!(CspViolation::recent(&mut conn, 10).await.unwrap().len(), 2);
+    let (status, _, _, html) = app.dashboard("/security/reports", true).await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Retention: violations not seen for 30 days are deleted with their samples."), "{html}");
+}
+
+#[rocket::async_test]
+async fn retention_days_zero_keeps_violations_forever() {
+    let app = app("[default.security.reports]\nretention_days = 0").await;
+    let old = stale_violation(&app, 3650).await;
+    assert_eq!(
+        app.post("application/csp-report", legacy(DOC, "img-src", "https://cdn.example/a.png")).await.status(),
+        Status::NoContent
+    );
+    assert_eq!(app.settled().await.stored, 1);
+    let mut conn = app.conn().await;
+    assert!(CspViolation::find(&mut conn, &old).await.unwrap().is_some());
+    let (_, _, _, html) = app.dashboard("/security/reports", true).await;
+    assert!(html.contains("Retention: violations are kept forever"), "{html}");
 }
