@@ -105,18 +105,7 @@ pub fn auth_response(req: &Request<'_>) -> Option<Response<'static>> {
     let policy = req.rocket().state::<Arc<AuthPolicy>>()?;
     let failure = AuthLocal::of(req).failure.get()?.clone();
     if failure == AuthFailure::Unavailable {
-        let (kind, body) = if is_api_client(req) {
-            (ContentType::JSON, r#"{"error":"store_unavailable"}"#)
-        } else {
-            (ContentType::Plain, "503 Service Unavailable: this page cannot be checked right now; try again shortly")
-        };
-        let res = Response::build()
-            .status(Status::ServiceUnavailable)
-            .header(kind)
-            .header(Header::new("Retry-After", "5"))
-            .sized_body(body.len(), std::io::Cursor::new(body))
-            .finalize();
-        return Some(res);
+        return Some(crate::core::client::unavailable(req, "store_unavailable", "this page"));
     }
     let (status, location, json_key) = match &failure {
         AuthFailure::Login { next } => (Status::Unauthorized, policy.login_location(next), "login_url"),

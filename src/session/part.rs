@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use rocket::http::uri::Origin;
-use rocket::http::{ContentType, Header, Method, Status};
+use rocket::http::{ContentType, Method, Status};
 use rocket::route::{Handler, Outcome};
 use rocket::{Build, Data, Orbit, Request, Response, Rocket, Route};
 
@@ -13,7 +13,7 @@ use super::config::SessionExpiry;
 use super::registry::{Check, Registry};
 use super::stamp::{describe, key_from, Applied, Decision, SessionPolicy, Stamp, Verdict};
 use super::state::{Local, Shared};
-use crate::auth::answer::{end_session, is_api_client, refuse, target, AuthFailure};
+use crate::auth::answer::{end_session, refuse, target, AuthFailure};
 use crate::core::clock::{Clock, SharedClock};
 use crate::core::error::ConfigError;
 use crate::core::part::{Finish, Gate, Part};
@@ -329,17 +329,6 @@ impl Handler for Unavailable {
             // Reached directly, not through the rewrite.
             return Outcome::forward(data, Status::NotFound);
         }
-        let (kind, body) = if is_api_client(req) {
-            (ContentType::JSON, r#"{"error":"session_store_unavailable"}"#)
-        } else {
-            (ContentType::Plain, "503 Service Unavailable: sessions cannot be checked right now; try again shortly")
-        };
-        let res = Response::build()
-            .status(Status::ServiceUnavailable)
-            .header(kind)
-            .header(Header::new("Retry-After", "5"))
-            .sized_body(body.len(), std::io::Cursor::new(body))
-            .finalize();
-        Outcome::Success(res)
+        Outcome::Success(crate::core::client::unavailable(req, "session_store_unavailable", "sessions"))
     }
 }
