@@ -328,9 +328,11 @@ impl ThrottleState {
                 };
                 let user_ok =
                     LoginAttempts::admit(pool, user_key, now, forget, 3, &delays).await.map_err(unavailable)?;
-                let ip_free = 3 + self.ip_threshold.saturating_sub(3);
+                // `ip_threshold` is at least 3 (checked at ignite).
                 let ip_ok = user_ok
-                    && LoginAttempts::admit(pool, ip_key, now, forget, ip_free, &delays).await.map_err(unavailable)?;
+                    && LoginAttempts::admit(pool, ip_key, now, forget, self.ip_threshold, &delays)
+                        .await
+                        .map_err(unavailable)?;
                 if user_ok && !ip_ok {
                     self.take_back(user_key).await;
                 }
