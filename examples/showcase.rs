@@ -447,11 +447,20 @@ fn figment() -> rocket::figment::Figment {
     use rocket::figment::providers::{Env, Format, Toml};
     use rocket::figment::{Figment, Profile};
     let profile = Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE);
-    Figment::from(rocket::Config::default())
+    let figment = Figment::from(rocket::Config::default())
         .merge(Toml::string(include_str!("../Rocket.toml")).nested())
         .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
         .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
-        .select(profile)
+        .select(profile);
+    // In debug, a key of this directory's own (kept across restarts); a
+    // release profile must bring its own `secret_key`.
+    if figment.profile() == rocket::Config::DEBUG_PROFILE && !figment.contains("secret_key") {
+        match rocket_security::core::development_secret_key(std::path::Path::new(".")) {
+            Ok(key) => return figment.merge(("secret_key", key)),
+            Err(e) => eprintln!("no development key ({e}); set ROCKET_SECRET_KEY"),
+        }
+    }
+    figment
 }
 
 #[launch]
@@ -473,7 +482,11 @@ fn rocket() -> _ {
             match base64::engine::general_purpose::STANDARD.decode(secret) {
                 Ok(bytes) if bytes.len() >= 64 => Ok(rocket.manage(CookieKey(cookie::Key::from(&bytes[..64])))),
                 _ => {
-                    eprintln!("the showcase needs a 64-byte base64 `secret_key` in Rocket.toml");
+                    eprintln!(
+                        "the showcase needs `secret_key` (64 bytes, base64) in the {} profile: a deployment brings \
+                         its own, e.g. ROCKET_SECRET_KEY=\"$(openssl rand -base64 64)\"",
+                        rocket.figment().profile()
+                    );
                     Err(rocket)
                 }
             }

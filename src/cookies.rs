@@ -57,8 +57,9 @@
 use rocket::http::Header;
 use rocket::{Request, Response};
 
+use crate::core::check::Finding;
 use crate::core::config::Section;
-use crate::core::feature::{Builder, Feature};
+use crate::core::feature::{Builder, Deployment, Feature};
 use crate::core::part::{Finish, Part};
 
 /// The `[default.security.cookies]` table; see the [module docs](self).
@@ -116,6 +117,33 @@ pub(crate) struct CookieRules {
     pub(crate) sessions: bool,
     /// No trusted proxy is configured.
     pub(crate) no_proxies: bool,
+}
+
+impl CookieRules {
+    /// The deploy-check findings: session cookies that can never be `Secure`.
+    pub(crate) fn findings(&self, deployment: &Deployment, out: &mut Vec<Finding>) {
+        let never_https = !deployment.tls && self.no_proxies;
+        if deployment.release && never_https && self.sessions {
+            out.push(Finding::warning(
+                "security.W023",
+                "no request can count as HTTPS (Rocket's TLS is off, `security.https.trusted_proxies` is empty): the \
+                 session cookies are never Secure",
+                "behind a TLS-terminating proxy, list its address in `security.https.trusted_proxies`",
+            ));
+        }
+        for name in self.session_cookies.iter().filter(|n| n.starts_with("__Host-") || n.starts_with("__Secure-")) {
+            if never_https {
+                out.push(Finding::warning(
+                    "security.W024",
+                    format!(
+                        "the session cookie {name:?} has a prefix that needs Secure, but no request can count as \
+                         HTTPS: browsers drop it"
+                    ),
+                    "serve HTTPS (Rocket's `tls`, or a proxy in `security.https.trusted_proxies`), or rename the cookie",
+                ));
+            }
+        }
+    }
 }
 
 /// One `Set-Cookie` line with the attributes it is missing added.
@@ -179,27 +207,6 @@ pub(crate) fn prefix_problem(line: &str) -> Option<&'static str> {
 
 #[rocket::async_trait]
 impl Part for CookieRules {
-    async fn liftoff(&self, rocket: &rocket::Rocket<rocket::Orbit>) {
-        let release = rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
-        let never_https = !rocket.config().tls_enabled() && self.no_proxies;
-        if release && never_https && self.sessions {
-            tracing::warn!(
-                target: "security",
-                "no request can count as HTTPS (Rocket's TLS is off, `security.https.trusted_proxies` is empty): the \
-                 session cookies are never Secure; behind a TLS-terminating proxy, list its address there"
-            );
-        }
-        for name in self.session_cookies.iter().filter(|n| n.starts_with("__Host-") || n.starts_with("__Secure-")) {
-            if never_https {
-                tracing::warn!(
-                    target: "security",
-                    "the session cookie {name:?} has a prefix that needs Secure, but no request can count as HTTPS: \
-                     browsers will drop it"
-                );
-            }
-        }
-    }
-
     fn responds(&self) -> bool {
         true
     }

@@ -168,9 +168,12 @@
 //! Everything logs through [`tracing`] under the target `security`. With
 //! no tracing subscriber installed the events go to the `log` crate, so they
 //! appear in Rocket's own log output. At liftoff there is one line per
-//! feature with its effective values, and deploy warnings in the spirit of
-//! Django's `check --deploy` (HSTS off or unreachable in release, legacy XSS
-//! filter on, P3P on, ...).
+//! feature with its effective values. At ignite, the deploy check in the
+//! spirit of Django's `check --deploy`: each [`Finding`](core::Finding)
+//! (HSTS off or unreachable in release, an open `Host` header, throttling
+//! per process beside a shared database, a check that fails open, ...) with
+//! its id, severity and fix; [`Security::deploy_check`] makes warnings fatal
+//! and [`Security::findings`] lists them without launching.
 //!
 //! ## The crate's layout
 //!

@@ -38,9 +38,11 @@ use rocket::http::{Method, Status};
 use rocket::request::Request;
 use rocket::response::Redirect;
 use rocket::route::{Handler, Outcome, Route};
-use rocket::{Build, Data, Orbit, Rocket};
+use rocket::{Build, Data, Rocket};
 
+use crate::core::check::Finding;
 use crate::core::error::ConfigError;
+use crate::core::feature::Deployment;
 use crate::core::https::{Https, HttpsPolicy};
 use crate::core::part::{Gate, Part};
 use crate::core::paths::PathSet;
@@ -58,6 +60,26 @@ pub(crate) struct HttpsRedirect {
 }
 
 impl HttpsRedirect {
+    /// The deploy-check findings of an enabled redirect.
+    pub(crate) fn findings(&self, deployment: &Deployment, out: &mut Vec<Finding>) {
+        if !deployment.tls && self.https.proxies.is_empty() {
+            out.push(Finding::warning(
+                "security.W021",
+                "`security.https.redirect` is on but no request can count as HTTPS (no TLS, no trusted proxy): \
+                 every request is redirected, for ever",
+                "list the TLS-terminating proxy in `security.https.trusted_proxies`, or configure Rocket's `tls`",
+            ));
+        }
+        if deployment.release && self.host.is_none() {
+            out.push(Finding::warning(
+                "security.W022",
+                "`security.https.redirect_host` is not set: the redirect target comes from the request's Host header",
+                "set `security.https.redirect_host = \"www.example.com\"` (or `allowed_hosts`) so a cache in front \
+                 cannot be poisoned with a redirect to another host",
+            ));
+        }
+    }
+
     /// Validates the redirect settings of `config`; `None` when `redirect` is off.
     pub(crate) fn compile(config: &Https, https: &HttpsPolicy, errors: &mut Vec<ConfigError>) -> Option<Self> {
         let key = |f: &str| format!("security.https.{f}");
@@ -109,25 +131,6 @@ impl HttpsRedirect {
 impl Part for HttpsRedirect {
     fn ignite(&self, rocket: Rocket<Build>) -> Rocket<Build> {
         rocket.mount("/", vec![Route::ranked(-100, Method::Get, REDIRECT_ROUTE, RedirectHandler(self.status))])
-    }
-
-    async fn liftoff(&self, rocket: &Rocket<Orbit>) {
-        let tls = rocket.config().tls_enabled();
-        let release = rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
-        if !tls && self.https.proxies.is_empty() {
-            tracing::warn!(
-                target: "security",
-                "`security.https.redirect` is on but no request can count as HTTPS (no TLS, no trusted proxy): \
-                 every request will be redirected"
-            );
-        }
-        if release && self.host.is_none() {
-            tracing::warn!(
-                target: "security",
-                "`security.https.redirect_host` is not set: the redirect target comes from the request's Host \
-                 header; set it so a cache in front cannot be poisoned with a redirect to another host"
-            );
-        }
     }
 
     fn gates(&self) -> bool {

@@ -122,6 +122,14 @@ impl Feature for PasswordChange {
             },
             if self.expire_new_users { "must change at once" } else { "are not expired" }
         ));
+        if b.release && self.fail_open {
+            b.warn(
+                "security.W015",
+                "`security.password.fail_open = true`: while password expiry cannot be read, expired passwords are \
+                 admitted",
+                "set `security.password.fail_open = false` (the default: the guarded route answers 503)",
+            );
+        }
     }
 }
 

@@ -130,6 +130,31 @@ impl Feature for Throttle {
         } else {
             "login throttling: off".into()
         });
+        if !b.release {
+            return;
+        }
+        if !self.enabled {
+            b.warn(
+                "security.W020",
+                "login throttling is off: passwords can be guessed at full speed",
+                "set `security.throttle.enabled = true` (the default)",
+            );
+        } else if self.fail_open {
+            b.warn(
+                "security.W013",
+                "`security.throttle.fail_open = true`: while the counters cannot be read, logins are not throttled",
+                "set `security.throttle.fail_open = false` (the default: such logins get 503)",
+            );
+        }
+        if self.enabled && self.storage == "memory" && b.deployment.shared_database {
+            b.warn(
+                "security.W012",
+                "login throttle counters are kept per process (`storage = \"memory\"`) while the security database \
+                 is a server, so several instances are likely: each instance counts on its own, and an attacker \
+                 multiplies the allowed guesses by the number of instances",
+                "set `security.throttle.storage = \"database\"` (counters shared by every instance)",
+            );
+        }
     }
 }
 

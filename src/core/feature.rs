@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::check::Finding;
 use super::config::Section;
 use super::error::ConfigError;
 use super::https::{Https, HttpsPolicy};
@@ -10,14 +11,54 @@ use super::part::Part;
 use super::paths::{PathSet, Scope};
 use super::rules::{check_value, intern, HeaderRule, Value};
 
+/// What ignite knows about where the application runs, for the deploy
+/// checks. `Default`: a debug profile, nothing known.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Deployment {
+    /// A profile other than `debug`.
+    pub(crate) release: bool,
+    /// Rocket serves TLS itself (`tls` configured).
+    pub(crate) tls: bool,
+    /// Rocket's `secret_key`: `None` when not known here (a typed
+    /// configuration validated on its own), `Some(None)` when not configured.
+    pub(crate) secret_key: Option<Option<String>>,
+    /// The security database is a server that several instances can share
+    /// (PostgreSQL, MySQL), so several instances are likely.
+    pub(crate) shared_database: bool,
+    /// Debug without a `secret_key`: `secret_key` holds a random key for this
+    /// run (as Rocket itself does in debug), logged as a finding.
+    pub(crate) ephemeral_key: bool,
+}
+
+impl Deployment {
+    /// Read from the figment Rocket ignites with.
+    pub(crate) fn of(figment: &rocket::figment::Figment) -> Deployment {
+        let url = figment.extract_inner::<String>("databases.security.url").unwrap_or_default();
+        let scheme = url.split(':').next().unwrap_or("").to_ascii_lowercase();
+        let release = figment.profile() != rocket::Config::DEBUG_PROFILE;
+        let configured = figment.extract_inner::<String>("secret_key").ok();
+        let ephemeral_key = !release && configured.is_none();
+        let secret_key = if ephemeral_key { Some(super::secret::random_key()) } else { configured };
+        Deployment {
+            release,
+            tls: figment.extract::<rocket::Config>().is_ok_and(|c| c.tls_enabled()),
+            secret_key: Some(secret_key),
+            shared_database: matches!(scheme.as_str(), "postgres" | "postgresql" | "mysql" | "mariadb"),
+            ephemeral_key,
+        }
+    }
+}
+
 /// What building one feature produces.
 pub(crate) struct Builder<'e> {
     pub(crate) prefix: String,
     pub(crate) errors: &'e mut Vec<ConfigError>,
-    pub(crate) warnings: &'e mut Vec<String>,
+    pub(crate) warnings: &'e mut Vec<Finding>,
     pub(crate) rules: &'e mut Vec<HeaderRule>,
     pub(crate) summary: &'e mut Vec<String>,
     pub(crate) release: bool,
+    /// Where the application runs (the deploy checks read it).
+    pub(crate) deployment: &'e Deployment,
     /// The compiled HTTPS detection, for features that depend on the scheme.
     pub(crate) https: &'e HttpsPolicy,
     /// The request-time parts the feature contributes (gates, response work).
@@ -39,8 +80,14 @@ impl Builder<'_> {
         self.errors.push(ConfigError::new(key, message));
     }
 
-    pub(crate) fn warn(&mut self, message: impl Into<String>) {
-        self.warnings.push(message.into());
+    /// A [`Severity::Warning`](super::check::Severity) deploy-check finding.
+    pub(crate) fn warn(&mut self, id: &'static str, message: impl Into<String>, fix: impl Into<String>) {
+        self.warnings.push(Finding::warning(id, message, fix));
+    }
+
+    /// A [`Severity::Info`](super::check::Severity) deploy-check finding.
+    pub(crate) fn info(&mut self, id: &'static str, message: impl Into<String>, fix: impl Into<String>) {
+        self.warnings.push(Finding::info(id, message, fix));
     }
 
     /// The scope `paths` minus `exclude`; `paths` must not be empty.

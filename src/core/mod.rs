@@ -25,6 +25,7 @@
 //! let rocket = rocket::build().attach(rocket_security::Security::fairing().clock(clock));
 //! ```
 
+pub(crate) mod check;
 pub(crate) mod client;
 pub(crate) mod clock;
 pub(crate) mod config;
@@ -41,8 +42,10 @@ pub(crate) mod route;
 pub(crate) mod rules;
 pub(crate) mod secret;
 
+pub use check::{Finding, Severity};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ConfigError, ConfigErrors};
 pub use https::Https;
 pub use paths::{PathPattern, PatternError};
 pub use route::Override;
+pub use secret::{development_secret_key, DEVELOPMENT_KEY_FILE};

@@ -39,7 +39,12 @@ impl Feature for Csp {
         if !self.enabled && !self.report_only.enabled {
             b.off("Content-Security-Policy");
             if b.release {
-                b.warn("Content-Security-Policy is disabled: no defence in depth against XSS");
+                b.warn(
+                    "security.W005",
+                    "Content-Security-Policy is disabled: no defence in depth against XSS",
+                    "set `security.csp.enabled = true` (or start with `security.csp.report_only.enabled = true` to \
+                     watch what it would block)",
+                );
             }
             return;
         }
@@ -186,10 +191,11 @@ impl Csp {
             }
             // Browsers apply such a policy as written (`frame-ancestors 'self'` alone is common).
             let key = b.key(&format!("{field}policy"));
-            b.warn(format!(
-                "`{key}`: the policy has no default-src, so fetches it does not list are not restricted; add e.g. \
-                 default-src 'self', or set `require_default_src = true` to make this an error"
-            ));
+            b.warn(
+                "security.W006",
+                format!("`{key}`: the policy has no default-src, so fetches it does not list are not restricted"),
+                "add e.g. default-src 'self', or set `require_default_src = true` to make this an error",
+            );
         }
         Some(policy)
     }
@@ -238,15 +244,21 @@ impl Csp {
             if let Some(sources) = p.effective(d) {
                 if sources.iter().any(|s| s == "'none'") {
                     let key = b.key(field);
-                    b.warn(format!(
-                        "`{key}`: {d} is 'none', so no nonce is added to it and nonced inline code is blocked"
-                    ));
+                    b.warn(
+                        "security.W007",
+                        format!("`{key}`: {d} is 'none', so no nonce is added to it and nonced inline code is blocked"),
+                        format!("allow the nonce in {d} (e.g. 'self'), or drop {d} from `nonce_directives`"),
+                    );
                 } else if sources.iter().any(|s| s == "'unsafe-inline'") {
                     let key = b.key(field);
-                    b.warn(format!(
-                        "`{key}`: {d} has 'unsafe-inline' next to a nonce; browsers ignore 'unsafe-inline' when a \
-                         nonce is present"
-                    ));
+                    b.info(
+                        "security.I002",
+                        format!(
+                            "`{key}`: {d} has 'unsafe-inline' next to a nonce; browsers ignore 'unsafe-inline' when a \
+                             nonce is present (only CSP1 browsers use it)"
+                        ),
+                        format!("drop 'unsafe-inline' from {d} unless you support CSP1-only browsers"),
+                    );
                 }
             }
         }
@@ -258,13 +270,15 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::core::check::Finding;
     use crate::core::error::ConfigError;
+    use crate::core::feature::Deployment;
     use crate::core::https::HttpsPolicy;
     use crate::core::part::Part;
     use crate::core::rules::HeaderRule;
 
     /// Compiles the enforced policy of `csp`: (errors, warnings, policy).
-    fn compile(csp: &Csp) -> (Vec<ConfigError>, Vec<String>, Option<CompiledPolicy>) {
+    fn compile(csp: &Csp) -> (Vec<ConfigError>, Vec<Finding>, Option<CompiledPolicy>) {
         let (mut errors, mut warnings, mut rules, mut summary) = (vec![], vec![], Vec::<HeaderRule>::new(), vec![]);
         let mut parts: Vec<Arc<dyn Part>> = vec![];
         let https = HttpsPolicy::default();
@@ -275,6 +289,7 @@ mod tests {
             rules: &mut rules,
             summary: &mut summary,
             release: false,
+            deployment: &Deployment::default(),
             https: &https,
             parts: &mut parts,
         };
@@ -330,9 +345,12 @@ mod tests {
         let csp = with(&[("script-src", Some(&["'none'"]))]);
         let (errors, warnings, policy) = compile(&csp);
         assert!(errors.is_empty());
+        let shown: Vec<String> = warnings.iter().map(ToString::to_string).collect();
         assert_eq!(
-            warnings,
-            ["`security.csp`: script-src is 'none', so no nonce is added to it and nonced inline code is blocked"]
+            shown,
+            ["security.W007 (warning): `security.csp`: script-src is 'none', so no nonce is added to it and nonced \
+              inline code is blocked; fix: allow the nonce in script-src (e.g. 'self'), or drop script-src from \
+              `nonce_directives`"]
         );
         assert!(!policy.unwrap().default.value(false, false, Some("n")).contains("nonce"));
     }
@@ -394,7 +412,8 @@ mod tests {
         }];
         let (errors, warnings, policy) = compile(&csp);
         assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(warnings.len(), 1, "the unsafe-inline next to a nonce warning: {warnings:?}");
+        let ids: Vec<&str> = warnings.iter().map(|w| w.id()).collect();
+        assert_eq!(ids, ["security.I002"], "the unsafe-inline next to a nonce finding: {warnings:?}");
         let policy = policy.unwrap();
         assert_eq!(policy.routes.len(), 1);
         assert!(policy.routes[0].0.applies(&rocket::http::uri::Origin::parse("/admin/users").unwrap()));

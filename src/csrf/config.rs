@@ -60,7 +60,9 @@ impl Feature for Csrf {
         } else {
             if b.release {
                 b.warn(
-                    "CSRF protection is off (`security.csrf.enabled = false`): forms can be submitted from other sites",
+                    "security.W009",
+                    "CSRF protection is off: forms can be submitted from other sites",
+                    "set `security.csrf.enabled = true` (the default)",
                 );
             }
             "CSRF: off".into()

@@ -2,11 +2,8 @@
 //! HTTPS (RFC 6797 §7.2): Rocket's own TLS, or a trusted proxy's header (see
 //! [`Https`](crate::core::Https)).
 
-use rocket::{Orbit, Rocket};
-
 use crate::core::config::Section;
 use crate::core::feature::{Builder, Common, Feature};
-use crate::core::part::Part;
 use crate::core::rules::Value;
 
 /// One year: the minimum the preload list accepts.
@@ -75,7 +72,11 @@ impl Feature for Hsts {
         if !self.enabled {
             b.off("Strict-Transport-Security");
             if b.release {
-                b.warn("HSTS is disabled (`security.hsts.enabled = false`): browsers may be downgraded to plain HTTP");
+                b.warn(
+                    "security.W002",
+                    "HSTS is disabled: browsers may be downgraded to plain HTTP",
+                    "set `security.hsts.enabled = true` (the default)",
+                );
             }
             return;
         }
@@ -95,7 +96,11 @@ impl Feature for Hsts {
             );
         }
         if self.max_age == 0 && b.release {
-            b.warn("HSTS max_age is 0: browsers will forget the policy");
+            b.warn(
+                "security.W003",
+                "HSTS max_age is 0: browsers forget the policy",
+                "set `security.hsts.max_age` to at least 31536000 (one year) once HTTPS works everywhere",
+            );
         }
         let mut v = format!("max-age={}", self.max_age);
         if self.include_subdomains {
@@ -106,24 +111,13 @@ impl Feature for Hsts {
         }
         let scope = b.scope(&self.paths, &self.exclude);
         b.header("max_age", "Strict-Transport-Security", Value::HttpsOnly(v), scope);
-        b.part(Reachable { no_proxies: b.https.proxies.is_empty() });
-    }
-}
-
-/// The deploy check at liftoff: HSTS that no request can ever receive.
-struct Reachable {
-    no_proxies: bool,
-}
-
-#[rocket::async_trait]
-impl Part for Reachable {
-    async fn liftoff(&self, rocket: &Rocket<Orbit>) {
-        let release = rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
-        if release && self.no_proxies && !rocket.config().tls_enabled() {
-            tracing::warn!(
-                target: "security",
-                "HSTS will never be sent: Rocket's TLS is off and `security.https.trusted_proxies` is empty; \
-                 behind a TLS-terminating proxy, list its address there"
+        if b.release && !b.deployment.tls && b.https.proxies.is_empty() {
+            b.warn(
+                "security.W004",
+                "HSTS is never sent: Rocket's TLS is off and `security.https.trusted_proxies` is empty, so no \
+                 request is HTTPS",
+                "behind a TLS-terminating proxy, list its address in `security.https.trusted_proxies`; or configure \
+                 Rocket's `tls`",
             );
         }
     }

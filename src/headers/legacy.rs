@@ -64,10 +64,14 @@ impl Feature for XssProtection {
             return;
         }
         if v != "0" {
-            b.warn(format!(
-                "`security.xss_protection.value = {v:?}` turns on the legacy XSS auditor, which itself enabled \
-                 cross-site leaks; OWASP recommends \"0\" and a Content-Security-Policy"
-            ));
+            b.warn(
+                "security.W010",
+                format!(
+                    "`security.xss_protection.value = {v:?}` turns on the legacy XSS auditor, which itself enabled \
+                     cross-site leaks"
+                ),
+                "set `security.xss_protection.value = \"0\"` (OWASP's advice) and rely on the Content-Security-Policy",
+            );
         }
         let scope = b.scope(&self.paths, &self.exclude);
         b.header("value", "X-XSS-Protection", Value::Always(v.into()), scope);
@@ -145,7 +149,11 @@ impl Feature for P3p {
             b.error("policy_url", "must be a non-empty URL without quotes or backslashes");
             return;
         }
-        b.warn("P3P is enabled: the header is obsolete (no current browser reads it) and only adds bytes to every response");
+        b.info(
+            "security.I001",
+            "P3P is enabled: the header is obsolete (no current browser reads it) and only adds bytes to every response",
+            "set `security.p3p.enabled = false` unless a legacy client needs it",
+        );
         let v = format!("policyref=\"{url}\", CP=\"{}\"", cp.join(" "));
         let scope = b.scope(&self.paths, &self.exclude);
         b.header("compact_policy", "P3P", Value::Always(v), scope);

@@ -98,7 +98,11 @@ impl Feature for ReferrerPolicy {
             return;
         }
         if tokens.contains(&"unsafe-url") {
-            b.warn("Referrer-Policy includes `unsafe-url`: full URLs, query strings included, leak to every site and over HTTP");
+            b.warn(
+                "security.W011",
+                "Referrer-Policy includes `unsafe-url`: full URLs, query strings included, leak to every site and over HTTP",
+                "use `strict-origin-when-cross-origin` (the default) or `same-origin` in `security.referrer_policy.value`",
+            );
         }
         let scope = b.scope(&self.paths, &self.exclude);
         b.header("value", "Referrer-Policy", Value::Always(tokens.join(", ")), scope);

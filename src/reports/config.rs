@@ -7,6 +7,9 @@ use crate::core::config::Section;
 use crate::core::error::ConfigError;
 use crate::core::feature::{Builder, Feature};
 
+/// Largest `max_violations` accepted.
+const MAX_VIOLATIONS: u64 = 100_000_000;
+
 /// Longest `retention_days` accepted (100 years).
 const MAX_RETENTION_DAYS: u64 = 36_500;
 
@@ -46,6 +49,11 @@ pub struct Collector {
     /// samples, by the database writer (on its first batch, then at most
     /// hourly); `0` keeps them forever. _Default:_ `90`.
     pub retention_days: u64,
+    /// Most violations kept: beyond it, the database writer deletes the
+    /// least recently seen (with their samples), at most once a second, so
+    /// distinct paths or line numbers from any client cannot grow the tables
+    /// without bound; `0`: no cap. _Default:_ `100000`.
+    pub max_violations: u64,
 }
 
 impl Default for Collector {
@@ -66,6 +74,7 @@ impl Default for Collector {
             disallowed_sources: vec![],
             dashboard_path: "/security/reports".into(),
             retention_days: 90,
+            max_violations: 100_000,
         }
     }
 }
@@ -91,6 +100,7 @@ impl Feature for Collector {
             disallowed_sources: s.strings("disallowed_sources", &d.disallowed_sources),
             dashboard_path: s.string("dashboard_path", &d.dashboard_path),
             retention_days: s.u64("retention_days", d.retention_days),
+            max_violations: s.u64("max_violations", d.max_violations),
         }
     }
 
@@ -170,6 +180,15 @@ impl Collector {
                 ),
             );
         }
+        if self.max_violations > MAX_VIOLATIONS {
+            err(
+                "max_violations",
+                format!(
+                    "{} is more than {MAX_VIOLATIONS}; a policy needs far fewer distinct violations (0: no cap)",
+                    self.max_violations
+                ),
+            );
+        }
         if self.rate_limit_per_minute > u32::MAX as u64 {
             err("rate_limit_per_minute", "too large".into());
         }
@@ -223,6 +242,7 @@ impl Collector {
             origins,
             disallowed,
             retention_days: self.retention_days.min(MAX_RETENTION_DAYS),
+            max_violations: self.max_violations.min(MAX_VIOLATIONS),
         })
     }
 }
@@ -244,4 +264,5 @@ pub(crate) struct CompiledCollector {
     pub(crate) disallowed: Vec<SourcePattern>,
     /// `0`: keep forever.
     pub(crate) retention_days: u64,
+    pub(crate) max_violations: u64,
 }

@@ -116,6 +116,8 @@ struct DashboardData {
     database: bool,
     /// Days a violation is kept after it was last seen; `0`: forever.
     retention_days: u64,
+    /// Most violations kept (the least recently seen go first); `0`: no cap.
+    max_violations: u64,
     /// Set when the database could not be read: the counters are still shown
     /// (they live in memory), with status 503.
     database_error: Option<String>,
@@ -233,6 +235,7 @@ impl DashboardData {
             stats: state.counters.snapshot(),
             database: false,
             retention_days: state.config.retention_days,
+            max_violations: state.config.max_violations,
             database_error: None,
             violations: vec![],
             hourly: vec![],
@@ -301,15 +304,18 @@ fn render_list(d: &DashboardData, base: &str, nonce: &str) -> String {
     let mut body = stats_html(&d.stats);
     if !d.database {
         body.push_str("<p>The database sink is off: only the counters above are available.</p>");
-    } else if d.retention_days == 0 {
-        body.push_str(
-            "<p class=\"retention\">Retention: violations are kept forever (<code>retention_days = 0</code>).</p>",
-        );
     } else {
-        body.push_str(&format!(
-            "<p class=\"retention\">Retention: violations not seen for {} days are deleted with their samples.</p>",
-            d.retention_days
-        ));
+        let time = if d.retention_days == 0 {
+            "violations are kept forever (<code>retention_days = 0</code>)".to_string()
+        } else {
+            format!("violations not seen for {} days are deleted with their samples", d.retention_days)
+        };
+        let cap = if d.max_violations == 0 {
+            "no cap on their number (<code>max_violations = 0</code>)".to_string()
+        } else {
+            format!("at most {} are kept, the least recently seen deleted first", d.max_violations)
+        };
+        body.push_str(&format!("<p class=\"retention\">Retention: {time}; {cap}.</p>"));
     }
     if let Some(e) = &d.database_error {
         body.push_str(&format!("<p class=\"error\">{}: only the counters above are available.</p>", escape(e)));

@@ -208,7 +208,13 @@ impl CollectorState {
                     self.config.disallowed.iter().any(|p| p.matches_candidate(&candidate))
                 })
             };
-            if noisy(&r.blocked_uri) || noisy(&r.source_file) {
+            let noisy_sample = |sample: &Option<String>| {
+                sample.as_deref().is_some_and(|s| {
+                    let lower = s.to_ascii_lowercase();
+                    self.config.disallowed.iter().any(|p| p.in_sample(&lower))
+                })
+            };
+            if noisy(&r.blocked_uri) || noisy(&r.source_file) || noisy_sample(&r.sample) {
                 c.drop(DropReason::DisallowedSource, 1);
                 continue;
             }

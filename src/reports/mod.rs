@@ -19,6 +19,7 @@
 //! disallowed_sources = []           # more patterns: "scheme", "host", "*.domain"
 //! dashboard_path = "/security/reports"
 //! retention_days = 90               # delete violations not seen for 90 days (0: never); Default: 90
+//! max_violations = 100000           # keep at most this many, least recently seen deleted first (0: no cap); Default: 100000
 //! ```
 //!
 //! # Answers

@@ -29,7 +29,12 @@ struct Writer {
     known: HashSet<String>,
     /// When retention last ran (per process; every instance prunes).
     pruned: Option<std::time::Instant>,
+    /// When `max_violations` was last applied.
+    capped: Option<std::time::Instant>,
 }
+
+/// `max_violations` is applied at most this often per writer.
+const CAP_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Retention runs at most this often per writer.
 const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -104,9 +109,11 @@ async fn write(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
     let _ = state.counters.queued.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| Some(q.saturating_sub(n)));
 }
 
-/// Applies `retention_days`: deletes the violations not seen since the cutoff.
+/// Applies `max_violations`, then `retention_days`: deletes the violations
+/// not seen since the cutoff.
 /// A violation the writer still knows is recorded afresh when it reappears.
 async fn retain(state: &CollectorState, w: &mut Writer) {
+    cap(state, w).await;
     let days = state.config.retention_days;
     if days == 0 || w.pruned.is_some_and(|t| t.elapsed() < PRUNE_EVERY) {
         return;
@@ -118,6 +125,24 @@ async fn retain(state: &CollectorState, w: &mut Writer) {
         Ok(0) => {}
         Ok(n) => tracing::info!(target: "security", "CSP reports: {n} violation(s) not seen for {days} days deleted"),
         Err(e) => tracing::warn!(target: "security", "CSP reports not pruned: {e}"),
+    }
+}
+
+/// Applies `max_violations`: the least recently seen violations beyond it go.
+async fn cap(state: &CollectorState, w: &mut Writer) {
+    let keep = state.config.max_violations;
+    if keep == 0 || w.capped.is_some_and(|t| t.elapsed() < CAP_EVERY) {
+        return;
+    }
+    let Some(conn) = w.conn.as_mut() else { return };
+    w.capped = Some(std::time::Instant::now());
+    match CspViolation::cap(conn, keep).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            target: "security",
+            "CSP reports: {n} least recently seen violation(s) deleted (max_violations = {keep})"
+        ),
+        Err(e) => tracing::warn!(target: "security", "CSP reports not capped: {e}"),
     }
 }
 

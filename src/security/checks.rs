@@ -1,9 +1,10 @@
 //! Warnings about settings of different features that contradict each other.
 
 use super::config::SecurityConfig;
+use crate::core::Finding;
 
 /// Warnings about settings that contradict each other.
-pub(crate) fn cross_checks(config: &SecurityConfig, warnings: &mut Vec<String>) {
+pub(crate) fn cross_checks(config: &SecurityConfig, warnings: &mut Vec<Finding>) {
     let pp = &config.permissions_policy;
     let isolated_denied = pp.enabled
         && match pp.features.iter().rev().find(|(n, _)| n == "cross-origin-isolated") {
@@ -11,11 +12,12 @@ pub(crate) fn cross_checks(config: &SecurityConfig, warnings: &mut Vec<String>) 
             None => pp.use_defaults,
         };
     if config.coep.enabled && config.coop.enabled && isolated_denied {
-        warnings.push(
-                "COOP and COEP are on, but Permissions-Policy denies `cross-origin-isolated`, so pages are never \
-                 cross-origin isolated; set `[security.permissions_policy.features] cross-origin-isolated = [\"self\"]`"
-                    .into(),
-            );
+        warnings.push(Finding::warning(
+            "security.W016",
+            "COOP and COEP are on, but Permissions-Policy denies `cross-origin-isolated`, so pages are never \
+             cross-origin isolated",
+            "set `[security.permissions_policy.features] cross-origin-isolated = [\"self\"]`",
+        ));
     }
     let csp_denies_framing = config.csp.enabled
         && config.csp.policy.policy.is_none()
@@ -26,18 +28,26 @@ pub(crate) fn cross_checks(config: &SecurityConfig, warnings: &mut Vec<String>) 
     let r = &config.reports;
     let c = &config.csp;
     if r.enabled && c.report && c.report_uri.starts_with('/') && c.report_uri != r.path {
-        warnings.push(format!(
-            "`security.csp.report_uri` ({}) is not the collector's `security.reports.path` ({}): browsers will \
+        warnings.push(Finding::warning(
+            "security.W017",
+            format!(
+                "`security.csp.report_uri` ({}) is not the collector's `security.reports.path` ({}): browsers \
                  post reports where nothing collects them",
-            c.report_uri, r.path
+                c.report_uri, r.path
+            ),
+            format!("set `security.csp.report_uri = {:?}`", r.path),
         ));
     }
     if config.frame_options.enabled && !config.frame_options.exclude.is_empty() && csp_denies_framing {
-        warnings.push(format!(
-            "`security.frame_options.exclude` ({}) does not make those pages frameable: the CSP still sends \
-                 `frame-ancestors 'none'`, which browsers follow over X-Frame-Options; give those paths a CSP route \
-                 policy ([[security.csp.routes]]) or a CspOverride with the frame-ancestors you want",
-            config.frame_options.exclude.join(", ")
+        warnings.push(Finding::warning(
+            "security.W018",
+            format!(
+                "`security.frame_options.exclude` ({}) does not make those pages frameable: the CSP still sends \
+                 `frame-ancestors 'none'`, which browsers follow over X-Frame-Options",
+                config.frame_options.exclude.join(", ")
+            ),
+            "give those paths a CSP route policy ([[security.csp.routes]]) or a CspOverride with the \
+             frame-ancestors you want",
         ));
     }
 }

@@ -15,11 +15,12 @@ use crate::auth::gate::{AuthPart, Check};
 use crate::auth::throttle::ThrottlePart;
 use crate::auth::{Auth, PasswordChange, Throttle};
 use crate::cookies::{CookieRules, Cookies};
+use crate::core::check::Finding;
 use crate::core::clock::Clock;
 use crate::core::config::{describe, Section};
 use crate::core::error::{ConfigError, ConfigErrors};
 use crate::core::fairing::Plan;
-use crate::core::feature::{Builder, Feature};
+use crate::core::feature::{Builder, Deployment, Feature};
 use crate::core::https::Https;
 use crate::core::part::Part;
 use crate::core::paths::{PathPattern, PathSet};
@@ -97,7 +98,7 @@ macro_rules! security_config {
                 config
             }
 
-            fn build_features(&self, only: Option<TypeId>, out: &mut Compiled, errors: &mut Vec<ConfigError>, release: bool) {
+            fn build_features(&self, only: Option<TypeId>, out: &mut Compiled, errors: &mut Vec<ConfigError>, deployment: &Deployment) {
                 $(
                     if only.is_none_or(|o| o == TypeId::of::<$ty>()) {
                         let mut summary = Vec::new();
@@ -107,7 +108,8 @@ macro_rules! security_config {
                             warnings: &mut out.warnings,
                             rules: &mut out.rules,
                             summary: &mut summary,
-                            release,
+                            release: deployment.release,
+                            deployment,
                             https: &out.plan_https,
                             parts: &mut out.parts,
                         };
@@ -183,7 +185,7 @@ pub(crate) struct Compiled {
     pub(crate) plan_https: crate::core::https::HttpsPolicy,
     pub(crate) overwrite: bool,
     pub(crate) summary: Vec<(&'static str, String)>,
-    pub(crate) warnings: Vec<String>,
+    pub(crate) warnings: Vec<Finding>,
 }
 
 impl Compiled {
@@ -272,9 +274,7 @@ impl SecurityConfig {
         let mut errors = errors.into_inner();
         // Values that could not be read kept their defaults, so the remaining
         // checks still run: every mistake is reported in one launch attempt.
-        let release = figment.profile() != rocket::Config::DEBUG_PROFILE;
-        let secret_key = figment.extract_inner::<String>("secret_key").ok();
-        if let Err(e) = config.compile_with(None, release, Some(secret_key), Extras::default()) {
+        if let Err(e) = config.compile_with(None, &Deployment::of(figment), Extras::default()) {
             for e in e.0 {
                 if !errors.iter().any(|known| known.key == e.key) {
                     errors.push(e);
@@ -291,19 +291,18 @@ impl SecurityConfig {
     /// Validates a configuration built in code, with the same rules as the file
     /// (except the presence of Rocket's `secret_key`, checked at ignite).
     pub fn validate(&self) -> Result<(), ConfigErrors> {
-        self.compile_with(None, false, None, Extras::default()).map(drop)
+        self.compile_with(None, &Deployment::default(), Extras::default()).map(drop)
     }
 
-    /// Validates and renders everything (or only the feature `only`);
-    /// `secret_key` is Rocket's, for session expiry (`None`: not known here,
-    /// `Some(None)`: not configured).
+    /// Validates and renders everything (or only the feature `only`) for
+    /// `deployment` (its `secret_key` feeds sessions and CSRF tokens).
     pub(crate) fn compile_with(
         &self,
         only: Option<TypeId>,
-        release: bool,
-        secret_key: Option<Option<String>>,
+        deployment: &Deployment,
         extras: Extras,
     ) -> Result<Compiled, ConfigErrors> {
+        let (release, secret_key) = (deployment.release, deployment.secret_key.clone());
         let mut errors = Vec::new();
         let full = only.is_none();
         let mut https = self.https.compile(&mut errors);
@@ -330,7 +329,7 @@ impl SecurityConfig {
         // The header features render their rules and add their parts (CSP, the
         // DNT echo and Vary, the HSTS deploy check) into `out`; kept aside so
         // the list below has its documented order.
-        self.build_features(only, &mut out, &mut errors, release);
+        self.build_features(only, &mut out, &mut errors, deployment);
         let feature_parts = std::mem::take(&mut out.parts);
         let collector = self.reports.compile(&mut errors);
         let mut open: Vec<&str> = vec![];
@@ -349,6 +348,16 @@ impl SecurityConfig {
                      and set it for the release profile (e.g. ROCKET_SECRET_KEY)",
                 ));
             }
+        }
+        let keyed = self.session.enabled || self.csrf.token;
+        if deployment.ephemeral_key && keyed && full {
+            out.warnings.push(Finding::info(
+                "security.I003",
+                "no `secret_key` in this debug profile: a random key for this run, so sessions and CSRF tokens \
+                 end at every restart",
+                "set `secret_key` (generate one with `openssl rand -base64 64`), or use \
+                 `rocket_security::core::development_secret_key` for a key kept in the working directory",
+            ));
         }
         // `None`: not known here (typed config); `Some(None)`: no usable secret_key.
         let key = secret_key.as_ref().map(|s| s.as_deref().and_then(crate::core::secret::key_from));
@@ -369,12 +378,12 @@ impl SecurityConfig {
             if out.plan_https.allowed.is_some() {
                 parts.push(Arc::new(AllowedHosts { https: out.plan_https.clone(), exempt: hosts_exempt }));
             } else if release {
-                out.warnings.push(
+                out.warnings.push(Finding::warning(
+                    "security.W001",
                     "`security.allowed_hosts` is empty: the Host header is trusted (redirect targets, the report \
-                     origin check and CSRF origin comparisons rest on it); list the site's hosts, e.g. \
-                     allowed_hosts = [\"www.example.com\"]"
-                        .into(),
-                );
+                     origin check and CSRF origin comparisons rest on it)",
+                    "list the site's hosts, e.g. allowed_hosts = [\"www.example.com\"]",
+                ));
             }
             #[cfg(feature = "db")]
             let lookup = extras.database.unwrap_or_else(|| Box::new(crate::db::bind::pool_of::<crate::db::SecurityDb>));
@@ -383,6 +392,7 @@ impl SecurityConfig {
         }
         // A single-feature fairing other than `Https` never redirects.
         if let Some(r) = redirect.filter(|_| with_https) {
+            r.findings(deployment, &mut out.warnings);
             parts.push(Arc::new(r));
         }
         if let Some(csrf) = csrf {
@@ -416,7 +426,11 @@ impl SecurityConfig {
             let state = CollectorState::new(c, out.plan_https.clone());
             out.parts.push(Arc::new(CollectorPart { state, dashboard: extras.dashboard }));
         } else if extras.dashboard.is_some() {
-            out.warnings.push("the reports dashboard is not mounted: the collector is off".into());
+            out.warnings.push(Finding::warning(
+                "security.W019",
+                "the reports dashboard is not mounted: the collector is off",
+                "set `security.reports.enabled = true`, or drop `reports_dashboard`",
+            ));
         }
         if full {
             // Last: it sees every cookie the app and the other parts set.
@@ -424,12 +438,14 @@ impl SecurityConfig {
             if c.secure || c.same_site || c.http_only {
                 let mut session_cookies = self.session.cookies.clone();
                 session_cookies.push(self.session.cookie_name.clone());
-                out.parts.push(Arc::new(CookieRules {
+                let rules = CookieRules {
                     config: c.clone(),
                     session_cookies,
                     sessions: self.session.enabled,
                     no_proxies: out.plan_https.proxies.is_empty(),
-                }));
+                };
+                rules.findings(deployment, &mut out.warnings);
+                out.parts.push(Arc::new(rules));
             }
         }
         if errors.is_empty() {

@@ -11,12 +11,15 @@ use std::any::TypeId;
 use std::sync::{Arc, OnceLock};
 
 use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::figment::Figment;
 use rocket::request::FromRequest;
 use rocket::{Build, Data, Orbit, Request, Rocket};
 
 use crate::auth::gate::{login_check, Check};
 use crate::auth::SecurityUser;
+use crate::core::check::{Finding, Severity};
 use crate::core::clock::{Clock, SystemClock};
+use crate::core::error::ConfigErrors;
 use crate::core::fairing::Runner;
 use crate::reports::part::DashboardRoutes;
 use config::Extras;
@@ -202,6 +205,41 @@ impl Security {
         self
     }
 
+    /// The deploy check without launching: the findings this fairing would
+    /// log at ignite with `figment` (Rocket's, e.g. `rocket::Config::figment()`),
+    /// or the configuration errors that would abort the launch. Run it in CI
+    /// with the production profile, as Django's `manage.py check --deploy`.
+    ///
+    /// ```
+    /// use rocket_security::core::Severity;
+    ///
+    /// let figment = rocket::figment::Figment::from(rocket::Config::release_default())
+    ///     .merge(("security.allowed_hosts", ["www.example.com"]))
+    ///     .merge(("security.https.trusted_proxies", ["10.0.0.1"]));
+    /// let findings = rocket_security::Security::fairing().findings(&figment).unwrap();
+    /// let ids: Vec<&str> = findings.iter().filter(|f| f.severity() == Severity::Warning).map(|f| f.id()).collect();
+    /// assert_eq!(ids, Vec::<&str>::new(), "the defaults behind a TLS proxy pass");
+    /// ```
+    pub fn findings(&self, figment: &Figment) -> Result<Vec<Finding>, ConfigErrors> {
+        let extras = Extras { dashboard: self.dashboard.clone(), ..Extras::default() };
+        Ok(self.compile(figment, extras)?.warnings)
+    }
+
+    /// Reads (unless configured in code), validates and compiles the
+    /// configuration for `figment`, with the deploy-check findings.
+    fn compile(&self, figment: &Figment, extras: Extras) -> Result<config::Compiled, ConfigErrors> {
+        let config = match &self.config {
+            Some(c) => c.clone(),
+            None => SecurityConfig::from_figment(figment)?,
+        };
+        let deployment = crate::core::feature::Deployment::of(figment);
+        let mut compiled = config.compile_with(self.only, &deployment, extras)?;
+        if self.only.is_none() {
+            checks::cross_checks(&config, &mut compiled.warnings);
+        }
+        Ok(compiled)
+    }
+
     /// The fairing of the single feature `F` (see [`only`]).
     pub(crate) fn only<F: 'static>(config: Option<SecurityConfig>) -> Self {
         Security::new(config, Some(TypeId::of::<F>()))
@@ -248,20 +286,7 @@ impl Fairing for Security {
                 return Err(rocket);
             }
         }
-        let release = rocket.figment().profile() != rocket::Config::DEBUG_PROFILE;
-        let config = match &self.config {
-            Some(c) => Ok(c.clone()),
-            None => SecurityConfig::from_figment(rocket.figment()),
-        };
-        let secret_key = rocket.figment().extract_inner::<String>("secret_key").ok();
-        let compiled = config.and_then(|c| {
-            let mut compiled = c.compile_with(self.only, release, Some(secret_key), self.extras())?;
-            if self.only.is_none() {
-                checks::cross_checks(&c, &mut compiled.warnings);
-            }
-            Ok(compiled)
-        });
-        let compiled = match compiled {
+        let compiled = match self.compile(rocket.figment(), self.extras()) {
             Ok(c) => c,
             Err(errors) => {
                 for e in errors.iter() {
@@ -275,18 +300,21 @@ impl Fairing for Security {
                 return Err(rocket);
             }
         };
-        for w in &compiled.warnings {
-            if self.strict {
-                tracing::error!(target: "security", "deploy check: {w}");
-            } else {
-                tracing::warn!(target: "security", "{w}");
+        let mut fatal = 0;
+        for f in &compiled.warnings {
+            match f.severity() {
+                Severity::Info => tracing::info!(target: "security", "deploy check: {f}"),
+                Severity::Warning if self.strict => {
+                    fatal += 1;
+                    tracing::error!(target: "security", "deploy check: {f}");
+                }
+                Severity::Warning => tracing::warn!(target: "security", "deploy check: {f}"),
             }
         }
-        if self.strict && !compiled.warnings.is_empty() {
+        if fatal > 0 {
             tracing::error!(
                 target: "security",
-                "launch aborted by the strict deploy check: {} finding(s) above; fix them or use deploy_check(false)",
-                compiled.warnings.len()
+                "launch aborted by the strict deploy check: {fatal} warning(s) above; fix them or use deploy_check(false)"
             );
             return Err(rocket);
         }

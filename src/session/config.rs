@@ -101,6 +101,14 @@ impl Feature for SessionExpiry {
                     "no registry (sessions end only when their stamp expires)".into()
                 }
             ));
+            if b.release && self.registry && self.fail_open {
+                b.warn(
+                    "security.W014",
+                    "`security.session.fail_open = true`: while the session registry cannot answer, revoked sessions \
+                     are admitted",
+                    "set `security.session.fail_open = false` (the default: such requests get 503)",
+                );
+            }
         } else {
             b.summary.push("session expiry: off".into());
         }

@@ -214,17 +214,22 @@ async fn clear_site_data_can_accompany_expiry() {
 }
 
 #[test]
-fn without_a_secret_key_session_expiry_fails_at_ignite_with_the_fix() {
-    let figment =
-        rocket::figment::Figment::from(rocket::Config::debug_default()).merge(("security.session.enabled", true));
+fn without_a_secret_key_session_expiry_fails_a_release_ignite_with_the_fix() {
+    let figment = rocket::figment::Figment::from(rocket::Config::release_default())
+        .merge(("security.session.enabled", true))
+        .merge(("security.allowed_hosts", ["www.example.com"]));
     let errors = rocket_security::SecurityConfig::from_figment(&figment).unwrap_err();
     assert_eq!(
         errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         ["`secret_key`: session expiry encrypts its cookie with Rocket's `secret_key`, which is not set; add \
           `secret_key = \"...\"` (generate one with `openssl rand -base64 64`) or set `security.session.enabled = false`"]
     );
-    let ok = rocket::figment::Figment::from(rocket::Config::debug_default())
+    let ok = rocket::figment::Figment::from(rocket::Config::release_default())
         .merge(("security.session.enabled", true))
         .merge(("secret_key", crate::app::SECRET));
     assert!(rocket_security::SecurityConfig::from_figment(&ok).is_ok());
+    // Debug, as Rocket itself does: a random key for this run.
+    let debug =
+        rocket::figment::Figment::from(rocket::Config::debug_default()).merge(("security.session.enabled", true));
+    assert!(rocket_security::SecurityConfig::from_figment(&debug).is_ok());
 }

@@ -73,3 +73,61 @@ pub async fn all() -> Vec<TestDb> {
     }
     out
 }
+
+/// Every configured backend in a database of its own (a fresh SQLite file; a
+/// new database on the PostgreSQL and MariaDB servers), migrated, for tests
+/// whose statements touch every row (a global cap would delete the rows of
+/// tests running in parallel on the shared database). Call [`drop_isolated`]
+/// at the end.
+pub async fn isolated() -> Vec<TestDb> {
+    use diesel_async::SimpleAsyncConnection;
+    use rocket_security::db::SecurityConn;
+    let mut out = vec![];
+    for db in all().await {
+        if db.name == "sqlite" {
+            out.push(db);
+            continue;
+        }
+        let name = unique("rs_iso").replace('-', "_");
+        let mut conn = db.pool.conn().await.unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        let create = format!("CREATE DATABASE {name}");
+        match &mut conn {
+            #[cfg(feature = "postgres")]
+            SecurityConn::Postgres(c) => c.batch_execute(&create).await.unwrap(),
+            #[cfg(feature = "mysql")]
+            SecurityConn::Mysql(c) => c.batch_execute(&create).await.unwrap(),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!("{}", db.name),
+        }
+        let base = db.url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&db.url);
+        let url = format!("{base}/{name}");
+        let pool = migrated(&url).await;
+        out.push(TestDb { name: db.name, url, pool, file: None });
+    }
+    out
+}
+
+/// Drops the server databases [`isolated`] made.
+pub async fn drop_isolated(dbs: Vec<TestDb>) {
+    use diesel_async::SimpleAsyncConnection;
+    use rocket_security::db::SecurityConn;
+    for db in dbs {
+        let Some((_, name)) = db.url.rsplit_once('/').filter(|_| db.name != "sqlite") else { continue };
+        let name = name.to_string();
+        let admin = match db.name {
+            "postgres" => std::env::var("SECURITY_TEST_POSTGRES_URL").unwrap(),
+            _ => std::env::var("SECURITY_TEST_MYSQL_URL").unwrap(),
+        };
+        drop(db);
+        let pool = SecurityPool::from_url(&admin).unwrap();
+        let mut conn = pool.conn().await.unwrap();
+        match &mut conn {
+            #[cfg(feature = "postgres")]
+            SecurityConn::Postgres(c) => c.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).await.unwrap(),
+            #[cfg(feature = "mysql")]
+            SecurityConn::Mysql(c) => c.batch_execute(&format!("DROP DATABASE {name}")).await.unwrap(),
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+}

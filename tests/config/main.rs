@@ -4,6 +4,7 @@
 mod common;
 
 mod csp;
+mod deploy;
 mod real_policies;
 
 use common::{app, figment, ignite_fails};
@@ -489,8 +490,14 @@ fn a_trusted_origin_with_a_path_or_wildcard_or_no_scheme_fails_naming_the_key() 
 }
 
 #[rocket::async_test]
-async fn csrf_token_mode_without_a_secret_key_fails_at_ignite_with_the_fix() {
-    assert!(ignite_fails(app("[default.security.csrf]\ntoken = true")).await);
+async fn csrf_token_mode_without_a_secret_key_fails_a_release_ignite_and_gets_a_key_per_run_in_debug() {
+    assert!(ignite_fails(common::release_app("[default.security.csrf]\ntoken = true")).await);
+    // Debug, as Rocket itself does: a random key for this run, noted as a finding.
+    let debug = common::figment("[default.security.csrf]\ntoken = true");
+    let findings = rocket_security::Security::fairing().findings(&debug).unwrap();
+    let ids: Vec<&str> = findings.iter().map(|f| f.id()).collect();
+    assert_eq!(ids, ["security.I003"]);
+    assert!(!ignite_fails(app("[default.security.csrf]\ntoken = true")).await);
 }
 
 #[test]
@@ -533,4 +540,13 @@ async fn a_published_secret_key_refuses_a_release_launch_naming_the_key() {
     // In debug the sample key is fine (the showcase's demo).
     let debug = rocket::figment::Figment::from(rocket::Config::debug_default()).merge(("secret_key", sample));
     assert!(SecurityConfig::from_figment(&debug).is_ok());
+}
+
+#[test]
+fn max_violations_beyond_a_hundred_million_fails_naming_the_key() {
+    assert_eq!(
+        error("[default.security.reports]\nmax_violations = 100000001"),
+        "`security.reports.max_violations`: 100000001 is more than 100000000; a policy needs far fewer distinct \
+         violations (0: no cap)"
+    );
 }

@@ -3,7 +3,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use rocket_security::db::{CspReport, CspViolation, NewCspReport, ViolationKey};
 
-use crate::backends::{all, unique};
+use crate::backends::{all, drop_isolated, isolated, unique};
 
 fn key(doc: &str) -> ViolationKey {
     ViolationKey {
@@ -209,4 +209,32 @@ async fn prune_deletes_violations_not_seen_since_the_cutoff_with_their_samples()
         assert_eq!(kept.hits, 1, "{}", db.name);
         assert_eq!(CspReport::for_violation(&mut conn, kept.id, 10).await.unwrap().len(), 1, "{}", db.name);
     }
+}
+
+#[rocket::async_test]
+async fn cap_keeps_the_most_recently_seen_violations_on_every_database() {
+    let dbs = isolated().await;
+    for db in &dbs {
+        let mut conn = db.pool.conn().await.unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+        let docs: Vec<String> = (0..8).map(|i| format!("https://cap.example/{i}")).collect();
+        for (i, d) in docs.iter().enumerate() {
+            CspViolation::record(&mut conn, &key(d), 1, Some(&report(d)), 3, t0 + Duration::seconds(i as i64))
+                .await
+                .unwrap();
+        }
+        // Two rows seen at the same instant: the later id is the newer.
+        let tie = "https://cap.example/tie".to_string();
+        CspViolation::record(&mut conn, &key(&tie), 1, None, 3, t0 + Duration::seconds(7)).await.unwrap();
+        assert_eq!(CspViolation::cap(&mut conn, 100).await.unwrap(), 0, "{}: under the cap", db.name);
+        assert_eq!(CspViolation::cap(&mut conn, 3).await.unwrap(), 6, "{}", db.name);
+        let kept: Vec<String> =
+            CspViolation::recent(&mut conn, 100).await.unwrap().into_iter().map(|v| v.document_uri).collect();
+        assert_eq!(kept, [tie.as_str(), &docs[7], &docs[6]], "{}", db.name);
+        let first = CspViolation::find(&mut conn, &key(&docs[0])).await.unwrap();
+        assert!(first.is_none(), "{}", db.name);
+        assert_eq!(CspViolation::cap(&mut conn, 0).await.unwrap(), 3, "{}: keep 0 deletes all", db.name);
+        assert!(CspViolation::recent(&mut conn, 10).await.unwrap().is_empty(), "{}", db.name);
+    }
+    drop_isolated(dbs).await;
 }

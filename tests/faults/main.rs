@@ -10,4 +10,5 @@ mod database;
 mod process;
 #[path = "../common/proxy.rs"]
 mod proxy;
+mod showcase;
 mod sockets;

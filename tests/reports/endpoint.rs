@@ -138,6 +138,102 @@ async fn extension_and_injector_sources_are_noise() {
     assert_eq!(s.accepted, 1, "localhost is not noise: a local app's own reports count");
 }
 
+/// Noise that shows in the source file, the script sample or a browser's own
+/// scheme, in the shapes real reports have (public collections, Sentry's list).
+#[rocket::async_test]
+async fn noise_in_source_files_samples_and_browser_schemes_is_dropped() {
+    let app = app("").await;
+    let with = |blocked: &str, source: &str, sample: &str, directive: &str| {
+        serde_json::json!({"csp-report": {
+            "document-uri": DOC, "violated-directive": directive, "effective-directive": directive,
+            "original-policy": "default-src 'self'", "blocked-uri": blocked, "source-file": source,
+            "line-number": 40, "column-number": 100, "script-sample": sample, "status-code": 0
+        }})
+        .to_string()
+    };
+    let noise = [
+        // Firefox quotes the injected extension script in the sample.
+        with(
+            "inline",
+            DOC,
+            "(function(){var s=document.createElement('script');s.src='moz-extension://0f9b/x.js'",
+            "script-src-elem",
+        ),
+        // Maxthon's add-ons: the source file is the bare scheme.
+        with("", "mxaddon-pkg", "", "script-src"),
+        // Android WebView's default video poster.
+        with("android-webview-video-poster:default_video_poster/3526486187386496914", "", "", "img-src"),
+        // The Google app on iOS.
+        with("gsa://onpageload", DOC, "", "frame-src"),
+        // An injector seen in public report collections.
+        with("https://cr-input.mxpnl.net/data?_channel_id=&_partner_id=39571", "", "", "connect-src"),
+        // Safari hides an extension's URL behind webkit-masked-url.
+        with("inline", "webkit-masked-url://hidden/", "", "script-src-elem"),
+    ];
+    for body in noise {
+        assert_eq!(app.post("application/csp-report", body).await.status(), Status::NoContent);
+    }
+    let s = app.settled().await;
+    assert_eq!((s.dropped.get("disallowed_source"), s.accepted, s.stored), (Some(&6), 0, 0));
+}
+
+/// Reports in the shapes older browsers send (no `effective-directive`,
+/// `blocked-uri: "self"` or `""` for inline code, the full violated
+/// directive) are real violations and are stored.
+#[rocket::async_test]
+async fn real_reports_from_old_firefox_safari_and_edge_are_stored() {
+    let app = app("").await;
+    let policy = "default-src 'none'; script-src https://127.0.0.1; img-src https://127.0.0.1 data:; report-uri /security/csp-report";
+    let reports = [
+        // Firefox 50s: inline script, the directive with its sources, a sample cut at 40 characters.
+        serde_json::json!({"csp-report": {
+            "blocked-uri": "self", "document-uri": DOC, "line-number": 1, "original-policy": policy,
+            "referrer": "https://www.google.fr/", "script-sample": "var delay = null; currDisplay = null;fun...",
+            "source-file": DOC, "violated-directive": "script-src https://127.0.0.1"
+        }}),
+        // Safari 10: an image from another host, `status-code` 0.
+        serde_json::json!({"csp-report": {
+            "document-uri": DOC, "referrer": "", "violated-directive": "img-src https://127.0.0.1 data:",
+            "effective-directive": "img-src", "original-policy": policy,
+            "blocked-uri": "https://cdn.example.net/pic.png", "status-code": 0
+        }}),
+        // Safari 9: inline script, an empty blocked-uri, no effective-directive.
+        serde_json::json!({"csp-report": {
+            "document-uri": DOC, "referrer": "", "violated-directive": "script-src https://127.0.0.1",
+            "original-policy": policy, "blocked-uri": ""
+        }}),
+        // Edge 17 (EdgeHTML): eval, with a line and column.
+        serde_json::json!({"csp-report": {
+            "document-uri": DOC, "referrer": "", "blocked-uri": "eval", "effective-directive": "script-src",
+            "violated-directive": "script-src https://127.0.0.1", "original-policy": policy,
+            "disposition": "enforce", "status-code": 0, "source-file": "https://127.0.0.1/app.js",
+            "line-number": 12, "column-number": 3
+        }}),
+    ];
+    for r in reports {
+        assert_eq!(app.post("application/csp-report", r.to_string()).await.status(), Status::NoContent);
+    }
+    let s = app.settled().await;
+    assert_eq!((s.accepted, s.stored), (4, 4), "{:?}", s.dropped);
+    let mut rows: Vec<(String, String)> = rocket_security::db::CspViolation::recent(&mut app.conn().await, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.effective_directive, v.blocked))
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            ("img-src".to_string(), "cdn.example.net".to_string()),
+            ("script-src".into(), "'self'".into()),
+            ("script-src".into(), "'self'".into()),
+            ("script-src".into(), "eval".into()),
+        ],
+        "Firefox's inline script names its source file and line, Safari 9's does not: two violations"
+    );
+}
+
 #[rocket::async_test]
 async fn a_report_without_a_directive_is_dropped_with_a_reason() {
     let app = app("").await;

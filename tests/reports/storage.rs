@@ -236,7 +236,10 @@ async fn the_writer_deletes_violations_not_seen_for_retention_days() {
     assert_eq!(CspViolation::recent(&mut conn, 10).await.unwrap().len(), 2);
     let (status, _, _, html) = app.dashboard("/security/reports", true).await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains("Retention: violations not seen for 30 days are deleted with their samples."), "{html}");
+    assert!(
+        html.contains("Retention: violations not seen for 30 days are deleted with their samples; at most 100000"),
+        "{html}"
+    );
 }
 
 #[rocket::async_test]
@@ -252,4 +255,40 @@ async fn retention_days_zero_keeps_violations_forever() {
     assert!(CspViolation::find(&mut conn, &old).await.unwrap().is_some());
     let (_, _, _, html) = app.dashboard("/security/reports", true).await;
     assert!(html.contains("Retention: violations are kept forever"), "{html}");
+}
+
+#[rocket::async_test]
+async fn the_writer_keeps_at_most_max_violations_the_least_recently_seen_going_first() {
+    let app = app("[default.security.reports]\nmax_violations = 5").await;
+    for i in 0..8 {
+        let blocked = format!("https://cdn{i}.example/a.png");
+        assert_eq!(
+            app.post("application/csp-report", legacy(DOC, "img-src", &blocked)).await.status(),
+            Status::NoContent
+        );
+    }
+    assert_eq!(app.settled().await.stored, 8);
+    // The cap runs after a batch, at most once a second: a report seen again
+    // (no new row) triggers it, and is the most recently seen, so it stays.
+    let again = "https://cdn0.example/a.png";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let rows = loop {
+        app.post("application/csp-report", legacy(DOC, "img-src", again)).await;
+        app.settled().await;
+        let rows = CspViolation::recent(&mut app.conn().await, 100).await.unwrap();
+        if rows.len() <= 5 || std::time::Instant::now() > deadline {
+            break rows;
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert_eq!(rows[0].blocked, "cdn0.example", "the one seen last is kept");
+    let (_, _, _, html) = app.dashboard("/security/reports", true).await;
+    assert!(
+        html.contains(
+            "Retention: violations not seen for 90 days are deleted with their samples; at most 5 are kept, the \
+             least recently seen deleted first."
+        ),
+        "{html}"
+    );
 }

@@ -316,6 +316,45 @@ impl CspViolation {
         Ok(deleted)
     }
 
+    /// Keeps the `keep` most recently seen violations (ties by id) and
+    /// deletes the rest with their samples; returns how many were deleted. A
+    /// row seen again meanwhile is kept.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::CspViolation;
+    /// let deleted = CspViolation::cap(conn, 100_000).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn cap(conn: &mut SecurityConn, keep: u64) -> Result<usize, DbError> {
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        // The newest row that goes: everything at or below it in (last_seen, id) order.
+        let edge: Option<(NaiveDateTime, i32)> = with_conn!(conn, |c| {
+            v::security_csp_violations
+                .order((v::last_seen.desc(), v::id.desc()))
+                .select((v::last_seen, v::id))
+                .limit(1)
+                .offset(keep)
+                .first(c)
+                .await
+                .optional()
+        })?;
+        let Some((at, id)) = edge else { return Ok(0) };
+        let older = || v::last_seen.lt(at).or(v::last_seen.eq(at).and(v::id.le(id)));
+        let ids: Vec<i32> =
+            with_conn!(conn, |c| v::security_csp_violations.filter(older()).select(v::id).load::<i32>(c).await)?;
+        let mut deleted = 0;
+        for chunk in ids.chunks(500) {
+            with_conn!(conn, |c| {
+                diesel::delete(r::security_csp_reports.filter(r::violation_id.eq_any(chunk))).execute(c).await
+            })?;
+            deleted += with_conn!(conn, |c| {
+                diesel::delete(v::security_csp_violations.filter(v::id.eq_any(chunk)).filter(older())).execute(c).await
+            })?;
+        }
+        Ok(deleted)
+    }
+
     /// The most recently seen violations.
     pub async fn recent(conn: &mut SecurityConn, limit: i64) -> Result<Vec<CspViolation>, DbError> {
         let rows = with_conn!(conn, |c| {

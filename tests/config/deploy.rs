@@ -1,0 +1,176 @@
+//! The deploy check (`Security::findings`, `deploy_check(strict)`): each
+//! release-profile finding with its id, severity and fix, and what makes it go.
+
+use rocket::figment::Figment;
+use rocket_security::core::{Finding, Severity};
+use rocket_security::Security;
+
+/// A release figment: `secret_key` set, plus `merges`.
+fn release(merges: &[(&str, rocket::figment::value::Value)]) -> Figment {
+    let mut f = Figment::from(rocket::Config::release_default())
+        .merge(("secret_key", "Zm9yLXRlc3RzLW9ubHktbm90LWEtcmVhbC1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="));
+    for (k, v) in merges {
+        f = f.merge((*k, v.clone()));
+    }
+    f
+}
+
+fn v<T: serde::Serialize>(value: T) -> rocket::figment::value::Value {
+    rocket::figment::value::Value::serialize(value).unwrap()
+}
+
+fn findings(figment: &Figment) -> Vec<Finding> {
+    Security::fairing().findings(figment).expect("a valid configuration")
+}
+
+fn ids(figment: &Figment) -> Vec<&'static str> {
+    findings(figment).iter().map(Finding::id).collect()
+}
+
+fn find(figment: &Figment, id: &str) -> Finding {
+    findings(figment).into_iter().find(|f| f.id() == id).unwrap_or_else(|| panic!("no {id} in {figment:?}"))
+}
+
+/// Behind a TLS proxy, with the site's hosts: the defaults pass.
+fn good() -> Vec<(&'static str, rocket::figment::value::Value)> {
+    vec![("security.allowed_hosts", v(["www.example.com"])), ("security.https.trusted_proxies", v(["10.0.0.1"]))]
+}
+
+fn with(extra: &[(&'static str, rocket::figment::value::Value)]) -> Figment {
+    let mut m = good();
+    m.extend(extra.iter().cloned());
+    release(&m)
+}
+
+#[test]
+fn the_release_defaults_find_the_open_host_header_and_unreachable_hsts() {
+    let f = release(&[]);
+    assert_eq!(ids(&f), ["security.W004", "security.W001"]);
+    let hsts = find(&f, "security.W004");
+    assert_eq!(hsts.severity(), Severity::Warning);
+    assert_eq!(
+        hsts.to_string(),
+        "security.W004 (warning): HSTS is never sent: Rocket's TLS is off and `security.https.trusted_proxies` is \
+         empty, so no request is HTTPS; fix: behind a TLS-terminating proxy, list its address in \
+         `security.https.trusted_proxies`; or configure Rocket's `tls`"
+    );
+    assert_eq!(find(&f, "security.W001").fix(), "list the site's hosts, e.g. allowed_hosts = [\"www.example.com\"]");
+    assert_eq!(ids(&with(&[])), Vec::<&str>::new());
+}
+
+#[test]
+fn rocket_tls_makes_hsts_reachable() {
+    let tls = release(&[
+        ("security.allowed_hosts", v(["www.example.com"])),
+        ("tls", v(std::collections::BTreeMap::from([("certs", "cert.pem"), ("key", "key.pem")]))),
+    ]);
+    assert_eq!(ids(&tls), Vec::<&str>::new());
+}
+
+#[test]
+fn the_debug_profile_has_no_release_findings() {
+    let debug = Figment::from(rocket::Config::debug_default())
+        .merge(("security.hsts.enabled", false))
+        .merge(("security.csp.enabled", false))
+        .merge(("security.throttle.fail_open", true));
+    assert_eq!(ids(&debug), Vec::<&str>::new());
+}
+
+#[test]
+fn hsts_and_csp_off_are_warnings_naming_the_key_to_set() {
+    let f = with(&[("security.hsts.enabled", v(false)), ("security.csp.enabled", v(false))]);
+    assert_eq!(ids(&f), ["security.W005", "security.W002"]);
+    assert_eq!(find(&f, "security.W002").fix(), "set `security.hsts.enabled = true` (the default)");
+    assert_eq!(
+        find(&f, "security.W005").message(),
+        "Content-Security-Policy is disabled: no defence in depth against XSS"
+    );
+}
+
+#[test]
+fn a_per_process_throttle_store_beside_a_shared_database_is_a_warning() {
+    for url in ["postgres://db.internal/app", "mysql://db.internal/app"] {
+        let f = with(&[("databases.security.url", v(url))]);
+        let w = find(&f, "security.W012");
+        assert_eq!(w.severity(), Severity::Warning);
+        assert_eq!(w.fix(), "set `security.throttle.storage = \"database\"` (counters shared by every instance)");
+        let shared = with(&[("databases.security.url", v(url)), ("security.throttle.storage", v("database"))]);
+        assert_eq!(ids(&shared), Vec::<&str>::new(), "{url}");
+    }
+    // SQLite is one machine's file: one instance.
+    assert_eq!(ids(&with(&[("databases.security.url", v("sqlite://security.db"))])), Vec::<&str>::new());
+}
+
+#[test]
+fn failing_open_and_throttling_off_are_warnings() {
+    let f = with(&[
+        ("security.throttle.fail_open", v(true)),
+        ("security.session.enabled", v(true)),
+        ("security.session.cookies", v(["user_id"])),
+        ("security.session.fail_open", v(true)),
+        ("security.password.fail_open", v(true)),
+    ]);
+    let mut got = ids(&f);
+    got.sort_unstable();
+    assert_eq!(got, ["security.W013", "security.W014", "security.W015"]);
+    assert_eq!(
+        find(&f, "security.W013").fix(),
+        "set `security.throttle.fail_open = false` (the default: such logins get 503)"
+    );
+    assert_eq!(ids(&with(&[("security.throttle.enabled", v(false))])), ["security.W020"]);
+}
+
+#[test]
+fn advice_is_info_and_does_not_abort_a_strict_launch() {
+    let f = with(&[("security.p3p.enabled", v(true)), ("security.p3p.compact_policy", v("NOI"))]);
+    let p3p = find(&f, "security.I001");
+    assert_eq!(p3p.severity(), Severity::Info);
+    assert_eq!(ids(&f), ["security.I001"]);
+}
+
+#[rocket::async_test]
+async fn a_strict_deploy_check_aborts_a_release_launch_on_warnings_only() {
+    let strict = |f: Figment| rocket::custom(f).attach(Security::fairing().deploy_check(true));
+    let err = strict(release(&[])).ignite().await.unwrap_err();
+    assert!(matches!(err.kind(), rocket::error::ErrorKind::FailedFairings(_)), "{err:?}");
+    assert!(strict(with(&[])).ignite().await.is_ok());
+    let info_only = with(&[("security.p3p.enabled", v(true)), ("security.p3p.compact_policy", v("NOI"))]);
+    assert!(strict(info_only).ignite().await.is_ok());
+    // Not strict: the same warnings are logged, and the launch goes on.
+    assert!(rocket::custom(release(&[])).attach(Security::fairing()).ignite().await.is_ok());
+}
+
+#[test]
+fn a_published_secret_key_is_an_error_not_a_finding() {
+    let sample = "o0/U03li/W+nN5Z4YuPxyKtIe1h60PBkvaK5wSxz2MwLNdc9JYwQlJ5mfKh/zKJbar/MArjkfTmsTmSabGC9GA==";
+    let f = with(&[("secret_key", v(sample))]);
+    let e = Security::fairing().findings(&f).unwrap_err();
+    assert!(e.for_key("secret_key").is_some(), "{e}");
+}
+
+#[test]
+fn a_redirect_that_can_never_see_https_or_trusts_the_host_header_is_a_warning() {
+    let f = release(&[("security.allowed_hosts", v(["www.example.com"])), ("security.https.redirect", v(true))]);
+    let mut got = ids(&f);
+    got.sort_unstable();
+    assert_eq!(got, ["security.W004", "security.W021", "security.W022"]);
+    let fixed = with(&[("security.https.redirect", v(true)), ("security.https.redirect_host", v("www.example.com"))]);
+    assert_eq!(ids(&fixed), Vec::<&str>::new());
+}
+
+#[test]
+fn session_cookies_that_can_never_be_secure_are_warnings() {
+    let f = release(&[
+        ("security.allowed_hosts", v(["www.example.com"])),
+        ("security.session.enabled", v(true)),
+        ("security.session.cookies", v(["__Host-user"])),
+    ]);
+    let mut got = ids(&f);
+    got.sort_unstable();
+    assert_eq!(got, ["security.W004", "security.W023", "security.W024"]);
+    assert_eq!(
+        find(&f, "security.W024").message(),
+        "the session cookie \"__Host-user\" has a prefix that needs Secure, but no request can count as HTTPS: \
+         browsers drop it"
+    );
+}
