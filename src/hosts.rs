@@ -6,6 +6,7 @@
 //! [default.security]
 //! allowed_hosts = ["www.example.com", ".example.org", "10.0.0.5:8000", "[::1]"]
 //! allowed_hosts_exempt = ["/health"]   # load-balancer checks by IP; Default: []
+//! allowed_hosts_mode = "enforce"       # "report": other hosts go on, logged and counted; Default: "enforce"
 //! ```
 //!
 //! Entries are exact hosts, `.example.org` for a domain and all its
@@ -38,6 +39,7 @@ use crate::core::https::HttpsPolicy;
 use crate::core::local::Mark;
 use crate::core::part::{Gate, Part};
 use crate::core::paths::PathSet;
+use crate::core::rollout::{would_refuse, Mode};
 
 /// Where refused requests are rewritten to.
 const BAD_HOST_ROUTE: &str = "/__rocket_security/bad-host";
@@ -49,6 +51,7 @@ static REFUSED: Mark = Mark::new();
 pub(crate) struct AllowedHosts {
     pub(crate) https: HttpsPolicy,
     pub(crate) exempt: PathSet,
+    pub(crate) mode: Mode,
 }
 
 #[rocket::async_trait]
@@ -66,6 +69,10 @@ impl Part for AllowedHosts {
             return Gate::Pass;
         }
         let raw: String = self.https.raw_host(req).unwrap_or_default().chars().take(100).collect();
+        if self.mode.is_report() {
+            would_refuse(req, "allowed_hosts", "host_not_allowed", &raw);
+            return Gate::Pass;
+        }
         tracing::info!(
             target: "security",
             "host not allowed: {raw:?} ({} {}); answering 400",

@@ -33,13 +33,22 @@ impl<'r> FromRequest<'r> for AjaxOnly {
         if h.get_one("X-Requested-With") == Some("XMLHttpRequest") {
             return Outcome::Success(AjaxOnly);
         }
-        let metadata = req.rocket().state::<std::sync::Arc<AuthPolicy>>().is_some_and(|p| p.auth.ajax_fetch_metadata);
-        if metadata {
+        let policy = req.rocket().state::<std::sync::Arc<AuthPolicy>>();
+        if policy.is_some_and(|p| p.auth.ajax_fetch_metadata) {
             let mode = h.get_one("Sec-Fetch-Mode").map(str::to_ascii_lowercase);
             let dest = h.get_one("Sec-Fetch-Dest").map(str::to_ascii_lowercase);
             if matches!(mode.as_deref(), Some("cors" | "same-origin")) && dest.as_deref() == Some("empty") {
                 return Outcome::Success(AjaxOnly);
             }
+        }
+        if policy.is_some_and(|p| p.auth.ajax_mode.is_report()) {
+            let detail = format!(
+                "X-Requested-With: {}, Sec-Fetch-Mode: {}",
+                h.get_one("X-Requested-With").unwrap_or("-"),
+                h.get_one("Sec-Fetch-Mode").unwrap_or("-")
+            );
+            crate::core::rollout::would_refuse(req, "ajax_only", "not_ajax", &detail);
+            return Outcome::Success(AjaxOnly);
         }
         Outcome::Error((Status::Forbidden, NotAjax))
     }

@@ -2,6 +2,7 @@
 
 use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
+use crate::core::rollout::Mode;
 
 /// The `[default.security.auth]` table; see the [module docs](super).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,13 @@ pub struct Auth {
     pub logout_url: String,
     /// `AjaxOnly` also accepts Fetch Metadata. _Default:_ `false`.
     pub ajax_fetch_metadata: bool,
+    /// Deny-by-default (`Security::require_login`) in `Report` mode lets
+    /// anonymous requests through, logged and counted (see [`Mode`]).
+    /// _Default:_ `Enforce`.
+    pub mode: Mode,
+    /// [`AjaxOnly`](crate::AjaxOnly) in `Report` mode passes every request,
+    /// logging and counting those it would refuse. _Default:_ `Enforce`.
+    pub ajax_mode: Mode,
 }
 
 impl Default for Auth {
@@ -35,6 +43,8 @@ impl Default for Auth {
             static_paths: vec![],
             logout_url: "/logout".into(),
             ajax_fetch_metadata: false,
+            mode: Mode::Enforce,
+            ajax_mode: Mode::Enforce,
         }
     }
 }
@@ -53,10 +63,14 @@ impl Feature for Auth {
             static_paths: s.strings("static_paths", &d.static_paths),
             logout_url: s.string("logout_url", &d.logout_url),
             ajax_fetch_metadata: s.bool("ajax_fetch_metadata", d.ajax_fetch_metadata),
+            mode: Mode::read(s, "mode", d.mode),
+            ajax_mode: Mode::read(s, "ajax_mode", d.ajax_mode),
         }
     }
 
     fn build(&self, b: &mut Builder<'_>) {
+        b.report_mode("mode", self.mode, "deny-by-default login (`require_login`)");
+        b.report_mode("ajax_mode", self.ajax_mode, "AjaxOnly");
         b.summary.push(format!(
             "login at {}, open paths (with require_login): {}",
             self.login_url,
@@ -81,6 +95,9 @@ pub struct PasswordChange {
     /// Admit users when the expiry cannot be read (logged at WARN) instead of
     /// answering `503`. _Default:_ `false`.
     pub fail_open: bool,
+    /// `Report`: a user whose password expired goes on, logged and counted
+    /// (see [`Mode`]). _Default:_ `Enforce`.
+    pub mode: Mode,
 }
 
 impl Default for PasswordChange {
@@ -92,6 +109,7 @@ impl Default for PasswordChange {
             include_superusers: false,
             warn_days: 7,
             fail_open: false,
+            mode: Mode::Enforce,
         }
     }
 }
@@ -108,10 +126,12 @@ impl Feature for PasswordChange {
             include_superusers: s.bool("include_superusers", d.include_superusers),
             warn_days: s.u64("warn_days", d.warn_days),
             fail_open: s.bool("fail_open", d.fail_open),
+            mode: Mode::read(s, "mode", d.mode),
         }
     }
 
     fn build(&self, b: &mut Builder<'_>) {
+        b.report_mode("mode", self.mode, "the mandatory password change");
         b.summary.push(format!(
             "password change at {}, {}, new users {}",
             self.change_url,

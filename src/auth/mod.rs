@@ -13,6 +13,8 @@
 //! static_paths = []               # FileServer mounts etc., exempt from login and password change; Default: []
 //! logout_url = "/logout"          # exempt from the password change; Default: "/logout"
 //! ajax_fetch_metadata = false     # AjaxOnly also accepts Sec-Fetch-Mode cors/same-origin + Sec-Fetch-Dest empty
+//! mode = "enforce"                # deny-by-default; "report": anonymous requests go on, logged and counted
+//! ajax_mode = "enforce"           # AjaxOnly; "report": every request passes, refusals logged and counted
 //!
 //! [default.security.password]
 //! change_url = "/password/change" # Default: "/password/change"
@@ -21,11 +23,13 @@
 //! include_superusers = false      # Default: false
 //! warn_days = 7                   # MandatoryPasswordChange::expires_soon window; Default: 7
 //! fail_open = false               # expiry unreadable: admit (WARN) instead of 503; Default: false
+//! mode = "enforce"                # "report": expired passwords go on, logged and counted; Default: "enforce"
 //!
 //! [default.security.throttle]
 //! enabled = true                  # Default: true
 //! storage = "memory"              # or "database" (shared by every instance); Default: "memory"
 //! ip_threshold = 20               # failures from one address before it is delayed too; Default: 20
+//! mode = "enforce"                # "report": throttled attempts reach the password check, logged and counted
 //! ```
 //!
 //! # The catchers and your own

@@ -108,6 +108,17 @@ where
             Ok(r) => r.with_rotation(policy.password.expiry_policy().max_age),
             Err(e) => return unavailable(user, e.to_string()),
         };
+        if row.is_expired(now) && !policy.password_exempt.matches(req.uri()) && policy.password.mode.is_report() {
+            // Once per request: the global check and the handler's guard both ask.
+            if !req
+                .local_cache(|| ReportedOnce(std::sync::atomic::AtomicBool::new(false)))
+                .0
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                crate::core::rollout::would_refuse(req, "password_change", "expired", "the password has expired");
+            }
+            return pass(user, row.expires_in(now));
+        }
         if row.is_expired(now) && !policy.password_exempt.matches(req.uri()) {
             tracing::info!(target: "security", "password expired: redirecting user {:?} to the change page", row.user_id);
             record(req, AuthFailure::PasswordChange);
@@ -116,6 +127,9 @@ where
         pass(user, row.expires_in(now))
     }
 }
+
+/// Request-local: report mode already recorded this request's expired password.
+struct ReportedOnce(std::sync::atomic::AtomicBool);
 
 /// Records a password change for `user_id` with the configured rotation
 /// (`security.password.max_age_days`): the next expiry is that far from now.

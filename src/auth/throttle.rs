@@ -100,11 +100,20 @@ pub struct Throttle {
     /// Admit login attempts when the counters cannot be read (logged at
     /// WARN) instead of answering `503`. _Default:_ `false`.
     pub fail_open: bool,
+    /// `Report`: an attempt that would wait goes on to the password check,
+    /// logged and counted (see [`Mode`](crate::core::Mode)). _Default:_ `Enforce`.
+    pub mode: crate::core::Mode,
 }
 
 impl Default for Throttle {
     fn default() -> Self {
-        Throttle { enabled: true, storage: "memory".into(), ip_threshold: 20, fail_open: false }
+        Throttle {
+            enabled: true,
+            storage: "memory".into(),
+            ip_threshold: 20,
+            fail_open: false,
+            mode: crate::core::Mode::Enforce,
+        }
     }
 }
 
@@ -118,6 +127,7 @@ impl Feature for Throttle {
             storage: s.string("storage", &d.storage),
             ip_threshold: s.u64("ip_threshold", d.ip_threshold),
             fail_open: s.bool("fail_open", d.fail_open),
+            mode: crate::core::rollout::Mode::read(s, "mode", d.mode),
         }
     }
 
@@ -130,6 +140,9 @@ impl Feature for Throttle {
         } else {
             "login throttling: off".into()
         });
+        if self.enabled {
+            b.report_mode("mode", self.mode, "login throttling");
+        }
         if !b.release {
             return;
         }
@@ -179,6 +192,7 @@ impl Throttle {
             store,
             ip_threshold: self.ip_threshold.min(u32::MAX as u64) as u32,
             fail_open: self.fail_open,
+            mode: self.mode,
         })
     }
 }
@@ -281,6 +295,7 @@ pub(crate) struct ThrottleState {
     pub(crate) store: Store,
     pub(crate) ip_threshold: u32,
     pub(crate) fail_open: bool,
+    pub(crate) mode: crate::core::Mode,
 }
 
 /// The counters could not be read.
@@ -454,6 +469,8 @@ pub struct LoginThrottle {
     ip: Option<IpAddr>,
     /// `check` admitted this attempt and counted it already.
     reserved: std::sync::atomic::AtomicBool,
+    /// In report mode: where to record, and the request.
+    report: Option<(Option<Arc<crate::core::rollout::Observed>>, crate::core::rollout::RequestLine)>,
 }
 
 impl LoginThrottle {
@@ -509,6 +526,11 @@ impl LoginThrottle {
         };
         if delay <= 0.0 {
             self.reserved.store(true, std::sync::atomic::Ordering::Relaxed);
+            return Ok(());
+        }
+        if let Some((observed, at)) = &self.report {
+            let detail = format!("{delay:.0} s due: {user_n} failures for the account, {ip_n} for the address");
+            crate::core::rollout::record(observed.as_ref(), at, "login_throttle", "throttled", &detail);
             return Ok(());
         }
         tracing::info!(target: "security", "login throttled for {delay:.0} s ({user_n} failures for the account, {ip_n} for the address)");
@@ -568,11 +590,16 @@ impl<'r> FromRequest<'r> for LoginThrottle {
             Some(h) => h.0.client_ip(req),
             None => req.remote().map(|r| r.ip().to_canonical()),
         };
+        // Only report mode names the request later.
+        let report = state.as_ref().filter(|s| s.mode.is_report()).map(|_| {
+            (crate::core::rollout::Observed::of(req.rocket()).cloned(), crate::core::rollout::RequestLine::of(req))
+        });
         Outcome::Success(LoginThrottle {
             state,
             clock: SharedClock::of(req.rocket()),
             ip,
             reserved: Default::default(),
+            report,
         })
     }
 }

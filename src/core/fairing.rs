@@ -72,7 +72,10 @@ pub(crate) fn ignite(mut rocket: Rocket<Build>, plan: Plan, name: &'static str) 
         name,
     });
     if let Some(clock) = plan.shared {
-        rocket = rocket.manage(HttpsState(plan.https)).manage(SharedClock(clock));
+        rocket = rocket
+            .manage(HttpsState(plan.https))
+            .manage(SharedClock(clock))
+            .manage(Arc::new(super::rollout::Observed::default()));
     }
     for part in &plan.parts {
         rocket = part.ignite(rocket);

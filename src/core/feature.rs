@@ -85,6 +85,22 @@ impl Builder<'_> {
         self.warnings.push(Finding::warning(id, message, fix));
     }
 
+    /// The deploy-check finding of a control left in report mode in release:
+    /// `field` is its `mode` key under this feature, `what` names the control.
+    pub(crate) fn report_mode(&mut self, field: &str, mode: super::rollout::Mode, what: &str) {
+        if self.release && mode.is_report() {
+            let key = self.key(field);
+            self.warn(
+                "security.W025",
+                format!("`{key} = \"report\"`: {what} only watches; the requests it would refuse go through"),
+                format!(
+                    "set `{key} = \"enforce\"` once the dashboard's \"would have refused\" table shows only what \
+                     you want refused"
+                ),
+            );
+        }
+    }
+
     /// A [`Severity::Info`](super::check::Severity) deploy-check finding.
     pub(crate) fn info(&mut self, id: &'static str, message: impl Into<String>, fix: impl Into<String>) {
         self.warnings.push(Finding::info(id, message, fix));

@@ -15,6 +15,14 @@ pub(crate) enum Refusal {
 
 impl Refusal {
     /// The deciding header and its value, bounded for the log.
+    /// The reason code: in the JSON answer and the report-mode counters.
+    pub(crate) fn reason(&self) -> &'static str {
+        match self {
+            Refusal::FetchSite(_) | Refusal::Origin(_) => "cross_origin",
+            Refusal::Token(_) => "csrf_token",
+        }
+    }
+
     pub(crate) fn describe(&self) -> String {
         fn bounded(v: &str) -> String {
             let v: String = v.chars().take(80).collect();

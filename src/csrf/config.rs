@@ -2,6 +2,7 @@
 
 use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
+use crate::core::rollout::Mode;
 
 /// Cross-site request forgery protection; see the [module docs](super).
 ///
@@ -11,6 +12,7 @@ use crate::core::feature::{Builder, Feature};
 /// trusted_origins = ["https://partner.example"]   # exact origins also allowed; Default: []
 /// exempt = ["/webhooks/**"]         # path patterns never checked; Default: []
 /// token = false                     # also require a CsrfToken on unsafe requests; Default: false
+/// mode = "enforce"                  # "report": let refused requests through, record them; Default: "enforce"
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Csrf {
@@ -24,11 +26,14 @@ pub struct Csrf {
     /// of its browser, in the `X-CSRF-Token` header or as the first field of a
     /// urlencoded form. Needs Rocket's `secret_key`. _Default:_ `false`.
     pub token: bool,
+    /// `Report`: a request that would be refused goes on, logged and counted
+    /// (see [`Mode`]). _Default:_ `Enforce`.
+    pub mode: Mode,
 }
 
 impl Default for Csrf {
     fn default() -> Self {
-        Csrf { enabled: true, trusted_origins: vec![], exempt: vec![], token: false }
+        Csrf { enabled: true, trusted_origins: vec![], exempt: vec![], token: false, mode: Mode::Enforce }
     }
 }
 
@@ -42,10 +47,14 @@ impl Feature for Csrf {
             trusted_origins: s.strings("trusted_origins", &d.trusted_origins),
             exempt: s.strings("exempt", &d.exempt),
             token: s.bool("token", d.token),
+            mode: Mode::read(s, "mode", d.mode),
         }
     }
 
     fn build(&self, b: &mut Builder<'_>) {
+        if self.enabled {
+            b.report_mode("mode", self.mode, "CSRF protection");
+        }
         let line = if self.enabled {
             format!(
                 "CSRF: cross-origin unsafe requests refused (Sec-Fetch-Site, else Origin){}{}{}",
@@ -56,7 +65,7 @@ impl Feature for Csrf {
                 },
                 if self.exempt.is_empty() { String::new() } else { format!(", exempt {}", self.exempt.join(", ")) },
                 if self.token { ", token required" } else { "" }
-            )
+            ) + if self.mode.is_report() { " [report mode: nothing refused]" } else { "" }
         } else {
             if b.release {
                 b.warn(

@@ -23,6 +23,7 @@
 //! trusted_origins = []    # e.g. ["https://partner.example"]
 //! exempt = []             # e.g. ["/webhooks/**"]
 //! token = false
+//! mode = "enforce"        # "report": let refused requests through, logged and counted
 //! ```
 //!
 //! ```

@@ -16,6 +16,7 @@ use crate::core::error::ConfigError;
 use crate::core::https::HttpsPolicy;
 use crate::core::part::{Gate, Part};
 use crate::core::paths::{PathPattern, PathSet};
+use crate::core::rollout::{would_refuse, Mode};
 
 /// Where refused requests are rewritten to.
 const CSRF_ROUTE: &str = "/__rocket_security/csrf";
@@ -27,6 +28,7 @@ pub(crate) struct CsrfPart {
     token: bool,
     https: HttpsPolicy,
     key: Arc<TokenKey>,
+    mode: Mode,
 }
 
 impl Csrf {
@@ -77,6 +79,7 @@ impl Csrf {
             token: self.token,
             https: https.clone(),
             key: Arc::new(TokenKey::new(secret, https.clone())),
+            mode: self.mode,
         })
     }
 }
@@ -141,6 +144,10 @@ impl Part for CsrfPart {
             };
         }
         let Err(refusal) = verdict else { return Gate::Pass };
+        if self.mode.is_report() {
+            would_refuse(req, "csrf", refusal.reason(), &refusal.describe());
+            return Gate::Pass;
+        }
         tracing::info!(
             target: "security",
             "CSRF: refused {} {} ({})",
@@ -166,10 +173,7 @@ impl Handler for Answer {
             // Reached directly, not through the rewrite.
             return Outcome::forward(data, Status::NotFound);
         };
-        let reason = match refusal {
-            Refusal::FetchSite(_) | Refusal::Origin(_) => "cross_origin",
-            Refusal::Token(_) => "csrf_token",
-        };
+        let reason = refusal.reason();
         let (kind, body) = if is_api_client(req) {
             (ContentType::JSON, format!(r#"{{"error":"csrf","reason":"{reason}"}}"#))
         } else {

@@ -57,6 +57,8 @@ pub(crate) mod models;
 pub(crate) mod pool;
 pub(crate) mod record;
 #[cfg(feature = "db")]
+pub(crate) mod refusals;
+#[cfg(feature = "db")]
 pub mod schema;
 
 #[cfg(feature = "db")]
@@ -71,6 +73,8 @@ pub use models::attempts::LoginAttempts;
 pub use models::csp::{CspHourly, CspReport, CspViolation, RecordOutcome, ViolationFilter};
 #[cfg(feature = "db")]
 pub use models::password::{ExpiryPolicy, PasswordExpiry, MAX_USER_ID};
+#[cfg(feature = "db")]
+pub use models::refusals::WouldRefuse;
 #[cfg(feature = "db")]
 pub use models::sessions::{SessionRecord, SessionState};
 #[cfg(feature = "db")]

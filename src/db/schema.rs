@@ -85,3 +85,14 @@ diesel::table! {
         revoked_reason -> Nullable<Varchar>,
     }
 }
+
+diesel::table! {
+    /// What controls in report mode would have refused, per control and reason.
+    security_would_refuse (control, reason) {
+        control -> Varchar,
+        reason -> Varchar,
+        hits -> BigInt,
+        last_seen -> Timestamp,
+        examples -> Text,
+    }
+}

@@ -124,6 +124,38 @@ struct DashboardData {
     violations: Vec<ViolationRow>,
     hourly: Vec<(String, i64)>,
     filters: Filters,
+    /// What controls in report mode would have refused.
+    would_refuse: Vec<RefusalRow>,
+}
+
+/// One control and reason of report mode.
+#[derive(serde::Serialize)]
+struct RefusalRow {
+    control: String,
+    reason: String,
+    /// Counted by this instance since it started.
+    this_instance: u64,
+    /// Every instance's total (the database), when it could be read.
+    all_instances: Option<i64>,
+    last_seen: Option<String>,
+    /// The most recent, newest first.
+    examples: Vec<String>,
+}
+
+impl RefusalRow {
+    fn local(observed: Vec<crate::core::Observation>) -> Vec<RefusalRow> {
+        observed
+            .into_iter()
+            .map(|o| RefusalRow {
+                control: o.control.into(),
+                reason: o.reason.into(),
+                this_instance: o.count,
+                all_instances: None,
+                last_seen: None,
+                examples: o.examples,
+            })
+            .collect()
+    }
 }
 
 #[derive(serde::Serialize, Default)]
@@ -179,7 +211,7 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
         from: date(&filters.from, false)?,
         to: date(&filters.to, true)?,
     };
-    let mut out = DashboardData::counters_only(state, filters);
+    let mut out = DashboardData::counters_only(state, filters, crate::core::observations(req.rocket()));
     let Some(pool) = state.pool.get() else { return Ok(out) };
     out.database = true;
     let unavailable = |mut out: DashboardData, e: crate::db::DbError| {
@@ -217,6 +249,29 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
         }
         Err(e) => return unavailable(out, e),
     }
+    match crate::db::WouldRefuse::all(&mut conn).await {
+        Ok(rows) => {
+            for r in rows {
+                let at = r.last_seen.format("%Y-%m-%d %H:%M:%S").to_string();
+                match out.would_refuse.iter_mut().find(|l| l.control == r.control && l.reason == r.reason) {
+                    Some(l) => {
+                        l.all_instances = Some(r.hits);
+                        l.last_seen = Some(at);
+                    }
+                    None => out.would_refuse.push(RefusalRow {
+                        control: r.control,
+                        reason: r.reason,
+                        this_instance: 0,
+                        all_instances: Some(r.hits),
+                        last_seen: Some(at),
+                        examples: r.examples,
+                    }),
+                }
+            }
+            out.would_refuse.sort_by(|a, b| (&a.control, &a.reason).cmp(&(&b.control, &b.reason)));
+        }
+        Err(e) => return unavailable(out, e),
+    }
     Ok(out)
 }
 
@@ -225,12 +280,12 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
     let filters = Filters::of(req);
     date(&filters.from, false)?;
     date(&filters.to, true)?;
-    Ok(DashboardData::counters_only(state, filters))
+    Ok(DashboardData::counters_only(state, filters, crate::core::observations(req.rocket())))
 }
 
 impl DashboardData {
     /// The in-memory counters, nothing from the database.
-    fn counters_only(state: &CollectorState, filters: Filters) -> Self {
+    fn counters_only(state: &CollectorState, filters: Filters, observed: Vec<crate::core::Observation>) -> Self {
         DashboardData {
             stats: state.counters.snapshot(),
             database: false,
@@ -240,6 +295,7 @@ impl DashboardData {
             violations: vec![],
             hourly: vec![],
             filters,
+            would_refuse: RefusalRow::local(observed),
         }
     }
 }
@@ -352,7 +408,35 @@ fn render_list(d: &DashboardData, base: &str, nonce: &str) -> String {
         ));
     }
     body.push_str("</tbody></table>");
+    body.push_str(&refusals_html(&d.would_refuse));
     shell("CSP violation reports", nonce, &body)
+}
+
+/// The "would have refused" table of the controls in report mode.
+fn refusals_html(rows: &[RefusalRow]) -> String {
+    if rows.is_empty() {
+        return "<h2>Would have refused (report mode)</h2><p>No control in report mode has seen a request it would \
+                refuse.</p>"
+            .into();
+    }
+    let mut out = String::from(
+        "<h2>Would have refused (report mode)</h2><table><thead><tr><th>Control</th><th>Reason</th>\
+         <th>All instances</th><th>This instance</th><th>Last seen</th><th>Latest examples</th></tr></thead><tbody>",
+    );
+    for r in rows {
+        let examples: Vec<String> = r.examples.iter().map(|e| format!("<code>{}</code>", escape(e))).collect();
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&r.control),
+            escape(&r.reason),
+            r.all_instances.map_or_else(|| "-".to_string(), |n| n.to_string()),
+            r.this_instance,
+            escape(r.last_seen.as_deref().unwrap_or("-")),
+            examples.join("<br>")
+        ));
+    }
+    out.push_str("</tbody></table>");
+    out
 }
 
 #[cfg(feature = "db")]

@@ -72,6 +72,9 @@ macro_rules! security_config {
             pub allowed_hosts: Vec<String>,
             /// Paths served whatever the host (load-balancer health checks). _Default:_ `[]`.
             pub allowed_hosts_exempt: Vec<String>,
+            /// `Report`: a request with another host goes on, logged and
+            /// counted (see [`Mode`](crate::core::Mode)). _Default:_ `Enforce`.
+            pub allowed_hosts_mode: crate::core::Mode,
             $( $(#[$doc])* pub $field: $ty, )*
         }
 
@@ -82,6 +85,7 @@ macro_rules! security_config {
                     overwrite: false,
                     allowed_hosts: vec![],
                     allowed_hosts_exempt: vec![],
+                    allowed_hosts_mode: crate::core::Mode::Enforce,
                     $( $field: <$ty>::default(), )*
                 }
             }
@@ -263,12 +267,15 @@ impl SecurityConfig {
             let overwrite = root.bool("overwrite", defaults.overwrite);
             let allowed_hosts = root.strings("allowed_hosts", &defaults.allowed_hosts);
             let allowed_hosts_exempt = root.strings("allowed_hosts_exempt", &defaults.allowed_hosts_exempt);
+            let allowed_hosts_mode =
+                crate::core::rollout::Mode::read(&root, "allowed_hosts_mode", defaults.allowed_hosts_mode);
             let mut config = SecurityConfig::read_features(&root);
             root.finish();
             config.server_header = server_header;
             config.overwrite = overwrite;
             config.allowed_hosts = allowed_hosts;
             config.allowed_hosts_exempt = allowed_hosts_exempt;
+            config.allowed_hosts_mode = allowed_hosts_mode;
             config
         };
         let mut errors = errors.into_inner();
@@ -376,7 +383,20 @@ impl SecurityConfig {
         if full {
             parts.push(Arc::new(Ident(self.server_header.clone())));
             if out.plan_https.allowed.is_some() {
-                parts.push(Arc::new(AllowedHosts { https: out.plan_https.clone(), exempt: hosts_exempt }));
+                parts.push(Arc::new(AllowedHosts {
+                    https: out.plan_https.clone(),
+                    exempt: hosts_exempt,
+                    mode: self.allowed_hosts_mode,
+                }));
+                if release && self.allowed_hosts_mode.is_report() {
+                    out.warnings.push(Finding::warning(
+                        "security.W025",
+                        "`security.allowed_hosts_mode = \"report\"`: allowed hosts only watches; the requests it \
+                         would refuse go through",
+                        "set `security.allowed_hosts_mode = \"enforce\"` once the dashboard's \"would have refused\" \
+                         table shows only what you want refused",
+                    ));
+                }
             } else if release {
                 out.warnings.push(Finding::warning(
                     "security.W001",
@@ -389,6 +409,22 @@ impl SecurityConfig {
             let lookup = extras.database.unwrap_or_else(|| Box::new(crate::db::bind::pool_of::<crate::db::SecurityDb>));
             #[cfg(feature = "db")]
             parts.push(Arc::new(crate::db::bind::Binding(lookup)));
+            let report_mode = [
+                self.allowed_hosts_mode,
+                self.csrf.mode,
+                self.auth.mode,
+                self.auth.ajax_mode,
+                self.throttle.mode,
+                self.password.mode,
+            ]
+            .iter()
+            .any(|m| m.is_report());
+            #[cfg(feature = "db")]
+            if report_mode {
+                parts.push(Arc::new(crate::db::refusals::RefusalsFlush::default()));
+            }
+            #[cfg(not(feature = "db"))]
+            let _ = report_mode;
         }
         // A single-feature fairing other than `Https` never redirects.
         if let Some(r) = redirect.filter(|_| with_https) {

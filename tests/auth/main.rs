@@ -16,5 +16,6 @@ mod process;
 #[path = "../common/proxy.rs"]
 mod proxy;
 mod registry;
+mod report_mode;
 mod session;
 mod throttle;

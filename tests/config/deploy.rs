@@ -174,3 +174,27 @@ fn session_cookies_that_can_never_be_secure_are_warnings() {
          browsers drop it"
     );
 }
+
+#[test]
+fn a_control_left_in_report_mode_is_a_release_warning_naming_its_key() {
+    for (key, what) in [
+        ("security.csrf.mode", "CSRF protection"),
+        ("security.allowed_hosts_mode", "allowed hosts"),
+        ("security.auth.mode", "deny-by-default login (`require_login`)"),
+        ("security.auth.ajax_mode", "AjaxOnly"),
+        ("security.throttle.mode", "login throttling"),
+        ("security.password.mode", "the mandatory password change"),
+    ] {
+        let f = with(&[(key, v("report"))]);
+        assert_eq!(ids(&f), ["security.W025"], "{key}");
+        let w = find(&f, "security.W025");
+        assert_eq!(
+            w.message(),
+            format!("`{key} = \"report\"`: {what} only watches; the requests it would refuse go through"),
+            "{key}"
+        );
+        assert!(w.fix().starts_with(&format!("set `{key} = \"enforce\"` once")), "{key}");
+        let debug = Figment::from(rocket::Config::debug_default()).merge((key, "report"));
+        assert_eq!(ids(&debug), Vec::<&str>::new(), "{key}: debug is where report mode belongs");
+    }
+}

@@ -102,3 +102,86 @@ async fn links_come_from_the_configured_path_not_the_request() {
     assert!(body.contains("href=\"/security/reports/violation/"), "{body}");
     assert!(!body.contains("href=\"//"), "no link to another host: {body}");
 }
+
+/// A control in report mode on two instances: the dashboard's "would have
+/// refused" table shows both instances' total, this instance's count and the
+/// latest examples, escaped.
+#[rocket::async_test]
+async fn the_would_have_refused_table_sums_two_instances_and_escapes_examples() {
+    let file = std::env::temp_dir().join(format!("rocket-security-refusals-{}.db", std::process::id()));
+    let url = format!("sqlite://{}", file.display());
+    let toml = "[default.security]\nallowed_hosts = [\"127.0.0.1\", \"localhost\"]\nallowed_hosts_mode = \"report\"\n\
+                [default.security.csrf]\nmode = \"report\"";
+    let a = crate::app::app_with_url(toml, Some(url.clone())).await;
+    let b = crate::app::app_with_url(toml, Some(url)).await;
+    let hostile = "x\"><b>owned</b>";
+    for (app, n) in [(&a, 1), (&b, 2)] {
+        for _ in 0..n {
+            let res = app.client.get("/page").header(rocket::http::Header::new("Host", hostile)).dispatch().await;
+            assert_eq!(res.status(), Status::Ok, "admitted in report mode");
+        }
+    }
+    // A mixed run: a cross-site POST too (no route: it still reaches routing, 404).
+    let res = b
+        .client
+        .post("/page")
+        .header(rocket::http::Header::new("Host", "127.0.0.1"))
+        .header(rocket::http::Header::new("Sec-Fetch-Site", "cross-site"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::NotFound, "admitted by CSRF in report mode");
+    let row = "<tr><td>allowed_hosts</td><td>host_not_allowed</td><td class=\"n\">3</td><td class=\"n\">1</td>";
+    let csrf = "<tr><td>csrf</td><td>cross_origin</td><td class=\"n\">1</td><td class=\"n\">0</td>";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let html = loop {
+        let res = a
+            .client
+            .get("/security/reports")
+            .header(rocket::http::Header::new("X-Admin", "yes"))
+            .header(rocket::http::Header::new("Host", "127.0.0.1"))
+            .dispatch()
+            .await;
+        assert_eq!(res.status(), Status::Ok);
+        let html = res.into_string().await.unwrap();
+        if (html.contains(row) && html.contains(csrf)) || std::time::Instant::now() > deadline {
+            break html;
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(html.contains("<h2>Would have refused (report mode)</h2>"), "{html}");
+    assert!(html.contains(row), "both instances' total, then this instance's: {html}");
+    assert!(html.contains(csrf), "the other instance's control, from the database: {html}");
+    assert!(html.contains("<code>GET /page (x&quot;&gt;&lt;b&gt;owned&lt;/b&gt;)</code>"), "{html}");
+    assert!(!html.contains("<b>owned</b>"), "{html}");
+    let _ = std::fs::remove_file(&file);
+}
+
+#[rocket::async_test]
+async fn without_report_mode_the_table_says_nothing_was_seen() {
+    let app = app("").await;
+    let (_, _, _, html) = app.dashboard("/security/reports", true).await;
+    assert!(
+        html.contains(
+            "<h2>Would have refused (report mode)</h2><p>No control in report mode has seen a request it would refuse.</p>"
+        ),
+        "{html}"
+    );
+}
+
+#[rocket::async_test]
+async fn report_mode_counts_are_written_at_shutdown() {
+    let file = std::env::temp_dir().join(format!("rocket-security-refusals-stop-{}.db", std::process::id()));
+    let url = format!("sqlite://{}", file.display());
+    let toml = "[default.security]\nallowed_hosts = [\"127.0.0.1\"]\nallowed_hosts_mode = \"report\"";
+    let app = crate::app::app_with_url(toml, Some(url.clone())).await;
+    let res = app.client.get("/page").header(rocket::http::Header::new("Host", "other.example")).dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    drop(res);
+    // Stopped before the once-a-second writer ran: the shutdown hook writes it.
+    app.terminate().await;
+    let pool = rocket_security::db::SecurityPool::from_url(&url).unwrap();
+    let rows = rocket_security::db::WouldRefuse::all(&mut pool.conn().await.unwrap()).await.unwrap();
+    let got: Vec<(String, String, i64)> = rows.into_iter().map(|r| (r.control, r.reason, r.hits)).collect();
+    assert_eq!(got, [("allowed_hosts".to_string(), "host_not_allowed".to_string(), 1)]);
+    let _ = std::fs::remove_file(&file);
+}

@@ -3,6 +3,7 @@
 pub(crate) mod attempts;
 pub(crate) mod csp;
 pub(crate) mod password;
+pub(crate) mod refusals;
 pub(crate) mod sessions;
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
