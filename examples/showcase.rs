@@ -469,10 +469,30 @@ fn rocket() -> _ {
         .into_iter()
         .map(|(name, admin)| (name.to_string(), (hash(&format!("{name}-pass")), admin)))
         .collect();
-    println!(
-        "Demo users: alice / alice-pass, bob / bob-pass (password expired), admin / admin-pass (reports dashboard)"
-    );
     rocket::custom(figment())
+        .attach(AdHoc::on_liftoff("banner", |rocket| {
+            Box::pin(async move {
+                let c = rocket.config();
+                let scheme = if c.tls_enabled() { "https" } else { "http" };
+                let url = rocket.figment().extract_inner::<String>("databases.security.url").unwrap_or_default();
+                let store = match url.strip_prefix("sqlite://") {
+                    Some(file) => {
+                        let path = std::env::current_dir().map(|d| d.join(file)).unwrap_or_else(|_| file.into());
+                        format!("SQLite file {}", path.display())
+                    }
+                    None => url.split('@').next_back().map(|s| format!("database {s}")).unwrap_or_default(),
+                };
+                println!(
+                    "\nrocket_security showcase: {scheme}://{}:{}/\n\
+                     - demo users: alice / alice-pass, bob / bob-pass (password expired), admin / admin-pass \
+                     (reports dashboard at /security/reports)\n\
+                     - storage: {store}\n\
+                     - PostgreSQL instead: ROCKET_DATABASES='{{security={{url=\"postgres://postgres@127.0.0.1/test\"}}}}' \
+                     cargo run --all-features --example showcase\n",
+                    c.address, c.port
+                );
+            })
+        }))
         .attach(SecurityDb::init())
         .attach(Migrations::<SecurityDb>::fairing())
         .attach(Security::fairing().reports_dashboard::<Admin>())

@@ -195,7 +195,19 @@
 //!
 //! ## Differences from django-security
 //!
-//! See the README for the full list; each feature's docs name its own.
+//! See the README for the full list; each feature's docs name its own. The
+//! migration guide (`docs/migrating-from-django-security.md` in the
+//! repository) maps every django-security setting, middleware, view,
+//! decorator and model to its equivalent here.
+//!
+//! ## Examples
+//!
+//! `examples/` holds one small runnable app per feature family, each with its
+//! `Rocket.toml` snippet, each started and checked by `tests/examples`:
+//! `headers` (zero configuration), `templates` (a [`CspNonce`] in a Tera
+//! template), `login` (`LoginRequired`, throttling, CSRF), `collector` (the
+//! report collector and dashboard on SQLite), `production` (behind a
+//! TLS-terminating proxy, on PostgreSQL), and `showcase` (everything).
 
 // Without a database backend, the storage shapes and the sink plumbing are unused.
 #![cfg_attr(not(feature = "db"), allow(dead_code))]

@@ -47,6 +47,40 @@ impl<'r> CspNonce<'r> {
     }
 }
 
+/// A `CspNonce` serialises to its base64 value, so it goes straight into a
+/// template context (`rocket_dyn_templates` with Tera or Handlebars):
+///
+/// ```
+/// # use rocket::get;
+/// use rocket_security::CspNonce;
+///
+/// #[derive(serde::Serialize)]
+/// struct Page<'r> {
+///     nonce: CspNonce<'r>,
+/// }
+///
+/// #[get("/")]
+/// fn index(nonce: CspNonce<'_>) -> String {
+///     // With rocket_dyn_templates: Template::render("index", Page { nonce })
+///     serde_json::to_string(&Page { nonce }).unwrap()
+/// }
+/// ```
+///
+/// In the template (Tera: `{{ nonce }}`; Handlebars: `{{nonce}}`); base64 needs
+/// no escaping:
+///
+/// ```html
+/// <script nonce="{{ nonce }}">document.body.dataset.ready = "yes";</script>
+/// ```
+///
+/// `examples/templates.rs` renders one with Tera, and its test checks that the
+/// nonce in the page is the one in the response's policy.
+impl serde::Serialize for CspNonce<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
 impl fmt::Display for CspNonce<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.0)

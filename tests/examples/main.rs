@@ -1,0 +1,186 @@
+//! Every example in `examples/` is built by `cargo test` and exercised here:
+//! started as its own process in a fresh directory, asked over HTTP, and
+//! checked for the header or status it exists to show. None rots.
+
+#[path = "../common/process.rs"]
+mod process;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A running example, killed when dropped.
+struct Running {
+    child: Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(name: &str, env: &[(&str, String)]) -> Running {
+    let dir = process::fresh_dir("examples", name);
+    let port = process::free_port();
+    let log = std::fs::File::create(dir.join("log")).unwrap();
+    let child = Command::new(process::example_binary(name))
+        .current_dir(&dir)
+        .env("ROCKET_PORT", port.to_string())
+        .env("ROCKET_ADDRESS", "127.0.0.1")
+        .env_remove("ROCKET_PROFILE")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let running = Running { child, port, dir };
+    process::wait_for_port(port, Duration::from_secs(10), || {
+        format!("example {name}: {}", std::fs::read_to_string(running.dir.join("log")).unwrap_or_default())
+    });
+    running
+}
+
+/// One HTTP/1.1 exchange: (status, headers lower-cased, body).
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str("Host: 127.0.0.1\r\n");
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn headers_only_sends_the_defaults_with_no_configuration() {
+    let app = start("headers", &[]);
+    let (status, h, _) = http(app.port, "GET", "/", &[], "");
+    assert_eq!(status, 200);
+    assert_eq!(header(&h, "x-content-type-options"), Some("nosniff"));
+    assert_eq!(header(&h, "x-frame-options"), Some("DENY"));
+    assert!(header(&h, "content-security-policy").is_some_and(|v| v.starts_with("default-src 'self'")), "{h:?}");
+    assert_eq!(header(&h, "strict-transport-security"), None, "plain HTTP: no HSTS");
+    assert_eq!(header(&h, "server"), None);
+}
+
+#[test]
+fn the_nonce_in_the_tera_page_is_the_one_in_the_policy() {
+    let app = start("templates", &[]);
+    let (status, h, body) = http(app.port, "GET", "/", &[], "");
+    assert_eq!(status, 200);
+    let nonce = body.split("<script nonce=\"").nth(1).and_then(|r| r.split('"').next()).expect("a nonced script");
+    assert_eq!(nonce.len(), 24, "128 bits, base64: {nonce}");
+    let csp = header(&h, "content-security-policy").unwrap();
+    assert!(csp.contains(&format!("script-src 'self' 'nonce-{nonce}'")), "{csp}");
+    assert!(csp.contains(&format!("style-src 'self' 'nonce-{nonce}'")), "{csp}");
+    assert!(body.contains(&format!("<style nonce=\"{nonce}\">")), "{body}");
+    let (_, h2, _) = http(app.port, "GET", "/", &[], "");
+    assert!(!header(&h2, "content-security-policy").unwrap().contains(nonce), "a new nonce per response");
+}
+
+#[test]
+fn login_requires_a_login_refuses_cross_site_posts_and_throttles() {
+    let app = start("login", &[]);
+    let (status, h, _) = http(app.port, "GET", "/account", &[], "");
+    assert_eq!((status, header(&h, "location")), (303, Some("/login?next=/account")));
+    // The form: its token and the browser's token cookie.
+    let (status, h, body) = http(app.port, "GET", "/login?next=/account", &[], "");
+    assert_eq!(status, 200);
+    let token = body.split("name=\"csrf_token\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap();
+    let cookie = h
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .map(|(_, v)| v.split(';').next().unwrap())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let form = |password: &str| format!("csrf_token={token}&username=alice&password={password}&next=/account");
+    let post = |body: String, site: &str| {
+        let headers = [
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Sec-Fetch-Site", site),
+            ("Cookie", cookie.as_str()),
+        ];
+        http(app.port, "POST", "/login", &headers, &body)
+    };
+    assert_eq!(post(form("alice-pass"), "cross-site").0, 403, "a form from another site");
+    for _ in 0..3 {
+        let (status, h, _) = post(form("wrong"), "same-origin");
+        assert_eq!((status, header(&h, "location")), (303, Some("/login?failed=true")));
+    }
+    let (status, h, body) = post(form("alice-pass"), "same-origin");
+    assert_eq!((status, header(&h, "retry-after")), (429, Some("5")), "{body}");
+    assert!(body.contains("your login request has been denied as a security precaution"), "{body}");
+}
+
+#[test]
+fn the_collector_stores_a_report_and_the_dashboard_shows_it() {
+    let app = start("collector", &[]);
+    let report = r#"{"csp-report":{"document-uri":"http://127.0.0.1/","violated-directive":"img-src","effective-directive":"img-src","original-policy":"default-src 'self'","blocked-uri":"https://example.net/tracker.png","disposition":"enforce"}}"#;
+    let (status, _, _) =
+        http(app.port, "POST", "/security/csp-report", &[("Content-Type", "application/csp-report")], report);
+    assert_eq!(status, 204);
+    assert_eq!(http(app.port, "GET", "/security/reports", &[], "").0, 403, "the guard decides");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, _, body) = http(app.port, "GET", "/security/reports?token=demo", &[], "");
+        assert_eq!(status, 200);
+        if body.contains("<code>example.net</code>") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the report never reached the dashboard: {body}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(app.dir.join("collector.db").exists(), "SQLite in the working directory");
+}
+
+#[test]
+fn production_trusts_its_proxy_for_https_and_serves_only_its_hosts() {
+    let Ok(url) = std::env::var("SECURITY_TEST_POSTGRES_URL") else {
+        assert!(std::env::var_os("SECURITY_TEST_REQUIRE_BACKENDS").is_none(), "SECURITY_TEST_POSTGRES_URL is not set");
+        eprintln!("SKIPPED: the production example needs PostgreSQL (SECURITY_TEST_POSTGRES_URL)");
+        return;
+    };
+    let app = start("production", &[("ROCKET_DATABASES", format!("{{security={{url=\"{url}\"}}}}"))]);
+    let https = [("X-Forwarded-Proto", "https")];
+    let (status, h, body) = http(app.port, "GET", "/", &https, "");
+    assert_eq!((status, body.as_str()), (200, "served behind a TLS-terminating proxy"));
+    assert_eq!(header(&h, "strict-transport-security"), Some("max-age=63072000; includeSubDomains"));
+    let (status, h, _) = http(app.port, "GET", "/", &[], "");
+    assert_eq!((status, header(&h, "location")), (308, Some("https://127.0.0.1/")), "plain HTTP is redirected");
+    let evil = [("X-Forwarded-Proto", "https"), ("Host", "evil.example")];
+    assert_eq!(http(app.port, "GET", "/", &evil, "").0, 400);
+    let balancer = [("X-Forwarded-Proto", "https"), ("Host", "10.1.2.3")];
+    assert_eq!(http(app.port, "GET", "/health", &balancer, "").0, 200, "health checks by IP");
+}
