@@ -113,9 +113,17 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// Pages search engines may index: the others say `noindex`.
+const PUBLIC: &[&str] = &["Home", "Log in", "Privacy", "Embeddable"];
+
 fn page(title: &str, body: &str) -> RawHtml<String> {
+    let robots = if PUBLIC.contains(&title) { "" } else { "<meta name=\"robots\" content=\"noindex\">" };
     RawHtml(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} — rocket_security</title>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{robots}\
+         <meta name=\"description\" content=\"{title}: the rocket_security showcase, a Rocket site that uses every \
+         security header, guard and the CSP report collector of the crate.\">\
+         <title>{title} — rocket_security</title><link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
          <link rel=\"stylesheet\" href=\"/style.css\"></head><body><header><nav>\
          <a href=\"/\">Home</a> <a href=\"/account\">Account</a> <a href=\"/embed\">Embeddable</a> \
          <a href=\"/privacy\">Privacy</a> <a href=\"/demo/violations\">CSP violations</a> \
@@ -150,12 +158,27 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
     )
 }
 
+/// The site's icon (an SVG shield), also at `/favicon.ico` where browsers look first.
+const ICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><path fill=\"#c33\" \
+                    d=\"M8 1l6 2v5c0 3.5-2.6 6-6 7-3.4-1-6-3.5-6-7V3z\"/></svg>";
+
+#[get("/favicon.svg")]
+fn favicon() -> (ContentType, &'static str) {
+    (ContentType::SVG, ICON)
+}
+
+#[get("/favicon.ico")]
+fn favicon_ico() -> (ContentType, &'static str) {
+    (ContentType::SVG, ICON)
+}
+
 #[get("/style.css")]
 fn style() -> (ContentType, &'static str) {
     (
         ContentType::CSS,
-        "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto}nav a{margin-right:1em}\
-         label{display:block;margin:.5rem 0}.error{color:#b00}",
+        "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}\
+         nav a{display:inline-block;padding:.5rem .4rem;margin-right:.4rem}li{margin:.4rem 0}\
+         button,input{min-height:2.5rem;padding:0 .6rem}label{display:block;margin:.5rem 0}.error{color:#b00}",
     )
 }
 
@@ -526,6 +549,8 @@ fn rocket() -> _ {
             "/",
             routes![
                 index,
+                favicon,
+                favicon_ico,
                 style,
                 login_page,
                 login,

@@ -55,6 +55,9 @@ echo "== CSP Evaluator on every policy the showcase sends"
 echo "== MDN HTTP Observatory on the showcase served over TLS (A+ required)"
 ./scripts/observatory.sh
 
+echo "== Lighthouse: accessibility and best practices 100 on every showcase page, SEO 100 on / and /login"
+./scripts/lighthouse.sh
+
 echo "== build without any database backend"
 cargo check --quiet --no-default-features --lib
 

@@ -306,7 +306,9 @@ td.n{text-align:right}code{word-break:break-all}.bar{fill:#c33}.stats span{margi
 
 fn shell(title: &str, nonce: &str, body: &str) -> String {
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"robots\" content=\"noindex\"><title>{t}</title>\
          <style nonce=\"{nonce}\">{STYLE}</style></head><body><h1>{t}</h1>{body}</body></html>",
         t = escape(title)
     )
@@ -377,10 +379,10 @@ fn render_list(d: &DashboardData, base: &str, nonce: &str) -> String {
         body.push_str(&format!("<p class=\"error\">{}: only the counters above are available.</p>", escape(e)));
     }
     body.push_str(&format!(
-        "<form method=\"get\" action=\"{}\"><input name=\"directive\" placeholder=\"directive\" value=\"{}\">\
-         <input name=\"blocked\" placeholder=\"blocked host or kind\" value=\"{}\">\
-         <input name=\"from\" type=\"date\" value=\"{}\"><input name=\"to\" type=\"date\" value=\"{}\">\
-         <button>Filter</button></form><h2>Reports per hour (UTC, last 48 h)</h2>{}",
+        "<form method=\"get\" action=\"{}\"><label>Directive <input name=\"directive\" placeholder=\"script-src\" \
+         value=\"{}\"></label> <label>Blocked <input name=\"blocked\" placeholder=\"host or kind\" value=\"{}\"></label> \
+         <label>From <input name=\"from\" type=\"date\" value=\"{}\"></label> \
+         <label>To <input name=\"to\" type=\"date\" value=\"{}\"></label> <button>Filter</button></form><h2>Reports per hour (UTC, last 48 h)</h2>{}",
         escape(&base),
         v(&f.directive),
         v(&f.blocked),

@@ -24,6 +24,18 @@ fn showcase(dir: &std::path::Path, profile: Option<&str>, port: u16) -> std::pro
     cmd.spawn().expect("start the showcase")
 }
 
+/// The response head of `GET path` from the showcase on `port`.
+fn head(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    raw.split("\r\n\r\n").next().unwrap_or_default().to_string() + "\r\n"
+}
+
 #[test]
 fn a_release_launch_with_the_sample_config_refuses_naming_secret_key() {
     let dir = process::fresh_dir("faults", "showcase-release");
@@ -63,9 +75,17 @@ fn a_debug_launch_makes_a_key_of_its_own_and_keeps_it_across_restarts() {
         process::wait_for_port(port, Duration::from_secs(10), || {
             std::fs::read_to_string(dir.join("showcase.log")).unwrap_or_default()
         });
+        let (login, icon) = (head(port, "/login"), head(port, "/favicon.ico"));
         let _ = child.kill();
         let _ = child.wait();
         keys.push(std::fs::read_to_string(&key_file).expect("the key file"));
+        assert!(login.starts_with("HTTP/1.1 200 OK"), "{login}");
+        assert!(
+            login.to_ascii_lowercase().contains("\r\ncache-control: no-store, max-age=0\r\n"),
+            "login is no-store: {login}"
+        );
+        assert!(icon.starts_with("HTTP/1.1 200 OK"), "no 404 in the console: {icon}");
+        assert!(icon.to_ascii_lowercase().contains("\r\ncontent-type: image/svg+xml\r\n"), "{icon}");
     }
     assert_eq!(keys[0], keys[1], "the same key after a restart");
     assert_eq!(keys[0].len(), 88, "64 bytes in base64");
