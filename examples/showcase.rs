@@ -492,7 +492,11 @@ fn rocket() -> _ {
         .into_iter()
         .map(|(name, admin)| (name.to_string(), (hash(&format!("{name}-pass")), admin)))
         .collect();
-    rocket::custom(figment())
+    let figment = figment();
+    // Limits shared by every instance, when ROCKET_DATABASES names `security_cache` (feature `redis`).
+    #[cfg(feature = "redis")]
+    let cache = figment.find_value("databases.security_cache").is_ok();
+    let rocket = rocket::custom(figment)
         .attach(AdHoc::on_liftoff("banner", |rocket| {
             Box::pin(async move {
                 let c = rocket.config();
@@ -567,5 +571,8 @@ fn rocket() -> _ {
                 violations,
                 eval_js
             ],
-        )
+        );
+    #[cfg(feature = "redis")]
+    let rocket = if cache { rocket.attach(rocket_security::db::SecurityCache::init()) } else { rocket };
+    rocket
 }

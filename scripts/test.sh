@@ -20,6 +20,8 @@ need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v haproxy >/dev/null || need+=(haproxy)
+# The Redis outage test runs a redis-server of its own.
+command -v redis-server >/dev/null || need+=(redis-server)
 if ((${#need[@]})); then
   echo "== installing ${need[*]}"
   sudo=""
@@ -38,7 +40,10 @@ fi
 if [ -z "${SECURITY_TEST_MYSQL_URL:-}" ] && answers 3306; then
   export SECURITY_TEST_MYSQL_URL="mysql://root@127.0.0.1:3306/test"
 fi
-echo "== backends: sqlite${SECURITY_TEST_POSTGRES_URL:+, postgres}${SECURITY_TEST_MYSQL_URL:+, mariadb}"
+if [ -z "${SECURITY_TEST_REDIS_URL:-}" ] && answers 6379; then
+  export SECURITY_TEST_REDIS_URL="redis://127.0.0.1:6379"
+fi
+echo "== backends: sqlite${SECURITY_TEST_POSTGRES_URL:+, postgres}${SECURITY_TEST_MYSQL_URL:+, mariadb}${SECURITY_TEST_REDIS_URL:+, redis}"
 
 # tests/faults holds 10,000 sockets open at once.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -47,6 +47,8 @@
 
 #[cfg(feature = "db")]
 pub(crate) mod bind;
+#[cfg(feature = "redis")]
+pub(crate) mod cache;
 #[cfg(feature = "db")]
 pub(crate) mod handle;
 #[cfg(feature = "db")]
@@ -63,6 +65,8 @@ pub mod schema;
 
 #[cfg(feature = "db")]
 pub(crate) use bind::bound;
+#[cfg(feature = "redis")]
+pub use cache::SecurityCache;
 #[cfg(feature = "db")]
 pub use handle::SecurityDb;
 #[cfg(feature = "db")]

@@ -152,15 +152,49 @@ impl CollectorState {
             return status(Status::NoContent);
         }
         let client = self.https.client_ip(req).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        if let Some(limiter) = &self.limiter {
-            // One key per IPv4 address or IPv6 /64 (one host's usual allocation).
-            let key = match client {
-                IpAddr::V6(v6) => {
-                    let s = v6.segments();
-                    IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        // One key per IPv4 address or IPv6 /64 (one host's usual allocation).
+        let key = match client {
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+            v4 => v4,
+        };
+        #[cfg(feature = "redis")]
+        let shared = match (self.cache.get(), self.config.rate) {
+            (Some(cache), Some(rate)) => {
+                match crate::db::cache::rate_limit(cache, &key.to_string(), rate.get(), reports.len() as u32).await {
+                    Ok(verdict) => Some(verdict),
+                    Err(e) => {
+                        // Fall back to this process's limiter; say so at most every 10 s.
+                        let now = chrono::Utc::now().timestamp_millis().max(0) as u64;
+                        let last = self.cache_warned.load(Ordering::Relaxed);
+                        if now.saturating_sub(last) >= 10_000
+                            && self
+                                .cache_warned
+                                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                                .is_ok()
+                        {
+                            tracing::warn!(
+                                target: "security",
+                                "CSP report rate limit: Redis (security_cache) did not answer ({e}); limiting per \
+                                 process until it does"
+                            );
+                        }
+                        None
+                    }
                 }
-                v4 => v4,
-            };
+            }
+            _ => None,
+        };
+        #[cfg(not(feature = "redis"))]
+        let shared: Option<Option<u64>> = None;
+        if let Some(verdict) = shared {
+            if let Some(retry_after) = verdict {
+                c.drop(DropReason::RateLimited, reports.len() as u64);
+                return Answer { status: Status::TooManyRequests, retry_after: Some(retry_after) };
+            }
+        } else if let Some(limiter) = &self.limiter {
             if self.counters.requests.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
                 limiter.retain_recent();
             }

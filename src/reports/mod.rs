@@ -40,9 +40,11 @@
 //!
 //! # Per-process state
 //!
-//! The rate limiter and the counters live in each process (each instance
-//! behind a load balancer limits and counts its own traffic); the reports
-//! themselves go to the shared database.
+//! The counters live in each process; the reports themselves go to the
+//! shared database. The rate limiter is per process too, unless the Redis
+//! store is attached (cargo feature `redis`, `SecurityCache`): then one
+//! limit holds per client across every instance, and while Redis cannot
+//! answer each instance limits on its own again (WARN) until it does.
 //!
 //! # Example
 //!

@@ -27,6 +27,10 @@ impl Part for CollectorPart {
     }
 
     async fn liftoff(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {
+        #[cfg(feature = "redis")]
+        if let Some(cache) = crate::db::cache::cache_of(_rocket) {
+            let _ = self.state.cache.set(cache);
+        }
         #[cfg(feature = "db")]
         {
             let state = &self.state;

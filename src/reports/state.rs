@@ -24,6 +24,12 @@ pub(crate) struct CollectorState {
     pub(crate) pool: OnceLock<crate::db::SecurityPool>,
     #[cfg(not(feature = "db"))]
     pub(crate) queue: OnceLock<()>,
+    /// The Redis pool holding the rate limit, when `SecurityCache` is attached.
+    #[cfg(feature = "redis")]
+    pub(crate) cache: OnceLock<rocket_db_pools::deadpool_redis::Pool>,
+    /// When Redis last failed (ms since the epoch): the WARN line is bounded.
+    #[cfg(feature = "redis")]
+    pub(crate) cache_warned: std::sync::atomic::AtomicU64,
 }
 
 impl CollectorState {
@@ -38,6 +44,10 @@ impl CollectorState {
             queue: OnceLock::new(),
             #[cfg(feature = "db")]
             pool: OnceLock::new(),
+            #[cfg(feature = "redis")]
+            cache: OnceLock::new(),
+            #[cfg(feature = "redis")]
+            cache_warned: std::sync::atomic::AtomicU64::new(0),
         })
     }
 }

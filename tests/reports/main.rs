@@ -2,6 +2,8 @@
 //! noise rules, storage accounting and the dashboard.
 
 mod app;
+#[cfg(feature = "redis")]
+mod cache;
 mod dashboard;
 mod endpoint;
 #[path = "../common/proxy.rs"]

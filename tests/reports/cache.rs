@@ -1,0 +1,145 @@
+//! The collector's rate limit in Redis (`security_cache`): one limit per
+//! client across instances, the per-process fallback while Redis cannot
+//! answer (WARN), and recovery without a restart. Against the real Redis of
+//! `SECURITY_TEST_REDIS_URL`, and a `redis-server` of the test's own for
+//! the outage.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use rocket::figment::Figment;
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::Client;
+use rocket_db_pools::Database;
+use rocket_security::db::SecurityCache;
+use rocket_security::Security;
+
+use crate::app::legacy;
+
+/// The machine's Redis (`.ci/run` requires it).
+fn redis_url() -> Option<String> {
+    let url = std::env::var("SECURITY_TEST_REDIS_URL").ok();
+    if url.is_none() {
+        assert!(std::env::var_os("SECURITY_TEST_REQUIRE_BACKENDS").is_none(), "SECURITY_TEST_REDIS_URL is not set");
+        eprintln!("SKIPPED: Redis tests (SECURITY_TEST_REDIS_URL is not set)");
+    }
+    url
+}
+
+/// A collector instance whose rate limit lives in the Redis at `url`.
+async fn instance(url: &str, per_minute: u32) -> Client {
+    let figment = Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(("databases.security_cache.url", url))
+        .merge(("databases.security_cache.connect_timeout", 1))
+        .merge(("security.reports.log", false))
+        .merge(("security.reports.rate_limit_per_minute", per_minute))
+        .merge(("security.reports.max_reports_per_request", 10));
+    let rocket = rocket::custom(figment).attach(SecurityCache::init()).attach(Security::fairing());
+    Client::untracked(rocket).await.expect("valid app")
+}
+
+/// A client address no other test (or earlier run) uses.
+fn fresh_client() -> SocketAddr {
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let b = n.to_le_bytes();
+    SocketAddr::from(([10, b[0], b[1], b[2] | 1], 4000))
+}
+
+async fn post(client: &Client, from: SocketAddr, n: usize) -> Status {
+    // The Reporting API's format: a batch of `n` reports in one request.
+    let one = r#"{"type":"csp-violation","age":0,"url":"https://127.0.0.1/page","body":{"documentURL":"https://127.0.0.1/page","effectiveDirective":"img-src","blockedURL":"https://cdn.example/a.png","disposition":"enforce"}}"#;
+    let body = format!("[{}]", vec![one; n].join(","));
+    client
+        .post("/security/csp-report")
+        .header(ContentType::new("application", "reports+json"))
+        .header(Header::new("Host", "127.0.0.1"))
+        .remote(from)
+        .body(body)
+        .dispatch()
+        .await
+        .status()
+}
+
+#[rocket::async_test]
+async fn the_limit_is_per_client_across_instances() {
+    let Some(url) = redis_url() else { return };
+    let (a, b) = (instance(&url, 60).await, instance(&url, 60).await);
+    let client = fresh_client();
+    // 60 a minute: 30 through each instance, then the 61st is refused, whichever takes it.
+    for i in 0..6 {
+        let via = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(post(via, client, 10).await, Status::NoContent, "batch {i}");
+    }
+    assert_eq!(post(&a, client, 1).await, Status::TooManyRequests);
+    assert_eq!(post(&b, client, 1).await, Status::TooManyRequests);
+    // Without Redis, each instance would have allowed 60 on its own.
+    let res = b
+        .post("/security/csp-report")
+        .header(ContentType::JSON)
+        .header(Header::new("Host", "127.0.0.1"))
+        .remote(client)
+        .body(legacy("https://127.0.0.1/page", "img-src", "https://cdn.example/a.png"))
+        .dispatch()
+        .await;
+    assert_eq!(res.headers().get_one("Retry-After"), Some("1"), "one emission interval (1 s at 60/min)");
+    // Another client is not limited by the first one's reports.
+    assert_eq!(post(&a, fresh_client(), 10).await, Status::NoContent);
+}
+
+/// A `redis-server` of the test's own on a free port (stopped when dropped).
+struct OwnRedis(std::process::Child);
+
+impl OwnRedis {
+    fn start(port: u16) -> OwnRedis {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian's redis-server package)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        OwnRedis(child)
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[rocket::async_test]
+async fn while_redis_is_down_the_limit_is_per_process_and_comes_back_without_a_restart() {
+    if redis_url().is_none() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("redis://127.0.0.1:{port}");
+    // Nothing listens yet: the per-process limiter answers (20 a minute here).
+    let (a, b) = (instance(&url, 20).await, instance(&url, 20).await);
+    let client = fresh_client();
+    assert_eq!(post(&a, client, 10).await, Status::NoContent);
+    assert_eq!(post(&a, client, 10).await, Status::NoContent);
+    assert_eq!(post(&a, client, 1).await, Status::TooManyRequests, "a's own limit");
+    assert_eq!(post(&b, client, 10).await, Status::NoContent, "b counts on its own while Redis is away");
+    // Redis comes up: the shared limit applies again, with no restart.
+    let _redis = OwnRedis::start(port);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let client = fresh_client();
+        // Through Redis, a then b share one budget: 20 from a leave nothing for b.
+        let first = post(&a, client, 10).await;
+        let second = post(&a, client, 10).await;
+        let third = post(&b, client, 1).await;
+        if (first, second, third) == (Status::NoContent, Status::NoContent, Status::TooManyRequests) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the shared limit never came back: {first} {second} {third}");
+        rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
