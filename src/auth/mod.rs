@@ -27,7 +27,7 @@
 //!
 //! [default.security.throttle]
 //! enabled = true                  # Default: true
-//! storage = "memory"              # or "database" (shared by every instance); Default: "memory"
+//! storage = "memory"              # or "database" / "redis" (shared by every instance); Default: "memory"
 //! ip_threshold = 20               # failures from one address before it is delayed too; Default: 20
 //! mode = "enforce"                # "report": throttled attempts reach the password check, logged and counted
 //! ```

@@ -93,7 +93,8 @@ impl<'r> Responder<'r, 'static> for Throttled {
 pub struct Throttle {
     /// Throttle logins. _Default:_ `true`.
     pub enabled: bool,
-    /// `"memory"` (per process) or `"database"` (shared). _Default:_ `"memory"`.
+    /// `"memory"` (per process), `"database"` (shared), or with the `redis`
+    /// feature `"redis"` (shared, in `SecurityCache`). _Default:_ `"memory"`.
     pub storage: String,
     /// Failures from one address before it is delayed too. _Default:_ `20`.
     pub ip_threshold: u64,
@@ -177,10 +178,15 @@ impl Throttle {
             "memory" => Store::Memory(Mutex::default()),
             #[cfg(feature = "db")]
             "database" => Store::Database(std::sync::OnceLock::new()),
+            #[cfg(feature = "redis")]
+            "redis" => Store::Redis(std::sync::OnceLock::new()),
             other => {
                 errors.push(ConfigError::new(
                     "security.throttle.storage",
-                    format!("{other:?} is not a storage; use \"memory\" (per process) or \"database\" (shared by every instance)"),
+                    format!(
+                        "{other:?} is not a storage; use \"memory\" (per process), \"database\" (shared by every \
+                         instance) or, with the `redis` feature, \"redis\" (`security_cache`)"
+                    ),
                 ));
                 return None;
             }
@@ -208,6 +214,19 @@ impl Part for ThrottlePart {
     }
 
     async fn liftoff(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {
+        #[cfg(feature = "redis")]
+        if let Store::Redis(slot) = &self.0.store {
+            match crate::db::cache::cache_of(_rocket) {
+                Some(pool) => {
+                    let _ = slot.set(pool);
+                }
+                None => tracing::error!(
+                    target: "security",
+                    "`security.throttle.storage = \"redis\"` but `SecurityCache` is not attached: login attempts get \
+                     503 (fail closed); attach `SecurityCache::init()` or set `security.throttle.fail_open = true`"
+                ),
+            }
+        }
         #[cfg(feature = "db")]
         if let Store::Database(slot) = &self.0.store {
             match crate::db::bound(_rocket) {
@@ -242,6 +261,9 @@ pub(crate) enum Store {
     /// In the shared database, so several instances see the same counts.
     #[cfg(feature = "db")]
     Database(std::sync::OnceLock<crate::db::SecurityPool>),
+    /// In Redis (`security_cache`), shared by every instance.
+    #[cfg(feature = "redis")]
+    Redis(std::sync::OnceLock<rocket_db_pools::deadpool_redis::Pool>),
 }
 
 /// One more failure for `key`, under the caller's lock (so concurrent
@@ -327,6 +349,18 @@ impl ThrottleState {
                     }
                 }
             }
+            #[cfg(feature = "redis")]
+            Store::Redis(pool) => {
+                let Some(pool) = pool.get() else { return Err(Unavailable) };
+                match crate::db::cache::throttle::get(pool, key).await {
+                    Ok((0, _)) => Ok((0, now)),
+                    Ok((n, at)) => Ok(fresh((n, DateTime::from_timestamp_millis(at).unwrap_or(now)))),
+                    Err(e) => {
+                        tracing::error!(target: "security", "login throttling counters unavailable (Redis): {e}");
+                        Err(Unavailable)
+                    }
+                }
+            }
         }
     }
 
@@ -383,6 +417,31 @@ impl ThrottleState {
                 // Refused: at least a second, whatever a parallel change did meanwhile.
                 Ok((v.0.max(1.0), v.1, v.2))
             }
+            #[cfg(feature = "redis")]
+            Store::Redis(pool) => {
+                // One atomic script per counter, as the database store's statements.
+                let Some(pool) = pool.get() else { return Err(Unavailable) };
+                use crate::db::cache::throttle;
+                let delays: Vec<i64> = (3..=18).map(|n| default_delay(n) as i64).collect();
+                let (at, forget) = (now.timestamp_millis(), FORGET_AFTER * 1000);
+                let unavailable = |e: String| {
+                    tracing::error!(target: "security", "login throttling counters unavailable (Redis): {e}");
+                    Unavailable
+                };
+                let user_ok = throttle::admit(pool, user_key, at, forget, 3, &delays).await.map_err(unavailable)?;
+                let ip_ok = user_ok
+                    && throttle::admit(pool, ip_key, at, forget, self.ip_threshold, &delays)
+                        .await
+                        .map_err(unavailable)?;
+                if user_ok && !ip_ok {
+                    self.take_back(user_key).await;
+                }
+                let v = verdict(self.get(user_key, now).await?, self.get(ip_key, now).await?);
+                if user_ok && ip_ok {
+                    return Ok((0.0, v.1, v.2));
+                }
+                Ok((v.0.max(1.0), v.1, v.2))
+            }
         }
     }
 
@@ -394,6 +453,15 @@ impl ThrottleState {
                 if let Some(pool) = pool.get() {
                     if let Err(e) = crate::db::LoginAttempts::record_failure(pool, key, now).await {
                         tracing::error!(target: "security", "login failure not counted: {e}");
+                    }
+                }
+            }
+            #[cfg(feature = "redis")]
+            Store::Redis(pool) => {
+                if let Some(pool) = pool.get() {
+                    let r = crate::db::cache::throttle::bump(pool, key, now.timestamp_millis(), FORGET_AFTER * 1000);
+                    if let Err(e) = r.await {
+                        tracing::error!(target: "security", "login failure not counted (Redis): {e}");
                     }
                 }
             }
@@ -417,6 +485,14 @@ impl ThrottleState {
                     }
                 }
             }
+            #[cfg(feature = "redis")]
+            Store::Redis(pool) => {
+                if let Some(pool) = pool.get() {
+                    if let Err(e) = crate::db::cache::throttle::take_back(pool, key).await {
+                        tracing::error!(target: "security", "login counter not corrected (Redis): {e}");
+                    }
+                }
+            }
         }
     }
 
@@ -430,6 +506,14 @@ impl ThrottleState {
                 if let Some(pool) = pool.get() {
                     if let Err(e) = crate::db::LoginAttempts::reset(pool, key).await {
                         tracing::error!(target: "security", "login counter not reset: {e}");
+                    }
+                }
+            }
+            #[cfg(feature = "redis")]
+            Store::Redis(pool) => {
+                if let Some(pool) = pool.get() {
+                    if let Err(e) = crate::db::cache::throttle::reset(pool, key).await {
+                        tracing::error!(target: "security", "login counter not reset (Redis): {e}");
                     }
                 }
             }

@@ -18,7 +18,9 @@
 //!
 //! When it is attached, the CSP collector's per-client rate limit is kept
 //! there (GCRA, one atomic script per request), so the limit holds across
-//! instances. When Redis cannot answer, the collector falls back to its
+//! instances; with `security.throttle.storage = "redis"` the login-throttle
+//! counters are too (a Redis that cannot answer refuses logins with 503,
+//! unless `fail_open`). When Redis cannot answer, the collector falls back to its
 //! per-process limiter (a WARN line at most every 10 seconds) and goes back
 //! to Redis as soon as it answers, without a restart.
 
@@ -80,4 +82,112 @@ pub(crate) async fn rate_limit(
         .await
         .map_err(|e| e.to_string())?;
     Ok((passed == 0).then(|| (wait_ms.max(0) as u64).div_ceil(1000).max(1)))
+}
+
+/// Login-throttle counters in Redis (`security.throttle.storage = "redis"`):
+/// one hash per hashed username or address, `n` failures and `at` (ms of
+/// the application's clock) of the last, expiring after the forgetting
+/// window. Each operation is one atomic script.
+pub(crate) mod throttle {
+    use super::{deadpool_redis, redis};
+
+    fn key(hash: &str) -> String {
+        format!("rocket_security:throttle:{hash}")
+    }
+
+    async fn eval<T: redis::FromRedisValue>(
+        pool: &deadpool_redis::Pool,
+        script: &str,
+        hash: &str,
+        args: &[i64],
+    ) -> Result<T, String> {
+        let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(script).arg(1).arg(key(hash));
+        for a in args {
+            cmd.arg(*a);
+        }
+        cmd.query_async(&mut conn).await.map_err(|e| e.to_string())
+    }
+
+    /// The failures and the time of the last (0 and 0 when none or forgotten).
+    const GET: &str = r"
+local v = redis.call('HMGET', KEYS[1], 'n', 'at')
+return {tonumber(v[1]) or 0, tonumber(v[2]) or 0}
+";
+
+    /// ARGV: now, forget (ms), free, delays (s)...: admits and counts the
+    /// attempt when no wait is due; returns 1 (admitted) or 0.
+    const ADMIT: &str = r"
+local now, forget, free = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local v = redis.call('HMGET', KEYS[1], 'n', 'at')
+local n, at = tonumber(v[1]) or 0, tonumber(v[2]) or 0
+if at + forget < now then n = 0 end
+local admitted = n < free
+if not admitted then
+  local i = math.min(n - free + 4, #ARGV)
+  admitted = now >= at + tonumber(ARGV[i]) * 1000
+end
+if admitted then
+  redis.call('HSET', KEYS[1], 'n', n + 1, 'at', now)
+  redis.call('PEXPIRE', KEYS[1], forget)
+  return 1
+end
+return 0
+";
+
+    /// ARGV: now, forget (ms): one more failure.
+    const BUMP: &str = r"
+local now, forget = tonumber(ARGV[1]), tonumber(ARGV[2])
+local v = redis.call('HMGET', KEYS[1], 'n', 'at')
+local n, at = tonumber(v[1]) or 0, tonumber(v[2]) or 0
+if at + forget < now then n = 0 end
+redis.call('HSET', KEYS[1], 'n', n + 1, 'at', now)
+redis.call('PEXPIRE', KEYS[1], forget)
+return n + 1
+";
+
+    /// One failure fewer (never below zero).
+    const TAKE_BACK: &str = r"
+local n = tonumber(redis.call('HGET', KEYS[1], 'n')) or 0
+if n > 0 then redis.call('HSET', KEYS[1], 'n', n - 1) end
+return 0
+";
+
+    pub(crate) async fn get(pool: &deadpool_redis::Pool, hash: &str) -> Result<(u32, i64), String> {
+        let (n, at): (i64, i64) = eval(pool, GET, hash, &[]).await?;
+        Ok((n.clamp(0, u32::MAX as i64) as u32, at))
+    }
+
+    pub(crate) async fn admit(
+        pool: &deadpool_redis::Pool,
+        hash: &str,
+        now_ms: i64,
+        forget_ms: i64,
+        free: u32,
+        delays: &[i64],
+    ) -> Result<bool, String> {
+        let mut args = vec![now_ms, forget_ms, i64::from(free)];
+        args.extend_from_slice(delays);
+        let admitted: i64 = eval(pool, ADMIT, hash, &args).await?;
+        Ok(admitted == 1)
+    }
+
+    pub(crate) async fn bump(
+        pool: &deadpool_redis::Pool,
+        hash: &str,
+        now_ms: i64,
+        forget_ms: i64,
+    ) -> Result<(), String> {
+        eval::<i64>(pool, BUMP, hash, &[now_ms, forget_ms]).await.map(drop)
+    }
+
+    pub(crate) async fn take_back(pool: &deadpool_redis::Pool, hash: &str) -> Result<(), String> {
+        eval::<i64>(pool, TAKE_BACK, hash, &[]).await.map(drop)
+    }
+
+    pub(crate) async fn reset(pool: &deadpool_redis::Pool, hash: &str) -> Result<(), String> {
+        let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+        redis::cmd("DEL").arg(key(hash)).query_async::<_, i64>(&mut conn).await.map(drop).map_err(|e| e.to_string())
+    }
 }

@@ -19,3 +19,5 @@ mod registry;
 mod report_mode;
 mod session;
 mod throttle;
+#[cfg(feature = "redis")]
+mod throttle_redis;
