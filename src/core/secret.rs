@@ -41,7 +41,11 @@ pub(crate) fn random_key() -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// The file [`development_secret_key`] keeps its key in.
+/// The file [`development_secret_key`] keeps its key in (add it to `.gitignore`).
+///
+/// ```
+/// assert_eq!(rocket_security::core::DEVELOPMENT_KEY_FILE, ".rocket-secret-key");
+/// ```
 pub const DEVELOPMENT_KEY_FILE: &str = ".rocket-secret-key";
 
 /// A `secret_key` for development, kept in `dir` (the file

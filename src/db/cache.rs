@@ -28,6 +28,15 @@ use rocket::{Orbit, Rocket};
 use rocket_db_pools::deadpool_redis::{self, redis};
 
 /// The Redis database `security_cache` (attach `SecurityCache::init()`).
+///
+/// ```no_run
+/// use rocket_db_pools::Database;
+///
+/// let figment = rocket::Config::figment().merge(("databases.security_cache.url", "redis://127.0.0.1:6379"));
+/// let rocket = rocket::custom(figment)
+///     .attach(rocket_security::db::SecurityCache::init())
+///     .attach(rocket_security::Security::fairing());
+/// ```
 #[derive(rocket_db_pools::Database)]
 #[database("security_cache")]
 pub struct SecurityCache(deadpool_redis::Pool);

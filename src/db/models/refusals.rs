@@ -13,6 +13,13 @@ use crate::db::schema::security_would_refuse::dsl as w;
 const EXAMPLES_CHARS: usize = 2000;
 
 /// One control and reason: what every instance in report mode counted.
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// let rows = rocket_security::db::WouldRefuse::all(conn).await?;
+/// let csrf: i64 = rows.iter().filter(|r| r.control == "csrf").map(|r| r.hits).sum();
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WouldRefuse {
     /// The control, e.g. `csrf`.
