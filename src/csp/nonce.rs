@@ -66,8 +66,10 @@ impl<'r> CspNonce<'r> {
 /// }
 /// ```
 ///
-/// In the template (Tera: `{{ nonce }}`; Handlebars: `{{nonce}}`); base64 needs
-/// no escaping:
+/// In the template (Tera: `{{ nonce }}`; Handlebars: `{{nonce}}`). Tera's
+/// autoescape writes a `/` of the base64 value as `&#x2F;`, which the browser
+/// decodes back, so the policy's nonce still matches (base64 holds no quote,
+/// so `{{ nonce | safe }}` is safe too):
 ///
 /// ```html
 /// <script nonce="{{ nonce }}">document.body.dataset.ready = "yes";</script>

@@ -200,3 +200,38 @@ return 0
         redis::cmd("DEL").arg(key(hash)).query_async::<_, i64>(&mut conn).await.map(drop).map_err(|e| e.to_string())
     }
 }
+
+/// The collector's counters summed over every instance: one Redis hash per
+/// cluster name, to which each instance adds what it counted since it last
+/// did.
+pub(crate) mod totals {
+    use super::{deadpool_redis, redis};
+
+    fn key(cluster: &str) -> String {
+        format!("rocket_security:reports:totals:{cluster}")
+    }
+
+    /// Adds `deltas` (field, amount) atomically (one MULTI/EXEC).
+    pub(crate) async fn add(
+        pool: &deadpool_redis::Pool,
+        cluster: &str,
+        deltas: &[(String, i64)],
+    ) -> Result<(), String> {
+        if deltas.is_empty() {
+            return Ok(());
+        }
+        let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (field, n) in deltas {
+            pipe.hincr(key(cluster), field, *n).ignore();
+        }
+        pipe.query_async::<_, ()>(&mut conn).await.map_err(|e| e.to_string())
+    }
+
+    /// Every field and its total.
+    pub(crate) async fn read(pool: &deadpool_redis::Pool, cluster: &str) -> Result<Vec<(String, i64)>, String> {
+        let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+        redis::cmd("HGETALL").arg(key(cluster)).query_async(&mut conn).await.map_err(|e| e.to_string())
+    }
+}

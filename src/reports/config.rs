@@ -54,6 +54,11 @@ pub struct Collector {
     /// distinct paths or line numbers from any client cannot grow the tables
     /// without bound; `0`: no cap. _Default:_ `100000`.
     pub max_violations: u64,
+    /// With the Redis store (`SecurityCache`), the name under which every
+    /// instance adds its counters, so [`cluster_stats`](super::cluster_stats)
+    /// sums one application's instances (letters, digits, `-`, `_`).
+    /// _Default:_ `"default"`.
+    pub cluster: String,
 }
 
 impl Default for Collector {
@@ -75,6 +80,7 @@ impl Default for Collector {
             dashboard_path: "/security/reports".into(),
             retention_days: 90,
             max_violations: 100_000,
+            cluster: "default".into(),
         }
     }
 }
@@ -101,6 +107,7 @@ impl Feature for Collector {
             dashboard_path: s.string("dashboard_path", &d.dashboard_path),
             retention_days: s.u64("retention_days", d.retention_days),
             max_violations: s.u64("max_violations", d.max_violations),
+            cluster: s.string("cluster", &d.cluster),
         }
     }
 
@@ -189,6 +196,10 @@ impl Collector {
                 ),
             );
         }
+        let c = &self.cluster;
+        if c.is_empty() || c.len() > 64 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            err("cluster", format!("{c:?} is not a cluster name; use 1 to 64 letters, digits, `-` or `_`"));
+        }
         if self.rate_limit_per_minute > u32::MAX as u64 {
             err("rate_limit_per_minute", "too large".into());
         }
@@ -243,6 +254,7 @@ impl Collector {
             disallowed,
             retention_days: self.retention_days.min(MAX_RETENTION_DAYS),
             max_violations: self.max_violations.min(MAX_VIOLATIONS),
+            cluster: self.cluster.clone(),
         })
     }
 }
@@ -265,4 +277,5 @@ pub(crate) struct CompiledCollector {
     /// `0`: keep forever.
     pub(crate) retention_days: u64,
     pub(crate) max_violations: u64,
+    pub(crate) cluster: String,
 }

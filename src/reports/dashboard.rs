@@ -126,6 +126,10 @@ struct DashboardData {
     filters: Filters,
     /// What controls in report mode would have refused.
     would_refuse: Vec<RefusalRow>,
+    /// Every instance's counters (the Redis store), when it is attached.
+    cluster: Option<CollectorStats>,
+    /// The Redis store is attached but did not answer.
+    cluster_unavailable: bool,
 }
 
 /// One control and reason of report mode.
@@ -212,6 +216,16 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
         to: date(&filters.to, true)?,
     };
     let mut out = DashboardData::counters_only(state, filters, crate::core::observations(req.rocket()));
+    #[cfg(feature = "redis")]
+    if let Some(cache) = state.cache.get() {
+        match super::state::read_cluster(state, cache).await {
+            Ok(all) => out.cluster = Some(all),
+            Err(e) => {
+                tracing::warn!(target: "security", "CSP reports dashboard: the cluster totals (Redis): {e}");
+                out.cluster_unavailable = true;
+            }
+        }
+    }
     let Some(pool) = state.pool.get() else { return Ok(out) };
     out.database = true;
     let unavailable = |mut out: DashboardData, e: crate::db::DbError| {
@@ -296,6 +310,8 @@ impl DashboardData {
             hourly: vec![],
             filters,
             would_refuse: RefusalRow::local(observed),
+            cluster: None,
+            cluster_unavailable: false,
         }
     }
 }
@@ -359,7 +375,19 @@ fn render_list(d: &DashboardData, base: &str, nonce: &str) -> String {
     let base = base.trim_end_matches('/').to_string();
     let f = &d.filters;
     let v = |o: &Option<String>| escape(o.as_deref().unwrap_or(""));
-    let mut body = stats_html(&d.stats);
+    let mut body = String::new();
+    if d.cluster.is_some() || d.cluster_unavailable {
+        body.push_str("<h2>This instance</h2>");
+    }
+    body.push_str(&stats_html(&d.stats));
+    if let Some(all) = &d.cluster {
+        body.push_str("<h2>All instances</h2>");
+        body.push_str(&stats_html(all));
+    } else if d.cluster_unavailable {
+        body.push_str(
+            "<h2>All instances</h2><p>Redis (security_cache) did not answer: only this instance's counters.</p>",
+        );
+    }
     if !d.database {
         body.push_str("<p>The database sink is off: only the counters above are available.</p>");
     } else {

@@ -20,6 +20,7 @@
 //! dashboard_path = "/security/reports"
 //! retention_days = 90               # delete violations not seen for 90 days (0: never); Default: 90
 //! max_violations = 100000           # keep at most this many, least recently seen deleted first (0: no cap); Default: 100000
+//! cluster = "default"                # with Redis: the name every instance adds its counters under; Default: "default"
 //! ```
 //!
 //! # Answers
@@ -88,5 +89,7 @@ pub use config::Collector;
 pub use filter::DEFAULT_DISALLOWED_SOURCES;
 pub use normalize::classify_blocked;
 pub use parse::{parse, ParseError, Parsed, RawReport, ReportFormat};
+#[cfg(feature = "redis")]
+pub use state::cluster_stats;
 pub use state::stats;
 pub use stats::{CollectorStats, DropReason};

@@ -29,7 +29,19 @@ impl Part for CollectorPart {
     async fn liftoff(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {
         #[cfg(feature = "redis")]
         if let Some(cache) = crate::db::cache::cache_of(_rocket) {
-            let _ = self.state.cache.set(cache);
+            let _ = self.state.cache.set(cache.clone());
+            // This instance's counters go into the cluster totals every second.
+            let (state, mut shutdown) = (self.state.clone(), _rocket.shutdown());
+            rocket::tokio::spawn(async move {
+                loop {
+                    rocket::tokio::select! {
+                        _ = rocket::tokio::time::sleep(std::time::Duration::from_secs(1)) => {
+                            super::state::publish(&state, &cache).await
+                        }
+                        _ = &mut shutdown => break,
+                    }
+                }
+            });
         }
         #[cfg(feature = "db")]
         {
@@ -57,5 +69,10 @@ impl Part for CollectorPart {
     async fn shutdown(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {
         #[cfg(feature = "db")]
         super::sink::flush_and_stop(&self.state, std::time::Duration::from_secs(5)).await;
+        // What is counted since the last second, best effort (the pool may be closing).
+        #[cfg(feature = "redis")]
+        if let Some(cache) = self.state.cache.get() {
+            super::state::publish(&self.state, cache).await;
+        }
     }
 }

@@ -30,6 +30,9 @@ pub(crate) struct CollectorState {
     /// When Redis last failed (ms since the epoch): the WARN line is bounded.
     #[cfg(feature = "redis")]
     pub(crate) cache_warned: std::sync::atomic::AtomicU64,
+    /// The counters as last added to the cluster totals in Redis.
+    #[cfg(feature = "redis")]
+    pub(crate) published: std::sync::Mutex<CollectorStats>,
 }
 
 impl CollectorState {
@@ -48,6 +51,8 @@ impl CollectorState {
             cache: OnceLock::new(),
             #[cfg(feature = "redis")]
             cache_warned: std::sync::atomic::AtomicU64::new(0),
+            #[cfg(feature = "redis")]
+            published: std::sync::Mutex::new(CollectorStats::default()),
         })
     }
 }
@@ -67,4 +72,85 @@ pub(crate) struct CollectorHandle(pub(crate) Arc<CollectorState>);
 /// ```
 pub fn stats<P: rocket::Phase>(rocket: &rocket::Rocket<P>) -> Option<CollectorStats> {
     rocket.state::<CollectorHandle>().map(|h| h.0.counters.snapshot())
+}
+
+/// What changed since `before`: (field, amount) for the cluster totals.
+#[cfg(feature = "redis")]
+fn deltas(now: &CollectorStats, before: &CollectorStats) -> Vec<(String, i64)> {
+    let d = |a: u64, b: u64| a.saturating_sub(b) as i64;
+    let mut out: Vec<(String, i64)> = [
+        ("received", d(now.received, before.received)),
+        ("accepted", d(now.accepted, before.accepted)),
+        ("stored", d(now.stored, before.stored)),
+        ("logged", d(now.logged, before.logged)),
+        ("rejected_requests", d(now.rejected_requests, before.rejected_requests)),
+    ]
+    .into_iter()
+    .map(|(k, n)| (k.to_string(), n))
+    .collect();
+    for (reason, n) in &now.dropped {
+        out.push((format!("dropped:{reason}"), d(*n, before.dropped.get(reason).copied().unwrap_or(0))));
+    }
+    out.retain(|(_, n)| *n > 0);
+    out
+}
+
+/// Adds what this instance counted since its last call to the cluster
+/// totals; on failure the difference waits for the next call.
+#[cfg(feature = "redis")]
+pub(crate) async fn publish(state: &CollectorState, pool: &rocket_db_pools::deadpool_redis::Pool) {
+    let now = state.counters.snapshot();
+    let before = state.published.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let changes = deltas(&now, &before);
+    if changes.is_empty() {
+        return;
+    }
+    match crate::db::cache::totals::add(pool, &state.config.cluster, &changes).await {
+        Ok(()) => *state.published.lock().unwrap_or_else(|e| e.into_inner()) = now,
+        Err(e) => tracing::debug!(target: "security", "CSP report totals not published to Redis yet: {e}"),
+    }
+}
+
+/// The collector's counters summed over every instance of this cluster
+/// (`security.reports.cluster`), as each last published them to Redis
+/// (every second): `None` without the collector or the Redis store, `Err`
+/// when Redis cannot answer. `queued` is not summed (it is 0).
+///
+/// ```no_run
+/// # async fn f(rocket: &rocket::Rocket<rocket::Orbit>) {
+/// if let Some(Ok(all)) = rocket_security::reports::cluster_stats(rocket).await {
+///     println!("{} reports accepted by every instance", all.accepted);
+/// }
+/// # }
+/// ```
+#[cfg(feature = "redis")]
+pub async fn cluster_stats(rocket: &rocket::Rocket<rocket::Orbit>) -> Option<Result<CollectorStats, String>> {
+    let state = &rocket.state::<CollectorHandle>()?.0;
+    let pool = state.cache.get()?;
+    Some(read_cluster(state, pool).await)
+}
+
+#[cfg(feature = "redis")]
+pub(crate) async fn read_cluster(
+    state: &CollectorState,
+    pool: &rocket_db_pools::deadpool_redis::Pool,
+) -> Result<CollectorStats, String> {
+    let fields = crate::db::cache::totals::read(pool, &state.config.cluster).await?;
+    let mut out = CollectorStats::default();
+    for (field, n) in fields {
+        let n = n.max(0) as u64;
+        match field.as_str() {
+            "received" => out.received = n,
+            "accepted" => out.accepted = n,
+            "stored" => out.stored = n,
+            "logged" => out.logged = n,
+            "rejected_requests" => out.rejected_requests = n,
+            other => {
+                if let Some(r) = other.strip_prefix("dropped:").and_then(super::stats::DropReason::named) {
+                    out.dropped.insert(r, n);
+                }
+            }
+        }
+    }
+    Ok(out)
 }

@@ -62,6 +62,11 @@ impl DropReason {
         }
     }
 
+    /// The name as it appears in stats, if it is one.
+    pub(crate) fn named(name: &str) -> Option<&'static str> {
+        DropReason::ALL.iter().map(|r| r.as_str()).find(|n| *n == name)
+    }
+
     /// Whether the report was filtered before acceptance (noise, limits) rather
     /// than lost after it (the database sink).
     pub fn is_filter(self) -> bool {

@@ -550,3 +550,11 @@ fn max_violations_beyond_a_hundred_million_fails_naming_the_key() {
          violations (0: no cap)"
     );
 }
+
+#[test]
+fn a_cluster_name_with_other_characters_fails_naming_the_key() {
+    assert_eq!(
+        error("[default.security.reports]\ncluster = \"a b\""),
+        "`security.reports.cluster`: \"a b\" is not a cluster name; use 1 to 64 letters, digits, `-` or `_`"
+    );
+}

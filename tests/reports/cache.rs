@@ -143,3 +143,63 @@ async fn while_redis_is_down_the_limit_is_per_process_and_comes_back_without_a_r
         rocket::tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// An instance with the dashboard, its counters added to `cluster` in Redis.
+async fn instance_in(url: &str, cluster: &str) -> Client {
+    let figment = Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(("databases.security_cache.url", url))
+        .merge(("databases.security_cache.connect_timeout", 1))
+        .merge(("security.reports.log", false))
+        .merge(("security.reports.cluster", cluster));
+    let rocket = rocket::custom(figment)
+        .attach(SecurityCache::init())
+        .attach(Security::fairing().reports_dashboard::<crate::app::Admin>());
+    Client::untracked(rocket).await.expect("valid app")
+}
+
+#[rocket::async_test]
+async fn the_counters_of_every_instance_add_up_in_redis_and_on_the_dashboard() {
+    let Some(url) = redis_url() else { return };
+    let cluster = format!("test-{}", std::process::id()) + &fresh_client().ip().to_string().replace('.', "-");
+    let (a, b) = (instance_in(&url, &cluster).await, instance_in(&url, &cluster).await);
+    assert_eq!(post(&a, fresh_client(), 2).await, Status::NoContent);
+    assert_eq!(post(&b, fresh_client(), 3).await, Status::NoContent);
+    // A report from another site's page: dropped as foreign_origin, counted too.
+    let foreign = legacy("https://elsewhere.example/page", "img-src", "https://cdn.example/a.png");
+    let res = b
+        .post("/security/csp-report")
+        .header(ContentType::new("application", "csp-report"))
+        .header(Header::new("Host", "127.0.0.1"))
+        .remote(fresh_client())
+        .body(foreign)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::NoContent);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let all = loop {
+        let all = rocket_security::reports::cluster_stats(a.rocket()).await.expect("redis attached").unwrap();
+        if all.received >= 6 || Instant::now() > deadline {
+            break all;
+        }
+        rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((all.received, all.accepted, all.stored), (6, 5, 0));
+    assert_eq!(all.dropped.get("foreign_origin"), Some(&1));
+    // The database sink is off here: accepted reports are not stored, and say so.
+    assert_eq!(all.dropped.get("database_unavailable"), None);
+    let html = a
+        .get("/security/reports")
+        .header(Header::new("X-Admin", "yes"))
+        .header(Header::new("Host", "127.0.0.1"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("<h2>This instance</h2><p class=\"stats\"><span>received 2</span>"), "{html}");
+    assert!(
+        html.contains("<h2>All instances</h2><p class=\"stats\"><span>received 6</span><span>accepted 5</span>"),
+        "{html}"
+    );
+}
