@@ -146,8 +146,33 @@ fn rocket() -> _ {
                 .attach(Security::fairing().reports_dashboard::<Anyone>())
                 .mount("/", routes![plain])
         }
+        // The collector with only its rate limit at work (no database, no log):
+        // per process, or in Redis (`limit-redis`, feature `redis`).
+        "limit" | "limit-redis" => {
+            let figment = rocket
+                .figment()
+                .clone()
+                .merge(("security.reports.log", false))
+                .merge(("security.reports.rate_limit_per_minute", 100_000_000))
+                .merge((
+                    "databases.security_cache.url",
+                    std::env::var("BENCH_REDIS").unwrap_or("redis://127.0.0.1:6379".into()),
+                ));
+            let rocket = rocket::custom(figment).attach(Security::fairing()).mount("/", routes![plain]);
+            #[cfg(feature = "redis")]
+            let rocket = if stack == "limit-redis" {
+                use rocket_db_pools::Database;
+                rocket.attach(rocket_security::db::SecurityCache::init())
+            } else {
+                rocket
+            };
+            rocket
+        }
         other => {
-            panic!("unknown BENCH_STACK {other:?}: bare, shield, adhoc, security, nonce, page, session or reports")
+            panic!(
+                "unknown BENCH_STACK {other:?}: bare, shield, adhoc, security, nonce, page, session, reports, limit or \
+                 limit-redis"
+            )
         }
     }
 }

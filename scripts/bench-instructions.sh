@@ -7,6 +7,8 @@
 #
 #   scripts/bench-instructions.sh [N1] [N2]     # default 1000 4000
 #   BENCH_STACKS="page session" scripts/bench-instructions.sh
+#   BENCH_STACKS="limit limit-redis" ...   # one report per request: the collector's
+#                                          # rate limit per process vs in Redis
 #   BENCH_REPEAT=3 ...    # each stack 3 times: the minimum and the maximum
 #
 # Timers and idle worker threads add instructions in proportion to wall time,
@@ -17,7 +19,7 @@ cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)"; exit 1; }
 n1="${1:-1000}"
 n2="${2:-4000}"
-cargo build --quiet --release --example bench_server
+cargo build --quiet --release --features redis --example bench_server
 port="${BENCH_PORT:-18474}"
 workdir="$(mktemp -d)"
 server=""
@@ -27,7 +29,7 @@ trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$workdir"' EXIT
 # authenticated stacks) and checks every answer is 200.
 cat > "$workdir/load.py" <<'PY'
 import http.client, sys, time
-port, n, login = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
+port, n, login, report = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4] == "1"
 for _ in range(600):
     try:
         c = http.client.HTTPConnection("127.0.0.1", port); c.request("GET", "/"); c.getresponse().read(); break
@@ -38,9 +40,16 @@ if login:
     c.request("POST", "/login"); r = c.getresponse(); r.read()
     jar = [h.split(";")[0] for k, h in r.getheaders() if k.lower() == "set-cookie"]
     headers["Cookie"] = "; ".join(jar)
+body = ('{"csp-report":{"document-uri":"http://127.0.0.1/","effective-directive":"img-src",'
+        '"blocked-uri":"https://cdn.example/a.png","disposition":"enforce"}}')
 for _ in range(n):
-    c.request("GET", "/", headers=headers); r = c.getresponse(); r.read()
-    assert r.status == 200, r.status
+    if report:
+        c.request("POST", "/security/csp-report", body=body, headers={"Content-Type": "application/csp-report"})
+        r = c.getresponse(); r.read()
+        assert r.status == 204, r.status
+    else:
+        c.request("GET", "/", headers=headers); r = c.getresponse(); r.read()
+        assert r.status == 200, r.status
 PY
 
 count() {  # stack, requests -> total instructions of the server run
@@ -50,7 +59,9 @@ count() {  # stack, requests -> total instructions of the server run
   server=$!
   local login=0
   if [ "$1" = page ] || [ "$1" = session ]; then login=1; fi
-  python3 "$workdir/load.py" "$port" "$2" "$login"
+  local report=0
+  case "$1" in limit|limit-redis) report=1 ;; esac
+  python3 "$workdir/load.py" "$port" "$2" "$login" "$report"
   kill -INT "$server"; wait "$server" 2>/dev/null || true
   server=""
   awk '/^summary:|^totals:/ {print $2; exit}' "$out"
