@@ -388,25 +388,14 @@ impl ThrottleState {
                 }
                 Ok(v)
             }
-            #[cfg(feature = "db")]
-            Store::Database(pool) => {
-                // One atomic statement per counter decides and counts: parallel
-                // attempts on every instance are admitted one at a time.
-                let Some(pool) = pool.get() else { return Err(Unavailable) };
-                let forget = now - Duration::seconds(FORGET_AFTER);
-                let delays: Vec<i64> = (3..=18).map(|n| default_delay(n) as i64).collect();
-                use crate::db::LoginAttempts;
-                let unavailable = |e: crate::db::DbError| {
-                    tracing::error!(target: "security", "login throttling counters unavailable: {e}");
-                    Unavailable
-                };
-                let user_ok =
-                    LoginAttempts::admit(pool, user_key, now, forget, 3, &delays).await.map_err(unavailable)?;
+            // The shared stores: one atomic statement (database) or script
+            // (Redis) per counter decides and counts, so parallel attempts on
+            // every instance are admitted one at a time.
+            #[allow(unreachable_patterns)]
+            _ => {
+                let user_ok = self.admit_one(user_key, 3, now).await?;
                 // `ip_threshold` is at least 3 (checked at ignite).
-                let ip_ok = user_ok
-                    && LoginAttempts::admit(pool, ip_key, now, forget, self.ip_threshold, &delays)
-                        .await
-                        .map_err(unavailable)?;
+                let ip_ok = user_ok && self.admit_one(ip_key, self.ip_threshold, now).await?;
                 if user_ok && !ip_ok {
                     self.take_back(user_key).await;
                 }
@@ -417,30 +406,35 @@ impl ThrottleState {
                 // Refused: at least a second, whatever a parallel change did meanwhile.
                 Ok((v.0.max(1.0), v.1, v.2))
             }
+        }
+    }
+
+    /// Counts an attempt on `key` in a shared store if no wait is due for
+    /// its failures (`free` of them impose none); whether it was admitted.
+    #[cfg_attr(not(feature = "db"), allow(unused_variables))]
+    async fn admit_one(&self, key: &str, free: u32, now: DateTime<Utc>) -> Result<bool, Unavailable> {
+        let delays: Vec<i64> = (3..=18).map(|n| default_delay(n) as i64).collect();
+        let unavailable = |e: String| {
+            tracing::error!(target: "security", "login throttling counters unavailable: {e}");
+            Unavailable
+        };
+        match &self.store {
+            // Decided under the map's lock in `admit`.
+            Store::Memory(_) => Ok(true),
+            #[cfg(feature = "db")]
+            Store::Database(pool) => {
+                let Some(pool) = pool.get() else { return Err(Unavailable) };
+                let forget = now - Duration::seconds(FORGET_AFTER);
+                crate::db::LoginAttempts::admit(pool, key, now, forget, free, &delays)
+                    .await
+                    .map_err(|e| unavailable(e.to_string()))
+            }
             #[cfg(feature = "redis")]
             Store::Redis(pool) => {
-                // One atomic script per counter, as the database store's statements.
                 let Some(pool) = pool.get() else { return Err(Unavailable) };
-                use crate::db::cache::throttle;
-                let delays: Vec<i64> = (3..=18).map(|n| default_delay(n) as i64).collect();
-                let (at, forget) = (now.timestamp_millis(), FORGET_AFTER * 1000);
-                let unavailable = |e: String| {
-                    tracing::error!(target: "security", "login throttling counters unavailable (Redis): {e}");
-                    Unavailable
-                };
-                let user_ok = throttle::admit(pool, user_key, at, forget, 3, &delays).await.map_err(unavailable)?;
-                let ip_ok = user_ok
-                    && throttle::admit(pool, ip_key, at, forget, self.ip_threshold, &delays)
-                        .await
-                        .map_err(unavailable)?;
-                if user_ok && !ip_ok {
-                    self.take_back(user_key).await;
-                }
-                let v = verdict(self.get(user_key, now).await?, self.get(ip_key, now).await?);
-                if user_ok && ip_ok {
-                    return Ok((0.0, v.1, v.2));
-                }
-                Ok((v.0.max(1.0), v.1, v.2))
+                crate::db::cache::throttle::admit(pool, key, now.timestamp_millis(), FORGET_AFTER * 1000, free, &delays)
+                    .await
+                    .map_err(|e| unavailable(format!("{e} (Redis)")))
             }
         }
     }

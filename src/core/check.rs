@@ -66,6 +66,18 @@ impl Finding {
         Finding { id, severity: Severity::Info, message: message.into(), fix: fix.into() }
     }
 
+    /// W025: the control `what`, configured by `key`, is left in report mode.
+    pub(crate) fn report_mode(key: &str, what: &str) -> Finding {
+        Finding::warning(
+            "security.W025",
+            format!("`{key} = \"report\"`: {what} only watches; the requests it would refuse go through"),
+            format!(
+                "set `{key} = \"enforce\"` once the dashboard's \"would have refused\" table shows only what you \
+                 want refused"
+            ),
+        )
+    }
+
     /// The stable id, e.g. `security.W002`.
     ///
     /// ```

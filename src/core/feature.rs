@@ -90,14 +90,7 @@ impl Builder<'_> {
     pub(crate) fn report_mode(&mut self, field: &str, mode: super::rollout::Mode, what: &str) {
         if self.release && mode.is_report() {
             let key = self.key(field);
-            self.warn(
-                "security.W025",
-                format!("`{key} = \"report\"`: {what} only watches; the requests it would refuse go through"),
-                format!(
-                    "set `{key} = \"enforce\"` once the dashboard's \"would have refused\" table shows only what \
-                     you want refused"
-                ),
-            );
+            self.warnings.push(Finding::report_mode(&key, what));
         }
     }
 

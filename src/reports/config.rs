@@ -277,5 +277,7 @@ pub(crate) struct CompiledCollector {
     /// `0`: keep forever.
     pub(crate) retention_days: u64,
     pub(crate) max_violations: u64,
+    /// Read by the Redis store only.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) cluster: String,
 }

@@ -63,6 +63,7 @@ impl DropReason {
     }
 
     /// The name as it appears in stats, if it is one.
+    #[cfg(feature = "redis")]
     pub(crate) fn named(name: &str) -> Option<&'static str> {
         DropReason::ALL.iter().map(|r| r.as_str()).find(|n| *n == name)
     }

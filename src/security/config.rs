@@ -389,13 +389,7 @@ impl SecurityConfig {
                     mode: self.allowed_hosts_mode,
                 }));
                 if release && self.allowed_hosts_mode.is_report() {
-                    out.warnings.push(Finding::warning(
-                        "security.W025",
-                        "`security.allowed_hosts_mode = \"report\"`: allowed hosts only watches; the requests it \
-                         would refuse go through",
-                        "set `security.allowed_hosts_mode = \"enforce\"` once the dashboard's \"would have refused\" \
-                         table shows only what you want refused",
-                    ));
+                    out.warnings.push(Finding::report_mode("security.allowed_hosts_mode", "allowed hosts"));
                 }
             } else if release {
                 out.warnings.push(Finding::warning(

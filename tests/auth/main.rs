@@ -6,6 +6,8 @@ mod ajax;
 mod app;
 #[path = "../common/backends.rs"]
 mod backends;
+#[path = "../common/capture.rs"]
+mod capture;
 mod cookies;
 mod csrf;
 mod deny;

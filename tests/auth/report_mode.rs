@@ -2,38 +2,12 @@
 //! the same request refused with its exact status in enforce mode, admitted
 //! in report mode with the exact log line and one more in the counter.
 
-use std::sync::{Arc, Mutex, OnceLock};
-
 use rocket::http::{ContentType, Cookie, Header, Status};
 use rocket_security::core::{observations, Observation};
 
 use crate::app::{build, build_with, db_file, App};
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The process-wide tracing output (this binary's only subscriber).
-fn captured() -> Buffer {
-    static BUFFER: OnceLock<Buffer> = OnceLock::new();
-    BUFFER
-        .get_or_init(|| {
-            let buffer = Buffer::default();
-            let writer = buffer.clone();
-            tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).init();
-            buffer
-        })
-        .clone()
-}
+use crate::capture::captured;
 
 /// How many `security` INFO lines end with `text`.
 fn logged(text: &str) -> usize {

@@ -239,16 +239,4 @@ pub async fn ignite_fails(rocket: Rocket<Build>) -> bool {
     }
 }
 
-/// A shared in-memory log sink for a tracing subscriber.
-#[derive(Clone, Default)]
-pub struct Buffer(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+pub mod capture;

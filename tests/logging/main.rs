@@ -10,19 +10,4 @@ mod liftoff;
 mod refusals;
 mod violations;
 
-use std::sync::OnceLock;
-
-use common::Buffer;
-
-/// The output of the process-wide subscriber, installed on first use.
-fn captured() -> Buffer {
-    static BUFFER: OnceLock<Buffer> = OnceLock::new();
-    BUFFER
-        .get_or_init(|| {
-            let buffer = Buffer::default();
-            let writer = buffer.clone();
-            tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).init();
-            buffer
-        })
-        .clone()
-}
+use common::capture::captured;
