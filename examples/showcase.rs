@@ -29,7 +29,7 @@ use rocket::http::{ContentType, CookieJar, Status};
 use rocket::request::{self, FromRequest, Request};
 use rocket::response::content::{RawHtml, RawJson};
 use rocket::response::Redirect;
-use rocket::{get, launch, post, routes, FromForm, State};
+use rocket::{get, post, routes, FromForm, State};
 use rocket_db_pools::Database;
 use rocket_security::auth::{password_policy, safe_next, LoginThrottle, PasswordPolicy, Throttled};
 use rocket_security::csp::CspOverride;
@@ -486,8 +486,23 @@ fn figment() -> rocket::figment::Figment {
     figment
 }
 
-#[launch]
-fn rocket() -> _ {
+/// Rocket 0.5 can end `launch()` without running shutdown fairings when a
+/// signal arrives while it accepts a connection; the crate's shutdown work
+/// (the CSP report queue written out) started anyway, and `finish` waits for
+/// it, so a SIGTERM under load loses no accepted report.
+#[rocket::main]
+async fn main() {
+    if let Err(e) = rocket().launch().await {
+        let finished = match e.kind() {
+            rocket::error::ErrorKind::Shutdown(rocket, _) => Security::finish(rocket).await,
+            _ => false,
+        };
+        eprintln!("{e}");
+        std::process::exit(if finished { 0 } else { 1 });
+    }
+}
+
+fn rocket() -> rocket::Rocket<rocket::Build> {
     let users: HashMap<String, (String, bool)> = [("alice", false), ("bob", false), ("admin", true)]
         .into_iter()
         .map(|(name, admin)| (name.to_string(), (hash(&format!("{name}-pass")), admin)))

@@ -11,7 +11,9 @@
 //!   request ends the pass.
 //! - **Response**: the header table (one pass over the response's headers,
 //!   a bitmask of what the handler set), then each responding part in list order.
-//! - **Shutdown**: each part's [`shutdown`](Part::shutdown).
+//! - **Shutdown**: waits for the work the parts registered with
+//!   [`drain::on_shutdown`](super::drain::on_shutdown), which started when
+//!   shutdown was requested.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -77,6 +79,7 @@ pub(crate) fn ignite(mut rocket: Rocket<Build>, plan: Plan, name: &'static str) 
             .manage(SharedClock(clock))
             .manage(Arc::new(super::rollout::Observed::default()));
     }
+    rocket = super::drain::manage(rocket);
     for part in &plan.parts {
         rocket = part.ignite(rocket);
     }
@@ -103,9 +106,7 @@ impl Runner {
     }
 
     pub(crate) async fn shutdown(&self, rocket: &Rocket<Orbit>) {
-        for part in &self.parts {
-            part.shutdown(rocket).await;
-        }
+        super::drain::finish(rocket, std::time::Duration::from_secs(10)).await;
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) mod check;
 pub(crate) mod client;
 pub(crate) mod clock;
 pub(crate) mod config;
+pub(crate) mod drain;
 pub(crate) mod error;
 pub(crate) mod fairing;
 pub(crate) mod feature;

@@ -45,11 +45,9 @@ pub(crate) trait Part: Send + Sync + 'static {
         rocket
     }
 
-    /// At liftoff: bind to databases, start background work, deploy warnings.
+    /// At liftoff: bind to databases, start background work, deploy
+    /// warnings; work for the end goes to [`drain::on_shutdown`](super::drain::on_shutdown).
     async fn liftoff(&self, _rocket: &Rocket<Orbit>) {}
-
-    /// At shutdown: flush what is pending.
-    async fn shutdown(&self, _rocket: &Rocket<Orbit>) {}
 
     /// Whether [`request`](Part::request) does anything.
     fn gates(&self) -> bool {

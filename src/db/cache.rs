@@ -211,27 +211,151 @@ pub(crate) mod totals {
         format!("rocket_security:reports:totals:{cluster}")
     }
 
-    /// Adds `deltas` (field, amount) atomically (one MULTI/EXEC).
+    /// Adds `deltas` (field, amount) atomically (one MULTI/EXEC) on `conn`
+    /// (the caller keeps one checked out: at shutdown the pool is closing).
     pub(crate) async fn add(
-        pool: &deadpool_redis::Pool,
+        conn: &mut deadpool_redis::Connection,
         cluster: &str,
         deltas: &[(String, i64)],
     ) -> Result<(), String> {
         if deltas.is_empty() {
             return Ok(());
         }
-        let mut conn = pool.get().await.map_err(|e| e.to_string())?;
         let mut pipe = redis::pipe();
         pipe.atomic();
         for (field, n) in deltas {
             pipe.hincr(key(cluster), field, *n).ignore();
         }
-        pipe.query_async::<_, ()>(&mut conn).await.map_err(|e| e.to_string())
+        pipe.query_async::<_, ()>(conn).await.map_err(|e| e.to_string())
     }
 
     /// Every field and its total.
     pub(crate) async fn read(pool: &deadpool_redis::Pool, cluster: &str) -> Result<Vec<(String, i64)>, String> {
         let mut conn = pool.get().await.map_err(|e| e.to_string())?;
         redis::cmd("HGETALL").arg(key(cluster)).query_async(&mut conn).await.map_err(|e| e.to_string())
+    }
+}
+
+/// Session revocations announced to every instance at once: the instance
+/// that ends a session publishes its registry key; every instance
+/// subscribed drops it from its cache. The database registry stays the
+/// record; a message lost while an instance was not subscribed is covered
+/// by `revocation_check_ms` (and a resubscription forgets every live entry).
+pub(crate) mod revocations {
+    use std::time::{Duration, Instant};
+
+    use rocket::futures::StreamExt;
+
+    use super::{deadpool_redis, redis};
+
+    /// The channel every instance listens on.
+    pub(crate) const CHANNEL: &str = "rocket_security:sessions:revoked";
+
+    /// Most keys one message carries (a user with more sessions sends several).
+    const PER_MESSAGE: usize = 1000;
+
+    /// Publishes `hashes` (registry keys) to every subscribed instance.
+    pub(crate) async fn publish(pool: &deadpool_redis::Pool, hashes: &[String]) -> Result<(), String> {
+        if hashes.is_empty() {
+            return Ok(());
+        }
+        let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+        for chunk in hashes.chunks(PER_MESSAGE) {
+            redis::cmd("PUBLISH")
+                .arg(CHANNEL)
+                .arg(chunk.join(" "))
+                .query_async::<_, i64>(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// The registry keys of one message: 64 lowercase hex digits each, at most
+    /// [`PER_MESSAGE`]; anything else in it is ignored.
+    pub(crate) fn parse(payload: &str) -> Vec<String> {
+        payload
+            .split(' ')
+            .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            .take(PER_MESSAGE)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Listens for revocations for as long as the application runs: calls
+    /// `subscribed` after every (re)subscription and `revoked` with the keys
+    /// of every message. When Redis cannot answer it logs a WARN line (at
+    /// most every 10 seconds) and tries again every second.
+    pub(crate) async fn listen(url: String, subscribed: impl Fn(), revoked: impl Fn(Vec<String>)) {
+        let mut warned: Option<Instant> = None;
+        let mut lost = false;
+        loop {
+            match subscribe(&url).await {
+                Ok(pubsub) => {
+                    if lost {
+                        tracing::info!(target: "security", "session revocations: subscribed to Redis again");
+                    } else {
+                        tracing::info!(target: "security", "session revocations: subscribed to Redis ({CHANNEL})");
+                    }
+                    subscribed();
+                    let mut messages = pubsub.into_on_message();
+                    while let Some(msg) = messages.next().await {
+                        if let Ok(payload) = msg.get_payload::<String>() {
+                            revoked(parse(&payload));
+                        }
+                    }
+                    lost = true;
+                    warned = Some(Instant::now());
+                    tracing::warn!(
+                        target: "security",
+                        "session revocations: the Redis subscription ended; other instances' revocations are \
+                         honoured within revocation_check_ms until it is back"
+                    );
+                }
+                Err(e) => {
+                    lost = true;
+                    if warned.is_none_or(|w| w.elapsed() >= Duration::from_secs(10)) {
+                        warned = Some(Instant::now());
+                        tracing::warn!(
+                            target: "security",
+                            "session revocations: Redis cannot answer ({e}); other instances' revocations are \
+                             honoured within revocation_check_ms until it is back"
+                        );
+                    }
+                }
+            }
+            rocket::tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    async fn subscribe(url: &str) -> Result<redis::aio::PubSub, String> {
+        let client = redis::Client::open(url).map_err(|e| e.to_string())?;
+        let connect = async {
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe(CHANNEL).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        match rocket::tokio::time::timeout(Duration::from_secs(5), connect).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err("no answer within 5 s".into()),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn only_registry_keys_are_taken_from_a_message() {
+            let a = "a".repeat(64);
+            let upper = "A".repeat(64);
+            let short = "b".repeat(63);
+            let got = super::parse(&format!("{a} {upper} {short}  x {a}0 {a}"));
+            assert_eq!(got, vec![a.clone(), a]);
+        }
+
+        #[test]
+        fn a_message_yields_at_most_its_bound() {
+            let many = vec!["c".repeat(64); 1500].join(" ");
+            assert_eq!(super::parse(&many).len(), 1000);
+        }
     }
 }

@@ -68,19 +68,15 @@ impl Part for RefusalsFlush {
             *slot.lock().await = Some(c);
         }
         let mut shutdown = rocket.shutdown();
+        let (o, p, s) = (observed.clone(), pool.clone(), slot.clone());
         rocket::tokio::spawn(async move {
             loop {
                 rocket::tokio::select! {
-                    _ = rocket::tokio::time::sleep(EVERY) => flush(&observed, &pool, &slot).await,
+                    _ = rocket::tokio::time::sleep(EVERY) => flush(&o, &p, &s).await,
                     _ = &mut shutdown => break,
                 }
             }
         });
-    }
-
-    async fn shutdown(&self, rocket: &Rocket<Orbit>) {
-        if let (Some(observed), Some(pool)) = (Observed::of(rocket), bound(rocket)) {
-            flush(observed, pool, &self.conn).await;
-        }
+        crate::core::drain::on_shutdown(rocket, async move { flush(&observed, &pool, &slot).await });
     }
 }

@@ -115,6 +115,11 @@ fn status(status: Status) -> Answer {
 impl CollectorState {
     async fn ingest<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Answer {
         let Some(format) = format_of(req) else { return status(Status::UnsupportedMediaType) };
+        // While the application shuts down: 503, so that every report answered
+        // 204 is in the final flush (which waits for the requests admitted here).
+        let Some(_taking) = self.take() else {
+            return Answer { status: Status::ServiceUnavailable, retry_after: Some(5) };
+        };
         // A declared length over the limit is refused before reading anything.
         let declared = req.headers().get_one("Content-Length").and_then(|l| l.trim().parse::<u64>().ok());
         if declared.is_some_and(|l| l > self.config.max_body) {
@@ -288,9 +293,8 @@ impl CollectorState {
     #[cfg(feature = "db")]
     fn enqueue(&self, key: crate::db::ViolationKey, report: crate::db::NewCspReport) {
         let c = &self.counters;
-        if self.closing.load(Ordering::Acquire) {
-            return c.drop(DropReason::ShuttingDown, 1);
-        }
+        // Admitted before shutdown (see `take`): the final flush waits for this
+        // request; only one that outlived that wait finds the queue closed.
         match self.queue.get() {
             None => c.drop(DropReason::DatabaseUnavailable, 1),
             Some(q) => q.push(c, key, report),
@@ -299,7 +303,6 @@ impl CollectorState {
 
     #[cfg(not(feature = "db"))]
     fn enqueue(&self, _: crate::db::record::ViolationKey, _: crate::db::record::NewCspReport) {
-        let _ = self.closing.load(Ordering::Acquire);
         self.counters.drop(DropReason::DatabaseUnavailable, 1);
     }
 }

@@ -27,9 +27,26 @@ impl Part for CollectorPart {
     }
 
     async fn liftoff(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {
+        // At shutdown: the requests being taken finish, the queue is written,
+        // and the last counts go to the cluster totals.
+        let state = self.state.clone();
+        crate::core::drain::on_shutdown(_rocket, async move {
+            #[cfg(feature = "db")]
+            super::sink::flush_and_stop(&state, std::time::Duration::from_secs(5)).await;
+            #[cfg(not(feature = "db"))]
+            state.close(std::time::Duration::from_secs(5)).await;
+            #[cfg(feature = "redis")]
+            if let Some(cache) = state.cache.get() {
+                super::state::publish(&state, cache).await;
+            }
+        });
         #[cfg(feature = "redis")]
         if let Some(cache) = crate::db::cache::cache_of(_rocket) {
             let _ = self.state.cache.set(cache.clone());
+            // Checked out now: at shutdown the pool is closing when the last counts go.
+            if let Ok(c) = cache.get().await {
+                *self.state.totals_conn.lock().await = Some(c);
+            }
             // This instance's counters go into the cluster totals every second.
             let (state, mut shutdown) = (self.state.clone(), _rocket.shutdown());
             rocket::tokio::spawn(async move {
@@ -63,16 +80,6 @@ impl Part for CollectorPart {
                 ),
                 None => {}
             }
-        }
-    }
-
-    async fn shutdown(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {
-        #[cfg(feature = "db")]
-        super::sink::flush_and_stop(&self.state, std::time::Duration::from_secs(5)).await;
-        // What is counted since the last second, best effort (the pool may be closing).
-        #[cfg(feature = "redis")]
-        if let Some(cache) = self.state.cache.get() {
-            super::state::publish(&self.state, cache).await;
         }
     }
 }

@@ -49,12 +49,17 @@ pub(crate) fn start(state: &Arc<CollectorState>, pool: SecurityPool) {
 
 /// Stops taking reports, writes what is queued, and waits (bounded) for it.
 pub(crate) async fn flush_and_stop(state: &CollectorState, limit: Duration) {
-    state.closing.store(true, Ordering::Release);
+    // Requests already past the door finish first: what they answered 204 for is queued.
+    state.close(limit).await;
     let Some(q) = state.queue.get() else { return };
     q.shutdown.notify_one();
     let writer = q.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(w) = writer {
-        if rocket::tokio::time::timeout(limit, w).await.is_err() {
+        let before = state.counters.stored.load(Ordering::Relaxed);
+        if rocket::tokio::time::timeout(limit, w).await.is_ok() {
+            let n = state.counters.stored.load(Ordering::Relaxed).saturating_sub(before);
+            tracing::info!(target: "security", "CSP report queue flushed at shutdown: {n} report(s) written");
+        } else {
             // Whatever is still queued is lost: count it, so nothing goes unaccounted.
             let left = state.counters.queued.swap(0, Ordering::Relaxed);
             state.counters.drop(DropReason::ShuttingDown, left);

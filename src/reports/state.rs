@@ -2,7 +2,7 @@
 //! that mounts them.
 
 use std::net::IpAddr;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -18,6 +18,9 @@ pub(crate) struct CollectorState {
     pub(crate) counters: Counters,
     pub(crate) limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
     pub(crate) closing: AtomicBool,
+    /// Requests being taken now: the final flush waits for them, so a
+    /// report answered 204 is never left out of it.
+    pub(crate) taking: AtomicUsize,
     #[cfg(feature = "db")]
     pub(crate) queue: OnceLock<super::queue::Queue>,
     #[cfg(feature = "db")]
@@ -33,6 +36,10 @@ pub(crate) struct CollectorState {
     /// The counters as last added to the cluster totals in Redis.
     #[cfg(feature = "redis")]
     pub(crate) published: std::sync::Mutex<CollectorStats>,
+    /// The connection the totals go through, kept checked out: the last
+    /// counts are added at shutdown, while rocket_db_pools closes the pool.
+    #[cfg(feature = "redis")]
+    pub(crate) totals_conn: rocket::tokio::sync::Mutex<Option<rocket_db_pools::deadpool_redis::Connection>>,
 }
 
 impl CollectorState {
@@ -44,6 +51,7 @@ impl CollectorState {
             counters: Counters::default(),
             limiter,
             closing: AtomicBool::new(false),
+            taking: AtomicUsize::new(0),
             queue: OnceLock::new(),
             #[cfg(feature = "db")]
             pool: OnceLock::new(),
@@ -53,7 +61,37 @@ impl CollectorState {
             cache_warned: std::sync::atomic::AtomicU64::new(0),
             #[cfg(feature = "redis")]
             published: std::sync::Mutex::new(CollectorStats::default()),
+            #[cfg(feature = "redis")]
+            totals_conn: rocket::tokio::sync::Mutex::new(None),
         })
+    }
+}
+
+/// One request being taken by the endpoint (see [`CollectorState::take`]).
+pub(crate) struct Taking<'a>(&'a AtomicUsize);
+
+impl Drop for Taking<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl CollectorState {
+    /// Admits one request unless the application is shutting down. SeqCst on
+    /// both sides: either the flush sees this request, or it sees `closing`.
+    pub(crate) fn take(&self) -> Option<Taking<'_>> {
+        self.taking.fetch_add(1, Ordering::SeqCst);
+        let taking = Taking(&self.taking);
+        (!self.closing.load(Ordering::SeqCst)).then_some(taking)
+    }
+
+    /// Stops admitting requests and waits (up to `limit`) for those being taken.
+    pub(crate) async fn close(&self, limit: std::time::Duration) {
+        self.closing.store(true, Ordering::SeqCst);
+        let deadline = std::time::Instant::now() + limit;
+        while self.taking.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 }
 
@@ -99,15 +137,28 @@ fn deltas(now: &CollectorStats, before: &CollectorStats) -> Vec<(String, i64)> {
 /// totals; on failure the difference waits for the next call.
 #[cfg(feature = "redis")]
 pub(crate) async fn publish(state: &CollectorState, pool: &rocket_db_pools::deadpool_redis::Pool) {
+    // One call at a time (the timer and the shutdown): each delta is added once.
+    let mut held = state.totals_conn.lock().await;
     let now = state.counters.snapshot();
     let before = state.published.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let changes = deltas(&now, &before);
     if changes.is_empty() {
         return;
     }
-    match crate::db::cache::totals::add(pool, &state.config.cluster, &changes).await {
+    if held.is_none() {
+        match pool.get().await {
+            Ok(c) => *held = Some(c),
+            Err(e) => return tracing::debug!(target: "security", "CSP report totals not published to Redis yet: {e}"),
+        }
+    }
+    let Some(conn) = held.as_mut() else { return };
+    match crate::db::cache::totals::add(conn, &state.config.cluster, &changes).await {
         Ok(()) => *state.published.lock().unwrap_or_else(|e| e.into_inner()) = now,
-        Err(e) => tracing::debug!(target: "security", "CSP report totals not published to Redis yet: {e}"),
+        Err(e) => {
+            // A broken connection is dropped; the next call takes a fresh one.
+            *held = None;
+            tracing::debug!(target: "security", "CSP report totals not published to Redis yet: {e}")
+        }
     }
 }
 

@@ -88,6 +88,34 @@ impl Security {
         }
     }
 
+    /// Waits (up to 10 seconds) for the crate's shutdown work: the CSP
+    /// report queue written to the database, the last counters added. It
+    /// starts on its own when shutdown is requested, and the fairing's
+    /// shutdown waits for it; but Rocket 0.5 can return from `launch()`
+    /// without running shutdown fairings when a signal arrives while it is
+    /// accepting a connection (it logs `Server shutdown nominally.`, then
+    /// `Rocket failed to shutdown gracefully.`). A `main` that handles that
+    /// error calls `finish` so that nothing accepted is lost; returns `false`
+    /// when the work did not end in time (logged at ERROR).
+    ///
+    /// ```no_run
+    /// use rocket::error::ErrorKind;
+    /// use rocket_security::Security;
+    ///
+    /// #[rocket::main]
+    /// async fn main() {
+    ///     if let Err(e) = rocket::build().attach(Security::fairing()).launch().await {
+    ///         if let ErrorKind::Shutdown(rocket, _) = e.kind() {
+    ///             Security::finish(rocket).await;
+    ///         }
+    ///         eprintln!("{e}");
+    ///     }
+    /// }
+    /// ```
+    pub async fn finish(rocket: &rocket::Rocket<rocket::Orbit>) -> bool {
+        crate::core::drain::finish(rocket, std::time::Duration::from_secs(10)).await
+    }
+
     /// Global mandatory password change: every request of a logged-in `U`
     /// whose password has expired is sent to `security.password.change_url`
     /// (API clients: 403 JSON), except the change URL, logout, `static_paths`

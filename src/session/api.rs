@@ -243,19 +243,26 @@ impl Sessions<'_> {
         if let Some(registry) = &shared.registry {
             registry.remember(sid, false);
         }
+        super::state::Announcer::of(self.rocket).announce(std::slice::from_ref(&hash)).await;
         tracing::info!(target: "security", "session {} ended ({reason})", super::registry::public_id(&hash));
         Ok(())
     }
 
     /// Ends on this instance at once the live sessions of `user_id` but
-    /// `keep` (other instances follow within the bound).
-    async fn end_locally(&self, shared: &Shared, pool: &crate::db::SecurityPool, user_id: &str, keep: Option<&str>) {
-        let Some(registry) = &shared.registry else { return };
-        if let Ok(rows) = crate::db::SessionRecord::list(pool, user_id).await {
-            let hashes: Vec<String> =
-                rows.into_iter().map(|r| r.id_hash).filter(|h| Some(h.as_str()) != keep).collect();
-            registry.end_hashes(&hashes);
-        }
+    /// `keep`, and returns their keys (to announce once the database
+    /// recorded it; other instances follow within the bound without Redis).
+    async fn end_locally(
+        &self,
+        shared: &Shared,
+        pool: &crate::db::SecurityPool,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Vec<String> {
+        let Some(registry) = &shared.registry else { return vec![] };
+        let Ok(rows) = crate::db::SessionRecord::list(pool, user_id).await else { return vec![] };
+        let hashes: Vec<String> = rows.into_iter().map(|r| r.id_hash).filter(|h| Some(h.as_str()) != keep).collect();
+        registry.end_hashes(&hashes);
+        hashes
     }
 
     /// Ends every session of `user` except this request's (call it after a
@@ -263,7 +270,7 @@ impl Sessions<'_> {
     pub async fn revoke_others(&self, user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
         let (shared, pool) = self.registry()?;
         let keep = self.current_sid().map(|s| super::registry::id_hash(&s));
-        self.end_locally(shared, pool, &user.security_id(), keep.as_deref()).await;
+        let ended = self.end_locally(shared, pool, &user.security_id(), keep.as_deref()).await;
         let n = crate::db::SessionRecord::revoke_user(
             pool,
             &user.security_id(),
@@ -273,6 +280,7 @@ impl Sessions<'_> {
         )
         .await
         .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        super::state::Announcer::of(self.rocket).announce(&ended).await;
         tracing::info!(target: "security", "{n} other session(s) of user {:?} ended", user.security_id());
         Ok(n)
     }
@@ -280,11 +288,12 @@ impl Sessions<'_> {
     /// Ends every session of `user`, this request's included; returns how many.
     pub async fn revoke_all(&self, user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
         let (shared, pool) = self.registry()?;
-        self.end_locally(shared, pool, &user.security_id(), None).await;
+        let ended = self.end_locally(shared, pool, &user.security_id(), None).await;
         let n =
             crate::db::SessionRecord::revoke_user(pool, &user.security_id(), None, "revoked_all", shared.clock.now())
                 .await
                 .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        super::state::Announcer::of(self.rocket).announce(&ended).await;
         if let (Some(sid), Some(registry)) = (self.current_sid(), &shared.registry) {
             registry.remember(&sid, false);
             self.local.set_logged_out();
@@ -315,6 +324,7 @@ impl Sessions<'_> {
         )
         .await
         .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        super::state::Announcer::of(self.rocket).announce(std::slice::from_ref(&row.id_hash)).await;
         if let Some(sid) = self.current_sid() {
             if super::registry::id_hash(&sid) == row.id_hash {
                 if let Some(registry) = &shared.registry {

@@ -165,6 +165,8 @@ impl Part for SessionPart {
             Some(pool) => {
                 let (pool, shared) = (pool.clone(), self.shared.clone());
                 rocket::tokio::spawn(prune(pool, shared));
+                #[cfg(feature = "redis")]
+                self.listen_for_revocations(rocket);
             }
             None => tracing::error!(
                 target: "security",
@@ -268,15 +270,43 @@ impl Part for SessionPart {
                     if let Some(pool) = crate::db::bound(req.rocket()) {
                         let (pool, hash, now) =
                             (pool.clone(), super::registry::id_hash(&stamp.sid), self.shared.clock.now());
+                        let announcer = super::state::Announcer::of(req.rocket());
                         rocket::tokio::spawn(async move {
-                            if let Err(e) = crate::db::SessionRecord::revoke(&pool, &hash, None, "logout", now).await {
-                                tracing::error!(target: "security", "session not ended on the server: {e}");
+                            match crate::db::SessionRecord::revoke(&pool, &hash, None, "logout", now).await {
+                                Ok(_) => announcer.announce(&[hash]).await,
+                                Err(e) => tracing::error!(target: "security", "session not ended on the server: {e}"),
                             }
                         });
                     }
                 }
             }
         }
+    }
+}
+
+#[cfg(feature = "redis")]
+impl SessionPart {
+    /// With `SecurityCache` attached: every instance hears the revocations
+    /// the others publish and drops those sessions at once.
+    fn listen_for_revocations(&self, rocket: &Rocket<Orbit>) {
+        if crate::db::cache::cache_of(rocket).is_none() {
+            return;
+        }
+        let Ok(url) = rocket.figment().extract_inner::<String>("databases.security_cache.url") else { return };
+        let (on_sub, on_msg) = (self.shared.clone(), self.shared.clone());
+        rocket::tokio::spawn(crate::db::cache::revocations::listen(
+            url,
+            move || {
+                if let Some(r) = &on_sub.registry {
+                    r.forget_live();
+                }
+            },
+            move |hashes| {
+                if let Some(r) = &on_msg.registry {
+                    r.end_hashes(&hashes);
+                }
+            },
+        ));
     }
 }
 

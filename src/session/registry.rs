@@ -79,6 +79,14 @@ impl Registry {
         }
     }
 
+    /// Forgets every live entry, so the next request of each session asks
+    /// the database again (after a gap in the revocations this instance heard).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn forget_live(&self) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.retain(|_, c| !c.live);
+    }
+
     /// Remembers what the database said of `sid` (or what this instance did to it).
     pub(crate) fn remember(&self, sid: &str, live: bool) {
         if self.trust.is_zero() && live {
@@ -142,6 +150,16 @@ mod tests {
         r.end_hashes(&[id_hash("a")]);
         assert_eq!(r.cached("a"), Some(Check::Ended));
         assert_eq!(r.cached("b"), Some(Check::Live));
+    }
+
+    #[test]
+    fn forgetting_live_entries_keeps_the_ended_ones() {
+        let r = Registry::new(60_000);
+        r.remember("a", true);
+        r.remember("b", false);
+        r.forget_live();
+        assert_eq!(r.cached("a"), None, "asks the database again");
+        assert_eq!(r.cached("b"), Some(Check::Ended));
     }
 
     #[test]

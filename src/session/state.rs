@@ -60,6 +60,44 @@ impl Shared {
     }
 }
 
+/// Announces ended sessions (registry keys) to every instance through Redis
+/// when `SecurityCache` is attached; the database already holds the record,
+/// so a failure only delays the others to `revocation_check_ms` (WARN).
+/// Without the `redis` feature (or the cache) it does nothing: the other
+/// instances read the registry.
+#[derive(Clone, Default)]
+pub(crate) struct Announcer {
+    #[cfg(feature = "redis")]
+    cache: Option<rocket_db_pools::deadpool_redis::Pool>,
+}
+
+impl Announcer {
+    pub(crate) fn of(_rocket: &Rocket<Orbit>) -> Self {
+        Announcer {
+            #[cfg(feature = "redis")]
+            cache: crate::db::cache::cache_of(_rocket),
+        }
+    }
+
+    pub(crate) async fn announce(&self, _hashes: &[String]) {
+        #[cfg(feature = "redis")]
+        if let Some(pool) = &self.cache {
+            let publish = crate::db::cache::revocations::publish(pool, _hashes);
+            let outcome = match rocket::tokio::time::timeout(std::time::Duration::from_secs(1), publish).await {
+                Ok(r) => r,
+                Err(_) => Err("no answer within 1 s".into()),
+            };
+            if let Err(e) = outcome {
+                tracing::warn!(
+                    target: "security",
+                    "session revocation not published to Redis ({e}): other instances honour it within \
+                     revocation_check_ms"
+                );
+            }
+        }
+    }
+}
+
 /// Marks a request with a [`Local`] record.
 static USED: Mark = Mark::new();
 

@@ -42,3 +42,26 @@ pub fn wait_for_port(port: u16, limit: Duration, what: impl Fn() -> String) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A `redis-server` of the test's own on `port` (stopped when dropped), for
+/// tests that stop Redis: the machine's own is left alone.
+pub struct OwnRedis(std::process::Child);
+
+impl OwnRedis {
+    pub fn start(port: u16) -> OwnRedis {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian's redis-server package; scripts/test.sh installs it)");
+        wait_for_port(port, Duration::from_secs(10), || "redis-server".into());
+        OwnRedis(child)
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

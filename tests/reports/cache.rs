@@ -15,6 +15,7 @@ use rocket_security::db::SecurityCache;
 use rocket_security::Security;
 
 use crate::app::legacy;
+use crate::process::OwnRedis;
 
 /// The machine's Redis (`.ci/run` requires it).
 fn redis_url() -> Option<String> {
@@ -85,32 +86,6 @@ async fn the_limit_is_per_client_across_instances() {
     assert_eq!(res.headers().get_one("Retry-After"), Some("1"), "one emission interval (1 s at 60/min)");
     // Another client is not limited by the first one's reports.
     assert_eq!(post(&a, fresh_client(), 10).await, Status::NoContent);
-}
-
-/// A `redis-server` of the test's own on a free port (stopped when dropped).
-struct OwnRedis(std::process::Child);
-
-impl OwnRedis {
-    fn start(port: u16) -> OwnRedis {
-        let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server (Debian's redis-server package)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not listen");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        OwnRedis(child)
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[rocket::async_test]

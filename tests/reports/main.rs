@@ -6,6 +6,9 @@ mod app;
 mod cache;
 mod dashboard;
 mod endpoint;
+#[cfg(feature = "redis")]
+#[path = "../common/process.rs"]
+mod process;
 #[path = "../common/proxy.rs"]
 mod proxy;
 mod replay;
