@@ -15,12 +15,13 @@ for component in rustfmt clippy; do
 done
 
 # tests/browser drives Debian's headless Chromium; the cookie tests put
-# Debian's HAProxy in front of the app as the TLS-terminating proxy.
+# Debian's HAProxy in front of the app as the TLS-terminating proxy, and
+# tests/cluster puts it in front of three showcase instances.
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v haproxy >/dev/null || need+=(haproxy)
-# The Redis outage test runs a redis-server of its own.
+# The Redis outage tests (and tests/cluster) run redis-servers of their own.
 command -v redis-server >/dev/null || need+=(redis-server)
 if ((${#need[@]})); then
   echo "== installing ${need[*]}"

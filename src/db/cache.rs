@@ -20,8 +20,12 @@
 //! there (GCRA, one atomic script per request), so the limit holds across
 //! instances; with `security.throttle.storage = "redis"` the login-throttle
 //! counters are too (a Redis that cannot answer refuses logins with 503,
-//! unless `fail_open`). When Redis cannot answer, the collector falls back to its
-//! per-process limiter (a WARN line at most every 10 seconds) and goes back
+//! unless `fail_open`). Each instance adds its collector counters to one hash
+//! per `security.reports.cluster` (every second and at shutdown), and session
+//! revocations are published to every instance (the database registry stays
+//! the record). When Redis cannot answer, the collector falls back to its
+//! per-process limiter (a WARN line at most every 10 seconds), revocations
+//! reach the other instances within `revocation_check_ms`, and both go back
 //! to Redis as soon as it answers, without a restart.
 
 use rocket::{Orbit, Rocket};

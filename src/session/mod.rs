@@ -38,7 +38,10 @@
 //! (`expired=revoked`). Every instance honours a revocation within
 //! `revocation_check_ms`: each keeps what it last read of a session for that
 //! long (per-process, bounded to 100,000 sessions), the database is the
-//! truth. When the registry cannot answer, logged-in requests get `503`
+//! truth. With the Redis store attached
+//! ([`SecurityCache`](crate::db::SecurityCache), feature `redis`) the
+//! instance that ends a session publishes it and every instance drops it at
+//! once; while Redis cannot answer, the bound above still holds. When the registry cannot answer, logged-in requests get `503`
 //! (`fail_open = true` admits them, logged at WARN); anonymous requests and
 //! the login page are unaffected. Ended sessions are pruned every
 //! `prune_interval` seconds.
