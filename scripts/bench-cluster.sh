@@ -45,7 +45,7 @@ wait_port() {
 for i in 0 1 2; do
   (cd "$workdir" && ROCKET_PORT=${ports[$i]} ROCKET_LOG_LEVEL=critical ROCKET_SECRET_KEY="$secret" \
     ROCKET_DATABASES="{security={url=\"$pg_server/$pg_db\",migrate=true},security_cache={url=\"redis://127.0.0.1:$redis_port\"}}" \
-    ROCKET_SECURITY='{https={trusted_proxies=["127.0.0.2"]},reports={log=false,rate_limit_per_minute=100000000,cluster="bench"}}' \
+    ROCKET_SECURITY='{https={trusted_proxies=["127.0.0.2"]},reports={log=false,rate_limit_per_minute=100000000,cluster="bench",spool_dir="spool-'"$i"'"}}' \
     exec "$OLDPWD/target/release/examples/showcase" >"$workdir/instance$i.log" 2>&1) &
   pids+=($!)
   wait_port "${ports[$i]}"

@@ -40,6 +40,12 @@ impl Finish<'_> {
 /// so a part costs nothing on the hooks it does not use.
 #[rocket::async_trait]
 pub(crate) trait Part: Send + Sync + 'static {
+    /// At ignite, before any part mounts anything: take what this part needs
+    /// for itself alone (a directory lock, say); an error aborts the launch.
+    fn acquire(&self) -> Result<(), super::error::ConfigError> {
+        Ok(())
+    }
+
     /// At ignite: mount routes, manage state, register catchers.
     fn ignite(&self, rocket: Rocket<Build>) -> Rocket<Build> {
         rocket

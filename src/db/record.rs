@@ -30,7 +30,7 @@ pub(crate) fn truncate(s: Option<String>, max: usize) -> Option<String> {
 
 /// A report as received and normalised, ready to store. Every field a browser
 /// may omit is optional; long values are cut to their column's limit.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewCspReport {
     /// `csp-report` (legacy `report-uri`), `reports+json` (Reporting API) or `json`.
     pub report_format: String,
@@ -85,7 +85,7 @@ impl NewCspReport {
 }
 
 /// What identifies one violation: reports with equal keys are counted together.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct ViolationKey {
     /// The page, without query string or fragment.
     pub document_uri: String,

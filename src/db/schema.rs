@@ -96,3 +96,11 @@ diesel::table! {
         examples -> Text,
     }
 }
+
+diesel::table! {
+    /// The report batches applied to `security_csp_violations` (replays apply a batch once).
+    security_csp_batches (id) {
+        id -> Varchar,
+        applied_at -> Timestamp,
+    }
+}

@@ -59,6 +59,16 @@ pub struct Collector {
     /// sums one application's instances (letters, digits, `-`, `_`).
     /// _Default:_ `"default"`.
     pub cluster: String,
+    /// When the database cannot take a batch, keep it on local disk and
+    /// store it once the database answers again (in order, each batch once).
+    /// _Default:_ `true`.
+    pub spool: bool,
+    /// The spool's directory (relative to the working directory); one per
+    /// instance: a second instance using it refuses to launch. _Default:_ `"security-spool"`.
+    pub spool_dir: String,
+    /// The spool's bound on disk, in bytes; beyond it reports are dropped and
+    /// counted as `spool_full`. _Default:_ `268435456` (256 MiB).
+    pub spool_max_bytes: u64,
 }
 
 impl Default for Collector {
@@ -81,6 +91,9 @@ impl Default for Collector {
             retention_days: 90,
             max_violations: 100_000,
             cluster: "default".into(),
+            spool: true,
+            spool_dir: "security-spool".into(),
+            spool_max_bytes: 256 << 20,
         }
     }
 }
@@ -108,6 +121,9 @@ impl Feature for Collector {
             retention_days: s.u64("retention_days", d.retention_days),
             max_violations: s.u64("max_violations", d.max_violations),
             cluster: s.string("cluster", &d.cluster),
+            spool: s.bool("spool", d.spool),
+            spool_dir: s.string("spool_dir", &d.spool_dir),
+            spool_max_bytes: s.u64("spool_max_bytes", d.spool_max_bytes),
         }
     }
 
@@ -212,6 +228,15 @@ impl Collector {
                 ),
             );
         }
+        if self.spool && self.spool_dir.trim().is_empty() {
+            err("spool_dir", "is empty; name a directory, e.g. \"security-spool\" (or set `spool = false`)".into());
+        }
+        if self.spool && self.spool_max_bytes < 64 << 10 {
+            err(
+                "spool_max_bytes",
+                format!("{} bytes is less than 64 KiB; a batch may need more", self.spool_max_bytes),
+            );
+        }
         let mut disallowed = Vec::new();
         let defaults = if self.use_default_disallowed { DEFAULT_DISALLOWED_SOURCES } else { &[] };
         for p in defaults.iter().copied().chain(self.disallowed_sources.iter().map(String::as_str)) {
@@ -255,6 +280,7 @@ impl Collector {
             retention_days: self.retention_days.min(MAX_RETENTION_DAYS),
             max_violations: self.max_violations.min(MAX_VIOLATIONS),
             cluster: self.cluster.clone(),
+            spool: (self.spool && self.database).then(|| (self.spool_dir.clone().into(), self.spool_max_bytes)),
         })
     }
 }
@@ -280,4 +306,7 @@ pub(crate) struct CompiledCollector {
     /// Read by the Redis store only.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) cluster: String,
+    /// The spool's directory and bound, with the database sink.
+    #[cfg_attr(not(feature = "db"), allow(dead_code))]
+    pub(crate) spool: Option<(std::path::PathBuf, u64)>,
 }

@@ -361,6 +361,13 @@ fn stats_html(s: &CollectorStats) -> String {
          <span>queued {}</span><span>rejected requests {}</span></p>",
         s.received, s.accepted, s.stored, s.logged, s.queued, s.rejected_requests
     );
+    if s.spooled > 0 || s.recovered > 0 || s.spool_bytes > 0 {
+        let age = s.spool_age_seconds.map_or_else(String::new, |a| format!(", oldest {a} s old"));
+        out.push_str(&format!(
+            "<p class=\"stats\"><span>spooled {} ({} bytes on disk{age})</span><span>recovered at start {}</span></p>",
+            s.spooled, s.spool_bytes, s.recovered
+        ));
+    }
     if !s.dropped.is_empty() {
         out.push_str("<p class=\"stats\">dropped: ");
         for (reason, n) in &s.dropped {

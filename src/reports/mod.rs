@@ -81,6 +81,8 @@ pub(crate) mod part;
 pub(crate) mod queue;
 #[cfg(feature = "db")]
 pub(crate) mod sink;
+#[cfg(feature = "db")]
+pub(crate) mod spool;
 pub(crate) mod state;
 pub(crate) mod stats;
 

@@ -17,6 +17,39 @@ pub(crate) struct CollectorPart {
 
 #[rocket::async_trait]
 impl Part for CollectorPart {
+    /// Opens and locks the spool: a directory another instance holds refuses the launch.
+    fn acquire(&self) -> Result<(), crate::core::error::ConfigError> {
+        #[cfg(feature = "db")]
+        if let Some((dir, max)) = &self.state.config.spool {
+            let (spool, found) = super::spool::Spool::open(dir, *max).map_err(|e| {
+                crate::core::error::ConfigError::new(
+                    "security.reports.spool_dir",
+                    format!("the report spool {}: {e}", dir.display()),
+                )
+            })?;
+            let c = &self.state.counters;
+            super::stats::Counters::add(&c.recovered, found.reports + found.corrupt_reports);
+            super::stats::Counters::add(&c.spooled, found.reports);
+            c.drop(super::stats::DropReason::SpoolCorrupt, found.corrupt_reports);
+            c.spool_bytes.store(spool.bytes(), std::sync::atomic::Ordering::Relaxed);
+            c.spool_oldest_ms
+                .store(spool.oldest().map_or(0, |t| t.timestamp_millis()), std::sync::atomic::Ordering::Relaxed);
+            if found.reports > 0 || found.corrupt_records > 0 {
+                tracing::warn!(
+                    target: "security",
+                    "CSP report spool {}: {} report(s) from an earlier run to store; {} torn or corrupted record(s) \
+                     skipped ({} report(s))",
+                    dir.display(),
+                    found.reports,
+                    found.corrupt_records,
+                    found.corrupt_reports
+                );
+            }
+            *self.state.spool.lock().unwrap_or_else(|e| e.into_inner()) = Some(spool);
+        }
+        Ok(())
+    }
+
     fn ignite(&self, rocket: rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build> {
         let mut rocket =
             rocket.mount("/", super::endpoint::routes(&self.state)).manage(CollectorHandle(self.state.clone()));

@@ -6,13 +6,15 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rocket::tokio::sync::{mpsc, Notify};
 
 use super::queue::{Item, Queue};
+use super::spool::{Next, Spool, SpoolError, SpooledBatch, SpooledGroup};
 use super::state::CollectorState;
 use super::stats::{Counters, DropReason};
-use crate::db::{CspHourly, CspViolation, NewCspReport, SecurityConn, SecurityPool, ViolationKey};
+use crate::db::models::csp::{BatchGroup, BatchOutcome};
+use crate::db::{CspViolation, SecurityConn, SecurityPool};
 
 /// Most reports written in one batch.
 const BATCH: usize = 2_000;
@@ -26,6 +28,8 @@ const KNOWN: usize = 50_000;
 #[derive(Default)]
 struct Writer {
     conn: Option<SecurityConn>,
+    /// Batches the database could not take, waiting on disk (with `spool`).
+    spool: Option<Spool>,
     known: HashSet<String>,
     /// When retention last ran (per process; every instance prunes).
     pruned: Option<std::time::Instant>,
@@ -72,10 +76,16 @@ async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Recei
     // The writer keeps one connection checked out: rocket_db_pools closes the
     // pool at shutdown, concurrently with the final flush, and a checked-out
     // connection stays usable.
-    let mut w = Writer::default();
+    let mut w = Writer { spool: state.spool.lock().unwrap_or_else(|e| e.into_inner()).take(), ..Writer::default() };
     loop {
+        // While the spool holds batches, the database is tried again every second.
+        let waiting = w.spool.as_ref().is_some_and(|s| s.pending() > 0 || s.bytes() > 0);
         let first = rocket::tokio::select! {
             item = rx.recv() => match item { Some(i) => i, None => break },
+            _ = rocket::tokio::time::sleep(RETRY), if waiting => {
+                replay(&state, &pool, &mut w).await;
+                continue;
+            }
             _ = shutdown.notified() => {
                 rx.close();
                 // Drain what is left, then stop.
@@ -119,12 +129,19 @@ async fn write(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
 /// A violation the writer still knows is recorded afresh when it reappears.
 async fn retain(state: &CollectorState, w: &mut Writer) {
     cap(state, w).await;
-    let days = state.config.retention_days;
-    if days == 0 || w.pruned.is_some_and(|t| t.elapsed() < PRUNE_EVERY) {
+    if w.pruned.is_some_and(|t| t.elapsed() < PRUNE_EVERY) {
         return;
     }
     let Some(conn) = w.conn.as_mut() else { return };
     w.pruned = Some(std::time::Instant::now());
+    // Batch ids matter while a spooled batch may still come back: a week.
+    if let Err(e) = CspViolation::prune_batches(conn, Utc::now() - chrono::Duration::days(7)).await {
+        tracing::warn!(target: "security", "CSP report batch ids not pruned: {e}");
+    }
+    let days = state.config.retention_days;
+    if days == 0 {
+        return;
+    }
     let cutoff = Utc::now() - chrono::Duration::days(days as i64);
     match CspViolation::prune(conn, cutoff).await {
         Ok(0) => {}
@@ -151,16 +168,17 @@ async fn cap(state: &CollectorState, w: &mut Writer) {
     }
 }
 
+/// Writes one batch: after what the spool holds (in order), in one
+/// transaction with a fresh batch id; when the database cannot answer (or
+/// the commit's outcome is unknown) the batch goes to the spool, id kept.
 async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batch: Vec<Item>) {
     if batch.is_empty() {
         return;
     }
-    let c = &state.counters;
-    let n = batch.len() as u64;
     // Grouped by the key hash the database's unique index is on.
-    let mut groups: HashMap<String, Group> = HashMap::new();
+    let mut groups: HashMap<String, SpooledGroup> = HashMap::new();
     for item in batch {
-        let e = groups.entry(item.key.hash()).or_insert_with(|| Group {
+        let e = groups.entry(item.key.hash()).or_insert_with(|| SpooledGroup {
             key: item.key,
             hits: 0,
             report: item.report,
@@ -169,101 +187,172 @@ async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
         e.hits += 1;
         e.at = e.at.max(item.at);
     }
-    if w.conn.is_none() {
-        match pool.conn().await {
-            Ok(conn) => w.conn = Some(conn),
-            Err(e) => {
-                tracing::warn!(target: "security", "{n} CSP report(s) dropped: {e}");
-                return c.drop(DropReason::DatabaseUnavailable, n);
-            }
-        }
+    let mut groups: Vec<SpooledGroup> = groups.into_values().collect();
+    // One order for every instance: concurrent batches lock rows alike.
+    groups.sort_by_cached_key(|g| g.key.hash());
+    let batch = SpooledBatch { id: new_batch_id(), groups };
+    if !replay(state, pool, w).await {
+        // Older batches wait: this one goes after them.
+        return spool(state, w, batch);
     }
-    let Some(conn) = w.conn.as_mut() else { return };
-    // Keys already complete: one all-or-nothing UPDATE per chunk (one round
-    // trip and one commit per batch). Others: the full record path, each
-    // statement on its own, where a race with another instance retries.
-    let (known, mut fresh): (Vec<_>, Vec<_>) = groups.into_iter().partition(|(hash, _)| w.known.contains(hash));
-    let mut stored = 0;
-    let mut latest = None;
-    let mut broken = false;
-    // Once the database is unreachable, the rest of the batch is not tried.
-    let mut unreachable = false;
-    for chunk in known.chunks(500) {
-        let hits: i64 = chunk.iter().map(|(_, g)| g.hits).sum();
-        if unreachable {
-            c.drop(DropReason::DatabaseUnavailable, hits as u64);
-            continue;
+    match apply(state, pool, w, &batch).await {
+        Applied::Stored => Counters::add(&state.counters.stored, batch.reports()),
+        Applied::Unavailable(e) => {
+            tracing::warn!(target: "security", "the database cannot take {} CSP report(s) now: {e}", batch.reports());
+            spool(state, w, batch);
         }
-        let rows: Vec<(String, i64)> = chunk.iter().map(|(hash, g)| (hash.clone(), g.hits)).collect();
-        let at = chunk.iter().map(|(_, g)| g.at).max().unwrap_or_else(Utc::now);
-        match CspViolation::add_hits_by_hash(conn, &rows, at).await {
-            Ok(true) => {
-                stored += hits;
-                latest = latest.max(Some(at));
-            }
-            Err(e) if e.is_unavailable() => {
-                tracing::warn!(target: "security", "{hits} CSP report(s) dropped: {e}");
-                c.drop(DropReason::DatabaseUnavailable, hits as u64);
-                broken = true;
-                unreachable = true;
-            }
-            // Nothing was changed (a row was deleted meanwhile, or the
-            // statement failed): these keys take the full path.
-            outcome => {
-                if let Err(e) = outcome {
-                    tracing::warn!(target: "security", "CSP hits update failed, recording key by key: {e}");
-                }
-                for (hash, _) in chunk {
-                    w.known.remove(hash);
-                }
-                fresh.extend(chunk.iter().cloned());
-            }
+        Applied::Refused(e) => {
+            tracing::warn!(target: "security", "{} CSP report(s) dropped: {e}", batch.reports());
+            state.counters.drop(DropReason::DatabaseError, batch.reports());
         }
-    }
-    for (hash, g) in fresh {
-        if unreachable {
-            c.drop(DropReason::DatabaseUnavailable, g.hits as u64);
-            continue;
-        }
-        match CspViolation::record(conn, &g.key, g.hits, Some(&g.report), state.config.samples, g.at).await {
-            Ok(outcome) => {
-                stored += g.hits;
-                latest = latest.max(Some(g.at));
-                if outcome.samples_full {
-                    if w.known.len() >= KNOWN {
-                        w.known.clear();
-                    }
-                    w.known.insert(hash);
-                }
-            }
-            Err(e) => {
-                let reason =
-                    if e.is_unavailable() { DropReason::DatabaseUnavailable } else { DropReason::DatabaseError };
-                tracing::warn!(target: "security", "{} CSP report(s) dropped: {e}", g.hits);
-                c.drop(reason, g.hits as u64);
-                broken = true;
-                unreachable = e.is_unavailable();
-            }
-        }
-    }
-    Counters::add(&c.stored, stored as u64);
-    if let (Some(at), true) = (latest, stored > 0) {
-        if let Err(e) = CspHourly::add(conn, at, stored).await {
-            tracing::warn!(target: "security", "CSP hourly totals not updated: {e}");
-        }
-    }
-    if broken {
-        // A fresh connection next time (the pool verifies it).
-        w.conn = None;
     }
 }
 
-/// The reports of one violation key within a batch.
-#[derive(Clone)]
-struct Group {
-    key: ViolationKey,
-    hits: i64,
-    /// The first report, stored as a sample while the key has room.
-    report: NewCspReport,
-    at: DateTime<Utc>,
+/// How often a writer whose spool holds batches tries the database.
+const RETRY: Duration = Duration::from_secs(1);
+
+fn new_batch_id() -> String {
+    crate::core::hex::encode(&rand::random::<[u8; 16]>())
+}
+
+/// What became of a batch.
+enum Applied {
+    /// Committed now or by an earlier attempt.
+    Stored,
+    /// The database did not answer, or not whether it committed: try again later.
+    Unavailable(crate::db::DbError),
+    /// The database refused it.
+    Refused(crate::db::DbError),
+}
+
+/// Applies `batch` (three attempts: a race with another instance inserting
+/// the same new key, or a row deleted meanwhile, makes an attempt fail).
+async fn apply(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batch: &SpooledBatch) -> Applied {
+    let mut last = None;
+    for _ in 0..3 {
+        if w.conn.is_none() {
+            match pool.conn().await {
+                Ok(conn) => w.conn = Some(conn),
+                Err(e) => return Applied::Unavailable(e),
+            }
+        }
+        let Some(conn) = w.conn.as_mut() else { continue };
+        let hashes: Vec<String> = batch.groups.iter().map(|g| g.key.hash()).collect();
+        let mut fast = vec![];
+        let mut full = vec![];
+        for (g, hash) in batch.groups.iter().zip(&hashes) {
+            if w.known.contains(hash) {
+                fast.push((hash.clone(), g.hits));
+            } else {
+                full.push(BatchGroup { key: &g.key, hits: g.hits, sample: &g.report, at: g.at });
+            }
+        }
+        match CspViolation::apply_batch(conn, &batch.id, &fast, &full, state.config.samples).await {
+            Ok(BatchOutcome::Applied { samples_full }) => {
+                if w.known.len() + samples_full.len() >= KNOWN {
+                    w.known.clear();
+                }
+                w.known.extend(samples_full);
+                return Applied::Stored;
+            }
+            Ok(BatchOutcome::AlreadyApplied) => return Applied::Stored,
+            // A row of the fast path is gone: every key of the batch takes the full path.
+            Ok(BatchOutcome::Missing) => {
+                for (hash, _) in &fast {
+                    w.known.remove(hash);
+                }
+            }
+            Err(e) if e.is_unavailable() => {
+                // A fresh connection next time (the pool verifies it).
+                w.conn = None;
+                return Applied::Unavailable(e);
+            }
+            Err(e) => {
+                w.conn = None;
+                last = Some(e);
+            }
+        }
+    }
+    match last {
+        Some(e) => Applied::Refused(e),
+        None => Applied::Refused(crate::db::DbError::Unavailable("the batch could not be applied".into())),
+    }
+}
+
+/// Keeps `batch` on disk for later; without a spool (or beyond its bound) it is dropped, counted.
+fn spool(state: &CollectorState, w: &mut Writer, batch: SpooledBatch) {
+    let c = &state.counters;
+    let n = batch.reports();
+    let Some(spool) = w.spool.as_mut() else {
+        return c.drop(DropReason::DatabaseUnavailable, n);
+    };
+    match spool.append(&batch) {
+        Ok(()) => Counters::add(&c.spooled, n),
+        Err(SpoolError::Full) => {
+            tracing::warn!(target: "security", "{n} CSP report(s) dropped: the spool is full (spool_max_bytes)");
+            c.drop(DropReason::SpoolFull, n);
+        }
+        Err(e) => {
+            tracing::error!(target: "security", "{n} CSP report(s) dropped: the spool cannot be written: {e}");
+            c.drop(DropReason::DatabaseUnavailable, n);
+        }
+    }
+    publish_spool(state, spool);
+}
+
+fn publish_spool(state: &CollectorState, spool: &Spool) {
+    let c = &state.counters;
+    c.spool_bytes.store(spool.bytes(), Ordering::Relaxed);
+    c.spool_oldest_ms.store(spool.oldest().map_or(0, |t| t.timestamp_millis()), Ordering::Relaxed);
+}
+
+/// Stores what the spool holds, oldest first, until it is empty (`true`) or
+/// the database cannot answer (`false`).
+async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> bool {
+    let c = &state.counters;
+    loop {
+        let Some(spool) = w.spool.as_mut() else { return true };
+        let next = match spool.next() {
+            Ok(None) => return true,
+            Ok(Some(n)) => n,
+            Err(e) => {
+                tracing::error!(target: "security", "the CSP report spool cannot be read: {e}");
+                return false;
+            }
+        };
+        let (batch, reports, end) = match next {
+            Next::Batch { batch, reports, end } => (batch, reports, end),
+            Next::Corrupt { reports, end } => {
+                // Counted (spool_corrupt) when the spool was opened.
+                tracing::warn!(
+                    target: "security",
+                    "a corrupted CSP report spool record was skipped ({reports} report(s), counted as spool_corrupt)"
+                );
+                if let Err(e) = spool.consumed(end, 0) {
+                    tracing::error!(target: "security", "the CSP report spool cannot be updated: {e}");
+                    return false;
+                }
+                continue;
+            }
+        };
+        let outcome = apply(state, pool, w, &batch).await;
+        let Some(spool) = w.spool.as_mut() else { return true };
+        match outcome {
+            Applied::Stored => Counters::add(&c.stored, reports),
+            Applied::Unavailable(_) => return false,
+            Applied::Refused(e) => {
+                tracing::warn!(target: "security", "{reports} spooled CSP report(s) dropped: {e}");
+                c.drop(DropReason::DatabaseError, reports);
+            }
+        }
+        let _ = c.spooled.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| Some(s.saturating_sub(reports)));
+        if let Err(e) = spool.consumed(end, reports) {
+            tracing::error!(target: "security", "the CSP report spool cannot be updated: {e}");
+            return false;
+        }
+        publish_spool(state, spool);
+        if spool.pending() == 0 && spool.bytes() == 0 {
+            tracing::info!(target: "security", "CSP report spool drained: the database took everything it held");
+        }
+    }
 }

@@ -27,6 +27,9 @@ pub(crate) struct CollectorState {
     pub(crate) pool: OnceLock<crate::db::SecurityPool>,
     #[cfg(not(feature = "db"))]
     pub(crate) queue: OnceLock<()>,
+    /// The spool, opened (and locked) at ignite, taken by the writer at liftoff.
+    #[cfg(feature = "db")]
+    pub(crate) spool: std::sync::Mutex<Option<super::spool::Spool>>,
     /// The Redis pool holding the rate limit, when `SecurityCache` is attached.
     #[cfg(feature = "redis")]
     pub(crate) cache: OnceLock<rocket_db_pools::deadpool_redis::Pool>,
@@ -55,6 +58,8 @@ impl CollectorState {
             queue: OnceLock::new(),
             #[cfg(feature = "db")]
             pool: OnceLock::new(),
+            #[cfg(feature = "db")]
+            spool: std::sync::Mutex::new(None),
             #[cfg(feature = "redis")]
             cache: OnceLock::new(),
             #[cfg(feature = "redis")]

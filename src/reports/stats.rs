@@ -28,10 +28,14 @@ pub enum DropReason {
     DatabaseError,
     /// Arrived while the application was shutting down.
     ShuttingDown,
+    /// The database could not take it and the spool was full (`spool_max_bytes`).
+    SpoolFull,
+    /// A spooled record was torn (killed mid-write) or corrupted on disk.
+    SpoolCorrupt,
 }
 
 impl DropReason {
-    const ALL: [DropReason; 11] = [
+    const ALL: [DropReason; 13] = [
         DropReason::NotCsp,
         DropReason::ForeignOrigin,
         DropReason::MissingDocument,
@@ -43,6 +47,8 @@ impl DropReason {
         DropReason::DatabaseUnavailable,
         DropReason::DatabaseError,
         DropReason::ShuttingDown,
+        DropReason::SpoolFull,
+        DropReason::SpoolCorrupt,
     ];
 
     /// The reason's name in stats and logs.
@@ -59,6 +65,8 @@ impl DropReason {
             DropReason::DatabaseUnavailable => "database_unavailable",
             DropReason::DatabaseError => "database_error",
             DropReason::ShuttingDown => "shutting_down",
+            DropReason::SpoolFull => "spool_full",
+            DropReason::SpoolCorrupt => "spool_corrupt",
         }
     }
 
@@ -77,6 +85,8 @@ impl DropReason {
                 | DropReason::DatabaseUnavailable
                 | DropReason::DatabaseError
                 | DropReason::ShuttingDown
+                | DropReason::SpoolFull
+                | DropReason::SpoolCorrupt
         )
     }
 }
@@ -94,6 +104,16 @@ pub struct CollectorStats {
     pub logged: u64,
     /// Accepted reports waiting in the database queue.
     pub queued: u64,
+    /// Reports waiting in the on-disk spool for the database to answer again.
+    pub spooled: u64,
+    /// Reports an earlier run left in the spool (found at start, then stored
+    /// or dropped here): `accepted + recovered = stored + spooled + queued +`
+    /// the database sink's drops, at every instant.
+    pub recovered: u64,
+    /// The spool's size on disk, in bytes.
+    pub spool_bytes: u64,
+    /// Seconds since the oldest waiting spooled batch was written (`None`: the spool is empty).
+    pub spool_age_seconds: Option<u64>,
     /// Reports not accepted or not stored, by reason.
     pub dropped: BTreeMap<&'static str, u64>,
     /// Requests answered with a 4xx (malformed, too large, wrong type, ...).
@@ -109,6 +129,20 @@ impl CollectorStats {
             .map(|r| self.dropped.get(r.as_str()).copied().unwrap_or(0))
             .sum()
     }
+
+    /// Reports neither stored, waiting (queue, spool) nor dropped with a
+    /// reason: `accepted + recovered - stored - spooled - queued -`
+    /// [`dropped_after_accept`](Self::dropped_after_accept). Zero whenever
+    /// the writer is between batches; the books balance.
+    ///
+    /// ```
+    /// let s = rocket_security::reports::CollectorStats { accepted: 5, stored: 3, spooled: 2, ..Default::default() };
+    /// assert_eq!(s.unaccounted(), 0);
+    /// ```
+    pub fn unaccounted(&self) -> i64 {
+        (self.accepted + self.recovered) as i64
+            - (self.stored + self.spooled + self.queued + self.dropped_after_accept()) as i64
+    }
 }
 
 #[derive(Default)]
@@ -121,7 +155,12 @@ pub(crate) struct Counters {
     pub(crate) rejected_requests: AtomicU64,
     /// Requests seen (for periodic housekeeping).
     pub(crate) requests: AtomicU64,
-    dropped: [AtomicU64; 11],
+    dropped: [AtomicU64; 13],
+    pub(crate) spooled: AtomicU64,
+    pub(crate) recovered: AtomicU64,
+    pub(crate) spool_bytes: AtomicU64,
+    /// When the oldest waiting spooled batch was written (ms since the epoch; 0: none).
+    pub(crate) spool_oldest_ms: std::sync::atomic::AtomicI64,
 }
 
 impl Counters {
@@ -142,6 +181,13 @@ impl Counters {
             stored: get(&self.stored),
             logged: get(&self.logged),
             queued: get(&self.queued),
+            spooled: get(&self.spooled),
+            recovered: get(&self.recovered),
+            spool_bytes: get(&self.spool_bytes),
+            spool_age_seconds: match self.spool_oldest_ms.load(Ordering::Relaxed) {
+                0 => None,
+                ms => Some((chrono::Utc::now().timestamp_millis() - ms).max(0) as u64 / 1000),
+            },
             rejected_requests: get(&self.rejected_requests),
             dropped: DropReason::ALL
                 .iter()

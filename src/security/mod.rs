@@ -19,7 +19,7 @@ use crate::auth::gate::{login_check, Check};
 use crate::auth::SecurityUser;
 use crate::core::check::{Finding, Severity};
 use crate::core::clock::{Clock, SystemClock};
-use crate::core::error::ConfigErrors;
+use crate::core::error::{ConfigError, ConfigErrors};
 use crate::core::fairing::Runner;
 use crate::reports::part::DashboardRoutes;
 use config::Extras;
@@ -344,6 +344,14 @@ impl Fairing for Security {
                 target: "security",
                 "launch aborted by the strict deploy check: {fatal} warning(s) above; fix them or use deploy_check(false)"
             );
+            return Err(rocket);
+        }
+        let refused: Vec<ConfigError> = compiled.parts.iter().filter_map(|p| p.acquire().err()).collect();
+        if !refused.is_empty() {
+            for e in &refused {
+                tracing::error!(target: "security", "invalid configuration: {e}");
+            }
+            tracing::error!(target: "security", "launch aborted: {} setting(s) could not be applied", refused.len());
             return Err(rocket);
         }
         // Only the full fairing manages the shared state (Rocket allows one value per type).

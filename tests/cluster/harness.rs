@@ -105,8 +105,11 @@ impl Cluster {
             let port = process::free_port();
             let log = dir.join(format!("{n}.log"));
             let out = std::fs::File::create(&log).expect("log file");
+            // A working directory of its own, as on separate machines (the report spool is there).
+            let home = dir.join(n);
+            std::fs::create_dir_all(&home).expect("instance directory");
             let child = Command::new(process::example_binary("showcase"))
-                .current_dir(&dir)
+                .current_dir(&home)
                 .env("ROCKET_PORT", port.to_string())
                 .env("ROCKET_ADDRESS", "127.0.0.1")
                 .env("ROCKET_PROFILE", "debug")

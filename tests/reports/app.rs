@@ -46,6 +46,7 @@ impl Drop for TempFile {
         for s in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{s}", self.0.display()));
         }
+        let _ = std::fs::remove_dir_all(self.0.with_extension("spool"));
     }
 }
 
@@ -53,21 +54,39 @@ static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0
 
 /// An app whose `Rocket.toml` holds `toml` plus the database settings.
 pub async fn app_with_url(toml: &str, url: Option<String>) -> App {
+    let (rocket, file) = rocket_with_url(toml, url);
+    App { client: Client::tracked(rocket).await.expect("valid app"), _file: TempFile(file) }
+}
+
+/// A fresh SQLite file's path (its spool directory: the same with `.spool`).
+pub fn temp_db() -> PathBuf {
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let file = std::env::temp_dir().join(format!("rocket-security-reports-{}-{n}.db", std::process::id()));
+    std::env::temp_dir().join(format!("rocket-security-reports-{}-{n}.db", std::process::id()))
+}
+
+/// The app of [`app_with_url`], not launched, and its SQLite file.
+pub fn rocket_with_url(toml: &str, url: Option<String>) -> (rocket::Rocket<rocket::Build>, PathBuf) {
+    let file = temp_db();
     let url = url.unwrap_or_else(|| format!("sqlite://{}", file.display()));
     let figment = Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
         .merge(("databases.security.url", url))
         .merge(("databases.security.connect_timeout", 1))
-        .merge(Toml::string("[default.security.reports]\ndatabase = true\nlog = false").nested())
+        // A spool of its own: one directory per instance.
+        .merge(
+            Toml::string(&format!(
+                "[default.security.reports]\ndatabase = true\nlog = false\nspool_dir = {:?}",
+                file.with_extension("spool").display().to_string()
+            ))
+            .nested(),
+        )
         .merge(Toml::string(toml).nested());
     let rocket = rocket::custom(figment)
         .attach(SecurityDb::init())
         .attach(Migrations::<SecurityDb>::fairing())
         .attach(Security::fairing().reports_dashboard::<Admin>())
         .mount("/", routes![page]);
-    App { client: Client::tracked(rocket).await.expect("valid app"), _file: TempFile(file) }
+    (rocket, file)
 }
 
 pub async fn app(toml: &str) -> App {
@@ -101,7 +120,7 @@ impl App {
     pub async fn settled(&self) -> CollectorStats {
         for _ in 0..200 {
             let s = self.stats();
-            if s.queued == 0 && s.accepted == s.stored + s.dropped_after_accept() {
+            if s.queued == 0 && s.unaccounted() == 0 {
                 return s;
             }
             rocket::tokio::time::sleep(Duration::from_millis(10)).await;

@@ -13,4 +13,6 @@ mod process;
 mod proxy;
 mod replay;
 mod samples;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod spool;
 mod storage;

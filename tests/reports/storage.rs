@@ -54,7 +54,7 @@ async fn the_query_string_does_not_split_a_violation() {
 }
 
 #[rocket::async_test]
-async fn without_a_database_accepted_reports_are_dropped_with_a_reason() {
+async fn without_a_database_accepted_reports_wait_in_the_spool() {
     // The database sink is on but no server answers: the endpoint stays fast and counts.
     let url = unreachable_database_url();
     let app = app_with_url("", Some(url.to_string())).await;
@@ -65,7 +65,20 @@ async fn without_a_database_accepted_reports_are_dropped_with_a_reason() {
     assert!(started.elapsed() < std::time::Duration::from_millis(900), "the response never waits for the database");
     assert_eq!(app.client.get("/page").dispatch().await.status(), Status::Ok, "other pages are unaffected");
     let s = app.settled().await;
-    assert_eq!((s.accepted, s.stored), (20, 0));
+    assert_eq!((s.accepted, s.stored, s.spooled), (20, 0, 20));
+    assert!(s.dropped.is_empty(), "{s:?}");
+    assert!(s.spool_bytes > 0 && s.spool_age_seconds.is_some(), "{s:?}");
+}
+
+#[rocket::async_test]
+async fn without_a_database_or_a_spool_accepted_reports_are_dropped_with_a_reason() {
+    let url = unreachable_database_url();
+    let app = app_with_url("[default.security.reports]\nspool = false", Some(url.to_string())).await;
+    for _ in 0..20 {
+        assert_eq!(app.post("application/csp-report", legacy(DOC, "img-src", "x")).await.status(), Status::NoContent);
+    }
+    let s = app.settled().await;
+    assert_eq!((s.accepted, s.stored, s.spooled), (20, 0, 0));
     assert_eq!(s.dropped.get("database_unavailable"), Some(&20));
 }
 
@@ -98,7 +111,7 @@ fn servers() -> Vec<String> {
 }
 
 #[rocket::async_test]
-async fn the_database_stopping_mid_run_loses_nothing_uncounted() {
+async fn the_database_stopping_mid_run_loses_nothing() {
     for url in servers() {
         let mut proxy = crate::proxy::Proxy::start(crate::proxy::target(&url)).await;
         let app = app_with_url(
@@ -107,9 +120,11 @@ async fn the_database_stopping_mid_run_loses_nothing_uncounted() {
         )
         .await;
         let app = &app;
+        let run = format!("outage-{}-{}.example", std::process::id(), rand_suffix());
+        let blocked = format!("https://{run}/a.png");
         let post = |i: usize| {
-            let doc = format!("https://127.0.0.1/outage/{}/{i}", std::process::id());
-            async move { app.post("application/csp-report", legacy(&doc, "img-src", "x")).await.status() }
+            let (doc, blocked) = (format!("https://127.0.0.1/outage/{i}"), blocked.clone());
+            async move { app.post("application/csp-report", legacy(&doc, "img-src", &blocked)).await.status() }
         };
         for i in 0..30 {
             assert_eq!(post(i).await, Status::NoContent);
@@ -123,24 +138,33 @@ async fn the_database_stopping_mid_run_loses_nothing_uncounted() {
         }
         assert_eq!(app.client.get("/page").dispatch().await.status(), Status::Ok, "{url}: pages still serve");
         let during = app.settled().await;
-        assert_eq!(during.accepted, during.stored + during.dropped_after_accept(), "{url}: {during:?}");
-        assert!(during.dropped.get("database_unavailable").copied().unwrap_or(0) > 0, "{url}: {during:?}");
+        assert!(during.spooled > 0, "{url}: {during:?}");
+        assert!(during.dropped.is_empty(), "{url}: nothing is dropped while the spool has room: {during:?}");
 
         proxy.restart().await;
-        let mut resumed = false;
-        for i in 60..160 {
-            assert_eq!(post(i).await, Status::NoContent);
+        // The writer tries the database every second while the spool holds batches.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let after = loop {
             let s = app.settled().await;
-            if s.stored > during.stored {
-                resumed = true;
-                break;
+            if s.spooled == 0 {
+                break s;
             }
-            rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        let after = app.settled().await;
-        assert!(resumed, "{url}: storage resumes without restart: {after:?}");
-        assert_eq!(after.accepted, after.stored + after.dropped_after_accept(), "{url}: {after:?}");
+            assert!(std::time::Instant::now() < deadline, "{url}: the spool never drained: {s:?}");
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert_eq!((after.accepted, after.stored), (60, 60), "{url}: {after:?}");
+        assert!(after.dropped.is_empty(), "{url}: {after:?}");
+        assert_eq!(after.spool_bytes, 0, "{url}: the spool is truncated once drained");
+        let filter = rocket_security::db::ViolationFilter { blocked: Some(run.clone()), ..Default::default() };
+        let rows = CspViolation::search(&mut app.conn().await, &filter, 1000).await.unwrap();
+        assert_eq!(rows.len(), 60, "{url}");
+        let hits: i64 = rows.iter().map(|v| v.hits).sum();
+        assert_eq!(hits, 60, "{url}: the database's hits equal the stored count");
     }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
 }
 
 #[rocket::async_test]
@@ -194,11 +218,12 @@ async fn the_dashboard_shows_the_counters_with_503_while_the_database_is_down() 
     assert_eq!(status, Status::ServiceUnavailable);
     let body: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["stats"]["accepted"], 1);
-    assert_eq!(body["stats"]["dropped"]["database_unavailable"], 1);
+    assert_eq!(body["stats"]["spooled"], 1, "{body}");
     assert!(body["database_error"].as_str().unwrap().starts_with("the database is unavailable"), "{body}");
     let (status, _, _, html) = app.dashboard("/security/reports", true).await;
     assert_eq!(status, Status::ServiceUnavailable);
     assert!(html.contains("<span>accepted 1</span>"), "{html}");
+    assert!(html.contains("<span>spooled 1 ("), "the spool's size and age are shown: {html}");
     assert!(html.contains("the database is unavailable"), "{html}");
 }
 

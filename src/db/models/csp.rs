@@ -159,7 +159,113 @@ pub struct RecordOutcome {
     pub samples_full: bool,
 }
 
+/// One violation key of a batch for [`CspViolation::apply_batch`].
+pub(crate) struct BatchGroup<'a> {
+    pub(crate) key: &'a ViolationKey,
+    pub(crate) hits: i64,
+    pub(crate) sample: &'a NewCspReport,
+    pub(crate) at: DateTime<Utc>,
+}
+
+/// What [`CspViolation::apply_batch`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum BatchOutcome {
+    /// Committed; the key hashes whose samples are now complete.
+    Applied { samples_full: Vec<String> },
+    /// The batch id was already there: an earlier attempt committed it.
+    AlreadyApplied,
+    /// A key of the fast path has no row (deleted meanwhile): nothing was
+    /// changed; apply again with every key on the full path.
+    Missing,
+}
+
+/// Transaction control on whichever backend `c` is.
+async fn begin<C: diesel_async::AsyncConnection>(c: &mut C) -> QueryResult<()> {
+    use diesel_async::TransactionManager;
+    C::TransactionManager::begin_transaction(c).await
+}
+
+async fn commit<C: diesel_async::AsyncConnection>(c: &mut C) -> QueryResult<()> {
+    use diesel_async::TransactionManager;
+    C::TransactionManager::commit_transaction(c).await
+}
+
+async fn rollback<C: diesel_async::AsyncConnection>(c: &mut C) -> QueryResult<()> {
+    use diesel_async::TransactionManager;
+    C::TransactionManager::rollback_transaction(c).await
+}
+
 impl CspViolation {
+    /// Applies one batch in one transaction that also records its `id`, so
+    /// that a batch whose commit outcome is unknown (the connection broke
+    /// during `COMMIT`) can be applied again without counting twice: `fast`
+    /// are (key hash, hits) of keys whose row and samples are complete (one
+    /// statement), `full` the others (the row, a sample while there is room).
+    /// Every statement's error aborts the batch; a race with another instance
+    /// inserting the same key fails it too, and applying it again succeeds.
+    pub(crate) async fn apply_batch(
+        conn: &mut SecurityConn,
+        id: &str,
+        fast: &[(String, i64)],
+        full: &[BatchGroup<'_>],
+        max_samples: i32,
+    ) -> Result<BatchOutcome, DbError> {
+        use crate::db::schema::security_csp_batches::dsl as b;
+        with_conn!(conn, |c| begin(c).await)?;
+        let work = async {
+            let seen: i64 =
+                with_conn!(conn, |c| b::security_csp_batches.filter(b::id.eq(id)).count().get_result(c).await)?;
+            if seen > 0 {
+                return Ok(BatchOutcome::AlreadyApplied);
+            }
+            let latest = full.iter().map(|g| g.at).max().unwrap_or_else(Utc::now);
+            with_conn!(conn, |c| {
+                diesel::insert_into(b::security_csp_batches)
+                    .values((b::id.eq(id), b::applied_at.eq(stored(Utc::now()))))
+                    .execute(c)
+                    .await
+            })?;
+            if !Self::add_hits_by_hash(conn, fast, latest).await? {
+                return Ok(BatchOutcome::Missing);
+            }
+            let mut samples_full = vec![];
+            for g in full {
+                let outcome = Self::record_strict(conn, g.key, g.hits, Some(g.sample), max_samples, g.at, true).await?;
+                if outcome.samples_full {
+                    samples_full.push(g.key.hash());
+                }
+            }
+            let total: i64 = fast.iter().map(|(_, n)| n).sum::<i64>() + full.iter().map(|g| g.hits).sum::<i64>();
+            CspHourly::add(conn, latest, total).await?;
+            Ok::<_, DbError>(BatchOutcome::Applied { samples_full })
+        };
+        match work.await {
+            Ok(outcome @ BatchOutcome::Applied { .. }) => {
+                with_conn!(conn, |c| commit(c).await)?;
+                Ok(outcome)
+            }
+            Ok(other) => {
+                with_conn!(conn, |c| rollback(c).await)?;
+                Ok(other)
+            }
+            Err(e) => {
+                let _ = with_conn!(conn, |c| rollback(c).await);
+                Err(e)
+            }
+        }
+    }
+
+    /// Deletes the batch ids applied before `before` (a replay comes within
+    /// hours; the ids are kept for days).
+    pub(crate) async fn prune_batches(conn: &mut SecurityConn, before: DateTime<Utc>) -> Result<usize, DbError> {
+        use crate::db::schema::security_csp_batches::dsl as b;
+        let before = stored(before);
+        let n = with_conn!(conn, |c| {
+            diesel::delete(b::security_csp_batches.filter(b::applied_at.lt(before))).execute(c).await
+        })?;
+        Ok(n)
+    }
+
     /// Counts `hits` reports under `key` and stores `sample` as a raw report
     /// while the key has fewer than `max_samples`. Portable across backends
     /// (update, else insert, else update: no `RETURNING`, no backend upsert
@@ -171,6 +277,20 @@ impl CspViolation {
         sample: Option<&NewCspReport>,
         max_samples: i32,
         now: DateTime<Utc>,
+    ) -> Result<RecordOutcome, DbError> {
+        Self::record_strict(conn, key, hits, sample, max_samples, now, false).await
+    }
+
+    /// [`record`](Self::record); `strict`: a sample that fails fails the call
+    /// (inside a transaction, which the failure aborted on PostgreSQL).
+    async fn record_strict(
+        conn: &mut SecurityConn,
+        key: &ViolationKey,
+        hits: i64,
+        sample: Option<&NewCspReport>,
+        max_samples: i32,
+        now: DateTime<Utc>,
+        strict: bool,
     ) -> Result<RecordOutcome, DbError> {
         let now = stored(now);
         let hash = key.hash();
@@ -218,6 +338,7 @@ impl CspViolation {
         // caller count them as lost.
         match with_conn!(conn, |c| diesel::insert_into(r::security_csp_reports).values(&row).execute(c).await) {
             Ok(_) => Ok(RecordOutcome { violation_id, sample_stored: true, samples_full: false }),
+            Err(e) if strict => Err(e.into()),
             Err(e) => {
                 tracing::warn!(target: "security", "CSP report sample not stored (its hit is counted): {e}");
                 Ok(RecordOutcome { violation_id, sample_stored: false, samples_full: false })
@@ -494,5 +615,45 @@ impl CspViolation {
             v::security_csp_violations.filter(v::id.eq(id)).select(CspViolation::as_select()).first(c).await.optional()
         })?;
         Ok(row)
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+
+    #[rocket::async_test]
+    async fn a_batch_applied_twice_counts_once() {
+        let file = std::env::temp_dir().join(format!("rs-batch-{}.db", std::process::id()));
+        let pool = crate::db::SecurityPool::from_url(&format!("sqlite://{}", file.display())).unwrap();
+        crate::db::run_migrations(pool.conn().await.unwrap()).await.unwrap();
+        let mut conn = pool.conn().await.unwrap();
+        let key = ViolationKey {
+            document_uri: "https://example.com/".into(),
+            effective_directive: "img-src".into(),
+            blocked: "cdn.example".into(),
+            disposition: "enforce".into(),
+            ..Default::default()
+        };
+        let sample = NewCspReport { report_format: "csp-report".into(), ..Default::default() };
+        let full = [BatchGroup { key: &key, hits: 3, sample: &sample, at: Utc::now() }];
+        let first = CspViolation::apply_batch(&mut conn, "b1", &[], &full, 10).await.unwrap();
+        assert_eq!(first, BatchOutcome::Applied { samples_full: vec![] });
+        // The same batch again (its commit outcome was unknown): nothing changes.
+        let again = CspViolation::apply_batch(&mut conn, "b1", &[], &full, 10).await.unwrap();
+        assert_eq!(again, BatchOutcome::AlreadyApplied);
+        let row = CspViolation::find(&mut conn, &key).await.unwrap().unwrap();
+        assert_eq!((row.hits, row.sample_count), (3, 1));
+        // A fast-path batch whose row is gone changes nothing and says so.
+        CspViolation::delete(&mut conn, row.id).await.unwrap();
+        let missing = CspViolation::apply_batch(&mut conn, "b2", &[(key.hash(), 2)], &[], 10).await.unwrap();
+        assert_eq!(missing, BatchOutcome::Missing);
+        assert!(CspViolation::find(&mut conn, &key).await.unwrap().is_none());
+        let again = CspViolation::apply_batch(&mut conn, "b2", &[], &full, 10).await.unwrap();
+        assert_eq!(again, BatchOutcome::Applied { samples_full: vec![] }, "b2 was rolled back, so it applies now");
+        drop(conn);
+        for s in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{s}", file.display()));
+        }
     }
 }
