@@ -95,7 +95,7 @@ totals() {  # received accepted stored lost dropped-json, summed over the instan
 import json, sys
 lines = sys.stdin.read().split()
 t = {k: int(v) for k, v in zip(lines[::2], lines[1::2])}
-lost = sum(v for k, v in t.items() if k in ("dropped:queue_full", "dropped:database_unavailable", "dropped:database_error", "dropped:shutting_down"))
+lost = sum(v for k, v in t.items() if k in ("dropped:queue_full", "dropped:database_unavailable", "dropped:database_error", "dropped:shutting_down", "dropped:spool_full", "dropped:spool_corrupt"))
 dropped = {k[8:]: v for k, v in t.items() if k.startswith("dropped:")}
 print(t.get("received", 0), t.get("accepted", 0), t.get("stored", 0), lost, json.dumps(dropped, separators=(",", ":")))'
 }

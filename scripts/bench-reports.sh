@@ -75,8 +75,9 @@ stats() {
   curl -s "http://127.0.0.1:$port/security/reports/api" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)["stats"]
-after = sum(v for k, v in s["dropped"].items() if k in ("queue_full", "database_unavailable", "database_error", "shutting_down"))
-print(s["received"], s["accepted"], s["stored"], after, s["queued"], json.dumps(s["dropped"], separators=(",", ":")))'
+after = sum(v for k, v in s["dropped"].items() if k in ("queue_full", "database_unavailable", "database_error", "shutting_down", "spool_full", "spool_corrupt"))
+print(s["received"], s["accepted"], s["stored"], after, s["queued"], json.dumps(s["dropped"], separators=(",", ":")),
+      s["spooled"], s["spool_bytes"], s["recovered"])'
 }
 
 db_hits() {  # backend -> the sum of hits stored
@@ -86,10 +87,10 @@ db_hits() {  # backend -> the sum of hits stored
   esac
 }
 
-settle() {  # waits until the queue is empty (at most 30 s)
+settle() {  # waits until the queue and the spool are empty (at most 30 s)
   for _ in $(seq 300); do
-    read -r _ _ _ _ queued _ <<<"$(stats)"
-    [ "$queued" = 0 ] && return
+    read -r _ _ _ _ queued _ spooled _ <<<"$(stats)"
+    [ "$queued" = 0 ] && [ "$spooled" = 0 ] && return
     sleep 0.1
   done
 }
@@ -110,7 +111,7 @@ for backend in ${BENCH_BACKENDS-sqlite postgres}; do
     read -r _ accepted0 stored0 _ _ _ <<<"$(stats)"
     out="$(wrk -t1 -c32 -d"${seconds}s" --latency -s "$workdir/post$batch.lua" "http://127.0.0.1:$port/")"
     settle
-    read -r received accepted stored after queued dropped <<<"$(stats)"
+    read -r received accepted stored after queued dropped spooled _ <<<"$(stats)"
     hits="$(db_hits "$backend")"
     stop
     [ "$hits" = "$stored" ] || echo "MISMATCH: $stored counted as stored, $hits hits in the database" >&2
@@ -118,7 +119,7 @@ for backend in ${BENCH_BACKENDS-sqlite postgres}; do
     p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
     per_s="$(awk -v a="$((accepted - accepted0))" -v s="$seconds" 'BEGIN {printf "%.0f", a/s}')"
     printf "%-9s %6s %10s %12s %9s %10s %10s %12s  %s\n" "$backend" "$batch" "$rps" "$per_s" "$p99" \
-      "$((accepted - accepted0))" "$((stored - stored0))" "$((accepted - stored - after - queued))" "$dropped"
+      "$((accepted - accepted0))" "$((stored - stored0))" "$((accepted - stored - after - queued - spooled))" "$dropped"
   done
 done
 
@@ -162,18 +163,31 @@ wrk -t1 -c32 -d5s -s "$workdir/post1.lua" "http://127.0.0.1:$port/" >/dev/null
 settle
 read -r _ accepted_up stored_up _ _ _ <<<"$(stats)"
 kill "$proxy"; wait "$proxy" 2>/dev/null || true; proxy=""
+# The spool's size is sampled every 0.2 s while the database is away.
+(while sleep 0.2; do read -r _ _ _ _ _ _ sp sb _ <<<"$(stats 2>/dev/null)"; echo "$sp $sb"; done >"$workdir/spool.samples" 2>/dev/null) &
+sampler=$!
 down="$(wrk -t1 -c32 -d"${seconds}s" --latency -s "$workdir/post1.lua" "http://127.0.0.1:$port/")"
 page="$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "http://127.0.0.1:$port/")"
-read -r _ accepted_down stored_down _ _ dropped_down <<<"$(stats)"
+kill "$sampler"; wait "$sampler" 2>/dev/null || true
+read -r _ accepted_down stored_down _ _ dropped_down spooled_down bytes_down _ <<<"$(stats)"
+peak="$(sort -n "$workdir/spool.samples" | tail -1)"
 start_proxy
+t0="$(date +%s.%N)"
+drained=""
+for _ in $(seq 1200); do
+  read -r _ _ _ _ _ _ sp _ <<<"$(stats)"
+  if [ "$sp" = 0 ]; then drained="$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f s", b-a}')"; break; fi
+  sleep 0.1
+done
 wrk -t1 -c32 -d5s -s "$workdir/post1.lua" "http://127.0.0.1:$port/" >/dev/null
 settle
-read -r received accepted stored after queued dropped <<<"$(stats)"
+read -r received accepted stored after queued dropped spooled _ recovered <<<"$(stats)"
 hits="$(db_hits postgres)"
 stop
 non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$down")"; non2xx="${non2xx:-0}"
 echo "database up (warm-up + 5 s): accepted $accepted_up, stored $stored_up"
 echo "database down (${seconds} s): $(awk '/Requests\/sec/ {print $2}' <<<"$down") req/s, p50 $(awk '$1=="50%" {print $2}' <<<"$down"), p99 $(awk '$1=="99%" {print $2}' <<<"$down"), non-2xx: $non2xx; GET / meanwhile: $page s"
-echo "                     accepted $((accepted_down - accepted_up)), stored $((stored_down - stored_up)), dropped so far $dropped_down"
+echo "                     accepted $((accepted_down - accepted_up)), stored $((stored_down - stored_up)), spooled $spooled_down ($bytes_down bytes), dropped so far $dropped_down"
+echo "spool peak (reports, bytes): $peak; drained ${drained:-not within 120 s} after the database came back"
 echo "database back (5 s): accepted $((accepted - accepted_down)), stored $((stored - stored_down))"
-echo "in all: received $received, accepted $accepted, stored $stored (hits in the database: $hits), dropped $dropped, queued $queued, unaccounted $((accepted - stored - after - queued))"
+echo "in all: received $received, accepted $accepted, stored $stored (hits in the database: $hits), dropped $dropped, queued $queued, spooled $spooled, unaccounted $((accepted + recovered - stored - after - queued - spooled))"

@@ -152,7 +152,10 @@ impl DbError {
             // server's errors carry an error code instead.
             DbError::Query(E::DatabaseError(K::Unknown, info)) => {
                 let m = info.message();
-                m.starts_with("Input/output error:") || m.starts_with("Driver error: `Connection to the server is closed")
+                m.starts_with("Input/output error:")
+                    || m.starts_with("Driver error: `Connection to the server is closed")
+                    // SQLite: another connection holds the file's lock beyond busy_timeout.
+                    || m.starts_with("database is locked")
             }
             _ => false,
         }

@@ -21,6 +21,9 @@
 //! retention_days = 90               # delete violations not seen for 90 days (0: never); Default: 90
 //! max_violations = 100000           # keep at most this many, least recently seen deleted first (0: no cap); Default: 100000
 //! cluster = "default"                # with Redis: the name every instance adds its counters under; Default: "default"
+//! spool = true                       # database away: batches wait on disk; Default: true
+//! spool_dir = "security-spool"       # one per instance (locked); Default: "security-spool"
+//! spool_max_bytes = 268435456        # beyond it: dropped as spool_full; Default: 268435456 (256 MiB)
 //! ```
 //!
 //! # Answers
@@ -35,9 +38,24 @@
 //! # Accounting
 //!
 //! Every report is counted exactly once: `received = accepted + filtered`, and
-//! with the database sink `accepted = stored + dropped + queued` (`queued` is 0
-//! once the queue is flushed, which also happens at shutdown). See
+//! with the database sink `accepted + recovered = stored + spooled + queued +
+//! dropped` (`queued` is 0 once the queue is flushed, which also happens at
+//! shutdown; [`CollectorStats::unaccounted`] is that difference). See
 //! [`CollectorStats`].
+//!
+//! # The spool
+//!
+//! When the database cannot take a batch (down, failing over, or the
+//! connection cut during `COMMIT`, when nobody knows whether it committed),
+//! the writer appends it to `spool_dir` and tries the database again every
+//! second; later batches queue up behind it, so reports are stored in the
+//! order they came. Each batch is written in one transaction together with
+//! its id, so a batch that did commit is not counted twice when it comes
+//! back. A restart stores what an earlier run left (`recovered`); a record
+//! torn by a crash mid-write, or damaged on disk, is skipped and counted as
+//! `spool_corrupt`; beyond `spool_max_bytes` reports are dropped as
+//! `spool_full`. A process killed with SIGKILL loses at most what was in its
+//! in-memory queue (`queue_size` reports): what reached the spool is kept.
 //!
 //! # Per-process state
 //!

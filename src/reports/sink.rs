@@ -30,6 +30,11 @@ struct Writer {
     conn: Option<SecurityConn>,
     /// Batches the database could not take, waiting on disk (with `spool`).
     spool: Option<Spool>,
+    /// After a failure the database is tried again from then on, not before:
+    /// meanwhile batches go straight to the spool, so an outage that makes
+    /// each attempt wait (a locked SQLite file, a server that does not
+    /// answer) never slows the writer to one attempt per batch.
+    retry_at: Option<std::time::Instant>,
     known: HashSet<String>,
     /// When retention last ran (per process; every instance prunes).
     pruned: Option<std::time::Instant>,
@@ -191,14 +196,16 @@ async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
     // One order for every instance: concurrent batches lock rows alike.
     groups.sort_by_cached_key(|g| g.key.hash());
     let batch = SpooledBatch { id: new_batch_id(), groups };
-    if !replay(state, pool, w).await {
+    let resting = w.retry_at.is_some_and(|t| std::time::Instant::now() < t) && w.spool.is_some();
+    if resting || !replay(state, pool, w).await {
         // Older batches wait: this one goes after them.
         return spool(state, w, batch);
     }
-    match apply(state, pool, w, &batch).await {
+    match apply(state, pool, w, std::slice::from_ref(&batch.id), &batch.groups).await {
         Applied::Stored => Counters::add(&state.counters.stored, batch.reports()),
         Applied::Unavailable(e) => {
             tracing::warn!(target: "security", "the database cannot take {} CSP report(s) now: {e}", batch.reports());
+            w.retry_at = Some(std::time::Instant::now() + RETRY);
             spool(state, w, batch);
         }
         Applied::Refused(e) => {
@@ -225,9 +232,16 @@ enum Applied {
     Refused(crate::db::DbError),
 }
 
-/// Applies `batch` (three attempts: a race with another instance inserting
-/// the same new key, or a row deleted meanwhile, makes an attempt fail).
-async fn apply(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batch: &SpooledBatch) -> Applied {
+/// Applies `groups` with the batch `ids` they came in (three attempts: a race
+/// with another instance inserting the same new key, or a row deleted
+/// meanwhile, makes an attempt fail).
+async fn apply(
+    state: &CollectorState,
+    pool: &SecurityPool,
+    w: &mut Writer,
+    ids: &[String],
+    groups: &[SpooledGroup],
+) -> Applied {
     let mut last = None;
     for _ in 0..3 {
         if w.conn.is_none() {
@@ -237,17 +251,17 @@ async fn apply(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
             }
         }
         let Some(conn) = w.conn.as_mut() else { continue };
-        let hashes: Vec<String> = batch.groups.iter().map(|g| g.key.hash()).collect();
+        let hashes: Vec<String> = groups.iter().map(|g| g.key.hash()).collect();
         let mut fast = vec![];
         let mut full = vec![];
-        for (g, hash) in batch.groups.iter().zip(&hashes) {
+        for (g, hash) in groups.iter().zip(&hashes) {
             if w.known.contains(hash) {
                 fast.push((hash.clone(), g.hits));
             } else {
                 full.push(BatchGroup { key: &g.key, hits: g.hits, sample: &g.report, at: g.at });
             }
         }
-        match CspViolation::apply_batch(conn, &batch.id, &fast, &full, state.config.samples).await {
+        match CspViolation::apply_batch(conn, ids, &fast, &full, state.config.samples).await {
             Ok(BatchOutcome::Applied { samples_full }) => {
                 if w.known.len() + samples_full.len() >= KNOWN {
                     w.known.clear();
@@ -255,7 +269,6 @@ async fn apply(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
                 w.known.extend(samples_full);
                 return Applied::Stored;
             }
-            Ok(BatchOutcome::AlreadyApplied) => return Applied::Stored,
             // A row of the fast path is gone: every key of the batch takes the full path.
             Ok(BatchOutcome::Missing) => {
                 for (hash, _) in &fast {
@@ -306,47 +319,111 @@ fn publish_spool(state: &CollectorState, spool: &Spool) {
     c.spool_oldest_ms.store(spool.oldest().map_or(0, |t| t.timestamp_millis()), Ordering::Relaxed);
 }
 
+/// Most spooled records one replay transaction merges.
+const REPLAY_RECORDS: usize = 256;
+
 /// Stores what the spool holds, oldest first, until it is empty (`true`) or
-/// the database cannot answer (`false`).
+/// the database cannot answer (`false`). Consecutive records are merged into
+/// one transaction (up to a batch's worth of reports) with all their ids;
+/// records whose id is already in the database (committed by an attempt whose
+/// outcome was unknown) count as stored and are not applied again.
 async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> bool {
     let c = &state.counters;
     loop {
         let Some(spool) = w.spool.as_mut() else { return true };
-        let next = match spool.next() {
-            Ok(None) => return true,
-            Ok(Some(n)) => n,
-            Err(e) => {
-                tracing::error!(target: "security", "the CSP report spool cannot be read: {e}");
-                return false;
-            }
-        };
-        let (batch, reports, end) = match next {
-            Next::Batch { batch, reports, end } => (batch, reports, end),
-            Next::Corrupt { reports, end } => {
-                // Counted (spool_corrupt) when the spool was opened.
-                tracing::warn!(
-                    target: "security",
-                    "a corrupted CSP report spool record was skipped ({reports} report(s), counted as spool_corrupt)"
-                );
-                if let Err(e) = spool.consumed(end, 0) {
-                    tracing::error!(target: "security", "the CSP report spool cannot be updated: {e}");
+        // Read ahead: the records to merge, and where they end.
+        let (mut at, mut records, mut reports) = (spool.offset(), Vec::new(), 0u64);
+        while records.len() < REPLAY_RECORDS && reports < BATCH as u64 {
+            match spool.read(at) {
+                Ok(None) => break,
+                Ok(Some(Next::Batch { batch, reports: n, end })) => {
+                    records.push(batch);
+                    reports += n;
+                    at = end;
+                }
+                Ok(Some(Next::Corrupt { reports: n, end })) => {
+                    // Counted (spool_corrupt) when the spool was opened.
+                    tracing::warn!(
+                        target: "security",
+                        "a corrupted CSP report spool record was skipped ({n} report(s), counted as spool_corrupt)"
+                    );
+                    at = end;
+                }
+                Err(e) => {
+                    tracing::error!(target: "security", "the CSP report spool cannot be read: {e}");
                     return false;
                 }
-                continue;
-            }
-        };
-        let outcome = apply(state, pool, w, &batch).await;
-        let Some(spool) = w.spool.as_mut() else { return true };
-        match outcome {
-            Applied::Stored => Counters::add(&c.stored, reports),
-            Applied::Unavailable(_) => return false,
-            Applied::Refused(e) => {
-                tracing::warn!(target: "security", "{reports} spooled CSP report(s) dropped: {e}");
-                c.drop(DropReason::DatabaseError, reports);
             }
         }
+        if at == spool.offset() {
+            return true;
+        }
+        let mut refused = 0;
+        if !records.is_empty() {
+            if w.conn.is_none() {
+                match pool.conn().await {
+                    Ok(conn) => w.conn = Some(conn),
+                    Err(_) => {
+                        w.retry_at = Some(std::time::Instant::now() + RETRY);
+                        return false;
+                    }
+                }
+            }
+            let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+            let applied = match w.conn.as_mut() {
+                Some(conn) => CspViolation::applied_batches(conn, &ids).await,
+                None => return false,
+            };
+            let applied = match applied {
+                Ok(a) => a,
+                Err(e) => {
+                    if e.is_unavailable() {
+                        w.conn = None;
+                    }
+                    w.retry_at = Some(std::time::Instant::now() + RETRY);
+                    return false;
+                }
+            };
+            // Merge what is left to apply, by key.
+            let mut merged: HashMap<String, SpooledGroup> = HashMap::new();
+            let mut todo_ids = vec![];
+            for r in records.into_iter().filter(|r| !applied.contains(&r.id)) {
+                todo_ids.push(r.id);
+                for g in r.groups {
+                    match merged.entry(g.key.hash()) {
+                        std::collections::hash_map::Entry::Occupied(mut e) => {
+                            let m = e.get_mut();
+                            m.hits += g.hits;
+                            m.at = m.at.max(g.at);
+                        }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(g);
+                        }
+                    }
+                }
+            }
+            if !todo_ids.is_empty() {
+                let mut groups: Vec<SpooledGroup> = merged.into_values().collect();
+                groups.sort_by_cached_key(|g| g.key.hash());
+                match apply(state, pool, w, &todo_ids, &groups).await {
+                    Applied::Stored => {}
+                    Applied::Unavailable(_) => {
+                        w.retry_at = Some(std::time::Instant::now() + RETRY);
+                        return false;
+                    }
+                    Applied::Refused(e) => {
+                        let n: u64 = groups.iter().map(|g| g.hits.max(0) as u64).sum::<u64>().min(reports);
+                        tracing::warn!(target: "security", "{n} spooled CSP report(s) dropped: {e}");
+                        c.drop(DropReason::DatabaseError, n);
+                        refused = n;
+                    }
+                }
+            }
+            Counters::add(&c.stored, reports - refused);
+        }
+        let Some(spool) = w.spool.as_mut() else { return true };
         let _ = c.spooled.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| Some(s.saturating_sub(reports)));
-        if let Err(e) = spool.consumed(end, reports) {
+        if let Err(e) = spool.consumed(at, reports) {
             tracing::error!(target: "security", "the CSP report spool cannot be updated: {e}");
             return false;
         }

@@ -254,11 +254,22 @@ impl Spool {
     }
 
     /// The record replay is at, if any.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn next(&mut self) -> Result<Option<Next>, SpoolError> {
-        let Some(record) = read_at(&mut self.data, self.offset, self.len)? else { return Ok(None) };
+        self.read(self.offset)
+    }
+
+    /// Where replay is: the first record not stored yet.
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The record at `at` (an offset replay is at, or a record's `end`), if any.
+    pub(crate) fn read(&mut self, at: u64) -> Result<Option<Next>, SpoolError> {
+        let Some(record) = read_at(&mut self.data, at, self.len)? else { return Ok(None) };
         Ok(Some(match record {
             Ok((h, payload)) => {
-                let end = self.offset + HEADER + u64::from(h.payload);
+                let end = at + HEADER + u64::from(h.payload);
                 let reports = u64::from(h.reports);
                 let batch = (checksum(h.payload, h.reports, h.at_ms, &payload) == h.crc)
                     .then(|| serde_json::from_slice::<SpooledBatch>(&payload).ok())

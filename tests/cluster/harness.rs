@@ -378,7 +378,12 @@ impl Totals {
             received: n("received"),
             accepted: n("accepted"),
             stored: n("stored"),
-            lost: d("queue_full") + d("database_unavailable") + d("database_error") + d("shutting_down"),
+            lost: d("queue_full")
+                + d("database_unavailable")
+                + d("database_error")
+                + d("shutting_down")
+                + d("spool_full")
+                + d("spool_corrupt"),
             rate_limited: d("rate_limited"),
         }
     }

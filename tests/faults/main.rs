@@ -12,3 +12,5 @@ mod process;
 mod proxy;
 mod showcase;
 mod sockets;
+#[cfg(feature = "postgres")]
+mod spool;

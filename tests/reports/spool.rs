@@ -94,3 +94,59 @@ async fn a_restart_stores_the_spool_and_skips_a_corrupted_record_counted() {
     assert_eq!(std::fs::metadata(&data).unwrap().len(), 0, "a drained spool is truncated");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[cfg(feature = "sqlite")]
+#[rocket::async_test]
+async fn a_locked_sqlite_database_spools_then_stores_everything_once() {
+    use diesel_async::SimpleAsyncConnection;
+    let file = temp_db().with_extension("locked.db");
+    let url = format!("sqlite://{}", file.display());
+    let app = app_with_url("[default.security.reports]\nrate_limit_per_minute = 0", Some(url.clone())).await;
+    let post = |i: usize| {
+        let doc = format!("https://127.0.0.1/locked/{i}");
+        let app = &app;
+        async move { app.post("application/csp-report", legacy(&doc, "img-src", "https://locked.example/a")).await.status() }
+    };
+    for i in 0..10 {
+        assert_eq!(post(i).await, Status::NoContent);
+    }
+    assert_eq!(app.settled().await.stored, 10);
+    // Another process's transaction holds the file's write lock longer than busy_timeout (5 s).
+    let holder = rocket_security::db::SecurityPool::from_url(&url).unwrap();
+    let mut conn = holder.conn().await.unwrap();
+    let rocket_security::db::SecurityConn::Sqlite(c) = &mut conn else { unreachable!() };
+    c.batch_execute("BEGIN EXCLUSIVE").await.unwrap();
+    for i in 10..40 {
+        assert_eq!(post(i).await, Status::NoContent, "the endpoint answers while the file is locked");
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // The writer waits out busy_timeout once, then spools.
+    let during = loop {
+        let s = app.stats();
+        if s.spooled == 30 && s.queued == 0 {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "{s:?}");
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(during.dropped.is_empty(), "{during:?}");
+    c.batch_execute("ROLLBACK").await.unwrap();
+    drop(conn);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let after = loop {
+        let s = app.settled().await;
+        if s.spooled == 0 {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "{s:?}");
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!((after.accepted, after.stored), (40, 40), "{after:?}");
+    assert!(after.dropped.is_empty(), "{after:?}");
+    let filter = ViolationFilter { blocked: Some("locked.example".into()), ..Default::default() };
+    let rows = CspViolation::search(&mut app.conn().await, &filter, 100).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.hits).sum::<i64>(), 40, "the database's hits equal the stored count");
+    for s in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{s}", file.display()));
+    }
+}

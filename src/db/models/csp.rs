@@ -172,8 +172,6 @@ pub(crate) struct BatchGroup<'a> {
 pub(crate) enum BatchOutcome {
     /// Committed; the key hashes whose samples are now complete.
     Applied { samples_full: Vec<String> },
-    /// The batch id was already there: an earlier attempt committed it.
-    AlreadyApplied,
     /// A key of the fast path has no row (deleted meanwhile): nothing was
     /// changed; apply again with every key on the full path.
     Missing,
@@ -196,36 +194,38 @@ async fn rollback<C: diesel_async::AsyncConnection>(c: &mut C) -> QueryResult<()
 }
 
 impl CspViolation {
-    /// Applies one batch in one transaction that also records its `id`, so
-    /// that a batch whose commit outcome is unknown (the connection broke
-    /// during `COMMIT`) can be applied again without counting twice: `fast`
-    /// are (key hash, hits) of keys whose row and samples are complete (one
-    /// statement), `full` the others (the row, a sample while there is room).
-    /// Every statement's error aborts the batch; a race with another instance
-    /// inserting the same key fails it too, and applying it again succeeds.
+    /// Applies one batch (the reports of one or more spooled batches, merged)
+    /// in one transaction that also records its `ids`, so that a batch whose
+    /// commit outcome is unknown (the connection broke during `COMMIT`) is
+    /// recognised later with [`applied_batches`](Self::applied_batches) and
+    /// not counted twice: `fast` are (key hash, hits) of keys whose row and
+    /// samples are complete (one statement), `full` the others (the row, a
+    /// sample while there is room). Every statement's error aborts the batch;
+    /// a race with another instance inserting the same key fails it too, and
+    /// applying it again succeeds.
     pub(crate) async fn apply_batch(
         conn: &mut SecurityConn,
-        id: &str,
+        ids: &[String],
         fast: &[(String, i64)],
         full: &[BatchGroup<'_>],
         max_samples: i32,
     ) -> Result<BatchOutcome, DbError> {
-        use crate::db::schema::security_csp_batches::dsl as b;
         with_conn!(conn, |c| begin(c).await)?;
         let work = async {
-            let seen: i64 =
-                with_conn!(conn, |c| b::security_csp_batches.filter(b::id.eq(id)).count().get_result(c).await)?;
-            if seen > 0 {
-                return Ok(BatchOutcome::AlreadyApplied);
-            }
             let latest = full.iter().map(|g| g.at).max().unwrap_or_else(Utc::now);
-            with_conn!(conn, |c| {
-                diesel::insert_into(b::security_csp_batches)
-                    .values((b::id.eq(id), b::applied_at.eq(stored(Utc::now()))))
-                    .execute(c)
-                    .await
-            })?;
-            if !Self::add_hits_by_hash(conn, fast, latest).await? {
+            // One statement for every id (hex digits only, checked; the time is a literal all three backends read).
+            if let Some(bad) =
+                ids.iter().find(|id| id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a batch id").into());
+                return Err(DbError::Query(e));
+            }
+            let now = stored(Utc::now()).format("%Y-%m-%d %H:%M:%S");
+            let values: Vec<String> = ids.iter().map(|id| format!("('{id}', '{now}')")).collect();
+            let sql = format!("INSERT INTO security_csp_batches (id, applied_at) VALUES {}", values.join(", "));
+            let sql = &sql;
+            with_conn!(conn, |c| diesel::sql_query(sql.as_str()).execute(c).await)?;
+            if !fast.is_empty() && Self::add_hits_statement(conn, fast, latest).await? != fast.len() {
                 return Ok(BatchOutcome::Missing);
             }
             let mut samples_full = vec![];
@@ -253,6 +253,20 @@ impl CspViolation {
                 Err(e)
             }
         }
+    }
+
+    /// Which of `ids` were applied already (committed by an attempt whose outcome was unknown).
+    pub(crate) async fn applied_batches(
+        conn: &mut SecurityConn,
+        ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, DbError> {
+        use crate::db::schema::security_csp_batches::dsl as b;
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let found: Vec<String> =
+            with_conn!(conn, |c| b::security_csp_batches.filter(b::id.eq_any(ids)).select(b::id).load(c).await)?;
+        Ok(found.into_iter().collect())
     }
 
     /// Deletes the batch ids applied before `before` (a replay comes within
@@ -356,36 +370,17 @@ impl CspViolation {
         rows: &[(String, i64)],
         now: DateTime<Utc>,
     ) -> Result<bool, DbError> {
-        use diesel::sql_types::Timestamp;
         use diesel_async::AsyncConnection;
-        use std::fmt::Write;
         if rows.is_empty() {
             return Ok(true);
         }
-        // Only hex digits and integers are written into the statement; the time is bound.
-        if let Some((bad, _)) =
-            rows.iter().find(|(h, _)| h.is_empty() || h.len() > 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
-        {
-            let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a violation key hash").into());
-            return Err(DbError::Query(e));
-        }
-        let now = stored(now);
-        let (mut case, mut hashes) = (String::from("CASE key_hash"), String::new());
-        for (i, (hash, hits)) in rows.iter().enumerate() {
-            let _ = write!(case, " WHEN '{hash}' THEN {hits}");
-            let _ = write!(hashes, "{}'{hash}'", if i == 0 { "" } else { "," });
-        }
-        let placeholder = if matches!(conn.backend(), crate::db::pool::Backend::Postgres) { "$1" } else { "?" };
-        let sql = format!(
-            "UPDATE security_csp_violations SET hits = hits + {case} END, last_seen = {placeholder} \
-             WHERE key_hash IN ({hashes})"
-        );
-        let expected = rows.len();
+        let (sql, now) = Self::add_hits_sql(conn, rows, now)?;
         let sql = &sql;
+        let expected = rows.len();
         // In a transaction, so a partial update (a row deleted meanwhile) is undone.
         let outcome = with_conn!(conn, |c| {
             c.transaction(async |c| {
-                let n = diesel::sql_query(sql.as_str()).bind::<Timestamp, _>(now).execute(c).await?;
+                let n = diesel::sql_query(sql.as_str()).bind::<diesel::sql_types::Timestamp, _>(now).execute(c).await?;
                 if n == expected {
                     Ok(())
                 } else {
@@ -399,6 +394,48 @@ impl CspViolation {
             Err(diesel::result::Error::RollbackTransaction) => Ok(false),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The one statement of [`add_hits_by_hash`](Self::add_hits_by_hash), run
+    /// as it is (inside the caller's transaction): the rows it updated.
+    async fn add_hits_statement(
+        conn: &mut SecurityConn,
+        rows: &[(String, i64)],
+        now: DateTime<Utc>,
+    ) -> Result<usize, DbError> {
+        let (sql, now) = Self::add_hits_sql(conn, rows, now)?;
+        let sql = &sql;
+        let n = with_conn!(conn, |c| {
+            diesel::sql_query(sql.as_str()).bind::<diesel::sql_types::Timestamp, _>(now).execute(c).await
+        })?;
+        Ok(n)
+    }
+
+    /// The `UPDATE ... CASE` adding `rows`' hits, and the time to bind.
+    fn add_hits_sql(
+        conn: &SecurityConn,
+        rows: &[(String, i64)],
+        now: DateTime<Utc>,
+    ) -> Result<(String, NaiveDateTime), DbError> {
+        use std::fmt::Write;
+        // Only hex digits and integers are written into the statement; the time is bound.
+        if let Some((bad, _)) =
+            rows.iter().find(|(h, _)| h.is_empty() || h.len() > 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a violation key hash").into());
+            return Err(DbError::Query(e));
+        }
+        let (mut case, mut hashes) = (String::from("CASE key_hash"), String::new());
+        for (i, (hash, hits)) in rows.iter().enumerate() {
+            let _ = write!(case, " WHEN '{hash}' THEN {hits}");
+            let _ = write!(hashes, "{}'{hash}'", if i == 0 { "" } else { "," });
+        }
+        let placeholder = if matches!(conn.backend(), crate::db::pool::Backend::Postgres) { "$1" } else { "?" };
+        let sql = format!(
+            "UPDATE security_csp_violations SET hits = hits + {case} END, last_seen = {placeholder} \
+             WHERE key_hash IN ({hashes})"
+        );
+        Ok((sql, stored(now)))
     }
 
     /// Deletes violation `id` with its stored samples. Returns whether it existed.
@@ -623,7 +660,7 @@ mod tests {
     use super::*;
 
     #[rocket::async_test]
-    async fn a_batch_applied_twice_counts_once() {
+    async fn a_batch_records_its_ids_and_a_missing_row_changes_nothing() {
         let file = std::env::temp_dir().join(format!("rs-batch-{}.db", std::process::id()));
         let pool = crate::db::SecurityPool::from_url(&format!("sqlite://{}", file.display())).unwrap();
         crate::db::run_migrations(pool.conn().await.unwrap()).await.unwrap();
@@ -637,20 +674,26 @@ mod tests {
         };
         let sample = NewCspReport { report_format: "csp-report".into(), ..Default::default() };
         let full = [BatchGroup { key: &key, hits: 3, sample: &sample, at: Utc::now() }];
-        let first = CspViolation::apply_batch(&mut conn, "b1", &[], &full, 10).await.unwrap();
+        let ids = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let first = CspViolation::apply_batch(&mut conn, &ids(&["b1"]), &[], &full, 10).await.unwrap();
         assert_eq!(first, BatchOutcome::Applied { samples_full: vec![] });
-        // The same batch again (its commit outcome was unknown): nothing changes.
-        let again = CspViolation::apply_batch(&mut conn, "b1", &[], &full, 10).await.unwrap();
-        assert_eq!(again, BatchOutcome::AlreadyApplied);
+        // The batch's id is recorded with it: a replay finds it applied.
+        let applied = CspViolation::applied_batches(&mut conn, &ids(&["b1", "b0"])).await.unwrap();
+        assert_eq!(applied, ["b1".to_string()].into_iter().collect());
         let row = CspViolation::find(&mut conn, &key).await.unwrap().unwrap();
         assert_eq!((row.hits, row.sample_count), (3, 1));
-        // A fast-path batch whose row is gone changes nothing and says so.
+        // A fast-path batch whose row is gone changes nothing (its id neither) and says so.
         CspViolation::delete(&mut conn, row.id).await.unwrap();
-        let missing = CspViolation::apply_batch(&mut conn, "b2", &[(key.hash(), 2)], &[], 10).await.unwrap();
+        let missing = CspViolation::apply_batch(&mut conn, &ids(&["b2"]), &[(key.hash(), 2)], &[], 10).await.unwrap();
         assert_eq!(missing, BatchOutcome::Missing);
         assert!(CspViolation::find(&mut conn, &key).await.unwrap().is_none());
-        let again = CspViolation::apply_batch(&mut conn, "b2", &[], &full, 10).await.unwrap();
-        assert_eq!(again, BatchOutcome::Applied { samples_full: vec![] }, "b2 was rolled back, so it applies now");
+        assert!(CspViolation::applied_batches(&mut conn, &ids(&["b2"])).await.unwrap().is_empty());
+        // Two spooled batches merged into one transaction record both ids.
+        let again = CspViolation::apply_batch(&mut conn, &ids(&["b2", "b3"]), &[], &full, 10).await.unwrap();
+        assert_eq!(again, BatchOutcome::Applied { samples_full: vec![] });
+        assert_eq!(CspViolation::applied_batches(&mut conn, &ids(&["b2", "b3"])).await.unwrap().len(), 2);
+        // An id that is not hex never reaches the statement.
+        assert!(CspViolation::apply_batch(&mut conn, &ids(&["x'"]), &[], &full, 10).await.is_err());
         drop(conn);
         for s in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{s}", file.display()));
