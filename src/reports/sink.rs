@@ -35,6 +35,15 @@ struct Writer {
     /// each attempt wait (a locked SQLite file, a server that does not
     /// answer) never slows the writer to one attempt per batch.
     retry_at: Option<std::time::Instant>,
+    /// Failed attempts in a row: the wait before the next one doubles, up to 30 s.
+    failures: u32,
+    /// The application is stopping: no waiting on the database, the spool takes the rest.
+    closing: bool,
+    /// The last replay of merged records was refused: records go one at a time,
+    /// so a record the database refuses is found and the others are stored.
+    single: bool,
+    /// Times the spool's first record was refused on its own.
+    head_refusals: u32,
     known: HashSet<String>,
     /// When retention last ran (per process; every instance prunes).
     pruned: Option<std::time::Instant>,
@@ -59,16 +68,18 @@ pub(crate) fn start(state: &Arc<CollectorState>, pool: SecurityPool) {
 /// Stops taking reports, writes what is queued, and waits (bounded) for it.
 pub(crate) async fn flush_and_stop(state: &CollectorState, limit: Duration) {
     // Requests already past the door finish first: what they answered 204 for is queued.
-    state.close(limit).await;
+    state.close(limit.min(Duration::from_secs(3))).await;
     let Some(q) = state.queue.get() else { return };
     q.shutdown.notify_one();
     let writer = q.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if let Some(w) = writer {
+    if let Some(mut w) = writer {
         let before = state.counters.stored.load(Ordering::Relaxed);
-        if rocket::tokio::time::timeout(limit, w).await.is_ok() {
+        if rocket::tokio::time::timeout(limit, &mut w).await.is_ok() {
             let n = state.counters.stored.load(Ordering::Relaxed).saturating_sub(before);
             tracing::info!(target: "security", "CSP report queue flushed at shutdown: {n} report(s) written");
         } else {
+            // Stopped, so that nothing it still holds is counted twice.
+            w.abort();
             // Whatever is still queued is lost: count it, so nothing goes unaccounted.
             let left = state.counters.queued.swap(0, Ordering::Relaxed);
             state.counters.drop(DropReason::ShuttingDown, left);
@@ -93,6 +104,7 @@ async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Recei
             }
             _ = shutdown.notified() => {
                 rx.close();
+                w.closing = true;
                 // Drain what is left, then stop.
                 let mut rest = Vec::new();
                 while let Ok(i) = rx.try_recv() {
@@ -196,16 +208,35 @@ async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
     // One order for every instance: concurrent batches lock rows alike.
     groups.sort_by_cached_key(|g| g.key.hash());
     let batch = SpooledBatch { id: new_batch_id(), groups };
-    let resting = w.retry_at.is_some_and(|t| std::time::Instant::now() < t) && w.spool.is_some();
-    if resting || !replay(state, pool, w).await {
+    let waiting = w.spool.as_ref().is_some_and(|s| s.bytes() > 0);
+    // Stopping: older batches are not replayed now (the next start does), this one follows them.
+    let stopping = w.closing && waiting;
+    if w.spool.is_some() && (stopping || !replay(state, pool, w).await) {
         // Older batches wait: this one goes after them.
         return spool(state, w, batch);
     }
-    match apply(state, pool, w, std::slice::from_ref(&batch.id), &batch.groups).await {
-        Applied::Stored => Counters::add(&state.counters.stored, batch.reports()),
+    let ids = std::slice::from_ref(&batch.id);
+    let outcome = if w.closing && w.spool.is_some() {
+        // Bounded: a database that hangs now leaves the batch to the spool (its id
+        // makes a commit that did happen count once).
+        match rocket::tokio::time::timeout(SHUTDOWN_ATTEMPT, apply(state, pool, w, ids, &batch.groups)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                w.conn = None;
+                Applied::Unavailable(crate::db::DbError::Unavailable("no answer while shutting down".into()))
+            }
+        }
+    } else {
+        apply(state, pool, w, ids, &batch.groups).await
+    };
+    match outcome {
+        Applied::Stored => {
+            w.failures = 0;
+            Counters::add(&state.counters.stored, batch.reports());
+        }
         Applied::Unavailable(e) => {
             tracing::warn!(target: "security", "the database cannot take {} CSP report(s) now: {e}", batch.reports());
-            w.retry_at = Some(std::time::Instant::now() + RETRY);
+            backoff(w);
             spool(state, w, batch);
         }
         Applied::Refused(e) => {
@@ -215,8 +246,22 @@ async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
     }
 }
 
-/// How often a writer whose spool holds batches tries the database.
+/// How often a writer whose spool holds batches looks at the database (each
+/// failure doubles the wait, up to [`MAX_BACKOFF`]).
 const RETRY: Duration = Duration::from_secs(1);
+
+/// The longest wait between two attempts while the database cannot answer.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The time one batch may take while the application stops.
+const SHUTDOWN_ATTEMPT: Duration = Duration::from_secs(2);
+
+/// After a failed attempt: the next one waits 1 s, 2 s, 4 s ... up to 30 s.
+fn backoff(w: &mut Writer) {
+    w.failures = w.failures.saturating_add(1);
+    let wait = RETRY.saturating_mul(1 << (w.failures - 1).min(5)).min(MAX_BACKOFF);
+    w.retry_at = Some(std::time::Instant::now() + wait);
+}
 
 fn new_batch_id() -> String {
     crate::core::hex::encode(&rand::random::<[u8; 16]>())
@@ -243,7 +288,7 @@ async fn apply(
     groups: &[SpooledGroup],
 ) -> Applied {
     let mut last = None;
-    for _ in 0..3 {
+    for attempt in 0..3 {
         if w.conn.is_none() {
             match pool.conn().await {
                 Ok(conn) => w.conn = Some(conn),
@@ -251,12 +296,25 @@ async fn apply(
             }
         }
         let Some(conn) = w.conn.as_mut() else { continue };
+        if attempt > 0 {
+            // The failed attempt may have committed after all (an error the
+            // driver reports late): then its ids are there.
+            match CspViolation::applied_batches(conn, ids).await {
+                Ok(applied) if applied.len() == ids.len() => return Applied::Stored,
+                Ok(_) => {}
+                Err(e) if e.is_unavailable() => {
+                    w.conn = None;
+                    return Applied::Unavailable(e);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
         let hashes: Vec<String> = groups.iter().map(|g| g.key.hash()).collect();
         let mut fast = vec![];
         let mut full = vec![];
         for (g, hash) in groups.iter().zip(&hashes) {
             if w.known.contains(hash) {
-                fast.push((hash.clone(), g.hits));
+                fast.push((hash.clone(), g.hits, g.at));
             } else {
                 full.push(BatchGroup { key: &g.key, hits: g.hits, sample: &g.report, at: g.at });
             }
@@ -271,7 +329,7 @@ async fn apply(
             }
             // A row of the fast path is gone: every key of the batch takes the full path.
             Ok(BatchOutcome::Missing) => {
-                for (hash, _) in &fast {
+                for (hash, _, _) in &fast {
                     w.known.remove(hash);
                 }
             }
@@ -329,11 +387,15 @@ const REPLAY_RECORDS: usize = 256;
 /// outcome was unknown) count as stored and are not applied again.
 async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> bool {
     let c = &state.counters;
+    if w.retry_at.is_some_and(|t| std::time::Instant::now() < t) {
+        return w.spool.as_ref().is_none_or(|s| s.bytes() == 0);
+    }
     loop {
+        let limit = if w.single { 1 } else { REPLAY_RECORDS };
         let Some(spool) = w.spool.as_mut() else { return true };
         // Read ahead: the records to merge, and where they end.
         let (mut at, mut records, mut reports) = (spool.offset(), Vec::new(), 0u64);
-        while records.len() < REPLAY_RECORDS && reports < BATCH as u64 {
+        while records.len() < limit && reports < BATCH as u64 {
             match spool.read(at) {
                 Ok(None) => break,
                 Ok(Some(Next::Batch { batch, reports: n, end })) => {
@@ -364,11 +426,12 @@ async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> 
                 match pool.conn().await {
                     Ok(conn) => w.conn = Some(conn),
                     Err(_) => {
-                        w.retry_at = Some(std::time::Instant::now() + RETRY);
+                        backoff(w);
                         return false;
                     }
                 }
             }
+            let merged_records = records.len();
             let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
             let applied = match w.conn.as_mut() {
                 Some(conn) => CspViolation::applied_batches(conn, &ids).await,
@@ -380,7 +443,7 @@ async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> 
                     if e.is_unavailable() {
                         w.conn = None;
                     }
-                    w.retry_at = Some(std::time::Instant::now() + RETRY);
+                    backoff(w);
                     return false;
                 }
             };
@@ -406,16 +469,35 @@ async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> 
                 let mut groups: Vec<SpooledGroup> = merged.into_values().collect();
                 groups.sort_by_cached_key(|g| g.key.hash());
                 match apply(state, pool, w, &todo_ids, &groups).await {
-                    Applied::Stored => {}
+                    Applied::Stored => {
+                        w.failures = 0;
+                        w.head_refusals = 0;
+                        w.single = false;
+                    }
                     Applied::Unavailable(_) => {
-                        w.retry_at = Some(std::time::Instant::now() + RETRY);
+                        backoff(w);
+                        return false;
+                    }
+                    // Merged records: one at a time from here, to find the one refused.
+                    Applied::Refused(e) if merged_records > 1 => {
+                        tracing::warn!(target: "security", "spooled CSP reports refused ({e}); retrying record by record");
+                        w.single = true;
+                        continue;
+                    }
+                    // One record, refused on its own: a few more tries (a read-only
+                    // primary during a failover refuses for a while), then it goes.
+                    Applied::Refused(e) if w.head_refusals < 2 => {
+                        w.head_refusals += 1;
+                        tracing::warn!(target: "security", "a spooled CSP report batch was refused ({e}); retrying later");
+                        backoff(w);
                         return false;
                     }
                     Applied::Refused(e) => {
                         let n: u64 = groups.iter().map(|g| g.hits.max(0) as u64).sum::<u64>().min(reports);
-                        tracing::warn!(target: "security", "{n} spooled CSP report(s) dropped: {e}");
+                        tracing::warn!(target: "security", "{n} spooled CSP report(s) dropped after 3 refusals: {e}");
                         c.drop(DropReason::DatabaseError, n);
                         refused = n;
+                        w.head_refusals = 0;
                     }
                 }
             }
@@ -431,5 +513,22 @@ async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> 
         if spool.pending() == 0 && spool.bytes() == 0 {
             tracing::info!(target: "security", "CSP report spool drained: the database took everything it held");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failure_doubles_the_wait_up_to_thirty_seconds() {
+        let mut w = Writer::default();
+        let mut waits = vec![];
+        for _ in 0..8 {
+            let before = std::time::Instant::now();
+            backoff(&mut w);
+            waits.push((w.retry_at.unwrap() - before).as_secs());
+        }
+        assert_eq!(waits, vec![1, 2, 4, 8, 16, 30, 30, 30]);
     }
 }

@@ -180,11 +180,17 @@ impl Spool {
         let data =
             OpenOptions::new().create(true).truncate(false).read(true).append(true).open(dir.join("spool.dat"))?;
         let len = data.metadata()?.len();
-        let offset = std::fs::read_to_string(dir.join("spool.offset"))
+        let mut offset = std::fs::read_to_string(dir.join("spool.offset"))
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok())
             .filter(|o| *o <= len)
             .unwrap_or(0);
+        let mut data = data;
+        if offset > 0 && offset < len && !matches!(read_at(&mut data, offset, len)?, Some(Ok(_))) {
+            // The offset does not start a record (a sidecar from another state of
+            // the file): replay from the start; batch ids skip what was stored.
+            offset = 0;
+        }
         let mut spool =
             Spool { dir: dir.to_path_buf(), data, _lock: lock, max_bytes, len, offset, pending: 0, oldest: None };
         let mut recovered = Recovered::default();
@@ -287,21 +293,33 @@ impl Spool {
     /// Marks everything before `end` as stored (its `reports` leave the
     /// pending count); an empty spool is truncated.
     pub(crate) fn consumed(&mut self, end: u64, reports: u64) -> Result<(), SpoolError> {
-        self.offset = end.min(self.len);
         self.pending = self.pending.saturating_sub(reports);
-        if self.offset == self.len {
+        if end >= self.len {
+            // Offset 0 is made durable before the file is emptied: a crash in
+            // between replays from the start, which the batch ids make harmless;
+            // the other order could leave an offset pointing into later records.
+            self.write_offset(0)?;
             self.data.set_len(0)?;
             self.len = 0;
             self.offset = 0;
             self.pending = 0;
             self.oldest = None;
         } else {
+            self.write_offset(end)?;
+            self.offset = end;
             self.oldest = self.peek_time();
         }
-        let tmp = self.dir.join("spool.offset.tmp");
-        std::fs::write(&tmp, self.offset.to_string())?;
-        std::fs::rename(tmp, self.dir.join("spool.offset"))?;
         Ok(())
+    }
+
+    fn write_offset(&self, offset: u64) -> std::io::Result<()> {
+        let tmp = self.dir.join("spool.offset.tmp");
+        let mut f = File::create(&tmp)?;
+        f.write_all(offset.to_string().as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(tmp, self.dir.join("spool.offset"))?;
+        // The rename itself, durable.
+        File::open(&self.dir)?.sync_all()
     }
 
     fn peek_time(&mut self) -> Option<DateTime<Utc>> {

@@ -74,11 +74,15 @@ async fn while_redis_is_away_each_feature_falls_back_as_documented_and_recovers_
     }
     let r = cluster.request(from, "POST", "/logout", &format!("Cookie: {cookies}\r\n"), "").await;
     assert_eq!(r.status, 303, "{r:?}");
+    // Within 2 s (the instances would trust their reading for a minute).
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
     let mut revoked = BTreeSet::new();
-    for _ in 0..3 {
+    while revoked.len() < NAMES.len() {
         let r = cluster.get([127, 5, 4, 1], "/account", &cookies).await;
-        assert_eq!(r.header("location"), Some("/login?next=/account&expired=revoked"), "{r:?}");
-        revoked.insert(r.served_by);
+        if r.header("location") == Some("/login?next=/account&expired=revoked") {
+            revoked.insert(r.served_by);
+        } else {
+            assert!(std::time::Instant::now() < deadline, "instance {} still admits it: {r:?}", r.served_by);
+        }
     }
-    assert_eq!(revoked, NAMES.iter().map(|n| n.to_string()).collect());
 }

@@ -123,7 +123,9 @@ async fn an_instance_stopped_with_sigterm_under_load_flushes_everything_it_accep
     let (_, accepted) = stop_one_under_load(&cluster, "TERM", blocked).await;
     let stored: u64 = cluster.violations(blocked).await.iter().map(|r| r.hits as u64).sum();
     assert_eq!(stored, accepted, "every report answered 204 is in the database");
-    assert!(cluster.log(1).contains("Graceful shutdown completed successfully."), "{}", cluster.log(1));
+    // Through Rocket's shutdown fairings, or (when Rocket 0.5 skips them: "Server shutdown
+    // nominally.") through `Security::finish` in the showcase's main: the queue is flushed either way.
+    assert!(cluster.log(1).contains("CSP report queue flushed at shutdown:"), "{}", cluster.log(1));
     // The stopped instance added its last counts on the way out: the totals reconcile.
     let admin = cluster.session([127, 0, 0, 1], "admin").await;
     let t = cluster.totals_until(&admin, |t| t.accepted == accepted).await;

@@ -198,7 +198,7 @@ impl CspViolation {
     /// in one transaction that also records its `ids`, so that a batch whose
     /// commit outcome is unknown (the connection broke during `COMMIT`) is
     /// recognised later with [`applied_batches`](Self::applied_batches) and
-    /// not counted twice: `fast` are (key hash, hits) of keys whose row and
+    /// not counted twice: `fast` are (key hash, hits, latest arrival) of keys whose row and
     /// samples are complete (one statement), `full` the others (the row, a
     /// sample while there is room). Every statement's error aborts the batch;
     /// a race with another instance inserting the same key fails it too, and
@@ -206,13 +206,14 @@ impl CspViolation {
     pub(crate) async fn apply_batch(
         conn: &mut SecurityConn,
         ids: &[String],
-        fast: &[(String, i64)],
+        fast: &[(String, i64, DateTime<Utc>)],
         full: &[BatchGroup<'_>],
         max_samples: i32,
     ) -> Result<BatchOutcome, DbError> {
         with_conn!(conn, |c| begin(c).await)?;
         let work = async {
-            let latest = full.iter().map(|g| g.at).max().unwrap_or_else(Utc::now);
+            let times = fast.iter().map(|(_, _, at)| *at).chain(full.iter().map(|g| g.at));
+            let latest = times.max().unwrap_or_else(Utc::now);
             // One statement for every id (hex digits only, checked; the time is a literal all three backends read).
             if let Some(bad) =
                 ids.iter().find(|id| id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -225,7 +226,8 @@ impl CspViolation {
             let sql = format!("INSERT INTO security_csp_batches (id, applied_at) VALUES {}", values.join(", "));
             let sql = &sql;
             with_conn!(conn, |c| diesel::sql_query(sql.as_str()).execute(c).await)?;
-            if !fast.is_empty() && Self::add_hits_statement(conn, fast, latest).await? != fast.len() {
+            let hits: Vec<(String, i64)> = fast.iter().map(|(h, n, _)| (h.clone(), *n)).collect();
+            if !hits.is_empty() && Self::add_hits_statement(conn, &hits, latest).await? != hits.len() {
                 return Ok(BatchOutcome::Missing);
             }
             let mut samples_full = vec![];
@@ -235,8 +237,15 @@ impl CspViolation {
                     samples_full.push(g.key.hash());
                 }
             }
-            let total: i64 = fast.iter().map(|(_, n)| n).sum::<i64>() + full.iter().map(|g| g.hits).sum::<i64>();
-            CspHourly::add(conn, latest, total).await?;
+            // Each report in the hour it arrived (a replay after an outage spans hours).
+            let mut hours: std::collections::BTreeMap<i64, (DateTime<Utc>, i64)> = Default::default();
+            let counted = fast.iter().map(|(_, n, at)| (*n, *at)).chain(full.iter().map(|g| (g.hits, g.at)));
+            for (n, at) in counted {
+                hours.entry(at.timestamp().div_euclid(3600)).or_insert((at, 0)).1 += n;
+            }
+            for (at, n) in hours.into_values() {
+                CspHourly::add(conn, at, n).await?;
+            }
             Ok::<_, DbError>(BatchOutcome::Applied { samples_full })
         };
         match work.await {
@@ -684,7 +693,8 @@ mod tests {
         assert_eq!((row.hits, row.sample_count), (3, 1));
         // A fast-path batch whose row is gone changes nothing (its id neither) and says so.
         CspViolation::delete(&mut conn, row.id).await.unwrap();
-        let missing = CspViolation::apply_batch(&mut conn, &ids(&["b2"]), &[(key.hash(), 2)], &[], 10).await.unwrap();
+        let missing =
+            CspViolation::apply_batch(&mut conn, &ids(&["b2"]), &[(key.hash(), 2, Utc::now())], &[], 10).await.unwrap();
         assert_eq!(missing, BatchOutcome::Missing);
         assert!(CspViolation::find(&mut conn, &key).await.unwrap().is_none());
         assert!(CspViolation::applied_batches(&mut conn, &ids(&["b2"])).await.unwrap().is_empty());
