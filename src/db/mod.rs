@@ -76,6 +76,8 @@ pub use models::attempts::LoginAttempts;
 #[cfg(feature = "db")]
 pub use models::csp::{CspHourly, CspReport, CspViolation, RecordOutcome, ViolationFilter};
 #[cfg(feature = "db")]
+pub use models::groups::{GroupFilter, ViolationGroup};
+#[cfg(feature = "db")]
 pub use models::password::{ExpiryPolicy, PasswordExpiry, MAX_USER_ID};
 #[cfg(feature = "db")]
 pub use models::refusals::WouldRefuse;

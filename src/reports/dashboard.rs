@@ -10,27 +10,11 @@ use rocket::request::{FromRequest, Request};
 use rocket::route::{Handler, Outcome, Route};
 use rocket::Data;
 
+use super::html::{escape, shell};
 use super::state::{CollectorHandle, CollectorState};
 use super::stats::CollectorStats;
 use crate::core::route::Override;
 use crate::csp::nonce::CspNonce;
-
-/// HTML-escapes text (reports are attacker-controlled).
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The dashboard routes under `path`, each requiring guard `G`.
 pub(crate) fn routes<G>(path: &str) -> Vec<Route>
@@ -42,6 +26,10 @@ where
         Route::ranked(-80, Method::Get, base, Page::<G>(View::List, PhantomData)),
         Route::ranked(-80, Method::Get, &format!("{base}/api"), Page::<G>(View::Api, PhantomData)),
         Route::ranked(-80, Method::Get, &format!("{base}/violation/<id>"), Page::<G>(View::Detail, PhantomData)),
+        Route::ranked(-80, Method::Get, &format!("{base}/violations.csv"), Page::<G>(View::ListCsv, PhantomData)),
+        Route::ranked(-80, Method::Get, &format!("{base}/groups"), Page::<G>(View::Groups, PhantomData)),
+        Route::ranked(-80, Method::Get, &format!("{base}/groups.json"), Page::<G>(View::GroupsJson, PhantomData)),
+        Route::ranked(-80, Method::Get, &format!("{base}/groups.csv"), Page::<G>(View::GroupsCsv, PhantomData)),
     ]
 }
 
@@ -50,6 +38,15 @@ enum View {
     List,
     Api,
     Detail,
+    ListCsv,
+    Groups,
+    GroupsJson,
+    GroupsCsv,
+}
+
+/// `text/csv; charset=utf-8`.
+fn csv_type() -> ContentType {
+    ContentType::new("text", "csv").with_params(("charset", "utf-8"))
 }
 
 struct Page<G>(View, PhantomData<fn() -> G>);
@@ -80,6 +77,7 @@ where
         );
         let status_of =
             |d: &DashboardData| if d.database_error.is_some() { Status::ServiceUnavailable } else { Status::Ok };
+        let mut download = None;
         let (status, page) = match self.0 {
             View::Api => match data_for(&state, req).await {
                 Ok(d) => (status_of(&d), (ContentType::JSON, serde_json::to_string(&d).unwrap_or_default())),
@@ -91,6 +89,29 @@ where
                 Ok(d) => (status_of(&d), (ContentType::HTML, render_list(&d, &state.config.dashboard_path, &nonce))),
                 Err(s) => return Outcome::Error(s),
             },
+            View::ListCsv => match data_for(&state, req).await {
+                Ok(d) => {
+                    download = Some("csp-violations.csv");
+                    (status_of(&d), (csv_type(), violations_csv(&d)))
+                }
+                Err(s) => return Outcome::Error(s),
+            },
+            View::Groups | View::GroupsJson | View::GroupsCsv => {
+                let d = match super::groups::data(&state, req).await {
+                    Ok(d) => d,
+                    Err(s) => return Outcome::Error(s),
+                };
+                let status = if d.database_error.is_some() { Status::ServiceUnavailable } else { Status::Ok };
+                let page = match self.0 {
+                    View::GroupsJson => (ContentType::JSON, serde_json::to_string(&d).unwrap_or_default()),
+                    View::GroupsCsv => {
+                        download = Some("csp-violation-groups.csv");
+                        (csv_type(), super::groups::csv(&d))
+                    }
+                    _ => (ContentType::HTML, super::groups::html(&d, &state.config.dashboard_path, &nonce)),
+                };
+                (status, page)
+            }
             View::Detail => {
                 let id = req.uri().path().segments().last().and_then(|s| s.parse::<i32>().ok());
                 let Some(id) = id else { return Outcome::Error(Status::NotFound) };
@@ -101,10 +122,13 @@ where
                 }
             }
         };
-        let res = Override::new((status, page))
+        let mut res = Override::new((status, page))
             .set("Content-Security-Policy", policy)
             .set("Cache-Control", "no-store, max-age=0")
             .remove("Content-Security-Policy-Report-Only");
+        if let Some(name) = download {
+            res = res.set("Content-Disposition", format!("attachment; filename=\"{name}\""));
+        }
         Outcome::from(req, res)
     }
 }
@@ -316,20 +340,6 @@ impl DashboardData {
     }
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}\
-th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;font-size:.9rem;vertical-align:top}\
-td.n{text-align:right}code{word-break:break-all}.bar{fill:#c33}.stats span{margin-right:1.2rem}form input{margin-right:.5rem}";
-
-fn shell(title: &str, nonce: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\"><title>{t}</title>\
-         <style nonce=\"{nonce}\">{STYLE}</style></head><body><h1>{t}</h1>{body}</body></html>",
-        t = escape(title)
-    )
-}
-
 fn chart(hourly: &[(String, i64)]) -> String {
     if hourly.is_empty() {
         return "<p>No reports in the last 48 hours.</p>".into();
@@ -425,10 +435,13 @@ fn render_list(d: &DashboardData, base: &str, nonce: &str) -> String {
         v(&f.to),
         chart(&d.hourly)
     ));
-    body.push_str(
-        "<h2>Violations</h2><table><thead><tr><th>Directive</th><th>Blocked</th><th>Document</th><th>Disposition</th>\
-         <th>Count</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>",
-    );
+    body.push_str(&format!(
+        "<h2>Violations</h2><p><a href=\"{b}/groups\">By directive and blocked source</a> · Export: \
+         <a href=\"{b}/violations.csv\">CSV</a>, <a href=\"{b}/api\">JSON</a></p><table><thead><tr><th>Directive</th>\
+         <th>Blocked</th><th>Document</th><th>Disposition</th><th>Count</th><th>First seen</th><th>Last seen</th></tr>\
+         </thead><tbody>",
+        b = escape(&base)
+    ));
     for r in &d.violations {
         body.push_str(&format!(
             "<tr><td>{}</td><td><code>{}</code></td><td><a href=\"{}/violation/{}\"><code>{}</code></a></td><td>{}</td>\
@@ -447,6 +460,33 @@ fn render_list(d: &DashboardData, base: &str, nonce: &str) -> String {
     body.push_str("</tbody></table>");
     body.push_str(&refusals_html(&d.would_refuse));
     shell("CSP violation reports", nonce, &body)
+}
+
+/// The listed violations as CSV (formula-safe cells).
+fn violations_csv(d: &DashboardData) -> String {
+    let mut out = super::export::line([
+        "directive",
+        "blocked",
+        "document",
+        "disposition",
+        "reports",
+        "samples",
+        "first_seen",
+        "last_seen",
+    ]);
+    for r in &d.violations {
+        out.push_str(&super::export::line([
+            r.directive.clone(),
+            r.blocked.clone(),
+            r.document.clone(),
+            r.disposition.clone(),
+            r.hits.to_string(),
+            r.samples.to_string(),
+            r.first_seen.clone(),
+            r.last_seen.clone(),
+        ]));
+    }
+    out
 }
 
 /// The "would have refused" table of the controls in report mode.

@@ -91,7 +91,10 @@
 pub(crate) mod config;
 pub(crate) mod dashboard;
 pub(crate) mod endpoint;
+pub(crate) mod export;
 pub(crate) mod filter;
+pub(crate) mod groups;
+pub(crate) mod html;
 pub(crate) mod normalize;
 pub(crate) mod parse;
 pub(crate) mod part;

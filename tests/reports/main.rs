@@ -6,6 +6,8 @@ mod app;
 mod cache;
 mod dashboard;
 mod endpoint;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod groups;
 #[cfg(feature = "redis")]
 #[path = "../common/process.rs"]
 mod process;

@@ -2,6 +2,7 @@
 
 pub(crate) mod attempts;
 pub(crate) mod csp;
+pub(crate) mod groups;
 pub(crate) mod password;
 pub(crate) mod refusals;
 pub(crate) mod sessions;

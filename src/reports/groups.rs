@@ -1,0 +1,240 @@
+//! The dashboard's grouped view: violations by directive, then blocked host
+//! or kind, then disposition, with their counts and first and last report,
+//! a page at a time, as HTML, JSON (`groups.json`) and CSV (`groups.csv`).
+
+use std::sync::Arc;
+
+use rocket::http::Status;
+use rocket::Request;
+
+use super::export::line;
+use super::html::{escape, shell};
+use super::state::CollectorState;
+
+/// Groups on one page.
+pub(crate) const PER_PAGE: u32 = 50;
+
+/// The query of a grouped view: `directive`, `blocked`, `disposition`
+/// (`enforce` / `report`), `from` / `to` (`YYYY-MM-DD`), `page` (from 1).
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub(crate) struct GroupQuery {
+    pub(crate) directive: Option<String>,
+    pub(crate) blocked: Option<String>,
+    pub(crate) disposition: Option<String>,
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
+    pub(crate) page: u64,
+}
+
+fn param(req: &Request<'_>, name: &str) -> Option<String> {
+    req.query_value::<&str>(name)
+        .and_then(Result::ok)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.chars().take(256).collect())
+}
+
+fn day(s: &Option<String>, end: bool) -> Result<Option<chrono::NaiveDateTime>, Status> {
+    let Some(s) = s else { return Ok(None) };
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Status::BadRequest)?;
+    Ok(if end { d.and_hms_micro_opt(23, 59, 59, 999_999) } else { d.and_hms_opt(0, 0, 0) })
+}
+
+impl GroupQuery {
+    /// The query of `req`; `400` for a bad date, disposition or page.
+    pub(crate) fn of(req: &Request<'_>) -> Result<Self, Status> {
+        let q = GroupQuery {
+            directive: param(req, "directive"),
+            blocked: param(req, "blocked"),
+            disposition: param(req, "disposition"),
+            from: param(req, "from"),
+            to: param(req, "to"),
+            page: match param(req, "page") {
+                None => 1,
+                Some(p) => p.parse::<u64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or(Status::BadRequest)?,
+            },
+        };
+        if q.disposition.as_deref().is_some_and(|d| d != "enforce" && d != "report") {
+            return Err(Status::BadRequest);
+        }
+        day(&q.from, false)?;
+        day(&q.to, true)?;
+        Ok(q)
+    }
+
+    /// `?name=value&...` of the filters (and `page` when not 1), percent-encoded.
+    pub(crate) fn query_string(&self, page: u64) -> String {
+        let enc = |s: &str| {
+            s.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        };
+        let mut parts = vec![];
+        for (k, v) in [
+            ("directive", &self.directive),
+            ("blocked", &self.blocked),
+            ("disposition", &self.disposition),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if let Some(v) = v {
+                parts.push(format!("{k}={}", enc(v)));
+            }
+        }
+        if page > 1 {
+            parts.push(format!("page={page}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+/// Everything a grouped view shows.
+#[derive(serde::Serialize)]
+pub(crate) struct GroupsData {
+    pub(crate) query: GroupQuery,
+    pub(crate) per_page: u32,
+    /// The next page's number, if there is one.
+    pub(crate) next_page: Option<u64>,
+    #[cfg(feature = "db")]
+    pub(crate) groups: Vec<crate::db::ViolationGroup>,
+    /// Set when the database could not be read (details in the log; status 503).
+    pub(crate) database_error: Option<String>,
+}
+
+/// The page of groups `req` asks for.
+#[cfg(feature = "db")]
+pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<GroupsData, Status> {
+    use crate::db::{GroupFilter, ViolationGroup};
+    let query = GroupQuery::of(req)?;
+    let mut out =
+        GroupsData { query: query.clone(), per_page: PER_PAGE, next_page: None, groups: vec![], database_error: None };
+    let Some(pool) = state.pool.get() else {
+        out.database_error = Some("no security database is attached".into());
+        return Ok(out);
+    };
+    let filter = GroupFilter {
+        directive: query.directive.clone(),
+        blocked: query.blocked.clone(),
+        disposition: query.disposition.clone(),
+        from: day(&query.from, false)?,
+        to: day(&query.to, true)?,
+    };
+    let offset = (query.page - 1) * u64::from(PER_PAGE);
+    let rows = match pool.conn().await {
+        // One more than a page: whether there is a next one.
+        Ok(mut conn) => ViolationGroup::page(&mut conn, &filter, PER_PAGE + 1, offset).await,
+        Err(e) => Err(e),
+    };
+    match rows {
+        Ok(mut rows) => {
+            if rows.len() > PER_PAGE as usize {
+                rows.truncate(PER_PAGE as usize);
+                out.next_page = Some(query.page + 1);
+            }
+            out.groups = rows;
+        }
+        Err(e) => {
+            tracing::warn!(target: "security", "CSP reports dashboard (groups): {e}");
+            out.database_error = Some("the database is unavailable (details in the server log)".into());
+        }
+    }
+    Ok(out)
+}
+
+/// Without a database backend there are no stored violations to group.
+#[cfg(not(feature = "db"))]
+pub(crate) async fn data(_: &Arc<CollectorState>, req: &Request<'_>) -> Result<GroupsData, Status> {
+    let query = GroupQuery::of(req)?;
+    Ok(GroupsData { query, per_page: PER_PAGE, next_page: None, database_error: Some("no database backend".into()) })
+}
+
+/// The groups as CSV (formula-safe cells).
+pub(crate) fn csv(d: &GroupsData) -> String {
+    #[cfg_attr(not(feature = "db"), allow(unused_mut))]
+    let mut out = line(["directive", "blocked", "disposition", "reports", "violations", "first_seen", "last_seen"]);
+    #[cfg(feature = "db")]
+    for g in &d.groups {
+        out.push_str(&line([
+            g.directive.clone(),
+            g.blocked.clone(),
+            g.disposition.clone(),
+            g.hits.to_string(),
+            g.violations.to_string(),
+            g.first_seen.format("%Y-%m-%d %H:%M:%S").to_string(),
+            g.last_seen.format("%Y-%m-%d %H:%M:%S").to_string(),
+        ]));
+    }
+    #[cfg(not(feature = "db"))]
+    let _ = d;
+    out
+}
+
+/// The grouped view as a page under `base` (the dashboard's configured path).
+pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
+    let base = escape(base.trim_end_matches('/'));
+    let q = &d.query;
+    let v = |o: &Option<String>| escape(o.as_deref().unwrap_or(""));
+    let selected = |d: &str| if q.disposition.as_deref() == Some(d) { " selected" } else { "" };
+    let mut body = format!(
+        "<p><a href=\"{base}\">All violations</a> · Export this view: <a href=\"{base}/groups.csv{qs}\">CSV</a>, \
+         <a href=\"{base}/groups.json{qs}\">JSON</a></p>\
+         <form method=\"get\" action=\"{base}/groups\"><label>Directive <input name=\"directive\" \
+         placeholder=\"script-src\" value=\"{}\"></label> <label>Blocked <input name=\"blocked\" \
+         placeholder=\"host or kind\" value=\"{}\"></label> <label>Disposition <select name=\"disposition\">\
+         <option value=\"\">any</option><option value=\"enforce\"{}>enforce</option>\
+         <option value=\"report\"{}>report</option></select></label> <label>From <input name=\"from\" type=\"date\" \
+         value=\"{}\"></label> <label>To <input name=\"to\" type=\"date\" value=\"{}\"></label> \
+         <button>Filter</button></form>",
+        v(&q.directive),
+        v(&q.blocked),
+        selected("enforce"),
+        selected("report"),
+        v(&q.from),
+        v(&q.to),
+        qs = escape(&q.query_string(q.page)),
+    );
+    if let Some(e) = &d.database_error {
+        body.push_str(&format!("<p class=\"error\">{}</p>", escape(e)));
+    }
+    body.push_str(
+        "<table><thead><tr><th>Directive</th><th>Blocked</th><th>Disposition</th><th>Reports</th>\
+         <th>Violations</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>",
+    );
+    #[cfg(feature = "db")]
+    for g in &d.groups {
+        let list = GroupQuery {
+            directive: Some(g.directive.clone()),
+            blocked: Some(g.blocked.clone()),
+            ..GroupQuery::default()
+        };
+        body.push_str(&format!(
+            "<tr><td>{}</td><td><a href=\"{base}{}\"><code>{}</code></a></td><td>{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&g.directive),
+            escape(&list.query_string(1)),
+            escape(&g.blocked),
+            escape(&g.disposition),
+            g.hits,
+            g.violations,
+            g.first_seen.format("%Y-%m-%d %H:%M"),
+            g.last_seen.format("%Y-%m-%d %H:%M"),
+        ));
+    }
+    body.push_str("</tbody></table><nav aria-label=\"pages\"><p>");
+    if q.page > 1 {
+        body.push_str(&format!("<a href=\"{base}/groups{}\">Previous page</a> ", escape(&q.query_string(q.page - 1))));
+    }
+    body.push_str(&format!("Page {}", q.page));
+    if let Some(next) = d.next_page {
+        body.push_str(&format!(" <a href=\"{base}/groups{}\">Next page</a>", escape(&q.query_string(next))));
+    }
+    body.push_str("</p></nav>");
+    shell("CSP violations by directive and blocked source", nonce, &body)
+}

@@ -1,0 +1,34 @@
+//! The dashboard's HTML: escaping (every report field is attacker-controlled)
+//! and the page shell its views share (its own nonce style, no external asset).
+
+/// HTML-escapes text (reports are attacker-controlled).
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}\
+th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;font-size:.9rem;vertical-align:top}\
+td.n{text-align:right}code{word-break:break-all}.bar{fill:#c33}.stats span{margin-right:1.2rem}form input{margin-right:.5rem}";
+
+/// A whole page titled `title`: its style carries the response's CSP `nonce`.
+pub(crate) fn shell(title: &str, nonce: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"robots\" content=\"noindex\"><title>{t}</title>\
+         <style nonce=\"{nonce}\">{STYLE}</style></head><body><h1>{t}</h1>{body}</body></html>",
+        t = escape(title)
+    )
+}

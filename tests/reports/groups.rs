@@ -1,0 +1,160 @@
+//! The grouped view: violations by directive, blocked source and
+//! disposition, a page at a time, as HTML, JSON and CSV; hostile fields are
+//! escaped, and no CSV cell is a formula.
+
+use chrono::{Duration, TimeZone, Utc};
+use rocket::http::Status;
+use rocket_security::db::{CspViolation, ViolationKey};
+
+use crate::app::{app, App};
+
+fn key(doc: &str, directive: &str, blocked: &str, disposition: &str) -> ViolationKey {
+    ViolationKey {
+        document_uri: doc.into(),
+        effective_directive: directive.into(),
+        blocked: blocked.into(),
+        source_file: None,
+        line_number: None,
+        disposition: disposition.into(),
+    }
+}
+
+/// Records `hits` reports of `k` at `at`, straight into the app's database.
+async fn record(app: &App, k: &ViolationKey, hits: i64, at: chrono::DateTime<Utc>) {
+    CspViolation::record(&mut app.conn().await, k, hits, None, 1, at).await.unwrap();
+}
+
+async fn json(app: &App, path: &str) -> serde_json::Value {
+    let (status, _, _, body) = app.dashboard(path, true).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[rocket::async_test]
+async fn violations_group_by_directive_blocked_source_and_disposition() {
+    let app = app("").await;
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap();
+    // Three pages blocking the same host: one group of 7 reports.
+    record(&app, &key("https://127.0.0.1/a", "img-src", "cdn.example", "enforce"), 2, t0).await;
+    record(&app, &key("https://127.0.0.1/b", "img-src", "cdn.example", "enforce"), 4, t0 + Duration::hours(2)).await;
+    record(&app, &key("https://127.0.0.1/c", "img-src", "cdn.example", "enforce"), 1, t0 + Duration::hours(1)).await;
+    // The same, in report mode, and inline scripts: groups of their own.
+    record(&app, &key("https://127.0.0.1/a", "img-src", "cdn.example", "report"), 3, t0).await;
+    record(&app, &key("https://127.0.0.1/a", "script-src-elem", "inline", "enforce"), 5, t0).await;
+    let v = json(&app, "/security/reports/groups.json").await;
+    let groups: Vec<(String, String, String, i64, i64)> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["directive"].as_str().unwrap().into(),
+                g["blocked"].as_str().unwrap().into(),
+                g["disposition"].as_str().unwrap().into(),
+                g["hits"].as_i64().unwrap(),
+                g["violations"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let g = |d: &str, b: &str, p: &str, h, n| (d.to_string(), b.to_string(), p.to_string(), h, n);
+    assert_eq!(
+        groups,
+        vec![
+            g("img-src", "cdn.example", "enforce", 7, 3),
+            g("script-src-elem", "inline", "enforce", 5, 1),
+            g("img-src", "cdn.example", "report", 3, 1),
+        ],
+        "most reports first"
+    );
+    assert_eq!(v["groups"][0]["first_seen"], "2026-11-30T08:00:00");
+    assert_eq!(v["groups"][0]["last_seen"], "2026-11-30T10:00:00");
+    // Disposition and directive filters.
+    let v = json(&app, "/security/reports/groups.json?disposition=report").await;
+    assert_eq!(v["groups"].as_array().unwrap().len(), 1);
+    assert_eq!(v["groups"][0]["hits"], 3);
+    let v = json(&app, "/security/reports/groups.json?directive=script-src-elem").await;
+    assert_eq!(v["groups"][0]["blocked"], "inline");
+    let (status, _, _, _) = app.dashboard("/security/reports/groups.json?disposition=maybe", true).await;
+    assert_eq!(status, Status::BadRequest);
+    let (status, _, _, _) = app.dashboard("/security/reports/groups?page=0", true).await;
+    assert_eq!(status, Status::BadRequest);
+}
+
+#[rocket::async_test]
+async fn groups_come_fifty_to_a_page_with_links_between_pages() {
+    let app = app("").await;
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap();
+    for i in 0..60 {
+        record(&app, &key("https://127.0.0.1/", "img-src", &format!("h{i:02}.example"), "enforce"), 100 - i, t0).await;
+    }
+    let first = json(&app, "/security/reports/groups.json").await;
+    assert_eq!(first["groups"].as_array().unwrap().len(), 50);
+    assert_eq!((first["groups"][0]["blocked"].as_str(), first["next_page"].as_u64()), (Some("h00.example"), Some(2)));
+    let second = json(&app, "/security/reports/groups.json?page=2").await;
+    assert_eq!(second["groups"].as_array().unwrap().len(), 10);
+    assert_eq!((second["groups"][0]["blocked"].as_str(), second["next_page"].as_u64()), (Some("h50.example"), None));
+    let (_, _, _, html) = app.dashboard("/security/reports/groups?disposition=enforce", true).await;
+    assert!(
+        html.contains("<a href=\"/security/reports/groups?disposition=enforce&amp;page=2\">Next page</a>"),
+        "{html}"
+    );
+    let (_, _, _, html) = app.dashboard("/security/reports/groups?disposition=enforce&page=2", true).await;
+    assert!(
+        html.contains("<a href=\"/security/reports/groups?disposition=enforce\">Previous page</a> Page 2</p>"),
+        "{html}"
+    );
+}
+
+/// Fields that are HTML, and formulas to a spreadsheet.
+async fn hostile(app: &App) {
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap();
+    record(app, &key("https://127.0.0.1/", "=cmd|' /C calc'!A0", "<script>alert(1)</script>", "enforce"), 2, t0).await;
+    record(app, &key("https://127.0.0.1/", "img-src", "@SUM(1+1)", "enforce"), 1, t0).await;
+}
+
+#[rocket::async_test]
+async fn hostile_fields_are_escaped_in_the_grouped_view() {
+    let app = app("").await;
+    hostile(&app).await;
+    let (status, _, headers, html) = app.dashboard("/security/reports/groups", true).await;
+    assert_eq!(status, Status::Ok);
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    assert!(html.contains("<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"), "{html}");
+    assert!(html.contains("<td>=cmd|&#39; /C calc&#39;!A0</td>"), "{html}");
+    // The link to the list is percent-encoded, then HTML-escaped.
+    assert!(
+        html.contains("href=\"/security/reports?directive=%3Dcmd%7C%27%20%2FC%20calc%27%21A0&amp;blocked=%3Cscript%3Ealert%281%29%3C%2Fscript%3E\""),
+        "{html}"
+    );
+    let csp = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("Content-Security-Policy")).map(|(_, v)| v.as_str());
+    assert!(csp.is_some_and(|c| c.starts_with("default-src 'none'; style-src 'nonce-")), "{csp:?}");
+}
+
+#[rocket::async_test]
+async fn the_csv_export_never_lets_a_spreadsheet_run_a_field() {
+    let app = app("").await;
+    hostile(&app).await;
+    let (status, ct, headers, csv) = app.dashboard("/security/reports/groups.csv", true).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(ct.map(|c| c.to_string()), Some("text/csv; charset=utf-8".into()));
+    let disposition =
+        headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("Content-Disposition")).map(|(_, v)| v.as_str());
+    assert_eq!(disposition, Some("attachment; filename=\"csp-violation-groups.csv\""));
+    assert_eq!(
+        csv,
+        "directive,blocked,disposition,reports,violations,first_seen,last_seen\r\n\
+         '=cmd|' /C calc'!A0,<script>alert(1)</script>,enforce,2,1,2026-11-30 08:00:00,2026-11-30 08:00:00\r\n\
+         img-src,'@SUM(1+1),enforce,1,1,2026-11-30 08:00:00,2026-11-30 08:00:00\r\n"
+    );
+    // The list of violations exports too, with the same care.
+    let (status, _, _, csv) = app.dashboard("/security/reports/violations.csv", true).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        csv.starts_with("directive,blocked,document,disposition,reports,samples,first_seen,last_seen\r\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("\r\n'=cmd|' /C calc'!A0,<script>alert(1)</script>,https://127.0.0.1/,enforce,2,"), "{csv}");
+    // Not for everyone.
+    let (status, _, _, _) = app.dashboard("/security/reports/groups.csv", false).await;
+    assert_eq!(status, Status::Forbidden);
+}
