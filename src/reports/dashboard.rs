@@ -30,6 +30,8 @@ where
         Route::ranked(-80, Method::Get, &format!("{base}/groups"), Page::<G>(View::Groups, PhantomData)),
         Route::ranked(-80, Method::Get, &format!("{base}/groups.json"), Page::<G>(View::GroupsJson, PhantomData)),
         Route::ranked(-80, Method::Get, &format!("{base}/groups.csv"), Page::<G>(View::GroupsCsv, PhantomData)),
+        Route::ranked(-80, Method::Get, &format!("{base}/wizard"), Page::<G>(View::Wizard, PhantomData)),
+        Route::ranked(-80, Method::Get, &format!("{base}/wizard.json"), Page::<G>(View::WizardJson, PhantomData)),
     ]
 }
 
@@ -42,6 +44,8 @@ enum View {
     Groups,
     GroupsJson,
     GroupsCsv,
+    Wizard,
+    WizardJson,
 }
 
 /// `text/csv; charset=utf-8`.
@@ -109,6 +113,18 @@ where
                         (csv_type(), super::groups::csv(&d))
                     }
                     _ => (ContentType::HTML, super::groups::html(&d, &state.config.dashboard_path, &nonce)),
+                };
+                (status, page)
+            }
+            View::Wizard | View::WizardJson => {
+                let d = match super::groups::wizard(&state, req).await {
+                    Ok(d) => d,
+                    Err(s) => return Outcome::Error(s),
+                };
+                let status = if d.database_error.is_some() { Status::ServiceUnavailable } else { Status::Ok };
+                let page = match self.0 {
+                    View::WizardJson => (ContentType::JSON, serde_json::to_string(&d).unwrap_or_default()),
+                    _ => (ContentType::HTML, super::groups::wizard_html(&d, &state.config.dashboard_path, &nonce)),
                 };
                 (status, page)
             }
@@ -436,7 +452,8 @@ fn render_list(d: &DashboardData, base: &str, nonce: &str) -> String {
         chart(&d.hourly)
     ));
     body.push_str(&format!(
-        "<h2>Violations</h2><p><a href=\"{b}/groups\">By directive and blocked source</a> · Export: \
+        "<h2>Violations</h2><p><a href=\"{b}/groups\">By directive and blocked source</a> · \
+         <a href=\"{b}/wizard\">Policy wizard</a> · Export: \
          <a href=\"{b}/violations.csv\">CSV</a>, <a href=\"{b}/api\">JSON</a></p><table><thead><tr><th>Directive</th>\
          <th>Blocked</th><th>Document</th><th>Disposition</th><th>Count</th><th>First seen</th><th>Last seen</th></tr>\
          </thead><tbody>",

@@ -183,7 +183,8 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
     let v = |o: &Option<String>| escape(o.as_deref().unwrap_or(""));
     let selected = |d: &str| if q.disposition.as_deref() == Some(d) { " selected" } else { "" };
     let mut body = format!(
-        "<p><a href=\"{base}\">All violations</a> · Export this view: <a href=\"{base}/groups.csv{qs}\">CSV</a>, \
+        "<p><a href=\"{base}\">All violations</a> · <a href=\"{base}/wizard\">Policy wizard</a> · Export this view: \
+         <a href=\"{base}/groups.csv{qs}\">CSV</a>, \
          <a href=\"{base}/groups.json{qs}\">JSON</a></p>\
          <form method=\"get\" action=\"{base}/groups\"><label>Directive <input name=\"directive\" \
          placeholder=\"script-src\" value=\"{}\"></label> <label>Blocked <input name=\"blocked\" \
@@ -237,4 +238,130 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
     }
     body.push_str("</p></nav>");
     shell("CSP violations by directive and blocked source", nonce, &body)
+}
+
+/// What the wizard page shows.
+#[derive(serde::Serialize)]
+pub(crate) struct WizardData {
+    /// `report` (the report-only policy's reports) or `enforce`.
+    pub(crate) disposition: String,
+    /// The policy the newest sample was sent under, if one was stored.
+    pub(crate) policy_seen: Option<String>,
+    pub(crate) proposal: super::wizard::Proposal,
+    /// The `Rocket.toml` snippet to paste (empty: nothing to change).
+    pub(crate) snippet: String,
+    pub(crate) database_error: Option<String>,
+}
+
+/// The wizard's proposal for the violations of `?disposition=` (default `report`).
+#[cfg(feature = "db")]
+pub(crate) async fn wizard(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<WizardData, Status> {
+    use crate::db::{GroupFilter, ViolationGroup};
+    let disposition = param(req, "disposition").unwrap_or_else(|| "report".into());
+    if disposition != "enforce" && disposition != "report" {
+        return Err(Status::BadRequest);
+    }
+    let mut out = WizardData {
+        disposition: disposition.clone(),
+        policy_seen: None,
+        proposal: Default::default(),
+        snippet: String::new(),
+        database_error: None,
+    };
+    let read = async {
+        let pool = state.pool.get().ok_or_else(|| crate::db::DbError::Unavailable("no security database".into()))?;
+        let mut conn = pool.conn().await?;
+        let filter = GroupFilter { disposition: Some(disposition.clone()), ..Default::default() };
+        let groups = ViolationGroup::page(&mut conn, &filter, 1000, 0).await?;
+        let policy = ViolationGroup::policy_seen(&mut conn, &disposition).await?;
+        Ok::<_, crate::db::DbError>((groups, policy))
+    };
+    match read.await {
+        Ok((groups, policy)) => {
+            let parsed = policy.as_deref().and_then(|p| crate::csp::policy::CspPolicy::parse(p, true).ok());
+            let seen: Vec<super::wizard::Seen> = groups
+                .into_iter()
+                .map(|g| super::wizard::Seen { directive: g.directive, blocked: g.blocked, hits: g.hits })
+                .collect();
+            out.proposal = super::wizard::propose(parsed.as_ref(), &seen);
+            out.snippet = out.proposal.toml();
+            out.policy_seen = policy;
+        }
+        Err(e) => {
+            tracing::warn!(target: "security", "CSP reports dashboard (wizard): {e}");
+            out.database_error = Some("the database is unavailable (details in the server log)".into());
+        }
+    }
+    Ok(out)
+}
+
+/// Without a database backend there are no stored violations.
+#[cfg(not(feature = "db"))]
+pub(crate) async fn wizard(_: &Arc<CollectorState>, _: &Request<'_>) -> Result<WizardData, Status> {
+    Ok(WizardData {
+        disposition: "report".into(),
+        policy_seen: None,
+        proposal: Default::default(),
+        snippet: String::new(),
+        database_error: Some("no database backend".into()),
+    })
+}
+
+/// The wizard page under `base`.
+pub(crate) fn wizard_html(d: &WizardData, base: &str, nonce: &str) -> String {
+    let base = escape(base.trim_end_matches('/'));
+    let other = if d.disposition == "report" { "enforce" } else { "report" };
+    let mut body = format!(
+        "<p><a href=\"{base}\">All violations</a> · <a href=\"{base}/groups\">By directive and blocked source</a> · \
+         <a href=\"{base}/wizard?disposition={other}\">The {other} policy's reports</a> · \
+         <a href=\"{base}/wizard.json?disposition={disp}\">JSON</a></p>\
+         <p>From the stored reports of the <strong>{disp}</strong> policy: the smallest change that would have \
+         allowed what browsers blocked, checked by the crate's policy validator. Review it before you paste it \
+         into <code>Rocket.toml</code>: a report is evidence of what a page loads, not that it should.</p>",
+        disp = escape(&d.disposition),
+    );
+    if let Some(e) = &d.database_error {
+        body.push_str(&format!("<p class=\"error\">{}</p>", escape(e)));
+    }
+    body.push_str(&match &d.policy_seen {
+        Some(p) => format!("<h2>Policy the reports were sent under</h2><pre><code>{}</code></pre>", escape(p)),
+        None => "<h2>Policy the reports were sent under</h2><p>No stored sample carries it: the proposal starts \
+                 from nothing.</p>"
+            .into(),
+    });
+    if d.snippet.is_empty() {
+        body.push_str("<h2>Proposed change</h2><p>Nothing to add.</p>");
+    } else {
+        body.push_str(&format!("<h2>Proposed change</h2><pre><code>{}</code></pre>", escape(&d.snippet)));
+        body.push_str(
+            "<table><thead><tr><th>Directive</th><th>Source added</th><th>Reports it allows</th></tr></thead><tbody>",
+        );
+        for c in &d.proposal.changes {
+            for (source, hits) in &c.added {
+                body.push_str(&format!(
+                    "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{hits}</td></tr>",
+                    escape(&c.directive),
+                    escape(source)
+                ));
+            }
+        }
+        body.push_str("</tbody></table>");
+    }
+    if !d.proposal.flagged.is_empty() {
+        body.push_str(
+            "<h2>Not proposed</h2><table><thead><tr><th>Directive</th><th>Blocked</th><th>Reports</th>\
+             <th>Instead</th></tr></thead><tbody>",
+        );
+        for f in &d.proposal.flagged {
+            body.push_str(&format!(
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+                escape(&f.directive),
+                escape(&f.blocked),
+                f.hits,
+                escape(&f.instead)
+            ));
+        }
+        body.push_str("</tbody></table>");
+    }
+    shell("CSP policy wizard", nonce, &body)
 }

@@ -106,6 +106,7 @@ pub(crate) mod sink;
 pub(crate) mod spool;
 pub(crate) mod state;
 pub(crate) mod stats;
+pub(crate) mod wizard;
 
 pub use crate::db::record::{NewCspReport, ViolationKey};
 pub use config::Collector;

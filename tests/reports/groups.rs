@@ -158,3 +158,71 @@ async fn the_csv_export_never_lets_a_spreadsheet_run_a_field() {
     let (status, _, _, _) = app.dashboard("/security/reports/groups.csv", false).await;
     assert_eq!(status, Status::Forbidden);
 }
+
+/// A report the report-only policy caused (the legacy format, as Chromium sends it).
+fn report_only(directive: &str, blocked: &str, policy: &str) -> String {
+    serde_json::json!({"csp-report": {
+        "document-uri": "https://127.0.0.1/page", "referrer": "", "violated-directive": directive,
+        "effective-directive": directive, "original-policy": policy, "disposition": "report",
+        "blocked-uri": blocked, "status-code": 200, "script-sample": ""
+    }})
+    .to_string()
+}
+
+#[rocket::async_test]
+async fn the_wizard_proposes_the_smallest_safe_change_as_a_snippet() {
+    let app = app("[default.security.reports]\nrate_limit_per_minute = 0").await;
+    let policy = "default-src 'self'; img-src 'self'; script-src 'self' 'report-sample'; report-uri /r";
+    for (directive, blocked, n) in [
+        ("img-src", "https://cdn.example/a.png", 3),
+        ("script-src-elem", "inline", 2),
+        ("font-src", "https://fonts.example/x.woff2", 1),
+        ("script-src", "eval", 1),
+    ] {
+        for _ in 0..n {
+            let r = app.post("application/csp-report", report_only(directive, blocked, policy)).await;
+            assert_eq!(r.status(), Status::NoContent);
+        }
+    }
+    app.settled().await;
+    let v = json(&app, "/security/reports/wizard.json").await;
+    assert_eq!(v["policy_seen"], policy);
+    assert_eq!(
+        v["snippet"],
+        "[default.security.csp.directives]\nfont-src = [\"'self'\", \"fonts.example\"]\n\
+         img-src = [\"'self'\", \"cdn.example\"]\n"
+    );
+    let flagged: Vec<(&str, &str, i64)> = v["proposal"]["flagged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["directive"].as_str().unwrap(), f["blocked"].as_str().unwrap(), f["hits"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(flagged, vec![("script-src-elem", "inline", 2), ("script-src", "eval", 1)]);
+    // The enforced policy saw nothing.
+    let v = json(&app, "/security/reports/wizard.json?disposition=enforce").await;
+    assert_eq!(v["snippet"], "");
+    let (status, _, _, html) = app.dashboard("/security/reports/wizard", true).await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("font-src = [&quot;&#39;self&#39;&quot;, &quot;fonts.example&quot;]"), "{html}");
+    assert!(html.contains("<td>never &#39;unsafe-inline&#39;: give the element a nonce"), "{html}");
+    let (status, _, _, _) = app.dashboard("/security/reports/wizard?disposition=both", true).await;
+    assert_eq!(status, Status::BadRequest);
+    let (status, _, _, _) = app.dashboard("/security/reports/wizard", false).await;
+    assert_eq!(status, Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn a_hostile_policy_in_a_report_is_shown_escaped_and_proposes_nothing_from_it() {
+    let app = app("[default.security.reports]\nrate_limit_per_minute = 0").await;
+    let hostile = "img-src 'self'</code><script>alert(1)</script>";
+    let r = app.post("application/csp-report", report_only("img-src", "https://cdn.example/a.png", hostile)).await;
+    assert_eq!(r.status(), Status::NoContent);
+    app.settled().await;
+    let (_, _, _, html) = app.dashboard("/security/reports/wizard", true).await;
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    assert!(html.contains("&lt;/code&gt;&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+    let v = json(&app, "/security/reports/wizard.json").await;
+    // The policy does not parse: the proposal starts from nothing.
+    assert_eq!(v["snippet"], "[default.security.csp.directives]\nimg-src = [\"cdn.example\"]\n");
+}

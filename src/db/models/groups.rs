@@ -135,3 +135,29 @@ impl ViolationGroup {
         Ok(rows)
     }
 }
+
+impl ViolationGroup {
+    /// The policy the newest stored sample of `disposition` was sent under
+    /// (the report's `original-policy`), if any.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// let observed = rocket_security::db::ViolationGroup::policy_seen(conn, "report").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn policy_seen(conn: &mut SecurityConn, disposition: &str) -> Result<Option<String>, DbError> {
+        use crate::db::schema::security_csp_reports::dsl as r;
+        use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
+        let policy = with_conn!(conn, |c| {
+            r::security_csp_reports
+                .filter(r::disposition.eq(disposition))
+                .filter(r::original_policy.is_not_null())
+                .order(r::id.desc())
+                .select(r::original_policy)
+                .first::<Option<String>>(c)
+                .await
+                .optional()
+        })?;
+        Ok(policy.flatten())
+    }
+}
