@@ -103,9 +103,19 @@ pub(crate) struct GroupsData {
     /// The next page's number, if there is one.
     pub(crate) next_page: Option<u64>,
     #[cfg(feature = "db")]
-    pub(crate) groups: Vec<crate::db::ViolationGroup>,
+    pub(crate) groups: Vec<GroupRow>,
     /// Set when the database could not be read (details in the log; status 503).
     pub(crate) database_error: Option<String>,
+}
+
+/// A group with the documents that report it most.
+#[cfg(feature = "db")]
+#[derive(serde::Serialize)]
+pub(crate) struct GroupRow {
+    #[serde(flatten)]
+    pub(crate) group: crate::db::ViolationGroup,
+    /// Up to 3 (document, reports), most first.
+    pub(crate) top_documents: Vec<(String, i64)>,
 }
 
 /// The page of groups `req` asks for.
@@ -127,18 +137,34 @@ pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Resu
         to: day(&query.to, true)?,
     };
     let offset = (query.page - 1) * u64::from(PER_PAGE);
-    let rows = match pool.conn().await {
+    let read = async {
+        let mut conn = pool.conn().await?;
         // One more than a page: whether there is a next one.
-        Ok(mut conn) => ViolationGroup::page(&mut conn, &filter, PER_PAGE + 1, offset).await,
-        Err(e) => Err(e),
+        let mut rows = ViolationGroup::page(&mut conn, &filter, PER_PAGE + 1, offset).await?;
+        let more = rows.len() > PER_PAGE as usize;
+        rows.truncate(PER_PAGE as usize);
+        let top = ViolationGroup::top_documents(&mut conn, &rows, 3).await?;
+        Ok::<_, crate::db::DbError>((rows, top, more))
     };
-    match rows {
-        Ok(mut rows) => {
-            if rows.len() > PER_PAGE as usize {
-                rows.truncate(PER_PAGE as usize);
+    match read.await {
+        Ok((rows, top, more)) => {
+            if more {
                 out.next_page = Some(query.page + 1);
             }
-            out.groups = rows;
+            out.groups = rows
+                .into_iter()
+                .map(|group| {
+                    let top_documents = top
+                        .iter()
+                        .filter(|t| {
+                            (&t.directive, &t.blocked, &t.disposition)
+                                == (&group.directive, &group.blocked, &group.disposition)
+                        })
+                        .map(|t| (t.document.clone(), t.hits))
+                        .collect();
+                    GroupRow { group, top_documents }
+                })
+                .collect();
         }
         Err(e) => {
             tracing::warn!(target: "security", "CSP reports dashboard (groups): {e}");
@@ -160,7 +186,7 @@ pub(crate) fn csv(d: &GroupsData) -> String {
     #[cfg_attr(not(feature = "db"), allow(unused_mut))]
     let mut out = line(["directive", "blocked", "disposition", "reports", "violations", "first_seen", "last_seen"]);
     #[cfg(feature = "db")]
-    for g in &d.groups {
+    for GroupRow { group: g, .. } in &d.groups {
         out.push_str(&line([
             g.directive.clone(),
             g.blocked.clone(),
@@ -206,10 +232,12 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
     }
     body.push_str(
         "<table><thead><tr><th>Directive</th><th>Blocked</th><th>Disposition</th><th>Reports</th>\
-         <th>Violations</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>",
+         <th>Violations</th><th>First seen</th><th>Last seen</th><th>Top documents</th></tr></thead><tbody>",
     );
     #[cfg(feature = "db")]
-    for g in &d.groups {
+    for GroupRow { group: g, top_documents } in &d.groups {
+        let top: Vec<String> =
+            top_documents.iter().map(|(doc, n)| format!("<code>{}</code> ({n})", escape(doc))).collect();
         let list = GroupQuery {
             directive: Some(g.directive.clone()),
             blocked: Some(g.blocked.clone()),
@@ -217,7 +245,7 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
         };
         body.push_str(&format!(
             "<tr><td>{}</td><td><a href=\"{base}{}\"><code>{}</code></a></td><td>{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+             <td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&g.directive),
             escape(&list.query_string(1)),
             escape(&g.blocked),
@@ -226,6 +254,7 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
             g.violations,
             g.first_seen.format("%Y-%m-%d %H:%M"),
             g.last_seen.format("%Y-%m-%d %H:%M"),
+            top.join("<br>"),
         ));
     }
     body.push_str("</tbody></table><nav aria-label=\"pages\"><p>");

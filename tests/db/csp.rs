@@ -270,6 +270,19 @@ async fn violations_group_on_every_backend_with_each_filter() {
             db.name
         );
         assert_eq!((groups[0].first_seen, groups[0].last_seen), (t0.naive_utc(), later.naive_utc()), "{}", db.name);
+        let top = ViolationGroup::top_documents(&mut conn, &groups, 1).await.unwrap();
+        let top: Vec<(&str, &str, &str, i64)> =
+            top.iter().map(|t| (t.directive.as_str(), t.disposition.as_str(), t.document.as_str(), t.hits)).collect();
+        assert_eq!(
+            top,
+            vec![
+                ("font-src", "enforce", "https://a/1", 3),
+                ("img-src", "enforce", "https://a/2", 5),
+                ("img-src", "report", "https://a/1", 1)
+            ],
+            "{}: the top document of each group",
+            db.name
+        );
         // Every filter at once binds its parameters in order (the dates select
         // violations seen in the window: only /2, seen on day 2).
         let all_filters = GroupFilter {

@@ -66,6 +66,11 @@ async fn violations_group_by_directive_blocked_source_and_disposition() {
         ],
         "most reports first"
     );
+    assert_eq!(
+        v["groups"][0]["top_documents"],
+        serde_json::json!([["https://127.0.0.1/b", 4], ["https://127.0.0.1/a", 2], ["https://127.0.0.1/c", 1]])
+    );
+    assert_eq!(v["groups"][1]["top_documents"], serde_json::json!([["https://127.0.0.1/a", 5]]));
     assert_eq!(v["groups"][0]["first_seen"], "2026-11-30T08:00:00");
     assert_eq!(v["groups"][0]["last_seen"], "2026-11-30T10:00:00");
     // Disposition and directive filters.

@@ -161,3 +161,81 @@ impl ViolationGroup {
         Ok(policy.flatten())
     }
 }
+
+/// One of the documents with the most reports in a group (see [`ViolationGroup::top_documents`]).
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+pub struct TopDocument {
+    /// The group's directive.
+    #[diesel(sql_type = Text)]
+    pub directive: String,
+    /// The group's blocked source.
+    #[diesel(sql_type = Text)]
+    pub blocked: String,
+    /// The group's disposition.
+    #[diesel(sql_type = Text)]
+    pub disposition: String,
+    /// The page, without query string.
+    #[diesel(sql_type = Text)]
+    pub document: String,
+    /// Reports from it in the group.
+    #[diesel(sql_type = BigInt)]
+    pub hits: i64,
+}
+
+impl ViolationGroup {
+    /// The `per_group` documents with the most reports in each of `groups`
+    /// (one query, a window function), most reports first within a group.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::{GroupFilter, ViolationGroup};
+    /// let groups = ViolationGroup::page(conn, &GroupFilter::default(), 50, 0).await?;
+    /// let top = ViolationGroup::top_documents(conn, &groups, 3).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn top_documents(
+        conn: &mut SecurityConn,
+        groups: &[ViolationGroup],
+        per_group: u32,
+    ) -> Result<Vec<TopDocument>, DbError> {
+        if groups.is_empty() {
+            return Ok(vec![]);
+        }
+        let backend = conn.backend();
+        let mut n = 0;
+        let mut p = || {
+            n += 1;
+            if backend == Backend::Postgres {
+                format!("${n}")
+            } else {
+                "?".to_string()
+            }
+        };
+        let keys: Vec<String> = groups.iter().map(|_| format!("({}, {}, {})", p(), p(), p())).collect();
+        let sum = match backend {
+            Backend::Postgres => "CAST(hits AS BIGINT)",
+            _ => "hits",
+        };
+        // Integers only are written into the statement; every text is bound.
+        let sql = format!(
+            "SELECT directive, blocked, disposition, document, hits FROM (SELECT effective_directive AS directive, \
+             blocked, disposition, document_uri AS document, {sum} AS hits, ROW_NUMBER() OVER (PARTITION BY \
+             effective_directive, blocked, disposition ORDER BY hits DESC, id) AS rn FROM security_csp_violations \
+             WHERE (effective_directive, blocked, disposition) IN ({})) t WHERE rn <= {} \
+             ORDER BY directive, blocked, disposition, hits DESC, document",
+            keys.join(", "),
+            per_group.max(1)
+        );
+        let texts: Vec<String> =
+            groups.iter().flat_map(|g| [g.directive.clone(), g.blocked.clone(), g.disposition.clone()]).collect();
+        let (sql, texts) = (&sql, &texts);
+        let rows = with_conn!(conn, |c| {
+            let mut q = diesel::sql_query(sql.as_str()).into_boxed();
+            for t in texts {
+                q = q.bind::<Text, _>(t.clone());
+            }
+            q.load::<TopDocument>(c).await
+        })?;
+        Ok(rows)
+    }
+}
