@@ -10,7 +10,7 @@ use rocket::request::{FromRequest, Request};
 use rocket::route::{Handler, Outcome, Route};
 use rocket::Data;
 
-use super::html::{escape, shell};
+use super::html::{day, escape, param, shell};
 use super::state::{CollectorHandle, CollectorState};
 use super::stats::CollectorStats;
 use crate::core::route::Override;
@@ -226,23 +226,12 @@ struct ViolationRow {
 impl Filters {
     fn of(req: &Request<'_>) -> Self {
         Filters {
-            directive: query(req, "directive"),
-            blocked: query(req, "blocked"),
-            from: query(req, "from"),
-            to: query(req, "to"),
+            directive: param(req, "directive"),
+            blocked: param(req, "blocked"),
+            from: param(req, "from"),
+            to: param(req, "to"),
         }
     }
-}
-
-fn query(req: &Request<'_>, name: &str) -> Option<String> {
-    req.query_value::<&str>(name).and_then(Result::ok).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
-}
-
-fn date(s: &Option<String>, end: bool) -> Result<Option<chrono::NaiveDateTime>, Status> {
-    let Some(s) = s else { return Ok(None) };
-    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Status::BadRequest)?;
-    let t = if end { d.and_hms_micro_opt(23, 59, 59, 999_999) } else { d.and_hms_opt(0, 0, 0) };
-    Ok(t)
 }
 
 #[cfg(feature = "db")]
@@ -252,8 +241,8 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
     let filter = ViolationFilter {
         directive: filters.directive.clone(),
         blocked: filters.blocked.clone(),
-        from: date(&filters.from, false)?,
-        to: date(&filters.to, true)?,
+        from: day(&filters.from, false)?,
+        to: day(&filters.to, true)?,
     };
     let mut out = DashboardData::counters_only(state, filters, crate::core::observations(req.rocket()));
     #[cfg(feature = "redis")]
@@ -332,8 +321,8 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
 #[cfg(not(feature = "db"))]
 async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<DashboardData, Status> {
     let filters = Filters::of(req);
-    date(&filters.from, false)?;
-    date(&filters.to, true)?;
+    day(&filters.from, false)?;
+    day(&filters.to, true)?;
     Ok(DashboardData::counters_only(state, filters, crate::core::observations(req.rocket())))
 }
 

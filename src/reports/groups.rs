@@ -8,7 +8,7 @@ use rocket::http::Status;
 use rocket::Request;
 
 use super::export::line;
-use super::html::{escape, shell};
+use super::html::{day, escape, param, shell};
 use super::state::CollectorState;
 
 /// Groups on one page.
@@ -24,20 +24,6 @@ pub(crate) struct GroupQuery {
     pub(crate) from: Option<String>,
     pub(crate) to: Option<String>,
     pub(crate) page: u64,
-}
-
-fn param(req: &Request<'_>, name: &str) -> Option<String> {
-    req.query_value::<&str>(name)
-        .and_then(Result::ok)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.chars().take(256).collect())
-}
-
-fn day(s: &Option<String>, end: bool) -> Result<Option<chrono::NaiveDateTime>, Status> {
-    let Some(s) = s else { return Ok(None) };
-    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Status::BadRequest)?;
-    Ok(if end { d.and_hms_micro_opt(23, 59, 59, 999_999) } else { d.and_hms_opt(0, 0, 0) })
 }
 
 impl GroupQuery {

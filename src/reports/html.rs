@@ -1,5 +1,25 @@
-//! The dashboard's HTML: escaping (every report field is attacker-controlled)
-//! and the page shell its views share (its own nonce style, no external asset).
+//! What the dashboard's views share: escaping (every report field is
+//! attacker-controlled), the page shell (its own nonce style, no external
+//! asset) and reading their query parameters.
+
+use rocket::http::Status;
+use rocket::Request;
+
+/// The trimmed, non-empty query parameter `name` (at most 256 characters).
+pub(crate) fn param(req: &Request<'_>, name: &str) -> Option<String> {
+    req.query_value::<&str>(name)
+        .and_then(Result::ok)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.chars().take(256).collect())
+}
+
+/// A `YYYY-MM-DD` day as its first (or, with `end`, last) instant; `400` otherwise.
+pub(crate) fn day(s: &Option<String>, end: bool) -> Result<Option<chrono::NaiveDateTime>, Status> {
+    let Some(s) = s else { return Ok(None) };
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Status::BadRequest)?;
+    Ok(if end { d.and_hms_micro_opt(23, 59, 59, 999_999) } else { d.and_hms_opt(0, 0, 0) })
+}
 
 /// HTML-escapes text (reports are attacker-controlled).
 pub(crate) fn escape(s: &str) -> String {

@@ -29,11 +29,8 @@ impl Part for CollectorPart {
             })?;
             let c = &self.state.counters;
             super::stats::Counters::add(&c.recovered, found.reports + found.corrupt_reports);
-            super::stats::Counters::add(&c.spooled, found.reports);
             c.drop(super::stats::DropReason::SpoolCorrupt, found.corrupt_reports);
-            c.spool_bytes.store(spool.bytes(), std::sync::atomic::Ordering::Relaxed);
-            c.spool_oldest_ms
-                .store(spool.oldest().map_or(0, |t| t.timestamp_millis()), std::sync::atomic::Ordering::Relaxed);
+            super::sink::publish_spool(&self.state, &spool);
             if found.reports > 0 || found.corrupt_records > 0 {
                 tracing::warn!(
                     target: "security",

@@ -289,13 +289,10 @@ async fn apply(
 ) -> Applied {
     let mut last = None;
     for attempt in 0..3 {
-        if w.conn.is_none() {
-            match pool.conn().await {
-                Ok(conn) => w.conn = Some(conn),
-                Err(e) => return Applied::Unavailable(e),
-            }
-        }
-        let Some(conn) = w.conn.as_mut() else { continue };
+        let conn = match connection(pool, &mut w.conn).await {
+            Ok(conn) => conn,
+            Err(e) => return Applied::Unavailable(e),
+        };
         if attempt > 0 {
             // The failed attempt may have committed after all (an error the
             // driver reports late): then its ids are there.
@@ -350,6 +347,17 @@ async fn apply(
     }
 }
 
+/// The writer's connection (`held`), taken from `pool` when it has none.
+async fn connection<'w>(
+    pool: &SecurityPool,
+    held: &'w mut Option<SecurityConn>,
+) -> Result<&'w mut SecurityConn, crate::db::DbError> {
+    if held.is_none() {
+        *held = Some(pool.conn().await?);
+    }
+    held.as_mut().ok_or_else(|| crate::db::DbError::Unavailable("no connection".into()))
+}
+
 /// Keeps `batch` on disk for later; without a spool (or beyond its bound) it is dropped, counted.
 fn spool(state: &CollectorState, w: &mut Writer, batch: SpooledBatch) {
     let c = &state.counters;
@@ -358,7 +366,7 @@ fn spool(state: &CollectorState, w: &mut Writer, batch: SpooledBatch) {
         return c.drop(DropReason::DatabaseUnavailable, n);
     };
     match spool.append(&batch) {
-        Ok(()) => Counters::add(&c.spooled, n),
+        Ok(()) => {}
         Err(SpoolError::Full) => {
             tracing::warn!(target: "security", "{n} CSP report(s) dropped: the spool is full (spool_max_bytes)");
             c.drop(DropReason::SpoolFull, n);
@@ -371,8 +379,10 @@ fn spool(state: &CollectorState, w: &mut Writer, batch: SpooledBatch) {
     publish_spool(state, spool);
 }
 
-fn publish_spool(state: &CollectorState, spool: &Spool) {
+/// The spool's gauges as the counters show them (the spool is their one source).
+pub(crate) fn publish_spool(state: &CollectorState, spool: &Spool) {
     let c = &state.counters;
+    c.spooled.store(spool.pending(), Ordering::Relaxed);
     c.spool_bytes.store(spool.bytes(), Ordering::Relaxed);
     c.spool_oldest_ms.store(spool.oldest().map_or(0, |t| t.timestamp_millis()), Ordering::Relaxed);
 }
@@ -422,20 +432,14 @@ async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> 
         }
         let mut refused = 0;
         if !records.is_empty() {
-            if w.conn.is_none() {
-                match pool.conn().await {
-                    Ok(conn) => w.conn = Some(conn),
-                    Err(_) => {
-                        backoff(w);
-                        return false;
-                    }
-                }
-            }
             let merged_records = records.len();
             let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
-            let applied = match w.conn.as_mut() {
-                Some(conn) => CspViolation::applied_batches(conn, &ids).await,
-                None => return false,
+            let applied = match connection(pool, &mut w.conn).await {
+                Ok(conn) => CspViolation::applied_batches(conn, &ids).await,
+                Err(_) => {
+                    backoff(w);
+                    return false;
+                }
             };
             let applied = match applied {
                 Ok(a) => a,
@@ -504,12 +508,12 @@ async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> 
             Counters::add(&c.stored, reports - refused);
         }
         let Some(spool) = w.spool.as_mut() else { return true };
-        let _ = c.spooled.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| Some(s.saturating_sub(reports)));
-        if let Err(e) = spool.consumed(at, reports) {
+        let consumed = spool.consumed(at, reports);
+        publish_spool(state, spool);
+        if let Err(e) = consumed {
             tracing::error!(target: "security", "the CSP report spool cannot be updated: {e}");
             return false;
         }
-        publish_spool(state, spool);
         if spool.pending() == 0 && spool.bytes() == 0 {
             tracing::info!(target: "security", "CSP report spool drained: the database took everything it held");
         }

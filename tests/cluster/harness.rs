@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use rocket::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use rocket::tokio::net::TcpSocket;
-use rocket_security::db::{run_migrations, CspViolation, SecurityConn, SecurityPool, ViolationFilter};
+use rocket_security::db::{CspViolation, SecurityPool, ViolationFilter};
 
 use crate::process::{self, OwnRedis};
 
@@ -69,22 +69,6 @@ impl Drop for Cluster {
     }
 }
 
-/// A fresh database on the server of `admin_url`, migrated.
-async fn fresh_database(admin_url: &str, name: &str) -> (String, SecurityPool) {
-    use diesel_async::SimpleAsyncConnection;
-    let admin = SecurityPool::from_url(admin_url).expect("postgres url");
-    let mut conn = admin.conn().await.expect("postgres answers");
-    let SecurityConn::Postgres(c) = &mut conn else { panic!("SECURITY_TEST_POSTGRES_URL is not postgres") };
-    // Databases of earlier runs of this suite.
-    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop an earlier run's");
-    c.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create the cluster's database");
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
-    let url = format!("{base}/{name}");
-    let pool = SecurityPool::from_url(&url).expect("url");
-    run_migrations(pool.conn().await.expect("connect")).await.expect("migrations");
-    (url, pool)
-}
-
 impl Cluster {
     /// Starts the cluster `name` with `security` merged over the showcase's
     /// configuration (an inline TOML table, as `ROCKET_SECURITY` takes it).
@@ -92,7 +76,7 @@ impl Cluster {
         let admin_url = std::env::var("SECURITY_TEST_POSTGRES_URL").expect("checked by postgres_url");
         let dir = process::fresh_dir("cluster", name);
         let db_name = format!("rs_cluster_{}", name.replace('-', "_"));
-        let (db_url, db) = fresh_database(&admin_url, &db_name).await;
+        let (db_url, db) = crate::backends::fresh_postgres(&admin_url, &db_name).await;
         let redis_port = process::free_port();
         let redis = OwnRedis::start(redis_port);
         let secret = {

@@ -5,6 +5,9 @@
 //! polled, and every wait is bounded.
 
 #[cfg(all(feature = "postgres", feature = "redis"))]
+#[path = "../common/backends.rs"]
+mod backends;
+#[cfg(all(feature = "postgres", feature = "redis"))]
 mod harness;
 #[path = "../common/process.rs"]
 mod process;

@@ -131,3 +131,21 @@ pub async fn drop_isolated(dbs: Vec<TestDb>) {
         }
     }
 }
+
+/// A fresh database `name` on the PostgreSQL server of `admin_url` (an
+/// earlier run's is dropped first), migrated: its URL and a pool.
+#[cfg(feature = "postgres")]
+pub async fn fresh_postgres(admin_url: &str, name: &str) -> (String, SecurityPool) {
+    use diesel_async::SimpleAsyncConnection;
+    use rocket_security::db::SecurityConn;
+    let admin = SecurityPool::from_url(admin_url).expect("postgres url");
+    let mut conn = admin.conn().await.expect("postgres answers");
+    let SecurityConn::Postgres(c) = &mut conn else { panic!("{admin_url} is not postgres") };
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop an earlier run's");
+    c.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create the database");
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
+    let url = format!("{base}/{name}");
+    let pool = SecurityPool::from_url(&url).expect("url");
+    run_migrations(pool.conn().await.expect("connect")).await.expect("migrations");
+    (url, pool)
+}

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rocket::tokio::io::{AsyncReadExt, AsyncWriteExt};
-use rocket_security::db::{run_migrations, CspViolation, SecurityConn, SecurityPool, ViolationFilter};
+use rocket_security::db::{CspViolation, SecurityPool, ViolationFilter};
 
 use crate::process;
 use crate::proxy::{proxied, target, Proxy};
@@ -67,17 +67,7 @@ async fn killed_during_an_outage_a_restart_stores_the_spool_exactly_once() {
     };
     // A database of its own.
     let name = format!("rs_spool_kill_{}", std::process::id());
-    {
-        use diesel_async::SimpleAsyncConnection;
-        let admin = SecurityPool::from_url(&admin_url).unwrap();
-        let mut conn = admin.conn().await.unwrap();
-        let SecurityConn::Postgres(c) = &mut conn else { panic!("not postgres") };
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
-        c.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-    }
-    let db_url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-    let pool = SecurityPool::from_url(&db_url).unwrap();
-    run_migrations(pool.conn().await.unwrap()).await.unwrap();
+    let (db_url, pool) = crate::backends::fresh_postgres(&admin_url, &name).await;
 
     let mut proxy = Proxy::start(target(&db_url)).await;
     let via = proxied(&db_url, &proxy);

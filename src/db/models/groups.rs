@@ -49,6 +49,19 @@ pub struct GroupFilter {
     pub to: Option<NaiveDateTime>,
 }
 
+/// The next bind placeholder for `backend`, numbered from 1 (`$n` on PostgreSQL, `?` elsewhere).
+fn placeholders(backend: Backend) -> impl FnMut() -> String {
+    let mut n = 0;
+    move || {
+        n += 1;
+        if backend == Backend::Postgres {
+            format!("${n}")
+        } else {
+            "?".to_string()
+        }
+    }
+}
+
 /// `LIKE` text with `!` as the escape character (the same on every backend).
 fn like(s: &str) -> String {
     format!("%{}%", s.replace('!', "!!").replace('%', "!%").replace('_', "!_"))
@@ -80,15 +93,7 @@ impl ViolationGroup {
             Backend::Mysql => "CAST(SUM(hits) AS SIGNED)",
             Backend::Sqlite => "SUM(hits)",
         };
-        let mut n = 0;
-        let mut p = || {
-            n += 1;
-            if backend == Backend::Postgres {
-                format!("${n}")
-            } else {
-                "?".to_string()
-            }
-        };
+        let mut p = placeholders(backend);
         let mut sql = format!(
             "SELECT effective_directive AS directive, blocked, disposition, {sum} AS hits, COUNT(*) AS violations, \
              MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen FROM security_csp_violations WHERE 1 = 1"
@@ -202,15 +207,7 @@ impl ViolationGroup {
             return Ok(vec![]);
         }
         let backend = conn.backend();
-        let mut n = 0;
-        let mut p = || {
-            n += 1;
-            if backend == Backend::Postgres {
-                format!("${n}")
-            } else {
-                "?".to_string()
-            }
-        };
+        let mut p = placeholders(backend);
         let keys: Vec<String> = groups.iter().map(|_| format!("({}, {}, {})", p(), p(), p())).collect();
         let sum = match backend {
             Backend::Postgres => "CAST(hits AS BIGINT)",
