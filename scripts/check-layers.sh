@@ -21,7 +21,8 @@ CORE, DB, ROOT = "core", "db", "security"
 # Feature -> features it may use (one-way, real dependencies only).
 ALLOWED = {
     "session": {"auth"},   # an expired session is refused through auth's answer
-    "reports": {"csp"},    # the dashboard sends a nonce for its inline code
+    "reports": {"csp", "csrf"},  # the dashboard sends a nonce for its inline code;
+                                 # its triage forms run only once CSRF protection passed them
 }
 
 def strip(text):

@@ -64,7 +64,10 @@ where
             return O::Error((Status::Unauthorized, NotLoggedIn));
         }
         match req.guard::<U>().await {
-            O::Success(user) if user.is_active() => O::Success(LoginRequired(user)),
+            O::Success(user) if user.is_active() => {
+                crate::core::principal::set(req, &user.security_id());
+                O::Success(LoginRequired(user))
+            }
             _ => {
                 login_needed(req);
                 O::Error((Status::Unauthorized, NotLoggedIn))

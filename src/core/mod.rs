@@ -39,6 +39,7 @@ pub(crate) mod https;
 pub(crate) mod local;
 pub(crate) mod part;
 pub(crate) mod paths;
+pub(crate) mod principal;
 pub(crate) mod rollout;
 pub(crate) mod route;
 pub(crate) mod rules;

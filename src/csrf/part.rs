@@ -14,6 +14,7 @@ use super::token::{TokenKey, FIELD, HEADER};
 use crate::core::client::is_api_client;
 use crate::core::error::ConfigError;
 use crate::core::https::HttpsPolicy;
+use crate::core::local::Mark;
 use crate::core::part::{Gate, Part};
 use crate::core::paths::{PathPattern, PathSet};
 use crate::core::rollout::{would_refuse, Mode};
@@ -84,6 +85,16 @@ impl Csrf {
     }
 }
 
+/// Set on an unsafe request the check let through in enforce mode.
+static CHECKED: Mark = Mark::new();
+
+/// Whether CSRF protection checked `req` (an unsafe method on a path that is
+/// not exempt) and let it through in enforce mode: what a handler that must
+/// never run for a forged request (the dashboard's triage) asks.
+pub(crate) fn verified(req: &Request<'_>) -> bool {
+    CHECKED.is_set(req)
+}
+
 /// Request-local: why the request was refused.
 #[derive(Default)]
 struct Refused(OnceLock<Refusal>);
@@ -143,7 +154,12 @@ impl Part for CsrfPart {
                 Some(t) => self.key.verify(req, &t).map_err(Refusal::Token),
             };
         }
-        let Err(refusal) = verdict else { return Gate::Pass };
+        let Err(refusal) = verdict else {
+            if !self.mode.is_report() {
+                CHECKED.set(req);
+            }
+            return Gate::Pass;
+        };
         if self.mode.is_report() {
             would_refuse(req, "csrf", refusal.reason(), &refusal.describe());
             return Gate::Pass;

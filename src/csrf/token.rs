@@ -118,6 +118,13 @@ impl CsrfToken {
     }
 }
 
+/// The hidden token input for a form the crate renders itself (the
+/// dashboard's), when CSRF protection is on; `None` (and no error logged) when it is off.
+pub(crate) async fn form_field(req: &Request<'_>) -> Option<String> {
+    req.rocket().state::<Arc<TokenKey>>()?;
+    req.guard::<CsrfToken>().await.succeeded().map(|t| t.field())
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for CsrfToken {
     type Error = NoCsrfKey;

@@ -129,4 +129,30 @@ impl ViolationKey {
         }
         crate::core::hex::encode(&h.finalize())
     }
+
+    /// The hex SHA-256 of the key's group: directive, blocked source and
+    /// disposition (what the dashboard's grouped view, sparklines and triage
+    /// are keyed on).
+    ///
+    /// ```
+    /// use rocket_security::db::ViolationKey;
+    /// let a = ViolationKey { document_uri: "https://a.example/".into(), effective_directive: "img-src".into(),
+    ///     blocked: "cdn.example".into(), disposition: "enforce".into(), ..Default::default() };
+    /// let b = ViolationKey { document_uri: "https://a.example/other".into(), ..a.clone() };
+    /// assert_eq!(a.group_hash(), b.group_hash());
+    /// assert_ne!(a.hash(), b.hash());
+    /// ```
+    pub fn group_hash(&self) -> String {
+        group_hash(&self.effective_directive, &self.blocked, &self.disposition)
+    }
+}
+
+/// The hex SHA-256 of a violation group (see [`ViolationKey::group_hash`]).
+pub(crate) fn group_hash(directive: &str, blocked: &str, disposition: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [directive, blocked, disposition] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    crate::core::hex::encode(&h.finalize())
 }

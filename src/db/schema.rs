@@ -104,3 +104,25 @@ diesel::table! {
         applied_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Reports per violation group and UTC day (the grouped view's sparklines).
+    security_csp_group_days (group_hash, day) {
+        group_hash -> Varchar,
+        day -> Timestamp,
+        hits -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// An admin's triage of a violation group: `expected` or `fixed`.
+    security_csp_triage (group_hash) {
+        group_hash -> Varchar,
+        directive -> Varchar,
+        blocked -> Varchar,
+        disposition -> Varchar,
+        state -> Varchar,
+        changed_by -> Varchar,
+        changed_at -> Timestamp,
+    }
+}

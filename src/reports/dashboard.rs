@@ -32,6 +32,7 @@ where
         Route::ranked(-80, Method::Get, &format!("{base}/groups.csv"), Page::<G>(View::GroupsCsv, PhantomData)),
         Route::ranked(-80, Method::Get, &format!("{base}/wizard"), Page::<G>(View::Wizard, PhantomData)),
         Route::ranked(-80, Method::Get, &format!("{base}/wizard.json"), Page::<G>(View::WizardJson, PhantomData)),
+        Route::ranked(-80, Method::Post, &format!("{base}/triage"), Page::<G>(View::Triage, PhantomData)),
     ]
 }
 
@@ -46,6 +47,7 @@ enum View {
     GroupsCsv,
     Wizard,
     WizardJson,
+    Triage,
 }
 
 /// `text/csv; charset=utf-8`.
@@ -74,6 +76,12 @@ where
         }
         let Some(handle) = req.rocket().state::<CollectorHandle>() else { return Outcome::Error(Status::NotFound) };
         let state = handle.0.clone();
+        if let View::Triage = self.0 {
+            return match super::groups::triage(&state, req, data).await {
+                Ok(to) => Outcome::from(req, rocket::response::Redirect::to(to)),
+                Err(status) => Outcome::Error(status),
+            };
+        }
         let nonce = CspNonce::of(req).as_str().to_string();
         let policy = format!(
             "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; form-action 'self'; base-uri 'none'; \
@@ -128,6 +136,7 @@ where
                 };
                 (status, page)
             }
+            View::Triage => return Outcome::Error(Status::MethodNotAllowed),
             View::Detail => {
                 let id = req.uri().path().segments().last().and_then(|s| s.parse::<i32>().ok());
                 let Some(id) = id else { return Outcome::Error(Status::NotFound) };

@@ -14,8 +14,21 @@ use super::state::CollectorState;
 /// Groups on one page.
 pub(crate) const PER_PAGE: u32 = 50;
 
+/// The longest sparkline, in days (the daily counts are kept that long).
+pub(crate) const SPARKLINE_DAYS: u64 = 90;
+
+/// The sparklines' days: the retention window, at most [`SPARKLINE_DAYS`].
+pub(crate) fn sparkline_days(retention_days: u64) -> u64 {
+    if retention_days == 0 {
+        SPARKLINE_DAYS
+    } else {
+        retention_days.min(SPARKLINE_DAYS)
+    }
+}
+
 /// The query of a grouped view: `directive`, `blocked`, `disposition`
-/// (`enforce` / `report`), `from` / `to` (`YYYY-MM-DD`), `page` (from 1).
+/// (`enforce` / `report`), `from` / `to` (`YYYY-MM-DD`), `triage` (`open`,
+/// the default, `expected`, `fixed`, `all`), `page` (from 1).
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub(crate) struct GroupQuery {
     pub(crate) directive: Option<String>,
@@ -23,6 +36,7 @@ pub(crate) struct GroupQuery {
     pub(crate) disposition: Option<String>,
     pub(crate) from: Option<String>,
     pub(crate) to: Option<String>,
+    pub(crate) triage: Option<String>,
     pub(crate) page: u64,
 }
 
@@ -35,12 +49,16 @@ impl GroupQuery {
             disposition: param(req, "disposition"),
             from: param(req, "from"),
             to: param(req, "to"),
+            triage: param(req, "triage"),
             page: match param(req, "page") {
                 None => 1,
                 Some(p) => p.parse::<u64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or(Status::BadRequest)?,
             },
         };
         if q.disposition.as_deref().is_some_and(|d| d != "enforce" && d != "report") {
+            return Err(Status::BadRequest);
+        }
+        if q.triage.as_deref().is_some_and(|t| !matches!(t, "open" | "expected" | "fixed" | "all")) {
             return Err(Status::BadRequest);
         }
         day(&q.from, false)?;
@@ -65,6 +83,7 @@ impl GroupQuery {
             ("disposition", &self.disposition),
             ("from", &self.from),
             ("to", &self.to),
+            ("triage", &self.triage),
         ] {
             if let Some(v) = v {
                 parts.push(format!("{k}={}", enc(v)));
@@ -90,6 +109,15 @@ pub(crate) struct GroupsData {
     pub(crate) next_page: Option<u64>,
     #[cfg(feature = "db")]
     pub(crate) groups: Vec<GroupRow>,
+    /// The sparklines' first day (`YYYY-MM-DD`, UTC) and length in days.
+    pub(crate) days_from: String,
+    pub(crate) days: u64,
+    /// Groups (and reports) marked expected that the default view hides.
+    #[cfg(feature = "db")]
+    pub(crate) hidden: Option<crate::db::Hidden>,
+    /// The hidden `csrf_token` input of the triage forms (token mode), if any.
+    #[serde(skip)]
+    pub(crate) csrf_field: Option<String>,
     /// Set when the database could not be read (details in the log; status 503).
     pub(crate) database_error: Option<String>,
 }
@@ -102,15 +130,30 @@ pub(crate) struct GroupRow {
     pub(crate) group: crate::db::ViolationGroup,
     /// Up to 3 (document, reports), most first.
     pub(crate) top_documents: Vec<(String, i64)>,
+    /// `open`, `expected`, `fixed` or `reopened`.
+    pub(crate) status: &'static str,
+    /// Reports per UTC day (`YYYY-MM-DD`) with any, oldest first.
+    pub(crate) daily: Vec<(String, i64)>,
 }
 
 /// The page of groups `req` asks for.
 #[cfg(feature = "db")]
 pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<GroupsData, Status> {
-    use crate::db::{GroupFilter, ViolationGroup};
+    use crate::db::{GroupFilter, TriageView, ViolationGroup};
     let query = GroupQuery::of(req)?;
-    let mut out =
-        GroupsData { query: query.clone(), per_page: PER_PAGE, next_page: None, groups: vec![], database_error: None };
+    let days = sparkline_days(state.config.retention_days);
+    let since = chrono::Utc::now() - chrono::Duration::days(days as i64 - 1);
+    let mut out = GroupsData {
+        query: query.clone(),
+        per_page: PER_PAGE,
+        next_page: None,
+        groups: vec![],
+        days_from: since.format("%Y-%m-%d").to_string(),
+        days,
+        hidden: None,
+        csrf_field: crate::csrf::token::form_field(req).await,
+        database_error: None,
+    };
     let Some(pool) = state.pool.get() else {
         out.database_error = Some("no security database is attached".into());
         return Ok(out);
@@ -121,6 +164,7 @@ pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Resu
         disposition: query.disposition.clone(),
         from: day(&query.from, false)?,
         to: day(&query.to, true)?,
+        triage: query.triage.as_deref().and_then(TriageView::parse).unwrap_or_default(),
     };
     let offset = (query.page - 1) * u64::from(PER_PAGE);
     let read = async {
@@ -130,10 +174,17 @@ pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Resu
         let more = rows.len() > PER_PAGE as usize;
         rows.truncate(PER_PAGE as usize);
         let top = ViolationGroup::top_documents(&mut conn, &rows, 3).await?;
-        Ok::<_, crate::db::DbError>((rows, top, more))
+        let hashes: Vec<String> = rows.iter().map(ViolationGroup::hash).collect();
+        let daily = ViolationGroup::days(&mut conn, &hashes, since).await?;
+        let hidden = match filter.triage {
+            TriageView::Open => Some(ViolationGroup::expected(&mut conn, &filter).await?),
+            _ => None,
+        };
+        Ok::<_, crate::db::DbError>((rows, top, daily, hidden, more))
     };
     match read.await {
-        Ok((rows, top, more)) => {
+        Ok((rows, top, daily, hidden, more)) => {
+            out.hidden = hidden;
             if more {
                 out.next_page = Some(query.page + 1);
             }
@@ -148,7 +199,13 @@ pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Resu
                         })
                         .map(|t| (t.document.clone(), t.hits))
                         .collect();
-                    GroupRow { group, top_documents }
+                    let hash = group.hash();
+                    let daily = daily
+                        .iter()
+                        .filter(|d| d.group_hash == hash)
+                        .map(|d| (d.day.format("%Y-%m-%d").to_string(), d.hits))
+                        .collect();
+                    GroupRow { status: group.status(), group, top_documents, daily }
                 })
                 .collect();
         }
@@ -164,15 +221,34 @@ pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Resu
 #[cfg(not(feature = "db"))]
 pub(crate) async fn data(_: &Arc<CollectorState>, req: &Request<'_>) -> Result<GroupsData, Status> {
     let query = GroupQuery::of(req)?;
-    Ok(GroupsData { query, per_page: PER_PAGE, next_page: None, database_error: Some("no database backend".into()) })
+    Ok(GroupsData {
+        query,
+        per_page: PER_PAGE,
+        next_page: None,
+        days_from: String::new(),
+        days: 0,
+        csrf_field: None,
+        database_error: Some("no database backend".into()),
+    })
 }
 
 /// The groups as CSV (formula-safe cells).
 pub(crate) fn csv(d: &GroupsData) -> String {
     #[cfg_attr(not(feature = "db"), allow(unused_mut))]
-    let mut out = line(["directive", "blocked", "disposition", "reports", "violations", "first_seen", "last_seen"]);
+    let mut out = line([
+        "directive",
+        "blocked",
+        "disposition",
+        "reports",
+        "violations",
+        "first_seen",
+        "last_seen",
+        "status",
+        "triaged_by",
+        "triaged_at",
+    ]);
     #[cfg(feature = "db")]
-    for GroupRow { group: g, .. } in &d.groups {
+    for GroupRow { group: g, status, .. } in &d.groups {
         out.push_str(&line([
             g.directive.clone(),
             g.blocked.clone(),
@@ -181,6 +257,9 @@ pub(crate) fn csv(d: &GroupsData) -> String {
             g.violations.to_string(),
             g.first_seen.format("%Y-%m-%d %H:%M:%S").to_string(),
             g.last_seen.format("%Y-%m-%d %H:%M:%S").to_string(),
+            status.to_string(),
+            g.triaged_by.clone().unwrap_or_default(),
+            g.triaged_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default(),
         ]));
     }
     #[cfg(not(feature = "db"))]
@@ -194,6 +273,11 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
     let q = &d.query;
     let v = |o: &Option<String>| escape(o.as_deref().unwrap_or(""));
     let selected = |d: &str| if q.disposition.as_deref() == Some(d) { " selected" } else { "" };
+    let shown = q.triage.as_deref().unwrap_or("open");
+    let views: String = ["open", "expected", "fixed", "all"]
+        .iter()
+        .map(|t| format!("<option value=\"{t}\"{}>{t}</option>", if *t == shown { " selected" } else { "" }))
+        .collect();
     let mut body = format!(
         "<p><a href=\"{base}\">All violations</a> · <a href=\"{base}/wizard\">Policy wizard</a> · Export this view: \
          <a href=\"{base}/groups.csv{qs}\">CSV</a>, \
@@ -202,7 +286,8 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
          placeholder=\"script-src\" value=\"{}\"></label> <label>Blocked <input name=\"blocked\" \
          placeholder=\"host or kind\" value=\"{}\"></label> <label>Disposition <select name=\"disposition\">\
          <option value=\"\">any</option><option value=\"enforce\"{}>enforce</option>\
-         <option value=\"report\"{}>report</option></select></label> <label>From <input name=\"from\" type=\"date\" \
+         <option value=\"report\"{}>report</option></select></label> <label>Show <select name=\"triage\">{views}\
+         </select></label> <label>From <input name=\"from\" type=\"date\" \
          value=\"{}\"></label> <label>To <input name=\"to\" type=\"date\" value=\"{}\"></label> \
          <button>Filter</button></form>",
         v(&q.directive),
@@ -216,12 +301,24 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
     if let Some(e) = &d.database_error {
         body.push_str(&format!("<p class=\"error\">{}</p>", escape(e)));
     }
-    body.push_str(
-        "<table><thead><tr><th>Directive</th><th>Blocked</th><th>Disposition</th><th>Reports</th>\
-         <th>Violations</th><th>First seen</th><th>Last seen</th><th>Top documents</th></tr></thead><tbody>",
-    );
     #[cfg(feature = "db")]
-    for GroupRow { group: g, top_documents } in &d.groups {
+    if let Some(h) = d.hidden.filter(|h| h.groups > 0) {
+        let all = GroupQuery { triage: Some("expected".into()), ..q.clone() };
+        body.push_str(&format!(
+            "<p>{} group(s) marked expected ({} reports) are hidden: <a href=\"{base}/groups{}\">show them</a>.</p>",
+            h.groups,
+            h.hits,
+            escape(&all.query_string(1))
+        ));
+    }
+    body.push_str(&format!(
+        "<table><thead><tr><th>Directive</th><th>Blocked</th><th>Disposition</th><th>Reports</th>\
+         <th>Violations</th><th>First seen</th><th>Last seen</th><th>Last {} days</th><th>Top documents</th>\
+         <th>Triage</th></tr></thead><tbody>",
+        d.days
+    ));
+    #[cfg(feature = "db")]
+    for row @ GroupRow { group: g, top_documents, daily, .. } in &d.groups {
         let top: Vec<String> =
             top_documents.iter().map(|(doc, n)| format!("<code>{}</code> ({n})", escape(doc))).collect();
         let list = GroupQuery {
@@ -231,7 +328,7 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
         };
         body.push_str(&format!(
             "<tr><td>{}</td><td><a href=\"{base}{}\"><code>{}</code></a></td><td>{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+             <td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&g.directive),
             escape(&list.query_string(1)),
             escape(&g.blocked),
@@ -240,7 +337,9 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
             g.violations,
             g.first_seen.format("%Y-%m-%d %H:%M"),
             g.last_seen.format("%Y-%m-%d %H:%M"),
+            sparkline(daily, &d.days_from, d.days),
             top.join("<br>"),
+            triage_cell(row, &base, &q.query_string(q.page), d.csrf_field.as_deref()),
         ));
     }
     body.push_str("</tbody></table><nav aria-label=\"pages\"><p>");
@@ -253,6 +352,177 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
     }
     body.push_str("</p></nav>");
     shell("CSP violations by directive and blocked source", nonce, &body)
+}
+
+/// Reports per day as an inline SVG bar chart (no script, no external
+/// asset), from day `from` (`YYYY-MM-DD`) for `days` days.
+fn sparkline(daily: &[(String, i64)], from: &str, days: u64) -> String {
+    let start = chrono::NaiveDate::parse_from_str(from, "%Y-%m-%d").ok();
+    let mut bars = vec![0i64; days as usize];
+    for (day, n) in daily {
+        let i = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok().zip(start).map(|(d, s)| (d - s).num_days());
+        if let Some(slot) = i.and_then(|i| usize::try_from(i).ok()).and_then(|i| bars.get_mut(i)) {
+            *slot += n;
+        }
+    }
+    let total: i64 = bars.iter().sum();
+    let Some((peak_at, &peak)) = bars.iter().enumerate().max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i))) else {
+        return String::new();
+    };
+    if total == 0 {
+        return format!("no reports in {days} days");
+    }
+    let peak_day = start.map(|s| (s + chrono::Duration::days(peak_at as i64)).to_string()).unwrap_or_default();
+    let (w, h) = (days as usize * 3, 20);
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"{total} report{} in {days} days, most on {peak_day} ({peak})\" width=\"{w}\" \
+         height=\"{h}\" viewBox=\"0 0 {w} {h}\">",
+        if total == 1 { "" } else { "s" }
+    );
+    for (i, n) in bars.iter().enumerate().filter(|(_, n)| **n > 0) {
+        let bh = ((*n as f64 / peak as f64) * h as f64).ceil().max(1.0) as usize;
+        svg.push_str(&format!(
+            "<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"2\" height=\"{bh}\"></rect>",
+            i * 3,
+            h - bh
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A group's triage and the buttons that change it: POST forms to
+/// `{base}/triage` (checked by the CSRF part), returning to `back`.
+#[cfg(feature = "db")]
+fn triage_cell(row: &GroupRow, base: &str, back: &str, csrf: Option<&str>) -> String {
+    let g = &row.group;
+    let by = || {
+        format!(
+            "{}, {}",
+            escape(g.triaged_by.as_deref().unwrap_or("")),
+            g.triaged_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+        )
+    };
+    let (text, buttons) = match row.status {
+        "expected" => (format!("Expected ({})", by()), vec![("open", "Reopen")]),
+        "fixed" => (format!("Fixed ({})", by()), vec![("open", "Reopen")]),
+        "reopened" => (
+            format!("Reopened: reported again after marked fixed ({})", by()),
+            vec![("expected", "Expected"), ("fixed", "Fixed")],
+        ),
+        _ => ("Open".to_string(), vec![("expected", "Expected"), ("fixed", "Fixed")]),
+    };
+    let buttons: String = buttons
+        .iter()
+        .map(|(state, label)| format!("<button name=\"state\" value=\"{state}\">{label}</button>"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        "{text}<form class=\"t\" method=\"post\" action=\"{base}/triage\">{}\
+         <input type=\"hidden\" name=\"directive\" value=\"{}\"><input type=\"hidden\" name=\"blocked\" value=\"{}\">\
+         <input type=\"hidden\" name=\"disposition\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{}\">\
+         {buttons}</form>",
+        csrf.unwrap_or(""),
+        escape(&g.directive),
+        escape(&g.blocked),
+        escape(&g.disposition),
+        escape(back),
+    )
+}
+
+/// The triage form the grouped view posts.
+#[cfg(feature = "db")]
+#[derive(rocket::FromForm)]
+struct TriageForm {
+    directive: String,
+    blocked: String,
+    disposition: String,
+    state: String,
+    back: Option<String>,
+}
+
+/// Longest triage form accepted (the blocked source is at most 2,048 characters).
+#[cfg(feature = "db")]
+const TRIAGE_BODY: u64 = 16 * 1024;
+
+/// Records a triage decision (`POST {base}/triage`, form fields `directive`,
+/// `blocked`, `disposition`, `state` = `expected` / `fixed` / `open`,
+/// optional `back`): the grouped view's URL to return to (303). Runs only
+/// for a request the CSRF part checked and passed (403 otherwise, logged);
+/// `400` for a bad form, `413` for a body over 16 KiB, `503` when the
+/// database cannot answer.
+#[cfg(feature = "db")]
+pub(crate) async fn triage(
+    state: &Arc<CollectorState>,
+    req: &Request<'_>,
+    data: rocket::Data<'_>,
+) -> Result<String, Status> {
+    use crate::db::{Triage, TriageState};
+    use rocket::data::ToByteUnit;
+    if !crate::csrf::part::verified(req) {
+        tracing::warn!(
+            target: "security",
+            "CSP dashboard triage refused: CSRF protection did not check this request; it needs \
+             `security.csrf.enabled = true` in enforce mode, with the dashboard's path not exempt"
+        );
+        return Err(Status::Forbidden);
+    }
+    let body = data.open(TRIAGE_BODY.bytes()).into_string().await.map_err(|_| Status::BadRequest)?;
+    if !body.is_complete() {
+        return Err(Status::PayloadTooLarge);
+    }
+    let form = rocket::form::Form::<TriageForm>::parse_encoded(rocket::http::RawStr::new(body.as_str()))
+        .map_err(|_| Status::BadRequest)?;
+    let Some(to) = TriageState::parse(&form.state) else { return Err(Status::BadRequest) };
+    let clean = |s: &str, max: usize| !s.is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control);
+    if !clean(&form.directive, 64)
+        || !clean(&form.blocked, 2048)
+        || !matches!(form.disposition.as_str(), "enforce" | "report")
+    {
+        return Err(Status::BadRequest);
+    }
+    // Back to the grouped view the form was on: its query string only, checked.
+    let back = form
+        .back
+        .as_deref()
+        .filter(|b| {
+            b.len() <= 2048
+                && b.starts_with('?')
+                && b[1..].bytes().all(|c| c.is_ascii_alphanumeric() || b"%&=-._~".contains(&c))
+        })
+        .unwrap_or("");
+    let who = match crate::core::principal::of(req) {
+        Some(id) => id.to_string(),
+        None => format!(
+            "unidentified ({})",
+            state.https.client_ip(req).map(|ip| ip.to_string()).unwrap_or_else(|| "unknown address".into())
+        ),
+    };
+    let pool = state.pool.get().ok_or(Status::ServiceUnavailable)?;
+    let write = async {
+        let mut conn = pool.conn().await?;
+        Triage::set(&mut conn, &form.directive, &form.blocked, &form.disposition, to, &who, chrono::Utc::now()).await
+    };
+    if let Err(e) = write.await {
+        tracing::warn!(target: "security", "CSP dashboard triage not recorded: {e}");
+        return Err(Status::ServiceUnavailable);
+    }
+    tracing::info!(
+        target: "security",
+        "CSP violation group {:?} / {:?} / {} marked {} by {:?}",
+        form.directive,
+        form.blocked,
+        form.disposition,
+        to.as_str(),
+        who
+    );
+    Ok(format!("{}/groups{back}", state.config.dashboard_path.trim_end_matches('/')))
+}
+
+/// Without a database backend there is nothing to triage.
+#[cfg(not(feature = "db"))]
+pub(crate) async fn triage(_: &Arc<CollectorState>, _: &Request<'_>, _: rocket::Data<'_>) -> Result<String, Status> {
+    Err(Status::NotFound)
 }
 
 /// What the wizard page shows.

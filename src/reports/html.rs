@@ -40,7 +40,7 @@ pub(crate) fn escape(s: &str) -> String {
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}\
 th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;font-size:.9rem;vertical-align:top}\
-td.n{text-align:right}code{word-break:break-all}.bar{fill:#c33}.stats span{margin-right:1.2rem}form input{margin-right:.5rem}";
+td.n{text-align:right}code{word-break:break-all}.bar{fill:#c33}.stats span{margin-right:1.2rem}form input{margin-right:.5rem}form.t{display:inline;margin-left:.4rem}";
 
 /// A whole page titled `title`: its style carries the response's CSP `nonce`.
 pub(crate) fn shell(title: &str, nonce: &str, body: &str) -> String {

@@ -155,6 +155,11 @@ async fn retain(state: &CollectorState, w: &mut Writer) {
     if let Err(e) = CspViolation::prune_batches(conn, Utc::now() - chrono::Duration::days(7)).await {
         tracing::warn!(target: "security", "CSP report batch ids not pruned: {e}");
     }
+    // The sparklines show at most the last SPARKLINE_DAYS days.
+    let oldest = Utc::now() - chrono::Duration::days(super::groups::SPARKLINE_DAYS as i64);
+    if let Err(e) = crate::db::ViolationGroup::prune_days(conn, oldest).await {
+        tracing::warn!(target: "security", "CSP report daily counts not pruned: {e}");
+    }
     let days = state.config.retention_days;
     if days == 0 {
         return;
@@ -316,7 +321,8 @@ async fn apply(
                 full.push(BatchGroup { key: &g.key, hits: g.hits, sample: &g.report, at: g.at });
             }
         }
-        match CspViolation::apply_batch(conn, ids, &fast, &full, state.config.samples).await {
+        let days: Vec<_> = groups.iter().map(|g| (g.key.group_hash(), g.at, g.hits)).collect();
+        match CspViolation::apply_batch(conn, ids, &fast, &full, &days, state.config.samples).await {
             Ok(BatchOutcome::Applied { samples_full }) => {
                 if w.known.len() + samples_full.len() >= KNOWN {
                     w.known.clear();

@@ -241,7 +241,7 @@ async fn cap_keeps_the_most_recently_seen_violations_on_every_database() {
 
 #[rocket::async_test]
 async fn violations_group_on_every_backend_with_each_filter() {
-    use rocket_security::db::{GroupFilter, ViolationGroup};
+    use rocket_security::db::{GroupFilter, TriageView, ViolationGroup};
     for db in all().await {
         let host = format!("{}.example", unique("grp").replace('-', ""));
         let mut conn = db.pool.conn().await.unwrap();
@@ -291,6 +291,7 @@ async fn violations_group_on_every_backend_with_each_filter() {
             disposition: Some("enforce".into()),
             from: Some((t0 + Duration::days(1)).naive_utc()),
             to: Some((t0 + Duration::days(3)).naive_utc()),
+            triage: TriageView::All,
         };
         let groups = ViolationGroup::page(&mut conn, &all_filters, 10, 0).await.unwrap();
         assert_eq!(groups.iter().map(|g| (g.hits, g.violations)).collect::<Vec<_>>(), vec![(5, 1)], "{}", db.name);

@@ -12,19 +12,43 @@ use rocket::{get, routes};
 use rocket_db_pools::Database;
 use rocket_security::db::{Migrations, SecurityConn, SecurityDb};
 use rocket_security::reports::CollectorStats;
-use rocket_security::Security;
+use rocket_security::{LoginRequired, Security, SecurityUser};
 
-/// Lets the dashboard through when the request says `X-Admin: yes`.
+/// Lets the dashboard through when the request says `X-Admin: yes`; with
+/// `X-User: name` too, through `LoginRequired` (so the crate knows who it is).
 pub struct Admin;
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Admin {
     type Error = ();
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
-        match req.headers().get_one("X-Admin") {
-            Some("yes") => request::Outcome::Success(Admin),
-            _ => request::Outcome::Error((Status::Forbidden, ())),
+        if req.headers().get_one("X-Admin") != Some("yes") {
+            return request::Outcome::Error((Status::Forbidden, ()));
         }
+        if req.headers().contains("X-User") && req.guard::<LoginRequired<Named>>().await.is_error() {
+            return request::Outcome::Error((Status::Unauthorized, ()));
+        }
+        request::Outcome::Success(Admin)
+    }
+}
+
+/// The user named by `X-User`.
+pub struct Named(String);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Named {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        match req.headers().get_one("X-User") {
+            Some(name) => request::Outcome::Success(Named(name.to_string())),
+            None => request::Outcome::Forward(Status::Unauthorized),
+        }
+    }
+}
+
+impl SecurityUser for Named {
+    fn security_id(&self) -> String {
+        self.0.clone()
     }
 }
 
@@ -40,6 +64,13 @@ pub struct App {
 
 /// The SQLite file, removed when the test ends.
 pub struct TempFile(PathBuf);
+
+impl TempFile {
+    /// Removes `path` (and its spool directory) when dropped.
+    pub fn new(path: PathBuf) -> Self {
+        TempFile(path)
+    }
+}
 
 impl Drop for TempFile {
     fn drop(&mut self) {

@@ -147,9 +147,9 @@ async fn the_csv_export_never_lets_a_spreadsheet_run_a_field() {
     assert_eq!(disposition, Some("attachment; filename=\"csp-violation-groups.csv\""));
     assert_eq!(
         csv,
-        "directive,blocked,disposition,reports,violations,first_seen,last_seen\r\n\
-         '=cmd|' /C calc'!A0,<script>alert(1)</script>,enforce,2,1,2026-11-30 08:00:00,2026-11-30 08:00:00\r\n\
-         img-src,'@SUM(1+1),enforce,1,1,2026-11-30 08:00:00,2026-11-30 08:00:00\r\n"
+        "directive,blocked,disposition,reports,violations,first_seen,last_seen,status,triaged_by,triaged_at\r\n\
+         '=cmd|' /C calc'!A0,<script>alert(1)</script>,enforce,2,1,2026-11-30 08:00:00,2026-11-30 08:00:00,open,,\r\n\
+         img-src,'@SUM(1+1),enforce,1,1,2026-11-30 08:00:00,2026-11-30 08:00:00,open,,\r\n"
     );
     // The list of violations exports too, with the same care.
     let (status, _, _, csv) = app.dashboard("/security/reports/violations.csv", true).await;

@@ -2,6 +2,9 @@
 //! noise rules, storage accounting and the dashboard.
 
 mod app;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+#[path = "../common/backends.rs"]
+mod backends;
 #[cfg(feature = "redis")]
 mod cache;
 mod dashboard;
@@ -18,3 +21,5 @@ mod samples;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod spool;
 mod storage;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod triage;

@@ -200,7 +200,8 @@ impl CspViolation {
     /// recognised later with [`applied_batches`](Self::applied_batches) and
     /// not counted twice: `fast` are (key hash, hits, latest arrival) of keys whose row and
     /// samples are complete (one statement), `full` the others (the row, a
-    /// sample while there is room). Every statement's error aborts the batch;
+    /// sample while there is room), `days` (group hash, arrival, reports) of
+    /// them all for the per-group daily counts. Every statement's error aborts the batch;
     /// a race with another instance inserting the same key fails it too, and
     /// applying it again succeeds.
     pub(crate) async fn apply_batch(
@@ -208,6 +209,7 @@ impl CspViolation {
         ids: &[String],
         fast: &[(String, i64, DateTime<Utc>)],
         full: &[BatchGroup<'_>],
+        days: &[(String, DateTime<Utc>, i64)],
         max_samples: i32,
     ) -> Result<BatchOutcome, DbError> {
         with_conn!(conn, |c| begin(c).await)?;
@@ -246,6 +248,7 @@ impl CspViolation {
             for (at, n) in hours.into_values() {
                 CspHourly::add(conn, at, n).await?;
             }
+            super::groups::ViolationGroup::add_days(conn, days).await?;
             Ok::<_, DbError>(BatchOutcome::Applied { samples_full })
         };
         match work.await {
@@ -301,7 +304,9 @@ impl CspViolation {
         max_samples: i32,
         now: DateTime<Utc>,
     ) -> Result<RecordOutcome, DbError> {
-        Self::record_strict(conn, key, hits, sample, max_samples, now, false).await
+        let outcome = Self::record_strict(conn, key, hits, sample, max_samples, now, false).await?;
+        super::groups::ViolationGroup::add_days(conn, &[(key.group_hash(), now, hits)]).await?;
+        Ok(outcome)
     }
 
     /// [`record`](Self::record); `strict`: a sample that fails fails the call
@@ -684,7 +689,7 @@ mod tests {
         let sample = NewCspReport { report_format: "csp-report".into(), ..Default::default() };
         let full = [BatchGroup { key: &key, hits: 3, sample: &sample, at: Utc::now() }];
         let ids = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let first = CspViolation::apply_batch(&mut conn, &ids(&["b1"]), &[], &full, 10).await.unwrap();
+        let first = CspViolation::apply_batch(&mut conn, &ids(&["b1"]), &[], &full, &[], 10).await.unwrap();
         assert_eq!(first, BatchOutcome::Applied { samples_full: vec![] });
         // The batch's id is recorded with it: a replay finds it applied.
         let applied = CspViolation::applied_batches(&mut conn, &ids(&["b1", "b0"])).await.unwrap();
@@ -693,17 +698,18 @@ mod tests {
         assert_eq!((row.hits, row.sample_count), (3, 1));
         // A fast-path batch whose row is gone changes nothing (its id neither) and says so.
         CspViolation::delete(&mut conn, row.id).await.unwrap();
-        let missing =
-            CspViolation::apply_batch(&mut conn, &ids(&["b2"]), &[(key.hash(), 2, Utc::now())], &[], 10).await.unwrap();
+        let missing = CspViolation::apply_batch(&mut conn, &ids(&["b2"]), &[(key.hash(), 2, Utc::now())], &[], &[], 10)
+            .await
+            .unwrap();
         assert_eq!(missing, BatchOutcome::Missing);
         assert!(CspViolation::find(&mut conn, &key).await.unwrap().is_none());
         assert!(CspViolation::applied_batches(&mut conn, &ids(&["b2"])).await.unwrap().is_empty());
         // Two spooled batches merged into one transaction record both ids.
-        let again = CspViolation::apply_batch(&mut conn, &ids(&["b2", "b3"]), &[], &full, 10).await.unwrap();
+        let again = CspViolation::apply_batch(&mut conn, &ids(&["b2", "b3"]), &[], &full, &[], 10).await.unwrap();
         assert_eq!(again, BatchOutcome::Applied { samples_full: vec![] });
         assert_eq!(CspViolation::applied_batches(&mut conn, &ids(&["b2", "b3"])).await.unwrap().len(), 2);
         // An id that is not hex never reaches the statement.
-        assert!(CspViolation::apply_batch(&mut conn, &ids(&["x'"]), &[], &full, 10).await.is_err());
+        assert!(CspViolation::apply_batch(&mut conn, &ids(&["x'"]), &[], &full, &[], 10).await.is_err());
         drop(conn);
         for s in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{s}", file.display()));

@@ -1,12 +1,14 @@
 //! Violations grouped by directive, blocked host (or kind) and disposition:
 //! what a site owner decides on, one line per "what the policy blocks where".
 
-use chrono::NaiveDateTime;
-use diesel::sql_types::{BigInt, Text, Timestamp};
-use diesel::QueryableByName;
+use chrono::{DateTime, DurationRound, NaiveDateTime, TimeDelta, Utc};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+use diesel::{ExpressionMethods, QueryDsl, Queryable, QueryableByName, Selectable, SelectableHelper};
 use diesel_async::RunQueryDsl;
 
+use super::update_or_insert;
 use crate::db::pool::{with_conn, Backend, DbError, SecurityConn};
+use crate::db::record::group_hash;
 
 /// One group of stored violations (see [`ViolationGroup::page`]).
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
@@ -32,6 +34,104 @@ pub struct ViolationGroup {
     /// The latest report (UTC).
     #[diesel(sql_type = Timestamp)]
     pub last_seen: NaiveDateTime,
+    /// The group's triage (`expected` or `fixed`); `None`: never triaged, or reopened by hand.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub triage: Option<String>,
+    /// Who set [`triage`](Self::triage): the user id `LoginRequired` saw, else the client's address.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub triaged_by: Option<String>,
+    /// When [`triage`](Self::triage) was set (UTC).
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub triaged_at: Option<NaiveDateTime>,
+}
+
+impl ViolationGroup {
+    /// The group's state: `open`, `expected`, `fixed`, or `reopened` (marked
+    /// fixed, and reported again after that).
+    ///
+    /// ```
+    /// # use chrono::NaiveDate;
+    /// # let t = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+    /// let mut g = rocket_security::db::ViolationGroup {
+    ///     directive: "img-src".into(), blocked: "cdn.example".into(), disposition: "enforce".into(),
+    ///     hits: 3, violations: 1, first_seen: t, last_seen: t,
+    ///     triage: Some("fixed".into()), triaged_by: Some("alice".into()), triaged_at: Some(t),
+    /// };
+    /// assert_eq!(g.status(), "fixed");
+    /// g.last_seen = t + chrono::Duration::seconds(1);
+    /// assert_eq!(g.status(), "reopened");
+    /// ```
+    pub fn status(&self) -> &'static str {
+        match (self.triage.as_deref(), self.triaged_at) {
+            (Some("expected"), _) => "expected",
+            (Some("fixed"), Some(at)) if self.last_seen > at => "reopened",
+            (Some("fixed"), _) => "fixed",
+            _ => "open",
+        }
+    }
+
+    /// The group's hash (see [`ViolationKey::group_hash`](crate::db::ViolationKey::group_hash)).
+    pub fn hash(&self) -> String {
+        group_hash(&self.directive, &self.blocked, &self.disposition)
+    }
+}
+
+/// Which triaged groups a [`GroupFilter`] keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TriageView {
+    /// Groups never triaged, and fixed groups reported again since (the default).
+    #[default]
+    Open,
+    /// Groups marked expected (hidden by default, still counted).
+    Expected,
+    /// Groups marked fixed and not reported since.
+    Fixed,
+    /// Every group.
+    All,
+}
+
+impl TriageView {
+    /// `open`, `expected`, `fixed` or `all`.
+    ///
+    /// ```
+    /// use rocket_security::db::TriageView;
+    /// assert_eq!(TriageView::parse("expected"), Some(TriageView::Expected));
+    /// assert_eq!(TriageView::parse("closed"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "open" => TriageView::Open,
+            "expected" => TriageView::Expected,
+            "fixed" => TriageView::Fixed,
+            "all" => TriageView::All,
+            _ => return None,
+        })
+    }
+
+    /// The name [`parse`](Self::parse) reads.
+    ///
+    /// ```
+    /// assert_eq!(rocket_security::db::TriageView::All.as_str(), "all");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriageView::Open => "open",
+            TriageView::Expected => "expected",
+            TriageView::Fixed => "fixed",
+            TriageView::All => "all",
+        }
+    }
+
+    /// The condition on the grouped rows `g` and their triage `t`.
+    fn condition(self) -> &'static str {
+        match self {
+            TriageView::Open => "(t.state IS NULL OR (t.state = 'fixed' AND g.last_seen > t.changed_at))",
+            TriageView::Expected => "t.state = 'expected'",
+            TriageView::Fixed => "(t.state = 'fixed' AND g.last_seen <= t.changed_at)",
+            TriageView::All => "1 = 1",
+        }
+    }
 }
 
 /// Which groups [`ViolationGroup::page`] returns.
@@ -47,6 +147,8 @@ pub struct GroupFilter {
     pub from: Option<NaiveDateTime>,
     /// Seen at or before this time.
     pub to: Option<NaiveDateTime>,
+    /// Which triaged groups to keep (default: the open ones).
+    pub triage: TriageView,
 }
 
 /// The next bind placeholder for `backend`, numbered from 1 (`$n` on PostgreSQL, `?` elsewhere).
@@ -67,17 +169,92 @@ fn like(s: &str) -> String {
     format!("%{}%", s.replace('!', "!!").replace('%', "!%").replace('_', "!_"))
 }
 
+/// The grouping of the violations matching `filter` (directive, blocked,
+/// disposition, hits, violations, first and last seen; no order), with the
+/// texts and times to bind in that order.
+fn grouped(
+    backend: Backend,
+    filter: &GroupFilter,
+    p: &mut impl FnMut() -> String,
+) -> (String, Vec<String>, Vec<NaiveDateTime>) {
+    let sum = match backend {
+        Backend::Postgres => "CAST(SUM(hits) AS BIGINT)",
+        Backend::Mysql => "CAST(SUM(hits) AS SIGNED)",
+        Backend::Sqlite => "SUM(hits)",
+    };
+    let mut sql = format!(
+        "SELECT effective_directive AS directive, blocked, disposition, {sum} AS hits, COUNT(*) AS violations, \
+         MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen FROM security_csp_violations WHERE 1 = 1"
+    );
+    let mut texts: Vec<String> = vec![];
+    if let Some(d) = &filter.directive {
+        sql.push_str(&format!(" AND effective_directive = {}", p()));
+        texts.push(d.clone());
+    }
+    if let Some(b) = &filter.blocked {
+        sql.push_str(&format!(" AND blocked LIKE {} ESCAPE '!'", p()));
+        texts.push(like(b));
+    }
+    if let Some(d) = &filter.disposition {
+        sql.push_str(&format!(" AND disposition = {}", p()));
+        texts.push(d.clone());
+    }
+    let mut times: Vec<NaiveDateTime> = vec![];
+    if let Some(t) = filter.from {
+        sql.push_str(&format!(" AND last_seen >= {}", p()));
+        times.push(t);
+    }
+    if let Some(t) = filter.to {
+        sql.push_str(&format!(" AND first_seen <= {}", p()));
+        times.push(t);
+    }
+    sql.push_str(" GROUP BY effective_directive, blocked, disposition");
+    (sql, texts, times)
+}
+
+/// Joins the triage of each grouped row.
+const TRIAGE_JOIN: &str =
+    "LEFT JOIN security_csp_triage t ON t.directive = g.directive AND t.blocked = g.blocked AND t.disposition = g.disposition";
+
+/// Runs `sql` with `texts` then `times` bound, loading `T`.
+macro_rules! load_bound {
+    ($conn:expr, $sql:expr, $texts:expr, $times:expr, $t:ty) => {{
+        let (sql, texts, times) = (&$sql, &$texts, &$times);
+        with_conn!($conn, |c| {
+            let mut q = diesel::sql_query(sql.as_str()).into_boxed();
+            for t in texts {
+                q = q.bind::<Text, _>(t.clone());
+            }
+            for t in times {
+                q = q.bind::<Timestamp, _>(*t);
+            }
+            q.load::<$t>(c).await
+        })
+    }};
+}
+
+/// How many groups (and reports) the triage view `expected` holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, QueryableByName, serde::Serialize)]
+pub struct Hidden {
+    /// Groups marked expected.
+    #[diesel(sql_type = BigInt)]
+    pub groups: i64,
+    /// Their reports.
+    #[diesel(sql_type = BigInt)]
+    pub hits: i64,
+}
+
 impl ViolationGroup {
     /// The groups matching `filter`, most reports first, `limit` from
-    /// `offset` (a page). One `GROUP BY` query; an index on
-    /// `(effective_directive, blocked)` is not needed for 100,000 rows.
+    /// `offset` (a page), each with its triage. One `GROUP BY` query; an
+    /// index on `(effective_directive, blocked)` is not needed for 100,000 rows.
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
     /// use rocket_security::db::{GroupFilter, ViolationGroup};
     /// let scripts = GroupFilter { directive: Some("script-src-elem".into()), ..Default::default() };
     /// for g in ViolationGroup::page(conn, &scripts, 50, 0).await? {
-    ///     println!("{} blocked {}: {} reports", g.directive, g.blocked, g.hits);
+    ///     println!("{} blocked {}: {} reports ({})", g.directive, g.blocked, g.hits, g.status());
     /// }
     /// # Ok(()) }
     /// ```
@@ -88,56 +265,231 @@ impl ViolationGroup {
         offset: u64,
     ) -> Result<Vec<ViolationGroup>, DbError> {
         let backend = conn.backend();
-        let sum = match backend {
-            Backend::Postgres => "CAST(SUM(hits) AS BIGINT)",
-            Backend::Mysql => "CAST(SUM(hits) AS SIGNED)",
-            Backend::Sqlite => "SUM(hits)",
-        };
-        let mut p = placeholders(backend);
-        let mut sql = format!(
-            "SELECT effective_directive AS directive, blocked, disposition, {sum} AS hits, COUNT(*) AS violations, \
-             MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen FROM security_csp_violations WHERE 1 = 1"
-        );
-        let mut texts: Vec<String> = vec![];
-        if let Some(d) = &filter.directive {
-            sql.push_str(&format!(" AND effective_directive = {}", p()));
-            texts.push(d.clone());
-        }
-        if let Some(b) = &filter.blocked {
-            sql.push_str(&format!(" AND blocked LIKE {} ESCAPE '!'", p()));
-            texts.push(like(b));
-        }
-        if let Some(d) = &filter.disposition {
-            sql.push_str(&format!(" AND disposition = {}", p()));
-            texts.push(d.clone());
-        }
-        let mut times: Vec<NaiveDateTime> = vec![];
-        if let Some(t) = filter.from {
-            sql.push_str(&format!(" AND last_seen >= {}", p()));
-            times.push(t);
-        }
-        if let Some(t) = filter.to {
-            sql.push_str(&format!(" AND first_seen <= {}", p()));
-            times.push(t);
-        }
-        // Integers only are written into the statement.
-        sql.push_str(&format!(
-            " GROUP BY effective_directive, blocked, disposition ORDER BY hits DESC, directive, blocked, disposition \
+        let (inner, texts, times) = grouped(backend, filter, &mut placeholders(backend));
+        // Integers and constants only are written into the statement.
+        let sql = format!(
+            "SELECT g.directive, g.blocked, g.disposition, g.hits, g.violations, g.first_seen, g.last_seen, \
+             t.state AS triage, t.changed_by AS triaged_by, t.changed_at AS triaged_at FROM ({inner}) g \
+             {TRIAGE_JOIN} WHERE {} ORDER BY g.hits DESC, g.directive, g.blocked, g.disposition \
              LIMIT {} OFFSET {offset}",
+            filter.triage.condition(),
             limit.max(1)
-        ));
-        let (sql, texts, times) = (&sql, &texts, &times);
+        );
+        Ok(load_bound!(conn, sql, texts, times, ViolationGroup)?)
+    }
+
+    /// How many groups matching `filter` (its `triage` aside) are marked
+    /// expected, and their reports: what the default view hides.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::{GroupFilter, ViolationGroup};
+    /// let hidden = ViolationGroup::expected(conn, &GroupFilter::default()).await?;
+    /// println!("{} groups ({} reports) marked expected", hidden.groups, hidden.hits);
+    /// # Ok(()) }
+    /// ```
+    pub async fn expected(conn: &mut SecurityConn, filter: &GroupFilter) -> Result<Hidden, DbError> {
+        let backend = conn.backend();
+        let (inner, texts, times) = grouped(backend, filter, &mut placeholders(backend));
+        let sum = match backend {
+            Backend::Postgres => "CAST(COALESCE(SUM(g.hits), 0) AS BIGINT)",
+            Backend::Mysql => "CAST(COALESCE(SUM(g.hits), 0) AS SIGNED)",
+            Backend::Sqlite => "COALESCE(SUM(g.hits), 0)",
+        };
+        let sql = format!(
+            "SELECT COUNT(*) AS groups, {sum} AS hits FROM ({inner}) g {TRIAGE_JOIN} WHERE {}",
+            TriageView::Expected.condition()
+        );
+        let rows = load_bound!(conn, sql, texts, times, Hidden)?;
+        Ok(rows.into_iter().next().unwrap_or_default())
+    }
+}
+
+/// What an admin decided about a group (see [`Triage::set`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TriageState {
+    /// Not decided, or reopened: shown by default.
+    Open,
+    /// The policy is right to block it (an ad, a tracker, an extension):
+    /// hidden by default, still counted, never proposed by the wizard.
+    Expected,
+    /// The page was fixed: hidden until it is reported again.
+    Fixed,
+}
+
+impl TriageState {
+    /// `open`, `expected` or `fixed`.
+    ///
+    /// ```
+    /// use rocket_security::db::TriageState;
+    /// assert_eq!(TriageState::parse("fixed"), Some(TriageState::Fixed));
+    /// assert_eq!(TriageState::parse("all"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "open" => TriageState::Open,
+            "expected" => TriageState::Expected,
+            "fixed" => TriageState::Fixed,
+            _ => return None,
+        })
+    }
+
+    /// The name [`parse`](Self::parse) reads.
+    ///
+    /// ```
+    /// assert_eq!(rocket_security::db::TriageState::Expected.as_str(), "expected");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriageState::Open => "open",
+            TriageState::Expected => "expected",
+            TriageState::Fixed => "fixed",
+        }
+    }
+}
+
+/// The triage of violation groups, one row per triaged group, shared by every instance.
+pub struct Triage;
+
+impl Triage {
+    /// Sets the triage of the group (`directive`, `blocked`, `disposition`)
+    /// to `state`, recorded as done by `by` at `now`; [`TriageState::Open`]
+    /// deletes the row.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::{Triage, TriageState};
+    /// Triage::set(conn, "img-src", "ads.example", "enforce", TriageState::Expected, "alice", chrono::Utc::now()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set(
+        conn: &mut SecurityConn,
+        directive: &str,
+        blocked: &str,
+        disposition: &str,
+        state: TriageState,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        use crate::db::schema::security_csp_triage::dsl as t;
+        let hash = group_hash(directive, blocked, disposition);
+        if state == TriageState::Open {
+            with_conn!(conn, |c| diesel::delete(t::security_csp_triage.filter(t::group_hash.eq(&hash)))
+                .execute(c)
+                .await)?;
+            return Ok(());
+        }
+        let (state, now) = (state.as_str(), super::stored(now));
+        let by: String = by.chars().take(crate::core::principal::MAX).collect();
+        update_or_insert!(
+            conn,
+            update: |c| diesel::update(t::security_csp_triage.filter(t::group_hash.eq(&hash)))
+                .set((t::state.eq(state), t::changed_by.eq(&by), t::changed_at.eq(now)))
+                .execute(c)
+                .await,
+            insert: |c| diesel::insert_into(t::security_csp_triage)
+                .values((
+                    t::group_hash.eq(&hash),
+                    t::directive.eq(directive),
+                    t::blocked.eq(blocked),
+                    t::disposition.eq(disposition),
+                    t::state.eq(state),
+                    t::changed_by.eq(&by),
+                    t::changed_at.eq(now),
+                ))
+                .execute(c)
+                .await,
+        )
+    }
+}
+
+/// Reports of one group on one UTC day (see [`ViolationGroup::days`]).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = crate::db::schema::security_csp_group_days)]
+pub struct GroupDay {
+    /// [`ViolationGroup::hash`].
+    pub group_hash: String,
+    /// The start of the day (UTC).
+    pub day: NaiveDateTime,
+    /// Reports that arrived that day.
+    pub hits: i64,
+}
+
+/// The start of the UTC day holding `at`.
+fn day_of(at: DateTime<Utc>) -> NaiveDateTime {
+    at.duration_trunc(TimeDelta::days(1)).unwrap_or(at).naive_utc()
+}
+
+impl ViolationGroup {
+    /// Adds (group hash, arrival, reports) to the per-day counts, one
+    /// statement (two on a new day) per group and day.
+    pub(crate) async fn add_days(
+        conn: &mut SecurityConn,
+        arrivals: &[(String, DateTime<Utc>, i64)],
+    ) -> Result<(), DbError> {
+        use crate::db::schema::security_csp_group_days::dsl as d;
+        let mut days: std::collections::BTreeMap<(&str, NaiveDateTime), i64> = Default::default();
+        for (hash, at, n) in arrivals {
+            *days.entry((hash.as_str(), day_of(*at))).or_default() += n;
+        }
+        for ((hash, day), n) in days {
+            update_or_insert!(
+                conn,
+                update: |c| diesel::update(d::security_csp_group_days.filter(d::group_hash.eq(hash)).filter(d::day.eq(day)))
+                    .set(d::hits.eq(d::hits + n))
+                    .execute(c)
+                    .await,
+                insert: |c| diesel::insert_into(d::security_csp_group_days)
+                    .values((d::group_hash.eq(hash), d::day.eq(day), d::hits.eq(n)))
+                    .execute(c)
+                    .await,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The per-day reports of the groups `hashes` from `from` on (oldest
+    /// first): their sparklines.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::{GroupFilter, ViolationGroup};
+    /// let groups = ViolationGroup::page(conn, &GroupFilter::default(), 50, 0).await?;
+    /// let hashes: Vec<String> = groups.iter().map(ViolationGroup::hash).collect();
+    /// let days = ViolationGroup::days(conn, &hashes, chrono::Utc::now() - chrono::Duration::days(30)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn days(
+        conn: &mut SecurityConn,
+        hashes: &[String],
+        from: DateTime<Utc>,
+    ) -> Result<Vec<GroupDay>, DbError> {
+        use crate::db::schema::security_csp_group_days::dsl as d;
+        if hashes.is_empty() {
+            return Ok(vec![]);
+        }
+        let from = day_of(from);
         let rows = with_conn!(conn, |c| {
-            let mut q = diesel::sql_query(sql.as_str()).into_boxed();
-            for t in texts {
-                q = q.bind::<Text, _>(t.clone());
-            }
-            for t in times {
-                q = q.bind::<Timestamp, _>(*t);
-            }
-            q.load::<ViolationGroup>(c).await
+            d::security_csp_group_days
+                .filter(d::group_hash.eq_any(hashes))
+                .filter(d::day.ge(from))
+                .order((d::group_hash, d::day))
+                .select(GroupDay::as_select())
+                .load(c)
+                .await
         })?;
         Ok(rows)
+    }
+
+    /// Deletes the per-day counts of days before the one holding `before`.
+    pub(crate) async fn prune_days(conn: &mut SecurityConn, before: DateTime<Utc>) -> Result<usize, DbError> {
+        use crate::db::schema::security_csp_group_days::dsl as d;
+        let before = day_of(before);
+        let n = with_conn!(conn, |c| diesel::delete(d::security_csp_group_days.filter(d::day.lt(before)))
+            .execute(c)
+            .await)?;
+        Ok(n)
     }
 }
 
