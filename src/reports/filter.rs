@@ -185,6 +185,15 @@ fn is_below(host: &str, domain: &str) -> bool {
     host.len() > domain.len() && host.ends_with(domain) && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
 }
 
+/// Whether a stored blocked source (a host, `scheme://host` or a kind) is on
+/// the default noise list: browser extensions and internals, injected
+/// software; what the wizard never proposes.
+pub(crate) fn is_noise(blocked: &str) -> bool {
+    let uri = if blocked.contains(':') { blocked.to_string() } else { format!("https://{blocked}") };
+    let c = Candidate::new(&uri);
+    DEFAULT_DISALLOWED_SOURCES.iter().filter_map(|p| SourcePattern::parse(p).ok()).any(|p| p.matches_candidate(&c))
+}
+
 /// Whether `host` is `allowed` or, for `*.domain` entries, below it.
 pub(crate) fn host_allowed(host: &str, allowed: &[String]) -> bool {
     allowed.iter().any(|a| match a.strip_prefix("*.") {

@@ -535,6 +535,8 @@ pub(crate) struct WizardData {
     pub(crate) proposal: super::wizard::Proposal,
     /// The `Rocket.toml` snippet to paste (empty: nothing to change).
     pub(crate) snippet: String,
+    /// The policy the reports were sent under with the change applied (for review).
+    pub(crate) proposed_policy: Option<String>,
     pub(crate) database_error: Option<String>,
 }
 
@@ -551,25 +553,37 @@ pub(crate) async fn wizard(state: &Arc<CollectorState>, req: &Request<'_>) -> Re
         policy_seen: None,
         proposal: Default::default(),
         snippet: String::new(),
+        proposed_policy: None,
         database_error: None,
     };
     let read = async {
         let pool = state.pool.get().ok_or_else(|| crate::db::DbError::Unavailable("no security database".into()))?;
         let mut conn = pool.conn().await?;
         let filter = GroupFilter { disposition: Some(disposition.clone()), ..Default::default() };
+        // Open groups only: what an admin marked expected or fixed needs no change.
         let groups = ViolationGroup::page(&mut conn, &filter, 1000, 0).await?;
         let policy = ViolationGroup::policy_seen(&mut conn, &disposition).await?;
-        Ok::<_, crate::db::DbError>((groups, policy))
+        let mut seen = vec![];
+        for g in groups {
+            let samples = if g.blocked == "inline" {
+                ViolationGroup::samples(&mut conn, &g.directive, &g.blocked, &g.disposition, 5).await?
+            } else {
+                vec![]
+            };
+            seen.push(super::wizard::Seen { directive: g.directive, blocked: g.blocked, hits: g.hits, samples });
+        }
+        Ok::<_, crate::db::DbError>((seen, policy))
     };
     match read.await {
-        Ok((groups, policy)) => {
-            let parsed = policy.as_deref().and_then(|p| crate::csp::policy::CspPolicy::parse(p, true).ok());
-            let seen: Vec<super::wizard::Seen> = groups
-                .into_iter()
-                .map(|g| super::wizard::Seen { directive: g.directive, blocked: g.blocked, hits: g.hits })
-                .collect();
+        Ok((seen, policy)) => {
+            use super::wizard::Proposal;
+            let parsed = policy
+                .as_deref()
+                .and_then(|p| crate::csp::policy::CspPolicy::parse(&Proposal::without_nonces(p), true).ok());
             out.proposal = super::wizard::propose(parsed.as_ref(), &seen);
             out.snippet = out.proposal.toml();
+            // From the policy only if it parsed (a hostile one is shown, never built on).
+            out.proposed_policy = out.proposal.applied_to(parsed.as_ref().and(policy.as_deref()));
             out.policy_seen = policy;
         }
         Err(e) => {
@@ -588,6 +602,7 @@ pub(crate) async fn wizard(_: &Arc<CollectorState>, _: &Request<'_>) -> Result<W
         policy_seen: None,
         proposal: Default::default(),
         snippet: String::new(),
+        proposed_policy: None,
         database_error: Some("no database backend".into()),
     })
 }
@@ -602,7 +617,8 @@ pub(crate) fn wizard_html(d: &WizardData, base: &str, nonce: &str) -> String {
          <a href=\"{base}/wizard.json?disposition={disp}\">JSON</a></p>\
          <p>From the stored reports of the <strong>{disp}</strong> policy: the smallest change that would have \
          allowed what browsers blocked, checked by the crate's policy validator. Review it before you paste it \
-         into <code>Rocket.toml</code>: a report is evidence of what a page loads, not that it should.</p>",
+         into <code>Rocket.toml</code>: a report is evidence of what a page loads, not that it should. Groups \
+         marked expected or fixed in the <a href=\"{base}/groups\">grouped view</a> are left out.</p>",
         disp = escape(&d.disposition),
     );
     if let Some(e) = &d.database_error {
@@ -631,6 +647,9 @@ pub(crate) fn wizard_html(d: &WizardData, base: &str, nonce: &str) -> String {
             }
         }
         body.push_str("</tbody></table>");
+        if let Some(p) = &d.proposed_policy {
+            body.push_str(&format!("<h2>The policy with the change</h2><pre><code>{}</code></pre>", escape(p)));
+        }
     }
     if !d.proposal.flagged.is_empty() {
         body.push_str(
@@ -638,12 +657,37 @@ pub(crate) fn wizard_html(d: &WizardData, base: &str, nonce: &str) -> String {
              <th>Instead</th></tr></thead><tbody>",
         );
         for f in &d.proposal.flagged {
+            let hashes = if f.hashes.is_empty() {
+                String::new()
+            } else {
+                let list: Vec<String> = f.hashes.iter().map(|h| format!("<code>{}</code>", escape(h))).collect();
+                format!(
+                    "<br>The whole code of a report was seen; if you wrote it, its hash allows exactly that: {}",
+                    list.join(" ")
+                )
+            };
             body.push_str(&format!(
-                "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}{hashes}</td></tr>",
                 escape(&f.directive),
                 escape(&f.blocked),
                 f.hits,
                 escape(&f.instead)
+            ));
+        }
+        body.push_str("</tbody></table>");
+    }
+    if !d.proposal.noise.is_empty() {
+        body.push_str(
+            "<h2>Left out as noise</h2><p>Browser extensions and software injected into visitors' pages: not \
+             your site's code, so not a reason to change the policy.</p><table><thead><tr><th>Directive</th>\
+             <th>Blocked</th><th>Reports</th></tr></thead><tbody>",
+        );
+        for f in &d.proposal.noise {
+            body.push_str(&format!(
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td></tr>",
+                escape(&f.directive),
+                escape(&f.blocked),
+                f.hits
             ));
         }
         body.push_str("</tbody></table>");

@@ -5,11 +5,18 @@
 //! snippet to paste. Dangerous sources are never proposed: inline code and
 //! `eval` in script or style contexts, `data:` and `blob:` in script
 //! contexts, and anything that is not a plain host are listed instead, with
-//! the safer way.
+//! the safer way (for inline code whose whole text a report carried, its
+//! `CspHash`). Browser-extension and injected-software sources (the
+//! collector's noise list) are listed apart, never proposed. Groups an admin
+//! marked expected or fixed are not read at all.
 
 use std::collections::BTreeMap;
 
+use crate::csp::nonce::CspHash;
 use crate::csp::policy::{check_directive, CspPolicy};
+
+/// Browsers cut a report's sample to this many characters: a shorter one is the whole code.
+const SAMPLE_CUT: usize = 40;
 
 /// One stored group the wizard reads: directive, blocked source, reports.
 #[derive(Debug, Clone)]
@@ -17,6 +24,8 @@ pub(crate) struct Seen {
     pub(crate) directive: String,
     pub(crate) blocked: String,
     pub(crate) hits: i64,
+    /// Stored samples (`script-sample` / `sample`) of inline groups.
+    pub(crate) samples: Vec<String>,
 }
 
 /// A directive the proposal changes: its whole new source list, and what was added (with the reports it allows).
@@ -34,6 +43,8 @@ pub(crate) struct Flag {
     pub(crate) blocked: String,
     pub(crate) hits: i64,
     pub(crate) instead: String,
+    /// For inline code: the hash source of each complete sample seen (review before use).
+    pub(crate) hashes: Vec<String>,
 }
 
 /// The wizard's answer.
@@ -41,6 +52,8 @@ pub(crate) struct Flag {
 pub(crate) struct Proposal {
     pub(crate) changes: Vec<Change>,
     pub(crate) flagged: Vec<Flag>,
+    /// Browser-extension and injected-software sources: not the site's, never proposed.
+    pub(crate) noise: Vec<Flag>,
 }
 
 fn script_context(directive: &str) -> bool {
@@ -83,13 +96,32 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
             blocked: s.blocked.clone(),
             hits: s.hits,
             instead: instead.to_string(),
+            hashes: vec![],
         };
+        if super::filter::is_noise(&s.blocked) {
+            out.noise.push(flag("a browser extension or injected software, not the site: nothing to change"));
+            continue;
+        }
         let source = match s.blocked.as_str() {
-            "inline" if script_context(d) || style_context(d) => {
+            "inline" if d.ends_with("-attr") => {
                 out.flagged.push(flag(
+                    "never 'unsafe-inline' (nor 'unsafe-hashes'): move the handler or style attribute into a file \
+                     (addEventListener, a class)",
+                ));
+                continue;
+            }
+            "inline" if script_context(d) || style_context(d) => {
+                let mut f = flag(
                     "never 'unsafe-inline': give the element a nonce (CspNonce in the template), or move the code \
                      to a file; fixed code can be allowed by its hash (CspHash::sha256)",
-                ));
+                );
+                // Only a sample shorter than the browsers' cut is the whole code.
+                let mut hashes: Vec<String> =
+                    s.samples.iter().filter(|x| x.chars().count() < SAMPLE_CUT).map(|x| CspHash::sha256(x)).collect();
+                hashes.sort();
+                hashes.dedup();
+                f.hashes = hashes;
+                out.flagged.push(f);
                 continue;
             }
             "eval" | "wasm-eval" => {
@@ -112,10 +144,16 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
                 continue;
             }
         };
+        // `script-src-elem` absent: the change goes where its sources (and the
+        // crate's nonce) are, `script-src`; likewise for styles.
+        let parent = d
+            .strip_suffix("-elem")
+            .filter(|p| policy.is_some_and(|policy| policy.get(d).is_none() && policy.get(p).is_some()));
+        let d = parent.unwrap_or(d);
         let (list, added) = lists.entry(d.to_string()).or_insert_with(|| {
             let current = policy.and_then(|p| p.effective(d)).map(<[String]>::to_vec).unwrap_or_default();
-            // `'none'` cannot stand next to a source.
-            (current.into_iter().filter(|s| s != "'none'").collect(), vec![])
+            // `'none'` cannot stand next to a source; nonces are the crate's, new for every response.
+            (current.into_iter().filter(|s| s != "'none'" && !s.starts_with("'nonce-")).collect(), vec![])
         });
         match added.iter_mut().find(|(a, _)| *a == source) {
             Some((_, n)) => *n += s.hits,
@@ -132,7 +170,13 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
         }
         // The crate's own validator has the last word.
         if let Err(e) = check_directive(&directive, &sources, false) {
-            out.flagged.push(Flag { directive: directive.clone(), blocked: String::new(), hits: 0, instead: e });
+            out.flagged.push(Flag {
+                directive: directive.clone(),
+                blocked: String::new(),
+                hits: 0,
+                instead: e,
+                hashes: vec![],
+            });
             continue;
         }
         out.changes.push(Change { directive, sources, added });
@@ -141,6 +185,50 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
 }
 
 impl Proposal {
+    /// The policy the reports were sent under (`raw`, as browsers quoted
+    /// it) with the changes applied: each changed directive keeps the
+    /// response's nonce, which the crate adds; the others stay as they were.
+    /// What browsers would get, for review and for the CSP Evaluator gate.
+    /// `None` without changes.
+    pub(crate) fn applied_to(&self, raw: Option<&str>) -> Option<String> {
+        if self.changes.is_empty() {
+            return None;
+        }
+        let mut parts: Vec<String> = vec![];
+        let mut done: Vec<&str> = vec![];
+        for part in raw.unwrap_or("").split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let mut tokens = part.split_ascii_whitespace();
+            let name = tokens.next().unwrap_or("").to_ascii_lowercase();
+            match self.changes.iter().find(|c| c.directive == name && !done.contains(&c.directive.as_str())) {
+                Some(c) => {
+                    done.push(&c.directive);
+                    let nonces = tokens.filter(|t| t.starts_with("'nonce-"));
+                    let all: Vec<&str> = std::iter::once(c.directive.as_str())
+                        .chain(c.sources.iter().map(String::as_str))
+                        .chain(nonces)
+                        .collect();
+                    parts.push(all.join(" "));
+                }
+                None => parts.push(part.to_string()),
+            }
+        }
+        for c in self.changes.iter().filter(|c| !done.contains(&c.directive.as_str())) {
+            parts.push(format!("{} {}", c.directive, c.sources.join(" ")));
+        }
+        Some(parts.join("; "))
+    }
+
+    /// `raw` without its nonces (they are the crate's, new for every
+    /// response, and refused in configuration), to parse as the current policy.
+    pub(crate) fn without_nonces(raw: &str) -> String {
+        raw.split(';')
+            .map(|part| {
+                part.split_ascii_whitespace().filter(|t| !t.starts_with("'nonce-")).collect::<Vec<_>>().join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// The `Rocket.toml` snippet of the changes (empty when there is none).
     pub(crate) fn toml(&self) -> String {
         if self.changes.is_empty() {
@@ -160,7 +248,7 @@ mod tests {
     use super::*;
 
     fn seen(directive: &str, blocked: &str, hits: i64) -> Seen {
-        Seen { directive: directive.into(), blocked: blocked.into(), hits }
+        Seen { directive: directive.into(), blocked: blocked.into(), hits, samples: vec![] }
     }
 
     #[test]
@@ -217,5 +305,41 @@ mod tests {
         let p = propose(Some(&policy), &[seen("img-src", "cdn.example", 2)]);
         assert_eq!(p, Proposal::default());
         assert_eq!(p.toml(), "");
+    }
+
+    #[test]
+    fn complete_samples_give_hashes_extension_noise_is_apart_and_nonces_stay_the_crates() {
+        let raw = "default-src 'self'; script-src 'self' 'nonce-VDM4cFs3sufOtxKWEhcuw==' 'report-sample'";
+        let policy = CspPolicy::parse(&Proposal::without_nonces(raw), false).unwrap();
+        let whole = "console.log(1)";
+        let cut = "x".repeat(SAMPLE_CUT);
+        let mut inline = seen("script-src-elem", "inline", 4);
+        inline.samples = vec![whole.into(), cut, whole.into()];
+        let p = propose(
+            Some(&policy),
+            &[
+                inline,
+                seen("script-src-attr", "inline", 2),
+                seen("script-src-elem", "chrome-extension://abcdef", 9),
+                seen("img-src", "cdn.superfish.com", 3),
+                seen("script-src", "cdn.example", 1),
+                seen("script-src-elem", "js.example", 1),
+            ],
+        );
+        assert_eq!(p.flagged[0].hashes, vec![CspHash::sha256(whole)], "one hash, of the whole sample");
+        assert!(p.flagged[1].instead.starts_with("never 'unsafe-inline' (nor 'unsafe-hashes')"));
+        assert!(p.flagged[1].hashes.is_empty());
+        let noise: Vec<&str> = p.noise.iter().map(|f| f.blocked.as_str()).collect();
+        assert_eq!(noise, vec!["chrome-extension://abcdef", "cdn.superfish.com"]);
+        assert_eq!(
+            p.toml(),
+            "[default.security.csp.directives]\nscript-src = [\"'self'\", \"'report-sample'\", \"cdn.example\", \
+             \"js.example\"]\n",
+            "script-src-elem is absent: its host goes to script-src, where the nonce is"
+        );
+        assert_eq!(
+            p.applied_to(Some(raw)).as_deref(),
+            Some("default-src 'self'; script-src 'self' 'report-sample' cdn.example js.example 'nonce-VDM4cFs3sufOtxKWEhcuw=='")
+        );
     }
 }

@@ -4,7 +4,8 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use rocket::http::Status;
-use rocket_security::db::{CspViolation, ViolationKey};
+use rocket_security::csp::CspHash;
+use rocket_security::db::{CspViolation, Triage, TriageState, ViolationKey};
 
 use crate::app::{app, App};
 
@@ -166,23 +167,37 @@ async fn the_csv_export_never_lets_a_spreadsheet_run_a_field() {
 
 /// A report the report-only policy caused (the legacy format, as Chromium sends it).
 fn report_only(directive: &str, blocked: &str, policy: &str) -> String {
+    with_sample(directive, blocked, policy, "")
+}
+
+/// [`report_only`] with a `script-sample`.
+fn with_sample(directive: &str, blocked: &str, policy: &str, sample: &str) -> String {
     serde_json::json!({"csp-report": {
         "document-uri": "https://127.0.0.1/page", "referrer": "", "violated-directive": directive,
         "effective-directive": directive, "original-policy": policy, "disposition": "report",
-        "blocked-uri": blocked, "status-code": 200, "script-sample": ""
+        "blocked-uri": blocked, "status-code": 200, "script-sample": sample
     }})
     .to_string()
 }
 
 #[rocket::async_test]
 async fn the_wizard_proposes_the_smallest_safe_change_as_a_snippet() {
-    let app = app("[default.security.reports]\nrate_limit_per_minute = 0").await;
-    let policy = "default-src 'self'; img-src 'self'; script-src 'self' 'report-sample'; report-uri /r";
+    // Extension noise stored too (the collector's filter off), for the wizard to set apart.
+    let app = app("[default.security.reports]\nrate_limit_per_minute = 0\nuse_default_disallowed = false").await;
+    let policy = "default-src 'self'; img-src 'self'; script-src 'self' 'nonce-VDM4cFs3sufOtxKWEhcuw==' 'report-sample'; report-uri /r";
+    // Inline code whose whole text the sample holds (under 40 characters), and code cut at 40; one
+    // sample is stored per key and batch, so each goes alone.
+    for sample in ["console.log(1)", "window.analytics=window.analytics||[];an"] {
+        let r = app.post("application/csp-report", with_sample("script-src-elem", "inline", policy, sample)).await;
+        assert_eq!(r.status(), Status::NoContent);
+        app.settled().await;
+    }
     for (directive, blocked, n) in [
         ("img-src", "https://cdn.example/a.png", 3),
         ("script-src-elem", "inline", 2),
         ("font-src", "https://fonts.example/x.woff2", 1),
         ("script-src", "eval", 1),
+        ("img-src", "chrome-extension://abcdefgh/icon.png", 4),
     ] {
         for _ in 0..n {
             let r = app.post("application/csp-report", report_only(directive, blocked, policy)).await;
@@ -192,6 +207,17 @@ async fn the_wizard_proposes_the_smallest_safe_change_as_a_snippet() {
     app.settled().await;
     let v = json(&app, "/security/reports/wizard.json").await;
     assert_eq!(v["policy_seen"], policy);
+    assert_eq!(
+        v["proposed_policy"],
+        "default-src 'self'; img-src 'self' cdn.example; script-src 'self' 'nonce-VDM4cFs3sufOtxKWEhcuw==' 'report-sample'; \
+         report-uri /r; font-src 'self' fonts.example"
+    );
+    assert_eq!(v["proposal"]["flagged"][0]["hashes"], serde_json::json!([CspHash::sha256("console.log(1)")]));
+    assert_eq!(
+        v["proposal"]["noise"],
+        serde_json::json!([{"directive": "img-src", "blocked": "chrome-extension://abcdefgh", "hits": 4,
+            "instead": "a browser extension or injected software, not the site: nothing to change", "hashes": []}])
+    );
     assert_eq!(
         v["snippet"],
         "[default.security.csp.directives]\nfont-src = [\"'self'\", \"fonts.example\"]\n\
@@ -203,7 +229,7 @@ async fn the_wizard_proposes_the_smallest_safe_change_as_a_snippet() {
         .iter()
         .map(|f| (f["directive"].as_str().unwrap(), f["blocked"].as_str().unwrap(), f["hits"].as_i64().unwrap()))
         .collect();
-    assert_eq!(flagged, vec![("script-src-elem", "inline", 2), ("script-src", "eval", 1)]);
+    assert_eq!(flagged, vec![("script-src-elem", "inline", 4), ("script-src", "eval", 1)]);
     // The enforced policy saw nothing.
     let v = json(&app, "/security/reports/wizard.json?disposition=enforce").await;
     assert_eq!(v["snippet"], "");
@@ -211,6 +237,20 @@ async fn the_wizard_proposes_the_smallest_safe_change_as_a_snippet() {
     assert_eq!(status, Status::Ok);
     assert!(html.contains("font-src = [&quot;&#39;self&#39;&quot;, &quot;fonts.example&quot;]"), "{html}");
     assert!(html.contains("<td>never &#39;unsafe-inline&#39;: give the element a nonce"), "{html}");
+    assert!(
+        html.contains(&format!(
+            "its hash allows exactly that: <code>{}</code></td>",
+            CspHash::sha256("console.log(1)").replace('\'', "&#39;")
+        )),
+        "{html}"
+    );
+    assert!(html.contains("<h2>Left out as noise</h2>"), "{html}");
+    // A group marked expected is left out of the proposal.
+    Triage::set(&mut app.conn().await, "img-src", "cdn.example", "report", TriageState::Expected, "alice", Utc::now())
+        .await
+        .unwrap();
+    let v = json(&app, "/security/reports/wizard.json").await;
+    assert_eq!(v["snippet"], "[default.security.csp.directives]\nfont-src = [\"'self'\", \"fonts.example\"]\n");
     let (status, _, _, _) = app.dashboard("/security/reports/wizard?disposition=both", true).await;
     assert_eq!(status, Status::BadRequest);
     let (status, _, _, _) = app.dashboard("/security/reports/wizard", false).await;

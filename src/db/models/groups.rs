@@ -519,6 +519,43 @@ impl ViolationGroup {
     }
 }
 
+impl ViolationGroup {
+    /// Up to `limit` distinct, non-empty samples (`script-sample` /
+    /// `sample`) stored for the group (`directive`, `blocked`, `disposition`).
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// let code = rocket_security::db::ViolationGroup::samples(conn, "script-src-elem", "inline", "report", 5).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn samples(
+        conn: &mut SecurityConn,
+        directive: &str,
+        blocked: &str,
+        disposition: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, DbError> {
+        use crate::db::schema::security_csp_reports::dsl as r;
+        use crate::db::schema::security_csp_violations::dsl as v;
+        let rows: Vec<Option<String>> = with_conn!(conn, |c| {
+            r::security_csp_reports
+                .inner_join(v::security_csp_violations)
+                .filter(v::effective_directive.eq(directive))
+                .filter(v::blocked.eq(blocked))
+                .filter(v::disposition.eq(disposition))
+                .filter(r::sample.is_not_null())
+                .filter(r::sample.ne(""))
+                .select(r::sample)
+                .distinct()
+                .order(r::sample)
+                .limit(limit)
+                .load(c)
+                .await
+        })?;
+        Ok(rows.into_iter().flatten().collect())
+    }
+}
+
 /// One of the documents with the most reports in a group (see [`ViolationGroup::top_documents`]).
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
 pub struct TopDocument {
