@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The dashboard's queries on 100,000 stored violations (the default
-# max_violations): the grouped view's page (one GROUP BY, 51 rows) and the
-# list (200 rows by hits), on SQLite and PostgreSQL, from the crate's own
-# migrations. Prints the median of 7 runs of each, in milliseconds.
+# max_violations): the grouped view's page (one GROUP BY joined with the
+# triage, 51 rows), its top documents (one window function over the 50
+# groups shown), its sparklines (90 days of daily counts for those groups,
+# out of 90 days for every group) and the list (200 rows by hits), on SQLite
+# and PostgreSQL, from the crate's own migrations. Prints the median of 7
+# runs of each, in milliseconds.
 #
 #   scripts/bench-groups.sh [rows]        # default 100000
 #   BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432 (server; database rocket_security_groups_bench is created)
@@ -14,12 +17,26 @@ pg_db="rocket_security_groups_bench"
 workdir="$(mktemp -d)"
 trap 'rm -rf "$workdir"' EXIT
 
-groups_sql() {  # the statement ViolationGroup::page runs (no filter), for backend $1
+groups_sql() {  # the statement ViolationGroup::page runs (no filter, the open groups), for backend $1
   local sum="SUM(hits)"
   [ "$1" = postgres ] && sum="CAST(SUM(hits) AS BIGINT)"
-  echo "SELECT effective_directive AS directive, blocked, disposition, $sum AS hits, COUNT(*) AS violations, \
-MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen FROM security_csp_violations WHERE 1 = 1 \
-GROUP BY effective_directive, blocked, disposition ORDER BY hits DESC, directive, blocked, disposition LIMIT 51 OFFSET 0"
+  echo "SELECT g.directive, g.blocked, g.disposition, g.hits, g.violations, g.first_seen, g.last_seen, \
+t.state AS triage, t.changed_by AS triaged_by, t.changed_at AS triaged_at FROM (SELECT effective_directive AS directive, \
+blocked, disposition, $sum AS hits, COUNT(*) AS violations, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen \
+FROM security_csp_violations WHERE 1 = 1 GROUP BY effective_directive, blocked, disposition) g LEFT JOIN \
+security_csp_triage t ON t.directive = g.directive AND t.blocked = g.blocked AND t.disposition = g.disposition \
+WHERE (t.state IS NULL OR (t.state = 'fixed' AND g.last_seen > t.changed_at)) \
+ORDER BY g.hits DESC, g.directive, g.blocked, g.disposition LIMIT 51 OFFSET 0"
+}
+top_sql() {  # ViolationGroup::top_documents for the groups of the first page ($1: their keys)
+  echo "SELECT directive, blocked, disposition, document, hits FROM (SELECT effective_directive AS directive, \
+blocked, disposition, document_uri AS document, hits, ROW_NUMBER() OVER (PARTITION BY effective_directive, blocked, \
+disposition ORDER BY hits DESC, id) AS rn FROM security_csp_violations WHERE (effective_directive, blocked, disposition) \
+IN ($1)) t WHERE rn <= 3 ORDER BY directive, blocked, disposition, hits DESC, document"
+}
+days_sql() {  # ViolationGroup::days for 50 groups ($1: their hashes)
+  echo "SELECT group_hash, day, hits FROM security_csp_group_days WHERE group_hash IN ($1) \
+AND day >= '2026-09-03 00:00:00' ORDER BY group_hash, day"
 }
 LIST_SQL="SELECT id, hits FROM security_csp_violations ORDER BY hits DESC, id DESC LIMIT 200"
 
@@ -34,6 +51,15 @@ c.execute(f"""WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHE
 INSERT INTO security_csp_violations (key_hash, document_uri, effective_directive, blocked, disposition, hits, sample_count, first_seen, last_seen)
 SELECT printf('%064x', i), 'https://example.com/page/' || i, 'directive-' || (i % 12), 'host' || (i % 400) || '.example',
        CASE WHEN i % 2 = 0 THEN 'enforce' ELSE 'report' END, 1 + i % 17, 0, '2026-11-30 08:00:00', '2026-12-01 08:00:00' FROM n""")
+# 90 days of counts for 1,200 groups; 20 groups triaged.
+c.execute("""WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i + 1 < 1200),
+d(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM d WHERE j + 1 < 90)
+INSERT INTO security_csp_group_days (group_hash, day, hits)
+SELECT printf('%064x', i), datetime('2026-09-03 00:00:00', '+' || j || ' days'), 1 + (i + j) % 7 FROM g, d""")
+c.execute("""WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < 20)
+INSERT INTO security_csp_triage (group_hash, directive, blocked, disposition, state, changed_by, changed_at)
+SELECT printf('%064x', i), 'directive-' || (i % 12), 'host' || (i % 400) || '.example', 'enforce', 'expected', 'bench',
+       '2026-12-01 09:00:00' FROM n""")
 c.commit()
 PY
 sqlite_ms() {
@@ -53,7 +79,14 @@ for up in $(ls migrations/postgres/*/up.sql | sort); do psql -q "$pg_server/$pg_
 psql -q "$pg_server/$pg_db" -c "INSERT INTO security_csp_violations (key_hash, document_uri, effective_directive, blocked, disposition, hits, sample_count, first_seen, last_seen)
 SELECT lpad(to_hex(i), 64, '0'), 'https://example.com/page/' || i, 'directive-' || (i % 12), 'host' || (i % 400) || '.example',
        CASE WHEN i % 2 = 0 THEN 'enforce' ELSE 'report' END, 1 + i % 17, 0, '2026-11-30 08:00:00', '2026-12-01 08:00:00'
-FROM generate_series(0, $rows - 1) AS i; ANALYZE security_csp_violations;" >/dev/null
+FROM generate_series(0, $rows - 1) AS i;
+INSERT INTO security_csp_group_days (group_hash, day, hits)
+SELECT lpad(to_hex(i), 64, '0'), TIMESTAMP '2026-09-03 00:00:00' + j * INTERVAL '1 day', 1 + (i + j) % 7
+FROM generate_series(0, 1199) AS i, generate_series(0, 89) AS j;
+INSERT INTO security_csp_triage (group_hash, directive, blocked, disposition, state, changed_by, changed_at)
+SELECT lpad(to_hex(i), 64, '0'), 'directive-' || (i % 12), 'host' || (i % 400) || '.example', 'enforce', 'expected',
+       'bench', '2026-12-01 09:00:00' FROM generate_series(0, 19) AS i;
+ANALYZE;" >/dev/null
 pg_ms() {
   local t=()
   for _ in 1 2 3 4 5 6 7; do
@@ -62,7 +95,17 @@ pg_ms() {
   printf "%s\n" "${t[@]}" | sort -n | sed -n 4p | awk '{printf "%.1f", $1}'
 }
 
-printf "%-10s %10s %16s %16s\n" backend rows "groups page, ms" "list page, ms"
-printf "%-10s %10s %16s %16s\n" sqlite "$rows" "$(sqlite_ms "$(groups_sql sqlite)")" "$(sqlite_ms "$LIST_SQL")"
-printf "%-10s %10s %16s %16s\n" postgres "$rows" "$(pg_ms "$(groups_sql postgres)")" "$(pg_ms "$LIST_SQL")"
+# The keys of the first page's 50 groups, and 50 group hashes.
+keys="$(python3 - "$workdir/groups.db" "$(groups_sql sqlite)" <<'PY'
+import sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall()[:50]
+print(", ".join(f"('{d}', '{b}', '{p}')" for d, b, p, *_ in rows))
+PY
+)"
+hashes="$(python3 -c 'print(", ".join("%r" % ("%064x" % i) for i in range(0, 1200, 24)))')"
+printf "%-10s %10s %10s %10s %10s %10s\n" backend rows "groups ms" "top3 ms" "days ms" "list ms"
+printf "%-10s %10s %10s %10s %10s %10s\n" sqlite "$rows" "$(sqlite_ms "$(groups_sql sqlite)")" \
+  "$(sqlite_ms "$(top_sql "$keys")")" "$(sqlite_ms "$(days_sql "$hashes")")" "$(sqlite_ms "$LIST_SQL")"
+printf "%-10s %10s %10s %10s %10s %10s\n" postgres "$rows" "$(pg_ms "$(groups_sql postgres)")" \
+  "$(pg_ms "$(top_sql "$keys")")" "$(pg_ms "$(days_sql "$hashes")")" "$(pg_ms "$LIST_SQL")"
 psql -q "$pg_server/postgres" -c "DROP DATABASE $pg_db WITH (FORCE)" >/dev/null

@@ -34,6 +34,20 @@ curl -fs -c "$jar" -o /dev/null -H "Sec-Fetch-Site: same-origin" \
 cookie="$(sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep="; " }')"
 [ -n "$cookie" ] || { echo "could not log in as admin" >&2; exit 1; }
 
+# Reports to fill the grouped view (rows, sparklines, triage forms) and the wizard.
+for b in https://cdn.example.com/a.js inline eval https://images.example.com/x.png; do
+  d=script-src-elem; [ "$b" = eval ] && d=script-src; case "$b" in *.png) d=img-src;; esac
+  printf '{"csp-report":{"document-uri":"%s/","violated-directive":"%s","effective-directive":"%s","original-policy":"default-src '"'"'self'"'"'; script-src '"'"'self'"'"'","disposition":"report","blocked-uri":"%s","status-code":200,"script-sample":"f()"}}' \
+    "$base" "$d" "$d" "$b" |
+    curl -fs -o /dev/null -H 'Content-Type: application/csp-report' --data-binary @- "$base/security/csp-report"
+done
+stored=no
+for _ in $(seq 50); do
+  curl -fs -H "Cookie: $cookie" "$base/security/reports/groups.json" | grep -q '"blocked":"inline"' && { stored=yes; break; }
+  sleep 0.1
+done
+[ "$stored" = yes ] || { echo "the reports did not reach the grouped view" >&2; exit 1; }
+
 # page | categories that must score 100 | logged in
 pages=(
   "/|accessibility,best-practices,seo|no"
@@ -44,6 +58,8 @@ pages=(
   "/account/sessions|accessibility,best-practices|yes"
   "/password/change|accessibility,best-practices|yes"
   "/security/reports|accessibility,best-practices|yes"
+  "/security/reports/groups|accessibility,best-practices|yes"
+  "/security/reports/wizard|accessibility,best-practices|yes"
   # Breaks its own CSP on purpose (the browser logs each violation): accessibility only.
   "/demo/violations|accessibility|yes"
 )
