@@ -151,7 +151,10 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
              <li><code>/embed</code>: may be framed by a partner (per-route CSP and X-Frame-Options)</li>\
              <li><code>/privacy</code>: honours Do Not Track and Global Privacy Control</li>\
              <li><code>/demo/violations</code>: breaks the CSP so the browser sends reports</li>\
-             <li><code>/security/reports</code>: the reports dashboard (admin only)</li>\
+             <li><code>/security/reports</code>: the reports dashboard (admin only); \
+             <code>/security/reports/groups</code> groups the violations with a sparkline each and lets the \
+             admin mark them expected or fixed; <code>/security/reports/wizard</code> proposes the policy \
+             change that would allow what was reported</li>\
              <li><code>POST /logout</code>: answers with <code>Clear-Site-Data</code></li></ul>",
             nonce.attr()
         ),

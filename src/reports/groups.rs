@@ -418,7 +418,7 @@ fn triage_cell(row: &GroupRow, base: &str, back: &str, csrf: Option<&str>) -> St
         .collect::<Vec<_>>()
         .join(" ");
     format!(
-        "{text}<form class=\"t\" method=\"post\" action=\"{base}/triage\">{}\
+        "{text} <form class=\"t\" method=\"post\" action=\"{base}/triage\">{}\
          <input type=\"hidden\" name=\"directive\" value=\"{}\"><input type=\"hidden\" name=\"blocked\" value=\"{}\">\
          <input type=\"hidden\" name=\"disposition\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{}\">\
          {buttons}</form>",

@@ -107,6 +107,26 @@ async fn report_uri_reports_over_http_are_stored_and_shown() {
     let artifact = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser").join("dashboard.png");
     std::fs::write(&artifact, &png).unwrap();
     eprintln!("dashboard screenshot: {}", artifact.display());
+
+    // Triage in the grouped view: Chromium posts the "Expected" form (its
+    // own Sec-Fetch-Site and Origin, through the CSRF check) and follows the
+    // redirect back to the same filtered view, where the group is now hidden.
+    browser.goto(&showcase.url("/security/reports/groups?directive=img-src&disposition=enforce")).await;
+    let row = browser.text("tbody tr").await;
+    assert!(row.starts_with("img-src example.com enforce 1 1 "), "row: {row}");
+    assert!(row.ends_with("Open Expected Fixed"), "row: {row}");
+    let before = browser.script("return performance.timeOrigin").await;
+    let expected = browser.client.find(fantoccini::Locator::Css("tbody tr button[value=expected]")).await.unwrap();
+    expected.click().await.unwrap();
+    browser.wait_for_new_document(before).await;
+    assert_eq!(browser.location().await, "/security/reports/groups?directive=img-src&disposition=enforce");
+    let rows = browser.client.find_all(fantoccini::Locator::Css("tbody tr")).await.unwrap();
+    assert!(rows.is_empty(), "the expected group is hidden");
+    let note = browser.text("main p:nth-of-type(2), body > p:nth-of-type(2)").await;
+    assert_eq!(note, "1 group(s) marked expected (1 reports) are hidden: show them.");
+    browser.goto(&showcase.url("/security/reports/groups?directive=img-src&disposition=enforce&triage=expected")).await;
+    let row = browser.text("tbody tr").await;
+    assert!(row.contains("Expected (admin, "), "row: {row}");
     browser.close().await;
 }
 

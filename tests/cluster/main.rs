@@ -20,6 +20,8 @@ mod redis_outage;
 mod reports;
 #[cfg(all(feature = "postgres", feature = "redis"))]
 mod sessions;
+#[cfg(all(feature = "postgres", feature = "redis"))]
+mod triage;
 
 /// CI runs every suite with `--all-features`: there, a cluster suite compiled
 /// without PostgreSQL and Redis would pass by testing nothing.
