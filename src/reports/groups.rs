@@ -662,7 +662,9 @@ pub(crate) fn wizard_html(d: &WizardData, base: &str, nonce: &str) -> String {
             } else {
                 let list: Vec<String> = f.hashes.iter().map(|h| format!("<code>{}</code>", escape(h))).collect();
                 format!(
-                    "<br>The whole code of a report was seen; if you wrote it, its hash allows exactly that: {}",
+                    "<br>A report carried this code whole (browsers trim the whitespace around a sample, so the \
+                     hash fits only an element whose content is exactly this text); if you wrote it, its hash \
+                     allows exactly that: {}",
                     list.join(" ")
                 )
             };

@@ -115,7 +115,8 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
                     "never 'unsafe-inline': give the element a nonce (CspNonce in the template), or move the code \
                      to a file; fixed code can be allowed by its hash (CspHash::sha256)",
                 );
-                // Only a sample shorter than the browsers' cut is the whole code.
+                // Only a sample shorter than the browsers' cut is the whole code (less
+                // the whitespace around it, which Chromium trims: the page says so).
                 let mut hashes: Vec<String> =
                     s.samples.iter().filter(|x| x.chars().count() < SAMPLE_CUT).map(|x| CspHash::sha256(x)).collect();
                 hashes.sort();

@@ -302,3 +302,32 @@ async fn violations_group_on_every_backend_with_each_filter() {
         assert!(ViolationGroup::page(&mut conn, &wildcard, 10, 0).await.unwrap().is_empty(), "{}", db.name);
     }
 }
+
+#[rocket::async_test]
+async fn last_seen_only_moves_forward_whatever_order_batches_arrive_in() {
+    for db in all().await {
+        let mut conn = db.pool.conn().await.unwrap();
+        // A group of its own (the databases are shared by tests running at once).
+        let k =
+            ViolationKey { blocked: format!("{}.example", unique("forward")), ..key("https://example.com/forward") };
+        let t = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        let last_seen = |v: Option<CspViolation>| v.map(|v| (v.hits, v.last_seen));
+        CspViolation::record(&mut conn, &k, 1, None, 1, t + Duration::hours(1)).await.unwrap();
+        // An older report recorded later (a replayed spool): counted, last_seen kept.
+        CspViolation::record(&mut conn, &k, 1, None, 1, t).await.unwrap();
+        let found = CspViolation::find(&mut conn, &k).await.unwrap();
+        assert_eq!(last_seen(found), Some((2, (t + Duration::hours(1)).naive_utc())), "{}", db.name);
+        // The one-statement path too, backwards and then forwards.
+        assert!(CspViolation::add_hits_by_hash(&mut conn, &[(k.hash(), 2)], t - Duration::hours(1)).await.unwrap());
+        let found = CspViolation::find(&mut conn, &k).await.unwrap();
+        assert_eq!(last_seen(found), Some((4, (t + Duration::hours(1)).naive_utc())), "{}", db.name);
+        assert!(CspViolation::add_hits_by_hash(&mut conn, &[(k.hash(), 1)], t + Duration::hours(2)).await.unwrap());
+        let found = CspViolation::find(&mut conn, &k).await.unwrap();
+        assert_eq!(last_seen(found), Some((5, (t + Duration::hours(2)).naive_utc())), "{}", db.name);
+        // Its group's reports per day, from record().
+        use rocket_security::db::ViolationGroup;
+        let days = ViolationGroup::days(&mut conn, &[k.group_hash()], t - Duration::days(1)).await.unwrap();
+        let days: Vec<(String, i64)> = days.iter().map(|d| (d.day.to_string(), d.hits)).collect();
+        assert_eq!(days, vec![("2026-12-01 00:00:00".to_string(), 2)], "{}", db.name);
+    }
+}

@@ -9,7 +9,7 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket_security::db::{CspViolation, SecurityConn, ViolationKey};
 
-use crate::app::{app, rocket_with_url, TempFile};
+use crate::app::{app, legacy, rocket_with_url, TempFile};
 use crate::backends;
 
 fn key(doc: &str, blocked: &str) -> ViolationKey {
@@ -154,6 +154,7 @@ async fn bad_triage_requests_get_the_right_4xx_and_change_nothing() {
     ] {
         assert_eq!(triage(&app.client, "same-origin", &body).await.0, status, "{}", &body[..body.len().min(80)]);
     }
+    assert_eq!(shown(&app.client, "triage=all").await, vec![("cdn.example".into(), "open".into(), None)]);
     // A `back` that is not a query string is ignored: the redirect stays on the dashboard.
     let (status, location) =
         triage(&app.client, "same-origin", &format!("{ok}&state=fixed&back=//evil.example/")).await;
@@ -190,13 +191,16 @@ async fn bad_triage_requests_get_the_right_4xx_and_change_nothing() {
 }
 
 #[rocket::async_test]
-async fn without_csrf_protection_the_dashboard_refuses_to_triage() {
-    let app = app("[default.security.csrf]\nenabled = false").await;
-    let pool = &mut app.conn().await;
-    record(pool, &key("https://127.0.0.1/", "cdn.example"), 2, Utc::now()).await;
-    let body = "directive=img-src&blocked=cdn.example&disposition=enforce&state=expected";
-    assert_eq!(triage(&app.client, "same-origin", body).await, (Status::Forbidden, None));
-    assert_eq!(shown(&app.client, "").await, vec![("cdn.example".into(), "open".into(), None)]);
+async fn triage_refuses_every_request_csrf_protection_did_not_check() {
+    // Off, in report mode (refusals let through), or with the dashboard exempt.
+    for csrf in ["enabled = false", "mode = \"report\"", "exempt = [\"/security/**\"]"] {
+        let app = app(&format!("[default.security.csrf]\n{csrf}")).await;
+        let pool = &mut app.conn().await;
+        record(pool, &key("https://127.0.0.1/", "cdn.example"), 2, Utc::now()).await;
+        let body = "directive=img-src&blocked=cdn.example&disposition=enforce&state=expected";
+        assert_eq!(triage(&app.client, "same-origin", body).await, (Status::Forbidden, None), "{csrf}");
+        assert_eq!(shown(&app.client, "").await, vec![("cdn.example".into(), "open".into(), None)], "{csrf}");
+    }
 }
 
 #[rocket::async_test]
@@ -229,6 +233,16 @@ async fn each_group_has_a_sparkline_of_its_reports_per_day() {
         "{html}"
     );
     assert!(html.contains("<th>Last 90 days</th>"), "{html}");
+    // Reports through the collector count in their day too (written with the batch).
+    for _ in 0..3 {
+        let r = app
+            .post("application/csp-report", legacy("https://127.0.0.1/page", "img-src", "https://via.example/p.png"))
+            .await;
+        assert_eq!(r.status(), Status::NoContent);
+    }
+    app.settled().await;
+    let v = groups(&app.client, "blocked=via.example").await;
+    assert_eq!(v["groups"][0]["daily"], serde_json::json!([[day(0), 3]]));
     // The triage buttons post to the dashboard, one form per group.
     assert!(
         html.contains(

@@ -193,6 +193,18 @@ async fn rollback<C: diesel_async::AsyncConnection>(c: &mut C) -> QueryResult<()
     C::TransactionManager::rollback_transaction(c).await
 }
 
+/// `last_seen` moved forward to `$now`, never back (an older batch replayed
+/// after a newer one leaves the newer time).
+macro_rules! later {
+    ($now:expr) => {
+        diesel::dsl::sql::<diesel::sql_types::Timestamp>("CASE WHEN last_seen < ")
+            .bind::<diesel::sql_types::Timestamp, _>($now)
+            .sql(" THEN ")
+            .bind::<diesel::sql_types::Timestamp, _>($now)
+            .sql(" ELSE last_seen END")
+    };
+}
+
 impl CspViolation {
     /// Applies one batch (the reports of one or more spooled batches, merged)
     /// in one transaction that also records its `ids`, so that a batch whose
@@ -214,8 +226,6 @@ impl CspViolation {
     ) -> Result<BatchOutcome, DbError> {
         with_conn!(conn, |c| begin(c).await)?;
         let work = async {
-            let times = fast.iter().map(|(_, _, at)| *at).chain(full.iter().map(|g| g.at));
-            let latest = times.max().unwrap_or_else(Utc::now);
             // One statement for every id (hex digits only, checked; the time is a literal all three backends read).
             if let Some(bad) =
                 ids.iter().find(|id| id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -228,8 +238,7 @@ impl CspViolation {
             let sql = format!("INSERT INTO security_csp_batches (id, applied_at) VALUES {}", values.join(", "));
             let sql = &sql;
             with_conn!(conn, |c| diesel::sql_query(sql.as_str()).execute(c).await)?;
-            let hits: Vec<(String, i64)> = fast.iter().map(|(h, n, _)| (h.clone(), *n)).collect();
-            if !hits.is_empty() && Self::add_hits_statement(conn, &hits, latest).await? != hits.len() {
+            if !fast.is_empty() && Self::add_hits_statement(conn, fast).await? != fast.len() {
                 return Ok(BatchOutcome::Missing);
             }
             let mut samples_full = vec![];
@@ -305,7 +314,10 @@ impl CspViolation {
         now: DateTime<Utc>,
     ) -> Result<RecordOutcome, DbError> {
         let outcome = Self::record_strict(conn, key, hits, sample, max_samples, now, false).await?;
-        super::groups::ViolationGroup::add_days(conn, &[(key.group_hash(), now, hits)]).await?;
+        // The hits are stored: a failing daily count must not make the caller count them as lost.
+        if let Err(e) = super::groups::ViolationGroup::add_days(conn, &[(key.group_hash(), now, hits)]).await {
+            tracing::warn!(target: "security", "CSP report daily count not stored (its hits are): {e}");
+        }
         Ok(outcome)
     }
 
@@ -338,7 +350,7 @@ impl CspViolation {
         update_or_insert!(
             conn,
             update: |c| diesel::update(v::security_csp_violations.filter(v::key_hash.eq(&hash)))
-                .set((v::hits.eq(v::hits + hits), v::last_seen.eq(now)))
+                .set((v::hits.eq(v::hits + hits), v::last_seen.eq(later!(now))))
                 .execute(c)
                 .await,
             insert: |c| diesel::insert_into(v::security_csp_violations).values(&row).execute(c).await,
@@ -376,9 +388,11 @@ impl CspViolation {
 
     /// Adds hits to existing violations, found by their key hash, in one
     /// statement (one round trip however many keys), all or nothing: `rows`
-    /// are ([`ViolationKey::hash`], hits). `Ok(false)`: some key has no row
-    /// (deleted meanwhile); nothing was changed, record them with
-    /// [`record`](Self::record).
+    /// are ([`ViolationKey::hash`], hits); `last_seen` becomes `now` unless it
+    /// is later already. `Ok(false)`: some key has no row (deleted
+    /// meanwhile); nothing was changed, record them with
+    /// [`record`](Self::record). The per-day counts of the dashboard's
+    /// sparklines are not touched (the collector writes them with its batches).
     pub async fn add_hits_by_hash(
         conn: &mut SecurityConn,
         rows: &[(String, i64)],
@@ -388,13 +402,18 @@ impl CspViolation {
         if rows.is_empty() {
             return Ok(true);
         }
-        let (sql, now) = Self::add_hits_sql(conn, rows, now)?;
-        let sql = &sql;
+        let rows: Vec<(String, i64, DateTime<Utc>)> = rows.iter().map(|(h, n)| (h.clone(), *n, now)).collect();
+        let (sql, times) = Self::add_hits_sql(conn, &rows)?;
+        let (sql, times) = (&sql, &times);
         let expected = rows.len();
         // In a transaction, so a partial update (a row deleted meanwhile) is undone.
         let outcome = with_conn!(conn, |c| {
             c.transaction(async |c| {
-                let n = diesel::sql_query(sql.as_str()).bind::<diesel::sql_types::Timestamp, _>(now).execute(c).await?;
+                let mut q = diesel::sql_query(sql.as_str()).into_boxed();
+                for t in times {
+                    q = q.bind::<diesel::sql_types::Timestamp, _>(*t);
+                }
+                let n = q.execute(c).await?;
                 if n == expected {
                     Ok(())
                 } else {
@@ -411,45 +430,55 @@ impl CspViolation {
     }
 
     /// The one statement of [`add_hits_by_hash`](Self::add_hits_by_hash), run
-    /// as it is (inside the caller's transaction): the rows it updated.
+    /// as it is (inside the caller's transaction), each key with its own
+    /// latest arrival: the rows it updated.
     async fn add_hits_statement(
         conn: &mut SecurityConn,
-        rows: &[(String, i64)],
-        now: DateTime<Utc>,
+        rows: &[(String, i64, DateTime<Utc>)],
     ) -> Result<usize, DbError> {
-        let (sql, now) = Self::add_hits_sql(conn, rows, now)?;
-        let sql = &sql;
+        let (sql, times) = Self::add_hits_sql(conn, rows)?;
+        let (sql, times) = (&sql, &times);
         let n = with_conn!(conn, |c| {
-            diesel::sql_query(sql.as_str()).bind::<diesel::sql_types::Timestamp, _>(now).execute(c).await
+            let mut q = diesel::sql_query(sql.as_str()).into_boxed();
+            for t in times {
+                q = q.bind::<diesel::sql_types::Timestamp, _>(*t);
+            }
+            q.execute(c).await
         })?;
         Ok(n)
     }
 
-    /// The `UPDATE ... CASE` adding `rows`' hits, and the time to bind.
+    /// The `UPDATE ... CASE` adding `rows`' hits and moving each row's
+    /// `last_seen` forward to its arrival (never back: a replayed older
+    /// batch leaves a later `last_seen` alone), and the times to bind in order.
     fn add_hits_sql(
         conn: &SecurityConn,
-        rows: &[(String, i64)],
-        now: DateTime<Utc>,
-    ) -> Result<(String, NaiveDateTime), DbError> {
+        rows: &[(String, i64, DateTime<Utc>)],
+    ) -> Result<(String, Vec<NaiveDateTime>), DbError> {
+        use crate::db::pool::Backend;
         use std::fmt::Write;
-        // Only hex digits and integers are written into the statement; the time is bound.
-        if let Some((bad, _)) =
-            rows.iter().find(|(h, _)| h.is_empty() || h.len() > 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
+        // Only hex digits and integers are written into the statement; the times are bound.
+        if let Some((bad, _, _)) =
+            rows.iter().find(|(h, _, _)| h.is_empty() || h.len() > 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
         {
             let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a violation key hash").into());
             return Err(DbError::Query(e));
         }
-        let (mut case, mut hashes) = (String::from("CASE key_hash"), String::new());
-        for (i, (hash, hits)) in rows.iter().enumerate() {
+        let backend = conn.backend();
+        let (mut case, mut at, mut hashes) =
+            (String::from("CASE key_hash"), String::from("CASE key_hash"), String::new());
+        for (i, (hash, hits, _)) in rows.iter().enumerate() {
+            let p = if backend == Backend::Postgres { format!("${}", i + 1) } else { "?".into() };
             let _ = write!(case, " WHEN '{hash}' THEN {hits}");
+            let _ = write!(at, " WHEN '{hash}' THEN {p}");
             let _ = write!(hashes, "{}'{hash}'", if i == 0 { "" } else { "," });
         }
-        let placeholder = if matches!(conn.backend(), crate::db::pool::Backend::Postgres) { "$1" } else { "?" };
+        let max = if backend == Backend::Sqlite { "MAX" } else { "GREATEST" };
         let sql = format!(
-            "UPDATE security_csp_violations SET hits = hits + {case} END, last_seen = {placeholder} \
+            "UPDATE security_csp_violations SET hits = hits + {case} END, last_seen = {max}(last_seen, {at} END) \
              WHERE key_hash IN ({hashes})"
         );
-        Ok((sql, stored(now)))
+        Ok((sql, rows.iter().map(|(_, _, t)| stored(*t)).collect()))
     }
 
     /// Deletes violation `id` with its stored samples. Returns whether it existed.
@@ -710,6 +739,16 @@ mod tests {
         assert_eq!(CspViolation::applied_batches(&mut conn, &ids(&["b2", "b3"])).await.unwrap().len(), 2);
         // An id that is not hex never reaches the statement.
         assert!(CspViolation::apply_batch(&mut conn, &ids(&["x'"]), &[], &full, &[], 10).await.is_err());
+        // The per-day counts go in with the batch; days beyond the sparklines are pruned.
+        use super::super::groups::ViolationGroup;
+        let t = Utc::now();
+        let days = [(key.group_hash(), t, 3), (key.group_hash(), t - chrono::Duration::days(100), 1)];
+        CspViolation::apply_batch(&mut conn, &ids(&["b4"]), &[], &full, &days, 10).await.unwrap();
+        let counts = |d: Vec<super::super::groups::GroupDay>| d.iter().map(|d| d.hits).collect::<Vec<_>>();
+        let from = t - chrono::Duration::days(200);
+        assert_eq!(counts(ViolationGroup::days(&mut conn, &[key.group_hash()], from).await.unwrap()), vec![1, 3]);
+        assert_eq!(ViolationGroup::prune_days(&mut conn, t - chrono::Duration::days(90)).await.unwrap(), 1);
+        assert_eq!(counts(ViolationGroup::days(&mut conn, &[key.group_hash()], from).await.unwrap()), vec![3]);
         drop(conn);
         for s in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{s}", file.display()));

@@ -212,9 +212,21 @@ fn grouped(
     (sql, texts, times)
 }
 
-/// Joins the triage of each grouped row.
-const TRIAGE_JOIN: &str =
-    "LEFT JOIN security_csp_triage t ON t.directive = g.directive AND t.blocked = g.blocked AND t.disposition = g.disposition";
+/// Joins the triage of each grouped row, comparing the texts byte for byte
+/// (MySQL's default collation ignores case and accents; the triage columns
+/// are `utf8mb4_bin` there).
+fn triage_join(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Mysql => {
+            "LEFT JOIN security_csp_triage t ON t.directive = g.directive COLLATE utf8mb4_bin \
+             AND t.blocked = g.blocked COLLATE utf8mb4_bin AND t.disposition = g.disposition COLLATE utf8mb4_bin"
+        }
+        _ => {
+            "LEFT JOIN security_csp_triage t ON t.directive = g.directive AND t.blocked = g.blocked \
+             AND t.disposition = g.disposition"
+        }
+    }
+}
 
 /// Runs `sql` with `texts` then `times` bound, loading `T`.
 macro_rules! load_bound {
@@ -237,7 +249,7 @@ macro_rules! load_bound {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, QueryableByName, serde::Serialize)]
 pub struct Hidden {
     /// Groups marked expected.
-    #[diesel(sql_type = BigInt)]
+    #[diesel(sql_type = BigInt, column_name = n_groups)]
     pub groups: i64,
     /// Their reports.
     #[diesel(sql_type = BigInt)]
@@ -270,8 +282,9 @@ impl ViolationGroup {
         let sql = format!(
             "SELECT g.directive, g.blocked, g.disposition, g.hits, g.violations, g.first_seen, g.last_seen, \
              t.state AS triage, t.changed_by AS triaged_by, t.changed_at AS triaged_at FROM ({inner}) g \
-             {TRIAGE_JOIN} WHERE {} ORDER BY g.hits DESC, g.directive, g.blocked, g.disposition \
+             {} WHERE {} ORDER BY g.hits DESC, g.directive, g.blocked, g.disposition \
              LIMIT {} OFFSET {offset}",
+            triage_join(backend),
             filter.triage.condition(),
             limit.max(1)
         );
@@ -297,7 +310,9 @@ impl ViolationGroup {
             Backend::Sqlite => "COALESCE(SUM(g.hits), 0)",
         };
         let sql = format!(
-            "SELECT COUNT(*) AS groups, {sum} AS hits FROM ({inner}) g {TRIAGE_JOIN} WHERE {}",
+            // `groups` is a reserved word on MySQL 8.
+            "SELECT COUNT(*) AS n_groups, {sum} AS hits FROM ({inner}) g {} WHERE {}",
+            triage_join(backend),
             TriageView::Expected.condition()
         );
         let rows = load_bound!(conn, sql, texts, times, Hidden)?;
