@@ -1,7 +1,7 @@
 //! CSP report storage: [`CspViolation`] aggregates (one row per normalised
 //! violation) and [`CspReport`] raw samples (a capped number per violation).
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -193,6 +193,63 @@ async fn rollback<C: diesel_async::AsyncConnection>(c: &mut C) -> QueryResult<()
     C::TransactionManager::rollback_transaction(c).await
 }
 
+/// The start of the hour (or day, per `unit`) holding `at`.
+fn truncated(at: DateTime<Utc>, unit: TimeDelta) -> NaiveDateTime {
+    use chrono::DurationRound;
+    at.duration_trunc(unit).unwrap_or(at).naive_utc()
+}
+
+/// The statements recording a batch's `ids` and adding its reports per hour
+/// and per group and day, as one script of upserts (`ON CONFLICT` on SQLite
+/// and PostgreSQL, `ON DUPLICATE KEY` on MySQL). Keys are unique within each
+/// map, so no statement touches a row twice.
+fn counts_sql(
+    backend: crate::db::pool::Backend,
+    ids: &[String],
+    hours: &std::collections::BTreeMap<NaiveDateTime, i64>,
+    days: &std::collections::BTreeMap<(&str, NaiveDateTime), i64>,
+) -> Result<String, DbError> {
+    use crate::db::pool::Backend;
+    let hex = |s: &str, max: usize| !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Some(bad) = ids.iter().find(|id| !hex(id, 32)) {
+        let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a batch id").into());
+        return Err(DbError::Query(e));
+    }
+    if let Some(((bad, _), _)) = days.iter().find(|((h, _), _)| !hex(h, 64)) {
+        let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a group hash").into());
+        return Err(DbError::Query(e));
+    }
+    // The format diesel writes timestamps in on SQLite (whole seconds here), read by all three.
+    let time = |t: &NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let add = |table: &str, key: &str| match backend {
+        Backend::Mysql => " ON DUPLICATE KEY UPDATE hits = hits + VALUES(hits)".to_string(),
+        _ => format!(" ON CONFLICT ({key}) DO UPDATE SET hits = {table}.hits + excluded.hits"),
+    };
+    let now = time(&stored(Utc::now()));
+    let mut sql = String::new();
+    if !ids.is_empty() {
+        let values: Vec<String> = ids.iter().map(|id| format!("('{id}', '{now}')")).collect();
+        sql.push_str(&format!("INSERT INTO security_csp_batches (id, applied_at) VALUES {};", values.join(", ")));
+    }
+    if !hours.is_empty() {
+        let values: Vec<String> = hours.iter().map(|(h, n)| format!("('{}', {n})", time(h))).collect();
+        sql.push_str(&format!(
+            "INSERT INTO security_csp_hourly (hour, hits) VALUES {}{};",
+            values.join(", "),
+            add("security_csp_hourly", "hour")
+        ));
+    }
+    if !days.is_empty() {
+        let values: Vec<String> = days.iter().map(|((g, d), n)| format!("('{g}', '{}', {n})", time(d))).collect();
+        sql.push_str(&format!(
+            "INSERT INTO security_csp_group_days (group_hash, day, hits) VALUES {}{};",
+            values.join(", "),
+            add("security_csp_group_days", "group_hash, day")
+        ));
+    }
+    Ok(sql)
+}
+
 /// `last_seen` moved forward to `$now`, never back (an older batch replayed
 /// after a newer one leaves the newer time).
 macro_rules! later {
@@ -233,11 +290,6 @@ impl CspViolation {
                 let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a batch id").into());
                 return Err(DbError::Query(e));
             }
-            let now = stored(Utc::now()).format("%Y-%m-%d %H:%M:%S");
-            let values: Vec<String> = ids.iter().map(|id| format!("('{id}', '{now}')")).collect();
-            let sql = format!("INSERT INTO security_csp_batches (id, applied_at) VALUES {}", values.join(", "));
-            let sql = &sql;
-            with_conn!(conn, |c| diesel::sql_query(sql.as_str()).execute(c).await)?;
             if !fast.is_empty() && Self::add_hits_statement(conn, fast).await? != fast.len() {
                 return Ok(BatchOutcome::Missing);
             }
@@ -248,16 +300,21 @@ impl CspViolation {
                     samples_full.push(g.key.hash());
                 }
             }
-            // Each report in the hour it arrived (a replay after an outage spans hours).
-            let mut hours: std::collections::BTreeMap<i64, (DateTime<Utc>, i64)> = Default::default();
+            // Each report in the hour and on the day it arrived (a replay after an outage spans hours).
+            let mut hours: std::collections::BTreeMap<NaiveDateTime, i64> = Default::default();
             let counted = fast.iter().map(|(_, n, at)| (*n, *at)).chain(full.iter().map(|g| (g.hits, g.at)));
             for (n, at) in counted {
-                hours.entry(at.timestamp().div_euclid(3600)).or_insert((at, 0)).1 += n;
+                *hours.entry(truncated(at, TimeDelta::hours(1))).or_default() += n;
             }
-            for (at, n) in hours.into_values() {
-                CspHourly::add(conn, at, n).await?;
+            let mut per_day: std::collections::BTreeMap<(&str, NaiveDateTime), i64> = Default::default();
+            for (hash, at, n) in days {
+                *per_day.entry((hash.as_str(), truncated(*at, TimeDelta::days(1)))).or_default() += n;
             }
-            super::groups::ViolationGroup::add_days(conn, days).await?;
+            // The batch ids and both counts in one round trip (every value a
+            // checked hex string, an integer or a time this code formatted).
+            let sql = counts_sql(conn.backend(), ids, &hours, &per_day)?;
+            let sql = &sql;
+            with_conn!(conn, |c| diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await)?;
             Ok::<_, DbError>(BatchOutcome::Applied { samples_full })
         };
         match work.await {
@@ -749,6 +806,24 @@ mod tests {
         assert_eq!(counts(ViolationGroup::days(&mut conn, &[key.group_hash()], from).await.unwrap()), vec![1, 3]);
         assert_eq!(ViolationGroup::prune_days(&mut conn, t - chrono::Duration::days(90)).await.unwrap(), 1);
         assert_eq!(counts(ViolationGroup::days(&mut conn, &[key.group_hash()], from).await.unwrap()), vec![3]);
+        // The batch's upserts meet the rows diesel wrote (same time format on SQLite): one row per hour and day.
+        let t0 = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 20, 10, 30, 0).unwrap();
+        CspHourly::add(&mut conn, t0, 5).await.unwrap();
+        ViolationGroup::add_days(&mut conn, &[(key.group_hash(), t0, 5)]).await.unwrap();
+        let late = [BatchGroup { key: &key, hits: 2, sample: &sample, at: t0 + chrono::Duration::minutes(10) }];
+        let days = [(key.group_hash(), t0 + chrono::Duration::minutes(10), 2)];
+        CspViolation::apply_batch(&mut conn, &ids(&["b5"]), &[], &late, &days, 10).await.unwrap();
+        let hours = CspHourly::since(&mut conn, t0 - chrono::Duration::hours(1)).await.unwrap();
+        assert_eq!(
+            hours
+                .iter()
+                .filter(|h| h.hour == t0.naive_utc() - chrono::Duration::minutes(30))
+                .map(|h| h.hits)
+                .collect::<Vec<_>>(),
+            vec![7]
+        );
+        let on_t0 = ViolationGroup::days(&mut conn, &[key.group_hash()], t0).await.unwrap();
+        assert_eq!((on_t0[0].day.to_string().as_str(), on_t0[0].hits), ("2026-11-20 00:00:00", 7));
         drop(conn);
         for s in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{s}", file.display()));
