@@ -138,10 +138,20 @@ where
             }
             View::Triage => return Outcome::Error(Status::MethodNotAllowed),
             View::Detail => {
-                let id = req.uri().path().segments().last().and_then(|s| s.parse::<i32>().ok());
-                let Some(id) = id else { return Outcome::Error(Status::NotFound) };
-                match detail(&state, id, &nonce).await {
-                    Ok(Some(html)) => (Status::Ok, (ContentType::HTML, html)),
+                // `<id>`, `<id>.json` or `<id>.csv`.
+                let segment = req.uri().path().segments().last().unwrap_or("");
+                let (id, format) = match segment.rsplit_once('.') {
+                    None => (segment, Format::Html),
+                    Some((id, "json")) => (id, Format::Json),
+                    Some((id, "csv")) => (id, Format::Csv),
+                    Some(_) => return Outcome::Error(Status::NotFound),
+                };
+                let Ok(id) = id.parse::<i32>() else { return Outcome::Error(Status::NotFound) };
+                if format == Format::Csv {
+                    download = Some("csp-violation-samples.csv");
+                }
+                match detail(&state, id, &nonce, format).await {
+                    Ok(Some(page)) => (Status::Ok, page),
                     Ok(None) => return Outcome::Error(Status::NotFound),
                     Err(s) => return Outcome::Error(s),
                 }
@@ -531,8 +541,23 @@ fn refusals_html(rows: &[RefusalRow]) -> String {
     out
 }
 
+/// How the detail view answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Html,
+    Json,
+    Csv,
+}
+
+/// A violation with its samples (up to 50, newest first), as HTML, JSON
+/// (`{"violation":…,"samples":[…]}`) or CSV (formula-safe cells).
 #[cfg(feature = "db")]
-async fn detail(state: &Arc<CollectorState>, id: i32, nonce: &str) -> Result<Option<String>, Status> {
+async fn detail(
+    state: &Arc<CollectorState>,
+    id: i32,
+    nonce: &str,
+    format: Format,
+) -> Result<Option<(ContentType, String)>, Status> {
     use crate::db::{CspReport, CspViolation};
     let Some(pool) = state.pool.get() else { return Ok(None) };
     let mut conn = pool.conn().await.map_err(|_| Status::ServiceUnavailable)?;
@@ -540,10 +565,56 @@ async fn detail(state: &Arc<CollectorState>, id: i32, nonce: &str) -> Result<Opt
         return Ok(None);
     };
     let samples = CspReport::for_violation(&mut conn, id, 50).await.map_err(|_| Status::ServiceUnavailable)?;
+    match format {
+        Format::Json => {
+            let body = serde_json::json!({ "violation": v, "samples": samples });
+            return Ok(Some((ContentType::JSON, body.to_string())));
+        }
+        Format::Csv => {
+            use super::export::line;
+            let o = |o: &Option<String>| o.clone().unwrap_or_default();
+            let n = |o: Option<i32>| o.map(|n| n.to_string()).unwrap_or_default();
+            let mut out = line([
+                "received",
+                "format",
+                "document",
+                "blocked_uri",
+                "directive",
+                "disposition",
+                "sample",
+                "status",
+                "source_file",
+                "line",
+                "column",
+                "client",
+                "user_agent",
+            ]);
+            for s in &samples {
+                out.push_str(&line([
+                    s.date_received.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    s.report_format.clone(),
+                    o(&s.document_uri),
+                    o(&s.blocked_uri),
+                    o(&s.effective_directive),
+                    o(&s.disposition),
+                    o(&s.sample),
+                    n(s.status_code),
+                    o(&s.source_file),
+                    n(s.line_number),
+                    n(s.column_number),
+                    o(&s.sender_ip),
+                    o(&s.user_agent),
+                ]));
+            }
+            return Ok(Some((csv_type(), out)));
+        }
+        Format::Html => {}
+    }
     let e = |o: &Option<String>| escape(o.as_deref().unwrap_or("—"));
     let mut body = format!(
         "<p><code>{}</code> blocked <code>{}</code> on <code>{}</code> ({}), {} hits, first seen {}, last seen {}.</p>\
-         <p>Source: <code>{}</code> line {}</p><h2>Samples</h2><table><thead><tr><th>Received</th><th>Blocked URI</th>\
+         <p>Source: <code>{}</code> line {}</p><p>Export the samples: <a href=\"{id}.csv\">CSV</a>, \
+         <a href=\"{id}.json\">JSON</a></p><h2>Samples</h2><table><thead><tr><th>Received</th><th>Blocked URI</th>\
          <th>Sample</th><th>Format</th><th>Status</th><th>Client</th><th>User-Agent</th></tr></thead><tbody>",
         escape(&v.effective_directive),
         escape(&v.blocked),
@@ -568,11 +639,11 @@ async fn detail(state: &Arc<CollectorState>, id: i32, nonce: &str) -> Result<Opt
         ));
     }
     body.push_str("</tbody></table>");
-    Ok(Some(shell("CSP violation", nonce, &body)))
+    Ok(Some((ContentType::HTML, shell("CSP violation", nonce, &body))))
 }
 
 #[cfg(not(feature = "db"))]
-async fn detail(_: &Arc<CollectorState>, _: i32, _: &str) -> Result<Option<String>, Status> {
+async fn detail(_: &Arc<CollectorState>, _: i32, _: &str, _: Format) -> Result<Option<(ContentType, String)>, Status> {
     Ok(None)
 }
 

@@ -304,10 +304,11 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
     #[cfg(feature = "db")]
     if let Some(h) = d.hidden.filter(|h| h.groups > 0) {
         let all = GroupQuery { triage: Some("expected".into()), ..q.clone() };
+        let n = |n: i64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
         body.push_str(&format!(
-            "<p>{} group(s) marked expected ({} reports) are hidden: <a href=\"{base}/groups{}\">show them</a>.</p>",
-            h.groups,
-            h.hits,
+            "<p>Hidden: {} marked expected ({}). <a href=\"{base}/groups{}\">Show them</a>.</p>",
+            n(h.groups, "group"),
+            n(h.hits, "report"),
             escape(&all.query_string(1))
         ));
     }

@@ -123,7 +123,7 @@ async fn report_uri_reports_over_http_are_stored_and_shown() {
     let rows = browser.client.find_all(fantoccini::Locator::Css("tbody tr")).await.unwrap();
     assert!(rows.is_empty(), "the expected group is hidden");
     let note = browser.text("main p:nth-of-type(2), body > p:nth-of-type(2)").await;
-    assert_eq!(note, "1 group(s) marked expected (1 reports) are hidden: show them.");
+    assert_eq!(note, "Hidden: 1 group marked expected (1 report). Show them.");
     browser.goto(&showcase.url("/security/reports/groups?directive=img-src&disposition=enforce&triage=expected")).await;
     let row = browser.text("tbody tr").await;
     assert!(row.contains("Expected (admin, "), "row: {row}");

@@ -271,3 +271,51 @@ async fn a_hostile_policy_in_a_report_is_shown_escaped_and_proposes_nothing_from
     // The policy does not parse: the proposal starts from nothing.
     assert_eq!(v["snippet"], "[default.security.csp.directives]\nimg-src = [\"cdn.example\"]\n");
 }
+
+#[rocket::async_test]
+async fn a_violation_s_samples_export_as_csv_and_json_with_hostile_fields_defused() {
+    let app = app("[default.security.reports]\nrate_limit_per_minute = 0").await;
+    let body = serde_json::json!({"csp-report": {
+        "document-uri": "https://127.0.0.1/page", "referrer": "", "violated-directive": "script-src-elem",
+        "effective-directive": "script-src-elem", "original-policy": "script-src 'self'", "disposition": "enforce",
+        "blocked-uri": "inline", "status-code": 200, "script-sample": "=HYPERLINK(\"https://evil.example\",\"x\")",
+        "line-number": 7, "column-number": 2, "source-file": "https://127.0.0.1/app.js"
+    }})
+    .to_string();
+    let r = app.post("application/csp-report", body).await;
+    assert_eq!(r.status(), Status::NoContent);
+    app.settled().await;
+    let api = json(&app, "/security/reports/api").await;
+    let id = api["violations"][0]["id"].as_i64().unwrap();
+    let (status, ct, headers, csv) = app.dashboard(&format!("/security/reports/violation/{id}.csv"), true).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(ct.map(|c| c.to_string()), Some("text/csv; charset=utf-8".into()));
+    let disposition =
+        headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("Content-Disposition")).map(|(_, v)| v.as_str());
+    assert_eq!(disposition, Some("attachment; filename=\"csp-violation-samples.csv\""));
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "received,format,document,blocked_uri,directive,disposition,sample,status,source_file,line,column,client,user_agent"
+    );
+    let row = lines[1].split_once(',').map(|(_, rest)| rest).unwrap();
+    assert_eq!(
+        row,
+        "csp-report,https://127.0.0.1/page,inline,script-src-elem,enforce,\
+         \"'=HYPERLINK(\"\"https://evil.example\"\",\"\"x\"\")\",200,https://127.0.0.1/app.js,7,2,0.0.0.0,TestBrowser/1.0"
+    );
+    assert_eq!(lines.len(), 3, "{csv}");
+    let (status, ct, _, body) = app.dashboard(&format!("/security/reports/violation/{id}.json"), true).await;
+    assert_eq!((status, ct), (Status::Ok, Some(rocket::http::ContentType::JSON)));
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["violation"]["hits"], 1);
+    assert_eq!(v["samples"][0]["sample"], "=HYPERLINK(\"https://evil.example\",\"x\")");
+    let (_, _, _, html) = app.dashboard(&format!("/security/reports/violation/{id}"), true).await;
+    assert!(html.contains(&format!("<a href=\"{id}.csv\">CSV</a>")), "{html}");
+    for bad in [format!("{id}.xml"), "x.json".to_string(), format!("{id}.json.csv")] {
+        let (status, ..) = app.dashboard(&format!("/security/reports/violation/{bad}"), true).await;
+        assert_eq!(status, Status::NotFound, "{bad}");
+    }
+    let (status, ..) = app.dashboard(&format!("/security/reports/violation/{id}.csv"), false).await;
+    assert_eq!(status, Status::Forbidden);
+}

@@ -188,6 +188,14 @@ async fn bad_triage_requests_get_the_right_4xx_and_change_nothing() {
         shown(&app.client, "triage=all").await,
         vec![("cdn.example".into(), "expected".into(), Some("unidentified (127.0.0.1)".into()))]
     );
+    let (_, _, _, html) = app.dashboard("/security/reports/groups", true).await;
+    assert!(
+        html.contains(
+            "<p>Hidden: 1 group marked expected (2 reports). <a href=\"/security/reports/groups?triage=expected\">\
+             Show them</a>.</p>"
+        ),
+        "{html}"
+    );
 }
 
 #[rocket::async_test]

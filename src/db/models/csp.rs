@@ -13,7 +13,7 @@ use crate::db::schema::security_csp_reports::dsl as r;
 use crate::db::schema::security_csp_violations::dsl as v;
 
 /// A stored raw report.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = crate::db::schema::security_csp_reports)]
 pub struct CspReport {
     /// Row id.
@@ -102,7 +102,7 @@ impl ReportRow {
 }
 
 /// One normalised violation with its hit count.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = crate::db::schema::security_csp_violations)]
 pub struct CspViolation {
     /// Row id.
