@@ -28,11 +28,14 @@ security_csp_triage t ON t.directive = g.directive AND t.blocked = g.blocked AND
 WHERE (t.state IS NULL OR (t.state = 'fixed' AND g.last_seen > t.changed_at)) \
 ORDER BY g.hits DESC, g.directive, g.blocked, g.disposition LIMIT 51 OFFSET 0"
 }
-top_sql() {  # ViolationGroup::top_documents for the groups of the first page ($1: their keys)
-  echo "SELECT directive, blocked, disposition, document, hits FROM (SELECT effective_directive AS directive, \
-blocked, disposition, document_uri AS document, hits, ROW_NUMBER() OVER (PARTITION BY effective_directive, blocked, \
-disposition ORDER BY hits DESC, id) AS rn FROM security_csp_violations WHERE (effective_directive, blocked, disposition) \
-IN ($1)) t WHERE rn <= 3 ORDER BY directive, blocked, disposition, hits DESC, document"
+top_sql() {  # ViolationGroup::top_documents for the groups of the first page ($1: backend, $2: their keys)
+  local rows="security_csp_violations v WHERE (effective_directive, blocked, disposition) IN ($2)"
+  [ "$1" = postgres ] && rows="security_csp_violations v JOIN (VALUES $2) k(d, b, p) ON v.effective_directive = k.d \
+AND v.blocked = k.b AND v.disposition = k.p"
+  echo "SELECT directive, blocked, disposition, document, hits FROM (SELECT v.effective_directive AS directive, \
+v.blocked, v.disposition, v.document_uri AS document, v.hits, ROW_NUMBER() OVER (PARTITION BY v.effective_directive, \
+v.blocked, v.disposition ORDER BY v.hits DESC, v.id) AS rn FROM $rows) t WHERE rn <= 3 \
+ORDER BY directive, blocked, disposition, hits DESC, document"
 }
 days_sql() {  # ViolationGroup::days for 50 groups ($1: their hashes)
   echo "SELECT group_hash, day, hits FROM security_csp_group_days WHERE group_hash IN ($1) \
@@ -105,7 +108,7 @@ PY
 hashes="$(python3 -c 'print(", ".join("%r" % ("%064x" % i) for i in range(0, 1200, 24)))')"
 printf "%-10s %10s %10s %10s %10s %10s\n" backend rows "groups ms" "top3 ms" "days ms" "list ms"
 printf "%-10s %10s %10s %10s %10s %10s\n" sqlite "$rows" "$(sqlite_ms "$(groups_sql sqlite)")" \
-  "$(sqlite_ms "$(top_sql "$keys")")" "$(sqlite_ms "$(days_sql "$hashes")")" "$(sqlite_ms "$LIST_SQL")"
+  "$(sqlite_ms "$(top_sql sqlite "$keys")")" "$(sqlite_ms "$(days_sql "$hashes")")" "$(sqlite_ms "$LIST_SQL")"
 printf "%-10s %10s %10s %10s %10s %10s\n" postgres "$rows" "$(pg_ms "$(groups_sql postgres)")" \
-  "$(pg_ms "$(top_sql "$keys")")" "$(pg_ms "$(days_sql "$hashes")")" "$(pg_ms "$LIST_SQL")"
+  "$(pg_ms "$(top_sql postgres "$keys")")" "$(pg_ms "$(days_sql "$hashes")")" "$(pg_ms "$LIST_SQL")"
 psql -q "$pg_server/postgres" -c "DROP DATABASE $pg_db WITH (FORCE)" >/dev/null
