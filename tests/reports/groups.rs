@@ -319,3 +319,84 @@ async fn a_violation_s_samples_export_as_csv_and_json_with_hostile_fields_defuse
     let (status, ..) = app.dashboard(&format!("/security/reports/violation/{id}.csv"), false).await;
     assert_eq!(status, Status::Forbidden);
 }
+
+/// The captured Chromium 156 reports of the report-only page (`own-https/025` and
+/// `036`: an inline `<style>`, a `style=` attribute, an inline `<script>`, `eval()`,
+/// an image from another origin), posted as Chromium sent them.
+#[rocket::async_test]
+async fn the_wizard_on_the_captured_chromium_report_only_samples_proposes_nothing_unsafe() {
+    let app = app("[default.security.reports]\nrate_limit_per_minute = 0").await;
+    for rel in
+        ["025-POST-csp_reports-reporting-api-report-only.json", "036-POST-csp_reports-reporting-api-report-only.json"]
+    {
+        let path = format!("{}/tests/fixtures/csp-report-samples/own-https/{rel}", env!("CARGO_MANIFEST_DIR"));
+        let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let r = app
+            .client
+            .post("/security/csp-report")
+            .header(rocket::http::Header::new("Host", "127.0.0.1:38571"))
+            .header(rocket::http::ContentType::new("application", "reports+json"))
+            .body(s["body_text"].as_str().unwrap())
+            .dispatch()
+            .await;
+        assert_eq!(r.status(), Status::NoContent, "{rel}");
+        app.settled().await;
+    }
+    let v = json(&app, "/security/reports/wizard.json").await;
+    assert_eq!(
+        v["policy_seen"],
+        "default-src 'self'; script-src 'self' 'report-sample'; style-src 'self' 'report-sample'; img-src 'self'; \
+         object-src 'none'; base-uri 'none'; report-uri /csp-legacy; report-to csp-endpoint"
+    );
+    // Nothing here is safe to allow: no snippet, no proposed policy.
+    assert_eq!((v["snippet"].as_str(), v["proposed_policy"].is_null()), (Some(""), true));
+    let flagged: Vec<(&str, &str, Vec<&str>)> = v["proposal"]["flagged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["directive"].as_str().unwrap(),
+                f["blocked"].as_str().unwrap(),
+                f["hashes"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()).collect(),
+            )
+        })
+        .collect();
+    let script = CspHash::sha256("document.title = \"inline script ran\";");
+    let style = CspHash::sha256("body { background: #fee; }");
+    assert_eq!(
+        flagged,
+        vec![
+            ("img-src", "localhost:38571", vec![]),
+            ("script-src", "eval", vec![]),
+            ("script-src-elem", "inline", vec![script.as_str()]),
+            ("style-src-attr", "inline", vec![]),
+            ("style-src-elem", "inline", vec![style.as_str()]),
+        ]
+    );
+    let instead: Vec<&str> =
+        v["proposal"]["flagged"].as_array().unwrap().iter().map(|f| f["instead"].as_str().unwrap()).collect();
+    assert!(instead[0].starts_with("not a plain host"), "{instead:?}");
+    assert!(instead[1].starts_with("never 'unsafe-eval'"), "{instead:?}");
+    assert!(instead[3].starts_with("never 'unsafe-inline' (nor 'unsafe-hashes')"), "{instead:?}");
+    assert_eq!(v["proposal"]["noise"], serde_json::json!([]));
+}
+
+#[rocket::async_test]
+async fn hostile_blocked_sources_are_escaped_in_the_wizard_s_lists() {
+    let app = app("[default.security.reports]\nrate_limit_per_minute = 0\nuse_default_disallowed = false").await;
+    let policy = "default-src 'self'";
+    for blocked in ["chrome-extension://x\"><img src=x onerror=alert(1)>/a.js", "wss://<svg onload=alert(2)>/"] {
+        let r = app.post("application/csp-report", report_only("connect-src", blocked, policy)).await;
+        assert_eq!(r.status(), Status::NoContent);
+    }
+    app.settled().await;
+    let (status, _, _, html) = app.dashboard("/security/reports/wizard", true).await;
+    assert_eq!(status, Status::Ok);
+    assert!(!html.contains("<img src=x") && !html.contains("<svg onload"), "{html}");
+    assert!(
+        html.contains("<td><code>chrome-extension://x&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</code></td>"),
+        "{html}"
+    );
+    assert!(html.contains("<td><code>wss://&lt;svg onload=alert(2)&gt;</code></td>"), "{html}");
+}
