@@ -57,6 +57,38 @@
 //! `spool_full`. A process killed with SIGKILL loses at most what was in its
 //! in-memory queue (`queue_size` reports): what reached the spool is kept.
 //!
+//! # The dashboard
+//!
+//! [`Security::reports_dashboard::<G>()`](crate::Security::reports_dashboard)
+//! mounts it at `dashboard_path` for requests that pass guard `G`, under its
+//! own nonce CSP, server-rendered (no script, no external asset), every
+//! report field escaped:
+//!
+//! | path | what |
+//! |---|---|
+//! | the path itself, `/api`, `/violations.csv` | violations by reports, filters, the hourly chart; JSON; CSV |
+//! | `/violation/<id>` (`.json`, `.csv`) | one violation and its samples |
+//! | `/groups` (`.json`, `.csv`) | violations grouped by directive, blocked source and disposition: reports, first and last seen, a sparkline per day, the top documents; 50 a page |
+//! | `POST /triage` | mark a group `expected` (hidden, still counted) or `fixed` (hidden until it recurs), or `open` again |
+//! | `/wizard` (`.json`) | the smallest policy change that would have allowed what the report-only policy saw, as a `Rocket.toml` snippet |
+//!
+//! CSV cells never start a formula. Triage runs only for a request that CSRF
+//! protection checked and passed in enforce mode (403 otherwise), and records
+//! who (the user id [`LoginRequired`](crate::LoginRequired) saw, else the
+//! client's address) and when, in the database every instance reads:
+//!
+//! ```text
+//! POST /security/reports/triage
+//! directive=img-src&blocked=ads.example&disposition=enforce&state=expected
+//! -> 303 /security/reports/groups
+//! ```
+//!
+//! The wizard never proposes `'unsafe-inline'`, `'unsafe-eval'`, `data:` or
+//! `blob:` for scripts, or anything but a plain host, `'self'` or a scheme
+//! outside script contexts: it lists them with the safer way (a nonce, a
+//! file, the `CspHash` of code a sample carried whole), and lists extension
+//! noise apart.
+//!
 //! # Per-process state
 //!
 //! The counters live in each process; the reports themselves go to the
