@@ -293,6 +293,8 @@ async fn apply(
     groups: &[SpooledGroup],
 ) -> Applied {
     let mut last = None;
+    // Each group's reports on the day they arrived (the sparklines), the same for every attempt.
+    let days: Vec<_> = groups.iter().map(|g| (g.key.group_hash(), g.at, g.hits)).collect();
     for attempt in 0..3 {
         let conn = match connection(pool, &mut w.conn).await {
             Ok(conn) => conn,
@@ -321,7 +323,6 @@ async fn apply(
                 full.push(BatchGroup { key: &g.key, hits: g.hits, sample: &g.report, at: g.at });
             }
         }
-        let days: Vec<_> = groups.iter().map(|g| (g.key.group_hash(), g.at, g.hits)).collect();
         match CspViolation::apply_batch(conn, ids, &fast, &full, &days, state.config.samples).await {
             Ok(BatchOutcome::Applied { samples_full }) => {
                 if w.known.len() + samples_full.len() >= KNOWN {

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{stored, truncate, update_or_insert};
+use super::{hex_literal, placeholders, stored, truncate, truncated, update_or_insert};
 use crate::db::pool::{with_conn, DbError, SecurityConn};
 use crate::db::record::limits::*;
 pub use crate::db::record::{NewCspReport, ViolationKey};
@@ -193,63 +193,6 @@ async fn rollback<C: diesel_async::AsyncConnection>(c: &mut C) -> QueryResult<()
     C::TransactionManager::rollback_transaction(c).await
 }
 
-/// The start of the hour (or day, per `unit`) holding `at`.
-fn truncated(at: DateTime<Utc>, unit: TimeDelta) -> NaiveDateTime {
-    use chrono::DurationRound;
-    at.duration_trunc(unit).unwrap_or(at).naive_utc()
-}
-
-/// The statements recording a batch's `ids` and adding its reports per hour
-/// and per group and day, as one script of upserts (`ON CONFLICT` on SQLite
-/// and PostgreSQL, `ON DUPLICATE KEY` on MySQL). Keys are unique within each
-/// map, so no statement touches a row twice.
-fn counts_sql(
-    backend: crate::db::pool::Backend,
-    ids: &[String],
-    hours: &std::collections::BTreeMap<NaiveDateTime, i64>,
-    days: &std::collections::BTreeMap<(&str, NaiveDateTime), i64>,
-) -> Result<String, DbError> {
-    use crate::db::pool::Backend;
-    let hex = |s: &str, max: usize| !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_hexdigit());
-    if let Some(bad) = ids.iter().find(|id| !hex(id, 32)) {
-        let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a batch id").into());
-        return Err(DbError::Query(e));
-    }
-    if let Some(((bad, _), _)) = days.iter().find(|((h, _), _)| !hex(h, 64)) {
-        let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a group hash").into());
-        return Err(DbError::Query(e));
-    }
-    // The format diesel writes timestamps in on SQLite (whole seconds here), read by all three.
-    let time = |t: &NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
-    let add = |table: &str, key: &str| match backend {
-        Backend::Mysql => " ON DUPLICATE KEY UPDATE hits = hits + VALUES(hits)".to_string(),
-        _ => format!(" ON CONFLICT ({key}) DO UPDATE SET hits = {table}.hits + excluded.hits"),
-    };
-    let now = time(&stored(Utc::now()));
-    let mut sql = String::new();
-    if !ids.is_empty() {
-        let values: Vec<String> = ids.iter().map(|id| format!("('{id}', '{now}')")).collect();
-        sql.push_str(&format!("INSERT INTO security_csp_batches (id, applied_at) VALUES {};", values.join(", ")));
-    }
-    if !hours.is_empty() {
-        let values: Vec<String> = hours.iter().map(|(h, n)| format!("('{}', {n})", time(h))).collect();
-        sql.push_str(&format!(
-            "INSERT INTO security_csp_hourly (hour, hits) VALUES {}{};",
-            values.join(", "),
-            add("security_csp_hourly", "hour")
-        ));
-    }
-    if !days.is_empty() {
-        let values: Vec<String> = days.iter().map(|((g, d), n)| format!("('{g}', '{}', {n})", time(d))).collect();
-        sql.push_str(&format!(
-            "INSERT INTO security_csp_group_days (group_hash, day, hits) VALUES {}{};",
-            values.join(", "),
-            add("security_csp_group_days", "group_hash, day")
-        ));
-    }
-    Ok(sql)
-}
-
 /// `last_seen` moved forward to `$now`, never back (an older batch replayed
 /// after a newer one leaves the newer time).
 macro_rules! later {
@@ -283,13 +226,6 @@ impl CspViolation {
     ) -> Result<BatchOutcome, DbError> {
         with_conn!(conn, |c| begin(c).await)?;
         let work = async {
-            // One statement for every id (hex digits only, checked; the time is a literal all three backends read).
-            if let Some(bad) =
-                ids.iter().find(|id| id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()))
-            {
-                let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a batch id").into());
-                return Err(DbError::Query(e));
-            }
             if !fast.is_empty() && Self::add_hits_statement(conn, fast).await? != fast.len() {
                 return Ok(BatchOutcome::Missing);
             }
@@ -306,13 +242,9 @@ impl CspViolation {
             for (n, at) in counted {
                 *hours.entry(truncated(at, TimeDelta::hours(1))).or_default() += n;
             }
-            let mut per_day: std::collections::BTreeMap<(&str, NaiveDateTime), i64> = Default::default();
-            for (hash, at, n) in days {
-                *per_day.entry((hash.as_str(), truncated(*at, TimeDelta::days(1)))).or_default() += n;
-            }
             // The batch ids and both counts in one round trip (every value a
             // checked hex string, an integer or a time this code formatted).
-            let sql = counts_sql(conn.backend(), ids, &hours, &per_day)?;
+            let sql = super::counts::counts_sql(conn.backend(), ids, &hours, &super::counts::per_day(days))?;
             let sql = &sql;
             with_conn!(conn, |c| diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await)?;
             Ok::<_, DbError>(BatchOutcome::Applied { samples_full })
@@ -455,34 +387,25 @@ impl CspViolation {
         rows: &[(String, i64)],
         now: DateTime<Utc>,
     ) -> Result<bool, DbError> {
-        use diesel_async::AsyncConnection;
         if rows.is_empty() {
             return Ok(true);
         }
         let rows: Vec<(String, i64, DateTime<Utc>)> = rows.iter().map(|(h, n)| (h.clone(), *n, now)).collect();
-        let (sql, times) = Self::add_hits_sql(conn, &rows)?;
-        let (sql, times) = (&sql, &times);
-        let expected = rows.len();
         // In a transaction, so a partial update (a row deleted meanwhile) is undone.
-        let outcome = with_conn!(conn, |c| {
-            c.transaction(async |c| {
-                let mut q = diesel::sql_query(sql.as_str()).into_boxed();
-                for t in times {
-                    q = q.bind::<diesel::sql_types::Timestamp, _>(*t);
-                }
-                let n = q.execute(c).await?;
-                if n == expected {
-                    Ok(())
-                } else {
-                    Err(diesel::result::Error::RollbackTransaction)
-                }
-            })
-            .await
-        });
-        match outcome {
-            Ok(()) => Ok(true),
-            Err(diesel::result::Error::RollbackTransaction) => Ok(false),
-            Err(e) => Err(e.into()),
+        with_conn!(conn, |c| begin(c).await)?;
+        match Self::add_hits_statement(conn, &rows).await {
+            Ok(n) if n == rows.len() => {
+                with_conn!(conn, |c| commit(c).await)?;
+                Ok(true)
+            }
+            Ok(_) => {
+                with_conn!(conn, |c| rollback(c).await)?;
+                Ok(false)
+            }
+            Err(e) => {
+                let _ = with_conn!(conn, |c| rollback(c).await);
+                Err(e)
+            }
         }
     }
 
@@ -515,17 +438,15 @@ impl CspViolation {
         use crate::db::pool::Backend;
         use std::fmt::Write;
         // Only hex digits and integers are written into the statement; the times are bound.
-        if let Some((bad, _, _)) =
-            rows.iter().find(|(h, _, _)| h.is_empty() || h.len() > 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
-        {
-            let e = diesel::result::Error::QueryBuilderError(format!("{bad:?} is not a violation key hash").into());
-            return Err(DbError::Query(e));
+        for (hash, _, _) in rows {
+            hex_literal(hash, 64, "violation key hash")?;
         }
         let backend = conn.backend();
+        let mut p = placeholders(backend);
         let (mut case, mut at, mut hashes) =
             (String::from("CASE key_hash"), String::from("CASE key_hash"), String::new());
         for (i, (hash, hits, _)) in rows.iter().enumerate() {
-            let p = if backend == Backend::Postgres { format!("${}", i + 1) } else { "?".into() };
+            let p = p();
             let _ = write!(case, " WHEN '{hash}' THEN {hits}");
             let _ = write!(at, " WHEN '{hash}' THEN {p}");
             let _ = write!(hashes, "{}'{hash}'", if i == 0 { "" } else { "," });
@@ -675,8 +596,7 @@ impl CspHourly {
     /// Adds `hits` to the hour containing `at`.
     pub async fn add(conn: &mut SecurityConn, at: DateTime<Utc>, hits: i64) -> Result<(), DbError> {
         use crate::db::schema::security_csp_hourly::dsl as h;
-        use chrono::{DurationRound, TimeDelta};
-        let hour = at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at).naive_utc();
+        let hour = truncated(at, TimeDelta::hours(1));
         update_or_insert!(
             conn,
             update: |c| diesel::update(h::security_csp_hourly.filter(h::hour.eq(hour)))

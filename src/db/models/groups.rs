@@ -1,12 +1,14 @@
 //! Violations grouped by directive, blocked host (or kind) and disposition:
 //! what a site owner decides on, one line per "what the policy blocks where".
 
-use chrono::{DateTime, DurationRound, NaiveDateTime, TimeDelta, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use diesel::{ExpressionMethods, QueryDsl, Queryable, QueryableByName, Selectable, SelectableHelper};
 use diesel_async::RunQueryDsl;
 
-use super::update_or_insert;
+use super::{placeholders, update_or_insert};
 use crate::db::pool::{with_conn, Backend, DbError, SecurityConn};
 use crate::db::record::group_hash;
 
@@ -149,19 +151,6 @@ pub struct GroupFilter {
     pub to: Option<NaiveDateTime>,
     /// Which triaged groups to keep (default: the open ones).
     pub triage: TriageView,
-}
-
-/// The next bind placeholder for `backend`, numbered from 1 (`$n` on PostgreSQL, `?` elsewhere).
-fn placeholders(backend: Backend) -> impl FnMut() -> String {
-    let mut n = 0;
-    move || {
-        n += 1;
-        if backend == Backend::Postgres {
-            format!("${n}")
-        } else {
-            "?".to_string()
-        }
-    }
 }
 
 /// `LIKE` text with `!` as the escape character (the same on every backend).
@@ -433,34 +422,19 @@ pub struct GroupDay {
 
 /// The start of the UTC day holding `at`.
 fn day_of(at: DateTime<Utc>) -> NaiveDateTime {
-    at.duration_trunc(TimeDelta::days(1)).unwrap_or(at).naive_utc()
+    super::truncated(at, TimeDelta::days(1))
 }
 
 impl ViolationGroup {
-    /// Adds (group hash, arrival, reports) to the per-day counts, one
-    /// statement (two on a new day) per group and day.
+    /// Adds (group hash, arrival, reports) to the per-day counts: the
+    /// upsert the collector's batches run, on its own.
     pub(crate) async fn add_days(
         conn: &mut SecurityConn,
         arrivals: &[(String, DateTime<Utc>, i64)],
     ) -> Result<(), DbError> {
-        use crate::db::schema::security_csp_group_days::dsl as d;
-        let mut days: std::collections::BTreeMap<(&str, NaiveDateTime), i64> = Default::default();
-        for (hash, at, n) in arrivals {
-            *days.entry((hash.as_str(), day_of(*at))).or_default() += n;
-        }
-        for ((hash, day), n) in days {
-            update_or_insert!(
-                conn,
-                update: |c| diesel::update(d::security_csp_group_days.filter(d::group_hash.eq(hash)).filter(d::day.eq(day)))
-                    .set(d::hits.eq(d::hits + n))
-                    .execute(c)
-                    .await,
-                insert: |c| diesel::insert_into(d::security_csp_group_days)
-                    .values((d::group_hash.eq(hash), d::day.eq(day), d::hits.eq(n)))
-                    .execute(c)
-                    .await,
-            )?;
-        }
+        let sql = super::counts::counts_sql(conn.backend(), &[], &BTreeMap::new(), &super::counts::per_day(arrivals))?;
+        let sql = &sql;
+        with_conn!(conn, |c| diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await)?;
         Ok(())
     }
 
@@ -640,14 +614,7 @@ impl ViolationGroup {
         );
         let texts: Vec<String> =
             groups.iter().flat_map(|g| [g.directive.clone(), g.blocked.clone(), g.disposition.clone()]).collect();
-        let (sql, texts) = (&sql, &texts);
-        let rows = with_conn!(conn, |c| {
-            let mut q = diesel::sql_query(sql.as_str()).into_boxed();
-            for t in texts {
-                q = q.bind::<Text, _>(t.clone());
-            }
-            q.load::<TopDocument>(c).await
-        })?;
-        Ok(rows)
+        let times: Vec<NaiveDateTime> = vec![];
+        Ok(load_bound!(conn, sql, texts, times, TopDocument)?)
     }
 }

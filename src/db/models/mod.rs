@@ -1,18 +1,48 @@
 //! The crate's Diesel models.
 
 pub(crate) mod attempts;
+pub(crate) mod counts;
 pub(crate) mod csp;
 pub(crate) mod groups;
 pub(crate) mod password;
 pub(crate) mod refusals;
 pub(crate) mod sessions;
 
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, DurationRound, NaiveDateTime, SubsecRound, TimeDelta, Utc};
+
+use crate::db::pool::Backend;
 
 /// A UTC time as stored: microsecond precision (MySQL `DATETIME(6)`, PostgreSQL
 /// `TIMESTAMP`), so a value read back equals the value written.
 pub(crate) fn stored(now: DateTime<Utc>) -> NaiveDateTime {
     now.naive_utc().trunc_subsecs(6)
+}
+
+/// The start of the hour (or day, per `unit`) holding `at`.
+pub(crate) fn truncated(at: DateTime<Utc>, unit: TimeDelta) -> NaiveDateTime {
+    at.duration_trunc(unit).unwrap_or(at).naive_utc()
+}
+
+/// The next bind placeholder for `backend`, numbered from 1 (`$n` on PostgreSQL, `?` elsewhere).
+pub(crate) fn placeholders(backend: Backend) -> impl FnMut() -> String {
+    let mut n = 0;
+    move || {
+        n += 1;
+        if backend == Backend::Postgres {
+            format!("${n}")
+        } else {
+            "?".to_string()
+        }
+    }
+}
+
+/// Hex digits only, 1 to `max` of them: what may be written into a statement as a literal.
+pub(crate) fn hex_literal(s: &str, max: usize, what: &str) -> Result<(), crate::db::pool::DbError> {
+    if !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(());
+    }
+    let e = diesel::result::Error::QueryBuilderError(format!("{s:?} is not a {what}").into());
+    Err(crate::db::pool::DbError::Query(e))
 }
 
 pub(crate) use crate::db::record::truncate;
