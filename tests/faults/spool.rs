@@ -128,7 +128,9 @@ async fn killed_during_an_outage_a_restart_stores_the_spool_exactly_once() {
     let stored = loop {
         let n = hits(&pool).await;
         let drained = std::fs::metadata(dir.join("security-spool/spool.dat")).map(|m| m.len() == 0).unwrap_or(false);
-        if n >= 50 && drained {
+        // The file is emptied a moment before the line saying so is written:
+        // wait for both before the SIGKILL.
+        if n >= 50 && drained && log("second.log").contains("CSP report spool drained") {
             break n;
         }
         assert!(Instant::now() < deadline, "the spool was not stored: {n} hits\n{}", log("second.log"));
