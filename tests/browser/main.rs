@@ -293,19 +293,20 @@ async fn bob_must_change_his_expired_password_first() {
 async fn an_idle_session_is_logged_out_and_the_page_says_why() {
     let Some(_) = tools() else { return };
     let _serial = SERIAL.lock().await;
-    // Whole-second timestamps and a debug build on 2 cores: 3 s of slack each way.
-    let settings = "{session={idle_timeout=6,refresh_interval=1}}".to_string();
+    // Whole-second timestamps and a debug build on 2 cores: each 3 s gap
+    // (plus the page load) leaves about 6 s of slack under the 10 s limit.
+    let settings = "{session={idle_timeout=10,refresh_interval=1}}".to_string();
     let showcase = Showcase::start("idle", &[("ROCKET_SECURITY", settings)], None);
     let browser = Browser::start("idle", &[]).await;
 
     browser.login(&showcase, "alice", "alice-pass").await;
-    // Activity inside the idle limit keeps the session: 3 + 3 + 3 s > 6 s in all.
-    for _ in 0..3 {
+    // Activity inside the idle limit keeps the session: 4 x 3 s > 10 s in all.
+    for _ in 0..4 {
         rocket::tokio::time::sleep(Duration::from_secs(3)).await;
         browser.goto(&showcase.url("/account")).await;
         assert_eq!(browser.location().await, "/account");
     }
-    rocket::tokio::time::sleep(Duration::from_secs(9)).await;
+    rocket::tokio::time::sleep(Duration::from_secs(13)).await;
     browser.goto(&showcase.url("/account")).await;
     assert_eq!(browser.location().await, "/login?next=/account&expired=idle");
     assert_eq!(browser.text("main .error").await, "Your session expired (idle timeout).");

@@ -137,14 +137,14 @@ impl Cluster {
             .iter()
             .zip(&instances)
             .map(|(n, i)| {
-                format!("  server {n} 127.0.0.1:{} source 127.0.0.2 check inter 100ms fall 1 rise 2\n", i.port)
+                format!("  server {n} 127.0.0.1:{} source 127.0.0.2 check inter 100ms fall 3 rise 2\n", i.port)
             })
             .collect();
         let cfg = dir.join("haproxy.cfg");
         std::fs::write(
             &cfg,
             format!(
-                "global\n  maxconn 2048\ndefaults\n  mode http\n  timeout connect 2s\n  timeout client 30s\n  \
+                "global\n  maxconn 2048\ndefaults\n  mode http\n  timeout connect 2s\n  timeout check 2s\n  timeout client 30s\n  \
                  timeout server 30s\n  option forwardfor\n  option http-server-close\n  option redispatch\n  \
                  retries 3\nfrontend lb\n  bind 127.0.0.1:{lb}\n  default_backend showcase\n\
                  backend showcase\n  balance roundrobin\n  http-response set-header X-Served-By %[srv_name]\n{servers}"
@@ -159,7 +159,7 @@ impl Cluster {
             .stderr(std::fs::File::create(dir.join("haproxy.log")).expect("log"))
             .spawn()
             .expect("haproxy (Debian package `haproxy`; scripts/test.sh installs it)");
-        process::wait_for_port(lb, Duration::from_secs(10), || "haproxy".into());
+        process::wait_for_port(lb, Duration::from_secs(30), || "haproxy".into());
         let cluster = Cluster { lb, instances, haproxy, redis: Some(redis), redis_port, db };
         // Every instance in rotation (its health check passed).
         let deadline = Instant::now() + Duration::from_secs(20);

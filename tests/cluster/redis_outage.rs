@@ -50,8 +50,11 @@ async fn while_redis_is_away_each_feature_falls_back_as_documented_and_recovers_
     // The throttle answers again on every instance.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let mut ok = BTreeSet::new();
+    let mut n: u8 = 0;
     while ok.len() < 3 {
-        let r = cluster.login([127, 5, 2, 1], "alice", "wrong").await;
+        // A user and an address of its own per probe: no probe is throttled by another's failure.
+        n = n.wrapping_add(1);
+        let r = cluster.login([127, 5, 2, n], &format!("probe{n}"), "wrong").await;
         if r.status == 303 {
             ok.insert(r.served_by.clone());
         }
@@ -74,8 +77,8 @@ async fn while_redis_is_away_each_feature_falls_back_as_documented_and_recovers_
     }
     let r = cluster.request(from, "POST", "/logout", &format!("Cookie: {cookies}\r\n"), "").await;
     assert_eq!(r.status, 303, "{r:?}");
-    // Within 2 s (the instances would trust their reading for a minute).
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    // Within 5 s (the instances would trust their reading for a minute).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
     let mut revoked = BTreeSet::new();
     while revoked.len() < NAMES.len() {
         let r = cluster.get([127, 5, 4, 1], "/account", &cookies).await;

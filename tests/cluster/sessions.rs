@@ -1,5 +1,5 @@
 //! A session ended on one instance is refused by every other at once (within
-//! 2 s here): the revocation is published through Redis. The cluster trusts what it read of
+//! 5 s here): the revocation is published through Redis. The cluster trusts what it read of
 //! a session for a whole minute (`revocation_check_ms = 60000`), so only the
 //! published revocation can explain the refusals.
 
@@ -20,10 +20,10 @@ async fn account_thrice(cluster: &Cluster, from: [u8; 4], cookies: &str) -> Vec<
     out
 }
 
-/// Polls (at most 2 s, far below the minute the instances trust what they
+/// Polls (at most 5 s, far below the minute the instances trust what they
 /// read) until all three instances refuse `cookies` as revoked.
 async fn assert_revoked_everywhere(cluster: &Cluster, from: [u8; 4], cookies: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         let answers = account_thrice(cluster, from, cookies).await;
         let admitted: Vec<&Res> = answers
@@ -33,7 +33,7 @@ async fn assert_revoked_everywhere(cluster: &Cluster, from: [u8; 4], cookies: &s
         if admitted.is_empty() {
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "still admitted after 2 s: {admitted:?}");
+        assert!(std::time::Instant::now() < deadline, "still admitted after 5 s: {admitted:?}");
         rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }

@@ -54,7 +54,7 @@ impl OwnRedis {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server (Debian's redis-server package; scripts/test.sh installs it)");
-        wait_for_port(port, Duration::from_secs(10), || "redis-server".into());
+        wait_for_port(port, Duration::from_secs(30), || "redis-server".into());
         OwnRedis(child)
     }
 }

@@ -40,7 +40,7 @@ fn start(name: &str, env: &[(&str, String)]) -> Running {
         .spawn()
         .unwrap();
     let running = Running { child, port, dir };
-    process::wait_for_port(port, Duration::from_secs(10), || {
+    process::wait_for_port(port, Duration::from_secs(30), || {
         format!("example {name}: {}", std::fs::read_to_string(running.dir.join("log")).unwrap_or_default())
     });
     running
@@ -181,7 +181,10 @@ fn login_requires_a_login_refuses_cross_site_posts_and_throttles() {
         assert_eq!((status, header(&h, "location")), (303, Some("/login?failed=true")));
     }
     let (status, h, body) = post(form("alice-pass"), "same-origin");
-    assert_eq!((status, header(&h, "retry-after")), (429, Some("5")), "{body}");
+    // 5 s from the third failure, counted when that attempt was let through
+    // (before its password check): 5, or 4 on a slow machine.
+    assert_eq!(status, 429, "{body}");
+    assert!(matches!(header(&h, "retry-after"), Some("4" | "5")), "{h:?}");
     assert!(body.contains("your login request has been denied as a security precaution"), "{body}");
 }
 
@@ -193,7 +196,7 @@ fn the_collector_stores_a_report_and_the_dashboard_shows_it() {
         http(app.port, "POST", "/security/csp-report", &[("Content-Type", "application/csp-report")], report);
     assert_eq!(status, 204);
     assert_eq!(http(app.port, "GET", "/security/reports", &[], "").0, 403, "the guard decides");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let (status, _, body) = http(app.port, "GET", "/security/reports?token=demo", &[], "");
         assert_eq!(status, 200);

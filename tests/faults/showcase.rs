@@ -72,7 +72,7 @@ fn a_debug_launch_makes_a_key_of_its_own_and_keeps_it_across_restarts() {
     for _ in 0..2 {
         let port = process::free_port();
         let mut child = showcase(&dir, None, port);
-        process::wait_for_port(port, Duration::from_secs(10), || {
+        process::wait_for_port(port, Duration::from_secs(30), || {
             std::fs::read_to_string(dir.join("showcase.log")).unwrap_or_default()
         });
         let (login, icon) = (head(port, "/login"), head(port, "/favicon.ico"));

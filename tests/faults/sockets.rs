@@ -40,7 +40,7 @@ impl Server {
             .unwrap();
         // The guard exists before anything can fail: a panic below still kills the server.
         let server = Server { child, port, dir };
-        process::wait_for_port(port, Duration::from_secs(20), || "bench_server".into());
+        process::wait_for_port(port, Duration::from_secs(30), || "bench_server".into());
         server
     }
 
@@ -167,8 +167,9 @@ async fn a_slow_body_gets_408_and_other_requests_are_served_meanwhile() {
     let mut slow = server.connect().await;
     let head = "POST /security/csp-report HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/csp-report\r\n\
                 Content-Length: 200\r\nConnection: close\r\n\r\n{\"csp-report\":";
-    slow.write_all(head.as_bytes()).await.unwrap();
+    // The server's body timer starts once it has the head: start ours first.
     let started = Instant::now();
+    slow.write_all(head.as_bytes()).await.unwrap();
     // Meanwhile the server answers everyone else.
     assert_eq!(exchange(server.connect().await, get("/")).await.0, 200);
     assert_eq!(exchange(server.connect().await, post("application/csp-report", &report(1))).await.0, 204);

@@ -133,6 +133,8 @@ async fn killed_during_an_outage_a_restart_stores_the_spool_exactly_once() {
         if n >= 50 && drained && log("second.log").contains("CSP report spool drained") {
             break n;
         }
+        let exited = second.try_wait().expect("wait");
+        assert!(exited.is_none(), "the second process exited ({exited:?}):\n{}", log("second.log"));
         assert!(Instant::now() < deadline, "the spool was not stored: {n} hits\n{}", log("second.log"));
         rocket::tokio::time::sleep(Duration::from_millis(50)).await;
     };
