@@ -19,6 +19,15 @@ const MYSQL: EmbeddedMigrations = diesel_migrations::embed_migrations!("migratio
 
 /// Runs the pending migrations on `conn`; returns how many were applied.
 /// Idempotent: a second run applies none.
+///
+/// ```
+/// # #[cfg(feature = "sqlite")] rocket::execute(async {
+/// use rocket_security::db::{run_migrations, SecurityPool};
+/// let pool = SecurityPool::from_url("sqlite::memory:").unwrap();
+/// let applied = run_migrations(pool.conn().await.unwrap()).await.unwrap();
+/// assert!(applied > 0);
+/// # });
+/// ```
 pub async fn run_migrations(conn: SecurityConn) -> Result<usize, DbError> {
     fn failed(e: impl std::fmt::Display) -> DbError {
         DbError::Migration(e.to_string())
@@ -77,6 +86,16 @@ pub struct Migrations<D>(PhantomData<fn() -> D>);
 
 impl<D: Database<Pool = SecurityPool>> Migrations<D> {
     /// The fairing.
+    ///
+    /// ```
+    /// use rocket::fairing::Fairing;
+    /// use rocket_db_pools::Database;
+    /// use rocket_security::db::{Migrations, SecurityDb};
+    ///
+    /// let migrations = Migrations::<SecurityDb>::fairing();
+    /// assert_eq!(migrations.info().name, "rocket_security migrations");
+    /// let rocket = rocket::build().attach(SecurityDb::init()).attach(migrations);
+    /// ```
     pub fn fairing() -> Self {
         Migrations(PhantomData)
     }

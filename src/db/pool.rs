@@ -19,6 +19,13 @@ pub(crate) type SqliteConnection =
     diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>;
 
 /// Which database a pool talks to.
+///
+/// ```
+/// use rocket_security::db::Backend;
+/// assert_eq!(Backend::Postgres.to_string(), "PostgreSQL");
+/// let placeholder = |b: Backend| if b == Backend::Postgres { "$1" } else { "?" };
+/// assert_eq!(placeholder(Backend::Sqlite), "?");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     /// SQLite (a file).
@@ -45,6 +52,13 @@ impl Backend {
     /// `sqlite://file.db`, `sqlite:file.db` and a bare `file.db`/`file.sqlite`
     /// are SQLite; `postgres://` and `postgresql://` PostgreSQL; `mysql://` and
     /// `mariadb://` MySQL.
+    ///
+    /// ```
+    /// use rocket_security::db::Backend;
+    /// assert_eq!(Backend::from_url("sqlite://security.db").unwrap(), (Backend::Sqlite, "security.db".into()));
+    /// assert_eq!(Backend::from_url("mariadb://app@db/app").unwrap().1, "mysql://app@db/app");
+    /// assert!(Backend::from_url("redis://cache").is_err());
+    /// ```
     pub fn from_url(url: &str) -> Result<(Backend, String), DbError> {
         let lower = url.to_ascii_lowercase();
         if let Some(rest) = lower.strip_prefix("sqlite:").map(|_| &url["sqlite:".len()..]) {
@@ -102,6 +116,13 @@ fn redact(url: &str) -> String {
 }
 
 /// A database error, typed so callers can tell a fault from a bad query.
+///
+/// ```
+/// use rocket_security::db::DbError;
+/// let e = DbError::Invalid("user id too long".into());
+/// assert_eq!(e.to_string(), "invalid value: user id too long");
+/// assert!(matches!(e, DbError::Invalid(_)));
+/// ```
 #[derive(Debug)]
 pub enum DbError {
     /// The configuration cannot work (unknown URL scheme, disabled backend).
@@ -139,6 +160,12 @@ impl From<diesel::result::Error> for DbError {
 impl DbError {
     /// Whether the error means the database could not be reached (retrying
     /// later may work), as opposed to a bad query or configuration.
+    ///
+    /// ```
+    /// use rocket_security::db::DbError;
+    /// assert!(DbError::Unavailable("timed out waiting for a connection".into()).is_unavailable());
+    /// assert!(!DbError::Query(diesel::result::Error::NotFound).is_unavailable());
+    /// ```
     pub fn is_unavailable(&self) -> bool {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match self {
@@ -199,6 +226,17 @@ pub enum SecurityPool {
 }
 
 /// A connection taken from a [`SecurityPool`].
+///
+/// ```no_run
+/// use rocket_db_pools::Connection;
+/// use rocket_security::db::{CspViolation, SecurityDb};
+///
+/// #[rocket::get("/violations")]
+/// async fn violations(mut db: Connection<SecurityDb>) -> String {
+///     let rows = CspViolation::recent(&mut db, 20).await.unwrap_or_default();
+///     format!("{} violations", rows.len())
+/// }
+/// ```
 // Boxing would cost an allocation per checkout; a connection is moved rarely.
 #[allow(clippy::large_enum_variant)]
 pub enum SecurityConn {
@@ -269,6 +307,17 @@ impl SecurityPool {
     /// Builds a pool from rocket_db_pools' configuration. No connection is
     /// opened yet, so a database that is down at launch does not stop the
     /// application; the first query reports it.
+    ///
+    /// ```
+    /// # #[cfg(feature = "sqlite")] {
+    /// use rocket_security::db::{Backend, SecurityPool};
+    /// let config = rocket_db_pools::Config {
+    ///     url: "sqlite://security.db".into(), min_connections: None, max_connections: 4,
+    ///     connect_timeout: 5, idle_timeout: None, extensions: None,
+    /// };
+    /// assert_eq!(SecurityPool::new(&config).unwrap().backend(), Backend::Sqlite);
+    /// # }
+    /// ```
     pub fn new(config: &rocket_db_pools::Config) -> Result<Self, DbError> {
         let (backend, url) = Backend::from_url(&config.url)?;
         backend.enabled()?;
@@ -303,6 +352,13 @@ impl SecurityPool {
     }
 
     /// Builds a pool for `url` with rocket_db_pools' defaults.
+    ///
+    /// ```
+    /// # #[cfg(feature = "sqlite")] {
+    /// let pool = rocket_security::db::SecurityPool::from_url("sqlite://security.db").unwrap();
+    /// assert_eq!(pool.backend(), rocket_security::db::Backend::Sqlite);
+    /// # }
+    /// ```
     pub fn from_url(url: &str) -> Result<Self, DbError> {
         SecurityPool::new(&rocket_db_pools::Config {
             url: url.to_string(),
@@ -315,6 +371,14 @@ impl SecurityPool {
     }
 
     /// The database this pool talks to.
+    ///
+    /// ```
+    /// # #[cfg(feature = "postgres")] {
+    /// use rocket_security::db::{Backend, SecurityPool};
+    /// let pool = SecurityPool::from_url("postgres://app@localhost/app").unwrap();
+    /// assert_eq!(pool.backend(), Backend::Postgres);
+    /// # }
+    /// ```
     pub fn backend(&self) -> Backend {
         match self {
             #[cfg(feature = "sqlite")]
@@ -327,6 +391,16 @@ impl SecurityPool {
     }
 
     /// A connection, or [`DbError::Unavailable`] after the pool's timeout.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// match pool.conn().await {
+    ///     Ok(conn) => println!("connected to {}", conn.backend()),
+    ///     Err(e) if e.is_unavailable() => println!("database down, try again later: {e}"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn conn(&self) -> Result<SecurityConn, DbError> {
         fn unavailable(e: impl fmt::Display) -> DbError {
             DbError::Unavailable(e.to_string())
@@ -344,6 +418,15 @@ impl SecurityPool {
 
 impl SecurityConn {
     /// The database this connection talks to.
+    ///
+    /// ```
+    /// # #[cfg(feature = "sqlite")] rocket::execute(async {
+    /// use rocket_security::db::{Backend, SecurityPool};
+    /// let pool = SecurityPool::from_url("sqlite::memory:").unwrap();
+    /// let conn = pool.conn().await.unwrap();
+    /// assert_eq!(conn.backend(), Backend::Sqlite);
+    /// # });
+    /// ```
     pub fn backend(&self) -> Backend {
         match self {
             #[cfg(feature = "sqlite")]

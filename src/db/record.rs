@@ -30,6 +30,18 @@ pub(crate) fn truncate(s: Option<String>, max: usize) -> Option<String> {
 
 /// A report as received and normalised, ready to store. Every field a browser
 /// may omit is optional; long values are cut to their column's limit.
+///
+/// ```
+/// use rocket_security::db::NewCspReport;
+/// let report = NewCspReport {
+///     report_format: "csp-report".into(),
+///     document_uri: Some("https://example.com/checkout".into()),
+///     blocked_uri: Some("inline".into()),
+///     effective_directive: Some("script-src-elem".into()),
+///     ..Default::default()
+/// };
+/// assert_eq!(report.disposition, None);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewCspReport {
     /// `csp-report` (legacy `report-uri`), `reports+json` (Reporting API) or `json`.
@@ -67,6 +79,12 @@ pub struct NewCspReport {
 impl NewCspReport {
     /// Every field cut to its column's limit: what is logged, queued and
     /// stored is bounded whatever a client sent.
+    ///
+    /// ```
+    /// use rocket_security::db::NewCspReport;
+    /// let report = NewCspReport { sample: Some("x".repeat(5000)), ..Default::default() }.truncated();
+    /// assert_eq!(report.sample.unwrap().chars().count(), 1024);
+    /// ```
     pub fn truncated(mut self) -> Self {
         self.report_format = truncate(Some(self.report_format), FORMAT).unwrap_or_default();
         self.document_uri = truncate(self.document_uri, URI);
@@ -85,6 +103,18 @@ impl NewCspReport {
 }
 
 /// What identifies one violation: reports with equal keys are counted together.
+///
+/// ```
+/// use rocket_security::db::ViolationKey;
+/// let key = ViolationKey {
+///     document_uri: "https://example.com/checkout".into(),
+///     effective_directive: "script-src-elem".into(),
+///     blocked: "inline".into(),
+///     disposition: "enforce".into(),
+///     ..Default::default()
+/// };
+/// assert_eq!(key.line_number, None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct ViolationKey {
     /// The page, without query string or fragment.
@@ -103,6 +133,13 @@ pub struct ViolationKey {
 
 impl ViolationKey {
     /// The key cut to the column limits (so equal keys stay equal once stored).
+    ///
+    /// ```
+    /// use rocket_security::db::ViolationKey;
+    /// let key = ViolationKey { effective_directive: "d".repeat(100), ..Default::default() }.truncated();
+    /// assert_eq!(key.effective_directive.len(), 64);
+    /// assert_eq!(key.clone().truncated(), key);
+    /// ```
     pub fn truncated(mut self) -> Self {
         self.document_uri = truncate(Some(self.document_uri), URI).unwrap_or_default();
         self.effective_directive = truncate(Some(self.effective_directive), DIRECTIVE).unwrap_or_default();
@@ -113,6 +150,13 @@ impl ViolationKey {
     }
 
     /// The hex SHA-256 the unique index is on.
+    ///
+    /// ```
+    /// use rocket_security::db::ViolationKey;
+    /// let key = ViolationKey { blocked: "inline".into(), ..Default::default() };
+    /// assert_eq!(key.hash().len(), 64);
+    /// assert_ne!(key.hash(), ViolationKey { blocked: "eval".into(), ..key }.hash());
+    /// ```
     pub fn hash(&self) -> String {
         let mut h = Sha256::new();
         for part in [

@@ -9,10 +9,28 @@ use crate::db::pool::{with_conn, DbError, SecurityPool};
 use crate::db::schema::security_login_attempts::dsl as a;
 
 /// Failure counters keyed by a hash of the username or address.
+///
+/// ```no_run
+/// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::db::LoginAttempts;
+/// let key = "5e884898da280471"; // a hash of the username
+/// LoginAttempts::record_failure(pool, key, chrono::Utc::now()).await?;
+/// if let Some((failures, last)) = LoginAttempts::get(pool, key).await? {
+///     println!("{failures} failure(s), the last at {last}");
+/// }
+/// # Ok(()) }
+/// ```
 pub struct LoginAttempts;
 
 impl LoginAttempts {
     /// The failures and the time of the last one.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::LoginAttempts;
+    /// let failures = LoginAttempts::get(pool, "5e884898da280471").await?.map_or(0, |(n, _last)| n);
+    /// # Ok(()) }
+    /// ```
     pub async fn get(pool: &SecurityPool, key: &str) -> Result<Option<(u32, DateTime<Utc>)>, DbError> {
         let mut conn = pool.conn().await?;
         let row: Option<(i32, chrono::NaiveDateTime)> = with_conn!(&mut conn, |c| {
@@ -27,6 +45,13 @@ impl LoginAttempts {
     }
 
     /// Counts one more failure at `now` (atomic: concurrent failures all count).
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::LoginAttempts;
+    /// LoginAttempts::record_failure(pool, "5e884898da280471", chrono::Utc::now()).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn record_failure(pool: &SecurityPool, key: &str, now: DateTime<Utc>) -> Result<(), DbError> {
         let mut conn = pool.conn().await?;
         let now = stored(now);
@@ -50,6 +75,17 @@ impl LoginAttempts {
     /// last entry for every count above). Returns whether the attempt was
     /// admitted and counted: parallel attempts on any number of instances are
     /// decided one at a time by the database.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use chrono::{Duration, Utc};
+    /// use rocket_security::db::LoginAttempts;
+    /// let now = Utc::now();
+    /// // 3 free failures, then waits of 1, 5 and 30 seconds; forgotten after a day.
+    /// let forget_before = now - Duration::days(1);
+    /// let admitted = LoginAttempts::admit(pool, "5e884898da280471", now, forget_before, 3, &[1, 5, 30]).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn admit(
         pool: &SecurityPool,
         key: &str,
@@ -100,6 +136,14 @@ impl LoginAttempts {
     }
 
     /// Takes back one failure (never below zero).
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::LoginAttempts;
+    /// // The attempt `admit` counted succeeded: it is not a failure.
+    /// LoginAttempts::take_back(pool, "5e884898da280471").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn take_back(pool: &SecurityPool, key: &str) -> Result<(), DbError> {
         let mut conn = pool.conn().await?;
         with_conn!(&mut conn, |c| diesel::update(
@@ -112,6 +156,13 @@ impl LoginAttempts {
     }
 
     /// Deletes the counters whose last failure is older than `before`; returns how many.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::LoginAttempts;
+    /// let removed = LoginAttempts::prune(pool, chrono::Utc::now() - chrono::Duration::days(1)).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn prune(pool: &SecurityPool, before: DateTime<Utc>) -> Result<usize, DbError> {
         let mut conn = pool.conn().await?;
         let before = stored(before);
@@ -123,6 +174,13 @@ impl LoginAttempts {
     }
 
     /// Forgets the counter.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::LoginAttempts;
+    /// LoginAttempts::reset(pool, "5e884898da280471").await?; // after a successful login
+    /// # Ok(()) }
+    /// ```
     pub async fn reset(pool: &SecurityPool, key: &str) -> Result<(), DbError> {
         let mut conn = pool.conn().await?;
         with_conn!(&mut conn, |c| diesel::delete(a::security_login_attempts.filter(a::key_hash.eq(key)))

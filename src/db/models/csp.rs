@@ -13,6 +13,15 @@ use crate::db::schema::security_csp_reports::dsl as r;
 use crate::db::schema::security_csp_violations::dsl as v;
 
 /// A stored raw report.
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::db::CspReport;
+/// for report in CspReport::for_violation(conn, 42, 10).await? {
+///     println!("{}: {:?} blocked on {:?}", report.date_received, report.blocked_uri, report.document_uri);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = crate::db::schema::security_csp_reports)]
 pub struct CspReport {
@@ -102,6 +111,15 @@ impl ReportRow {
 }
 
 /// One normalised violation with its hit count.
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::db::CspViolation;
+/// if let Some(v) = CspViolation::by_id(conn, 42).await? {
+///     println!("{} blocked {} on {}: {} hits", v.effective_directive, v.blocked, v.document_uri, v.hits);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = crate::db::schema::security_csp_violations)]
 pub struct CspViolation {
@@ -148,6 +166,19 @@ struct ViolationRow<'a> {
 }
 
 /// What [`CspViolation::record`] did.
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::db::{CspViolation, NewCspReport, ViolationKey};
+/// let key = ViolationKey { effective_directive: "img-src".into(), blocked: "cdn.example".into(),
+///     ..Default::default() };
+/// let report = NewCspReport { report_format: "csp-report".into(), ..Default::default() };
+/// let outcome = CspViolation::record(conn, &key, 1, Some(&report), 10, chrono::Utc::now()).await?;
+/// if outcome.samples_full {
+///     println!("violation {} has its samples: further reports are only counted", outcome.violation_id);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordOutcome {
     /// The aggregate row.
@@ -294,6 +325,16 @@ impl CspViolation {
     /// while the key has fewer than `max_samples`. Portable across backends
     /// (update, else insert, else update: no `RETURNING`, no backend upsert
     /// syntax) and safe when several instances record the same key at once.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::{CspViolation, ViolationKey};
+    /// let key = ViolationKey { document_uri: "https://example.com/".into(), effective_directive: "img-src".into(),
+    ///     blocked: "cdn.example".into(), disposition: "enforce".into(), ..Default::default() };
+    /// let outcome = CspViolation::record(conn, &key, 3, None, 10, chrono::Utc::now()).await?;
+    /// assert!(!outcome.sample_stored);
+    /// # Ok(()) }
+    /// ```
     pub async fn record(
         conn: &mut SecurityConn,
         key: &ViolationKey,
@@ -382,6 +423,17 @@ impl CspViolation {
     /// meanwhile); nothing was changed, record them with
     /// [`record`](Self::record). The per-day counts of the dashboard's
     /// sparklines are not touched (the collector writes them with its batches).
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::{CspViolation, ViolationKey};
+    /// let key = ViolationKey { effective_directive: "img-src".into(), blocked: "cdn.example".into(),
+    ///     ..Default::default() };
+    /// if !CspViolation::add_hits_by_hash(conn, &[(key.hash(), 5)], chrono::Utc::now()).await? {
+    ///     CspViolation::record(conn, &key, 5, None, 10, chrono::Utc::now()).await?; // its row was deleted meanwhile
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn add_hits_by_hash(
         conn: &mut SecurityConn,
         rows: &[(String, i64)],
@@ -460,6 +512,13 @@ impl CspViolation {
     }
 
     /// Deletes violation `id` with its stored samples. Returns whether it existed.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::CspViolation;
+    /// let existed = CspViolation::delete(conn, 42).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn delete(conn: &mut SecurityConn, id: i32) -> Result<bool, DbError> {
         with_conn!(conn, |c| diesel::delete(r::security_csp_reports.filter(r::violation_id.eq(id))).execute(c).await)?;
         let n = with_conn!(conn, |c| diesel::delete(v::security_csp_violations.filter(v::id.eq(id))).execute(c).await)?;
@@ -535,6 +594,15 @@ impl CspViolation {
     }
 
     /// The most recently seen violations.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::CspViolation;
+    /// for v in CspViolation::recent(conn, 20).await? {
+    ///     println!("{} {} blocked {} ({} hits)", v.last_seen, v.effective_directive, v.blocked, v.hits);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn recent(conn: &mut SecurityConn, limit: i64) -> Result<Vec<CspViolation>, DbError> {
         let rows = with_conn!(conn, |c| {
             v::security_csp_violations
@@ -548,6 +616,15 @@ impl CspViolation {
     }
 
     /// The violation with this key, if recorded.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::{CspViolation, ViolationKey};
+    /// let key = ViolationKey { document_uri: "https://example.com/".into(), effective_directive: "img-src".into(),
+    ///     blocked: "cdn.example".into(), disposition: "enforce".into(), ..Default::default() };
+    /// let hits = CspViolation::find(conn, &key).await?.map_or(0, |v| v.hits);
+    /// # Ok(()) }
+    /// ```
     pub async fn find(conn: &mut SecurityConn, key: &ViolationKey) -> Result<Option<CspViolation>, DbError> {
         let hash = key.hash();
         let row = with_conn!(conn, |c| {
@@ -564,6 +641,15 @@ impl CspViolation {
 
 impl CspReport {
     /// The newest raw reports of one violation.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::{CspReport, CspViolation};
+    /// if let Some(v) = CspViolation::recent(conn, 1).await?.pop() {
+    ///     let samples = CspReport::for_violation(conn, v.id, 5).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn for_violation(
         conn: &mut SecurityConn,
         violation_id: i32,
@@ -583,6 +669,14 @@ impl CspReport {
 }
 
 /// Reports per hour (UTC), for the dashboard's chart.
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::db::CspHourly;
+/// let last_day = CspHourly::since(conn, chrono::Utc::now() - chrono::Duration::hours(24)).await?;
+/// let total: i64 = last_day.iter().map(|h| h.hits).sum();
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::security_csp_hourly)]
 pub struct CspHourly {
@@ -594,6 +688,12 @@ pub struct CspHourly {
 
 impl CspHourly {
     /// Adds `hits` to the hour containing `at`.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// rocket_security::db::CspHourly::add(conn, chrono::Utc::now(), 3).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn add(conn: &mut SecurityConn, at: DateTime<Utc>, hits: i64) -> Result<(), DbError> {
         use crate::db::schema::security_csp_hourly::dsl as h;
         let hour = truncated(at, TimeDelta::hours(1));
@@ -611,6 +711,15 @@ impl CspHourly {
     }
 
     /// The hours from `from` on, oldest first.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::CspHourly;
+    /// for h in CspHourly::since(conn, chrono::Utc::now() - chrono::Duration::days(7)).await? {
+    ///     println!("{}: {} reports", h.hour, h.hits);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn since(conn: &mut SecurityConn, from: DateTime<Utc>) -> Result<Vec<CspHourly>, DbError> {
         use crate::db::schema::security_csp_hourly::dsl as h;
         let from = from.naive_utc();
@@ -627,6 +736,12 @@ impl CspHourly {
 }
 
 /// Filters for [`CspViolation::search`].
+///
+/// ```
+/// use rocket_security::db::ViolationFilter;
+/// let filter = ViolationFilter { directive: Some("script-src-elem".into()), ..Default::default() };
+/// assert_eq!((filter.blocked, filter.from, filter.to), (None, None, None));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ViolationFilter {
     /// Only this effective directive.
@@ -641,6 +756,16 @@ pub struct ViolationFilter {
 
 impl CspViolation {
     /// Violations matching `filter`, most hits first.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::{CspViolation, ViolationFilter};
+    /// let week_ago = (chrono::Utc::now() - chrono::Duration::days(7)).naive_utc();
+    /// let filter = ViolationFilter { blocked: Some("cdn.example".into()), from: Some(week_ago),
+    ///     ..Default::default() };
+    /// let top = CspViolation::search(conn, &filter, 100).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn search(
         conn: &mut SecurityConn,
         filter: &ViolationFilter,
@@ -667,6 +792,16 @@ impl CspViolation {
     }
 
     /// One violation by id.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::CspViolation;
+    /// match CspViolation::by_id(conn, 42).await? {
+    ///     Some(v) => println!("{} blocked {}", v.effective_directive, v.blocked),
+    ///     None => println!("no violation 42"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn by_id(conn: &mut SecurityConn, id: i32) -> Result<Option<CspViolation>, DbError> {
         let row = with_conn!(conn, |c| {
             v::security_csp_violations.filter(v::id.eq(id)).select(CspViolation::as_select()).first(c).await.optional()

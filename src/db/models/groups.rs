@@ -13,6 +13,15 @@ use crate::db::pool::{with_conn, Backend, DbError, SecurityConn};
 use crate::db::record::group_hash;
 
 /// One group of stored violations (see [`ViolationGroup::page`]).
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::db::{GroupFilter, ViolationGroup};
+/// for g in ViolationGroup::page(conn, &GroupFilter::default(), 20, 0).await? {
+///     println!("{} {} {}: {} reports, {} violations", g.disposition, g.directive, g.blocked, g.hits, g.violations);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
 pub struct ViolationGroup {
     /// The effective directive, e.g. `script-src-elem`.
@@ -73,12 +82,35 @@ impl ViolationGroup {
     }
 
     /// The group's hash (see [`ViolationKey::group_hash`](crate::db::ViolationKey::group_hash)).
+    ///
+    /// ```
+    /// use rocket_security::db::{ViolationGroup, ViolationKey};
+    /// let t = chrono::Utc::now().naive_utc();
+    /// let g = ViolationGroup { directive: "img-src".into(), blocked: "cdn.example".into(),
+    ///     disposition: "enforce".into(), hits: 3, violations: 1, first_seen: t, last_seen: t,
+    ///     triage: None, triaged_by: None, triaged_at: None };
+    /// let key = ViolationKey { effective_directive: "img-src".into(), blocked: "cdn.example".into(),
+    ///     disposition: "enforce".into(), ..Default::default() };
+    /// assert_eq!(g.hash(), key.group_hash());
+    /// ```
     pub fn hash(&self) -> String {
         group_hash(&self.directive, &self.blocked, &self.disposition)
     }
 }
 
 /// Which triaged groups a [`GroupFilter`] keeps.
+///
+/// ```
+/// use rocket_security::db::TriageView;
+/// let view = TriageView::parse("expected").unwrap_or_default();
+/// let title = match view {
+///     TriageView::Open => "To triage",
+///     TriageView::Expected => "Expected",
+///     TriageView::Fixed => "Fixed",
+///     TriageView::All => "Everything",
+/// };
+/// assert_eq!(title, "Expected");
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TriageView {
@@ -137,6 +169,13 @@ impl TriageView {
 }
 
 /// Which groups [`ViolationGroup::page`] returns.
+///
+/// ```
+/// use rocket_security::db::{GroupFilter, TriageView};
+/// let filter = GroupFilter { disposition: Some("report".into()), triage: TriageView::All, ..Default::default() };
+/// assert_eq!(filter.directive, None);
+/// assert_eq!(GroupFilter::default().triage, TriageView::Open);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GroupFilter {
     /// Only this effective directive.
@@ -235,6 +274,16 @@ macro_rules! load_bound {
 }
 
 /// How many groups (and reports) the triage view `expected` holds.
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::db::{GroupFilter, Hidden, ViolationGroup};
+/// let Hidden { groups, hits } = ViolationGroup::expected(conn, &GroupFilter::default()).await?;
+/// if groups > 0 {
+///     println!("{groups} expected group(s) hidden ({hits} reports)");
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, QueryableByName, serde::Serialize)]
 pub struct Hidden {
     /// Groups marked expected.
@@ -310,6 +359,17 @@ impl ViolationGroup {
 }
 
 /// What an admin decided about a group (see [`Triage::set`]).
+///
+/// ```
+/// use rocket_security::db::TriageState;
+/// let state = TriageState::parse("fixed").unwrap_or(TriageState::Open);
+/// let label = match state {
+///     TriageState::Open => "shown",
+///     TriageState::Expected => "hidden, still counted",
+///     TriageState::Fixed => "hidden until reported again",
+/// };
+/// assert_eq!(label, "hidden until reported again");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TriageState {
@@ -354,6 +414,14 @@ impl TriageState {
 }
 
 /// The triage of violation groups, one row per triaged group, shared by every instance.
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::db::{Triage, TriageState};
+/// // Reopen a group marked fixed or expected (its triage row is deleted).
+/// Triage::set(conn, "script-src-elem", "inline", "report", TriageState::Open, "bob", chrono::Utc::now()).await?;
+/// # Ok(()) }
+/// ```
 pub struct Triage;
 
 impl Triage {
@@ -409,6 +477,17 @@ impl Triage {
 }
 
 /// Reports of one group on one UTC day (see [`ViolationGroup::days`]).
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::db::{GroupFilter, ViolationGroup};
+/// let groups = ViolationGroup::page(conn, &GroupFilter::default(), 10, 0).await?;
+/// let hashes: Vec<String> = groups.iter().map(ViolationGroup::hash).collect();
+/// for d in ViolationGroup::days(conn, &hashes, chrono::Utc::now() - chrono::Duration::days(7)).await? {
+///     println!("{} {}: {} reports", d.group_hash, d.day.date(), d.hits);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = crate::db::schema::security_csp_group_days)]
 pub struct GroupDay {
@@ -546,6 +625,16 @@ impl ViolationGroup {
 }
 
 /// One of the documents with the most reports in a group (see [`ViolationGroup::top_documents`]).
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::db::{GroupFilter, ViolationGroup};
+/// let groups = ViolationGroup::page(conn, &GroupFilter::default(), 10, 0).await?;
+/// for top in ViolationGroup::top_documents(conn, &groups, 3).await? {
+///     println!("{} {}: {} ({} reports)", top.directive, top.blocked, top.document, top.hits);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
 pub struct TopDocument {
     /// The group's directive.

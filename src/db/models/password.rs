@@ -9,6 +9,12 @@ use crate::db::pool::{with_conn, DbError, SecurityConn};
 use crate::db::schema::security_password_expiry::dsl as t;
 
 /// The longest user id stored (the MySQL utf8mb4 index limit of older servers).
+///
+/// ```
+/// use rocket_security::db::MAX_USER_ID;
+/// let user_id = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+/// assert!(!user_id.is_empty() && user_id.chars().count() <= MAX_USER_ID);
+/// ```
 pub const MAX_USER_ID: usize = 191;
 
 /// Password expiry of one application user.
@@ -17,6 +23,18 @@ pub const MAX_USER_ID: usize = 191;
 /// identifier as text (`user_id`, at most 191 characters): integer ids,
 /// UUIDs and usernames all fit losslessly, and no foreign key ties the table
 /// to one schema. `password_expiry_date = NULL` means "never expires".
+///
+/// ```
+/// use rocket_security::db::PasswordExpiry;
+/// let now = chrono::Utc::now();
+/// let row = PasswordExpiry {
+///     user_id: "42".into(),
+///     password_expiry_date: None, // never expires
+///     last_changed: Some(now.naive_utc()),
+///     created_at: now.naive_utc(),
+/// };
+/// assert!(!row.is_expired(now));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crate::db::schema::security_password_expiry)]
 pub struct PasswordExpiry {
@@ -31,6 +49,12 @@ pub struct PasswordExpiry {
 }
 
 /// What [`PasswordExpiry::get_or_create`] gives a user who has no row yet.
+///
+/// ```
+/// use rocket_security::db::ExpiryPolicy;
+/// let rotate = ExpiryPolicy { max_age: Some(chrono::Duration::days(90)), ..Default::default() };
+/// assert!(!rotate.expire_new_users);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ExpiryPolicy {
     /// A new user's password is expired at once (django-security's behaviour,
@@ -87,11 +111,31 @@ impl PasswordExpiry {
     }
 
     /// Time left before expiry (`None` if it never expires; zero or negative if expired).
+    ///
+    /// ```
+    /// use chrono::{Duration, Utc};
+    /// use rocket_security::db::PasswordExpiry;
+    /// let now = Utc::now();
+    /// let row = PasswordExpiry {
+    ///     user_id: "7".into(),
+    ///     password_expiry_date: Some((now + Duration::days(3)).naive_utc()),
+    ///     last_changed: None,
+    ///     created_at: now.naive_utc(),
+    /// };
+    /// assert_eq!(row.expires_in(now), Some(Duration::days(3)));
+    /// ```
     pub fn expires_in(&self, now: DateTime<Utc>) -> Option<Duration> {
         self.password_expiry_date.map(|d| d - now.naive_utc())
     }
 
     /// The row of `user_id`, if there is one.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::PasswordExpiry;
+    /// let expired = PasswordExpiry::find(conn, "alice").await?.is_some_and(|row| row.is_expired(chrono::Utc::now()));
+    /// # Ok(()) }
+    /// ```
     pub async fn find(conn: &mut SecurityConn, user_id: &str) -> Result<Option<Self>, DbError> {
         let row = with_conn!(conn, |c| {
             t::security_password_expiry
@@ -106,6 +150,17 @@ impl PasswordExpiry {
 
     /// The row of `user_id`, created under `policy` if missing. Safe when
     /// several instances create the same row at once.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::{ExpiryPolicy, PasswordExpiry};
+    /// let policy = ExpiryPolicy { max_age: Some(chrono::Duration::days(90)), ..Default::default() };
+    /// let row = PasswordExpiry::get_or_create(conn, "alice", policy, chrono::Utc::now()).await?;
+    /// if row.is_expired(chrono::Utc::now()) {
+    ///     println!("alice must change her password");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn get_or_create(
         conn: &mut SecurityConn,
         user_id: &str,
@@ -136,6 +191,14 @@ impl PasswordExpiry {
     }
 
     /// Expires the password now (the user must change it).
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::PasswordExpiry;
+    /// let row = PasswordExpiry::expire_now(conn, "alice", chrono::Utc::now()).await?;
+    /// assert!(row.is_expired(chrono::Utc::now()));
+    /// # Ok(()) }
+    /// ```
     pub async fn expire_now(conn: &mut SecurityConn, user_id: &str, now: DateTime<Utc>) -> Result<Self, DbError> {
         let at = stored(now);
         Self::upsert(conn, user_id, now, |row| row.password_expiry_date = Some(at)).await
@@ -143,6 +206,14 @@ impl PasswordExpiry {
 
     /// Records a password change at `now`: the next expiry is `now + max_age`,
     /// or never with `None`. Call it after the application changed the password.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::PasswordExpiry;
+    /// // The application has just stored alice's new password.
+    /// PasswordExpiry::renew(conn, "alice", Some(chrono::Duration::days(90)), chrono::Utc::now()).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn renew(
         conn: &mut SecurityConn,
         user_id: &str,
@@ -158,6 +229,14 @@ impl PasswordExpiry {
     }
 
     /// Makes the password never expire (django-security's `never_expire_password`).
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::PasswordExpiry;
+    /// let row = PasswordExpiry::never_expire(conn, "backup-robot", chrono::Utc::now()).await?;
+    /// assert_eq!(row.password_expiry_date, None);
+    /// # Ok(()) }
+    /// ```
     pub async fn never_expire(conn: &mut SecurityConn, user_id: &str, now: DateTime<Utc>) -> Result<Self, DbError> {
         Self::upsert(conn, user_id, now, |row| row.password_expiry_date = None).await
     }

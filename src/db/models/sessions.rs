@@ -13,6 +13,15 @@ use crate::db::pool::{with_conn, DbError, SecurityPool};
 use crate::db::schema::security_sessions::dsl as s;
 
 /// One login, as the registry keeps it.
+///
+/// ```no_run
+/// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::db::SessionRecord;
+/// for s in SessionRecord::list(pool, "alice").await? {
+///     println!("{}: signed in {}, last seen {}", s.client, s.created_at, s.last_seen);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crate::db::schema::security_sessions)]
 pub struct SessionRecord {
@@ -33,6 +42,16 @@ pub struct SessionRecord {
 }
 
 /// What the registry says of one session id.
+///
+/// ```
+/// use rocket_security::db::SessionState;
+/// let state = SessionState::Revoked { reason: "logout".into() };
+/// let user = match state {
+///     SessionState::Active { user_id } => Some(user_id),
+///     SessionState::Revoked { .. } | SessionState::Unknown => None,
+/// };
+/// assert_eq!(user, None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionState {
     /// The session is live; it belongs to this user.
@@ -51,6 +70,14 @@ pub enum SessionState {
 
 impl SessionRecord {
     /// Registers a new session.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::SessionRecord;
+    /// let id_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // SHA-256 of the session id
+    /// SessionRecord::create(pool, id_hash, "alice", "Firefox, 203.0.113.0/24", chrono::Utc::now()).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create(
         pool: &SecurityPool,
         id_hash: &str,
@@ -77,6 +104,18 @@ impl SessionRecord {
     }
 
     /// The state of the session `id_hash`.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::{SessionRecord, SessionState};
+    /// let id_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // SHA-256 of the session id
+    /// match SessionRecord::state(pool, id_hash).await? {
+    ///     SessionState::Active { user_id } => println!("signed in as {user_id}"),
+    ///     SessionState::Revoked { reason } => println!("ended: {reason}"),
+    ///     SessionState::Unknown => println!("no such session"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn state(pool: &SecurityPool, id_hash: &str) -> Result<SessionState, DbError> {
         let mut conn = pool.conn().await?;
         let row: Option<(String, Option<String>, Option<NaiveDateTime>)> = with_conn!(&mut conn, |c| {
@@ -95,6 +134,14 @@ impl SessionRecord {
     }
 
     /// Records activity on a live session.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::SessionRecord;
+    /// let id_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // SHA-256 of the session id
+    /// SessionRecord::touch(pool, id_hash, chrono::Utc::now()).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn touch(pool: &SecurityPool, id_hash: &str, now: DateTime<Utc>) -> Result<(), DbError> {
         let mut conn = pool.conn().await?;
         let now = stored(now);
@@ -109,6 +156,14 @@ impl SessionRecord {
 
     /// Ends one session of `user_id` (`None`: whoever owns it); returns
     /// whether a live session was ended.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::SessionRecord;
+    /// let id_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // SHA-256 of the session id
+    /// let ended = SessionRecord::revoke(pool, id_hash, Some("alice"), "revoked", chrono::Utc::now()).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn revoke(
         pool: &SecurityPool,
         id_hash: &str,
@@ -139,6 +194,15 @@ impl SessionRecord {
     }
 
     /// Ends every live session of `user_id` but `except`; returns how many.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::SessionRecord;
+    /// let id_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // SHA-256 of the session id
+    /// // "Sign out everywhere else": every session of alice's but this one.
+    /// let n = SessionRecord::revoke_user(pool, "alice", Some(id_hash), "revoked_others", chrono::Utc::now()).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn revoke_user(
         pool: &SecurityPool,
         user_id: &str,
@@ -162,6 +226,13 @@ impl SessionRecord {
     }
 
     /// The live sessions of `user_id`, most recently seen first.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::db::SessionRecord;
+    /// let devices = SessionRecord::list(pool, "alice").await?.len();
+    /// # Ok(()) }
+    /// ```
     pub async fn list(pool: &SecurityPool, user_id: &str) -> Result<Vec<SessionRecord>, DbError> {
         let mut conn = pool.conn().await?;
         let rows = with_conn!(&mut conn, |c| s::security_sessions
@@ -177,6 +248,15 @@ impl SessionRecord {
 
     /// Deletes rows no request can use any more: idle longer than `idle`,
     /// started longer ago than `absolute`, or revoked longer ago than `keep_revoked`.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
+    /// use chrono::{Duration, Utc};
+    /// use rocket_security::db::SessionRecord;
+    /// let (idle, absolute, keep_revoked) = (Duration::hours(2), Duration::days(1), Duration::days(30));
+    /// let removed = SessionRecord::prune(pool, Utc::now(), idle, absolute, keep_revoked).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn prune(
         pool: &SecurityPool,
         now: DateTime<Utc>,
