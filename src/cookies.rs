@@ -63,6 +63,17 @@ use crate::core::feature::{Builder, Deployment, Feature};
 use crate::core::part::{Finish, Part};
 
 /// The `[default.security.cookies]` table; see the [module docs](self).
+///
+/// ```
+/// use rocket::figment::Figment;
+/// use rocket_security::SecurityConfig;
+///
+/// // Rocket.toml: [default.security.cookies] same_site = false
+/// let figment = Figment::from(rocket::Config::default()).merge(("security.cookies.same_site", false));
+/// let cookies = SecurityConfig::from_figment(&figment).unwrap().cookies;
+/// assert!(!cookies.same_site);
+/// assert!(cookies.secure && cookies.http_only);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cookies {
     /// Add `Secure` to every `Set-Cookie` of an HTTPS response. _Default:_ `true`.

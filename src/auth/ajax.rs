@@ -21,6 +21,20 @@ use super::answer::AuthPolicy;
 pub struct AjaxOnly;
 
 /// The error of [`AjaxOnly`].
+///
+/// ```
+/// use rocket::local::blocking::Client;
+/// use rocket::{get, routes};
+/// use rocket_security::auth::{AjaxOnly, NotAjax};
+///
+/// #[get("/api/ping")]
+/// fn ping(ajax: Result<AjaxOnly, NotAjax>) -> &'static str {
+///     if ajax == Err(NotAjax) { "script only" } else { "pong" }
+/// }
+///
+/// let client = Client::tracked(rocket::custom(rocket::Config::default()).mount("/", routes![ping])).unwrap();
+/// assert_eq!(client.get("/api/ping").dispatch().into_string().unwrap(), "script only");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotAjax;
 

@@ -101,6 +101,28 @@ pub(crate) enum AuthFailure {
 /// API clients. `None` when no crate guard failed on this request (the status
 /// came from elsewhere). Call it from your own 401/403 catchers when
 /// `security.auth.catchers = false`.
+///
+/// ```
+/// use rocket::response::{self, Responder};
+/// use rocket::{catch, catchers, Request};
+/// use rocket_security::auth::auth_response;
+///
+/// struct LoginAnswer;
+/// impl<'r> Responder<'r, 'static> for LoginAnswer {
+///     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+///         auth_response(req).map_or_else(|| "please log in".respond_to(req), Ok)
+///     }
+/// }
+///
+/// #[catch(401)]
+/// fn unauthorized() -> LoginAnswer { LoginAnswer }
+///
+/// // Rocket.toml: [default.security.auth] catchers = false
+/// let figment = rocket::figment::Figment::from(rocket::Config::default()).merge(("security.auth.catchers", false));
+/// let rocket = rocket::custom(figment)
+///     .attach(rocket_security::Security::fairing())
+///     .register("/", catchers![unauthorized]);
+/// ```
 pub fn auth_response(req: &Request<'_>) -> Option<Response<'static>> {
     let policy = req.rocket().state::<Arc<AuthPolicy>>()?;
     let failure = AuthLocal::of(req).failure.get()?.clone();

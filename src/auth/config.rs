@@ -5,6 +5,17 @@ use crate::core::feature::{Builder, Feature};
 use crate::core::rollout::Mode;
 
 /// The `[default.security.auth]` table; see the [module docs](super).
+///
+/// ```
+/// use rocket::figment::Figment;
+/// use rocket_security::SecurityConfig;
+///
+/// // Rocket.toml: [default.security.auth] login_url = "/signin"
+/// let figment = Figment::from(rocket::Config::default()).merge(("security.auth.login_url", "/signin"));
+/// let auth = SecurityConfig::from_figment(&figment).unwrap().auth;
+/// assert_eq!(auth.login_url, "/signin");
+/// assert_eq!(auth.next_field, "next");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Auth {
     /// The login page. _Default:_ `"/login"`.
@@ -80,6 +91,17 @@ impl Feature for Auth {
 }
 
 /// The `[default.security.password]` table; see the [module docs](super).
+///
+/// ```
+/// use rocket::figment::Figment;
+/// use rocket_security::SecurityConfig;
+///
+/// // Rocket.toml: [default.security.password] max_age_days = 90
+/// let figment = Figment::from(rocket::Config::default()).merge(("security.password.max_age_days", 90));
+/// let password = SecurityConfig::from_figment(&figment).unwrap().password;
+/// assert_eq!(password.max_age_days, 90);
+/// assert_eq!(password.change_url, "/password/change");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordChange {
     /// The password-change page. _Default:_ `"/password/change"`.
@@ -155,6 +177,15 @@ impl Feature for PasswordChange {
 
 impl PasswordChange {
     /// The policy for [`PasswordExpiry::get_or_create`](crate::db::PasswordExpiry::get_or_create).
+    ///
+    /// ```
+    /// use rocket_security::auth::PasswordChange;
+    ///
+    /// let password = PasswordChange { max_age_days: 90, ..PasswordChange::default() };
+    /// let policy = password.expiry_policy();
+    /// assert_eq!(policy.max_age, Some(chrono::Duration::days(90)));
+    /// assert!(!policy.expire_new_users);
+    /// ```
     #[cfg(feature = "db")]
     pub fn expiry_policy(&self) -> crate::db::ExpiryPolicy {
         crate::db::ExpiryPolicy {

@@ -39,6 +39,27 @@ pub struct LoginRequired<U>(pub U);
 
 impl<U> LoginRequired<U> {
     /// The user.
+    ///
+    /// ```
+    /// use rocket::get;
+    /// use rocket_security::LoginRequired;
+    /// # use rocket::request::{self, FromRequest, Request};
+    /// # struct User { name: String }
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.name.clone() } }
+    /// # #[rocket::async_trait]
+    /// # impl<'r> FromRequest<'r> for User {
+    /// #     type Error = ();
+    /// #     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
+    /// #         request::Outcome::Forward(rocket::http::Status::Unauthorized)
+    /// #     }
+    /// # }
+    ///
+    /// #[get("/account")]
+    /// fn account(user: LoginRequired<User>) -> String {
+    ///     let User { name } = user.into_inner();
+    ///     format!("hello {name}")
+    /// }
+    /// ```
     pub fn into_inner(self) -> U {
         self.0
     }
@@ -77,5 +98,28 @@ where
 }
 
 /// The error of [`LoginRequired`]: no (active) user.
+///
+/// ```
+/// use rocket::get;
+/// use rocket_security::auth::{LoginRequired, NotLoggedIn};
+/// # use rocket::request::{self, FromRequest, Request};
+/// # struct User { name: String }
+/// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.name.clone() } }
+/// # #[rocket::async_trait]
+/// # impl<'r> FromRequest<'r> for User {
+/// #     type Error = ();
+/// #     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
+/// #         request::Outcome::Forward(rocket::http::Status::Unauthorized)
+/// #     }
+/// # }
+///
+/// #[get("/")]
+/// fn home(user: Result<LoginRequired<User>, NotLoggedIn>) -> String {
+///     match user {
+///         Ok(user) => format!("hello {}", user.name),
+///         Err(NotLoggedIn) => "hello, guest".into(),
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotLoggedIn;

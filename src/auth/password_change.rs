@@ -27,6 +27,28 @@ use crate::db::PasswordExpiry;
 /// The expiry is read from the security database; if it cannot be reached the
 /// guard refuses with `503` (fail closed) and logs an ERROR line, unless
 /// `security.password.fail_open = true` (then the user passes, logged at WARN).
+///
+/// ```
+/// use rocket::get;
+/// use rocket_security::MandatoryPasswordChange;
+/// # use rocket::request::{self, FromRequest, Request};
+/// # struct User { name: String }
+/// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.name.clone() } }
+/// # #[rocket::async_trait]
+/// # impl<'r> FromRequest<'r> for User {
+/// #     type Error = ();
+/// #     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
+/// #         request::Outcome::Forward(rocket::http::Status::Unauthorized)
+/// #     }
+/// # }
+///
+/// #[get("/account")]
+/// fn account(user: MandatoryPasswordChange<User>) -> String {
+///     format!("hello {}", user.name)
+/// }
+///
+/// let rocket = rocket::build().attach(rocket_security::Security::fairing()).mount("/", rocket::routes![account]);
+/// ```
 pub struct MandatoryPasswordChange<U> {
     user: U,
     expires_in: Option<Duration>,
@@ -35,17 +57,82 @@ pub struct MandatoryPasswordChange<U> {
 
 impl<U> MandatoryPasswordChange<U> {
     /// The user.
+    ///
+    /// ```
+    /// use rocket::get;
+    /// use rocket_security::MandatoryPasswordChange;
+    /// # use rocket::request::{self, FromRequest, Request};
+    /// # struct User { name: String }
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.name.clone() } }
+    /// # #[rocket::async_trait]
+    /// # impl<'r> FromRequest<'r> for User {
+    /// #     type Error = ();
+    /// #     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
+    /// #         request::Outcome::Forward(rocket::http::Status::Unauthorized)
+    /// #     }
+    /// # }
+    ///
+    /// #[get("/account")]
+    /// fn account(user: MandatoryPasswordChange<User>) -> String {
+    ///     let User { name } = user.into_inner();
+    ///     format!("hello {name}")
+    /// }
+    /// ```
     pub fn into_inner(self) -> U {
         self.user
     }
 
     /// Time left before the password expires (`None`: never).
+    ///
+    /// ```
+    /// use rocket::get;
+    /// use rocket_security::MandatoryPasswordChange;
+    /// # use rocket::request::{self, FromRequest, Request};
+    /// # struct User { name: String }
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.name.clone() } }
+    /// # #[rocket::async_trait]
+    /// # impl<'r> FromRequest<'r> for User {
+    /// #     type Error = ();
+    /// #     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
+    /// #         request::Outcome::Forward(rocket::http::Status::Unauthorized)
+    /// #     }
+    /// # }
+    ///
+    /// #[get("/account/password")]
+    /// fn password(user: MandatoryPasswordChange<User>) -> String {
+    ///     match user.expires_in() {
+    ///         Some(left) => format!("your password expires in {} days", left.num_days()),
+    ///         None => "your password does not expire".into(),
+    ///     }
+    /// }
+    /// ```
     pub fn expires_in(&self) -> Option<Duration> {
         self.expires_in
     }
 
     /// Whole days left, when within `security.password.warn_days`: for an
     /// "expires in N days" notice.
+    ///
+    /// ```
+    /// use rocket::get;
+    /// use rocket_security::MandatoryPasswordChange;
+    /// # use rocket::request::{self, FromRequest, Request};
+    /// # struct User { name: String }
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.name.clone() } }
+    /// # #[rocket::async_trait]
+    /// # impl<'r> FromRequest<'r> for User {
+    /// #     type Error = ();
+    /// #     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
+    /// #         request::Outcome::Forward(rocket::http::Status::Unauthorized)
+    /// #     }
+    /// # }
+    ///
+    /// #[get("/")]
+    /// fn home(user: MandatoryPasswordChange<User>) -> String {
+    ///     let notice = user.expires_soon().map(|n| format!(" (your password expires in {n} days)"));
+    ///     format!("hello {}{}", user.name, notice.unwrap_or_default())
+    /// }
+    /// ```
     pub fn expires_soon(&self) -> Option<i64> {
         self.expires_in.filter(|d| *d <= self.warn).map(|d| d.num_days().max(0))
     }
@@ -170,6 +257,19 @@ pub struct PasswordRenewal<'r>(&'r rocket::Rocket<rocket::Orbit>);
 
 impl PasswordRenewal<'_> {
     /// Records a password change for `user_id` (see [`renew_password`]).
+    ///
+    /// ```
+    /// use rocket::http::Status;
+    /// use rocket::post;
+    /// use rocket_security::auth::PasswordRenewal;
+    ///
+    /// #[post("/password/change")]
+    /// async fn change(renewal: PasswordRenewal<'_>) -> Result<&'static str, Status> {
+    ///     // ... check the current password, store the new hash ...
+    ///     renewal.renew("alice").await.map_err(|_| Status::ServiceUnavailable)?;
+    ///     Ok("changed")
+    /// }
+    /// ```
     pub async fn renew(&self, user_id: &str) -> Result<PasswordExpiry, crate::db::DbError> {
         renew_password(self.0, user_id).await
     }

@@ -41,6 +41,14 @@ impl Default for PasswordPolicy {
 
 impl PasswordPolicy {
     /// Every rule `password` breaks, in the original's wording.
+    ///
+    /// ```
+    /// use rocket_security::auth::PasswordPolicy;
+    ///
+    /// let policy = PasswordPolicy { symbol: true, ..PasswordPolicy::default() };
+    /// assert_eq!(policy.check("Correct-Horse-7"), Ok(()));
+    /// assert_eq!(policy.check("CorrectHorse77"), Err(vec!["It must contain at least one symbol.".to_string()]));
+    /// ```
     pub fn check(&self, password: &str) -> Result<(), Vec<String>> {
         let mut errors = Vec::new();
         let len = password.chars().count();

@@ -67,6 +67,23 @@ pub fn delay_message(seconds: f64) -> String {
 
 /// A refused login attempt: 429 with `Retry-After` and the original's
 /// message, or 503 when the counters cannot be read (fail closed).
+///
+/// ```
+/// use rocket::http::Status;
+/// use rocket::local::blocking::Client;
+/// use rocket::{post, routes};
+/// use rocket_security::auth::{delay_message, Throttled};
+///
+/// #[post("/login")]
+/// fn login() -> Throttled {
+///     Throttled { retry_after: 90, message: format!("wait {}", delay_message(90.0)), status: Status::TooManyRequests }
+/// }
+///
+/// let client = Client::tracked(rocket::custom(rocket::Config::default()).mount("/", routes![login])).unwrap();
+/// let res = client.post("/login").dispatch();
+/// assert_eq!(res.status(), Status::TooManyRequests);
+/// assert_eq!(res.headers().get_one("Retry-After"), Some("90"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Throttled {
     /// Seconds to wait.
@@ -89,6 +106,17 @@ impl<'r> Responder<'r, 'static> for Throttled {
 }
 
 /// The `[default.security.throttle]` table; see [`auth`](crate::auth).
+///
+/// ```
+/// use rocket::figment::Figment;
+/// use rocket_security::SecurityConfig;
+///
+/// // Rocket.toml: [default.security.throttle] ip_threshold = 10
+/// let figment = Figment::from(rocket::Config::default()).merge(("security.throttle.ip_threshold", 10));
+/// let throttle = SecurityConfig::from_figment(&figment).unwrap().throttle;
+/// assert_eq!(throttle.ip_threshold, 10);
+/// assert_eq!(throttle.storage, "memory");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Throttle {
     /// Throttle logins. _Default:_ `true`.

@@ -41,11 +41,34 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// Every problem found in one configuration, so a launch reports them all at once.
+///
+/// ```
+/// use rocket::figment::Figment;
+/// use rocket_security::core::ConfigErrors;
+/// use rocket_security::SecurityConfig;
+///
+/// let figment = Figment::from(rocket::Config::default())
+///     .merge(("security.hsts.max_age", -1))
+///     .merge(("security.auth.login_url", "login"));
+/// let errors: ConfigErrors = SecurityConfig::from_figment(&figment).unwrap_err();
+/// assert_eq!(errors.len(), 2);
+/// assert!(errors.to_string().starts_with("invalid security configuration\n  `security.hsts.max_age`"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConfigErrors(pub Vec<ConfigError>);
 
 impl ConfigErrors {
     /// The error for `key`, if there is one.
+    ///
+    /// ```
+    /// use rocket::figment::Figment;
+    /// use rocket_security::SecurityConfig;
+    ///
+    /// let figment = Figment::from(rocket::Config::default()).merge(("security.auth.login_url", "login"));
+    /// let errors = SecurityConfig::from_figment(&figment).unwrap_err();
+    /// assert!(errors.for_key("security.auth.login_url").unwrap().message.contains("not a local path"));
+    /// assert_eq!(errors.for_key("security.hsts.max_age"), None);
+    /// ```
     pub fn for_key(&self, key: &str) -> Option<&ConfigError> {
         self.0.iter().find(|e| e.key == key)
     }

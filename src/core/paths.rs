@@ -86,6 +86,15 @@ impl fmt::Display for PatternError {
 impl std::error::Error for PatternError {}
 
 /// One compiled path pattern.
+///
+/// ```
+/// use rocket_security::core::PathPattern;
+///
+/// let edit = PathPattern::parse("/users/*/edit").unwrap();
+/// assert!(edit.matches_path("/users/7/edit"));
+/// assert!(!edit.matches_path("/users/7/8/edit"));
+/// assert!(!edit.matches_path("/users/edit"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathPattern {
     source: String,
@@ -138,17 +147,39 @@ impl PathPattern {
     }
 
     /// The pattern as written.
+    ///
+    /// ```
+    /// use rocket_security::core::PathPattern;
+    /// assert_eq!(PathPattern::parse("/admin/**").unwrap().as_str(), "/admin/**");
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.source
     }
 
     /// Whether the (raw, possibly percent-encoded) `path` matches.
+    ///
+    /// ```
+    /// use rocket_security::core::PathPattern;
+    ///
+    /// let p = PathPattern::parse("/café/*").unwrap();
+    /// assert!(p.matches_path("/caf%C3%A9/menu"));
+    /// assert!(!p.matches_path("/caf%C3%A9"));
+    /// ```
     pub fn matches_path(&self, path: &str) -> bool {
         let decoded: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
         self.matches_segments(decoded.iter().map(String::as_str))
     }
 
     /// Whether the request URI's path matches.
+    ///
+    /// ```
+    /// use rocket::http::uri::Origin;
+    /// use rocket_security::core::PathPattern;
+    ///
+    /// let p = PathPattern::parse("/admin/**").unwrap();
+    /// assert!(p.matches(&Origin::parse("/admin/users?page=2").unwrap()));
+    /// assert!(!p.matches(&Origin::parse("/administrator").unwrap()));
+    /// ```
     pub fn matches(&self, uri: &Origin<'_>) -> bool {
         self.matches_segments(uri.path().segments())
     }

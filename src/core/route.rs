@@ -42,17 +42,57 @@ pub struct Override<R> {
 
 impl<R> Override<R> {
     /// Wraps `inner`, changing nothing yet.
+    ///
+    /// ```
+    /// use rocket::get;
+    /// use rocket_security::Override;
+    ///
+    /// #[get("/report.csv")]
+    /// fn report() -> Override<&'static str> {
+    ///     Override::new("id,total\n1,42\n").set("Cache-Control", "private, max-age=60")
+    /// }
+    /// ```
     pub fn new(inner: R) -> Self {
         Override { inner, set: Vec::new(), remove: Vec::new() }
     }
 
     /// Sends `name: value` on this response instead of the configured value.
+    ///
+    /// ```
+    /// use rocket::local::blocking::Client;
+    /// use rocket::{get, routes};
+    /// use rocket_security::{Override, Security};
+    ///
+    /// #[get("/widget")]
+    /// fn widget() -> Override<&'static str> {
+    ///     Override::new("embeddable").set("X-Frame-Options", "SAMEORIGIN")
+    /// }
+    ///
+    /// let rocket = rocket::custom(rocket::Config::default()).attach(Security::fairing()).mount("/", routes![widget]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// assert_eq!(client.get("/widget").dispatch().headers().get_one("X-Frame-Options"), Some("SAMEORIGIN"));
+    /// ```
     pub fn set(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) -> Self {
         self.set.push((name.into(), value.into()));
         self
     }
 
     /// Sends no `name` header on this response.
+    ///
+    /// ```
+    /// use rocket::local::blocking::Client;
+    /// use rocket::{get, routes};
+    /// use rocket_security::{Override, Security};
+    ///
+    /// #[get("/widget")]
+    /// fn widget() -> Override<&'static str> {
+    ///     Override::new("embeddable").remove("X-Frame-Options")
+    /// }
+    ///
+    /// let rocket = rocket::custom(rocket::Config::default()).attach(Security::fairing()).mount("/", routes![widget]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// assert_eq!(client.get("/widget").dispatch().headers().get_one("X-Frame-Options"), None);
+    /// ```
     pub fn remove(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.remove.push(name.into());
         self

@@ -92,6 +92,21 @@ pub struct CsrfToken(String);
 
 /// Why no [`CsrfToken`] could be made: Rocket's `secret_key` is not set, or
 /// CSRF protection is off.
+///
+/// ```
+/// use rocket::local::blocking::Client;
+/// use rocket::{get, routes};
+/// use rocket_security::csrf::{CsrfToken, NoCsrfKey};
+///
+/// #[get("/form")]
+/// fn form(csrf: Result<CsrfToken, NoCsrfKey>) -> String {
+///     csrf.map_or_else(|e| e.to_string(), |token| token.field())
+/// }
+///
+/// // Without `Security::fairing()` (or without a `secret_key`) there is no key.
+/// let client = Client::tracked(rocket::custom(rocket::Config::default()).mount("/", routes![form])).unwrap();
+/// assert!(client.get("/form").dispatch().into_string().unwrap().starts_with("CsrfToken needs"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoCsrfKey;
 
@@ -103,16 +118,54 @@ impl fmt::Display for NoCsrfKey {
 
 impl CsrfToken {
     /// The form field's name: `csrf_token`.
+    ///
+    /// ```
+    /// use rocket_security::csrf::CsrfToken;
+    /// assert_eq!(CsrfToken::FIELD, "csrf_token");
+    /// ```
     pub const FIELD: &'static str = FIELD;
     /// The request header's name: `X-CSRF-Token`.
+    ///
+    /// ```
+    /// use rocket_security::csrf::CsrfToken;
+    /// assert_eq!(CsrfToken::HEADER, "X-CSRF-Token");
+    /// let script = format!("fetch(url, {{method: 'POST', headers: {{'{}': token}}}})", CsrfToken::HEADER);
+    /// ```
     pub const HEADER: &'static str = HEADER;
 
     /// The token.
+    ///
+    /// ```
+    /// use rocket::get;
+    /// use rocket::response::content::RawHtml;
+    /// use rocket_security::csrf::CsrfToken;
+    ///
+    /// /// Script reads the token from the page and sends it in `X-CSRF-Token`.
+    /// #[get("/app")]
+    /// fn app(csrf: CsrfToken) -> RawHtml<String> {
+    ///     RawHtml(format!("<meta name=\"csrf-token\" content=\"{}\">", csrf.value()))
+    /// }
+    /// ```
     pub fn value(&self) -> &str {
         &self.0
     }
 
     /// The hidden input: `<input type="hidden" name="csrf_token" value="…">`.
+    ///
+    /// ```
+    /// use rocket::local::blocking::Client;
+    /// use rocket::{get, routes};
+    /// use rocket_security::csrf::CsrfToken;
+    ///
+    /// #[get("/form")]
+    /// fn form(csrf: CsrfToken) -> String { csrf.field() }
+    ///
+    /// let figment = rocket::figment::Figment::from(rocket::Config::default())
+    ///     .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="));
+    /// let rocket = rocket::custom(figment).attach(rocket_security::Security::fairing()).mount("/", routes![form]);
+    /// let field = Client::tracked(rocket).unwrap().get("/form").dispatch().into_string().unwrap();
+    /// assert!(field.starts_with(r#"<input type="hidden" name="csrf_token" value=""#));
+    /// ```
     pub fn field(&self) -> String {
         format!("<input type=\"hidden\" name=\"{FIELD}\" value=\"{}\">", self.0)
     }

@@ -297,6 +297,16 @@ impl SecurityConfig {
 
     /// Validates a configuration built in code, with the same rules as the file
     /// (except the presence of Rocket's `secret_key`, checked at ignite).
+    ///
+    /// ```
+    /// use rocket_security::auth::Auth;
+    /// use rocket_security::SecurityConfig;
+    ///
+    /// assert_eq!(SecurityConfig::default().validate(), Ok(()));
+    /// let auth = Auth { login_url: "login".into(), ..Auth::default() };
+    /// let errors = SecurityConfig { auth, ..SecurityConfig::default() }.validate().unwrap_err();
+    /// assert_eq!(errors[0].key, "security.auth.login_url");
+    /// ```
     pub fn validate(&self) -> Result<(), ConfigErrors> {
         self.compile_with(None, &Deployment::default(), Extras::default()).map(drop)
     }

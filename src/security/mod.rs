@@ -69,6 +69,20 @@ pub struct Security {
 impl Security {
     /// Every feature, configured from the `security` table of the active
     /// profile (absent keys keep their secure defaults).
+    ///
+    /// ```
+    /// use rocket::local::blocking::Client;
+    /// use rocket::{get, routes};
+    ///
+    /// #[get("/")]
+    /// fn index() -> &'static str { "hello" }
+    ///
+    /// let rocket = rocket::custom(rocket::Config::default())
+    ///     .attach(rocket_security::Security::fairing())
+    ///     .mount("/", routes![index]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// assert_eq!(client.get("/").dispatch().headers().get_one("X-Frame-Options"), Some("DENY"));
+    /// ```
     pub fn fairing() -> Self {
         Security::new(None, None)
     }
@@ -121,6 +135,23 @@ impl Security {
     /// (API clients: 403 JSON), except the change URL, logout, `static_paths`
     /// and the report endpoint; the handler never runs. Anonymous requests are
     /// left alone (combine with [`require_login`](Self::require_login) to refuse them).
+    ///
+    /// ```
+    /// # use rocket::request::{self, FromRequest, Request};
+    /// # struct User { name: String }
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.name.clone() } }
+    /// # #[rocket::async_trait]
+    /// # impl<'r> FromRequest<'r> for User {
+    /// #     type Error = ();
+    /// #     async fn from_request(_: &'r Request<'_>) -> request::Outcome<Self, ()> {
+    /// #         request::Outcome::Forward(rocket::http::Status::Unauthorized)
+    /// #     }
+    /// # }
+    /// use rocket_security::Security;
+    ///
+    /// // Rocket.toml: [default.security.password] max_age_days = 90
+    /// let rocket = rocket::build().attach(Security::fairing().require_password_change::<User>());
+    /// ```
     #[cfg(feature = "db")]
     #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
     pub fn require_password_change<U>(self) -> Self
@@ -133,6 +164,16 @@ impl Security {
 
     /// Uses `clock` for everything time-dependent (session expiry, throttling,
     /// password expiry); tests pass a [`ManualClock`](crate::core::ManualClock).
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use rocket_security::core::ManualClock;
+    /// use rocket_security::Security;
+    ///
+    /// let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap());
+    /// let rocket = rocket::build().attach(Security::fairing().clock(clock.clone()));
+    /// clock.advance(Duration::minutes(31)); // the test moves time on: idle sessions expire
+    /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self
@@ -164,6 +205,19 @@ impl Security {
 
     /// Stores CSP reports in database `D` instead of the ready-made
     /// [`SecurityDb`](crate::db::SecurityDb) (with `security.reports.database = true`).
+    ///
+    /// ```
+    /// use rocket_db_pools::Database;
+    /// use rocket_security::db::SecurityPool;
+    /// use rocket_security::Security;
+    /// # use rocket_security::db::rocket_db_pools;
+    ///
+    /// #[derive(Database)]
+    /// #[database("app")]
+    /// struct AppDb(SecurityPool);
+    ///
+    /// let rocket = rocket::build().attach(AppDb::init()).attach(Security::fairing().database::<AppDb>());
+    /// ```
     #[cfg(feature = "db")]
     #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
     pub fn database<D: rocket_db_pools::Database<Pool = crate::db::SecurityPool>>(self) -> Self {

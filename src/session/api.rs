@@ -54,6 +54,19 @@ pub struct Sessions<'r> {
 }
 
 /// Why a session operation failed.
+///
+/// ```
+/// use rocket_security::session::SessionError;
+///
+/// fn explain(e: &SessionError) -> String {
+///     match e {
+///         SessionError::NoRegistry => "sessions are not kept on the server".into(),
+///         SessionError::Unavailable(why) => format!("try again later ({why})"),
+///         _ => e.to_string(),
+///     }
+/// }
+/// assert_eq!(explain(&SessionError::Unavailable("timeout".into())), "try again later (timeout)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SessionError {
@@ -87,6 +100,20 @@ impl<'r, 'o: 'r> rocket::response::Responder<'r, 'o> for SessionError {
 }
 
 /// One live session of a user, for an "active sessions" page.
+///
+/// ```
+/// use rocket::get;
+/// use rocket_security::session::{ActiveSession, SessionError, Sessions};
+/// # struct User(String);
+/// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+///
+/// #[get("/account/sessions")]
+/// async fn list(sessions: Sessions<'_>) -> Result<String, SessionError> {
+///     let active: Vec<ActiveSession> = sessions.list(&User("alice".into())).await?;
+///     let mark = |s: &ActiveSession| if s.current { " (this one)" } else { "" };
+///     Ok(active.iter().map(|s| format!("{} {} since {}{}\n", s.id, s.client, s.created, mark(s))).collect())
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveSession {
     /// A public handle for [`Sessions::revoke`] (16 hex digits; it cannot be
@@ -183,6 +210,22 @@ impl Sessions<'_> {
     /// Starts a new session for `user`, who the handler has just
     /// authenticated: a fresh id is registered and the response carries its
     /// stamp. An earlier session of this browser is ended.
+    ///
+    /// ```
+    /// use rocket::http::CookieJar;
+    /// use rocket::post;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// # struct User(String);
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+    ///
+    /// #[post("/login")]
+    /// async fn login(jar: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<&'static str, SessionError> {
+    ///     // ... check the password ...
+    ///     jar.add(("user_id", "alice"));
+    ///     sessions.login(&User("alice".into())).await?;
+    ///     Ok("welcome")
+    /// }
+    /// ```
     pub async fn login(&self, user: &(impl SecurityUser + ?Sized)) -> Result<(), SessionError> {
         let Some(shared) = self.shared else { return Ok(()) };
         let sid = new_session_id();
@@ -197,6 +240,20 @@ impl Sessions<'_> {
 
     /// Ends this request's session on the server and drops its stamp; the
     /// handler removes the application's own login cookies.
+    ///
+    /// ```
+    /// use rocket::http::CookieJar;
+    /// use rocket::post;
+    /// use rocket::response::Redirect;
+    /// use rocket_security::session::{SessionError, Sessions};
+    ///
+    /// #[post("/logout")]
+    /// async fn logout(jar: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<Redirect, SessionError> {
+    ///     jar.remove("user_id");
+    ///     sessions.logout().await?;
+    ///     Ok(Redirect::to("/login"))
+    /// }
+    /// ```
     pub async fn logout(&self) -> Result<(), SessionError> {
         let Some(shared) = self.shared else { return Ok(()) };
         if let (Some(_), Some(sid)) = (&shared.registry, self.current_sid()) {
@@ -267,6 +324,20 @@ impl Sessions<'_> {
 
     /// Ends every session of `user` except this request's (call it after a
     /// password change, like Django's `update_session_auth_hash`); returns how many.
+    ///
+    /// ```
+    /// use rocket::post;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// # struct User(String);
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+    ///
+    /// #[post("/password/change")]
+    /// async fn change(sessions: Sessions<'_>) -> Result<String, SessionError> {
+    ///     // ... check the current password, store the new hash ...
+    ///     let ended = sessions.revoke_others(&User("alice".into())).await?;
+    ///     Ok(format!("password changed; {ended} other session(s) logged out"))
+    /// }
+    /// ```
     pub async fn revoke_others(&self, user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
         let (shared, pool) = self.registry()?;
         let keep = self.current_sid().map(|s| super::registry::id_hash(&s));
@@ -286,6 +357,19 @@ impl Sessions<'_> {
     }
 
     /// Ends every session of `user`, this request's included; returns how many.
+    ///
+    /// ```
+    /// use rocket::post;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// # struct User(String);
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+    ///
+    /// #[post("/account/logout-everywhere")]
+    /// async fn everywhere(sessions: Sessions<'_>) -> Result<String, SessionError> {
+    ///     let ended = sessions.revoke_all(&User("alice".into())).await?;
+    ///     Ok(format!("{ended} session(s) logged out"))
+    /// }
+    /// ```
     pub async fn revoke_all(&self, user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
         let (shared, pool) = self.registry()?;
         let ended = self.end_locally(shared, pool, &user.security_id(), None).await;
@@ -304,6 +388,19 @@ impl Sessions<'_> {
 
     /// Ends the session of `user` whose [`ActiveSession::id`] is `id`;
     /// returns whether there was one.
+    ///
+    /// ```
+    /// use rocket::post;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// # struct User(String);
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+    ///
+    /// #[post("/account/sessions/<id>/revoke")]
+    /// async fn revoke(id: &str, sessions: Sessions<'_>) -> Result<&'static str, SessionError> {
+    ///     let ended = sessions.revoke(&User("alice".into()), id).await?;
+    ///     Ok(if ended { "logged out" } else { "no such session" })
+    /// }
+    /// ```
     pub async fn revoke(&self, user: &(impl SecurityUser + ?Sized), id: &str) -> Result<bool, SessionError> {
         let (shared, pool) = self.registry()?;
         let rows = crate::db::SessionRecord::list(pool, &user.security_id())
@@ -337,6 +434,19 @@ impl Sessions<'_> {
     }
 
     /// The live sessions of `user`, most recently active first (at most 100).
+    ///
+    /// ```
+    /// use rocket::get;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// # struct User(String);
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+    ///
+    /// #[get("/account/sessions")]
+    /// async fn list(sessions: Sessions<'_>) -> Result<String, SessionError> {
+    ///     let active = sessions.list(&User("alice".into())).await?;
+    ///     Ok(active.iter().map(|s| format!("{} {} {}\n", s.id, s.client, s.last_seen)).collect())
+    /// }
+    /// ```
     pub async fn list(&self, user: &(impl SecurityUser + ?Sized)) -> Result<Vec<ActiveSession>, SessionError> {
         let (_, pool) = self.registry()?;
         let rows = crate::db::SessionRecord::list(pool, &user.security_id())
@@ -368,21 +478,74 @@ impl Sessions<'_> {
     }
 
     /// Ends every session of `user` except this request's (needs the registry).
+    ///
+    /// ```
+    /// use rocket::post;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// # struct User(String);
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+    ///
+    /// #[post("/password/change")]
+    /// async fn change(sessions: Sessions<'_>) -> Result<String, SessionError> {
+    ///     // ... check the current password, store the new hash ...
+    ///     let ended = sessions.revoke_others(&User("alice".into())).await?;
+    ///     Ok(format!("password changed; {ended} other session(s) logged out"))
+    /// }
+    /// ```
     pub async fn revoke_others(&self, _user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
         Err(SessionError::NoRegistry)
     }
 
     /// Ends every session of `user` (needs the registry).
+    ///
+    /// ```
+    /// use rocket::post;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// # struct User(String);
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+    ///
+    /// #[post("/account/logout-everywhere")]
+    /// async fn everywhere(sessions: Sessions<'_>) -> Result<String, SessionError> {
+    ///     let ended = sessions.revoke_all(&User("alice".into())).await?;
+    ///     Ok(format!("{ended} session(s) logged out"))
+    /// }
+    /// ```
     pub async fn revoke_all(&self, _user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
         Err(SessionError::NoRegistry)
     }
 
     /// Ends one session of `user` (needs the registry).
+    ///
+    /// ```
+    /// use rocket::post;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// # struct User(String);
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+    ///
+    /// #[post("/account/sessions/<id>/revoke")]
+    /// async fn revoke(id: &str, sessions: Sessions<'_>) -> Result<&'static str, SessionError> {
+    ///     let ended = sessions.revoke(&User("alice".into()), id).await?;
+    ///     Ok(if ended { "logged out" } else { "no such session" })
+    /// }
+    /// ```
     pub async fn revoke(&self, _user: &(impl SecurityUser + ?Sized), _id: &str) -> Result<bool, SessionError> {
         Err(SessionError::NoRegistry)
     }
 
     /// The live sessions of `user` (needs the registry).
+    ///
+    /// ```
+    /// use rocket::get;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// # struct User(String);
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+    ///
+    /// #[get("/account/sessions")]
+    /// async fn list(sessions: Sessions<'_>) -> Result<String, SessionError> {
+    ///     let active = sessions.list(&User("alice".into())).await?;
+    ///     Ok(active.iter().map(|s| format!("{} {} {}\n", s.id, s.client, s.last_seen)).collect())
+    /// }
+    /// ```
     pub async fn list(&self, _user: &(impl SecurityUser + ?Sized)) -> Result<Vec<ActiveSession>, SessionError> {
         Err(SessionError::NoRegistry)
     }

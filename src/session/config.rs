@@ -4,6 +4,17 @@ use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
 
 /// The `[default.security.session]` table; see the [module docs](super).
+///
+/// ```
+/// use rocket::figment::Figment;
+/// use rocket_security::SecurityConfig;
+///
+/// // Rocket.toml: [default.security.session] idle_timeout = 900
+/// let figment = Figment::from(rocket::Config::default()).merge(("security.session.idle_timeout", 900));
+/// let session = SecurityConfig::from_figment(&figment).unwrap().session;
+/// assert_eq!(session.idle_timeout, 900);
+/// assert_eq!(session.absolute_timeout, 28_800);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionExpiry {
     /// Turn session expiry on. _Default:_ `false`.
