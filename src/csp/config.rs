@@ -6,9 +6,36 @@ use crate::core::config::{describe, Section};
 use crate::core::feature::Common;
 
 /// Directive changes: `Some(sources)` sets (empty for boolean directives), `None` removes.
+///
+/// ```
+/// use rocket::figment::{providers::{Format, Toml}, Figment};
+/// use rocket_security::{csp::Directives, SecurityConfig};
+///
+/// let figment = Figment::from(rocket::Config::default()).merge(Toml::string(r#"
+///     [default.security.csp.directives]
+///     img-src = ["'self'", "data:"]
+///     object-src = false
+/// "#).nested());
+/// let directives: Directives = SecurityConfig::from_figment(&figment).unwrap().csp.policy.directives;
+/// assert_eq!(directives[0], ("img-src".into(), Some(vec!["'self'".into(), "data:".into()])));
+/// assert_eq!(directives[1], ("object-src".into(), None));
+/// ```
 pub type Directives = Vec<(String, Option<Vec<String>>)>;
 
 /// One policy (enforced or report-only).
+///
+/// ```
+/// use rocket::figment::{providers::{Format, Toml}, Figment};
+/// use rocket_security::SecurityConfig;
+///
+/// let figment = Figment::from(rocket::Config::default()).merge(Toml::string(r#"
+///     [default.security.csp]
+///     policy = ["default-src 'self'", "frame-ancestors 'none'"]
+/// "#).nested());
+/// let policy = SecurityConfig::from_figment(&figment).unwrap().csp.policy;
+/// assert_eq!(policy.policy.as_deref(), Some("default-src 'self', frame-ancestors 'none'"));
+/// assert!(policy.use_defaults && policy.directives.is_empty() && policy.routes.is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyConfig {
     /// Start from the strict default directives. _Default:_ `true`.
@@ -30,6 +57,20 @@ impl Default for PolicyConfig {
 }
 
 /// A policy for the paths matching `paths`.
+///
+/// ```
+/// use rocket::figment::{providers::{Format, Toml}, Figment};
+/// use rocket_security::{csp::RoutePolicy, SecurityConfig};
+///
+/// let figment = Figment::from(rocket::Config::default()).merge(Toml::string(r#"
+///     [[default.security.csp.routes]]
+///     paths = ["/admin/**"]
+///     directives = { script-src = ["'self'", "'unsafe-inline'"] }
+/// "#).nested());
+/// let routes: Vec<RoutePolicy> = SecurityConfig::from_figment(&figment).unwrap().csp.policy.routes;
+/// assert_eq!(routes[0].paths, ["/admin/**"]);
+/// assert_eq!(routes[0].directives[0], ("script-src".into(), Some(vec!["'self'".into(), "'unsafe-inline'".into()])));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoutePolicy {
     /// Path patterns. Required.
@@ -41,6 +82,21 @@ pub struct RoutePolicy {
 }
 
 /// The report-only policy, sent as `Content-Security-Policy-Report-Only`.
+///
+/// ```
+/// use rocket::{figment::Figment, get, local::blocking::Client, routes};
+///
+/// #[get("/")]
+/// fn index() -> &'static str { "hello" }
+///
+/// let figment = Figment::from(rocket::Config::default())
+///     .merge(("security.csp.report_only.enabled", true))
+///     .merge(("security.csp.report_only.policy", "default-src 'none'"));
+/// let rocket = rocket::custom(figment).attach(rocket_security::Security::fairing()).mount("/", routes![index]);
+/// let client = Client::tracked(rocket).unwrap();
+/// let csp = client.get("/").dispatch().headers().get_one("Content-Security-Policy-Report-Only").map(str::to_string);
+/// assert_eq!(csp.as_deref(), Some("default-src 'none'; report-uri /security/csp-report"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReportOnly {
     /// Send it. _Default:_ `false`.
@@ -50,6 +106,20 @@ pub struct ReportOnly {
 }
 
 /// `Content-Security-Policy` configuration; see the [module docs](super).
+///
+/// ```
+/// use rocket::figment::{providers::{Format, Toml}, Figment};
+/// use rocket_security::SecurityConfig;
+///
+/// let figment = Figment::from(rocket::Config::default()).merge(Toml::string(r#"
+///     [default.security.csp]
+///     nonce_directives = ["script-src", "style-src"]
+///     report = "keep"
+/// "#).nested());
+/// let csp = SecurityConfig::from_figment(&figment).unwrap().csp;
+/// assert_eq!(csp.nonce_directives, ["script-src", "style-src"]);
+/// assert!(csp.enabled && !csp.report);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Csp {
     /// Send the enforced policy. _Default:_ `true`.

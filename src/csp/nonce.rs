@@ -32,16 +32,61 @@ pub struct CspNonce<'r>(&'r str);
 
 impl<'r> CspNonce<'r> {
     /// The nonce of `req`, generating it on first use.
+    ///
+    /// For code that has the request but no guard, such as a catcher:
+    ///
+    /// ```
+    /// use rocket::response::content::RawHtml;
+    /// use rocket::{catch, catchers, Request};
+    /// use rocket_security::CspNonce;
+    ///
+    /// #[catch(404)]
+    /// fn not_found(req: &Request<'_>) -> RawHtml<String> {
+    ///     RawHtml(format!("<script {}>history.back()</script>", CspNonce::of(req).attr()))
+    /// }
+    ///
+    /// let rocket = rocket::build().attach(rocket_security::Security::fairing()).register("/", catchers![not_found]);
+    /// ```
     pub fn of(req: &'r Request<'_>) -> Self {
         CspNonce(CspLocal::of(req).nonce.get_or_init(generate))
     }
 
     /// The base64 value, for a template's `nonce="…"` attribute.
+    ///
+    /// ```
+    /// use rocket::{get, local::blocking::Client, routes};
+    /// use rocket_security::{CspNonce, Security};
+    ///
+    /// #[get("/")]
+    /// fn index(nonce: CspNonce<'_>) -> String {
+    ///     nonce.as_str().to_string()
+    /// }
+    ///
+    /// let rocket = rocket::custom(rocket::Config::default()).attach(Security::fairing()).mount("/", routes![index]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// let res = client.get("/").dispatch();
+    /// let csp = res.headers().get_one("Content-Security-Policy").unwrap().to_string();
+    /// assert!(csp.contains(&format!("'nonce-{}'", res.into_string().unwrap())), "{csp}");
+    /// ```
     pub fn as_str(&self) -> &'r str {
         self.0
     }
 
     /// The whole attribute: `nonce="…"`.
+    ///
+    /// ```
+    /// use rocket::{get, local::blocking::Client, response::content::RawHtml, routes};
+    /// use rocket_security::CspNonce;
+    ///
+    /// #[get("/")]
+    /// fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
+    ///     assert_eq!(nonce.attr(), format!("nonce=\"{}\"", nonce.as_str()));
+    ///     RawHtml(format!("<script {}>console.log('hi')</script>", nonce.attr()))
+    /// }
+    ///
+    /// let client = Client::tracked(rocket::custom(rocket::Config::default()).mount("/", routes![index])).unwrap();
+    /// assert!(client.get("/").dispatch().into_string().unwrap().starts_with("<script nonce=\""));
+    /// ```
     pub fn attr(&self) -> String {
         format!("nonce=\"{}\"", self.0)
     }
@@ -118,16 +163,38 @@ pub struct CspHash;
 
 impl CspHash {
     /// `'sha256-…'` of `content`.
+    ///
+    /// ```
+    /// use rocket_security::csp::CspHash;
+    /// // For <script>console.log('hi')</script>:
+    /// assert_eq!(CspHash::sha256("console.log('hi')"), "'sha256-1ohZFo3B9w3UOFBbfx6JSomkpkME90iPs1r/qXzvX7Y='");
+    /// ```
     pub fn sha256(content: &str) -> String {
         format!("'sha256-{}'", STANDARD.encode(Sha256::digest(content.as_bytes())))
     }
 
     /// `'sha384-…'` of `content`.
+    ///
+    /// ```
+    /// use rocket_security::csp::CspHash;
+    /// assert_eq!(
+    ///     CspHash::sha384("console.log('hi')"),
+    ///     "'sha384-c23foA8LVWSqmGoVRqUsf5lASwN8unYNRr8qJuhkkWwU4ICLN6WArwfv+Tb+yBxn'"
+    /// );
+    /// ```
     pub fn sha384(content: &str) -> String {
         format!("'sha384-{}'", STANDARD.encode(Sha384::digest(content.as_bytes())))
     }
 
     /// `'sha512-…'` of `content`.
+    ///
+    /// ```
+    /// use rocket_security::csp::CspHash;
+    /// assert_eq!(
+    ///     CspHash::sha512("console.log('hi')"),
+    ///     "'sha512-u+bzW6Mip9yk6XeFcPCZP/HdG7X+vW1oV4BxZ9/nBOBkFzuffi1CozK6421X2xhuN7OtRltfs0GsYRGBsp0fyw=='"
+    /// );
+    /// ```
     pub fn sha512(content: &str) -> String {
         format!("'sha512-{}'", STANDARD.encode(Sha512::digest(content.as_bytes())))
     }

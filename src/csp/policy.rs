@@ -16,6 +16,15 @@ pub struct CspPolicyError {
 
 impl CspPolicyError {
     /// What is wrong and how to fix it (the same text as `Display`).
+    ///
+    /// ```
+    /// use rocket_security::csp::CspPolicy;
+    /// let e = CspPolicy::parse("img-src 'self'; img-src data:", false).unwrap_err();
+    /// assert_eq!(
+    ///     e.message(),
+    ///     "img-src: the directive appears twice; browsers ignore the second one, so merge them"
+    /// );
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -136,6 +145,15 @@ pub struct CspPolicy {
 impl CspPolicy {
     /// Parses and validates a policy string. `allow_unknown` accepts directive
     /// names this crate does not know (for directives newer than the crate).
+    ///
+    /// ```
+    /// use rocket_security::csp::CspPolicy;
+    /// let p = CspPolicy::parse("Default-Src 'self';  object-src 'none'", false).unwrap();
+    /// assert_eq!(p.to_string(), "default-src 'self'; object-src 'none'");
+    ///
+    /// assert!(CspPolicy::parse("default-src 'self'; future-src 'self'", false).is_err());
+    /// assert!(CspPolicy::parse("default-src 'self'; future-src 'self'", true).is_ok());
+    /// ```
     pub fn parse(policy: &str, allow_unknown: bool) -> Result<Self, CspPolicyError> {
         CspPolicy::parse_checked(policy, allow_unknown).map_err(|message| CspPolicyError { message })
     }
@@ -165,6 +183,14 @@ impl CspPolicy {
     }
 
     /// The values of `name`, if the directive is present.
+    ///
+    /// ```
+    /// use rocket_security::csp::CspPolicy;
+    /// let p = CspPolicy::parse("default-src 'self'; img-src 'self' data:", false).unwrap();
+    /// assert_eq!(p.get("img-src").unwrap(), ["'self'", "data:"]);
+    /// // No fallback: script-src is absent even though default-src covers it.
+    /// assert_eq!(p.get("script-src"), None);
+    /// ```
     pub fn get(&self, name: &str) -> Option<&[String]> {
         self.directives.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice())
     }

@@ -44,6 +44,19 @@ pub struct CspOverride<R> {
 
 impl<R> CspOverride<R> {
     /// Wraps `inner`, changing nothing yet.
+    ///
+    /// ```
+    /// use rocket::{get, response::content::RawHtml, routes};
+    /// use rocket_security::csp::CspOverride;
+    ///
+    /// #[get("/")]
+    /// fn index() -> CspOverride<RawHtml<&'static str>> {
+    ///     // Any responder; with no change the configured policy is sent as usual.
+    ///     CspOverride::new(RawHtml("<h1>hello</h1>"))
+    /// }
+    ///
+    /// let rocket = rocket::build().attach(rocket_security::Security::fairing()).mount("/", routes![index]);
+    /// ```
     pub fn new(inner: R) -> Self {
         CspOverride { inner, changes: CspChanges::default(), errors: Vec::new() }
     }
@@ -84,32 +97,128 @@ impl<R> CspOverride<R> {
     }
 
     /// Sends `policy` (validated) as this route's enforced policy.
+    ///
+    /// ```
+    /// use rocket::{get, local::blocking::Client, routes};
+    /// use rocket_security::{csp::CspOverride, Security};
+    ///
+    /// #[get("/embed")]
+    /// fn embed() -> CspOverride<&'static str> {
+    ///     CspOverride::new("widget").replace("default-src 'self'; frame-ancestors https://partner.example")
+    /// }
+    ///
+    /// let rocket = rocket::custom(rocket::Config::default()).attach(Security::fairing()).mount("/", routes![embed]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// let res = client.get("/embed").dispatch();
+    /// let csp = res.headers().get_one("Content-Security-Policy").unwrap();
+    /// assert_eq!(csp, "default-src 'self'; frame-ancestors https://partner.example; report-uri /security/csp-report");
+    /// ```
     pub fn replace(self, policy: &str) -> Self {
         self.replace_in(false, policy)
     }
 
     /// Adds `sources` to `directive` of the enforced policy.
+    ///
+    /// ```
+    /// use rocket::{get, local::blocking::Client, routes};
+    /// use rocket_security::{csp::CspOverride, Security};
+    ///
+    /// #[get("/map")]
+    /// fn map() -> CspOverride<&'static str> {
+    ///     CspOverride::new("<div id=map></div>").extend("img-src", ["https://tiles.example.com"])
+    /// }
+    ///
+    /// let rocket = rocket::custom(rocket::Config::default()).attach(Security::fairing()).mount("/", routes![map]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// let res = client.get("/map").dispatch();
+    /// let csp = res.headers().get_one("Content-Security-Policy").unwrap();
+    /// assert!(csp.contains("img-src 'self' data: https://tiles.example.com;"), "{csp}");
+    /// ```
     pub fn extend<I: IntoIterator<Item = S>, S: Into<String>>(self, directive: &str, sources: I) -> Self {
         self.extend_in(false, directive, sources)
     }
 
     /// Sends no enforced policy on this route.
+    ///
+    /// ```
+    /// use rocket::{get, local::blocking::Client, routes};
+    /// use rocket_security::{csp::CspOverride, Security};
+    ///
+    /// #[get("/legacy")]
+    /// fn legacy() -> CspOverride<&'static str> {
+    ///     CspOverride::new("<script>document.write('old')</script>").remove()
+    /// }
+    ///
+    /// let rocket = rocket::custom(rocket::Config::default()).attach(Security::fairing()).mount("/", routes![legacy]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// assert_eq!(client.get("/legacy").dispatch().headers().get_one("Content-Security-Policy"), None);
+    /// ```
     pub fn remove(mut self) -> Self {
         self.changes.enforce = Change::Remove;
         self
     }
 
     /// Sends `policy` as this route's report-only policy.
+    ///
+    /// It is sent even where `security.csp.report_only.enabled` is `false`:
+    ///
+    /// ```
+    /// use rocket::{get, local::blocking::Client, routes};
+    /// use rocket_security::{csp::CspOverride, Security};
+    ///
+    /// #[get("/")]
+    /// fn index() -> CspOverride<&'static str> {
+    ///     CspOverride::new("hello").report_only_replace("default-src 'none'")
+    /// }
+    ///
+    /// let rocket = rocket::custom(rocket::Config::default()).attach(Security::fairing()).mount("/", routes![index]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// let res = client.get("/").dispatch();
+    /// let csp = res.headers().get_one("Content-Security-Policy-Report-Only").unwrap();
+    /// assert_eq!(csp, "default-src 'none'; report-uri /security/csp-report");
+    /// ```
     pub fn report_only_replace(self, policy: &str) -> Self {
         self.replace_in(true, policy)
     }
 
     /// Adds `sources` to `directive` of the report-only policy.
+    ///
+    /// Try a source out before allowing it (the report-only policy must be
+    /// enabled in the configuration for there to be one to extend):
+    ///
+    /// ```
+    /// use rocket::{get, routes};
+    /// use rocket_security::csp::CspOverride;
+    ///
+    /// #[get("/checkout")]
+    /// fn checkout() -> CspOverride<&'static str> {
+    ///     CspOverride::new("pay").report_only_extend("script-src", ["https://js.payments.example"])
+    /// }
+    ///
+    /// let rocket = rocket::build().attach(rocket_security::Security::fairing()).mount("/", routes![checkout]);
+    /// ```
     pub fn report_only_extend<I: IntoIterator<Item = S>, S: Into<String>>(self, directive: &str, sources: I) -> Self {
         self.extend_in(true, directive, sources)
     }
 
     /// Sends no report-only policy on this route.
+    ///
+    /// ```
+    /// use rocket::{figment::Figment, get, local::blocking::Client, routes};
+    /// use rocket_security::{csp::CspOverride, Security};
+    ///
+    /// #[get("/admin")]
+    /// fn admin() -> CspOverride<&'static str> {
+    ///     CspOverride::new("admin").report_only_remove()
+    /// }
+    ///
+    /// let figment = Figment::from(rocket::Config::default()).merge(("security.csp.report_only.enabled", true));
+    /// let rocket = rocket::custom(figment).attach(Security::fairing()).mount("/", routes![admin]);
+    /// let client = Client::tracked(rocket).unwrap();
+    /// let res = client.get("/admin").dispatch();
+    /// assert!(res.headers().get_one("Content-Security-Policy-Report-Only").is_none());
+    /// assert!(res.headers().get_one("Content-Security-Policy").is_some());
+    /// ```
     pub fn report_only_remove(mut self) -> Self {
         self.changes.report_only = Change::Remove;
         self

@@ -41,21 +41,68 @@ pub struct DoNotTrack {
 
 impl DoNotTrack {
     /// `DNT`: `None` if absent, `Some(true)` if exactly `1`, else `Some(false)`.
+    ///
+    /// ```
+    /// use rocket::http::{Header, HeaderMap};
+    /// use rocket_security::DoNotTrack;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// assert_eq!(DoNotTrack::from_headers(&headers).dnt(), None);
+    /// headers.replace(Header::new("DNT", "1"));
+    /// assert_eq!(DoNotTrack::from_headers(&headers).dnt(), Some(true));
+    /// headers.replace(Header::new("DNT", "off"));
+    /// assert_eq!(DoNotTrack::from_headers(&headers).dnt(), Some(false));
+    /// ```
     pub fn dnt(&self) -> Option<bool> {
         self.dnt
     }
 
     /// Whether `Sec-GPC: 1` was sent.
+    ///
+    /// ```
+    /// use rocket::http::{Header, HeaderMap};
+    /// use rocket_security::DoNotTrack;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.add(Header::new("Sec-GPC", "1"));
+    /// assert!(DoNotTrack::from_headers(&headers).gpc());
+    /// headers.replace(Header::new("Sec-GPC", "true")); // only exactly `1` counts
+    /// assert!(!DoNotTrack::from_headers(&headers).gpc());
+    /// ```
     pub fn gpc(&self) -> bool {
         self.gpc
     }
 
     /// Whether the visitor asked not to be tracked by either header.
+    ///
+    /// ```
+    /// use rocket::http::{Header, HeaderMap};
+    /// use rocket_security::DoNotTrack;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.add(Header::new("DNT", "0"));
+    /// assert!(!DoNotTrack::from_headers(&headers).opted_out());
+    /// headers.add(Header::new("Sec-GPC", "1")); // GPC alone is enough
+    /// assert!(DoNotTrack::from_headers(&headers).opted_out());
+    /// ```
     pub fn opted_out(&self) -> bool {
         self.gpc || self.dnt == Some(true)
     }
 
     /// Reads the preferences from request headers.
+    ///
+    /// Unlike the request guard, this does not add `Vary: DNT, Sec-GPC` to
+    /// the response.
+    ///
+    /// ```
+    /// use rocket::http::{Header, HeaderMap};
+    /// use rocket_security::DoNotTrack;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.add(Header::new("DNT", "1"));
+    /// let privacy = DoNotTrack::from_headers(&headers);
+    /// assert_eq!((privacy.dnt(), privacy.gpc(), privacy.opted_out()), (Some(true), false, true));
+    /// ```
     pub fn from_headers(headers: &rocket::http::HeaderMap<'_>) -> Self {
         DoNotTrack { dnt: headers.get_one("DNT").map(|v| v == "1"), gpc: headers.get_one("Sec-GPC") == Some("1") }
     }

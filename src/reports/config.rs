@@ -14,6 +14,20 @@ const MAX_VIOLATIONS: u64 = 100_000_000;
 const MAX_RETENTION_DAYS: u64 = 36_500;
 
 /// Collector configuration: the `[default.security.reports]` table.
+///
+/// ```
+/// use rocket::figment::{providers::{Format, Toml}, Figment};
+/// use rocket_security::SecurityConfig;
+///
+/// let figment = Figment::from(rocket::Config::default()).merge(Toml::string(r#"
+///     [default.security.reports]
+///     max_body = 16384
+///     rate_limit_per_minute = 0   # no per-client limit
+/// "#).nested());
+/// let reports = SecurityConfig::from_figment(&figment).unwrap().reports;
+/// assert_eq!((reports.max_body, reports.rate_limit_per_minute), (16384, 0));
+/// assert!(reports.enabled && reports.log && !reports.database);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Collector {
     /// Mount the endpoint. _Default:_ `true`.

@@ -15,6 +15,20 @@ use super::normalize::host_of;
 /// (nico3333fr's "CSP WTF", report-uri.com's write-ups), and injector hosts
 /// from the same collections. A site that really loads one of these hosts
 /// sets `use_default_disallowed = false` and lists its own.
+///
+/// ```
+/// use rocket::figment::Figment;
+/// use rocket_security::{reports::DEFAULT_DISALLOWED_SOURCES, SecurityConfig};
+///
+/// // A site that really loads addons.mozilla.org keeps the rest of the list:
+/// let mine: Vec<&str> = DEFAULT_DISALLOWED_SOURCES.iter().copied().filter(|s| *s != "addons.mozilla.org").collect();
+/// let figment = Figment::from(rocket::Config::default())
+///     .merge(("security.reports.use_default_disallowed", false))
+///     .merge(("security.reports.disallowed_sources", &mine));
+/// let reports = SecurityConfig::from_figment(&figment).unwrap().reports;
+/// assert_eq!(reports.disallowed_sources.len(), DEFAULT_DISALLOWED_SOURCES.len() - 1);
+/// assert!(reports.disallowed_sources.iter().any(|s| s == "chrome-extension"));
+/// ```
 pub const DEFAULT_DISALLOWED_SOURCES: &[&str] = &[
     // Browser extensions.
     "chrome-extension",

@@ -5,6 +5,15 @@
 use serde_json::Value;
 
 /// Which wire format a report came in.
+///
+/// ```
+/// use rocket_security::reports::{parse, ReportFormat};
+///
+/// let body = br#"[{"type": "csp-violation", "url": "https://a.example", "body": {"effectiveDirective": "img-src"}}]"#;
+/// assert!(parse(body, ReportFormat::CspReport).is_err()); // report-uri sends an object
+/// assert_eq!(parse(body, ReportFormat::ReportsJson).unwrap().reports.len(), 1);
+/// assert_eq!(parse(body, ReportFormat::Json).unwrap().reports.len(), 1); // either shape
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
     /// `application/csp-report`: `{"csp-report": {...}}` (the `report-uri` mechanism).
@@ -17,6 +26,12 @@ pub enum ReportFormat {
 
 impl ReportFormat {
     /// The name stored with each report.
+    ///
+    /// ```
+    /// use rocket_security::reports::ReportFormat;
+    /// assert_eq!(ReportFormat::CspReport.as_str(), "csp-report");
+    /// assert_eq!(ReportFormat::ReportsJson.as_str(), "reports+json");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             ReportFormat::CspReport => "csp-report",
@@ -27,6 +42,17 @@ impl ReportFormat {
 }
 
 /// One violation report as the browser sent it (before normalisation).
+///
+/// ```
+/// use rocket_security::reports::{parse, RawReport, ReportFormat};
+///
+/// let body = br#"{"csp-report": {"documentURL": "https://a.example/", "blocked-uri": "eval", "line-number": "12"}}"#;
+/// let r: RawReport = parse(body, ReportFormat::CspReport).unwrap().reports.remove(0);
+/// assert_eq!(r.document_uri.as_deref(), Some("https://a.example/")); // any spelling browsers use
+/// assert_eq!(r.blocked_uri.as_deref(), Some("eval"));
+/// assert_eq!(r.line_number, Some(12)); // numbers may come as strings
+/// assert_eq!(r.effective_directive, None);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawReport {
     /// `document-uri` / `documentURL`.
@@ -58,6 +84,15 @@ pub struct RawReport {
 }
 
 /// Why a body was refused (answered with 400).
+///
+/// ```
+/// use rocket_security::reports::{parse, ParseError, ReportFormat};
+///
+/// assert_eq!(parse(b"\xff", ReportFormat::Json), Err(ParseError::Utf8));
+/// assert!(matches!(parse(b"{", ReportFormat::Json), Err(ParseError::Json(_))));
+/// let e = parse(b"[1]", ReportFormat::ReportsJson).unwrap_err();
+/// assert_eq!(e.to_string(), "unexpected JSON shape: array items must be objects");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
     /// Not UTF-8.
@@ -79,6 +114,17 @@ impl std::fmt::Display for ParseError {
 }
 
 /// What one request body holds.
+///
+/// ```
+/// use rocket_security::reports::{parse, ReportFormat};
+///
+/// let body = br#"[
+///     {"type": "deprecation", "url": "https://example.com/", "body": {}},
+///     {"type": "csp-violation", "url": "https://example.com/", "body": {"effectiveDirective": "script-src-elem"}}
+/// ]"#;
+/// let parsed = parse(body, ReportFormat::ReportsJson).unwrap();
+/// assert_eq!((parsed.reports.len(), parsed.other_types), (1, 1));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parsed {
     /// The CSP violation reports.
@@ -101,6 +147,17 @@ const COLUMN: &[&str] = &["column-number", "columnNumber", "column_number"];
 const SAMPLE: &[&str] = &["script-sample", "sample", "scriptSample", "script_sample"];
 
 /// Parses a request body of the given format.
+///
+/// ```
+/// use rocket_security::reports::{parse, ReportFormat};
+///
+/// let body = br#"[{"type": "csp-violation", "url": "https://example.com/", "user_agent": "Firefox",
+///     "body": {"effectiveDirective": "img-src", "blockedURL": "https://evil.example/x.png"}}]"#;
+/// let r = &parse(body, ReportFormat::ReportsJson).unwrap().reports[0];
+/// assert_eq!(r.document_uri.as_deref(), Some("https://example.com/")); // from the report's `url`
+/// assert_eq!(r.effective_directive.as_deref(), Some("img-src"));
+/// assert_eq!(r.user_agent.as_deref(), Some("Firefox"));
+/// ```
 pub fn parse(body: &[u8], format: ReportFormat) -> Result<Parsed, ParseError> {
     let text = std::str::from_utf8(body).map_err(|_| ParseError::Utf8)?;
     let value: Value = serde_json::from_str(text).map_err(|e| ParseError::Json(e.to_string()))?;

@@ -4,6 +4,16 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why a report was not stored.
+///
+/// The keys of [`CollectorStats::dropped`] are the reasons' names:
+///
+/// ```
+/// use rocket_security::reports::{CollectorStats, DropReason};
+///
+/// let mut s = CollectorStats::default();
+/// s.dropped.insert(DropReason::DisallowedSource.as_str(), 3);
+/// assert_eq!(s.dropped.get("disallowed_source"), Some(&3));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DropReason {
     /// A Reporting API entry of another type (e.g. `deprecation`).
@@ -52,6 +62,12 @@ impl DropReason {
     ];
 
     /// The reason's name in stats and logs.
+    ///
+    /// ```
+    /// use rocket_security::reports::DropReason;
+    /// assert_eq!(DropReason::ForeignOrigin.as_str(), "foreign_origin");
+    /// assert_eq!(DropReason::SpoolFull.as_str(), "spool_full");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             DropReason::NotCsp => "not_csp",
@@ -78,6 +94,12 @@ impl DropReason {
 
     /// Whether the report was filtered before acceptance (noise, limits) rather
     /// than lost after it (the database sink).
+    ///
+    /// ```
+    /// use rocket_security::reports::DropReason;
+    /// assert!(DropReason::RateLimited.is_filter());
+    /// assert!(!DropReason::QueueFull.is_filter());
+    /// ```
     pub fn is_filter(self) -> bool {
         !matches!(
             self,
@@ -91,7 +113,19 @@ impl DropReason {
     }
 }
 
-/// The collector's counters (per process), as returned by [`Security::collector_stats`](crate::Security).
+/// The collector's counters (per process), as returned by [`stats`](crate::reports::stats).
+///
+/// ```
+/// use rocket::{http::ContentType, local::blocking::Client};
+/// use rocket_security::{reports::{stats, CollectorStats}, Security};
+///
+/// let client = Client::tracked(rocket::custom(rocket::Config::default()).attach(Security::fairing())).unwrap();
+/// let body = r#"{"csp-report": {"document-uri": "http://localhost/", "effective-directive": "img-src"}}"#;
+/// let csp_report = ContentType::new("application", "csp-report");
+/// client.post("/security/csp-report").header(csp_report).body(body).dispatch();
+/// let s: CollectorStats = stats(client.rocket()).unwrap();
+/// assert_eq!((s.received, s.rejected_requests), (1, 0));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CollectorStats {
     /// Reports found in request bodies.
@@ -122,6 +156,15 @@ pub struct CollectorStats {
 
 impl CollectorStats {
     /// Reports lost after acceptance (the database sink's drop reasons).
+    ///
+    /// ```
+    /// use rocket_security::reports::{CollectorStats, DropReason};
+    ///
+    /// let mut s = CollectorStats::default();
+    /// s.dropped.insert(DropReason::RateLimited.as_str(), 4); // filtered before acceptance
+    /// s.dropped.insert(DropReason::QueueFull.as_str(), 2); // lost after it
+    /// assert_eq!(s.dropped_after_accept(), 2);
+    /// ```
     pub fn dropped_after_accept(&self) -> u64 {
         DropReason::ALL
             .iter()
