@@ -76,7 +76,10 @@ pub use models::attempts::LoginAttempts;
 #[cfg(feature = "db")]
 pub use models::csp::{CspHourly, CspReport, CspViolation, RecordOutcome, ViolationFilter};
 #[cfg(feature = "db")]
-pub use models::groups::{GroupDay, GroupFilter, Hidden, TopDocument, Triage, TriageState, TriageView, ViolationGroup};
+pub use models::groups::{
+    GroupDay, GroupFilter, Hidden, TopDocument, Triage, TriageEvent, TriageState, TriageView, ViolationGroup,
+    TRIAGE_LOG_DAYS,
+};
 #[cfg(feature = "db")]
 pub use models::password::{ExpiryPolicy, PasswordExpiry, MAX_USER_ID};
 #[cfg(feature = "db")]

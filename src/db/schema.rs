@@ -126,3 +126,17 @@ diesel::table! {
         changed_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Every triage decision, newest last: the audit trail of `security_csp_triage`.
+    security_csp_triage_log (id) {
+        id -> BigInt,
+        group_hash -> Varchar,
+        directive -> Varchar,
+        blocked -> Varchar,
+        disposition -> Varchar,
+        state -> Varchar,
+        changed_by -> Varchar,
+        changed_at -> Timestamp,
+    }
+}

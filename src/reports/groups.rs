@@ -115,6 +115,9 @@ pub(crate) struct GroupsData {
     /// Groups (and reports) marked expected that the default view hides.
     #[cfg(feature = "db")]
     pub(crate) hidden: Option<crate::db::Hidden>,
+    /// The newest triage decisions of every group (the audit trail), newest first.
+    #[cfg(feature = "db")]
+    pub(crate) triage_log: Vec<crate::db::TriageEvent>,
     /// The hidden `csrf_token` input of the triage forms (token mode), if any.
     #[serde(skip)]
     pub(crate) csrf_field: Option<String>,
@@ -139,7 +142,7 @@ pub(crate) struct GroupRow {
 /// The page of groups `req` asks for.
 #[cfg(feature = "db")]
 pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<GroupsData, Status> {
-    use crate::db::{GroupFilter, TriageView, ViolationGroup};
+    use crate::db::{GroupFilter, Triage, TriageView, ViolationGroup};
     let query = GroupQuery::of(req)?;
     let days = sparkline_days(state.config.retention_days);
     let since = chrono::Utc::now() - chrono::Duration::days(days as i64 - 1);
@@ -151,6 +154,7 @@ pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Resu
         days_from: since.format("%Y-%m-%d").to_string(),
         days,
         hidden: None,
+        triage_log: vec![],
         csrf_field: crate::csrf::token::form_field(req).await,
         database_error: None,
     };
@@ -180,11 +184,13 @@ pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Resu
             TriageView::Open => Some(ViolationGroup::expected(&mut conn, &filter).await?),
             _ => None,
         };
-        Ok::<_, crate::db::DbError>((rows, top, daily, hidden, more))
+        let log = Triage::log(&mut conn, TRIAGE_LOG_SHOWN).await?;
+        Ok::<_, crate::db::DbError>((rows, top, daily, hidden, more, log))
     };
     match read.await {
-        Ok((rows, top, daily, hidden, more)) => {
+        Ok((rows, top, daily, hidden, more, log)) => {
             out.hidden = hidden;
+            out.triage_log = log;
             if more {
                 out.next_page = Some(query.page + 1);
             }
@@ -352,7 +358,46 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
         body.push_str(&format!(" <a href=\"{base}/groups{}\">Next page</a>", escape(&q.query_string(next))));
     }
     body.push_str("</p></nav>");
+    #[cfg(feature = "db")]
+    body.push_str(&triage_log(&d.triage_log));
     shell("CSP violations by directive and blocked source", nonce, &body)
+}
+
+/// How many triage decisions the grouped view lists.
+#[cfg(feature = "db")]
+const TRIAGE_LOG_SHOWN: i64 = 20;
+
+/// The newest triage decisions as a table (every field escaped).
+#[cfg(feature = "db")]
+fn triage_log(log: &[crate::db::TriageEvent]) -> String {
+    let mut out = String::from("<h2>Triage log</h2>");
+    if log.is_empty() {
+        out.push_str("<p>No triage decisions yet.</p>");
+        return out;
+    }
+    out.push_str(&format!(
+        "<p>The {} newest decisions, newest first (kept {} days).</p><table><thead><tr><th>When (UTC)</th>\
+         <th>Who</th><th>Decision</th><th>Directive</th><th>Blocked</th><th>Disposition</th></tr></thead><tbody>",
+        log.len(),
+        crate::db::TRIAGE_LOG_DAYS
+    ));
+    for e in log {
+        let decision = match e.state.as_str() {
+            "open" => "reopened",
+            other => other,
+        };
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            e.changed_at.format("%Y-%m-%d %H:%M:%S"),
+            escape(&e.changed_by),
+            escape(decision),
+            escape(&e.directive),
+            escape(&e.blocked),
+            escape(&e.disposition),
+        ));
+    }
+    out.push_str("</tbody></table>");
+    out
 }
 
 /// Reports per day as an inline SVG bar chart (no script, no external

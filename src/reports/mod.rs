@@ -75,7 +75,9 @@
 //! CSV cells never start a formula. Triage runs only for a request that CSRF
 //! protection checked and passed in enforce mode (403 otherwise), and records
 //! who (the user id [`LoginRequired`](crate::LoginRequired) saw, else the
-//! client's address) and when, in the database every instance reads:
+//! client's address) and when, in the database every instance reads; every
+//! decision also stays in a log the grouped view shows (see
+//! [`Triage::log`](crate::db::Triage::log), kept a year):
 //!
 //! ```text
 //! POST /security/reports/triage

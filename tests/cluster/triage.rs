@@ -61,4 +61,26 @@ async fn a_triage_decision_on_one_instance_is_what_every_instance_shows() {
     let reopened = triage(&cluster, &admin, "same-origin", "open").await;
     assert_eq!(reopened.status, 303, "{reopened:?}");
     assert_eq!(on_every_instance(&cluster, &admin).await, every("open", ""));
+
+    // The triage log, newest first, is the same on every instance: two decisions, not the forged one.
+    let mut served = BTreeSet::new();
+    for _ in 0..3 {
+        let r = cluster.get([127, 0, 0, 1], "/security/reports/groups.json", &admin).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        let v: serde_json::Value = serde_json::from_str(&r.body).expect("JSON");
+        let log: Vec<(&str, &str, &str)> = v["triage_log"]
+            .as_array()
+            .expect("triage_log")
+            .iter()
+            .map(|e| (e["blocked"].as_str().unwrap(), e["state"].as_str().unwrap(), e["changed_by"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            log,
+            vec![("ads.example", "open", "admin"), ("ads.example", "expected", "admin")],
+            "{}",
+            r.served_by
+        );
+        served.insert(r.served_by);
+    }
+    assert_eq!(served, NAMES.iter().map(|n| n.to_string()).collect());
 }

@@ -134,6 +134,23 @@ async fn hostile_fields_are_escaped_in_the_grouped_view() {
     );
     let csp = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("Content-Security-Policy")).map(|(_, v)| v.as_str());
     assert!(csp.is_some_and(|c| c.starts_with("default-src 'none'; style-src 'nonce-")), "{csp:?}");
+    assert!(html.contains("<h2>Triage log</h2><p>No triage decisions yet.</p>"), "{html}");
+
+    // The triage log: a hostile group decided on by a hostile user name.
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap();
+    let by = "<img src=x onerror=alert(2)>";
+    let (d, b) = ("=cmd|' /C calc'!A0", "<script>alert(1)</script>");
+    Triage::set(&mut app.conn().await, d, b, "enforce", TriageState::Fixed, by, at).await.unwrap();
+    let (_, _, _, html) = app.dashboard("/security/reports/groups", true).await;
+    assert!(!html.contains("<img src=x"), "{html}");
+    assert!(
+        html.contains(
+            "<tr><td>2026-12-01 09:30:00</td><td>&lt;img src=x onerror=alert(2)&gt;</td><td>fixed</td>\
+             <td>=cmd|&#39; /C calc&#39;!A0</td><td><code>&lt;script&gt;alert(1)&lt;/script&gt;</code></td>\
+             <td>enforce</td></tr>"
+        ),
+        "{html}"
+    );
 }
 
 #[rocket::async_test]

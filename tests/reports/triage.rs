@@ -59,6 +59,17 @@ async fn shown(client: &Client, query: &str) -> Vec<(String, String, Option<Stri
         .collect()
 }
 
+/// `(state, changed_by)` of the triage log entries about `blocked`, newest first.
+async fn log_of(client: &Client, blocked: &str) -> Vec<(String, String)> {
+    groups(client, "").await["triage_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["blocked"] == blocked)
+        .map(|e| (e["state"].as_str().unwrap().to_string(), e["changed_by"].as_str().unwrap().to_string()))
+        .collect()
+}
+
 /// POSTs the triage form from a page of the site itself (`Sec-Fetch-Site: same-origin`).
 async fn triage(client: &Client, fetch_site: &str, body: &str) -> (Status, Option<String>) {
     let res = client
@@ -134,6 +145,20 @@ async fn triage_is_shared_by_every_instance_and_records_who_and_when() {
         let open = form.replace("state=expected", "state=open");
         assert_eq!(triage(&b, "same-origin", &open).await.0, Status::SeeOther, "{}", db.name);
         assert_eq!(shown(&a, &only).await, vec![(host.clone(), "open".into(), None)], "{}", db.name);
+        // Every decision stays in the log, newest first, the same on both
+        // instances; the forged request left nothing.
+        for instance in [&a, &b] {
+            assert_eq!(
+                log_of(instance, &host).await,
+                vec![
+                    ("open".into(), "alice".into()),
+                    ("fixed".into(), "alice".into()),
+                    ("expected".into(), "alice".into())
+                ],
+                "{}",
+                db.name
+            );
+        }
     }
 }
 
@@ -196,6 +221,36 @@ async fn bad_triage_requests_get_the_right_4xx_and_change_nothing() {
         ),
         "{html}"
     );
+    // The log holds the two decisions made, and none of the refused requests.
+    assert_eq!(
+        log_of(&app.client, "cdn.example").await,
+        vec![("expected".into(), "unidentified (127.0.0.1)".into()), ("fixed".into(), "alice".into())]
+    );
+    assert!(html.contains("<p>The 2 newest decisions, newest first (kept 365 days).</p>"), "{html}");
+}
+
+#[rocket::async_test]
+async fn the_triage_log_keeps_a_year_of_decisions_on_every_backend() {
+    use rocket_security::db::{Triage, TriageState, TRIAGE_LOG_DAYS};
+    for db in backends::all().await {
+        let host = format!("{}.example", backends::unique("triage-log").to_lowercase());
+        let conn = &mut db.pool.conn().await.unwrap();
+        let now = Utc::now();
+        let old = now - Duration::days(TRIAGE_LOG_DAYS + 1);
+        Triage::set(conn, "img-src", &host, "enforce", TriageState::Expected, "bob", old).await.unwrap();
+        let mine = |log: Vec<rocket_security::db::TriageEvent>| -> Vec<(String, String)> {
+            log.into_iter().filter(|e| e.blocked == host).map(|e| (e.state, e.changed_by)).collect()
+        };
+        assert_eq!(
+            mine(Triage::log(conn, 1000).await.unwrap()),
+            vec![("expected".into(), "bob".into())],
+            "{}",
+            db.name
+        );
+        // The next decision prunes what is older than a year.
+        Triage::set(conn, "img-src", &host, "enforce", TriageState::Open, "carol", now).await.unwrap();
+        assert_eq!(mine(Triage::log(conn, 1000).await.unwrap()), vec![("open".into(), "carol".into())], "{}", db.name);
+    }
 }
 
 #[rocket::async_test]
@@ -208,6 +263,7 @@ async fn triage_refuses_every_request_csrf_protection_did_not_check() {
         let body = "directive=img-src&blocked=cdn.example&disposition=enforce&state=expected";
         assert_eq!(triage(&app.client, "same-origin", body).await, (Status::Forbidden, None), "{csrf}");
         assert_eq!(shown(&app.client, "").await, vec![("cdn.example".into(), "open".into(), None)], "{csrf}");
+        assert_eq!(log_of(&app.client, "cdn.example").await, vec![], "{csrf}");
     }
 }
 

@@ -445,15 +445,36 @@ impl Triage {
         now: DateTime<Utc>,
     ) -> Result<(), DbError> {
         use crate::db::schema::security_csp_triage::dsl as t;
+        use crate::db::schema::security_csp_triage_log::dsl as l;
         let hash = group_hash(directive, blocked, disposition);
+        let by: String = by.chars().take(crate::core::principal::MAX).collect();
+        let at = super::stored(now);
+        // The trail first, so no decision takes effect unrecorded (one that
+        // fails after this stays in the trail; the caller answered 503).
+        with_conn!(conn, |c| diesel::insert_into(l::security_csp_triage_log)
+            .values((
+                l::group_hash.eq(&hash),
+                l::directive.eq(directive),
+                l::blocked.eq(blocked),
+                l::disposition.eq(disposition),
+                l::state.eq(state.as_str()),
+                l::changed_by.eq(&by),
+                l::changed_at.eq(at),
+            ))
+            .execute(c)
+            .await)?;
+        // Bounded: a year of decisions.
+        let horizon = at - TimeDelta::days(TRIAGE_LOG_DAYS);
+        with_conn!(conn, |c| diesel::delete(l::security_csp_triage_log.filter(l::changed_at.lt(horizon)))
+            .execute(c)
+            .await)?;
         if state == TriageState::Open {
             with_conn!(conn, |c| diesel::delete(t::security_csp_triage.filter(t::group_hash.eq(&hash)))
                 .execute(c)
                 .await)?;
             return Ok(());
         }
-        let (state, now) = (state.as_str(), super::stored(now));
-        let by: String = by.chars().take(crate::core::principal::MAX).collect();
+        let (state, now) = (state.as_str(), at);
         update_or_insert!(
             conn,
             update: |c| diesel::update(t::security_csp_triage.filter(t::group_hash.eq(&hash)))
@@ -473,6 +494,58 @@ impl Triage {
                 .execute(c)
                 .await,
         )
+    }
+}
+
+/// How long triage decisions stay in the log (see [`Triage::log`]).
+pub const TRIAGE_LOG_DAYS: i64 = 365;
+
+/// One triage decision, as [`Triage::log`] returns it.
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// for e in rocket_security::db::Triage::log(conn, 20).await? {
+///     println!("{} {} marked {} {} as {}", e.changed_at, e.changed_by, e.directive, e.blocked, e.state);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = crate::db::schema::security_csp_triage_log)]
+pub struct TriageEvent {
+    /// The group's directive.
+    pub directive: String,
+    /// The group's blocked source (a host or a kind).
+    pub blocked: String,
+    /// The group's disposition (`enforce` or `report`).
+    pub disposition: String,
+    /// `expected`, `fixed`, or `open` (reopened by hand).
+    pub state: String,
+    /// Who decided: the user id `LoginRequired` saw, else `unidentified (address)`.
+    pub changed_by: String,
+    /// When (UTC).
+    pub changed_at: NaiveDateTime,
+}
+
+impl Triage {
+    /// The `limit` newest triage decisions of every group, newest first, as
+    /// every instance recorded them (kept [`TRIAGE_LOG_DAYS`] days).
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// let last = rocket_security::db::Triage::log(conn, 1).await?;
+    /// if let Some(e) = last.first() {
+    ///     println!("last decision: {} by {}", e.state, e.changed_by);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn log(conn: &mut SecurityConn, limit: i64) -> Result<Vec<TriageEvent>, DbError> {
+        use crate::db::schema::security_csp_triage_log::dsl as l;
+        Ok(with_conn!(conn, |c| l::security_csp_triage_log
+            .order((l::changed_at.desc(), l::id.desc()))
+            .limit(limit.max(0))
+            .select(TriageEvent::as_select())
+            .load(c)
+            .await)?)
     }
 }
 
