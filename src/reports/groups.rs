@@ -376,7 +376,7 @@ fn triage_log(log: &[crate::db::TriageEvent]) -> String {
         return out;
     }
     out.push_str(&format!(
-        "<p>The {} newest decisions, newest first (kept {} days).</p><table><thead><tr><th>When (UTC)</th>\
+        "<p>The {} newest decisions, newest first (kept {} days).</p><table id=\"triage-log\"><thead><tr><th>When (UTC)</th>\
          <th>Who</th><th>Decision</th><th>Directive</th><th>Blocked</th><th>Disposition</th></tr></thead><tbody>",
         log.len(),
         crate::db::TRIAGE_LOG_DAYS

@@ -120,8 +120,11 @@ async fn report_uri_reports_over_http_are_stored_and_shown() {
     expected.click().await.unwrap();
     browser.wait_for_new_document(before).await;
     assert_eq!(browser.location().await, "/security/reports/groups?directive=img-src&disposition=enforce");
-    let rows = browser.client.find_all(fantoccini::Locator::Css("tbody tr")).await.unwrap();
+    let rows = browser.client.find_all(fantoccini::Locator::Css("table:not(#triage-log) tbody tr")).await.unwrap();
     assert!(rows.is_empty(), "the expected group is hidden");
+    // The click is the triage log's newest entry.
+    let logged = browser.text("#triage-log tbody tr").await;
+    assert!(logged.ends_with(" admin expected img-src example.com enforce"), "log: {logged}");
     let note = browser.text("main p:nth-of-type(2), body > p:nth-of-type(2)").await;
     assert_eq!(note, "Hidden: 1 group marked expected (1 report). Show them.");
     browser.goto(&showcase.url("/security/reports/groups?directive=img-src&disposition=enforce&triage=expected")).await;
