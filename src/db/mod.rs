@@ -78,7 +78,7 @@ pub use models::csp::{CspHourly, CspReport, CspViolation, RecordOutcome, Violati
 #[cfg(feature = "db")]
 pub use models::groups::{
     GroupDay, GroupFilter, Hidden, TopDocument, Triage, TriageEvent, TriageState, TriageView, ViolationGroup,
-    TRIAGE_LOG_DAYS,
+    TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,
 };
 #[cfg(feature = "db")]
 pub use models::password::{ExpiryPolicy, PasswordExpiry, MAX_USER_ID};

@@ -359,7 +359,9 @@ pub(crate) fn html(d: &GroupsData, base: &str, nonce: &str) -> String {
     }
     body.push_str("</p></nav>");
     #[cfg(feature = "db")]
-    body.push_str(&triage_log(&d.triage_log));
+    if d.database_error.is_none() {
+        body.push_str(&triage_log(&d.triage_log));
+    }
     shell("CSP violations by directive and blocked source", nonce, &body)
 }
 

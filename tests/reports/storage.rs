@@ -223,6 +223,11 @@ async fn the_dashboard_shows_the_counters_with_503_while_the_database_is_down() 
     assert!(html.contains("<span>accepted 1</span>"), "{html}");
     assert!(html.contains("<span>spooled 1 ("), "the spool's size and age are shown: {html}");
     assert!(html.contains("the database is unavailable"), "{html}");
+    // The grouped view says so too, and claims nothing about the triage log it could not read.
+    let (status, _, _, html) = app.dashboard("/security/reports/groups", true).await;
+    assert_eq!(status, Status::ServiceUnavailable);
+    assert!(html.contains("<p class=\"error\">the database is unavailable (details in the server log)</p>"), "{html}");
+    assert!(!html.contains("Triage log"), "{html}");
 }
 
 /// A violation last seen `days` ago, recorded straight into the app's database.

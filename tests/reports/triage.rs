@@ -229,28 +229,66 @@ async fn bad_triage_requests_get_the_right_4xx_and_change_nothing() {
     assert!(html.contains("<p>The 2 newest decisions, newest first (kept 365 days).</p>"), "{html}");
 }
 
+/// Runs `sql` on whichever backend `conn` is.
+async fn execute(conn: &mut SecurityConn, sql: &str) {
+    use diesel_async::SimpleAsyncConnection;
+    match conn {
+        #[cfg(feature = "sqlite")]
+        SecurityConn::Sqlite(c) => c.batch_execute(sql).await.unwrap(),
+        #[cfg(feature = "postgres")]
+        SecurityConn::Postgres(c) => c.batch_execute(sql).await.unwrap(),
+        #[cfg(feature = "mysql")]
+        SecurityConn::Mysql(c) => c.batch_execute(sql).await.unwrap(),
+    }
+}
+
 #[rocket::async_test]
-async fn the_triage_log_keeps_a_year_of_decisions_on_every_backend() {
-    use rocket_security::db::{Triage, TriageState, TRIAGE_LOG_DAYS};
-    for db in backends::all().await {
-        let host = format!("{}.example", backends::unique("triage-log").to_lowercase());
+async fn the_triage_log_keeps_a_year_and_at_most_ten_thousand_decisions_on_every_backend() {
+    use rocket_security::db::{Triage, TriageState, TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX};
+    // Databases of their own: pruning touches every row.
+    let dbs = backends::isolated().await;
+    for db in &dbs {
         let conn = &mut db.pool.conn().await.unwrap();
+        let log = |n| async move { Triage::log(&mut db.pool.conn().await.unwrap(), n).await.unwrap() };
         let now = Utc::now();
         let old = now - Duration::days(TRIAGE_LOG_DAYS + 1);
-        Triage::set(conn, "img-src", &host, "enforce", TriageState::Expected, "bob", old).await.unwrap();
-        let mine = |log: Vec<rocket_security::db::TriageEvent>| -> Vec<(String, String)> {
-            log.into_iter().filter(|e| e.blocked == host).map(|e| (e.state, e.changed_by)).collect()
+        Triage::set(conn, "img-src", "old.example", "enforce", TriageState::Expected, "bob", old).await.unwrap();
+        let who = |l: Vec<rocket_security::db::TriageEvent>| -> Vec<(String, String, String)> {
+            l.into_iter().map(|e| (e.blocked, e.state, e.changed_by)).collect()
         };
-        assert_eq!(
-            mine(Triage::log(conn, 1000).await.unwrap()),
-            vec![("expected".into(), "bob".into())],
-            "{}",
-            db.name
-        );
+        assert_eq!(who(log(10).await), vec![("old.example".into(), "expected".into(), "bob".into())], "{}", db.name);
         // The next decision prunes what is older than a year.
-        Triage::set(conn, "img-src", &host, "enforce", TriageState::Open, "carol", now).await.unwrap();
-        assert_eq!(mine(Triage::log(conn, 1000).await.unwrap()), vec![("open".into(), "carol".into())], "{}", db.name);
+        Triage::set(conn, "img-src", "old.example", "enforce", TriageState::Open, "carol", now).await.unwrap();
+        assert_eq!(who(log(10).await), vec![("old.example".into(), "open".into(), "carol".into())], "{}", db.name);
+
+        // 10,000 decisions from yesterday, then one more: the oldest goes.
+        let day = (now - Duration::days(1)).format("%Y-%m-%d %H:%M:%S");
+        for chunk in 0..10 {
+            let rows: Vec<String> = (0..1000)
+                .map(|i| {
+                    format!(
+                        "('{:064x}', 'img-src', 'h{}.example', 'enforce', 'fixed', 'dave', '{day}')",
+                        chunk * 1000 + i,
+                        chunk * 1000 + i
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO security_csp_triage_log (group_hash, directive, blocked, disposition, state, changed_by, \
+                 changed_at) VALUES {}",
+                rows.join(", ")
+            );
+            execute(conn, &sql).await;
+        }
+        assert_eq!(log(20_000).await.len(), 10_001, "{}", db.name);
+        Triage::set(conn, "img-src", "new.example", "enforce", TriageState::Fixed, "erin", now).await.unwrap();
+        let kept = log(20_000).await;
+        assert_eq!(kept.len() as i64, TRIAGE_LOG_MAX, "{}", db.name);
+        assert_eq!((kept[0].blocked.as_str(), kept[0].changed_by.as_str()), ("new.example", "erin"), "{}", db.name);
+        let last = &kept[kept.len() - 1];
+        assert_eq!(last.blocked, "h1.example", "carol's and the oldest of dave's went ({})", db.name);
     }
+    backends::drop_isolated(dbs).await;
 }
 
 #[rocket::async_test]

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{hex_literal, placeholders, stored, truncate, truncated, update_or_insert};
+use super::{begin, commit, hex_literal, placeholders, rollback, stored, truncate, truncated, update_or_insert};
 use crate::db::pool::{with_conn, DbError, SecurityConn};
 use crate::db::record::limits::*;
 pub use crate::db::record::{NewCspReport, ViolationKey};
@@ -206,22 +206,6 @@ pub(crate) enum BatchOutcome {
     /// A key of the fast path has no row (deleted meanwhile): nothing was
     /// changed; apply again with every key on the full path.
     Missing,
-}
-
-/// Transaction control on whichever backend `c` is.
-async fn begin<C: diesel_async::AsyncConnection>(c: &mut C) -> QueryResult<()> {
-    use diesel_async::TransactionManager;
-    C::TransactionManager::begin_transaction(c).await
-}
-
-async fn commit<C: diesel_async::AsyncConnection>(c: &mut C) -> QueryResult<()> {
-    use diesel_async::TransactionManager;
-    C::TransactionManager::commit_transaction(c).await
-}
-
-async fn rollback<C: diesel_async::AsyncConnection>(c: &mut C) -> QueryResult<()> {
-    use diesel_async::TransactionManager;
-    C::TransactionManager::rollback_transaction(c).await
 }
 
 /// `last_seen` moved forward to `$now`, never back (an older batch replayed

@@ -427,7 +427,8 @@ pub struct Triage;
 impl Triage {
     /// Sets the triage of the group (`directive`, `blocked`, `disposition`)
     /// to `state`, recorded as done by `by` at `now`; [`TriageState::Open`]
-    /// deletes the row.
+    /// deletes the row. The decision goes to the log (see [`Triage::log`]) in
+    /// the same transaction.
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
@@ -444,61 +445,118 @@ impl Triage {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<(), DbError> {
-        use crate::db::schema::security_csp_triage::dsl as t;
-        use crate::db::schema::security_csp_triage_log::dsl as l;
+        use super::{begin, commit, rollback};
         let hash = group_hash(directive, blocked, disposition);
         let by: String = by.chars().take(crate::core::principal::MAX).collect();
         let at = super::stored(now);
-        // The trail first, so no decision takes effect unrecorded (one that
-        // fails after this stays in the trail; the caller answered 503).
+        // One transaction: the decision and its log entry take effect
+        // together or not at all.
+        with_conn!(conn, |c| begin(c).await)?;
+        match Self::apply(conn, &hash, [directive, blocked, disposition], state, &by, at).await {
+            Ok(()) => with_conn!(conn, |c| commit(c).await)?,
+            Err(e) => {
+                let _ = with_conn!(conn, |c| rollback(c).await);
+                return Err(e);
+            }
+        }
+        // Bounded, best effort: what is left now goes with the next decision.
+        if let Err(e) = Self::prune_log(conn, at).await {
+            tracing::warn!(target: "security", "CSP triage log: pruning failed ({e}); retried with the next decision");
+        }
+        Ok(())
+    }
+
+    /// The state change, then its log entry: the change takes the group's
+    /// row lock first, so concurrent decisions on a group are logged (ids
+    /// ascending) in the order they took effect.
+    async fn apply(
+        conn: &mut SecurityConn,
+        hash: &str,
+        [directive, blocked, disposition]: [&str; 3],
+        state: TriageState,
+        by: &str,
+        at: NaiveDateTime,
+    ) -> Result<(), DbError> {
+        use crate::db::schema::security_csp_triage::dsl as t;
+        use crate::db::schema::security_csp_triage_log::dsl as l;
+        let name = state.as_str();
+        if state == TriageState::Open {
+            with_conn!(conn, |c| diesel::delete(t::security_csp_triage.filter(t::group_hash.eq(hash)))
+                .execute(c)
+                .await)?;
+        } else {
+            update_or_insert!(
+                conn,
+                update: |c| diesel::update(t::security_csp_triage.filter(t::group_hash.eq(hash)))
+                    .set((t::state.eq(name), t::changed_by.eq(by), t::changed_at.eq(at)))
+                    .execute(c)
+                    .await,
+                insert: |c| diesel::insert_into(t::security_csp_triage)
+                    .values((
+                        t::group_hash.eq(hash),
+                        t::directive.eq(directive),
+                        t::blocked.eq(blocked),
+                        t::disposition.eq(disposition),
+                        t::state.eq(name),
+                        t::changed_by.eq(by),
+                        t::changed_at.eq(at),
+                    ))
+                    .execute(c)
+                    .await,
+            )?;
+        }
         with_conn!(conn, |c| diesel::insert_into(l::security_csp_triage_log)
             .values((
-                l::group_hash.eq(&hash),
+                l::group_hash.eq(hash),
                 l::directive.eq(directive),
                 l::blocked.eq(blocked),
                 l::disposition.eq(disposition),
-                l::state.eq(state.as_str()),
-                l::changed_by.eq(&by),
+                l::state.eq(name),
+                l::changed_by.eq(by),
                 l::changed_at.eq(at),
             ))
             .execute(c)
             .await)?;
-        // Bounded: a year of decisions.
+        Ok(())
+    }
+
+    /// Drops log entries older than [`TRIAGE_LOG_DAYS`] before `at`, and all
+    /// but the newest [`TRIAGE_LOG_MAX`].
+    async fn prune_log(conn: &mut SecurityConn, at: NaiveDateTime) -> Result<(), DbError> {
+        use crate::db::schema::security_csp_triage_log::dsl as l;
+        use diesel::OptionalExtension;
         let horizon = at - TimeDelta::days(TRIAGE_LOG_DAYS);
         with_conn!(conn, |c| diesel::delete(l::security_csp_triage_log.filter(l::changed_at.lt(horizon)))
             .execute(c)
             .await)?;
-        if state == TriageState::Open {
-            with_conn!(conn, |c| diesel::delete(t::security_csp_triage.filter(t::group_hash.eq(&hash)))
-                .execute(c)
-                .await)?;
-            return Ok(());
+        // Two statements: MySQL cannot delete from a table its subquery reads.
+        let oldest_kept: Option<i64> = with_conn!(conn, |c| l::security_csp_triage_log
+            .select(l::id)
+            .order(l::id.desc())
+            .offset(TRIAGE_LOG_MAX - 1)
+            .first::<i64>(c)
+            .await
+            .optional())?;
+        if let Some(id) = oldest_kept {
+            with_conn!(conn, |c| diesel::delete(l::security_csp_triage_log.filter(l::id.lt(id))).execute(c).await)?;
         }
-        let (state, now) = (state.as_str(), at);
-        update_or_insert!(
-            conn,
-            update: |c| diesel::update(t::security_csp_triage.filter(t::group_hash.eq(&hash)))
-                .set((t::state.eq(state), t::changed_by.eq(&by), t::changed_at.eq(now)))
-                .execute(c)
-                .await,
-            insert: |c| diesel::insert_into(t::security_csp_triage)
-                .values((
-                    t::group_hash.eq(&hash),
-                    t::directive.eq(directive),
-                    t::blocked.eq(blocked),
-                    t::disposition.eq(disposition),
-                    t::state.eq(state),
-                    t::changed_by.eq(&by),
-                    t::changed_at.eq(now),
-                ))
-                .execute(c)
-                .await,
-        )
+        Ok(())
     }
 }
 
 /// How long triage decisions stay in the log (see [`Triage::log`]).
+///
+/// ```
+/// assert_eq!(rocket_security::db::TRIAGE_LOG_DAYS, 365);
+/// ```
 pub const TRIAGE_LOG_DAYS: i64 = 365;
+
+/// How many triage decisions the log keeps at most, newest first (see [`Triage::log`]).
+///
+/// ```
+/// assert_eq!(rocket_security::db::TRIAGE_LOG_MAX, 10_000);
+/// ```
+pub const TRIAGE_LOG_MAX: i64 = 10_000;
 
 /// One triage decision, as [`Triage::log`] returns it.
 ///
@@ -527,8 +585,9 @@ pub struct TriageEvent {
 }
 
 impl Triage {
-    /// The `limit` newest triage decisions of every group, newest first, as
-    /// every instance recorded them (kept [`TRIAGE_LOG_DAYS`] days).
+    /// The `limit` newest triage decisions of every group, newest first (in
+    /// the order they took effect), as every instance recorded them (kept
+    /// [`TRIAGE_LOG_DAYS`] days, at most [`TRIAGE_LOG_MAX`]).
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
@@ -541,7 +600,7 @@ impl Triage {
     pub async fn log(conn: &mut SecurityConn, limit: i64) -> Result<Vec<TriageEvent>, DbError> {
         use crate::db::schema::security_csp_triage_log::dsl as l;
         Ok(with_conn!(conn, |c| l::security_csp_triage_log
-            .order((l::changed_at.desc(), l::id.desc()))
+            .order(l::id.desc())
             .limit(limit.max(0))
             .select(TriageEvent::as_select())
             .load(c)

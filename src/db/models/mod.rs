@@ -47,6 +47,22 @@ pub(crate) fn hex_literal(s: &str, max: usize, what: &str) -> Result<(), crate::
 
 pub(crate) use crate::db::record::truncate;
 
+/// Transaction control on whichever backend `c` is.
+pub(crate) async fn begin<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
+    use diesel_async::TransactionManager;
+    C::TransactionManager::begin_transaction(c).await
+}
+
+pub(crate) async fn commit<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
+    use diesel_async::TransactionManager;
+    C::TransactionManager::commit_transaction(c).await
+}
+
+pub(crate) async fn rollback<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
+    use diesel_async::TransactionManager;
+    C::TransactionManager::rollback_transaction(c).await
+}
+
 /// Update, else insert, else update again when another instance inserted
 /// first: portable across the three backends (no upsert syntax, no
 /// `RETURNING`). Both statements are `with_conn!` bodies over `$conn`.
