@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{begin, commit, hex_literal, placeholders, rollback, stored, truncate, truncated, update_or_insert};
+use super::{hex_literal, in_transaction, placeholders, stored, truncate, truncated, update_or_insert};
 use crate::db::pool::{with_conn, DbError, SecurityConn};
 use crate::db::record::limits::*;
 pub use crate::db::record::{NewCspReport, ViolationKey};
@@ -239,8 +239,7 @@ impl CspViolation {
         days: &[(String, DateTime<Utc>, i64)],
         max_samples: i32,
     ) -> Result<BatchOutcome, DbError> {
-        with_conn!(conn, |c| begin(c).await)?;
-        let work = async {
+        let work = async |conn: &mut SecurityConn| {
             if !fast.is_empty() && Self::add_hits_statement(conn, fast).await? != fast.len() {
                 return Ok(BatchOutcome::Missing);
             }
@@ -264,20 +263,8 @@ impl CspViolation {
             with_conn!(conn, |c| diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await)?;
             Ok::<_, DbError>(BatchOutcome::Applied { samples_full })
         };
-        match work.await {
-            Ok(outcome @ BatchOutcome::Applied { .. }) => {
-                with_conn!(conn, |c| commit(c).await)?;
-                Ok(outcome)
-            }
-            Ok(other) => {
-                with_conn!(conn, |c| rollback(c).await)?;
-                Ok(other)
-            }
-            Err(e) => {
-                let _ = with_conn!(conn, |c| rollback(c).await);
-                Err(e)
-            }
-        }
+        // A key of the fast path without its row: nothing of the batch stays.
+        in_transaction(conn, work, |o| matches!(o, BatchOutcome::Applied { .. })).await
     }
 
     /// Which of `ids` were applied already (committed by an attempt whose outcome was unknown).
@@ -428,21 +415,10 @@ impl CspViolation {
         }
         let rows: Vec<(String, i64, DateTime<Utc>)> = rows.iter().map(|(h, n)| (h.clone(), *n, now)).collect();
         // In a transaction, so a partial update (a row deleted meanwhile) is undone.
-        with_conn!(conn, |c| begin(c).await)?;
-        match Self::add_hits_statement(conn, &rows).await {
-            Ok(n) if n == rows.len() => {
-                with_conn!(conn, |c| commit(c).await)?;
-                Ok(true)
-            }
-            Ok(_) => {
-                with_conn!(conn, |c| rollback(c).await)?;
-                Ok(false)
-            }
-            Err(e) => {
-                let _ = with_conn!(conn, |c| rollback(c).await);
-                Err(e)
-            }
-        }
+        let all = |n: &usize| *n == rows.len();
+        let n = in_transaction(conn, async |conn: &mut SecurityConn| Self::add_hits_statement(conn, &rows).await, all)
+            .await?;
+        Ok(all(&n))
     }
 
     /// The one statement of [`add_hits_by_hash`](Self::add_hits_by_hash), run

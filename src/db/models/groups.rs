@@ -445,20 +445,14 @@ impl Triage {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<(), DbError> {
-        use super::{begin, commit, rollback};
         let hash = group_hash(directive, blocked, disposition);
         let by: String = by.chars().take(crate::core::principal::MAX).collect();
         let at = super::stored(now);
         // One transaction: the decision and its log entry take effect
         // together or not at all.
-        with_conn!(conn, |c| begin(c).await)?;
-        match Self::apply(conn, &hash, [directive, blocked, disposition], state, &by, at).await {
-            Ok(()) => with_conn!(conn, |c| commit(c).await)?,
-            Err(e) => {
-                let _ = with_conn!(conn, |c| rollback(c).await);
-                return Err(e);
-            }
-        }
+        let group = [directive, blocked, disposition];
+        let decide = async |conn: &mut SecurityConn| Self::apply(conn, &hash, group, state, &by, at).await;
+        super::in_transaction(conn, decide, |_| true).await?;
         // Bounded, best effort: what is left now goes with the next decision.
         if let Err(e) = Self::prune_log(conn, at).await {
             tracing::warn!(target: "security", "CSP triage log: pruning failed ({e}); retried with the next decision");

@@ -10,7 +10,7 @@ pub(crate) mod sessions;
 
 use chrono::{DateTime, DurationRound, NaiveDateTime, SubsecRound, TimeDelta, Utc};
 
-use crate::db::pool::Backend;
+use crate::db::pool::{with_conn, Backend, DbError, SecurityConn};
 
 /// A UTC time as stored: microsecond precision (MySQL `DATETIME(6)`, PostgreSQL
 /// `TIMESTAMP`), so a value read back equals the value written.
@@ -47,18 +47,43 @@ pub(crate) fn hex_literal(s: &str, max: usize, what: &str) -> Result<(), crate::
 
 pub(crate) use crate::db::record::truncate;
 
+/// Runs `work` in one transaction on `conn`: committed when it returns a
+/// value `keep` accepts, rolled back otherwise (the refused value, or the
+/// error, is returned as it is).
+pub(crate) async fn in_transaction<T>(
+    conn: &mut SecurityConn,
+    work: impl AsyncFnOnce(&mut SecurityConn) -> Result<T, DbError>,
+    keep: impl FnOnce(&T) -> bool,
+) -> Result<T, DbError> {
+    with_conn!(conn, |c| begin(c).await)?;
+    match work(conn).await {
+        Ok(value) if keep(&value) => {
+            with_conn!(conn, |c| commit(c).await)?;
+            Ok(value)
+        }
+        Ok(value) => {
+            with_conn!(conn, |c| rollback(c).await)?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = with_conn!(conn, |c| rollback(c).await);
+            Err(e)
+        }
+    }
+}
+
 /// Transaction control on whichever backend `c` is.
-pub(crate) async fn begin<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
+async fn begin<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
     use diesel_async::TransactionManager;
     C::TransactionManager::begin_transaction(c).await
 }
 
-pub(crate) async fn commit<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
+async fn commit<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
     use diesel_async::TransactionManager;
     C::TransactionManager::commit_transaction(c).await
 }
 
-pub(crate) async fn rollback<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
+async fn rollback<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
     use diesel_async::TransactionManager;
     C::TransactionManager::rollback_transaction(c).await
 }
