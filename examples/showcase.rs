@@ -153,7 +153,8 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
              <li><code>/demo/violations</code>: breaks the CSP so the browser sends reports</li>\
              <li><code>/security/reports</code>: the reports dashboard (admin only); \
              <code>/security/reports/groups</code> groups the violations with a sparkline each and lets the \
-             admin mark them expected or fixed; <code>/security/reports/wizard</code> proposes the policy \
+             admin mark them expected or fixed (each decision kept in its triage log); \
+             <code>/security/reports/wizard</code> proposes the policy \
              change that would allow what was reported</li>\
              <li><code>POST /logout</code>: answers with <code>Clear-Site-Data</code></li></ul>",
             nonce.attr()
