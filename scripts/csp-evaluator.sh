@@ -42,8 +42,11 @@ report() { # directive blocked sample
   node -e 'const [d, b, s, p, doc] = process.argv.slice(1); console.log(JSON.stringify({"csp-report": {
     "document-uri": doc, "referrer": "", "violated-directive": d, "effective-directive": d, "original-policy": p,
     "disposition": "report", "blocked-uri": b, "status-code": 200, "script-sample": s}}))' "$1" "$2" "$3" "$ro" "$base/" |
-    curl -fs -o /dev/null -H 'Content-Type: application/csp-report' --data-binary @- "$base/security/csp-report"
+    curl -fs -o /dev/null -H 'Content-Type: application/csp-report' -H "X-Forwarded-For: $client" \
+      --data-binary @- "$base/security/csp-report"
 }
+# Two clients for each (the wizard holds back a source only one client reported).
+for client in 203.0.113.1 203.0.113.2; do
 report img-src https://images.example.com/a.png ''
 report script-src-elem https://cdn.example.com/lib.js ''
 report connect-src https://api.example.com/v1 ''
@@ -52,6 +55,7 @@ report script-src-elem inline 'console.log(1)'
 report script-src eval ''
 report style-src-elem inline ''
 report script-src-elem data: ''
+done
 jar="$workdir/cookies"
 curl -fs -o /dev/null -c "$jar" -b "$jar" --data 'username=admin&password=admin-pass' "$base/login"
 wizard="$workdir/wizard.json"

@@ -20,7 +20,9 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "port $port is in use: set LIGHTHOUSE_PORT" >&2; exit 1
 fi
 workdir="$(mktemp -d)"
-(cd "$workdir" && ROCKET_PORT="$port" ROCKET_LOG_LEVEL=off exec "$root/target/debug/examples/showcase" >/dev/null) &
+# Loopback is a trusted proxy, so the reports below can come from two clients (X-Forwarded-For).
+(cd "$workdir" && ROCKET_PORT="$port" ROCKET_LOG_LEVEL=off ROCKET_SECURITY='{https={trusted_proxies=["127.0.0.1","::1"]}}' \
+  exec "$root/target/debug/examples/showcase" >/dev/null) &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$workdir"' EXIT
 base="http://localhost:$port"
@@ -34,12 +36,20 @@ curl -fs -c "$jar" -o /dev/null -H "Sec-Fetch-Site: same-origin" \
 cookie="$(sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep="; " }')"
 [ -n "$cookie" ] || { echo "could not log in as admin" >&2; exit 1; }
 
-# Reports to fill the grouped view (rows, sparklines, triage forms) and the wizard.
+# Reports to fill the grouped view (rows, sparklines, triage forms) and the wizard: under the
+# report-only policy the showcase sends (a report under any other is dropped as foreign_policy),
+# from two clients each (the wizard holds back a source only one client reported).
+ro="$(curl -fs -D - -o /dev/null "$base/" | grep -i '^content-security-policy-report-only' | cut -d' ' -f2- | tr -d '\r')"
+[ -n "$ro" ] || { echo "the showcase sends no report-only policy" >&2; exit 1; }
 for b in https://cdn.example.com/a.js inline eval https://images.example.com/x.png; do
   d=script-src-elem; [ "$b" = eval ] && d=script-src; case "$b" in *.png) d=img-src;; esac
-  printf '{"csp-report":{"document-uri":"%s/","violated-directive":"%s","effective-directive":"%s","original-policy":"default-src '"'"'self'"'"'; script-src '"'"'self'"'"'","disposition":"report","blocked-uri":"%s","status-code":200,"script-sample":"f()"}}' \
-    "$base" "$d" "$d" "$b" |
-    curl -fs -o /dev/null -H 'Content-Type: application/csp-report' --data-binary @- "$base/security/csp-report"
+  for client in 203.0.113.1 203.0.113.2; do
+    node -e 'const [d, b, p, doc] = process.argv.slice(1); console.log(JSON.stringify({"csp-report": {
+      "document-uri": doc, "violated-directive": d, "effective-directive": d, "original-policy": p,
+      "disposition": "report", "blocked-uri": b, "status-code": 200, "script-sample": "f()"}}))' "$d" "$b" "$ro" "$base/" |
+      curl -fs -o /dev/null -H 'Content-Type: application/csp-report' -H "X-Forwarded-For: $client" \
+        --data-binary @- "$base/security/csp-report"
+  done
 done
 stored=no
 for _ in $(seq 50); do

@@ -8,6 +8,7 @@ use crate::core::paths::{PathSet, Scope};
 use crate::core::rules::{check_value, intern};
 
 use super::config::{Csp, Directives, PolicyConfig};
+use super::fingerprint::{Configured, KnownPolicies};
 use super::policy::{self, CspPolicy};
 use super::render::{CompiledCsp, CompiledPolicy, Finisher, Reporting, Variant};
 
@@ -78,7 +79,24 @@ impl Feature for Csp {
             ));
         }
         let endpoints = finisher.reporting.as_ref().map(|r| intern(format!("{}=\"{}\"", r.group, r.uri)));
+        let known = KnownPolicies::new();
+        for (disposition, p, cfg) in
+            [("enforce", &enforce, &self.policy), ("report", &report_only, &self.report_only.policy)]
+        {
+            if let Some(p) = p {
+                p.record_in(&known, disposition);
+                known.configure(
+                    disposition,
+                    Configured {
+                        policy: p.default.base.clone(),
+                        raw: cfg.policy.is_some(),
+                        extra: p.extra.iter().map(|v| v.base.to_string()).collect(),
+                    },
+                );
+            }
+        }
         b.part(CompiledCsp {
+            known,
             scope,
             enforce,
             report_only,

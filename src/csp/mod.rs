@@ -113,6 +113,7 @@
 
 pub(crate) mod compile;
 pub(crate) mod config;
+pub(crate) mod fingerprint;
 pub(crate) mod local;
 pub(crate) mod nonce;
 pub(crate) mod policy;
@@ -120,6 +121,7 @@ pub(crate) mod render;
 pub(crate) mod route;
 
 pub use config::{Csp, Directives, PolicyConfig, ReportOnly, RoutePolicy};
+pub use fingerprint::{normalised_policy, policy_fingerprint};
 pub use nonce::{CspHash, CspNonce};
 pub use policy::{CspPolicy, CspPolicyError};
 pub use route::CspOverride;

@@ -2,6 +2,7 @@
 //! part that picks one per response and adds the nonce.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use rocket::http::Header;
 use rocket::{Request, Response};
@@ -10,6 +11,7 @@ use crate::core::part::{Finish, Part};
 use crate::core::paths::Scope;
 use crate::core::rules::intern;
 
+use super::fingerprint::{disposition_of, KnownPolicies};
 use super::local::{Change, CspLocal};
 use super::policy::CspPolicy;
 
@@ -82,6 +84,14 @@ impl Variant {
         Variant { base, plain, nonce }
     }
 
+    /// Every value this variant can send, with a stand-in nonce (the
+    /// fingerprints take nonces out).
+    pub(crate) fn every_value(&self) -> impl Iterator<Item = Cow<'static, str>> + '_ {
+        [false, true].into_iter().flat_map(move |s| {
+            [false, true].into_iter().flat_map(move |r| [None, Some("n")].map(|n| self.value(s, r, n)))
+        })
+    }
+
     pub(crate) fn value(&self, secure: bool, report: bool, nonce: Option<&str>) -> Cow<'static, str> {
         let (s, r) = (usize::from(secure), usize::from(report));
         match nonce {
@@ -115,6 +125,17 @@ pub(crate) struct CompiledPolicy {
 }
 
 impl CompiledPolicy {
+    /// Records in `known` every policy this one can send.
+    pub(crate) fn record_in(&self, known: &KnownPolicies, disposition: &'static str) {
+        for v in std::iter::once(&self.default).chain(self.routes.iter().map(|(_, v)| v)).chain(&self.extra) {
+            for value in v.every_value() {
+                known.sent(disposition, &value);
+            }
+        }
+    }
+}
+
+impl CompiledPolicy {
     fn variant(&self, req: &Request<'_>) -> &Variant {
         self.routes.iter().find(|(s, _)| s.applies(req.uri())).map_or(&self.default, |(_, v)| v)
     }
@@ -129,6 +150,8 @@ pub(crate) struct CompiledCsp {
     pub(crate) percentage: Option<f64>,
     pub(crate) endpoints: Option<&'static str>,
     pub(crate) finisher: Finisher,
+    /// The policies this site sends (managed state, read by the collector).
+    pub(crate) known: Arc<KnownPolicies>,
 }
 
 impl CompiledCsp {
@@ -143,7 +166,19 @@ impl CompiledCsp {
     }
 }
 
+#[rocket::async_trait]
 impl Part for CompiledCsp {
+    fn ignite(&self, rocket: rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build> {
+        rocket.manage(self.known.clone())
+    }
+
+    async fn liftoff(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {
+        #[cfg(feature = "db")]
+        if let Some(pool) = crate::db::bound(_rocket) {
+            rocket::tokio::spawn(super::fingerprint::keep_recorded(self.known.clone(), pool.clone()));
+        }
+    }
+
     fn responds(&self) -> bool {
         true
     }
@@ -155,6 +190,12 @@ impl Part for CompiledCsp {
     fn response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>, finish: &Finish<'_>) {
         let (secure, overwrite) = (finish.secure, finish.overwrite);
         if !self.scope.applies(req.uri()) {
+            // A policy a handler sends where the crate's does not apply is one the site sends too.
+            for name in ["Content-Security-Policy", "Content-Security-Policy-Report-Only"] {
+                for value in res.headers().get(name) {
+                    self.known.sent(disposition_of(name), value);
+                }
+            }
             return;
         }
         let report = self.sampled();
@@ -167,10 +208,14 @@ impl Part for CompiledCsp {
             ("Content-Security-Policy-Report-Only", &self.report_only, changes.as_ref().map(|c| &c.report_only)),
         ] {
             let change = change.filter(|c| !matches!(c, Change::Keep));
-            if (policy.is_none() && change.is_none()) || finish.owns(name) {
-                continue;
-            }
-            if change.is_none() && !overwrite && res.headers().contains(name) {
+            if (policy.is_none() && change.is_none())
+                || finish.owns(name)
+                || (change.is_none() && !overwrite && res.headers().contains(name))
+            {
+                // A policy the route or handler set itself is one the site sends too.
+                for value in res.headers().get(name) {
+                    self.known.sent(disposition_of(name), value);
+                }
                 continue;
             }
             let value: Cow<'static, str> = match (change, policy) {
@@ -202,6 +247,9 @@ impl Part for CompiledCsp {
             if value.is_empty() {
                 // Only `upgrade-insecure-requests` on plain HTTP: nothing to send.
                 continue;
+            }
+            if matches!(change, Some(Change::Replace(_) | Change::Extend(_))) {
+                self.known.sent(disposition_of(name), &value);
             }
             res.set_header(Header::new(name, value));
             sent = true;

@@ -140,3 +140,14 @@ diesel::table! {
         changed_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Every CSP the site's instances send, by fingerprint and disposition (see `csp::fingerprint`).
+    security_csp_policies (fingerprint, disposition) {
+        fingerprint -> Varchar,
+        disposition -> Varchar,
+        policy -> Text,
+        first_seen -> Timestamp,
+        last_seen -> Timestamp,
+    }
+}

@@ -83,6 +83,12 @@ pub struct Collector {
     /// The spool's bound on disk, in bytes; beyond it reports are dropped and
     /// counted as `spool_full`. _Default:_ `268435456` (256 MiB).
     pub spool_max_bytes: u64,
+    /// Drop, as `foreign_policy`, a report whose `original-policy` is none of
+    /// the policies this site sends (rewritten on the way by a proxy or an
+    /// extension, or forged; see the crate's CSP fingerprints). Set `false`
+    /// only when pages of other applications (`origins`) report here.
+    /// _Default:_ `true`.
+    pub drop_foreign_policies: bool,
 }
 
 impl Default for Collector {
@@ -108,6 +114,7 @@ impl Default for Collector {
             spool: true,
             spool_dir: "security-spool".into(),
             spool_max_bytes: 256 << 20,
+            drop_foreign_policies: true,
         }
     }
 }
@@ -138,6 +145,7 @@ impl Feature for Collector {
             spool: s.bool("spool", d.spool),
             spool_dir: s.string("spool_dir", &d.spool_dir),
             spool_max_bytes: s.u64("spool_max_bytes", d.spool_max_bytes),
+            drop_foreign_policies: s.bool("drop_foreign_policies", d.drop_foreign_policies),
         }
     }
 
@@ -295,6 +303,7 @@ impl Collector {
             max_violations: self.max_violations.min(MAX_VIOLATIONS),
             cluster: self.cluster.clone(),
             spool: (self.spool && self.database).then(|| (self.spool_dir.clone().into(), self.spool_max_bytes)),
+            drop_foreign_policies: self.drop_foreign_policies,
         })
     }
 }
@@ -323,4 +332,5 @@ pub(crate) struct CompiledCollector {
     /// The spool's directory and bound, with the database sink.
     #[cfg_attr(not(feature = "db"), allow(dead_code))]
     pub(crate) spool: Option<(std::path::PathBuf, u64)>,
+    pub(crate) drop_foreign_policies: bool,
 }

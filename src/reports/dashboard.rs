@@ -652,8 +652,9 @@ mod tests {
     #[test]
     fn escaping_covers_html_metacharacters_and_controls() {
         assert_eq!(
-            super::escape("<script>alert('x')&\"</script>\n"),
-            "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;\u{FFFD}"
+            super::escape("<script>alert('x')&\"</script>\u{7}\r\n\t"),
+            "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;\u{FFFD}\u{FFFD}\n\t",
+            "line breaks and tabs stay (a <pre> snippet pastes as it is), other controls do not"
         );
     }
 }

@@ -257,6 +257,10 @@ impl CollectorState {
                 c.drop(DropReason::DisallowedSource, 1);
                 continue;
             }
+            if self.foreign_policy(req, &r).await {
+                c.drop(DropReason::ForeignPolicy, 1);
+                continue;
+            }
             Counters::add(&c.accepted, 1);
             let (key, report) = to_storage(&r, format, directive, Some(client.to_string()), ua);
             if self.config.log && logged_here >= LOG_LINES_PER_REQUEST {
@@ -288,6 +292,25 @@ impl CollectorState {
             tracing::warn!(target: "security", "CSP: {unlogged} more violation(s) in this request not logged (at most {LOG_LINES_PER_REQUEST} lines per request)");
         }
         status(Status::NoContent)
+    }
+
+    /// Whether the report's `original-policy` is none the site sends (a report
+    /// without one cannot be told and is taken; the wizard never builds on it).
+    async fn foreign_policy(&self, req: &Request<'_>, r: &super::parse::RawReport) -> bool {
+        use crate::csp::fingerprint::{KnownPolicies, Verdict};
+        let (true, Some(known), Some(original)) = (
+            self.config.drop_foreign_policies,
+            KnownPolicies::of(req.rocket()),
+            r.original_policy.as_deref().filter(|p| !p.trim().is_empty()),
+        ) else {
+            return false;
+        };
+        let disposition = r.disposition.as_deref().map(str::trim);
+        #[cfg(feature = "db")]
+        let verdict = known.check(self.pool.get(), disposition, original).await;
+        #[cfg(not(feature = "db"))]
+        let verdict = known.verdict(disposition, original);
+        verdict == Verdict::Foreign
     }
 
     #[cfg(feature = "db")]

@@ -578,14 +578,25 @@ pub(crate) async fn triage(_: &Arc<CollectorState>, _: &Request<'_>, _: rocket::
 pub(crate) struct WizardData {
     /// `report` (the report-only policy's reports) or `enforce`.
     pub(crate) disposition: String,
-    /// The policy the newest sample was sent under, if one was stored.
+    /// The site's own policy for the disposition, as configured: what the proposal starts from.
     pub(crate) policy_seen: Option<String>,
     pub(crate) proposal: super::wizard::Proposal,
     /// The `Rocket.toml` snippet to paste (empty: nothing to change).
     pub(crate) snippet: String,
-    /// The policy the reports were sent under with the change applied (for review).
+    /// The site's policy with the change applied (for review).
     pub(crate) proposed_policy: Option<String>,
+    /// Reports this instance dropped because their `original-policy` is none the site sends.
+    pub(crate) foreign_policy: u64,
     pub(crate) database_error: Option<String>,
+}
+
+/// The configuration table of the policy of `disposition`.
+fn table_of(disposition: &str) -> &'static str {
+    if disposition == "report" {
+        "default.security.csp.report_only"
+    } else {
+        "default.security.csp"
+    }
 }
 
 /// The wizard's proposal for the violations of `?disposition=` (default `report`).
@@ -596,12 +607,14 @@ pub(crate) async fn wizard(state: &Arc<CollectorState>, req: &Request<'_>) -> Re
     if disposition != "enforce" && disposition != "report" {
         return Err(Status::BadRequest);
     }
+    let configured = crate::csp::fingerprint::KnownPolicies::of(req.rocket()).and_then(|k| k.configured(&disposition));
     let mut out = WizardData {
         disposition: disposition.clone(),
-        policy_seen: None,
+        policy_seen: configured.as_ref().map(|c| c.policy.to_string()),
         proposal: Default::default(),
         snippet: String::new(),
         proposed_policy: None,
+        foreign_policy: state.counters.snapshot().dropped.get("foreign_policy").copied().unwrap_or(0),
         database_error: None,
     };
     let read = async {
@@ -610,7 +623,7 @@ pub(crate) async fn wizard(state: &Arc<CollectorState>, req: &Request<'_>) -> Re
         let filter = GroupFilter { disposition: Some(disposition.clone()), ..Default::default() };
         // Open groups only: what an admin marked expected or fixed needs no change.
         let groups = ViolationGroup::page(&mut conn, &filter, 1000, 0).await?;
-        let policy = ViolationGroup::policy_seen(&mut conn, &disposition).await?;
+        let clients = ViolationGroup::clients(&mut conn, &disposition).await?;
         let mut seen = vec![];
         for g in groups {
             let samples = if g.blocked == "inline" {
@@ -618,21 +631,36 @@ pub(crate) async fn wizard(state: &Arc<CollectorState>, req: &Request<'_>) -> Re
             } else {
                 vec![]
             };
-            seen.push(super::wizard::Seen { directive: g.directive, blocked: g.blocked, hits: g.hits, samples });
+            let clients = clients.get(&(g.directive.clone(), g.blocked.clone())).map_or(0, |c| c.len());
+            seen.push(super::wizard::Seen {
+                directive: g.directive,
+                blocked: g.blocked,
+                hits: g.hits,
+                samples,
+                clients,
+            });
         }
-        Ok::<_, crate::db::DbError>((seen, policy))
+        Ok::<_, crate::db::DbError>(seen)
     };
     match read.await {
-        Ok((seen, policy)) => {
-            use super::wizard::Proposal;
-            let parsed = policy
-                .as_deref()
-                .and_then(|p| crate::csp::policy::CspPolicy::parse(&Proposal::without_nonces(p), true).ok());
-            out.proposal = super::wizard::propose(parsed.as_ref(), &seen);
-            out.snippet = out.proposal.toml();
-            // From the policy only if it parsed (a hostile one is shown, never built on).
-            out.proposed_policy = out.proposal.applied_to(parsed.as_ref().and(policy.as_deref()));
-            out.policy_seen = policy;
+        Ok(seen) => {
+            let policy = configured.as_ref().map(|c| &c.policy);
+            out.proposal = super::wizard::propose(policy, &seen);
+            let whole = configured.as_ref().filter(|c| c.raw);
+            out.snippet = out.proposal.toml(table_of(&disposition), whole.map(|c| &c.policy));
+            if let (Some(c), false) = (whole, out.snippet.is_empty()) {
+                if !c.extra.is_empty() {
+                    // The further policies of a comma-separated raw policy stay as they are.
+                    let applied = out.proposal.applied_to(Some(&c.policy)).unwrap_or_default();
+                    let all = std::iter::once(applied).chain(c.extra.iter().cloned()).collect::<Vec<_>>().join(", ");
+                    out.snippet = format!(
+                        "[{}]\npolicy = {}\n",
+                        table_of(&disposition),
+                        serde_json::to_string(&all).unwrap_or_default()
+                    );
+                }
+            }
+            out.proposed_policy = out.proposal.applied_to(policy);
         }
         Err(e) => {
             tracing::warn!(target: "security", "CSP reports dashboard (wizard): {e}");
@@ -644,13 +672,14 @@ pub(crate) async fn wizard(state: &Arc<CollectorState>, req: &Request<'_>) -> Re
 
 /// Without a database backend there are no stored violations.
 #[cfg(not(feature = "db"))]
-pub(crate) async fn wizard(_: &Arc<CollectorState>, _: &Request<'_>) -> Result<WizardData, Status> {
+pub(crate) async fn wizard(state: &Arc<CollectorState>, _: &Request<'_>) -> Result<WizardData, Status> {
     Ok(WizardData {
         disposition: "report".into(),
         policy_seen: None,
         proposal: Default::default(),
         snippet: String::new(),
         proposed_policy: None,
+        foreign_policy: state.counters.snapshot().dropped.get("foreign_policy").copied().unwrap_or(0),
         database_error: Some("no database backend".into()),
     })
 }
@@ -663,34 +692,48 @@ pub(crate) fn wizard_html(d: &WizardData, base: &str, nonce: &str) -> String {
         "<p><a href=\"{base}\">All violations</a> · <a href=\"{base}/groups\">By directive and blocked source</a> · \
          <a href=\"{base}/wizard?disposition={other}\">The {other} policy's reports</a> · \
          <a href=\"{base}/wizard.json?disposition={disp}\">JSON</a></p>\
-         <p>From the stored reports of the <strong>{disp}</strong> policy: the smallest change that would have \
-         allowed what browsers blocked, checked by the crate's policy validator. Review it before you paste it \
-         into <code>Rocket.toml</code>: a report is evidence of what a page loads, not that it should. Groups \
-         marked expected or fixed in the <a href=\"{base}/groups\">grouped view</a> are left out.</p>",
+         <p>From the stored reports of the <strong>{disp}</strong> policy: the smallest change to your own \
+         policy, as configured, that would have allowed what browsers blocked, checked by the crate's policy \
+         validator. Only plain hosts reported by at least {min} clients are proposed; nothing a report claims \
+         about the policy is used. Review it before you paste it into <code>Rocket.toml</code>: a report is \
+         evidence of what a page loads, not that it should. Groups marked expected or fixed in the \
+         <a href=\"{base}/groups\">grouped view</a> are left out.</p>",
+        min = super::wizard::MIN_CLIENTS,
         disp = escape(&d.disposition),
     );
     if let Some(e) = &d.database_error {
         body.push_str(&format!("<p class=\"error\">{}</p>", escape(e)));
     }
     body.push_str(&match &d.policy_seen {
-        Some(p) => format!("<h2>Policy the reports were sent under</h2><pre><code>{}</code></pre>", escape(p)),
-        None => "<h2>Policy the reports were sent under</h2><p>No stored sample carries it: the proposal starts \
+        Some(p) => format!("<h2>Your policy, as configured</h2><pre><code>{}</code></pre>", escape(p)),
+        None => "<h2>Your policy, as configured</h2><p>The site sends no such policy: the proposal starts \
                  from nothing.</p>"
             .into(),
     });
+    if d.foreign_policy > 0 {
+        body.push_str(&format!(
+            "<p id=\"foreign-policy\">{} report(s) on this instance named a policy your site never sent \
+             (rewritten on the way by a proxy or an extension, or forged): counted as <code>foreign_policy</code>, \
+             not stored, never a reason to change the policy.</p>",
+            d.foreign_policy
+        ));
+    }
     if d.snippet.is_empty() {
         body.push_str("<h2>Proposed change</h2><p>Nothing to add.</p>");
     } else {
         body.push_str(&format!("<h2>Proposed change</h2><pre><code>{}</code></pre>", escape(&d.snippet)));
         body.push_str(
-            "<table><thead><tr><th>Directive</th><th>Source added</th><th>Reports it allows</th></tr></thead><tbody>",
+            "<table><thead><tr><th>Directive</th><th>Source added</th><th>Reports it allows</th>\
+             <th>Clients</th></tr></thead><tbody>",
         );
         for c in &d.proposal.changes {
-            for (source, hits) in &c.added {
+            for a in &c.added {
                 body.push_str(&format!(
-                    "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{hits}</td></tr>",
+                    "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                     escape(&c.directive),
-                    escape(source)
+                    escape(&a.source),
+                    a.hits,
+                    a.clients
                 ));
             }
         }
@@ -722,6 +765,23 @@ pub(crate) fn wizard_html(d: &WizardData, base: &str, nonce: &str) -> String {
                 escape(&f.blocked),
                 f.hits,
                 escape(&f.instead)
+            ));
+        }
+        body.push_str("</tbody></table>");
+    }
+    if !d.proposal.held_back.is_empty() {
+        body.push_str(
+            "<h2 id=\"held-back\">Held back: reported by a single client</h2><p>One client can be one attacker \
+             posting reports; these are proposed once a second client reports them.</p><table><thead><tr>\
+             <th>Directive</th><th>Blocked</th><th>Reports</th><th>Clients</th></tr></thead><tbody>",
+        );
+        for f in &d.proposal.held_back {
+            body.push_str(&format!(
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(&f.directive),
+                escape(&f.blocked),
+                f.hits,
+                f.clients
             ));
         }
         body.push_str("</tbody></table>");

@@ -21,7 +21,9 @@ pub(crate) fn day(s: &Option<String>, end: bool) -> Result<Option<chrono::NaiveD
     Ok(if end { d.and_hms_micro_opt(23, 59, 59, 999_999) } else { d.and_hms_opt(0, 0, 0) })
 }
 
-/// HTML-escapes text (reports are attacker-controlled).
+/// HTML-escapes text (reports are attacker-controlled). Line breaks and
+/// tabs stay (a `<pre>` snippet must paste as it is); other control
+/// characters become U+FFFD.
 pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -31,6 +33,7 @@ pub(crate) fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
             c if c.is_control() => out.push('\u{FFFD}'),
             c => out.push(c),
         }
@@ -40,7 +43,7 @@ pub(crate) fn escape(s: &str) -> String {
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}\
 th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;font-size:.9rem;vertical-align:top}\
-td.n{text-align:right}code{word-break:break-all}.bar{fill:#c33}.stats span{margin-right:1.2rem}form input{margin-right:.5rem}form.t{display:inline;margin-left:.4rem}";
+td.n{text-align:right}code{word-break:break-all}pre{white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%}.bar{fill:#c33}.stats span{margin-right:1.2rem}form input{margin-right:.5rem}form.t{display:inline;margin-left:.4rem}";
 
 /// A whole page titled `title`: its style carries the response's CSP `nonce`.
 pub(crate) fn shell(title: &str, nonce: &str, body: &str) -> String {

@@ -85,11 +85,15 @@
 //! -> 303 /security/reports/groups
 //! ```
 //!
-//! The wizard never proposes `'unsafe-inline'`, `'unsafe-eval'`, `data:` or
-//! `blob:` for scripts, or anything but a plain host, `'self'` or a scheme
-//! outside script contexts: it lists them with the safer way (a nonce, a
-//! file, the `CspHash` of code a sample carried whole), and lists extension
-//! noise apart.
+//! The wizard starts from the site's own policy, as configured, never from
+//! the `original-policy` a report claims (anyone can POST one). It only ever
+//! adds plain hosts and `'self'`, and only those at least two distinct
+//! clients reported; `'unsafe-inline'`, `'unsafe-eval'`, `'unsafe-hashes'`,
+//! `*`, scheme-only sources and anything else are listed with the safer way
+//! (a nonce, a file, the `CspHash` of code a sample carried whole), and
+//! extension noise apart. A report whose `original-policy` is none of the
+//! policies the site sends (see `security_csp_policies`) is dropped as
+//! `foreign_policy`.
 //!
 //! # Per-process state
 //!

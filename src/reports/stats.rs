@@ -26,6 +26,9 @@ pub enum DropReason {
     NoDirective,
     /// A browser extension or known injector caused it.
     DisallowedSource,
+    /// Its `original-policy` is none of the policies the site sends: rewritten
+    /// on the way (a TLS-inspecting proxy, an extension) or forged.
+    ForeignPolicy,
     /// More reports in one request than `max_reports_per_request`.
     BatchLimit,
     /// The client exceeded `rate_limit_per_minute`.
@@ -45,12 +48,13 @@ pub enum DropReason {
 }
 
 impl DropReason {
-    const ALL: [DropReason; 13] = [
+    const ALL: [DropReason; 14] = [
         DropReason::NotCsp,
         DropReason::ForeignOrigin,
         DropReason::MissingDocument,
         DropReason::NoDirective,
         DropReason::DisallowedSource,
+        DropReason::ForeignPolicy,
         DropReason::BatchLimit,
         DropReason::RateLimited,
         DropReason::QueueFull,
@@ -75,6 +79,7 @@ impl DropReason {
             DropReason::MissingDocument => "missing_document",
             DropReason::NoDirective => "no_directive",
             DropReason::DisallowedSource => "disallowed_source",
+            DropReason::ForeignPolicy => "foreign_policy",
             DropReason::BatchLimit => "batch_limit",
             DropReason::RateLimited => "rate_limited",
             DropReason::QueueFull => "queue_full",
@@ -198,7 +203,7 @@ pub(crate) struct Counters {
     pub(crate) rejected_requests: AtomicU64,
     /// Requests seen (for periodic housekeeping).
     pub(crate) requests: AtomicU64,
-    dropped: [AtomicU64; 13],
+    dropped: [AtomicU64; DropReason::ALL.len()],
     pub(crate) spooled: AtomicU64,
     pub(crate) recovered: AtomicU64,
     pub(crate) spool_bytes: AtomicU64,

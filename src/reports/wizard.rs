@@ -1,14 +1,21 @@
 //! The policy wizard: from the stored violations of one disposition
 //! (typically `report`, the candidate policy a site observes before
-//! enforcing it), the smallest change to that policy that would have allowed
-//! what was seen, per directive, as the `[default.security.csp.directives]`
-//! snippet to paste. Dangerous sources are never proposed: inline code and
-//! `eval` in script or style contexts, `data:` and `blob:` in script
-//! contexts, and anything that is not a plain host are listed instead, with
-//! the safer way (for inline code whose whole text a report carried, its
-//! `CspHash`). Browser-extension and injected-software sources (the
-//! collector's noise list) are listed apart, never proposed. Groups an admin
-//! marked expected or fixed are not read at all.
+//! enforcing it), the smallest change to **the site's own policy, as
+//! configured** (never the `original-policy` a report claims: anyone can
+//! POST a report) that would have allowed what was seen, per directive, as
+//! the `Rocket.toml` snippet to paste.
+//!
+//! Only plain hosts and `'self'` are ever added. Everything else is listed
+//! with the safer way, whatever a report says: inline code and `eval`
+//! (`'unsafe-inline'`, `'unsafe-eval'`, `'unsafe-hashes'`; for inline code
+//! whose whole text a report carried, its `CspHash` to review), `*`,
+//! scheme-only sources (`data:`, `blob:`, `https:` ...) and anything else
+//! that is not a plain host. A source reported by a single client (address,
+//! or /64 for IPv6) is held back, not proposed: one client can be one
+//! attacker. Browser-extension and injected-software sources (the
+//! collector's noise list) are listed apart. Groups an admin marked expected
+//! or fixed are not read at all. Reports under a policy the site never sent
+//! do not reach the store (`foreign_policy`).
 
 use std::collections::BTreeMap;
 
@@ -18,6 +25,9 @@ use crate::csp::policy::{check_directive, CspPolicy};
 /// Browsers cut a report's sample to this many characters: a shorter one is the whole code.
 const SAMPLE_CUT: usize = 40;
 
+/// Distinct clients a source needs before the wizard proposes it.
+pub(crate) const MIN_CLIENTS: usize = 2;
+
 /// One stored group the wizard reads: directive, blocked source, reports.
 #[derive(Debug, Clone)]
 pub(crate) struct Seen {
@@ -26,14 +36,24 @@ pub(crate) struct Seen {
     pub(crate) hits: i64,
     /// Stored samples (`script-sample` / `sample`) of inline groups.
     pub(crate) samples: Vec<String>,
+    /// Distinct clients (addresses, /64 for IPv6) among the stored samples.
+    pub(crate) clients: usize,
 }
 
-/// A directive the proposal changes: its whole new source list, and what was added (with the reports it allows).
+/// A source the proposal adds, with the reports it allows and how many clients sent them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct Added {
+    pub(crate) source: String,
+    pub(crate) hits: i64,
+    pub(crate) clients: usize,
+}
+
+/// A directive the proposal changes: its whole new source list, and what was added.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct Change {
     pub(crate) directive: String,
     pub(crate) sources: Vec<String>,
-    pub(crate) added: Vec<(String, i64)>,
+    pub(crate) added: Vec<Added>,
 }
 
 /// Something seen that the wizard does not propose to allow, and why.
@@ -42,6 +62,7 @@ pub(crate) struct Flag {
     pub(crate) directive: String,
     pub(crate) blocked: String,
     pub(crate) hits: i64,
+    pub(crate) clients: usize,
     pub(crate) instead: String,
     /// For inline code: the hash source of each complete sample seen (review before use).
     pub(crate) hashes: Vec<String>,
@@ -52,6 +73,8 @@ pub(crate) struct Flag {
 pub(crate) struct Proposal {
     pub(crate) changes: Vec<Change>,
     pub(crate) flagged: Vec<Flag>,
+    /// Plain hosts reported by fewer than [`MIN_CLIENTS`] clients: not proposed.
+    pub(crate) held_back: Vec<Flag>,
     /// Browser-extension and injected-software sources: not the site's, never proposed.
     pub(crate) noise: Vec<Flag>,
 }
@@ -70,6 +93,7 @@ fn plain_host(s: &str) -> bool {
     !host.is_empty()
         && host.len() <= 253
         && host.contains('.')
+        && !host.starts_with(['.', '-'])
         && host.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
         && port.bytes().all(|b| b.is_ascii_digit())
         && port.len() <= 5
@@ -80,13 +104,39 @@ fn allows(list: &[String], source: &str) -> bool {
     list.iter().any(|s| s == source || s == "*" || (plain_host(source) && (s == "https:" || s == "http:")))
 }
 
-/// The change to `policy` (the policy the reports were sent under, if known)
-/// that allows what `seen` shows, most reports first.
+/// What the wizard says instead of adding `blocked` (not a plain host or `'self'`) to `directive`.
+fn instead(directive: &str, blocked: &str) -> &'static str {
+    match blocked {
+        "inline" if directive.ends_with("-attr") => {
+            "never 'unsafe-inline' (nor 'unsafe-hashes'): move the handler or style attribute into a file \
+             (addEventListener, a class)"
+        }
+        "inline" if script_context(directive) || style_context(directive) => {
+            "never 'unsafe-inline': give the element a nonce (CspNonce in the template), or move the code \
+             to a file; fixed code can be allowed by its hash (CspHash::sha256)"
+        }
+        "inline" => "never 'unsafe-inline': move the code into a file on your own origin",
+        "eval" | "wasm-eval" => {
+            "never 'unsafe-eval': replace eval/new Function/string timers with real functions \
+             ('wasm-unsafe-eval' only for WebAssembly you load yourself)"
+        }
+        "data:" | "blob:" if script_context(directive) => {
+            "never data:/blob: for scripts: serve the script from a file on your own origin"
+        }
+        b if b.ends_with(':') || b == "*" || b.contains('*') => {
+            "never a whole scheme or a wildcard: it allows any site; name the hosts you load from (for \
+             inline images, data: in img-src is yours to add by hand)"
+        }
+        _ => "not a plain host: allow it by hand if you trust it",
+    }
+}
+
+/// The change to `policy` (the site's own policy for the disposition, as
+/// configured) that allows what `seen` shows, most reports first.
 pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
     let mut out = Proposal::default();
-    // Per directive: its new source list, and what was added with the reports it allows.
-    type Added = Vec<(String, i64)>;
-    let mut lists: BTreeMap<String, (Vec<String>, Added)> = BTreeMap::new();
+    // Per directive: its new source list, and what was added.
+    let mut lists: BTreeMap<String, (Vec<String>, Vec<Added>)> = BTreeMap::new();
     let mut seen: Vec<&Seen> = seen.iter().collect();
     seen.sort_by(|a, b| b.hits.cmp(&a.hits).then_with(|| (&a.directive, &a.blocked).cmp(&(&b.directive, &b.blocked))));
     for s in seen {
@@ -95,6 +145,7 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
             directive: s.directive.clone(),
             blocked: s.blocked.clone(),
             hits: s.hits,
+            clients: s.clients,
             instead: instead.to_string(),
             hashes: vec![],
         };
@@ -103,45 +154,24 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
             continue;
         }
         let source = match s.blocked.as_str() {
-            "inline" if d.ends_with("-attr") => {
-                out.flagged.push(flag(
-                    "never 'unsafe-inline' (nor 'unsafe-hashes'): move the handler or style attribute into a file \
-                     (addEventListener, a class)",
-                ));
-                continue;
-            }
-            "inline" if script_context(d) || style_context(d) => {
-                let mut f = flag(
-                    "never 'unsafe-inline': give the element a nonce (CspNonce in the template), or move the code \
-                     to a file; fixed code can be allowed by its hash (CspHash::sha256)",
-                );
-                // Only a sample shorter than the browsers' cut is the whole code (less
-                // the whitespace around it, which Chromium trims: the page says so).
-                let mut hashes: Vec<String> =
-                    s.samples.iter().filter(|x| x.chars().count() < SAMPLE_CUT).map(|x| CspHash::sha256(x)).collect();
-                hashes.sort();
-                hashes.dedup();
-                f.hashes = hashes;
-                out.flagged.push(f);
-                continue;
-            }
-            "eval" | "wasm-eval" => {
-                out.flagged.push(flag(
-                    "never 'unsafe-eval': replace eval/new Function/string timers with real functions \
-                     ('wasm-unsafe-eval' only for WebAssembly you load yourself)",
-                ));
-                continue;
-            }
-            "data:" | "blob:" if script_context(d) => {
-                out.flagged
-                    .push(flag("never data:/blob: for scripts: serve the script from a file on your own origin"));
-                continue;
-            }
             "'self'" => "'self'".to_string(),
-            "data:" | "blob:" => s.blocked.clone(),
             host if plain_host(host) => host.to_string(),
-            _ => {
-                out.flagged.push(flag("not a plain host: allow it by hand if you trust it"));
+            blocked => {
+                let mut f = flag(instead(d, blocked));
+                if blocked == "inline" && !d.ends_with("-attr") && (script_context(d) || style_context(d)) {
+                    // Only a sample shorter than the browsers' cut is the whole code (less
+                    // the whitespace around it, which Chromium trims: the page says so).
+                    let mut hashes: Vec<String> = s
+                        .samples
+                        .iter()
+                        .filter(|x| x.chars().count() < SAMPLE_CUT)
+                        .map(|x| CspHash::sha256(x))
+                        .collect();
+                    hashes.sort();
+                    hashes.dedup();
+                    f.hashes = hashes;
+                }
+                out.flagged.push(f);
                 continue;
             }
         };
@@ -153,17 +183,26 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
         let d = parent.unwrap_or(d);
         let (list, added) = lists.entry(d.to_string()).or_insert_with(|| {
             let current = policy.and_then(|p| p.effective(d)).map(<[String]>::to_vec).unwrap_or_default();
-            // `'none'` cannot stand next to a source; nonces are the crate's, new for every response.
-            (current.into_iter().filter(|s| s != "'none'" && !s.starts_with("'nonce-")).collect(), vec![])
+            // `'none'` cannot stand next to a source.
+            (current.into_iter().filter(|s| s != "'none'").collect(), vec![])
         });
-        match added.iter_mut().find(|(a, _)| *a == source) {
-            Some((_, n)) => *n += s.hits,
-            None if allows(list, &source) => {}
-            None => {
-                list.push(source.clone());
-                added.push((source, s.hits));
-            }
+        if let Some(a) = added.iter_mut().find(|a| a.source == source) {
+            a.hits += s.hits;
+            a.clients = a.clients.max(s.clients);
+            continue;
         }
+        if allows(list, &source) {
+            continue;
+        }
+        if s.clients < MIN_CLIENTS {
+            out.held_back.push(flag(
+                "reported by a single client: not proposed (one client can be one attacker); it is proposed once \
+                 a second client reports it",
+            ));
+            continue;
+        }
+        list.push(source.clone());
+        added.push(Added { source, hits: s.hits, clients: s.clients });
     }
     for (directive, (sources, added)) in lists {
         if added.is_empty() {
@@ -175,6 +214,7 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
                 directive: directive.clone(),
                 blocked: String::new(),
                 hits: 0,
+                clients: 0,
                 instead: e,
                 hashes: vec![],
             });
@@ -186,58 +226,37 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
 }
 
 impl Proposal {
-    /// The policy the reports were sent under (`raw`, as browsers quoted
-    /// it) with the changes applied: each changed directive keeps the
-    /// response's nonce, which the crate adds; the others stay as they were.
-    /// What browsers would get, for review and for the CSP Evaluator gate.
-    /// `None` without changes.
-    pub(crate) fn applied_to(&self, raw: Option<&str>) -> Option<String> {
+    /// `policy` with the changes applied: what the site would send (without
+    /// its nonce), for review and for the CSP Evaluator gate. `None` without
+    /// changes.
+    pub(crate) fn applied_to(&self, policy: Option<&CspPolicy>) -> Option<String> {
         if self.changes.is_empty() {
             return None;
         }
-        let mut parts: Vec<String> = vec![];
-        let mut done: Vec<&str> = vec![];
-        for part in raw.unwrap_or("").split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            let mut tokens = part.split_ascii_whitespace();
-            let name = tokens.next().unwrap_or("").to_ascii_lowercase();
-            match self.changes.iter().find(|c| c.directive == name && !done.contains(&c.directive.as_str())) {
-                Some(c) => {
-                    done.push(&c.directive);
-                    let nonces = tokens.filter(|t| t.starts_with("'nonce-"));
-                    let all: Vec<&str> = std::iter::once(c.directive.as_str())
-                        .chain(c.sources.iter().map(String::as_str))
-                        .chain(nonces)
-                        .collect();
-                    parts.push(all.join(" "));
-                }
-                None => parts.push(part.to_string()),
-            }
+        let mut p = policy.cloned().unwrap_or_default();
+        for c in &self.changes {
+            p.set(&c.directive, c.sources.clone());
         }
-        for c in self.changes.iter().filter(|c| !done.contains(&c.directive.as_str())) {
-            parts.push(format!("{} {}", c.directive, c.sources.join(" ")));
-        }
-        Some(parts.join("; "))
+        Some(p.to_string())
     }
 
-    /// `raw` without its nonces (they are the crate's, new for every
-    /// response, and refused in configuration), to parse as the current policy.
-    pub(crate) fn without_nonces(raw: &str) -> String {
-        raw.split(';')
-            .map(|part| {
-                part.split_ascii_whitespace().filter(|t| !t.starts_with("'nonce-")).collect::<Vec<_>>().join(" ")
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    /// The `Rocket.toml` snippet of the changes (empty when there is none).
-    pub(crate) fn toml(&self) -> String {
+    /// The `Rocket.toml` snippet of the changes (empty when there is none):
+    /// `table` is the configuration table of the policy
+    /// (`default.security.csp` or `default.security.csp.report_only`);
+    /// with `whole`, the policy is configured as one raw `policy` string,
+    /// so the snippet is that string.
+    pub(crate) fn toml(&self, table: &str, whole: Option<&CspPolicy>) -> String {
         if self.changes.is_empty() {
             return String::new();
         }
-        let mut out = String::from("[default.security.csp.directives]\n");
+        let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        if let Some(policy) = whole {
+            let applied = self.applied_to(Some(policy)).unwrap_or_default();
+            return format!("[{table}]\npolicy = {}\n", quote(&applied));
+        }
+        let mut out = format!("[{table}.directives]\n");
         for c in &self.changes {
-            let list: Vec<String> = c.sources.iter().map(|s| format!("{s:?}")).collect();
+            let list: Vec<String> = c.sources.iter().map(|s| quote(s)).collect();
             out.push_str(&format!("{} = [{}]\n", c.directive, list.join(", ")));
         }
         out
@@ -249,11 +268,13 @@ mod tests {
     use super::*;
 
     fn seen(directive: &str, blocked: &str, hits: i64) -> Seen {
-        Seen { directive: directive.into(), blocked: blocked.into(), hits, samples: vec![] }
+        Seen { directive: directive.into(), blocked: blocked.into(), hits, samples: vec![], clients: 3 }
     }
 
+    const TABLE: &str = "default.security.csp.report_only";
+
     #[test]
-    fn hosts_and_self_are_added_to_the_smallest_directive_and_dangers_are_flagged() {
+    fn hosts_and_self_are_added_to_the_smallest_directive_and_everything_else_is_flagged() {
         let policy = CspPolicy::parse(
             "default-src 'self'; img-src 'self' data:; script-src 'self' 'report-sample'; font-src 'none'",
             false,
@@ -271,33 +292,56 @@ mod tests {
                 seen("script-src-elem", "data:", 4),
                 seen("connect-src", "api.example", 6),
                 seen("frame-src", "javascript:alert(1)", 1),
+                seen("media-src", "https:", 8),
             ],
         );
         assert_eq!(
-            p.toml(),
-            "[default.security.csp.directives]\n\
+            p.toml(TABLE, None),
+            "[default.security.csp.report_only.directives]\n\
              connect-src = [\"'self'\", \"api.example\"]\n\
              font-src = [\"fonts.example:8443\"]\n\
              img-src = [\"'self'\", \"data:\", \"cdn.example\"]\n"
         );
-        assert_eq!(p.changes[2].added, vec![("cdn.example".to_string(), 7)]);
+        assert_eq!(p.changes[2].added, vec![Added { source: "cdn.example".into(), hits: 7, clients: 3 }]);
         let flagged: Vec<(&str, &str)> = p.flagged.iter().map(|f| (f.directive.as_str(), f.blocked.as_str())).collect();
         assert_eq!(
             flagged,
             vec![
+                ("img-src", "data:"),
+                ("media-src", "https:"),
                 ("script-src-elem", "inline"),
                 ("script-src-elem", "data:"),
                 ("frame-src", "javascript:alert(1)"),
                 ("script-src", "eval"),
             ]
         );
-        assert!(p.flagged[0].instead.starts_with("never 'unsafe-inline'"));
+        assert!(p.flagged[1].instead.starts_with("never a whole scheme or a wildcard"));
+        assert!(p.flagged[2].instead.starts_with("never 'unsafe-inline'"));
     }
 
     #[test]
-    fn without_a_known_policy_the_sources_seen_are_proposed_alone() {
-        let p = propose(None, &[seen("img-src", "'self'", 2), seen("img-src", "a.example", 1)]);
-        assert_eq!(p.toml(), "[default.security.csp.directives]\nimg-src = [\"'self'\", \"a.example\"]\n");
+    fn a_forged_report_of_every_unsafe_source_and_an_attacker_host_from_one_client_proposes_nothing() {
+        let policy = CspPolicy::parse("default-src 'self'; script-src 'self'", false).unwrap();
+        let mut forged: Vec<Seen> =
+            ["inline", "eval", "wasm-eval", "*", "data:", "blob:", "https:", "http:", "*.evil.example"]
+                .iter()
+                .map(|b| Seen { clients: 1, ..seen("script-src-elem", b, 50) })
+                .collect();
+        forged.push(Seen { clients: 1, ..seen("script-src-elem", "evil.example", 50) });
+        forged.push(Seen { clients: 1, ..seen("script-src-attr", "inline", 50) });
+        let p = propose(Some(&policy), &forged);
+        assert_eq!(p.changes, vec![]);
+        assert_eq!(p.toml(TABLE, None), "");
+        assert_eq!(p.flagged.len(), 10, "{:?}", p.flagged);
+        assert_eq!(p.held_back.len(), 1);
+        assert_eq!((p.held_back[0].blocked.as_str(), p.held_back[0].clients), ("evil.example", 1));
+        // A second client makes the host a proposal.
+        forged.push(Seen { clients: 2, ..seen("script-src-elem", "evil.example", 1) });
+        let p = propose(Some(&policy), &forged);
+        assert_eq!(
+            p.toml(TABLE, None),
+            "[default.security.csp.report_only.directives]\nscript-src = [\"'self'\", \"evil.example\"]\n"
+        );
     }
 
     #[test]
@@ -305,13 +349,22 @@ mod tests {
         let policy = CspPolicy::parse("default-src 'self' https:", false).unwrap();
         let p = propose(Some(&policy), &[seen("img-src", "cdn.example", 2)]);
         assert_eq!(p, Proposal::default());
-        assert_eq!(p.toml(), "");
+        assert_eq!(p.toml(TABLE, None), "");
     }
 
     #[test]
-    fn complete_samples_give_hashes_extension_noise_is_apart_and_nonces_stay_the_crates() {
-        let raw = "default-src 'self'; script-src 'self' 'nonce-VDM4cFs3sufOtxKWEhcuw==' 'report-sample'";
-        let policy = CspPolicy::parse(&Proposal::without_nonces(raw), false).unwrap();
+    fn a_raw_policy_is_proposed_as_the_whole_string() {
+        let policy = CspPolicy::parse("default-src 'self'; img-src 'self'", false).unwrap();
+        let p = propose(Some(&policy), &[seen("img-src", "cdn.example", 2)]);
+        assert_eq!(
+            p.toml("default.security.csp", Some(&policy)),
+            "[default.security.csp]\npolicy = \"default-src 'self'; img-src 'self' cdn.example\"\n"
+        );
+    }
+
+    #[test]
+    fn complete_samples_give_hashes_extension_noise_is_apart_and_elem_hosts_go_where_the_nonce_is() {
+        let policy = CspPolicy::parse("default-src 'self'; script-src 'self' 'report-sample'", false).unwrap();
         let whole = "console.log(1)";
         let cut = "x".repeat(SAMPLE_CUT);
         let mut inline = seen("script-src-elem", "inline", 4);
@@ -333,14 +386,14 @@ mod tests {
         let noise: Vec<&str> = p.noise.iter().map(|f| f.blocked.as_str()).collect();
         assert_eq!(noise, vec!["chrome-extension://abcdef", "cdn.superfish.com"]);
         assert_eq!(
-            p.toml(),
+            p.toml("default.security.csp", None),
             "[default.security.csp.directives]\nscript-src = [\"'self'\", \"'report-sample'\", \"cdn.example\", \
              \"js.example\"]\n",
             "script-src-elem is absent: its host goes to script-src, where the nonce is"
         );
         assert_eq!(
-            p.applied_to(Some(raw)).as_deref(),
-            Some("default-src 'self'; script-src 'self' 'report-sample' cdn.example js.example 'nonce-VDM4cFs3sufOtxKWEhcuw=='")
+            p.applied_to(Some(&policy)).as_deref(),
+            Some("default-src 'self'; script-src 'self' 'report-sample' cdn.example js.example")
         );
     }
 }

@@ -57,6 +57,12 @@ fn page() -> &'static str {
     "page"
 }
 
+/// A page whose policy adds `host` to `img-src` (a per-route policy first sent at request time).
+#[get("/override?<host>")]
+fn with_override(host: &str) -> rocket_security::csp::CspOverride<&'static str> {
+    rocket_security::csp::CspOverride::new("map").extend("img-src", [host.to_string()])
+}
+
 pub struct App {
     pub client: Client,
     _file: TempFile,
@@ -116,7 +122,7 @@ pub fn rocket_with_url(toml: &str, url: Option<String>) -> (rocket::Rocket<rocke
         .attach(SecurityDb::init())
         .attach(Migrations::<SecurityDb>::fairing())
         .attach(Security::fairing().reports_dashboard::<Admin>())
-        .mount("/", routes![page]);
+        .mount("/", routes![page, with_override]);
     (rocket, file)
 }
 
@@ -135,6 +141,20 @@ impl App {
     pub async fn post(&self, content_type: &str, body: impl Into<Vec<u8>>) -> LocalResponse<'_> {
         self.client
             .post("/security/csp-report")
+            .header(Header::new("Host", "127.0.0.1:8000"))
+            .header(Header::new("Content-Type", content_type.to_string()))
+            .header(Header::new("User-Agent", "TestBrowser/1.0"))
+            .body(body.into())
+            .dispatch()
+            .await
+    }
+
+    /// [`post`](Self::post) from the client at `ip` (its socket address).
+    pub async fn post_from(&self, ip: &str, content_type: &str, body: impl Into<Vec<u8>>) -> LocalResponse<'_> {
+        let addr = std::net::SocketAddr::new(ip.parse().expect("an IP address"), 40000);
+        self.client
+            .post("/security/csp-report")
+            .remote(addr)
             .header(Header::new("Host", "127.0.0.1:8000"))
             .header(Header::new("Content-Type", content_type.to_string()))
             .header(Header::new("User-Agent", "TestBrowser/1.0"))
@@ -182,11 +202,17 @@ impl App {
     }
 }
 
+/// The policy the test app enforces (the crate's default) as a plain-HTTP
+/// response without a nonce sends it: what a real report names.
+pub const SITE_POLICY: &str = "default-src 'self'; base-uri 'self'; font-src 'self'; form-action 'self'; \
+    frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; \
+    style-src 'self'; report-uri /security/csp-report";
+
 /// A legacy `report-uri` body for a page on `doc`.
 pub fn legacy(doc: &str, directive: &str, blocked: &str) -> String {
     serde_json::json!({"csp-report": {
         "document-uri": doc, "referrer": "", "violated-directive": directive, "effective-directive": directive,
-        "original-policy": "default-src 'self'", "disposition": "enforce", "blocked-uri": blocked,
+        "original-policy": SITE_POLICY, "disposition": "enforce", "blocked-uri": blocked,
         "line-number": 3, "column-number": 8, "source-file": doc, "status-code": 200, "script-sample": ""
     }})
     .to_string()

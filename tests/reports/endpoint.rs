@@ -2,7 +2,7 @@
 
 use rocket::http::{Header, Method, Status};
 
-use crate::app::{app, legacy};
+use crate::app::{app, legacy, SITE_POLICY};
 
 const DOC: &str = "https://127.0.0.1/page";
 
@@ -146,7 +146,7 @@ async fn noise_in_source_files_samples_and_browser_schemes_is_dropped() {
     let with = |blocked: &str, source: &str, sample: &str, directive: &str| {
         serde_json::json!({"csp-report": {
             "document-uri": DOC, "violated-directive": directive, "effective-directive": directive,
-            "original-policy": "default-src 'self'", "blocked-uri": blocked, "source-file": source,
+            "original-policy": SITE_POLICY, "blocked-uri": blocked, "source-file": source,
             "line-number": 40, "column-number": 100, "script-sample": sample, "status-code": 0
         }})
         .to_string()
@@ -182,7 +182,10 @@ async fn noise_in_source_files_samples_and_browser_schemes_is_dropped() {
 /// directive) are real violations and are stored.
 #[rocket::async_test]
 async fn real_reports_from_old_firefox_safari_and_edge_are_stored() {
-    let app = app("").await;
+    let app = app(
+        "[default.security.csp]\npolicy = \"default-src 'none'; script-src https://127.0.0.1; img-src https://127.0.0.1 data:\"",
+    )
+    .await;
     let policy = "default-src 'none'; script-src https://127.0.0.1; img-src https://127.0.0.1 data:; report-uri /security/csp-report";
     let reports = [
         // Firefox 50s: inline script, the directive with its sources, a sample cut at 40 characters.

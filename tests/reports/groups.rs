@@ -3,11 +3,12 @@
 //! escaped, and no CSV cell is a formula.
 
 use chrono::{Duration, TimeZone, Utc};
+use rocket::figment::providers::Format;
 use rocket::http::Status;
 use rocket_security::csp::CspHash;
 use rocket_security::db::{CspViolation, Triage, TriageState, ViolationKey};
 
-use crate::app::{app, App};
+use crate::app::{app, App, SITE_POLICY};
 
 fn key(doc: &str, directive: &str, blocked: &str, disposition: &str) -> ViolationKey {
     ViolationKey {
@@ -197,48 +198,83 @@ fn with_sample(directive: &str, blocked: &str, policy: &str, sample: &str) -> St
     .to_string()
 }
 
+/// The report-only policy of the wizard's test app, as configured.
+const CANDIDATE: &str = "default-src 'self'; img-src 'self'; script-src 'self' 'report-sample'";
+
+/// What browsers name as the report-only policy of that app (a nonce, the reporting directive).
+const CANDIDATE_SENT: &str = "default-src 'self'; img-src 'self'; script-src 'self' 'nonce-VDM4cFs3sufOtxKWEhcuw==' \
+                              'report-sample'; report-uri /security/csp-report";
+
+fn candidate_config(extra: &str) -> String {
+    format!(
+        "[default.security.reports]\nrate_limit_per_minute = 0\n{extra}\n\
+         [default.security.csp.report_only]\nenabled = true\nuse_defaults = false\n\
+         [default.security.csp.report_only.directives]\ndefault-src = [\"'self'\"]\nimg-src = [\"'self'\"]\n\
+         script-src = [\"'self'\", \"'report-sample'\"]"
+    )
+}
+
+/// The text of the first `<pre><code>` after `heading`, as a person copies it from the page.
+fn copied(html: &str, heading: &str) -> String {
+    let after = &html[html.find(heading).unwrap_or_else(|| panic!("no {heading:?} in {html}"))..];
+    let start = after.find("<pre><code>").unwrap() + "<pre><code>".len();
+    let text = &after[start..start + after[start..].find("</code></pre>").unwrap()];
+    text.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
 #[rocket::async_test]
-async fn the_wizard_proposes_the_smallest_safe_change_as_a_snippet() {
+async fn the_wizard_proposes_the_smallest_safe_change_to_the_site_s_own_policy_as_a_snippet() {
     // Extension noise stored too (the collector's filter off), for the wizard to set apart.
-    let app = app("[default.security.reports]\nrate_limit_per_minute = 0\nuse_default_disallowed = false").await;
-    let policy = "default-src 'self'; img-src 'self'; script-src 'self' 'nonce-VDM4cFs3sufOtxKWEhcuw==' 'report-sample'; report-uri /r";
+    let app = app(&candidate_config("use_default_disallowed = false")).await;
     // Inline code whose whole text the sample holds (under 40 characters), and code cut at 40; one
     // sample is stored per key and batch, so each goes alone.
     for sample in ["console.log(1)", "window.analytics=window.analytics||[];an"] {
-        let r = app.post("application/csp-report", with_sample("script-src-elem", "inline", policy, sample)).await;
+        let r =
+            app.post("application/csp-report", with_sample("script-src-elem", "inline", CANDIDATE_SENT, sample)).await;
         assert_eq!(r.status(), Status::NoContent);
         app.settled().await;
     }
-    for (directive, blocked, n) in [
-        ("img-src", "https://cdn.example/a.png", 3),
-        ("script-src-elem", "inline", 2),
-        ("font-src", "https://fonts.example/x.woff2", 1),
-        ("script-src", "eval", 1),
-        ("img-src", "chrome-extension://abcdefgh/icon.png", 4),
+    // cdn.example from two clients (an IPv4 address and an IPv6 /64); fonts.example from one
+    // client only (two addresses in one /64).
+    for (directive, blocked, clients) in [
+        ("img-src", "https://cdn.example/a.png", &["203.0.113.7", "2001:db8:1:2::1", "203.0.113.7"][..]),
+        ("script-src-elem", "inline", &["203.0.113.7", "203.0.113.8"][..]),
+        ("font-src", "https://fonts.example/x.woff2", &["2001:db8:5:6::1", "2001:db8:5:6::2"][..]),
+        ("script-src", "eval", &["203.0.113.7"][..]),
+        (
+            "img-src",
+            "chrome-extension://abcdefgh/icon.png",
+            &["203.0.113.7", "203.0.113.8", "203.0.113.9", "203.0.113.10"][..],
+        ),
     ] {
-        for _ in 0..n {
-            let r = app.post("application/csp-report", report_only(directive, blocked, policy)).await;
+        for ip in clients {
+            let r = app.post_from(ip, "application/csp-report", report_only(directive, blocked, CANDIDATE_SENT)).await;
             assert_eq!(r.status(), Status::NoContent);
+            app.settled().await;
         }
     }
-    app.settled().await;
     let v = json(&app, "/security/reports/wizard.json").await;
-    assert_eq!(v["policy_seen"], policy);
+    assert_eq!(v["policy_seen"], CANDIDATE, "the site's own policy, as configured");
     assert_eq!(
         v["proposed_policy"],
-        "default-src 'self'; img-src 'self' cdn.example; script-src 'self' 'nonce-VDM4cFs3sufOtxKWEhcuw==' 'report-sample'; \
-         report-uri /r; font-src 'self' fonts.example"
+        "default-src 'self'; img-src 'self' cdn.example; script-src 'self' 'report-sample'"
+    );
+    assert_eq!(
+        v["proposal"]["changes"],
+        serde_json::json!([{"directive": "img-src", "sources": ["'self'", "cdn.example"],
+            "added": [{"source": "cdn.example", "hits": 3, "clients": 2}]}])
+    );
+    assert_eq!(
+        v["proposal"]["held_back"],
+        serde_json::json!([{"directive": "font-src", "blocked": "fonts.example", "hits": 2, "clients": 1,
+            "instead": "reported by a single client: not proposed (one client can be one attacker); it is proposed \
+                        once a second client reports it", "hashes": []}])
     );
     assert_eq!(v["proposal"]["flagged"][0]["hashes"], serde_json::json!([CspHash::sha256("console.log(1)")]));
-    assert_eq!(
-        v["proposal"]["noise"],
-        serde_json::json!([{"directive": "img-src", "blocked": "chrome-extension://abcdefgh", "hits": 4,
-            "instead": "a browser extension or injected software, not the site: nothing to change", "hashes": []}])
-    );
+    assert_eq!(v["proposal"]["noise"][0]["blocked"], "chrome-extension://abcdefgh");
     assert_eq!(
         v["snippet"],
-        "[default.security.csp.directives]\nfont-src = [\"'self'\", \"fonts.example\"]\n\
-         img-src = [\"'self'\", \"cdn.example\"]\n"
+        "[default.security.csp.report_only.directives]\nimg-src = [\"'self'\", \"cdn.example\"]\n"
     );
     let flagged: Vec<(&str, &str, i64)> = v["proposal"]["flagged"]
         .as_array()
@@ -250,43 +286,119 @@ async fn the_wizard_proposes_the_smallest_safe_change_as_a_snippet() {
     // The enforced policy saw nothing.
     let v = json(&app, "/security/reports/wizard.json?disposition=enforce").await;
     assert_eq!(v["snippet"], "");
+
     let (status, _, _, html) = app.dashboard("/security/reports/wizard", true).await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains("font-src = [&quot;&#39;self&#39;&quot;, &quot;fonts.example&quot;]"), "{html}");
-    assert!(html.contains("<td>never &#39;unsafe-inline&#39;: give the element a nonce"), "{html}");
     assert!(
-        html.contains(&format!(
-            "its hash allows exactly that: <code>{}</code></td>",
-            CspHash::sha256("console.log(1)").replace('\'', "&#39;")
-        )),
+        html.contains("<td>img-src</td><td><code>cdn.example</code></td><td class=\"n\">3</td><td class=\"n\">2</td>"),
         "{html}"
     );
-    assert!(html.contains("<h2>Left out as noise</h2>"), "{html}");
+    assert!(html.contains("<h2 id=\"held-back\">Held back: reported by a single client</h2>"), "{html}");
+    assert!(html.contains("pre{white-space:pre-wrap"), "long policies wrap: {html}");
+    assert!(html.contains("<td>never &#39;unsafe-inline&#39;: give the element a nonce"), "{html}");
+    // The snippet as a person copies it off the page is the TOML, line breaks and all: pasted into
+    // a Rocket.toml, the new report-only policy allows cdn.example.
+    let snippet = copied(&html, "<h2>Proposed change</h2>");
+    assert_eq!(snippet, "[default.security.csp.report_only.directives]\nimg-src = [\"'self'\", \"cdn.example\"]\n");
+    let pasted = rocket::figment::Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(rocket::figment::providers::Toml::string(&candidate_config("")).nested())
+        .merge(rocket::figment::providers::Toml::string(&snippet).nested());
+    let client = rocket::local::asynchronous::Client::tracked(
+        rocket::custom(pasted).attach(rocket_security::Security::fairing()).mount("/", rocket::routes![]),
+    )
+    .await
+    .expect("the pasted snippet ignites");
+    let res = client.get("/").dispatch().await;
+    assert_eq!(
+        res.headers().get_one("Content-Security-Policy-Report-Only"),
+        Some("default-src 'self'; img-src 'self' cdn.example; script-src 'self' 'report-sample'; report-uri /security/csp-report")
+    );
+
     // A group marked expected is left out of the proposal.
     Triage::set(&mut app.conn().await, "img-src", "cdn.example", "report", TriageState::Expected, "alice", Utc::now())
         .await
         .unwrap();
     let v = json(&app, "/security/reports/wizard.json").await;
-    assert_eq!(v["snippet"], "[default.security.csp.directives]\nfont-src = [\"'self'\", \"fonts.example\"]\n");
+    assert_eq!(v["snippet"], "");
     let (status, _, _, _) = app.dashboard("/security/reports/wizard?disposition=both", true).await;
     assert_eq!(status, Status::BadRequest);
     let (status, _, _, _) = app.dashboard("/security/reports/wizard", false).await;
     assert_eq!(status, Status::Forbidden);
 }
 
+/// The review's attack: an unauthenticated report whose `original-policy` turns script protection
+/// off and whose blocked source is the attacker's host.
 #[rocket::async_test]
-async fn a_hostile_policy_in_a_report_is_shown_escaped_and_proposes_nothing_from_it() {
-    let app = app("[default.security.reports]\nrate_limit_per_minute = 0").await;
+async fn a_forged_report_never_makes_the_wizard_propose_an_unsafe_source_or_a_one_client_host() {
+    let app = app(&candidate_config("")).await;
+    let forged = "script-src 'self' 'unsafe-inline' 'unsafe-eval'; report-uri /security/csp-report";
+    let r = app
+        .post_from(
+            "198.51.100.66",
+            "application/csp-report",
+            report_only("script-src-elem", "https://evil.example/x.js", forged),
+        )
+        .await;
+    assert_eq!(r.status(), Status::NoContent);
+    let s = app.settled().await;
+    assert_eq!((s.dropped.get("foreign_policy"), s.accepted, s.stored), (Some(&1), 0, 0));
+    // The attacker copies the site's real policy, and reports every unsafe source and its host.
+    for blocked in ["inline", "eval", "wasm-eval", "data:", "blob:", "https:", "*", "https://evil.example/x.js"] {
+        let r = app
+            .post_from(
+                "198.51.100.66",
+                "application/csp-report",
+                report_only("script-src-elem", blocked, CANDIDATE_SENT),
+            )
+            .await;
+        assert_eq!(r.status(), Status::NoContent, "{blocked}");
+    }
+    let r = app
+        .post_from("198.51.100.66", "application/csp-report", report_only("script-src-attr", "inline", CANDIDATE_SENT))
+        .await;
+    assert_eq!(r.status(), Status::NoContent);
+    app.settled().await;
+    let v = json(&app, "/security/reports/wizard.json").await;
+    assert_eq!((v["snippet"].as_str(), v["proposed_policy"].is_null()), (Some(""), true), "{v}");
+    assert_eq!(v["proposal"]["changes"], serde_json::json!([]));
+    assert_eq!(v["foreign_policy"], 1);
+    let held: Vec<(&str, i64)> = v["proposal"]["held_back"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["blocked"].as_str().unwrap(), f["clients"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(held, vec![("evil.example", 1)]);
+    let mut flagged: Vec<&str> =
+        v["proposal"]["flagged"].as_array().unwrap().iter().map(|f| f["blocked"].as_str().unwrap()).collect();
+    flagged.sort();
+    assert_eq!(flagged, vec!["*", "blob:", "data:", "eval", "https:", "inline", "inline", "wasm-eval"]);
+    let body = v.to_string();
+    for unsafe_source in ["'unsafe-inline'\"", "'unsafe-eval'\"", "'unsafe-hashes'\""] {
+        assert!(!body.contains(&format!("\"{unsafe_source}")), "{unsafe_source} proposed: {body}");
+    }
+    let (_, _, _, html) = app.dashboard("/security/reports/wizard", true).await;
+    assert!(
+        html.contains("<p id=\"foreign-policy\">1 report(s) on this instance named a policy your site never sent"),
+        "{html}"
+    );
+    assert!(html.contains("<h2>Proposed change</h2><p>Nothing to add.</p>"), "{html}");
+}
+
+#[rocket::async_test]
+async fn a_hostile_policy_in_a_report_is_foreign_and_never_stored_or_shown() {
+    let app = app(&candidate_config("")).await;
     let hostile = "img-src 'self'</code><script>alert(1)</script>";
     let r = app.post("application/csp-report", report_only("img-src", "https://cdn.example/a.png", hostile)).await;
     assert_eq!(r.status(), Status::NoContent);
-    app.settled().await;
+    let s = app.settled().await;
+    assert_eq!((s.dropped.get("foreign_policy"), s.stored), (Some(&1), 0));
     let (_, _, _, html) = app.dashboard("/security/reports/wizard", true).await;
-    assert!(!html.contains("<script>alert(1)"), "{html}");
-    assert!(html.contains("&lt;/code&gt;&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+    assert!(!html.contains("alert(1)"), "{html}");
+    assert!(html.contains(&format!("<pre><code>{}</code></pre>", CANDIDATE.replace('\'', "&#39;"))), "{html}");
     let v = json(&app, "/security/reports/wizard.json").await;
-    // The policy does not parse: the proposal starts from nothing.
-    assert_eq!(v["snippet"], "[default.security.csp.directives]\nimg-src = [\"cdn.example\"]\n");
+    assert_eq!(v["snippet"], "");
 }
 
 #[rocket::async_test]
@@ -294,7 +406,7 @@ async fn a_violation_s_samples_export_as_csv_and_json_with_hostile_fields_defuse
     let app = app("[default.security.reports]\nrate_limit_per_minute = 0").await;
     let body = serde_json::json!({"csp-report": {
         "document-uri": "https://127.0.0.1/page", "referrer": "", "violated-directive": "script-src-elem",
-        "effective-directive": "script-src-elem", "original-policy": "script-src 'self'", "disposition": "enforce",
+        "effective-directive": "script-src-elem", "original-policy": SITE_POLICY, "disposition": "enforce",
         "blocked-uri": "inline", "status-code": 200, "script-sample": "=HYPERLINK(\"https://evil.example\",\"x\")",
         "line-number": 7, "column-number": 2, "source-file": "https://127.0.0.1/app.js"
     }})
@@ -342,7 +454,13 @@ async fn a_violation_s_samples_export_as_csv_and_json_with_hostile_fields_defuse
 /// an image from another origin), posted as Chromium sent them.
 #[rocket::async_test]
 async fn the_wizard_on_the_captured_chromium_report_only_samples_proposes_nothing_unsafe() {
-    let app = app("[default.security.reports]\nrate_limit_per_minute = 0").await;
+    let captured = "default-src 'self'; script-src 'self' 'report-sample'; style-src 'self' 'report-sample'; \
+                    img-src 'self'; object-src 'none'; base-uri 'none'";
+    let app = app(&format!(
+        "[default.security.reports]\nrate_limit_per_minute = 0\n\
+         [default.security.csp.report_only]\nenabled = true\npolicy = {captured:?}"
+    ))
+    .await;
     for rel in
         ["025-POST-csp_reports-reporting-api-report-only.json", "036-POST-csp_reports-reporting-api-report-only.json"]
     {
@@ -360,11 +478,8 @@ async fn the_wizard_on_the_captured_chromium_report_only_samples_proposes_nothin
         app.settled().await;
     }
     let v = json(&app, "/security/reports/wizard.json").await;
-    assert_eq!(
-        v["policy_seen"],
-        "default-src 'self'; script-src 'self' 'report-sample'; style-src 'self' 'report-sample'; img-src 'self'; \
-         object-src 'none'; base-uri 'none'; report-uri /csp-legacy; report-to csp-endpoint"
-    );
+    assert_eq!(v["policy_seen"], captured, "the site's own policy, as configured");
+    assert_eq!(v["foreign_policy"], 0, "Chromium's reports name the policy the site sent");
     // Nothing here is safe to allow: no snippet, no proposed policy.
     assert_eq!((v["snippet"].as_str(), v["proposed_policy"].is_null()), (Some(""), true));
     let flagged: Vec<(&str, &str, Vec<&str>)> = v["proposal"]["flagged"]
@@ -401,8 +516,8 @@ async fn the_wizard_on_the_captured_chromium_report_only_samples_proposes_nothin
 
 #[rocket::async_test]
 async fn hostile_blocked_sources_are_escaped_in_the_wizard_s_lists() {
-    let app = app("[default.security.reports]\nrate_limit_per_minute = 0\nuse_default_disallowed = false").await;
-    let policy = "default-src 'self'";
+    let app = app(&candidate_config("use_default_disallowed = false")).await;
+    let policy = CANDIDATE_SENT;
     for blocked in ["chrome-extension://x\"><img src=x onerror=alert(1)>/a.js", "wss://<svg onload=alert(2)>/"] {
         let r = app.post("application/csp-report", report_only("connect-src", blocked, policy)).await;
         assert_eq!(r.status(), Status::NoContent);

@@ -11,6 +11,8 @@ mod dashboard;
 mod endpoint;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod groups;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod policies;
 #[cfg(feature = "redis")]
 #[path = "../common/process.rs"]
 mod process;

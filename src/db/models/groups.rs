@@ -713,6 +713,55 @@ impl ViolationGroup {
     }
 }
 
+/// The client a stored sample came from, as the wizard counts them: an IPv4
+/// address, or the /64 of an IPv6 one (one host's usual allocation).
+fn client_of(ip: &str) -> Option<String> {
+    match ip.trim().parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(v4) if v4.is_unspecified() => None,
+        std::net::IpAddr::V4(v4) => Some(v4.to_string()),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            Some(format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3]))
+        }
+    }
+}
+
+/// Most sample rows read to count clients (each violation keeps `samples_per_violation`).
+const CLIENT_ROWS: i64 = 200_000;
+
+impl ViolationGroup {
+    /// The distinct clients (addresses, /64 for IPv6) among the stored
+    /// samples of each group (`directive`, `blocked`) of `disposition`: a
+    /// lower bound of who reported it, since only the first samples of each
+    /// violation are kept.
+    pub(crate) async fn clients(
+        conn: &mut SecurityConn,
+        disposition: &str,
+    ) -> Result<std::collections::HashMap<(String, String), std::collections::HashSet<String>>, DbError> {
+        use crate::db::schema::security_csp_reports::dsl as r;
+        use crate::db::schema::security_csp_violations::dsl as v;
+        let rows: Vec<(String, String, Option<String>)> = with_conn!(conn, |c| {
+            r::security_csp_reports
+                .inner_join(v::security_csp_violations)
+                .filter(v::disposition.eq(disposition))
+                .filter(r::sender_ip.is_not_null())
+                .select((v::effective_directive, v::blocked, r::sender_ip))
+                .distinct()
+                .limit(CLIENT_ROWS)
+                .load(c)
+                .await
+        })?;
+        let mut out: std::collections::HashMap<(String, String), std::collections::HashSet<String>> =
+            std::collections::HashMap::new();
+        for (directive, blocked, ip) in rows {
+            if let Some(client) = ip.as_deref().and_then(client_of) {
+                out.entry((directive, blocked)).or_default().insert(client);
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl ViolationGroup {
     /// Up to `limit` distinct, non-empty samples (`script-sample` /
     /// `sample`) stored for the group (`directive`, `blocked`, `disposition`).

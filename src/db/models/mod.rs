@@ -5,6 +5,7 @@ pub(crate) mod counts;
 pub(crate) mod csp;
 pub(crate) mod groups;
 pub(crate) mod password;
+pub(crate) mod policies;
 pub(crate) mod refusals;
 pub(crate) mod sessions;
 
