@@ -25,7 +25,7 @@ fn serve(security: &str) -> u16 {
         .merge(("log_level", "off"))
         .merge(Toml::string(&toml).nested());
     let rocket = rocket::custom(figment).mount("/", routes![page]).attach(rocket_security::Security::fairing());
-    std::thread::spawn(move || rocket::execute(rocket.launch()));
+    std::thread::spawn(move || drop(rocket::execute(rocket.launch())));
     process::wait_for_port(port, Duration::from_secs(30), || "the app".into());
     port
 }
