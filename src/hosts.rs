@@ -17,6 +17,14 @@
 //! `X-Forwarded-Host` (never another peer's). Empty (the
 //! default) means not checked, a deploy-check warning in release.
 //!
+//! A request with more than one `Host` header gets `400` whatever its path
+//! and mode (RFC 9112 §3.2; Rocket would route by the first, a proxy in front
+//! may have used another). An absolute-form request target (`GET
+//! http://www.example.com/ HTTP/1.1`) is judged by its `Host` header, which
+//! RFC 9112 §3.2.2 requires a client to send equal to the target's authority:
+//! Rocket 0.5 keeps only the target's path and query, so the authority never
+//! reaches the application and nothing is built from it.
+//!
 //! ```
 //! use rocket::http::{Header, Status};
 //! use rocket::local::blocking::Client;
@@ -35,7 +43,7 @@ use rocket::http::{ContentType, Method, Status};
 use rocket::route::{Handler, Outcome};
 use rocket::{Build, Data, Request, Response, Rocket, Route};
 
-use crate::core::https::HttpsPolicy;
+use crate::core::https::{has_duplicate_host, HttpsPolicy};
 use crate::core::local::Mark;
 use crate::core::part::{Gate, Part};
 use crate::core::paths::PathSet;
@@ -46,6 +54,9 @@ const BAD_HOST_ROUTE: &str = "/__rocket_security/bad-host";
 
 /// Marks a request refused for its host.
 static REFUSED: Mark = Mark::new();
+
+/// Marks a request refused for carrying more than one `Host` header.
+static DUPLICATE: Mark = Mark::new();
 
 /// The compiled check.
 pub(crate) struct AllowedHosts {
@@ -65,20 +76,31 @@ impl Part for AllowedHosts {
     }
 
     async fn request(&self, req: &mut Request<'_>, _: &mut Data<'_>) -> Gate {
-        if self.exempt.matches(req.uri()) || self.https.host(req).is_some() {
+        if has_duplicate_host(req) {
+            // Not a host to judge but a malformed request: refused on every path, in every mode.
+            let all: String = req.headers().get("Host").collect::<Vec<_>>().join(", ").chars().take(100).collect();
+            tracing::info!(
+                target: "security",
+                "more than one Host header: {all:?} ({} {}); answering 400",
+                req.method(),
+                req.uri().path()
+            );
+            DUPLICATE.set(req);
+        } else if self.exempt.matches(req.uri()) || self.https.host(req).is_some() {
             return Gate::Pass;
+        } else {
+            let raw: String = self.https.raw_host(req).unwrap_or_default().chars().take(100).collect();
+            if self.mode.is_report() {
+                would_refuse(req, "allowed_hosts", "host_not_allowed", &raw);
+                return Gate::Pass;
+            }
+            tracing::info!(
+                target: "security",
+                "host not allowed: {raw:?} ({} {}); answering 400",
+                req.method(),
+                req.uri().path()
+            );
         }
-        let raw: String = self.https.raw_host(req).unwrap_or_default().chars().take(100).collect();
-        if self.mode.is_report() {
-            would_refuse(req, "allowed_hosts", "host_not_allowed", &raw);
-            return Gate::Pass;
-        }
-        tracing::info!(
-            target: "security",
-            "host not allowed: {raw:?} ({} {}); answering 400",
-            req.method(),
-            req.uri().path()
-        );
         REFUSED.set(req);
         req.set_method(Method::Get);
         req.set_uri(Origin::parse(BAD_HOST_ROUTE).expect("static route URI"));
@@ -97,7 +119,11 @@ impl Handler for BadHost {
             // Reached directly, not through the rewrite.
             return Outcome::forward(data, Status::NotFound);
         }
-        let body = "400 Bad Request: this site is not served under that host name";
+        let body = if DUPLICATE.is_set(req) {
+            "400 Bad Request: more than one Host header"
+        } else {
+            "400 Bad Request: this site is not served under that host name"
+        };
         let res = Response::build()
             .status(Status::BadRequest)
             .header(ContentType::Plain)

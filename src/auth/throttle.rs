@@ -393,8 +393,9 @@ impl ThrottleState {
     }
 
     /// Reads both counters and, when `verdict` admits the attempt (no wait),
-    /// counts it as a failure: under one lock in memory, as close together as
-    /// two statements allow in the database.
+    /// counts it as a failure on both: under one lock in memory, in the store
+    /// itself otherwise. A refused attempt writes no counter (see
+    /// [`admit_shared`](Self::admit_shared)).
     async fn admit(
         &self,
         user_key: &str,
@@ -416,19 +417,11 @@ impl ThrottleState {
                 }
                 Ok(v)
             }
-            // The shared stores: one atomic statement (database) or script
-            // (Redis) per counter decides and counts, so parallel attempts on
-            // every instance are admitted one at a time.
             #[allow(unreachable_patterns)]
             _ => {
-                let user_ok = self.admit_one(user_key, 3, now).await?;
-                // `ip_threshold` is at least 3 (checked at ignite).
-                let ip_ok = user_ok && self.admit_one(ip_key, self.ip_threshold, now).await?;
-                if user_ok && !ip_ok {
-                    self.take_back(user_key).await;
-                }
+                let admitted = self.admit_shared(user_key, ip_key, now).await?;
                 let v = verdict(self.get(user_key, now).await?, self.get(ip_key, now).await?);
-                if user_ok && ip_ok {
+                if admitted {
                     return Ok((0.0, v.1, v.2));
                 }
                 // Refused: at least a second, whatever a parallel change did meanwhile.
@@ -437,10 +430,15 @@ impl ThrottleState {
         }
     }
 
-    /// Counts an attempt on `key` in a shared store if no wait is due for
-    /// its failures (`free` of them impose none); whether it was admitted.
+    /// Decides and counts an attempt in a shared store, so that parallel
+    /// attempts on every instance are admitted one at a time: the address
+    /// decides first, and an address that must wait writes nothing (a
+    /// throttled client cannot make a counter per username it tries). Redis
+    /// decides both in one script; the database in one conditional statement
+    /// per counter, giving the address's count back when the username must wait.
     #[cfg_attr(not(feature = "db"), allow(unused_variables))]
-    async fn admit_one(&self, key: &str, free: u32, now: DateTime<Utc>) -> Result<bool, Unavailable> {
+    async fn admit_shared(&self, user_key: &str, ip_key: &str, now: DateTime<Utc>) -> Result<bool, Unavailable> {
+        // Waits for 3..=18 failures; `ip_threshold` is at least 3 (checked at ignite).
         let delays: Vec<i64> = (3..=18).map(|n| default_delay(n) as i64).collect();
         let unavailable = |e: String| {
             tracing::error!(target: "security", "login throttling counters unavailable: {e}");
@@ -451,16 +449,27 @@ impl ThrottleState {
             Store::Memory(_) => Ok(true),
             #[cfg(feature = "db")]
             Store::Database(pool) => {
+                use crate::db::LoginAttempts;
                 let Some(pool) = pool.get() else { return Err(Unavailable) };
                 let forget = now - Duration::seconds(FORGET_AFTER);
-                crate::db::LoginAttempts::admit(pool, key, now, forget, free, &delays)
-                    .await
-                    .map_err(|e| unavailable(e.to_string()))
+                let admit = |key, free| LoginAttempts::admit(pool, key, now, forget, free, &delays);
+                if !admit(ip_key, self.ip_threshold).await.map_err(|e| unavailable(e.to_string()))? {
+                    return Ok(false);
+                }
+                if admit(user_key, 3).await.map_err(|e| unavailable(e.to_string()))? {
+                    return Ok(true);
+                }
+                // The username must wait (its row exists: it has failures).
+                if let Err(e) = LoginAttempts::take_back(pool, ip_key).await {
+                    tracing::error!(target: "security", "login counter not corrected: {e}");
+                }
+                Ok(false)
             }
             #[cfg(feature = "redis")]
             Store::Redis(pool) => {
                 let Some(pool) = pool.get() else { return Err(Unavailable) };
-                crate::db::cache::throttle::admit(pool, key, now.timestamp_millis(), FORGET_AFTER * 1000, free, &delays)
+                let window = (now.timestamp_millis(), FORGET_AFTER * 1000);
+                crate::db::cache::throttle::admit(pool, (ip_key, self.ip_threshold), (user_key, 3), window, &delays)
                     .await
                     .map_err(|e| unavailable(format!("{e} (Redis)")))
             }
@@ -707,6 +716,45 @@ impl<'r> FromRequest<'r> for LoginThrottle {
             reserved: Default::default(),
             report,
         })
+    }
+}
+
+#[cfg(test)]
+mod refused_writes {
+    use super::*;
+    use crate::core::clock::ManualClock;
+
+    fn attempt(state: &Arc<ThrottleState>, clock: &ManualClock) -> LoginThrottle {
+        LoginThrottle {
+            state: Some(state.clone()),
+            clock: Arc::new(clock.clone()),
+            ip: Some("198.51.100.7".parse().unwrap()),
+            reserved: Default::default(),
+            report: None,
+        }
+    }
+
+    #[rocket::async_test]
+    async fn a_throttled_address_makes_no_counter_for_the_usernames_it_tries_in_memory() {
+        let state = Arc::new(ThrottleState {
+            store: Store::Memory(Mutex::default()),
+            ip_threshold: 3,
+            fail_open: false,
+            mode: crate::core::Mode::Enforce,
+        });
+        let clock = ManualClock::new(Utc::now());
+        for i in 0..3 {
+            let t = attempt(&state, &clock);
+            assert_eq!(t.check(&format!("user{i}")).await, Ok(()));
+            t.failed(&format!("user{i}")).await;
+        }
+        let Store::Memory(m) = &state.store else { unreachable!() };
+        assert_eq!(m.lock().unwrap().len(), 4, "three usernames and the address");
+        for i in 3..1003 {
+            let refused = attempt(&state, &clock).check(&format!("user{i}")).await.unwrap_err();
+            assert_eq!(refused.status, Status::TooManyRequests);
+        }
+        assert_eq!(m.lock().unwrap().len(), 4, "a refused attempt writes no counter");
     }
 }
 

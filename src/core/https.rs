@@ -92,6 +92,12 @@ pub(crate) struct HttpsState(pub(crate) HttpsPolicy);
 
 /// The compiled [`Https`] settings and `security.allowed_hosts`: what the
 /// crate believes of a request's scheme, host and client address.
+/// Whether `req` carries more than one `Host` header, which RFC 9112 §3.2
+/// answers with 400 (Rocket routes by the first; a proxy may use the last).
+pub(crate) fn has_duplicate_host(req: &Request<'_>) -> bool {
+    req.headers().get("Host").nth(1).is_some()
+}
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HttpsPolicy {
     pub(crate) proxies: Vec<IpNet>,
@@ -115,8 +121,12 @@ impl HttpsPolicy {
     /// The raw host of `req`: with `trust_forwarded_host`, a trusted proxy's
     /// `X-Forwarded-Host` (its last value); else the host Rocket routes with
     /// (the `Host` header, or HTTP/2's `:authority`). A `Host` header that
-    /// disagrees with `:authority` makes the host unusable (`None`).
+    /// disagrees with `:authority`, or more than one `Host` header (RFC 9112
+    /// §3.2: Rocket would route by the first), makes the host unusable (`None`).
     pub(crate) fn raw_host(&self, req: &Request<'_>) -> Option<String> {
+        if has_duplicate_host(req) {
+            return None;
+        }
         if self.forwarded_host && self.peer_is_proxy(req) {
             if let Some(fwd) = req.headers().get("X-Forwarded-Host").last() {
                 return fwd.rsplit(',').next().map(|v| v.trim().to_string());

@@ -111,12 +111,15 @@ pub(crate) mod throttle {
     async fn eval<T: redis::FromRedisValue>(
         pool: &deadpool_redis::Pool,
         script: &str,
-        hash: &str,
+        hashes: &[&str],
         args: &[i64],
     ) -> Result<T, String> {
         let mut conn = pool.get().await.map_err(|e| e.to_string())?;
         let mut cmd = redis::cmd("EVAL");
-        cmd.arg(script).arg(1).arg(key(hash));
+        cmd.arg(script).arg(hashes.len());
+        for h in hashes {
+            cmd.arg(key(h));
+        }
         for a in args {
             cmd.arg(*a);
         }
@@ -129,24 +132,31 @@ local v = redis.call('HMGET', KEYS[1], 'n', 'at')
 return {tonumber(v[1]) or 0, tonumber(v[2]) or 0}
 ";
 
-    /// ARGV: now, forget (ms), free, delays (s)...: admits and counts the
-    /// attempt when no wait is due; returns 1 (admitted) or 0.
+    /// KEYS: the address's counter, then the username's. ARGV: now, forget
+    /// (ms), the address's free failures, the username's, delays (s)...:
+    /// admits and counts the attempt on both when neither must wait; returns 1
+    /// (admitted) or 0. The address decides first and a refusal writes
+    /// nothing: a throttled client cannot make a key per username it tries.
     const ADMIT: &str = r"
-local now, forget, free = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local v = redis.call('HMGET', KEYS[1], 'n', 'at')
-local n, at = tonumber(v[1]) or 0, tonumber(v[2]) or 0
-if at + forget < now then n = 0 end
-local admitted = n < free
-if not admitted then
-  local i = math.min(n - free + 4, #ARGV)
-  admitted = now >= at + tonumber(ARGV[i]) * 1000
+local now, forget = tonumber(ARGV[1]), tonumber(ARGV[2])
+local function failures(key, free)
+  local v = redis.call('HMGET', key, 'n', 'at')
+  local n, at = tonumber(v[1]) or 0, tonumber(v[2]) or 0
+  if at + forget < now then n = 0 end
+  if n < free then return n end
+  local i = math.min(n - free + 5, #ARGV)
+  if now >= at + tonumber(ARGV[i]) * 1000 then return n end
+  return -1
 end
-if admitted then
-  redis.call('HSET', KEYS[1], 'n', n + 1, 'at', now)
-  redis.call('PEXPIRE', KEYS[1], forget)
-  return 1
-end
-return 0
+local ip = failures(KEYS[1], tonumber(ARGV[3]))
+if ip < 0 then return 0 end
+local user = failures(KEYS[2], tonumber(ARGV[4]))
+if user < 0 then return 0 end
+redis.call('HSET', KEYS[1], 'n', ip + 1, 'at', now)
+redis.call('PEXPIRE', KEYS[1], forget)
+redis.call('HSET', KEYS[2], 'n', user + 1, 'at', now)
+redis.call('PEXPIRE', KEYS[2], forget)
+return 1
 ";
 
     /// ARGV: now, forget (ms): one more failure.
@@ -168,21 +178,22 @@ return 0
 ";
 
     pub(crate) async fn get(pool: &deadpool_redis::Pool, hash: &str) -> Result<(u32, i64), String> {
-        let (n, at): (i64, i64) = eval(pool, GET, hash, &[]).await?;
+        let (n, at): (i64, i64) = eval(pool, GET, &[hash], &[]).await?;
         Ok((n.clamp(0, u32::MAX as i64) as u32, at))
     }
 
+    /// Admits and counts an attempt on the address's counter `ip` and the
+    /// username's `user` (see [`ADMIT`]); whether it was admitted.
     pub(crate) async fn admit(
         pool: &deadpool_redis::Pool,
-        hash: &str,
-        now_ms: i64,
-        forget_ms: i64,
-        free: u32,
+        (ip, ip_free): (&str, u32),
+        (user, user_free): (&str, u32),
+        (now_ms, forget_ms): (i64, i64),
         delays: &[i64],
     ) -> Result<bool, String> {
-        let mut args = vec![now_ms, forget_ms, i64::from(free)];
+        let mut args = vec![now_ms, forget_ms, i64::from(ip_free), i64::from(user_free)];
         args.extend_from_slice(delays);
-        let admitted: i64 = eval(pool, ADMIT, hash, &args).await?;
+        let admitted: i64 = eval(pool, ADMIT, &[ip, user], &args).await?;
         Ok(admitted == 1)
     }
 
@@ -192,11 +203,11 @@ return 0
         now_ms: i64,
         forget_ms: i64,
     ) -> Result<(), String> {
-        eval::<i64>(pool, BUMP, hash, &[now_ms, forget_ms]).await.map(drop)
+        eval::<i64>(pool, BUMP, &[hash], &[now_ms, forget_ms]).await.map(drop)
     }
 
     pub(crate) async fn take_back(pool: &deadpool_redis::Pool, hash: &str) -> Result<(), String> {
-        eval::<i64>(pool, TAKE_BACK, hash, &[]).await.map(drop)
+        eval::<i64>(pool, TAKE_BACK, &[hash], &[]).await.map(drop)
     }
 
     pub(crate) async fn reset(pool: &deadpool_redis::Pool, hash: &str) -> Result<(), String> {

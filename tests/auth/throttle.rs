@@ -150,3 +150,40 @@ async fn parallel_failures_on_two_instances_admit_exactly_three_on_every_databas
         assert_eq!((admitted, refused), (3, 13), "{}: exactly three reached the password check", db.name);
     }
 }
+
+/// Every row of `security_login_attempts` (the database is the test's own).
+async fn counter_rows(pool: &rocket_security::db::SecurityPool) -> i64 {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use rocket_security::db::schema::security_login_attempts::dsl as a;
+    use rocket_security::db::SecurityConn;
+    let query = a::security_login_attempts.count();
+    match &mut pool.conn().await.unwrap() {
+        #[cfg(feature = "sqlite")]
+        SecurityConn::Sqlite(c) => query.get_result(&mut **c).await.unwrap(),
+        #[cfg(feature = "postgres")]
+        SecurityConn::Postgres(c) => query.get_result(&mut **c).await.unwrap(),
+        #[cfg(feature = "mysql")]
+        SecurityConn::Mysql(c) => query.get_result(&mut **c).await.unwrap(),
+    }
+}
+
+#[rocket::async_test]
+async fn a_throttled_address_makes_no_row_for_the_usernames_it_tries_on_every_database() {
+    let toml = "[default.security.throttle]\nstorage = \"database\"\nip_threshold = 3";
+    let dbs = crate::backends::isolated().await;
+    for db in &dbs {
+        let app = crate::app::build_at(toml, false, false, &db.url, std::env::temp_dir().join("none")).await;
+        let peer = "198.51.100.7:4000";
+        for i in 0..3 {
+            assert_eq!(login_from(&app, peer, &format!("user{i}"), "wrong").await, Status::Ok, "{}", db.name);
+        }
+        assert_eq!(counter_rows(&db.pool).await, 4, "{}: three usernames and the address", db.name);
+        // A spray from the throttled address: every attempt a new username.
+        for i in 3..303 {
+            assert_eq!(login_from(&app, peer, &format!("user{i}"), "wrong").await, Status::TooManyRequests);
+        }
+        assert_eq!(counter_rows(&db.pool).await, 4, "{}: a refused attempt writes no row", db.name);
+    }
+    crate::backends::drop_isolated(dbs).await;
+}

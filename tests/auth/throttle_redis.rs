@@ -23,9 +23,14 @@ fn redis_url() -> Option<String> {
 }
 
 async fn instance(redis: &str) -> Client {
+    instance_with(redis, "").await
+}
+
+/// An instance with more `[default.security.throttle]` settings.
+async fn instance_with(redis: &str, throttle: &str) -> Client {
     let toml = format!(
-        "[default.security.throttle]\nstorage = \"redis\"\n[default.databases.security_cache]\nurl = \"{redis}\"\n\
-         connect_timeout = 1"
+        "[default.security.throttle]\nstorage = \"redis\"\n{throttle}\n[default.databases.security_cache]\n\
+         url = \"{redis}\"\nconnect_timeout = 1"
     );
     let file = db_file();
     let url = format!("sqlite://{}", file.display());
@@ -96,4 +101,47 @@ async fn a_redis_that_cannot_answer_refuses_the_login_with_503() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let app = instance(&format!("redis://127.0.0.1:{port}")).await;
     assert_eq!(login(&app, fresh_peer(), &unique("redis-down"), "right").await, Status::ServiceUnavailable);
+}
+
+/// How many of these counters exist in the app's Redis.
+async fn existing(app: &Client, hashes: &[String]) -> usize {
+    let pool = SecurityCache::fetch(app.rocket()).expect("attached");
+    let mut conn = pool.get().await.expect("Redis answers");
+    let mut n = 0;
+    for h in hashes {
+        let key = format!("rocket_security:throttle:{h}");
+        let exists: i64 = rocket_db_pools::deadpool_redis::redis::cmd("EXISTS")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .expect("EXISTS");
+        n += exists as usize;
+    }
+    n
+}
+
+/// The crate's counter name for `kind` ("username", "ip") and `id`.
+fn counter(kind: &str, id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("security.authentication_throttling.{kind}:{id}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[rocket::async_test]
+async fn a_throttled_address_makes_no_key_for_the_usernames_it_tries() {
+    let Some(redis) = redis_url() else { return };
+    let app = instance_with(&redis, "ip_threshold = 3").await;
+    let (prefix, peer) = (unique("redis-spray"), fresh_peer());
+    let users: Vec<String> = (0..303).map(|i| format!("{prefix}-{i}")).collect();
+    let mut keys: Vec<String> = users.iter().map(|u| counter("username", &u.to_lowercase())).collect();
+    keys.push(counter("ip", &peer.ip().to_string()));
+    for user in &users[..3] {
+        assert_eq!(login(&app, peer, user, "wrong").await, Status::Ok);
+    }
+    assert_eq!(existing(&app, &keys).await, 4, "three usernames and the address");
+    // A spray from the throttled address: every attempt a new username.
+    for user in &users[3..] {
+        assert_eq!(login(&app, peer, user, "wrong").await, Status::TooManyRequests);
+    }
+    assert_eq!(existing(&app, &keys).await, 4, "a refused attempt writes no key");
 }

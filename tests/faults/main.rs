@@ -6,6 +6,7 @@
 #[path = "../common/backends.rs"]
 mod backends;
 mod database;
+mod host;
 #[path = "../common/process.rs"]
 mod process;
 #[path = "../common/proxy.rs"]

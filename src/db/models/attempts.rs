@@ -68,13 +68,15 @@ impl LoginAttempts {
         )
     }
 
-    /// Counts an attempt on `key` in one atomic statement, if it is admitted:
-    /// no wait is due for the `n` failures so far (forgotten when the last is
-    /// older than `forget_before`). Fewer than `free` failures impose no wait;
-    /// `free + i` failures wait `delays[i]` seconds after the last one (the
-    /// last entry for every count above). Returns whether the attempt was
-    /// admitted and counted: parallel attempts on any number of instances are
-    /// decided one at a time by the database.
+    /// Counts an attempt on `key`, if it is admitted: no wait is due for the
+    /// `n` failures so far (forgotten when the last is older than
+    /// `forget_before`). Fewer than `free` failures impose no wait; `free + i`
+    /// failures wait `delays[i]` seconds after the last one (the last entry for
+    /// every count above). Returns whether the attempt was admitted and
+    /// counted: one conditional statement decides, so parallel attempts on any
+    /// number of instances are decided one at a time by the database. A
+    /// refused attempt writes nothing (a new key is always admitted, so its
+    /// row is only ever made for an admitted attempt).
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
@@ -98,17 +100,6 @@ impl LoginAttempts {
         use diesel::sql_types::{Bool, Integer};
         let mut conn = pool.conn().await?;
         let at = stored(now);
-        let epoch = stored(DateTime::<Utc>::UNIX_EPOCH);
-        // The row exists first (another instance may create it at the same time).
-        let created = with_conn!(&mut conn, |c| diesel::insert_into(a::security_login_attempts)
-            .values((a::key_hash.eq(key), a::failures.eq(0), a::last_failure.eq(epoch)))
-            .execute(c)
-            .await);
-        match created {
-            Ok(_) => {}
-            Err(e) if super::is_unique_violation(&e) => {}
-            Err(e) => return Err(e.into()),
-        }
         // Admitted: forgotten, or the delay of the failures so far has passed. The
         // cutoffs are timestamps this process computed (SQL literals every
         // backend compares with its timestamp column), never client input.
@@ -126,13 +117,24 @@ impl LoginAttempts {
         // Parenthesised: it is ANDed with the key filter.
         let cond = format!("({cond})");
         let count = format!("CASE WHEN last_failure <= {} THEN 1 ELSE failures + 1 END", lit(forget_before));
-        let n = with_conn!(&mut conn, |c| diesel::update(
-            a::security_login_attempts.filter(a::key_hash.eq(key)).filter(sql::<Bool>(&cond))
-        )
-        .set((a::failures.eq(sql::<Integer>(&count)), a::last_failure.eq(at)))
-        .execute(c)
-        .await)?;
-        Ok(n == 1)
+        let update = || {
+            diesel::update(a::security_login_attempts.filter(a::key_hash.eq(key)).filter(sql::<Bool>(&cond)))
+                .set((a::failures.eq(sql::<Integer>(&count)), a::last_failure.eq(at)))
+        };
+        if with_conn!(&mut conn, |c| update().execute(c).await)? == 1 {
+            return Ok(true);
+        }
+        // Nothing updated: a new key (admitted: its first failure), or a row that refuses.
+        let inserted = with_conn!(&mut conn, |c| diesel::insert_into(a::security_login_attempts)
+            .values((a::key_hash.eq(key), a::failures.eq(1), a::last_failure.eq(at)))
+            .execute(c)
+            .await);
+        match inserted {
+            Ok(_) => Ok(true),
+            // The row exists: it refuses, or another instance made it meanwhile; the update decides.
+            Err(e) if super::is_unique_violation(&e) => Ok(with_conn!(&mut conn, |c| update().execute(c).await)? == 1),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Takes back one failure (never below zero).

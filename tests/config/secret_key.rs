@@ -1,0 +1,172 @@
+//! The `secret_key`: every key command the crate prints or documents makes a
+//! key a release launch accepts when pasted as it is, and the development key
+//! file is trusted only if this user alone could have written it.
+
+use rocket::figment::value::Value;
+use rocket::figment::Figment;
+use rocket_security::{Security, SecurityConfig};
+
+/// The commands in backticks that start with `openssl rand`.
+fn commands_in(text: &str) -> Vec<String> {
+    text.split('`').skip(1).step_by(2).filter(|s| s.starts_with("openssl rand")).map(str::to_string).collect()
+}
+
+/// What the shell's `$(…)` gives for `command`: its output, final newlines removed.
+fn output_of(script: &str) -> String {
+    let out = std::process::Command::new("sh").arg("-c").arg(script).output().expect("sh");
+    assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim_end_matches('\n').to_string()
+}
+
+/// Whether a release launch with sessions and CSRF tokens ignites with
+/// `ROCKET_SECRET_KEY` set to `value` (read as Rocket's environment provider
+/// reads a variable).
+async fn release_ignites_with(value: &str) -> Result<(), String> {
+    let figment = Figment::from(rocket::Config::release_default())
+        .merge(("log_level", "off"))
+        .merge(("secret_key", value.parse::<Value>().expect("infallible")))
+        .merge(("security.session.enabled", true))
+        .merge(("security.csrf.token", true))
+        .merge(("security.allowed_hosts", ["www.example.com"]));
+    rocket::custom(figment).attach(Security::fairing()).ignite().await.map(drop).map_err(|e| format!("{e:?}"))
+}
+
+/// Every `openssl rand` command in the crate's messages about the key.
+fn printed_commands() -> Vec<String> {
+    let release = |pairs: &[(&str, Value)]| {
+        let mut f = Figment::from(rocket::Config::release_default());
+        for (k, v) in pairs {
+            f = f.merge((*k, v.clone()));
+        }
+        SecurityConfig::from_figment(&f).unwrap_err().iter().map(ToString::to_string).collect::<Vec<_>>()
+    };
+    let mut messages = vec![];
+    messages.extend(release(&[("security.session.enabled", true.into())]));
+    messages.extend(release(&[("security.session.enabled", true.into()), ("secret_key", "c2hvcnQ=".into())]));
+    messages.extend(release(&[("security.csrf.token", true.into())]));
+    let published = "o0/U03li/W+nN5Z4YuPxyKtIe1h60PBkvaK5wSxz2MwLNdc9JYwQlJ5mfKh/zKJbar/MArjkfTmsTmSabGC9GA==";
+    messages.extend(release(&[("secret_key", published.into())]));
+    let debug = Figment::from(rocket::Config::debug_default()).merge(("security.csrf.token", true));
+    for f in Security::fairing().findings(&debug).unwrap() {
+        messages.push(format!("{} {}", f.message(), f.fix()));
+    }
+    let commands: Vec<String> = messages.iter().flat_map(|m| commands_in(m)).collect();
+    assert_eq!(commands.len(), 5, "one command in each message: {messages:#?}");
+    commands
+}
+
+#[rocket::async_test]
+async fn every_key_command_the_crate_prints_makes_a_key_a_release_launch_accepts() {
+    for command in printed_commands() {
+        let key = output_of(&command);
+        assert!(key.contains('\n'), "{command}: openssl wraps its base64 over two lines: {key:?}");
+        assert_eq!(release_ignites_with(&key).await, Ok(()), "{command} gave {key:?}");
+    }
+}
+
+#[rocket::async_test]
+async fn every_key_command_the_documentation_shows_makes_a_key_a_release_launch_accepts() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut assignments = vec![];
+    for file in ["README.md", "Rocket.toml", "examples/production.rs"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        for (i, _) in text.match_indices("ROCKET_SECRET_KEY=\"$(") {
+            let end = text[i..].find(")\"").expect("a closed $(…)") + i + 2;
+            assignments.push((file, text[i..end].to_string()));
+        }
+    }
+    assert_eq!(assignments.len(), 2, "{assignments:#?}");
+    for (file, assignment) in assignments {
+        // The line as a person pastes it, then the variable as the launch sees it.
+        let key = output_of(&format!("{assignment}\nprintf '%s' \"$ROCKET_SECRET_KEY\""));
+        assert_eq!(release_ignites_with(&key).await, Ok(()), "{file}: {assignment} gave {key:?}");
+    }
+}
+
+#[cfg(unix)]
+mod key_file {
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::PathBuf;
+
+    use rocket_security::core::{development_secret_key, DEVELOPMENT_KEY_FILE};
+
+    const KEY: &str = "6sBTY0Y3a0mFTlcvRKkT3V7Bvp9JeSj3Y4YMjgS2VtXbFqXw1n6Vhb5W8M0n5p2kI3t9QdGm1RrO0yZcK7hJmw==";
+
+    /// A fresh directory holding a key file with `mode`.
+    fn dir_with_key(name: &str, mode: u32) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("rs-key-file-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(DEVELOPMENT_KEY_FILE);
+        std::fs::write(&file, KEY).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        (dir, file)
+    }
+
+    #[test]
+    fn a_key_file_of_this_user_alone_is_used() {
+        let (dir, _) = dir_with_key("own", 0o600);
+        assert_eq!(development_secret_key(&dir).unwrap(), KEY);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_key_file_others_can_read_is_refused_with_the_fix() {
+        let (dir, file) = dir_with_key("0644", 0o644);
+        let p = file.display();
+        assert_eq!(
+            development_secret_key(&dir).unwrap_err().to_string(),
+            format!(
+                "{p} is readable or writable by other users (mode 0644): whoever read it can forge sessions; delete \
+                 it (`rm {p}`) and a new key is made at the next start, or, if no one else could ever read it, run \
+                 `chmod 600 {p}`"
+            )
+        );
+        // The fix the message gives works.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(development_secret_key(&dir).unwrap(), KEY);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_symlinked_key_file_is_refused_and_not_followed() {
+        let (dir, target) = dir_with_key("symlink", 0o600);
+        let planted = dir.join("planted");
+        std::fs::rename(&target, &planted).unwrap();
+        std::os::unix::fs::symlink(&planted, &target).unwrap();
+        let p = target.display();
+        let refusal = format!(
+            "{p} is a symbolic link, not a key file of this user's own: anyone who can change its target can forge \
+             sessions; delete it (`rm {p}`) and a new key is made at the next start"
+        );
+        assert_eq!(development_secret_key(&dir).unwrap_err().to_string(), refusal);
+        // A link to nowhere is refused the same way (no key is written through it).
+        std::fs::remove_file(&planted).unwrap();
+        assert_eq!(development_secret_key(&dir).unwrap_err().to_string(), refusal);
+        assert!(!planted.exists(), "nothing written through the link");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_key_file_owned_by_another_user_is_refused() {
+        let (dir, file) = dir_with_key("nobody", 0o600);
+        // Only root can give a file away; the rule itself is also tested in
+        // `core::secret` with another user id, which needs no root.
+        if let Err(e) = std::os::unix::fs::chown(&file, Some(65534), Some(65534)) {
+            eprintln!("SKIPPED: a key file owned by nobody (chown needs root: {e})");
+            std::fs::remove_dir_all(&dir).unwrap();
+            return;
+        }
+        let me = std::fs::metadata(&dir).unwrap();
+        let p = file.display();
+        assert_eq!(
+            development_secret_key(&dir).unwrap_err().to_string(),
+            format!(
+                "{p} belongs to user 65534, not to this process's user ({}): another user may have planted the key; \
+                 delete it (`rm {p}`) and a new key is made at the next start",
+                std::os::unix::fs::MetadataExt::uid(&me)
+            )
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
