@@ -63,6 +63,8 @@ pub(crate) struct AllowedHosts {
     pub(crate) https: HttpsPolicy,
     pub(crate) exempt: PathSet,
     pub(crate) mode: Mode,
+    /// `allowed_hosts` is given: hosts are checked (else only duplicate `Host` headers are refused).
+    pub(crate) listed: bool,
 }
 
 #[rocket::async_trait]
@@ -86,7 +88,7 @@ impl Part for AllowedHosts {
                 req.uri().path()
             );
             DUPLICATE.set(req);
-        } else if self.exempt.matches(req.uri()) || self.https.host(req).is_some() {
+        } else if !self.listed || self.exempt.matches(req.uri()) || self.https.host(req).is_some() {
             return Gate::Pass;
         } else {
             let raw: String = self.https.raw_host(req).unwrap_or_default().chars().take(100).collect();

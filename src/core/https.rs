@@ -90,14 +90,14 @@ impl Https {
 /// Managed state: the HTTPS settings, for guards that need the client address.
 pub(crate) struct HttpsState(pub(crate) HttpsPolicy);
 
-/// The compiled [`Https`] settings and `security.allowed_hosts`: what the
-/// crate believes of a request's scheme, host and client address.
 /// Whether `req` carries more than one `Host` header, which RFC 9112 §3.2
 /// answers with 400 (Rocket routes by the first; a proxy may use the last).
 pub(crate) fn has_duplicate_host(req: &Request<'_>) -> bool {
     req.headers().get("Host").nth(1).is_some()
 }
 
+/// The compiled [`Https`] settings and `security.allowed_hosts`: what the
+/// crate believes of a request's scheme, host and client address.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HttpsPolicy {
     pub(crate) proxies: Vec<IpNet>,

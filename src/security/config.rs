@@ -392,12 +392,15 @@ impl SecurityConfig {
         let parts = &mut out.parts;
         if full {
             parts.push(Arc::new(Ident(self.server_header.clone())));
+            // Always: a request with more than one Host header gets 400 even when no
+            // allowed_hosts are listed (RFC 9112 §3.2); the list is checked when given.
+            parts.push(Arc::new(AllowedHosts {
+                https: out.plan_https.clone(),
+                exempt: hosts_exempt,
+                mode: self.allowed_hosts_mode,
+                listed: out.plan_https.allowed.is_some(),
+            }));
             if out.plan_https.allowed.is_some() {
-                parts.push(Arc::new(AllowedHosts {
-                    https: out.plan_https.clone(),
-                    exempt: hosts_exempt,
-                    mode: self.allowed_hosts_mode,
-                }));
                 if release && self.allowed_hosts_mode.is_report() {
                     out.warnings.push(Finding::report_mode("security.allowed_hosts_mode", "allowed hosts"));
                 }
