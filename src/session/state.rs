@@ -90,8 +90,8 @@ impl Shared {
                     Ok(false) => {}
                     Err(e) => tracing::error!(
                         target: "security",
-                        "session {} not ended on the server ({reason}): {e}; other instances may admit it until \
-                         its stamp expires",
+                        "session {} not ended on the server ({reason}): {e}; other instances admit copies of its \
+                         cookies until they expire themselves",
                         super::registry::public_id(&hash)
                     ),
                 }
@@ -99,7 +99,7 @@ impl Shared {
         }
         #[cfg(not(feature = "db"))]
         {
-            let _ = rocket;
+            let _ = (rocket, reason);
             None
         }
     }

@@ -412,3 +412,24 @@ async fn deny_by_default_refuses_a_session_of_another_user() {
     let res = visit(&app, "/transfer-page", Some(&held)).await;
     assert_eq!(location(&res), Some("/login?next=/transfer-page&expired=unverified"));
 }
+
+#[rocket::async_test]
+async fn an_expiry_the_registry_cannot_record_is_refused_and_logged_at_error() {
+    crate::capture::captured();
+    let app = app(IDLE_600).await;
+    let held = login(&app, "alice", None).await;
+    let id = live_rows(&app, "alice").await[0].id_hash[..16].to_string();
+    drop_sessions_table(&app).await;
+    app.clock.advance(chrono::Duration::seconds(700));
+    let res = visit(&app, "/home", Some(&held)).await;
+    assert_eq!(location(&res), Some("/login?next=/home&expired=idle"), "the expiry itself needs no registry");
+    let log = String::from_utf8(crate::capture::captured().0.lock().unwrap().clone()).unwrap();
+    let prefix = format!(" ERROR security: session {id} not ended on the server (idle): ");
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains(&prefix)).collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    assert!(
+        lines[0].ends_with("; other instances admit copies of its cookies until they expire themselves"),
+        "{}",
+        lines[0]
+    );
+}
