@@ -15,7 +15,8 @@
 //!   moves the `security` database (build with `--all-features`);
 //! - `ROCKET_SECURITY='{session={idle_timeout=5}}'` changes any crate setting.
 //!
-//! Demo users: `alice` / `alice-pass`, `bob` / `bob-pass` (password expired),
+//! Demo users: `alice` / `alice-pass`, `bob` / `bob-pass` (password expired:
+//! every logged-in page sends him to `/password/change` first),
 //! `admin` / `admin-pass` (may see the reports dashboard).
 
 use std::collections::HashMap;
@@ -143,8 +144,9 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
              <p id=\"nonce-demo\">The inline script did not run.</p>\
              <script {}>document.getElementById('nonce-demo').textContent = \
              'This text was written by an inline script allowed by its CSP nonce.';</script>\
-             <ul><li><code>/login</code>: log in as alice / alice-pass, bob / bob-pass (expired password) or \
-             admin / admin-pass; failed attempts are throttled</li>\
+             <ul><li><code>/login</code>: log in as alice / alice-pass, bob / bob-pass (expired password: \
+             every page sends him to the change form first) or admin / admin-pass; failed attempts are \
+             throttled</li>\
              <li><code>/account</code>: login and a current password required; confidential (no-store)</li>\
              <li><code>/password/change</code>: the password policy, renews the expiry</li>\
              <li><code>/api/me</code>: AjaxOnly + LoginRequired JSON</li>\
@@ -476,6 +478,8 @@ fn figment() -> rocket::figment::Figment {
     let profile = Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE);
     let figment = Figment::from(rocket::Config::default())
         .merge(Toml::string(include_str!("../Rocket.toml")).nested())
+        // The stylesheet and icons stay reachable for a user who must change a password.
+        .merge(("security.auth.static_paths", ["/style.css", "/favicon.svg", "/favicon.ico"]))
         .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
         .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
         .select(profile);
@@ -541,7 +545,9 @@ fn rocket() -> rocket::Rocket<rocket::Build> {
         }))
         .attach(SecurityDb::init())
         .attach(Migrations::<SecurityDb>::fairing())
-        .attach(Security::fairing().reports_dashboard::<Admin>())
+        // A user whose password expired reaches no logged-in page but the change
+        // form (and logout) until it is changed, as django-security's middleware.
+        .attach(Security::fairing().reports_dashboard::<Admin>().require_password_change::<User>())
         .attach(AdHoc::try_on_ignite("login cookie key", |rocket| async move {
             use base64::Engine;
             let secret = rocket.figment().extract_inner::<String>("secret_key").unwrap_or_default();

@@ -3,7 +3,7 @@
 //! rewrites to, and the catcher for 401 and 403.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rocket::http::uri::Origin;
 use rocket::http::{ContentType, Header, Method, Status};
@@ -214,6 +214,49 @@ pub(crate) fn end_session(req: &Request<'_>) {
 /// Whether session expiry ended the session of `req`.
 pub(crate) fn session_ended(req: &Request<'_>) -> bool {
     AuthLocal::of(req).session_ended.load(Ordering::Relaxed)
+}
+
+/// The user the session registry says the request's session belongs to:
+/// recorded by session expiry's gate, replaced by a login on the request.
+#[derive(Default)]
+pub(crate) struct SessionOwner(Mutex<Option<String>>);
+
+impl SessionOwner {
+    pub(crate) fn of<'r>(req: &'r Request<'_>) -> &'r SessionOwner {
+        req.local_cache(SessionOwner::default)
+    }
+
+    pub(crate) fn set(&self, owner: Option<String>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = owner;
+    }
+}
+
+/// Records whose session `req` carries (nothing to record: no slot made).
+pub(crate) fn session_owner(req: &Request<'_>, owner: Option<String>) {
+    if owner.is_some() {
+        SessionOwner::of(req).set(owner);
+    }
+}
+
+/// Whether the user `user_id` the application's guard read from the login
+/// cookie may use the request's session: the registry knows no owner for it,
+/// or this one. A session of another user is refused like an unverified stamp
+/// (`expired=unverified`), logged at WARN.
+pub(crate) fn owns_session(req: &Request<'_>, user_id: &str) -> bool {
+    let owner = SessionOwner::of(req).0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    match owner {
+        Some(owner) if owner != user_id => {
+            tracing::warn!(
+                target: "security",
+                "session of user {owner:?} presented with the login cookie of user {user_id:?} on {}: refused",
+                req.uri().path()
+            );
+            end_session(req);
+            record(req, AuthFailure::Expired { reason: "unverified", next: target(req) });
+            false
+        }
+        _ => true,
+    }
 }
 
 /// The path and query of the request, for `next`.

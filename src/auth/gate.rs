@@ -25,7 +25,12 @@ pub(crate) fn login_check<U>() -> Check
 where
     U: for<'r> FromRequest<'r> + SecurityUser + Send + 'static,
 {
-    Box::new(|req| Box::pin(async move { matches!(req.guard::<U>().await, Outcome::Success(u) if u.is_active()) }))
+    Box::new(|req| {
+        Box::pin(async move {
+            use super::answer::owns_session;
+            matches!(req.guard::<U>().await, Outcome::Success(u) if u.is_active() && owns_session(req, &u.security_id()))
+        })
+    })
 }
 
 /// Passes anyone but a logged-in `U` whose password has expired (the guard

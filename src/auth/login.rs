@@ -6,14 +6,17 @@ use rocket::http::Status;
 use rocket::outcome::Outcome as O;
 use rocket::request::{FromRequest, Outcome, Request};
 
-use super::answer::{login_needed, session_ended};
+use super::answer::{login_needed, owns_session, session_ended};
 use super::user::SecurityUser;
 
 /// A logged-in, active user of type `U` (the application's user guard).
 ///
 /// On failure browsers get a 303 to `login_url?next=<path and query>` and API
 /// clients a 401 with `{"login_url": "..."}` (through the crate's catcher, see
-/// [`auth`](crate::auth)). Inactive users count as logged out.
+/// [`auth`](crate::auth)). Inactive users count as logged out. With session
+/// expiry on, a session that expired, was revoked, or that the registry
+/// records for another user than `U::security_id()` is refused too
+/// (`expired=...` on the login URL).
 ///
 /// ```
 /// # use rocket::get;
@@ -86,7 +89,11 @@ where
         }
         match req.guard::<U>().await {
             O::Success(user) if user.is_active() => {
-                crate::core::principal::set(req, &user.security_id());
+                let id = user.security_id();
+                if !owns_session(req, &id) {
+                    return O::Error((Status::Unauthorized, NotLoggedIn));
+                }
+                crate::core::principal::set(req, &id);
                 O::Success(LoginRequired(user))
             }
             _ => {

@@ -97,6 +97,35 @@
 //! assert_eq!(client.get("/login").dispatch().status(), Status::Ok);
 //! ```
 
+//!
+//! # Your own user guard and the session
+//!
+//! With session expiry on, [`LoginRequired`] and `MandatoryPasswordChange`
+//! refuse a request whose session expired, was revoked, or belongs to another
+//! user than the login cookie names. On open paths (the login page,
+//! `allow`) such a session is dropped, not refused, and its login cookie is
+//! still on the request: a guard of the application's that reads the cookie
+//! itself asks [`Sessions::is_live`](crate::session::Sessions::is_live) first.
+//!
+//! ```
+//! use rocket::http::Status;
+//! use rocket::request::{self, FromRequest, Request};
+//! use rocket_security::session::Sessions;
+//!
+//! struct User(String);
+//!
+//! #[rocket::async_trait]
+//! impl<'r> FromRequest<'r> for User {
+//!     type Error = ();
+//!     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+//!         match req.cookies().get("user_id") {
+//!             Some(c) if Sessions::is_live(req) => request::Outcome::Success(User(c.value().to_string())),
+//!             _ => request::Outcome::Forward(Status::Unauthorized),
+//!         }
+//!     }
+//! }
+//! ```
+
 pub(crate) mod ajax;
 pub(crate) mod answer;
 pub(crate) mod config;

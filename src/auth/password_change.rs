@@ -8,7 +8,7 @@ use rocket::http::Status;
 use rocket::outcome::Outcome as O;
 use rocket::request::{FromRequest, Outcome, Request};
 
-use super::answer::{login_needed, record, session_ended, AuthFailure, AuthPolicy};
+use super::answer::{login_needed, owns_session, record, session_ended, AuthFailure, AuthPolicy};
 use super::login::NotLoggedIn;
 use super::user::SecurityUser;
 use crate::core::clock::SharedClock;
@@ -160,6 +160,9 @@ where
                 return O::Error((Status::Unauthorized, NotLoggedIn));
             }
         };
+        if !owns_session(req, &user.security_id()) {
+            return O::Error((Status::Unauthorized, NotLoggedIn));
+        }
         let Some(policy) = req.rocket().state::<Arc<AuthPolicy>>() else {
             tracing::error!(target: "security", "MandatoryPasswordChange used without Security::fairing(): not enforced");
             return O::Success(MandatoryPasswordChange { user, expires_in: None, warn: Duration::zero() });

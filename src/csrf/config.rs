@@ -24,7 +24,9 @@ pub struct Csrf {
     pub exempt: Vec<String>,
     /// Token mode: every unsafe request must also carry the [`CsrfToken`](super::CsrfToken)
     /// of its browser, in the `X-CSRF-Token` header or as the first field of a
-    /// urlencoded form. Needs Rocket's `secret_key`. _Default:_ `false`.
+    /// urlencoded form; the token is bound to the browser's secret cookie and
+    /// to its login session, and a login rotates it. Needs Rocket's
+    /// `secret_key`. _Default:_ `false`.
     pub token: bool,
     /// `Report`: a request that would be refused goes on, logged and counted
     /// (see [`Mode`]). _Default:_ `Enforce`.

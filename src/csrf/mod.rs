@@ -15,7 +15,10 @@
 //! page, or `{"error":"csrf",...}` for API clients) and an INFO line under
 //! `security` with the method, path and deciding header. Token mode
 //! (`token = true`) also requires the browser's [`CsrfToken`] on every unsafe
-//! request, for browsers that send neither header.
+//! request, for browsers that send neither header. The token is bound to the
+//! browser's secret cookie (`__Host-security_csrf` over HTTPS, so a sibling
+//! subdomain cannot plant one) and, with session expiry on, to the login
+//! session: a token from another session is refused, and a login rotates it.
 //!
 //! ```toml
 //! [default.security.csrf]

@@ -10,12 +10,12 @@ use rocket::{Build, Request, Response, Rocket, Route};
 
 use super::check::{decide, is_safe, parse_origin, Origin, Refusal};
 use super::config::Csrf;
-use super::token::{TokenKey, FIELD, HEADER};
+use super::token::{Fresh, TokenKey, FIELD, HEADER};
 use crate::core::client::is_api_client;
 use crate::core::error::ConfigError;
 use crate::core::https::HttpsPolicy;
 use crate::core::local::Mark;
-use crate::core::part::{Gate, Part};
+use crate::core::part::{Finish, Gate, Part};
 use crate::core::paths::{PathPattern, PathSet};
 use crate::core::rollout::{would_refuse, Mode};
 
@@ -175,6 +175,24 @@ impl Part for CsrfPart {
         req.set_method(Method::Get);
         req.set_uri(UriOrigin::parse(CSRF_ROUTE).expect("static route URI"));
         Gate::Rewritten
+    }
+
+    fn responds(&self) -> bool {
+        true
+    }
+
+    /// A login rotates the browser's secret (Django's `rotate_token`): a
+    /// browser that has one gets a new one, unless a token of this response
+    /// already made it.
+    fn response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>, _finish: &Finish<'_>) {
+        if !crate::core::principal::session_started(req) || req.local_cache(Fresh::default).0.get().is_some() {
+            return;
+        }
+        if req.cookies().get(self.key.cookie_name(req)).is_none() {
+            return;
+        }
+        let (_, cookie) = self.key.new_cookie(req);
+        res.adjoin_header(Header::new("Set-Cookie", cookie.to_string()));
     }
 }
 

@@ -13,8 +13,12 @@ use subtle::ConstantTimeEq;
 
 use crate::core::https::HttpsPolicy;
 
-/// The cookie holding the browser's random CSRF secret.
+/// The cookie holding the browser's random CSRF secret, over plain HTTP.
 pub(crate) const COOKIE: &str = "security_csrf";
+/// The same over HTTPS: the `__Host-` prefix makes browsers refuse it unless
+/// it is `Secure`, `Path=/` and set without a `Domain` by this very host, so a
+/// sibling subdomain cannot toss one in.
+pub(crate) const HOST_COOKIE: &str = "__Host-security_csrf";
 /// The form field carrying the token.
 pub(crate) const FIELD: &str = "csrf_token";
 /// The header carrying the token (for `fetch`).
@@ -34,23 +38,55 @@ impl TokenKey {
         TokenKey { key, https }
     }
 
-    /// The token for the browser secret `secret`.
-    pub(crate) fn token(&self, secret: &str) -> Option<String> {
+    /// The token for the browser secret `secret` in the login session
+    /// `session` (`None`: no session): a token is good for one session only,
+    /// so a token from before a login, or from another session, is refused.
+    pub(crate) fn token(&self, secret: &str, session: Option<&str>) -> Option<String> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key?).ok()?;
+        // The secret has a fixed length, so the input is unambiguous.
         mac.update(secret.as_bytes());
+        if let Some(sid) = session {
+            mac.update(b"\0session\0");
+            mac.update(sid.as_bytes());
+        }
         Some(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
 
+    /// The secret cookie's name for this request: `__Host-` over HTTPS.
+    pub(crate) fn cookie_name(&self, req: &Request<'_>) -> &'static str {
+        if self.https.is_secure(req) {
+            HOST_COOKIE
+        } else {
+            COOKIE
+        }
+    }
+
+    /// A new secret cookie for `req` (`Secure` over HTTPS).
+    pub(crate) fn new_cookie(&self, req: &Request<'_>) -> (String, Cookie<'static>) {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let secret = URL_SAFE_NO_PAD.encode(bytes);
+        let cookie = Cookie::build((self.cookie_name(req), secret.clone()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.https.is_secure(req))
+            .build();
+        (secret, cookie)
+    }
+
     /// Whether `submitted` is the token of the browser secret the request
-    /// carries (constant-time comparison).
+    /// carries, in the request's session (constant-time comparison).
     pub(crate) fn verify(&self, req: &Request<'_>, submitted: &str) -> Result<(), &'static str> {
         let secret = req
             .cookies()
-            .get(COOKIE)
+            .get(self.cookie_name(req))
             .map(|c| c.value())
             .filter(|v| secret_ok(v))
             .ok_or("missing (no secret cookie)")?;
-        let expected = self.token(secret).ok_or("unverifiable (no secret_key)")?;
+        let session = crate::core::principal::session(req);
+        let expected = self.token(secret, session.as_deref()).ok_or("unverifiable (no secret_key)")?;
         if bool::from(expected.as_bytes().ct_eq(submitted.as_bytes())) {
             Ok(())
         } else {
@@ -67,10 +103,14 @@ fn secret_ok(v: &str) -> bool {
 ///
 /// Tokens are only checked in token mode (`security.csrf.token = true`); the
 /// header rule (Fetch Metadata, then `Origin`) applies either way. The token
-/// is an HMAC of a random secret kept in the browser's `security_csrf` cookie
-/// (set on first use), keyed from Rocket's `secret_key`: a token from another
-/// browser is refused. Put the field first in the form: the check reads the
-/// first 512 bytes of a urlencoded body.
+/// is an HMAC, keyed from Rocket's `secret_key`, of a random secret kept in
+/// the browser's `security_csrf` cookie (`__Host-security_csrf` over HTTPS;
+/// set on first use) and, with session expiry on, of the login session: a
+/// token from another browser or another session is refused, and a login
+/// rotates it (a new session, and a new secret cookie, as Django's
+/// `rotate_token`): a form rendered before the login must be reloaded. Put
+/// the field first in the form: the check reads the first 512 bytes of a
+/// urlencoded body.
 ///
 /// ```
 /// use rocket::get;
@@ -171,6 +211,11 @@ impl CsrfToken {
     }
 }
 
+/// Request-local: the secret this request issued (a first visit, or a
+/// rotation at login), so every token of the response uses the same one.
+#[derive(Default)]
+pub(crate) struct Fresh(pub(crate) std::sync::OnceLock<String>);
+
 /// The hidden token input for a form the crate renders itself (the
 /// dashboard's), when CSRF protection is on; `None` (and no error logged) when it is off.
 pub(crate) async fn form_field(req: &Request<'_>) -> Option<String> {
@@ -187,24 +232,24 @@ impl<'r> FromRequest<'r> for CsrfToken {
             tracing::error!(target: "security", "{NoCsrfKey}");
             return Outcome::Error((Status::InternalServerError, NoCsrfKey));
         };
-        let existing = req.cookies().get(COOKIE).map(|c| c.value().to_string()).filter(|v| secret_ok(v));
+        let fresh = req.local_cache(Fresh::default);
+        // A login on this request rotates the secret: the browser's old one is not used.
+        let existing = fresh.0.get().cloned().or_else(|| {
+            let rotating = crate::core::principal::session_started(req);
+            let cookie = req.cookies().get(key.cookie_name(req)).map(|c| c.value().to_string());
+            cookie.filter(|v| !rotating && secret_ok(v))
+        });
         let secret = match existing {
             Some(s) => s,
             None => {
-                use rand::RngCore;
-                let mut bytes = [0u8; 32];
-                rand::rng().fill_bytes(&mut bytes);
-                let s = URL_SAFE_NO_PAD.encode(bytes);
-                let cookie = Cookie::build((COOKIE, s.clone()))
-                    .path("/")
-                    .http_only(true)
-                    .same_site(SameSite::Lax)
-                    .secure(key.https.is_secure(req));
+                let (s, cookie) = key.new_cookie(req);
+                let _ = fresh.0.set(s.clone());
                 req.cookies().add(cookie);
                 s
             }
         };
-        match key.token(&secret) {
+        let session = crate::core::principal::session(req);
+        match key.token(&secret, session.as_deref()) {
             Some(t) => Outcome::Success(CsrfToken(t)),
             None => {
                 tracing::error!(target: "security", "{NoCsrfKey}");

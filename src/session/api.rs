@@ -9,6 +9,7 @@ use rocket::{Orbit, Rocket};
 
 use super::stamp::{new_session_id, Stamp};
 use super::state::{Local, Shared};
+use crate::auth::answer::SessionOwner;
 use crate::auth::SecurityUser;
 
 /// The session of this request, and the operations on the session registry.
@@ -49,6 +50,8 @@ use crate::auth::SecurityUser;
 pub struct Sessions<'r> {
     shared: Option<&'r Shared>,
     local: &'r Local,
+    /// Whose session the request carries, for the user guards.
+    owner: &'r SessionOwner,
     rocket: &'r Rocket<Orbit>,
     client: String,
 }
@@ -138,6 +141,7 @@ impl<'r> FromRequest<'r> for Sessions<'r> {
         Outcome::Success(Sessions {
             shared: Shared::of(req.rocket()),
             local: Local::of(req),
+            owner: SessionOwner::of(req),
             rocket: req.rocket(),
             client,
         })
@@ -193,6 +197,85 @@ fn client_summary(req: &Request<'_>) -> String {
 }
 
 impl Sessions<'_> {
+    /// Whether the request carries a live session: for an application's own
+    /// user guard, which reads the login cookie itself. On an open path (the
+    /// login page, `security.auth.allow`) an expired, revoked or unverified
+    /// session is not refused, only dropped: its cookies are still on the
+    /// request, and a guard that trusts them would see a user who is logged
+    /// out. [`LoginRequired`](crate::LoginRequired) and
+    /// `MandatoryPasswordChange` refuse such a session already. `false` for anonymous requests and after a logout on the
+    /// request; `true` after a login on it. With session expiry off it
+    /// answers `true`: the crate keeps no session, the login cookie is the
+    /// application's to judge.
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use rocket::http::{CookieJar, Status};
+    /// use rocket::local::blocking::Client;
+    /// use rocket::request::{self, FromRequest, Request};
+    /// use rocket::{get, routes};
+    /// use rocket_security::core::ManualClock;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// use rocket_security::{Security, SecurityUser};
+    ///
+    /// struct User(String);
+    /// impl SecurityUser for User {
+    ///     fn security_id(&self) -> String { self.0.clone() }
+    /// }
+    ///
+    /// #[rocket::async_trait]
+    /// impl<'r> FromRequest<'r> for User {
+    ///     type Error = ();
+    ///     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+    ///         match req.cookies().get("user_id") {
+    ///             // The cookie alone is not enough: its session must be live.
+    ///             Some(c) if Sessions::is_live(req) => request::Outcome::Success(User(c.value().to_string())),
+    ///             _ => request::Outcome::Forward(Status::Unauthorized),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// /// An open page that greets a logged-in user.
+    /// #[get("/")]
+    /// fn home(user: Option<User>) -> String {
+    ///     user.map_or("hello, guest".into(), |u| format!("hello {}", u.0))
+    /// }
+    ///
+    /// #[get("/login")]
+    /// async fn login(jar: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<&'static str, SessionError> {
+    ///     jar.add(("user_id", "alice")); // after checking the password
+    ///     sessions.login(&User("alice".into())).await?;
+    ///     Ok("welcome")
+    /// }
+    ///
+    /// // Rocket.toml: [default.security.session] enabled = true
+    /// //              [default.security.auth] allow = ["/"]
+    /// let figment = rocket::figment::Figment::from(rocket::Config::default())
+    ///     .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
+    ///     .merge(("security.session.enabled", true))
+    ///     .merge(("security.session.registry", false))
+    ///     .merge(("security.auth.allow", ["/"]));
+    /// let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap());
+    /// let rocket = rocket::custom(figment)
+    ///     .attach(Security::fairing().clock(clock.clone()))
+    ///     .mount("/", routes![home, login]);
+    /// let client = Client::tracked(rocket).unwrap();
+    ///
+    /// client.get("/login").dispatch();
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "hello alice");
+    /// clock.advance(Duration::minutes(31)); // past the idle timeout
+    /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "hello, guest");
+    /// ```
+    pub fn is_live(req: &Request<'_>) -> bool {
+        if Shared::of(req.rocket()).is_none() {
+            return true;
+        }
+        if crate::auth::answer::session_ended(req) {
+            return false;
+        }
+        Local::used(req).is_some_and(|l| !l.logged_out() && (l.login().is_some() || l.current.get().is_some()))
+    }
+
     /// The id of this request's live session, if it has one: the one
     /// `login` issued on this request, else the one the request came with.
     fn current_sid(&self) -> Option<String> {
@@ -235,6 +318,7 @@ impl Sessions<'_> {
         }
         tracing::info!(target: "security", "session started for user {:?}", user.security_id());
         self.local.set_login(Stamp { start: now.timestamp(), last: now.timestamp(), sid });
+        self.owner.set(Some(user.security_id()));
         Ok(())
     }
 
@@ -260,6 +344,7 @@ impl Sessions<'_> {
             self.end(&sid, "logout", shared.clock.now()).await?;
         }
         self.local.set_logged_out();
+        self.owner.set(None);
         Ok(())
     }
 }
@@ -282,7 +367,7 @@ impl Sessions<'_> {
             .await
             .map_err(|e| SessionError::Unavailable(e.to_string()))?;
         if let Some(registry) = &shared.registry {
-            registry.remember(sid, true);
+            registry.remember(sid, true, Some(user_id));
         }
         if let Some(old) = self.previous_sid() {
             // No fixation: the browser's earlier session does not live on.
@@ -298,7 +383,7 @@ impl Sessions<'_> {
             .await
             .map_err(|e| SessionError::Unavailable(e.to_string()))?;
         if let Some(registry) = &shared.registry {
-            registry.remember(sid, false);
+            registry.remember(sid, false, None);
         }
         super::state::Announcer::of(self.rocket).announce(std::slice::from_ref(&hash)).await;
         tracing::info!(target: "security", "session {} ended ({reason})", super::registry::public_id(&hash));
@@ -379,7 +464,7 @@ impl Sessions<'_> {
                 .map_err(|e| SessionError::Unavailable(e.to_string()))?;
         super::state::Announcer::of(self.rocket).announce(&ended).await;
         if let (Some(sid), Some(registry)) = (self.current_sid(), &shared.registry) {
-            registry.remember(&sid, false);
+            registry.remember(&sid, false, None);
             self.local.set_logged_out();
         }
         tracing::info!(target: "security", "all {n} session(s) of user {:?} ended", user.security_id());
@@ -425,7 +510,7 @@ impl Sessions<'_> {
         if let Some(sid) = self.current_sid() {
             if super::registry::id_hash(&sid) == row.id_hash {
                 if let Some(registry) = &shared.registry {
-                    registry.remember(&sid, false);
+                    registry.remember(&sid, false, None);
                 }
                 self.local.set_logged_out();
             }

@@ -27,7 +27,8 @@ pub struct SessionExpiry {
     pub absolute_timeout: u64,
     /// Least seconds between two rewrites of the activity stamp. _Default:_ `60`.
     pub refresh_interval: u64,
-    /// Paths that neither count as activity nor expire the session. _Default:_ `[]`.
+    /// Paths that never count as activity (polling), so they never extend a
+    /// session; the idle and absolute limits still hold on them. _Default:_ `[]`.
     pub passive_paths: Vec<String>,
     /// The stamp cookie's name. _Default:_ `"security_session"`.
     pub cookie_name: String,

@@ -9,7 +9,7 @@
 //! idle_timeout = 1800          # seconds without activity; Default: 1800 (30 min)
 //! absolute_timeout = 28800     # seconds since login, activity or not; Default: 28800 (8 h)
 //! refresh_interval = 60        # the activity stamp is rewritten at most this often; Default: 60
-//! passive_paths = []           # polling paths: no activity, no expiry; Default: []
+//! passive_paths = []           # polling paths: never activity (both limits still hold); Default: []
 //! cookie_name = "security_session"   # Default: "security_session"
 //! clear_site_data = false      # also send Clear-Site-Data: "cookies" on expiry; Default: false
 //! status_path = "/security/session"  # JSON seconds left, for a client-side warning
@@ -35,7 +35,13 @@
 //! response that removes the login cookies also ends the session.
 //!
 //! Ended, unknown and revoked sessions are refused like expired ones
-//! (`expired=revoked`). Every instance honours a revocation within
+//! (`expired=revoked`). An idle or absolute expiry seen on any copy of the
+//! cookies ends the session in the registry too (reason `idle` or
+//! `absolute`), before the answer is sent: each copy of the stamp carries its
+//! own activity time, so without that a copy that kept itself fresh would
+//! outlive the one that expired. With the registry the session also belongs
+//! to the user `login` was given: the crate's user guards refuse it with
+//! another user's login cookie (`expired=unverified`, a WARN line). Every instance honours a revocation within
 //! `revocation_check_ms`: each keeps what it last read of a session for that
 //! long (per-process, bounded to 100,000 sessions), the database is the
 //! truth. With the Redis store attached
@@ -64,7 +70,10 @@
 //! JSON; the response removes the configured cookies and the stamp (set as
 //! raw `Set-Cookie` headers, which Rocket keeps even on error responses), an
 //! INFO line is logged (target `security`). On the login page and other open
-//! paths the cookies are removed without a redirect.
+//! paths the cookies are removed without a redirect; an application guard
+//! that reads the login cookie itself asks [`Sessions::is_live`] there.
+//! Passive paths (polling) never count as activity, so they never extend a
+//! session; both limits and revocation hold on them like anywhere else.
 //!
 //! ```
 //! # #[cfg(feature = "sqlite")] {

@@ -13,7 +13,7 @@ use super::config::SessionExpiry;
 use super::registry::{Check, Registry};
 use super::stamp::{describe, key_from, Applied, Decision, SessionPolicy, Stamp, Verdict};
 use super::state::{Local, Shared};
-use crate::auth::answer::{end_session, refuse, target, AuthFailure};
+use crate::auth::answer::{end_session, refuse, session_owner, target, AuthFailure};
 use crate::core::clock::{Clock, SharedClock};
 use crate::core::error::ConfigError;
 use crate::core::part::{Finish, Gate, Part};
@@ -123,14 +123,31 @@ impl SessionPart {
         SessionPart { shared: Arc::new(Shared { policy, registry, fail_open, clock }), open }
     }
 
-    /// Ends the request's session: open paths go on without it, others are refused.
-    fn expire(&self, req: &mut Request<'_>, reason: &'static str) -> Gate {
+    /// Ends the request's session: open paths go on without it, others are
+    /// refused. `sid`: a session whose own stamp says it timed out, ended in
+    /// the registry too before the answer (so a copy of the cookies presented
+    /// after it is refused on every instance), waiting at most [`END_WAIT`].
+    async fn expire(&self, req: &mut Request<'_>, reason: &'static str, sid: Option<String>) -> Gate {
         tracing::info!(
             target: "security",
             "session expired ({reason}; {}) on {}",
             describe(self.shared.policy.stamp(req).as_ref()),
             req.uri().path()
         );
+        if let (Some(sid), Some(registry)) = (sid, &self.shared.registry) {
+            // Ended here already: nothing more to write.
+            if registry.cached(&sid) != Some(Check::Ended) {
+                if let Some(task) = self.shared.end_on_server(req.rocket(), &sid, reason) {
+                    if rocket::tokio::time::timeout(END_WAIT, task).await.is_err() {
+                        tracing::warn!(
+                            target: "security",
+                            "session registry slow: the {reason} expiry is still being recorded after {} s",
+                            END_WAIT.as_secs()
+                        );
+                    }
+                }
+            }
+        }
         let _ = Local::of(req).decision.set(Decision::Expired(reason));
         end_session(req);
         if self.open.matches(req.uri()) {
@@ -142,12 +159,16 @@ impl SessionPart {
     }
 }
 
+/// How long an expiry waits for the registry to record it before answering.
+const END_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[rocket::async_trait]
 impl Part for SessionPart {
     fn ignite(&self, rocket: Rocket<Build>) -> Rocket<Build> {
         let status = SessionStatus(self.shared.clone());
         let path = self.shared.policy.config.status_path.as_str();
-        rocket.manage(self.shared.clone()).mount(
+        let source = crate::core::principal::SessionOf(Box::new(Source(self.shared.clone())));
+        rocket.manage(self.shared.clone()).manage(source).mount(
             "/",
             vec![
                 Route::ranked(-90, Method::Get, path, status),
@@ -191,12 +212,12 @@ impl Part for SessionPart {
                 let _ = Local::of(req).decision.set(Decision::Forget);
                 return Gate::Pass;
             }
-            Verdict::Expired(reason) => return self.expire(req, reason),
+            Verdict::Expired { reason, sid } => return self.expire(req, reason, sid).await,
             Verdict::Live { stamp, refresh } => (stamp, refresh),
         };
         match self.shared.check(req.rocket(), &stamp.sid).await {
-            Check::Live => {}
-            Check::Ended => return self.expire(req, "revoked"),
+            Check::Live(owner) => session_owner(req, owner),
+            Check::Ended => return self.expire(req, "revoked", None).await,
             Check::Unavailable if self.shared.fail_open => tracing::warn!(
                 target: "security",
                 "session registry unavailable: admitting {} anyway (`security.session.fail_open = true`)",
@@ -264,20 +285,9 @@ impl Part for SessionPart {
             Applied::LoggedOut => {
                 // The app logged out by removing its cookies: end the session on the server too.
                 let current = local.and_then(|l| (!l.logged_out()).then(|| l.current.get()).flatten());
-                if let (Some(stamp), Some(registry)) = (current, &self.shared.registry) {
-                    registry.remember(&stamp.sid, false);
-                    #[cfg(feature = "db")]
-                    if let Some(pool) = crate::db::bound(req.rocket()) {
-                        let (pool, hash, now) =
-                            (pool.clone(), super::registry::id_hash(&stamp.sid), self.shared.clock.now());
-                        let announcer = super::state::Announcer::of(req.rocket());
-                        rocket::tokio::spawn(async move {
-                            match crate::db::SessionRecord::revoke(&pool, &hash, None, "logout", now).await {
-                                Ok(_) => announcer.announce(&[hash]).await,
-                                Err(e) => tracing::error!(target: "security", "session not ended on the server: {e}"),
-                            }
-                        });
-                    }
+                if let Some(stamp) = current {
+                    // The response is on its way: the database write finishes in its task.
+                    let _ = self.shared.end_on_server(req.rocket(), &stamp.sid, "logout");
                 }
             }
         }
@@ -307,6 +317,34 @@ impl SessionPart {
                 }
             },
         ));
+    }
+}
+
+/// What the other features learn of a request's session (the CSRF token is
+/// bound to it): the one a login on the request started, else the one its
+/// stamp names, unless it ended on this request. Whether the registry still
+/// has it live is the gate's question, not this one's.
+struct Source(Arc<Shared>);
+
+impl crate::core::principal::SessionSource for Source {
+    fn session(&self, req: &Request<'_>) -> Option<String> {
+        if crate::auth::answer::session_ended(req) {
+            return None;
+        }
+        if let Some(local) = Local::used(req) {
+            if local.logged_out() {
+                return None;
+            }
+            if let Some(s) = local.login().or_else(|| local.current.get().cloned()) {
+                return Some(s.sid);
+            }
+        }
+        let policy = &self.0.policy;
+        policy.logged_in(req).then(|| policy.stamp(req)).flatten().map(|s| s.sid)
+    }
+
+    fn started(&self, req: &Request<'_>) -> bool {
+        Local::used(req).is_some_and(|l| l.login().is_some())
     }
 }
 

@@ -14,10 +14,10 @@ use sha2::{Digest, Sha256};
 const CACHE_CAP: usize = 100_000;
 
 /// What the registry says of a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Check {
-    /// Live: the request goes on.
-    Live,
+    /// Live: the request goes on; it belongs to this user (when known).
+    Live(Option<String>),
     /// Ended on the server (revoked, or never issued / pruned).
     Ended,
     /// The registry could not answer.
@@ -30,6 +30,8 @@ struct Cached {
     at: Instant,
     /// The registry key of the session, so a revocation by key reaches the entry.
     hash: String,
+    /// The user the registry says the session belongs to.
+    user: Option<String>,
 }
 
 /// The registry of one instance.
@@ -65,7 +67,7 @@ impl Registry {
         if !c.live {
             return Some(Check::Ended);
         }
-        (c.at.elapsed() < self.trust).then_some(Check::Live)
+        (c.at.elapsed() < self.trust).then(|| Check::Live(c.user.clone()))
     }
 
     /// Ends, on this instance at once, the sessions whose keys are `hashes`.
@@ -87,8 +89,9 @@ impl Registry {
         cache.retain(|_, c| !c.live);
     }
 
-    /// Remembers what the database said of `sid` (or what this instance did to it).
-    pub(crate) fn remember(&self, sid: &str, live: bool) {
+    /// Remembers what the database said of `sid` (or what this instance did
+    /// to it): live, and whose, or ended.
+    pub(crate) fn remember(&self, sid: &str, live: bool, user: Option<&str>) {
         if self.trust.is_zero() && live {
             return;
         }
@@ -107,7 +110,8 @@ impl Registry {
             Some(c) => c.hash.clone(),
             None => id_hash(sid),
         };
-        cache.insert(sid.to_string(), Cached { live, at: Instant::now(), hash });
+        let user = user.map(str::to_string);
+        cache.insert(sid.to_string(), Cached { live, at: Instant::now(), hash, user });
     }
 }
 
@@ -119,8 +123,8 @@ mod tests {
     fn a_live_session_is_trusted_for_the_interval_only() {
         let r = Registry::new(50);
         assert_eq!(r.cached("a"), None);
-        r.remember("a", true);
-        assert_eq!(r.cached("a"), Some(Check::Live));
+        r.remember("a", true, None);
+        assert_eq!(r.cached("a"), Some(Check::Live(None)));
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(r.cached("a"), None, "after the interval the database is asked again");
     }
@@ -128,38 +132,45 @@ mod tests {
     #[test]
     fn an_ended_session_stays_ended_on_this_instance() {
         let r = Registry::new(0);
-        r.remember("a", true);
+        r.remember("a", true, None);
         assert_eq!(r.cached("a"), None, "interval 0: always ask the database");
-        r.remember("a", false);
+        r.remember("a", false, None);
         assert_eq!(r.cached("a"), Some(Check::Ended));
     }
 
     #[test]
     fn a_slower_read_never_brings_an_ended_session_back() {
         let r = Registry::new(60_000);
-        r.remember("a", false);
-        r.remember("a", true);
+        r.remember("a", false, None);
+        r.remember("a", true, None);
         assert_eq!(r.cached("a"), Some(Check::Ended));
     }
 
     #[test]
     fn a_revocation_by_key_reaches_the_cached_session() {
         let r = Registry::new(60_000);
-        r.remember("a", true);
-        r.remember("b", true);
+        r.remember("a", true, None);
+        r.remember("b", true, None);
         r.end_hashes(&[id_hash("a")]);
         assert_eq!(r.cached("a"), Some(Check::Ended));
-        assert_eq!(r.cached("b"), Some(Check::Live));
+        assert_eq!(r.cached("b"), Some(Check::Live(None)));
     }
 
     #[test]
     fn forgetting_live_entries_keeps_the_ended_ones() {
         let r = Registry::new(60_000);
-        r.remember("a", true);
-        r.remember("b", false);
+        r.remember("a", true, None);
+        r.remember("b", false, None);
         r.forget_live();
         assert_eq!(r.cached("a"), None, "asks the database again");
         assert_eq!(r.cached("b"), Some(Check::Ended));
+    }
+
+    #[test]
+    fn the_owner_is_remembered_with_a_live_session() {
+        let r = Registry::new(60_000);
+        r.remember("a", true, Some("alice"));
+        assert_eq!(r.cached("a"), Some(Check::Live(Some("alice".into()))));
     }
 
     #[test]

@@ -50,8 +50,9 @@ pub(crate) enum Verdict {
     Nothing,
     /// An anonymous visitor with a stamp left over: remove it.
     Forget,
-    /// The session is over, for this reason.
-    Expired(&'static str),
+    /// The session is over, for this reason; `sid`: the session a valid
+    /// stamp named (ended on the server too), `None` for an unverified one.
+    Expired { reason: &'static str, sid: Option<String> },
     /// A live session; `refresh`: its activity time is due to be rewritten.
     Live { stamp: Stamp, refresh: bool },
 }
@@ -165,8 +166,9 @@ impl SessionPolicy {
     /// Decides at request time from the stamp and the clock (the registry's
     /// say comes after, in the part).
     pub(crate) fn decide(&self, req: &Request<'_>, now: DateTime<Utc>) -> Verdict {
-        // Passive paths (polling) neither count as activity nor time out, but
-        // the stamp must still be valid and the session live.
+        // Passive paths (polling) never count as activity, so they never
+        // extend a session; both limits still hold there (a poll of a session
+        // idle for longer than `idle_timeout` finds it expired, like any page).
         let passive = self.passive.matches(req.uri());
         let stamp = self.stamp(req);
         if !self.logged_in(req) {
@@ -175,17 +177,14 @@ impl SessionPolicy {
         let now = now.timestamp();
         // Logged in without a valid stamp for these cookies: never a fresh window
         // (stamps are issued only by `Sessions::login`).
-        let Some(stamp) = stamp else { return Verdict::Expired("unverified") };
-        if passive {
-            return Verdict::Live { stamp, refresh: false };
-        }
+        let Some(stamp) = stamp else { return Verdict::Expired { reason: "unverified", sid: None } };
         if now - stamp.start > self.config.absolute_timeout as i64 {
-            return Verdict::Expired("absolute");
+            return Verdict::Expired { reason: "absolute", sid: Some(stamp.sid) };
         }
         if now - stamp.last > self.config.idle_timeout as i64 {
-            return Verdict::Expired("idle");
+            return Verdict::Expired { reason: "idle", sid: Some(stamp.sid) };
         }
-        let refresh = now - stamp.last >= self.config.refresh_interval as i64;
+        let refresh = !passive && now - stamp.last >= self.config.refresh_interval as i64;
         Verdict::Live { stamp, refresh }
     }
 

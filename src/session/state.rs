@@ -29,7 +29,7 @@ impl Shared {
     /// What the registry says of `sid`: this instance's recent reading, else
     /// the database's answer.
     pub(crate) async fn check(&self, rocket: &Rocket<Orbit>, sid: &str) -> Check {
-        let Some(registry) = &self.registry else { return Check::Live };
+        let Some(registry) = &self.registry else { return Check::Live(None) };
         if let Some(known) = registry.cached(sid) {
             return known;
         }
@@ -38,12 +38,12 @@ impl Shared {
             use crate::db::{SessionRecord, SessionState};
             let Some(pool) = crate::db::bound(rocket) else { return Check::Unavailable };
             match SessionRecord::state(pool, &super::registry::id_hash(sid)).await {
-                Ok(SessionState::Active { .. }) => {
-                    registry.remember(sid, true);
-                    Check::Live
+                Ok(SessionState::Active { user_id }) => {
+                    registry.remember(sid, true, Some(&user_id));
+                    Check::Live(Some(user_id))
                 }
                 Ok(_) => {
-                    registry.remember(sid, false);
+                    registry.remember(sid, false, None);
                     Check::Ended
                 }
                 Err(e) => {
@@ -56,6 +56,51 @@ impl Shared {
         {
             let _ = rocket;
             Check::Unavailable
+        }
+    }
+
+    /// Ends `sid` on this instance at once and, in a task, in the database
+    /// (`reason` recorded), then announces it to every instance. The handle
+    /// finishes when the database has it (a failure is logged at ERROR);
+    /// `None` without a registry or a database.
+    pub(crate) fn end_on_server(
+        &self,
+        rocket: &Rocket<Orbit>,
+        sid: &str,
+        reason: &'static str,
+    ) -> Option<rocket::tokio::task::JoinHandle<()>> {
+        let registry = self.registry.as_ref()?;
+        registry.remember(sid, false, None);
+        #[cfg(feature = "db")]
+        {
+            let pool = crate::db::bound(rocket)?.clone();
+            let (hash, now) = (super::registry::id_hash(sid), self.clock.now());
+            let announcer = Announcer::of(rocket);
+            Some(rocket::tokio::spawn(async move {
+                match crate::db::SessionRecord::revoke(&pool, &hash, None, reason, now).await {
+                    Ok(true) => {
+                        tracing::info!(
+                            target: "security",
+                            "session {} ended ({reason})",
+                            super::registry::public_id(&hash)
+                        );
+                        announcer.announce(&[hash]).await;
+                    }
+                    // Already ended (by another copy, another instance, or pruned).
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(
+                        target: "security",
+                        "session {} not ended on the server ({reason}): {e}; other instances admit copies of its \
+                         cookies until they expire themselves",
+                        super::registry::public_id(&hash)
+                    ),
+                }
+            }))
+        }
+        #[cfg(not(feature = "db"))]
+        {
+            let _ = (rocket, reason);
+            None
         }
     }
 }

@@ -169,6 +169,20 @@ async fn test_login(
     Ok("logged in")
 }
 
+/// Sets the login cookie of `cookie` but starts the session for `user`: a
+/// session the registry records for another user than the cookie names.
+#[get("/test-login-as/<cookie>/<user>")]
+async fn test_login_as(
+    cookie: &str,
+    user: &str,
+    cookies: &rocket::http::CookieJar<'_>,
+    sessions: Sessions<'_>,
+) -> Result<&'static str, SessionError> {
+    cookies.add(Cookie::build(("user_id", cookie.to_string())).path("/"));
+    sessions.login(&User { name: user.to_string() }).await?;
+    Ok("logged in")
+}
+
 /// Sets the login cookie only (no `Sessions::login`): an app that re-sets
 /// its cookie on every response, or forgot the call.
 #[get("/test-set-cookie/<name>")]
@@ -323,6 +337,7 @@ pub fn rocket_at(
             "/",
             routes![
                 test_login,
+                test_login_as,
                 test_set_cookie,
                 test_logout,
                 test_session_logout,

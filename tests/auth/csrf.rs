@@ -186,3 +186,135 @@ async fn token_mode_requires_this_browsers_token() {
     assert_eq!(with(wrong, secret).dispatch().await.status(), Status::Forbidden);
     assert_eq!(app.runs(), 2);
 }
+
+/// The `Set-Cookie` line of the cookie `name` in a response.
+fn set_cookie<'a>(res: &'a rocket::local::asynchronous::LocalResponse<'_>, name: &str) -> Option<&'a str> {
+    res.headers().get("Set-Cookie").find(|c| c.starts_with(&format!("{name}=")))
+}
+
+fn cookie_value(line: &str) -> String {
+    line.split(';').next().unwrap().split_once('=').unwrap().1.to_string()
+}
+
+#[rocket::async_test]
+async fn the_secret_cookie_is_host_prefixed_over_https() {
+    let app =
+        app("[default.security.https]\ntrusted_proxies = [\"10.0.0.1\"]\n[default.security.csrf]\ntoken = true").await;
+    let get = |https: bool| {
+        let mut req = app.client.get("/csrf-form").remote("10.0.0.1:4000".parse().unwrap());
+        if https {
+            req = req.header(Header::new("X-Forwarded-Proto", "https"));
+        }
+        req.dispatch()
+    };
+    let page = get(true).await;
+    let line = set_cookie(&page, "__Host-security_csrf").expect("the __Host- cookie").to_string();
+    let secret = cookie_value(&line);
+    assert_eq!(line, format!("__Host-security_csrf={secret}; HttpOnly; SameSite=Lax; Secure; Path=/"));
+    assert_eq!(set_cookie(&page, "security_csrf"), None);
+    let token = page.into_string().await.unwrap();
+    let post = |cookie: &'static str, secret: String, token: String| {
+        app.client
+            .post("/transfer")
+            .remote("10.0.0.1:4000".parse().unwrap())
+            .header(Header::new("X-Forwarded-Proto", "https"))
+            .cookie(Cookie::new(cookie, secret))
+            .header(Header::new("X-CSRF-Token", token))
+            .header(Header::new("Accept", "application/json"))
+            .dispatch()
+    };
+    assert_eq!(post("__Host-security_csrf", secret.clone(), token.clone()).await.status(), Status::Ok);
+    // Over HTTPS the unprefixed name (which a sibling subdomain could set) counts for nothing.
+    let res = post("security_csrf", secret, token).await;
+    assert_eq!(res.status(), Status::Forbidden);
+    assert_eq!(res.into_string().await.as_deref(), Some(r#"{"error":"csrf","reason":"csrf_token"}"#));
+    // Plain HTTP keeps the plain name (browsers refuse `__Host-` without `Secure`).
+    let page = get(false).await;
+    let line = set_cookie(&page, "security_csrf").expect("the plain cookie").to_string();
+    assert_eq!(line, format!("security_csrf={}; HttpOnly; SameSite=Lax; Path=/", cookie_value(&line)));
+}
+
+const SESSION_AND_TOKEN: &str =
+    "[default.security.session]\nenabled = true\ncookies = [\"user_id\"]\n[default.security.csrf]\ntoken = true";
+
+/// A browser's cookies: the CSRF secret and, once logged in, the login cookies.
+#[derive(Clone, Default)]
+struct Browser {
+    secret: String,
+    user: Option<String>,
+    stamp: Option<String>,
+}
+
+impl Browser {
+    fn cookies(&self) -> Vec<Cookie<'static>> {
+        let mut c = vec![Cookie::new("security_csrf", self.secret.clone())];
+        if let (Some(u), Some(s)) = (&self.user, &self.stamp) {
+            c.push(Cookie::new("user_id", u.clone()));
+            c.push(Cookie::new("security_session", s.clone()));
+        }
+        c
+    }
+
+    /// The form page: this browser's token (a first visit also gets its secret).
+    async fn token(&mut self, app: &App) -> String {
+        let res = app.client.get("/csrf-form").cookies(self.cookies()).dispatch().await;
+        if let Some(line) = set_cookie(&res, "security_csrf") {
+            self.secret = cookie_value(line);
+        }
+        res.into_string().await.unwrap()
+    }
+
+    async fn login(&mut self, app: &App, user: &str) -> Option<String> {
+        let res = app.client.get(format!("/test-login/{user}")).cookies(self.cookies()).dispatch().await;
+        assert_eq!(res.status(), Status::Ok);
+        self.user = Some(user.to_string());
+        self.stamp = set_cookie(&res, "security_session").map(cookie_value);
+        set_cookie(&res, "security_csrf").map(cookie_value)
+    }
+
+    async fn transfer(&self, app: &App, token: &str) -> Status {
+        let req =
+            app.client.post("/transfer").cookies(self.cookies()).header(Header::new("X-CSRF-Token", token.to_string()));
+        req.dispatch().await.status()
+    }
+}
+
+#[rocket::async_test]
+async fn a_login_rotates_the_token_and_one_from_before_is_refused() {
+    let app = app(SESSION_AND_TOKEN).await;
+    let mut browser = Browser::default();
+    let before = browser.token(&app).await;
+    assert_eq!(browser.transfer(&app, &before).await, Status::Ok, "good before the login");
+    let old_secret = browser.secret.clone();
+    let rotated = browser.login(&app, "alice").await.expect("the login response sets a new secret");
+    assert_ne!(rotated, old_secret);
+    // With the old secret (a browser that ignored the new cookie) or the new one: refused.
+    assert_eq!(browser.transfer(&app, &before).await, Status::Forbidden, "old secret, token from before the login");
+    browser.secret = rotated;
+    assert_eq!(browser.transfer(&app, &before).await, Status::Forbidden, "new secret, token from before the login");
+    let after = browser.token(&app).await;
+    assert_ne!(after, before);
+    assert_eq!(browser.transfer(&app, &after).await, Status::Ok);
+    assert_eq!(app.runs(), 2);
+}
+
+#[rocket::async_test]
+async fn a_token_tossed_in_from_another_session_is_refused() {
+    let app = app(SESSION_AND_TOKEN).await;
+    let mut alice = Browser::default();
+    alice.token(&app).await;
+    alice.secret = alice.login(&app, "alice").await.expect("rotated");
+    let mut mallory = Browser::default();
+    let anonymous = mallory.token(&app).await;
+    let anonymous_secret = mallory.secret.clone();
+    mallory.secret = mallory.login(&app, "mallory").await.expect("rotated");
+    let hers = mallory.token(&app).await;
+    // A sibling subdomain sets mallory's secret in alice's browser and posts mallory's token.
+    let tossed = Browser { secret: mallory.secret.clone(), ..alice.clone() };
+    assert_eq!(tossed.transfer(&app, &hers).await, Status::Forbidden, "a token of another session");
+    let tossed = Browser { secret: anonymous_secret, ..alice.clone() };
+    assert_eq!(tossed.transfer(&app, &anonymous).await, Status::Forbidden, "a token made without a session");
+    assert_eq!(mallory.transfer(&app, &hers).await, Status::Ok, "good in its own session");
+    let own = alice.token(&app).await;
+    assert_eq!(alice.transfer(&app, &own).await, Status::Ok);
+}

@@ -295,3 +295,141 @@ async fn revoke_others_right_after_a_login_keeps_the_new_session() {
     assert!(revoked(&visit(&app, "/home", Some(&old)).await), "replaced at the login");
     assert!(revoked(&visit(&app, "/home", Some(&other)).await));
 }
+
+/// The registry rows of `user` (live ones), read from the app's database.
+async fn live_rows(app: &App, user: &str) -> Vec<rocket_security::db::SessionRecord> {
+    use rocket_db_pools::Database;
+    let pool: &rocket_security::db::SecurityPool = rocket_security::db::SecurityDb::fetch(app.client.rocket()).unwrap();
+    rocket_security::db::SessionRecord::list(pool, user).await.unwrap()
+}
+
+/// What the registry says of the session keyed `hash`.
+async fn state(app: &App, hash: &str) -> rocket_security::db::SessionState {
+    use rocket_db_pools::Database;
+    let pool: &rocket_security::db::SecurityPool = rocket_security::db::SecurityDb::fetch(app.client.rocket()).unwrap();
+    rocket_security::db::SessionRecord::state(pool, hash).await.unwrap()
+}
+
+/// Idle 10 minutes, the stamp rewritten at most once a minute.
+const IDLE_600: &str = "[default.security.session]\nenabled = true\ncookies = [\"user_id\"]\nidle_timeout = 600\n\
+                        refresh_interval = 60";
+
+#[rocket::async_test]
+async fn an_idle_expiry_of_one_copy_ends_the_session_for_every_copy() {
+    let app = app(IDLE_600).await;
+    let victim = login(&app, "alice", None).await;
+    let hash = live_rows(&app, "alice").await[0].id_hash.clone();
+    // The attacker's copy keeps its own activity time fresh.
+    app.clock.advance(chrono::Duration::seconds(300));
+    let res = visit(&app, "/home", Some(&victim)).await;
+    let attacker = Held { user: "alice".into(), stamp: cookie_value(&res, "security_session").expect("refreshed") };
+    app.clock.advance(chrono::Duration::seconds(400));
+    // The victim's copy, 700 s idle: expired, and ended in the registry before the answer.
+    let res = visit(&app, "/home", Some(&victim)).await;
+    assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(location(&res), Some("/login?next=/home&expired=idle"));
+    assert_eq!(state(&app, &hash).await, rocket_security::db::SessionState::Revoked { reason: "idle".into() });
+    assert!(live_rows(&app, "alice").await.is_empty());
+    // The copy refreshed 400 s ago is refused, now and after the victim logs in again.
+    assert!(revoked(&visit(&app, "/home", Some(&attacker)).await));
+    let again = login(&app, "alice", None).await;
+    assert_eq!(visit(&app, "/home", Some(&again)).await.status(), Status::Ok);
+    assert!(revoked(&visit(&app, "/home", Some(&attacker)).await), "still refused");
+}
+
+#[rocket::async_test]
+async fn an_absolute_expiry_is_recorded_with_its_reason() {
+    let app = app(IDLE_600).await;
+    let mut held = login(&app, "alice", None).await;
+    let hash = live_rows(&app, "alice").await[0].id_hash.clone();
+    // Active every 5 minutes for 8 hours: never idle, then past the absolute limit.
+    for _ in 0..96 {
+        app.clock.advance(chrono::Duration::seconds(300));
+        let res = visit(&app, "/home", Some(&held)).await;
+        assert_eq!(res.status(), Status::Ok);
+        held.stamp = cookie_value(&res, "security_session").expect("refreshed");
+    }
+    app.clock.advance(chrono::Duration::seconds(300));
+    let res = visit(&app, "/home", Some(&held)).await;
+    assert_eq!(location(&res), Some("/login?next=/home&expired=absolute"));
+    assert_eq!(state(&app, &hash).await, rocket_security::db::SessionState::Revoked { reason: "absolute".into() });
+}
+
+#[rocket::async_test]
+async fn an_expiry_seen_on_one_instance_is_honoured_by_the_other() {
+    // The databases the instances share: a SQLite file, and in CI PostgreSQL and MariaDB.
+    for db in crate::backends::all().await {
+        let url = db.url.clone();
+        let (a, b) = pair(&url, IDLE_600).await;
+        let advance = |s: i64| {
+            a.clock.advance(chrono::Duration::seconds(s));
+            b.clock.advance(chrono::Duration::seconds(s));
+        };
+        let user = unique("alice");
+        let victim = login(&a, &user, None).await;
+        advance(300);
+        // The attacker's copy, refreshed on instance b (which now trusts it for a second).
+        let res = visit(&b, "/home", Some(&victim)).await;
+        assert_eq!(res.status(), Status::Ok, "{url}");
+        let attacker = Held { user: user.clone(), stamp: cookie_value(&res, "security_session").expect("refreshed") };
+        advance(400);
+        let res = visit(&a, "/home", Some(&victim)).await;
+        assert_eq!(location(&res), Some("/login?next=/home&expired=idle"), "{url}");
+        assert!(revoked(&visit(&a, "/home", Some(&attacker)).await), "{url}: at once on the instance that saw it");
+        rocket::tokio::time::sleep(BOUND).await;
+        let res = visit(&b, "/home", Some(&attacker)).await;
+        assert!(revoked(&res), "{url}: {:?} {:?}", res.status(), location(&res));
+    }
+}
+
+#[rocket::async_test]
+async fn a_session_of_another_user_is_refused_with_this_users_cookie() {
+    let app = app(ON).await;
+    // The stamp is bound to the cookie `bob`, but the registry has the session as alice's.
+    let res = app.client.get("/test-login-as/bob/alice").dispatch().await;
+    let stamp = cookie_value(&res, "security_session").expect("a stamp");
+    let held = Held { user: "bob".into(), stamp };
+    let res = visit(&app, "/home", Some(&held)).await;
+    assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(location(&res), Some("/login?next=/home&expired=unverified"));
+    assert_eq!(app.runs(), 0, "the handler never ran");
+    let res = visit(&app, "/account", Some(&held)).await;
+    assert_eq!(location(&res), Some("/login?next=/account&expired=unverified"), "MandatoryPasswordChange too");
+    // The user the registry names passes.
+    let own = login(&app, "bob", None).await;
+    assert_eq!(visit(&app, "/home", Some(&own)).await.into_string().await.as_deref(), Some("home bob"));
+}
+
+#[rocket::async_test]
+async fn deny_by_default_refuses_a_session_of_another_user() {
+    let file = db_file();
+    let url = format!("sqlite://{}", file.display());
+    let app =
+        build_at(&format!("{ON}\n[default.security.auth]\nallow = [\"/test-login-as/**\"]"), true, false, &url, file)
+            .await;
+    let res = app.client.get("/test-login-as/bob/alice").dispatch().await;
+    let held = Held { user: "bob".into(), stamp: cookie_value(&res, "security_session").expect("a stamp") };
+    let res = visit(&app, "/transfer-page", Some(&held)).await;
+    assert_eq!(location(&res), Some("/login?next=/transfer-page&expired=unverified"));
+}
+
+#[rocket::async_test]
+async fn an_expiry_the_registry_cannot_record_is_refused_and_logged_at_error() {
+    crate::capture::captured();
+    let app = app(IDLE_600).await;
+    let held = login(&app, "alice", None).await;
+    let id = live_rows(&app, "alice").await[0].id_hash[..16].to_string();
+    drop_sessions_table(&app).await;
+    app.clock.advance(chrono::Duration::seconds(700));
+    let res = visit(&app, "/home", Some(&held)).await;
+    assert_eq!(location(&res), Some("/login?next=/home&expired=idle"), "the expiry itself needs no registry");
+    let log = String::from_utf8(crate::capture::captured().0.lock().unwrap().clone()).unwrap();
+    let prefix = format!(" ERROR security: session {id} not ended on the server (idle): ");
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains(&prefix)).collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    assert!(
+        lines[0].ends_with("; other instances admit copies of its cookies until they expire themselves"),
+        "{}",
+        lines[0]
+    );
+}

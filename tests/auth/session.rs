@@ -195,13 +195,40 @@ async fn the_status_endpoint_reports_seconds_left_without_counting_as_activity()
 }
 
 #[rocket::async_test]
-async fn passive_paths_neither_refresh_nor_expire() {
+async fn passive_paths_never_extend_a_session_but_its_idle_limit_holds_there() {
     let app = app(&format!("{ON}\npassive_paths = [\"/open\"]")).await;
     let s = login(&app).await;
-    app.clock.advance(Duration::hours(2));
+    app.clock.advance(Duration::minutes(20));
     let res = visit(&app, "/open", Some(&s)).await;
     assert_eq!(res.status(), Status::Ok);
-    assert_eq!(set_cookies(&res), Vec::<String>::new());
+    assert_eq!(set_cookies(&res), Vec::<String>::new(), "a poll is not activity: no new stamp");
+    // 35 minutes since the last real activity: idle, on the polling path too.
+    app.clock.advance(Duration::minutes(15));
+    let res = visit(&app, "/open", Some(&s)).await;
+    assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(location(&res), Some("/login?next=/open&expired=idle"));
+    assert_eq!(set_cookies(&res), REMOVALS);
+}
+
+#[rocket::async_test]
+async fn the_absolute_limit_holds_on_passive_paths() {
+    // The review's setting: idle 3 s, absolute 5 s, a polling API.
+    let app = app("[default.security.session]\nenabled = true\ncookies = [\"user_id\"]\nidle_timeout = 3\n\
+                   absolute_timeout = 5\nrefresh_interval = 1\npassive_paths = [\"/home\"]")
+    .await;
+    let mut s = login(&app).await;
+    for _ in 0..2 {
+        // Real activity every 2 s keeps the session from idling.
+        app.clock.advance(Duration::seconds(2));
+        let res = visit(&app, "/custom-path", Some(&s)).await;
+        assert_eq!(res.status(), Status::Ok);
+        s = value(&stamp(&res).expect("refreshed"));
+    }
+    assert_eq!(visit(&app, "/home", Some(&s)).await.status(), Status::Ok, "4 s after the login");
+    app.clock.advance(Duration::seconds(2));
+    let res = visit(&app, "/home", Some(&s)).await;
+    assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(location(&res), Some("/login?next=/home&expired=absolute"));
 }
 
 #[rocket::async_test]

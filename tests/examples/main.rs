@@ -235,3 +235,51 @@ fn production_trusts_its_proxy_for_https_and_serves_only_its_hosts() {
     let balancer = [("X-Forwarded-Proto", "https"), ("Host", "10.1.2.3")];
     assert_eq!(http(app.port, "GET", "/health", &balancer, "").0, 200, "health checks by IP");
 }
+
+/// The `name=value` pairs a response set (not its removals), as one `Cookie` header.
+fn cookie_header(headers: &[(String, String)]) -> String {
+    headers
+        .iter()
+        .filter(|(k, v)| k == "set-cookie" && !v.contains("Max-Age=0"))
+        .map(|(_, v)| v.split(';').next().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Logs `user` in to the showcase; returns the session's cookies.
+fn showcase_login(port: u16, user: &str) -> String {
+    let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Sec-Fetch-Site", "same-origin")];
+    let body = format!("username={user}&password={user}-pass&next=/account");
+    let (status, h, _) = http(port, "POST", "/login", &headers, &body);
+    assert_eq!((status, header(&h, "location")), (303, Some("/account")), "{user} logs in");
+    cookie_header(&h)
+}
+
+#[test]
+fn in_the_showcase_an_expired_password_reaches_no_logged_in_page_but_the_change_form() {
+    let app = start("showcase", &[]);
+    let bob = showcase_login(app.port, "bob");
+    let as_bob = |path: &str, extra: &[(&str, &str)]| {
+        let mut headers = vec![("Cookie", bob.as_str())];
+        headers.extend_from_slice(extra);
+        http(app.port, "GET", path, &headers, "")
+    };
+    let xhr = [("X-Requested-With", "XMLHttpRequest")];
+    let (status, _, body) = as_bob("/api/me", &xhr);
+    assert_eq!((status, body.as_str()), (403, r#"{"password_change_url":"/password/change"}"#));
+    for page in ["/account/sessions", "/account", "/"] {
+        let (status, h, _) = as_bob(page, &[]);
+        assert_eq!((status, header(&h, "location")), (303, Some("/password/change")), "{page}");
+    }
+    assert_eq!(as_bob("/password/change", &[]).0, 200, "the change form");
+    assert_eq!(as_bob("/style.css", &[]).0, 200, "its stylesheet");
+    let logout = [("Cookie", bob.as_str()), ("Sec-Fetch-Site", "same-origin")];
+    let (status, h, _) = http(app.port, "POST", "/logout", &logout, "");
+    assert_eq!((status, header(&h, "location")), (303, Some("/")), "logout stays reachable");
+
+    // A current password opens everything.
+    let alice = showcase_login(app.port, "alice");
+    let (status, _, body) = http(app.port, "GET", "/api/me", &[("Cookie", alice.as_str()), xhr[0]], "");
+    assert_eq!((status, body.as_str()), (200, r#"{"admin":false,"name":"alice"}"#));
+    assert_eq!(http(app.port, "GET", "/account/sessions", &[("Cookie", alice.as_str())], "").0, 200);
+}
