@@ -551,6 +551,8 @@ fn rocket() -> rocket::Rocket<rocket::Build> {
         .attach(AdHoc::try_on_ignite("login cookie key", |rocket| async move {
             use base64::Engine;
             let secret = rocket.figment().extract_inner::<String>("secret_key").unwrap_or_default();
+            // `openssl rand -base64 64` wraps its output: the line break is not part of the key.
+            let secret: String = secret.chars().filter(|c| !c.is_ascii_whitespace()).collect();
             match base64::engine::general_purpose::STANDARD.decode(secret) {
                 Ok(bytes) if bytes.len() >= 64 => Ok(rocket.manage(CookieKey(cookie::Key::from(&bytes[..64])))),
                 _ => {

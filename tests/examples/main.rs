@@ -283,3 +283,18 @@ fn in_the_showcase_an_expired_password_reaches_no_logged_in_page_but_the_change_
     assert_eq!((status, body.as_str()), (200, r#"{"admin":false,"name":"alice"}"#));
     assert_eq!(http(app.port, "GET", "/account/sessions", &[("Cookie", alice.as_str())], "").0, 200);
 }
+
+#[test]
+fn the_showcase_launches_in_release_with_the_key_command_it_prints() {
+    // The command as the showcase prints it, run by a shell: openssl wraps its base64 over two lines.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ROCKET_SECRET_KEY=\"$(openssl rand -base64 64)\"; printf '%s' \"$ROCKET_SECRET_KEY\"")
+        .output()
+        .expect("sh and openssl");
+    let key = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(key.lines().count(), 2, "{key:?}");
+    let app = start("showcase", &[("ROCKET_PROFILE", "release".into()), ("ROCKET_SECRET_KEY", key)]);
+    let (status, _, body) = http(app.port, "GET", "/login", &[], "");
+    assert_eq!(status, 200, "{body}");
+}
