@@ -1,16 +1,45 @@
-//! CSV for the dashboard's exports: RFC 4180 quoting, and no cell a
-//! spreadsheet would run as a formula (OWASP's CSV injection advice: a cell
-//! starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
-//! leading `'`). Report fields come from anyone who can POST.
+//! CSV for the dashboard's exports. Report fields come from anyone who can
+//! POST, so every cell is written as text a spreadsheet will not run, by
+//! OWASP's CSV injection advice:
+//!
+//! - every cell is wrapped in double quotes, its own quotes doubled (RFC 4180);
+//! - a formula trigger (`=`, `+`, `-`, `@`, a tab, a carriage return or a
+//!   line feed at the start of the field; the full-width `=`, `+`, `-`, `@`,
+//!   which Excel reads as the ASCII ones in East Asian locales) that would
+//!   begin a cell gets a `'` before it. "Begin a cell" means the start of
+//!   the field, and also the place right after anything a spreadsheet might
+//!   split on — `,`, `;`, a tab, a quote or a line break, with any spaces in
+//!   between — because Excel in a `;`-separator locale, or an import dialog
+//!   set to another separator, splits a field the writer meant as one.
 
-/// One CSV cell.
+/// The characters that make a spreadsheet read a cell as a formula.
+const TRIGGERS: [char; 8] = ['=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
+
+/// Triggers too at the start of the field; elsewhere each is a separator
+/// itself, so what follows it is checked instead.
+const LEADING_TRIGGERS: [char; 3] = ['\t', '\r', '\n'];
+
+/// The characters after which a spreadsheet may start a new cell (or row).
+const SEPARATORS: [char; 6] = [',', ';', '\t', '"', '\r', '\n'];
+
+/// One CSV cell: quoted, with every trigger that could begin a cell defused.
 pub(crate) fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
+    let mut out = String::with_capacity(s.len() + 4);
+    out.push('"');
+    // True at the start of the field and after a separator (spaces skipped).
+    let mut cell_start = true;
+    for (i, c) in s.chars().enumerate() {
+        if cell_start && (TRIGGERS.contains(&c) || (i == 0 && LEADING_TRIGGERS.contains(&c))) {
+            out.push('\'');
+        }
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+        cell_start = SEPARATORS.contains(&c) || (cell_start && c == ' ');
     }
+    out.push('"');
+    out
 }
 
 /// One CSV line (CRLF-terminated) of `cells`.
@@ -29,20 +58,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formulas_never_start_a_cell() {
-        assert_eq!(cell("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
-        assert_eq!(cell("+1"), "'+1");
-        assert_eq!(cell("-2+3"), "'-2+3");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("\tx"), "'\tx");
-        assert_eq!(cell("cdn.example"), "cdn.example");
+    fn every_cell_is_quoted() {
+        assert_eq!(cell("cdn.example"), "\"cdn.example\"");
+        assert_eq!(cell(""), "\"\"");
+        assert_eq!(cell("2026-11-30 08:00:00"), "\"2026-11-30 08:00:00\"");
+        assert_eq!(line(["x", "y,z", "7"]), "\"x\",\"y,z\",\"7\"\r\n");
     }
 
     #[test]
-    fn separators_quotes_and_line_breaks_are_quoted() {
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("a\nb"), "\"a\nb\"");
-        assert_eq!(line(["x", "y,z"]), "x,\"y,z\"\r\n");
+    fn a_trigger_at_the_start_gets_a_quote_mark() {
+        for (input, output) in [
+            ("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""),
+            ("+1", "\"'+1\""),
+            ("-2+3", "\"'-2+3\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\tx", "\"'\tx\""),
+            ("\rx", "\"'\rx\""),
+            ("\nx", "\"'\nx\""),
+            ("  =1+2", "\"  '=1+2\""),
+            ("\u{FF1D}1+2", "\"'\u{FF1D}1+2\""),
+            ("\u{FF20}SUM(A1)", "\"'\u{FF20}SUM(A1)\""),
+        ] {
+            assert_eq!(cell(input), output, "{input:?}");
+        }
+    }
+
+    /// The exact hostile strings of issue 29: Excel in a `;`-separator
+    /// locale splits the field and ran each part.
+    #[test]
+    fn a_trigger_after_any_separator_gets_a_quote_mark() {
+        assert_eq!(cell("https://127.0.0.1/p;=1+2;@SUM(A1)"), "\"https://127.0.0.1/p;'=1+2;'@SUM(A1)\"");
+        assert_eq!(cell("…/p;=1+2;@SUM(A1)"), "\"…/p;'=1+2;'@SUM(A1)\"");
+        // OWASP's two examples, each part a spreadsheet could split off defused too.
+        assert_eq!(cell("=1+2\";=1+2"), "\"'=1+2\"\";'=1+2\"");
+        assert_eq!(cell("=1+2'\" ;,=1+2"), "\"'=1+2'\"\" ;,'=1+2\"");
+        for (input, output) in [
+            ("a,=1", "\"a,'=1\""),
+            ("a; -1", "\"a; '-1\""),
+            ("a\t+1", "\"a\t'+1\""),
+            ("a\"@x", "\"a\"\"'@x\""),
+            ("a\r\n=1", "\"a\r\n'=1\""),
+            ("a;\t=1", "\"a;\t'=1\""),
+            ("a\n@x", "\"a\n'@x\""),
+        ] {
+            assert_eq!(cell(input), output, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_trigger_inside_a_part_is_left_alone() {
+        for s in ["a=1", "x+y", "2026-12-01", "user@example.com", "script-src 'self'", "a; b=1", "p?q=-1"] {
+            assert_eq!(cell(s), format!("\"{s}\""), "{s:?}");
+        }
     }
 }

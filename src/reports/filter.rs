@@ -13,8 +13,12 @@ use super::normalize::host_of;
 /// minus `localhost`, which would drop a locally run application's own
 /// reports), the browser-internal schemes seen in public report collections
 /// (nico3333fr's "CSP WTF", report-uri.com's write-ups), and injector hosts
-/// from the same collections. A site that really loads one of these hosts
-/// sets `use_default_disallowed = false` and lists its own.
+/// from the same collections: browser extensions' ad frameworks, in-app
+/// browsers and WebViews (UC Browser, Opera Mini, LG's browser, Apple
+/// QuickLook) and security software that intercepts TLS or injects into
+/// pages (Zscaler, Forcepoint's Blackspider, Kaspersky, IBM Trusteer
+/// Rapport). A site that really loads one of these hosts sets
+/// `use_default_disallowed = false` and lists its own.
 ///
 /// ```
 /// use rocket::figment::Figment;
@@ -37,6 +41,8 @@ pub const DEFAULT_DISALLOWED_SOURCES: &[&str] = &[
     "safari-web-extension",
     "ms-browser-extension",
     "mxaddon-pkg",
+    // Search-engine extensions.
+    "se-extension",
     // Safari's stand-in for a hidden extension URL.
     "webkit-masked-url",
     // Browser-internal pages and schemes.
@@ -48,13 +54,21 @@ pub const DEFAULT_DISALLOWED_SOURCES: &[&str] = &[
     "jar",
     "resource",
     "webviewprogressproxy",
+    "android-webview",
     "android-webview-video-poster",
+    // Apple QuickLook's previews leave their source in the page's policy.
+    "x-apple-ql-id",
     "gsa",
     "mx",
     "opera",
     "tmtbff",
     "mbinit",
     "symres",
+    // Browsers' and in-app WebViews' own injections: UC Browser, Opera Mini, LG's browser.
+    "uc.gre",
+    "gj.track.uc.cn",
+    "adblockers.opera-mini.net",
+    "com.lge.browser",
     // Injected adware, toolbars and read-later/coupon helpers (Sentry's list).
     "*.superfish.com",
     "*.metrext.com",
@@ -89,8 +103,13 @@ pub const DEFAULT_DISALLOWED_SOURCES: &[&str] = &[
     "hoholikik.club",
     "smartlink.cool",
     "promfflinkdev.com",
-    // TLS-intercepting proxies.
-    "gateway.zscalertwo.net",
+    // TLS-intercepting proxies and security software that rewrite pages.
+    "*.zscalertwo.net",
+    "*.zscaler.net",
+    "*.blackspider.com",
+    "*.scr.kaspersky-labs.com",
+    // IBM Trusteer Rapport's channel to the browser (a host with no dot).
+    "*.nikkomsgchannel",
     // Injectors seen in public report collections ("CSP WTF").
     "cr-input.mxpnl.net",
     "secure.optibuymac.com",
@@ -98,6 +117,36 @@ pub const DEFAULT_DISALLOWED_SOURCES: &[&str] = &[
     "adsstrike.pro",
     "cdn.ext335.com",
     "asrvvv-a.akamaihd.net",
+    // Extensions' ad and tracking frameworks ("CSP WTF", explained).
+    "netcheckcdn.xyz",
+    "cdnnetwok.xyz",
+    "networkcheck.xyz",
+    "netanalytics.xyz",
+    "butstrap.space",
+    "takethatad.com",
+    "adnotbad.com",
+    "extenjo.net",
+    "spedcheck.space",
+    "spidtest.org",
+    "infoanalytics.tools",
+    "statcounter.biz",
+    "statvalidation.website",
+    "trafficvalidation.tools",
+    "www.loadingpage.info",
+    "loadingpaqes.info",
+    "loadingdata.site",
+    "dataloading.net",
+    "*.davebestdeals.com",
+    "istatic.eshopcomp.com",
+    "secure.myshopmatemac.com",
+    "secure.myshopcouponmac.com",
+    "d19mml8yptdetb.cloudfront.net",
+    "canvaspl-a.akamaihd.net",
+    "dragonbranch-a.akamaihd.net",
+    "cdn.joinhoney.com",
+    "ad.smar-t.jp",
+    "dl.metabar.ru",
+    "mozbar.moz.com",
     // Kept from earlier releases of this list.
     "*.savingsslider.com",
     "*.nsuzhtcc.com",
@@ -263,6 +312,7 @@ mod tests {
             "https://example.com/",
         ),
         ("mxaddon-pkg", "mxaddon-pkg", "https://example.com/mxaddon-pkg"),
+        ("se-extension", "se-extension://", "https://search.example/se-extension.js"),
         ("webkit-masked-url", "webkit-masked-url://hidden/", "https://example.com/"),
         ("about", "about:blank", "https://example.com/about"),
         ("chrome", "chrome://settings/", "https://www.google.com/chrome/"),
@@ -272,6 +322,8 @@ mod tests {
         ("jar", "jar:file:///C:/Program%20Files/ext.xpi!/content.js", "https://example.com/jar"),
         ("resource", "resource://gre/modules/Readerable.js", "https://example.com/resource/x.js"),
         ("webviewprogressproxy", "webviewprogressproxy://complete", "https://example.com/"),
+        ("android-webview", "android-webview", "https://developer.android.com/reference/android/webkit/WebView"),
+        ("x-apple-ql-id", "x-apple-ql-id", "https://support.apple.com/guide/quicklook/"),
         (
             "android-webview-video-poster",
             "android-webview-video-poster:default_video_poster/3526486187386496914",
@@ -283,6 +335,18 @@ mod tests {
         ("tmtbff", "tmtbff://", "https://example.com/"),
         ("mbinit", "mbinit://", "https://example.com/"),
         ("symres", "symres://ext/content.js", "https://example.com/"),
+        ("uc.gre", "http://uc.gre/pass/uc_gre_ad_buss/plugin.php?uc_param_str=cpfrvelakt", "https://www.uc.cn/"),
+        (
+            "gj.track.uc.cn",
+            "http://gj.track.uc.cn/collect?uc_param_str=cpfrveladnkt&appid=4e54ac8a118f",
+            "https://www.uc.cn/",
+        ),
+        (
+            "adblockers.opera-mini.net",
+            "https://adblockers.opera-mini.net/css_block/page_0_24e0kl4y70wbt1yl6ubo6mmu4iikj9axe517otg3vbutjnpeiy.css",
+            "https://www.opera.com/mobile/mini",
+        ),
+        ("com.lge.browser", "https://com.lge.browser", "https://www.lge.com/"),
         ("*.superfish.com", "https://www.superfish.com/ws/sf_main.jsp", "https://superfish.com.example/"),
         ("*.metrext.com", "https://s.metrext.com/sc.js", "https://metrext.com.example/"),
         ("*.tlscdn.com", "https://cdn.tlscdn.com/x.js", "https://example.com/tlscdn.com"),
@@ -329,10 +393,22 @@ mod tests {
         ("smartlink.cool", "https://smartlink.cool/s.js", "https://www.smartlink.cool/"),
         ("promfflinkdev.com", "https://promfflinkdev.com/p.js", "https://www.promfflinkdev.com/"),
         (
-            "gateway.zscalertwo.net",
-            "https://gateway.zscalertwo.net/auT?origurl=https%3A%2F%2Fexample.com",
-            "https://zscalertwo.net/",
+            "*.zscalertwo.net",
+            "https://login.zscalertwo.net/sfc_upq?origurl=https%3A%2F%2Fwww%2eexample%2ecom%2f",
+            "https://www.zscaler.com/",
         ),
+        (
+            "*.zscaler.net",
+            "https://gateway.zscaler.net/auT?origurl=https%3A%2F%2Fexample.com",
+            "https://www.zscaler.com/",
+        ),
+        ("*.blackspider.com", "https://ssl-proxy-login.blackspider.com/", "https://www.forcepoint.com/"),
+        (
+            "*.scr.kaspersky-labs.com",
+            "https://gc.kis.v2.scr.kaspersky-labs.com/FD126C42-EBFA-4E12-B309-BB3FDD723AC1/main.js?attr=RYHhqJbV",
+            "https://content.kaspersky-labs.com/fm/site-editor/63/standard-q93.webp",
+        ),
+        ("*.nikkomsgchannel", "https://nikkomsgchannel/e?001e005100", "https://www.ibm.com/trusteer"),
         ("cr-input.mxpnl.net", "https://cr-input.mxpnl.net/data?_channel_id=&_partner_id=39571", "https://mxpnl.net/"),
         (
             "secure.optibuymac.com",
@@ -343,6 +419,127 @@ mod tests {
         ("adsstrike.pro", "https://adsstrike.pro/code/pid/965578_BNX.js?rev=3657", "https://www.adsstrike.pro/"),
         ("cdn.ext335.com", "https://cdn.ext335.com/vdsuper/bindo.js?f=22", "https://ext335.com/"),
         ("asrvvv-a.akamaihd.net", "https://asrvvv-a.akamaihd.net/get?addonname=x", "https://akamaihd.net/"),
+        (
+            "netcheckcdn.xyz",
+            "https://netcheckcdn.xyz/optout/get?jsonp=__twb_cb_7740428&key=171ad33fdf3bb911a6",
+            "https://connectivitycheck.gstatic.com/generate_204",
+        ),
+        (
+            "cdnnetwok.xyz",
+            "https://cdnnetwok.xyz/optout/get?jsonp=__twb_cb_932473221",
+            "https://cdnjs.cloudflare.com/ajax/libs/jquery/3.7.1/jquery.min.js",
+        ),
+        ("networkcheck.xyz", "https://networkcheck.xyz/optout/get", "https://networkcheck.kde.org/"),
+        ("netanalytics.xyz", "https://netanalytics.xyz/optout/get", "https://www.google-analytics.com/analytics.js"),
+        (
+            "butstrap.space",
+            "https://butstrap.space/metric/?mid=&wid=49377&sid=&tid=590&rid=LOADED",
+            "https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.min.js",
+        ),
+        (
+            "takethatad.com",
+            "https://takethatad.com/optout/get?jsonp=__twb_cb_478053953",
+            "https://pagead2.googlesyndication.com/pagead/js/adsbygoogle.js",
+        ),
+        (
+            "adnotbad.com",
+            "http://adnotbad.com/metric/?mid=&wid=51151&sid=&tid=4916&rid=LOADED",
+            "https://securepubads.g.doubleclick.net/tag/js/gpt.js",
+        ),
+        (
+            "extenjo.net",
+            "https://extenjo.net/metric/?mid=&wid=51824&sid=&tid=5727&rid=LOADED",
+            "https://extensionworkshop.com/",
+        ),
+        (
+            "spedcheck.space",
+            "https://spedcheck.space/metric/?mid=&wid=50529&rid=LAUNCHED",
+            "https://www.speedcheck.org/",
+        ),
+        ("spidtest.org", "https://spidtest.org/metric/?mid=&wid=51391&rid=FINISHED", "https://www.speedtest.net/"),
+        (
+            "infoanalytics.tools",
+            "https://infoanalytics.tools/optout/get?jsonp=__twb_cb_659869152",
+            "https://plausible.io/js/script.js",
+        ),
+        (
+            "statcounter.biz",
+            "https://statcounter.biz/optout/get?jsonp=__twb_cb_236927780&key=175abcd073ccafc00c",
+            "https://www.statcounter.com/counter/counter.js",
+        ),
+        (
+            "statvalidation.website",
+            "https://statvalidation.website/optout/get?jsonp=__twb_cb_782112499",
+            "https://static.cloudflareinsights.com/beacon.min.js",
+        ),
+        (
+            "trafficvalidation.tools",
+            "https://trafficvalidation.tools/optout/get?jsonp=__twb_cb_556044363",
+            "https://cdn.usefathom.com/script.js",
+        ),
+        (
+            "www.loadingpage.info",
+            "http://www.loadingpage.info/jo/is?id=ABAB9665-4319-5B30-8BA5-E65A0FA34045&cl=pcpc",
+            "https://loading.io/",
+        ),
+        (
+            "loadingpaqes.info",
+            "http://loadingpaqes.info/jo/is?id=85A70030-25F8-5A51-8140-4CA4FFB108E4&cl=upd",
+            "https://fonts.googleapis.com/css2?family=Inter",
+        ),
+        (
+            "loadingdata.site",
+            "http://loadingdata.site/jo/is?id=85035230-CDAF-5EF3-B6AE-7CCDFAC59826&cl=upd",
+            "https://data.jsdelivr.com/v1/package/npm/jquery",
+        ),
+        (
+            "dataloading.net",
+            "https://dataloading.net/j/ijs?id=3FDC5C45-BCC8-53E4-AE57-010C7DAACD7B&cl=upd",
+            "https://api.github.com/",
+        ),
+        (
+            "*.davebestdeals.com",
+            "http://pstatic.davebestdeals.com/nwp/v0_0_1143/release/Shared/App/SharedApp.js?t=3",
+            "https://www.dealabs.com/",
+        ),
+        (
+            "istatic.eshopcomp.com",
+            "https://istatic.eshopcomp.com/fo/ec/tor.js",
+            "https://cdn.shopify.com/s/files/1/0000/0001/t/1/assets/theme.js",
+        ),
+        (
+            "secure.myshopmatemac.com",
+            "https://secure.myshopmatemac.com/servicejs/components/?source=pr-1633&version=2.0&isn=800",
+            "https://js.stripe.com/v3/",
+        ),
+        ("secure.myshopcouponmac.com", "http://secure.myshopcouponmac.com", "https://www.retailmenot.com/"),
+        (
+            "d19mml8yptdetb.cloudfront.net",
+            "https://d19mml8yptdetb.cloudfront.net/images/thinkOver/extension/onb/video/small_drag_and_drop.mp4",
+            "https://d2x3y4z5a6b7c8.cloudfront.net/app.js",
+        ),
+        ("canvaspl-a.akamaihd.net", "https://canvaspl-a.akamaihd.net", "https://fbcdn-profile-a.akamaihd.net/"),
+        (
+            "dragonbranch-a.akamaihd.net",
+            "https://dragonbranch-a.akamaihd.net",
+            "https://fbstatic-a.akamaihd.net/rsrc.php",
+        ),
+        (
+            "cdn.joinhoney.com",
+            "https://cdn.joinhoney.com/fonts/icons/honey-icons.ttf?vbeftd",
+            "https://www.joinhoney.com/",
+        ),
+        (
+            "ad.smar-t.jp",
+            "https://ad.smar-t.jp/ad/js/content-script-chrome.js",
+            "https://ad.doubleclick.net/ddm/trackclk/N1234",
+        ),
+        (
+            "dl.metabar.ru",
+            "https://dl.metabar.ru/static/js/sovetnik.min.js?mbr=true",
+            "https://mc.yandex.ru/watch/44443582",
+        ),
+        ("mozbar.moz.com", "https://mozbar.moz.com", "https://moz.com/learn/seo"),
         ("*.savingsslider.com", "https://cdn.savingsslider.com/s.js", "https://savingsslider.com.example/"),
         ("*.nsuzhtcc.com", "https://a.nsuzhtcc.com/n.js", "https://example.com/"),
         ("*.ak.fbcdn.net", "https://static.ak.fbcdn.net/rsrc.php", "https://static.xx.fbcdn.net/rsrc.php"),

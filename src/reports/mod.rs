@@ -151,6 +151,10 @@ pub use config::Collector;
 pub use filter::DEFAULT_DISALLOWED_SOURCES;
 pub use normalize::classify_blocked;
 pub use parse::{parse, ParseError, Parsed, RawReport, ReportFormat};
+/// For the fuzz target only (`fuzz/fuzz_targets/spool_reader.rs`).
+#[cfg(feature = "db")]
+#[doc(hidden)]
+pub use spool::fuzz_spool_reader;
 #[cfg(feature = "redis")]
 pub use state::cluster_stats;
 pub use state::stats;

@@ -32,15 +32,7 @@ impl Part for CollectorPart {
             c.drop(super::stats::DropReason::SpoolCorrupt, found.corrupt_reports);
             super::sink::publish_spool(&self.state, &spool);
             if found.reports > 0 || found.corrupt_records > 0 {
-                tracing::warn!(
-                    target: "security",
-                    "CSP report spool {}: {} report(s) from an earlier run to store; {} torn or corrupted record(s) \
-                     skipped ({} report(s))",
-                    dir.display(),
-                    found.reports,
-                    found.corrupt_records,
-                    found.corrupt_reports
-                );
+                tracing::warn!(target: "security", "{}", found.summary(dir));
             }
             *self.state.spool.lock().unwrap_or_else(|e| e.into_inner()) = Some(spool);
         }

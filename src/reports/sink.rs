@@ -3,13 +3,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use rocket::tokio::sync::{mpsc, Notify};
 
-use super::queue::{Item, Queue};
+use super::queue::{batch_of, lock, Item, Overflow, Queue, SharedSpool};
 use super::spool::{Next, Spool, SpoolError, SpooledBatch, SpooledGroup};
 use super::state::CollectorState;
 use super::stats::{Counters, DropReason};
@@ -28,8 +28,9 @@ const KNOWN: usize = 50_000;
 #[derive(Default)]
 struct Writer {
     conn: Option<SecurityConn>,
-    /// Batches the database could not take, waiting on disk (with `spool`).
-    spool: Option<Spool>,
+    /// Batches the database could not take, waiting on disk (with `spool`);
+    /// the queue's overflow appends to it too.
+    spool: Option<SharedSpool>,
     /// After a failure the database is tried again from then on, not before:
     /// meanwhile batches go straight to the spool, so an outage that makes
     /// each attempt wait (a locked SQLite file, a server that does not
@@ -61,8 +62,17 @@ const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 pub(crate) fn start(state: &Arc<CollectorState>, pool: SecurityPool) {
     let (tx, rx) = mpsc::channel(state.config.queue_size);
     let shutdown = Arc::new(Notify::new());
-    let writer = rocket::tokio::spawn(run(state.clone(), pool, rx, shutdown.clone()));
-    let _ = state.queue.set(Queue { tx, shutdown, writer: std::sync::Mutex::new(Some(writer)) });
+    let spool = state.spool.lock().unwrap_or_else(|e| e.into_inner()).take().map(|s| Arc::new(Mutex::new(s)));
+    let wake = Arc::new(Notify::new());
+    let overflow = spool.clone().map(|spool| Overflow { items: Mutex::new(Vec::new()), spool, wake: wake.clone() });
+    let w = Writer { spool, ..Writer::default() };
+    let writer = rocket::tokio::spawn(run(state.clone(), pool, rx, shutdown.clone(), wake, w));
+    let _ = state.queue.set(Queue { tx, shutdown, writer: std::sync::Mutex::new(Some(writer)), overflow });
+}
+
+/// What the queue's overflow holds, for the writer.
+fn overflow(state: &CollectorState) -> Vec<Item> {
+    state.queue.get().and_then(|q| q.overflow.as_ref()).map(Overflow::take).unwrap_or_default()
 }
 
 /// Stops taking reports, writes what is queued, and waits (bounded) for it.
@@ -88,16 +98,27 @@ pub(crate) async fn flush_and_stop(state: &CollectorState, limit: Duration) {
     }
 }
 
-async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Receiver<Item>, shutdown: Arc<Notify>) {
+async fn run(
+    state: Arc<CollectorState>,
+    pool: SecurityPool,
+    mut rx: mpsc::Receiver<Item>,
+    shutdown: Arc<Notify>,
+    wake: Arc<Notify>,
+    mut w: Writer,
+) {
     // The writer keeps one connection checked out: rocket_db_pools closes the
     // pool at shutdown, concurrently with the final flush, and a checked-out
     // connection stays usable.
-    let mut w = Writer { spool: state.spool.lock().unwrap_or_else(|e| e.into_inner()).take(), ..Writer::default() };
     loop {
         // While the spool holds batches, the database is tried again every second.
-        let waiting = w.spool.as_ref().is_some_and(|s| s.pending() > 0 || s.bytes() > 0);
+        let waiting = w.spool.as_ref().is_some_and(|s| {
+            let s = lock(s);
+            s.pending() > 0 || s.bytes() > 0
+        });
         let first = rocket::tokio::select! {
-            item = rx.recv() => match item { Some(i) => i, None => break },
+            item = rx.recv() => match item { Some(i) => Some(i), None => break },
+            // The queue was full: its overflow waits.
+            _ = wake.notified() => None,
             _ = rocket::tokio::time::sleep(RETRY), if waiting => {
                 replay(&state, &pool, &mut w).await;
                 continue;
@@ -113,17 +134,20 @@ async fn run(state: Arc<CollectorState>, pool: SecurityPool, mut rx: mpsc::Recei
                         write(&state, &pool, &mut w, std::mem::take(&mut rest)).await;
                     }
                 }
+                rest.extend(overflow(&state));
                 write(&state, &pool, &mut w, rest).await;
                 return;
             }
         };
-        let mut batch = vec![first];
+        let mut batch: Vec<Item> = first.into_iter().collect();
         while batch.len() < BATCH {
             match rx.try_recv() {
                 Ok(i) => batch.push(i),
                 Err(_) => break,
             }
         }
+        // After the queue: what overflowed arrived after it (at most OVERFLOW_BATCH more).
+        batch.extend(overflow(&state));
         write(&state, &pool, &mut w, batch).await;
     }
 }
@@ -197,23 +221,8 @@ async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
     if batch.is_empty() {
         return;
     }
-    // Grouped by the key hash the database's unique index is on.
-    let mut groups: HashMap<String, SpooledGroup> = HashMap::new();
-    for item in batch {
-        let e = groups.entry(item.key.hash()).or_insert_with(|| SpooledGroup {
-            key: item.key,
-            hits: 0,
-            report: item.report,
-            at: item.at,
-        });
-        e.hits += 1;
-        e.at = e.at.max(item.at);
-    }
-    let mut groups: Vec<SpooledGroup> = groups.into_values().collect();
-    // One order for every instance: concurrent batches lock rows alike.
-    groups.sort_by_cached_key(|g| g.key.hash());
-    let batch = SpooledBatch { id: new_batch_id(), groups };
-    let waiting = w.spool.as_ref().is_some_and(|s| s.bytes() > 0);
+    let batch = batch_of(batch);
+    let waiting = w.spool.as_ref().is_some_and(|s| lock(s).bytes() > 0);
     // Stopping: older batches are not replayed now (the next start does), this one follows them.
     let stopping = w.closing && waiting;
     if w.spool.is_some() && (stopping || !replay(state, pool, w).await) {
@@ -266,10 +275,6 @@ fn backoff(w: &mut Writer) {
     w.failures = w.failures.saturating_add(1);
     let wait = RETRY.saturating_mul(1 << (w.failures - 1).min(5)).min(MAX_BACKOFF);
     w.retry_at = Some(std::time::Instant::now() + wait);
-}
-
-fn new_batch_id() -> String {
-    crate::core::hex::encode(&rand::random::<[u8; 16]>())
 }
 
 /// What became of a batch.
@@ -369,9 +374,10 @@ async fn connection<'w>(
 fn spool(state: &CollectorState, w: &mut Writer, batch: SpooledBatch) {
     let c = &state.counters;
     let n = batch.reports();
-    let Some(spool) = w.spool.as_mut() else {
+    let Some(shared) = w.spool.as_ref() else {
         return c.drop(DropReason::DatabaseUnavailable, n);
     };
+    let mut spool = lock(shared);
     match spool.append(&batch) {
         Ok(()) => {}
         Err(SpoolError::Full) => {
@@ -383,15 +389,12 @@ fn spool(state: &CollectorState, w: &mut Writer, batch: SpooledBatch) {
             c.drop(DropReason::DatabaseUnavailable, n);
         }
     }
-    publish_spool(state, spool);
+    publish_spool(state, &spool);
 }
 
 /// The spool's gauges as the counters show them (the spool is their one source).
 pub(crate) fn publish_spool(state: &CollectorState, spool: &Spool) {
-    let c = &state.counters;
-    c.spooled.store(spool.pending(), Ordering::Relaxed);
-    c.spool_bytes.store(spool.bytes(), Ordering::Relaxed);
-    c.spool_oldest_ms.store(spool.oldest().map_or(0, |t| t.timestamp_millis()), Ordering::Relaxed);
+    spool.publish(&state.counters);
 }
 
 /// Most spooled records one replay transaction merges.
@@ -405,38 +408,42 @@ const REPLAY_RECORDS: usize = 256;
 async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> bool {
     let c = &state.counters;
     if w.retry_at.is_some_and(|t| std::time::Instant::now() < t) {
-        return w.spool.as_ref().is_none_or(|s| s.bytes() == 0);
+        return w.spool.as_ref().is_none_or(|s| lock(s).bytes() == 0);
     }
+    let Some(shared) = w.spool.clone() else { return true };
     loop {
         let limit = if w.single { 1 } else { REPLAY_RECORDS };
-        let Some(spool) = w.spool.as_mut() else { return true };
-        // Read ahead: the records to merge, and where they end.
-        let (mut at, mut records, mut reports) = (spool.offset(), Vec::new(), 0u64);
-        while records.len() < limit && reports < BATCH as u64 {
-            match spool.read(at) {
-                Ok(None) => break,
-                Ok(Some(Next::Batch { batch, reports: n, end })) => {
-                    records.push(batch);
-                    reports += n;
-                    at = end;
-                }
-                Ok(Some(Next::Corrupt { reports: n, end })) => {
-                    // Counted (spool_corrupt) when the spool was opened.
-                    tracing::warn!(
-                        target: "security",
-                        "a corrupted CSP report spool record was skipped ({n} report(s), counted as spool_corrupt)"
-                    );
-                    at = end;
-                }
-                Err(e) => {
-                    tracing::error!(target: "security", "the CSP report spool cannot be read: {e}");
-                    return false;
+        // Read ahead: the records to merge, and where they end (the lock is not held across an await).
+        let (at, records, reports, skipped, corrupt) = {
+            let mut spool = lock(&shared);
+            let (mut at, mut records, mut reports) = (spool.offset(), Vec::new(), 0u64);
+            let (mut skipped, mut corrupt) = (0u64, 0u64);
+            while records.len() < limit && reports < BATCH as u64 {
+                match spool.read(at) {
+                    Ok(None) => break,
+                    Ok(Some(Next::Batch { batch, reports: n, end })) => {
+                        records.push(batch);
+                        reports += n;
+                        at = end;
+                    }
+                    Ok(Some(Next::Corrupt { reports: n, end })) => {
+                        // Damaged since the start (what the start found was moved aside and counted
+                        // then); counted once it is consumed.
+                        skipped += n;
+                        corrupt += 1;
+                        at = end;
+                    }
+                    Err(e) => {
+                        tracing::error!(target: "security", "the CSP report spool cannot be read: {e}");
+                        return false;
+                    }
                 }
             }
-        }
-        if at == spool.offset() {
-            return true;
-        }
+            if at == spool.offset() {
+                return true;
+            }
+            (at, records, reports, skipped, corrupt)
+        };
         let mut refused = 0;
         if !records.is_empty() {
             let merged_records = records.len();
@@ -514,12 +521,25 @@ async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> 
             }
             Counters::add(&c.stored, reports - refused);
         }
-        let Some(spool) = w.spool.as_mut() else { return true };
-        let consumed = spool.consumed(at, reports);
-        publish_spool(state, spool);
-        if let Err(e) = consumed {
-            tracing::error!(target: "security", "the CSP report spool cannot be updated: {e}");
-            return false;
+        let mut spool = lock(&shared);
+        let consumed = spool.consumed(at, reports + skipped);
+        publish_spool(state, &spool);
+        match consumed {
+            Ok(lost) => {
+                // `lost`: reports of records damaged beyond reading, left pending as the file emptied.
+                if corrupt > 0 {
+                    tracing::warn!(
+                        target: "security",
+                        "{corrupt} corrupted CSP report spool record(s) skipped ({} report(s), counted as spool_corrupt)",
+                        skipped + lost
+                    );
+                }
+                c.drop(DropReason::SpoolCorrupt, skipped + lost);
+            }
+            Err(e) => {
+                tracing::error!(target: "security", "the CSP report spool cannot be updated: {e}");
+                return false;
+            }
         }
         if spool.pending() == 0 && spool.bytes() == 0 {
             tracing::info!(target: "security", "CSP report spool drained: the database took everything it held");

@@ -33,7 +33,7 @@ pub enum DropReason {
     BatchLimit,
     /// The client exceeded `rate_limit_per_minute`.
     RateLimited,
-    /// The database queue was full.
+    /// The database queue was full, and the spool too (or `spool = false`).
     QueueFull,
     /// The database could not be reached.
     DatabaseUnavailable,

@@ -166,21 +166,48 @@ async fn the_csv_export_never_lets_a_spreadsheet_run_a_field() {
     assert_eq!(disposition, Some("attachment; filename=\"csp-violation-groups.csv\""));
     assert_eq!(
         csv,
-        "directive,blocked,disposition,reports,violations,first_seen,last_seen,status,triaged_by,triaged_at\r\n\
-         '=cmd|' /C calc'!A0,<script>alert(1)</script>,enforce,2,1,2026-11-30 08:00:00,2026-11-30 08:00:00,open,,\r\n\
-         img-src,'@SUM(1+1),enforce,1,1,2026-11-30 08:00:00,2026-11-30 08:00:00,open,,\r\n"
+        "\"directive\",\"blocked\",\"disposition\",\"reports\",\"violations\",\"first_seen\",\"last_seen\",\"status\",\
+         \"triaged_by\",\"triaged_at\"\r\n\
+         \"'=cmd|' /C calc'!A0\",\"<script>alert(1)</script>\",\"enforce\",\"2\",\"1\",\"2026-11-30 08:00:00\",\
+         \"2026-11-30 08:00:00\",\"open\",\"\",\"\"\r\n\
+         \"img-src\",\"'@SUM(1+1)\",\"enforce\",\"1\",\"1\",\"2026-11-30 08:00:00\",\"2026-11-30 08:00:00\",\"open\",\"\",\"\"\r\n"
     );
     // The list of violations exports too, with the same care.
     let (status, _, _, csv) = app.dashboard("/security/reports/violations.csv", true).await;
     assert_eq!(status, Status::Ok);
     assert!(
-        csv.starts_with("directive,blocked,document,disposition,reports,samples,first_seen,last_seen\r\n"),
+        csv.starts_with(
+            "\"directive\",\"blocked\",\"document\",\"disposition\",\"reports\",\"samples\",\"first_seen\",\"last_seen\"\r\n"
+        ),
         "{csv}"
     );
-    assert!(csv.contains("\r\n'=cmd|' /C calc'!A0,<script>alert(1)</script>,https://127.0.0.1/,enforce,2,"), "{csv}");
+    assert!(
+        csv.contains(
+            "\r\n\"'=cmd|' /C calc'!A0\",\"<script>alert(1)</script>\",\"https://127.0.0.1/\",\"enforce\",\"2\","
+        ),
+        "{csv}"
+    );
     // Not for everyone.
     let (status, _, _, _) = app.dashboard("/security/reports/groups.csv", false).await;
     assert_eq!(status, Status::Forbidden);
+}
+
+/// Issue 29: `…/p;=1+2;@SUM(A1)` came out unquoted, and Excel in a
+/// `;`-separator locale split it and ran `=1+2` and `@SUM(A1)`.
+#[rocket::async_test]
+async fn a_formula_after_a_separator_inside_a_field_is_defused() {
+    let app = app("").await;
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap();
+    let hostile = "https://127.0.0.1/p;=1+2;@SUM(A1)";
+    record(&app, &key(hostile, "img-src", "https://evil.example/x,-1+1;\t+2", "enforce"), 1, t0).await;
+    let (status, _, _, csv) = app.dashboard("/security/reports/violations.csv", true).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        csv,
+        "\"directive\",\"blocked\",\"document\",\"disposition\",\"reports\",\"samples\",\"first_seen\",\"last_seen\"\r\n\
+         \"img-src\",\"https://evil.example/x,'-1+1;\t'+2\",\"https://127.0.0.1/p;'=1+2;'@SUM(A1)\",\"enforce\",\"1\",\
+         \"0\",\"2026-11-30 08:00:00\",\"2026-11-30 08:00:00\"\r\n"
+    );
 }
 
 /// A report the report-only policy caused (the legacy format, as Chromium sends it).
@@ -425,13 +452,15 @@ async fn a_violation_s_samples_export_as_csv_and_json_with_hostile_fields_defuse
     let lines: Vec<&str> = csv.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "received,format,document,blocked_uri,directive,disposition,sample,status,source_file,line,column,client,user_agent"
+        "\"received\",\"format\",\"document\",\"blocked_uri\",\"directive\",\"disposition\",\"sample\",\"status\",\
+         \"source_file\",\"line\",\"column\",\"client\",\"user_agent\""
     );
     let row = lines[1].split_once(',').map(|(_, rest)| rest).unwrap();
     assert_eq!(
         row,
-        "csp-report,https://127.0.0.1/page,inline,script-src-elem,enforce,\
-         \"'=HYPERLINK(\"\"https://evil.example\"\",\"\"x\"\")\",200,https://127.0.0.1/app.js,7,2,0.0.0.0,TestBrowser/1.0"
+        "\"csp-report\",\"https://127.0.0.1/page\",\"inline\",\"script-src-elem\",\"enforce\",\
+         \"'=HYPERLINK(\"\"https://evil.example\"\",\"\"x\"\")\",\"200\",\"https://127.0.0.1/app.js\",\"7\",\"2\",\
+         \"0.0.0.0\",\"TestBrowser/1.0\""
     );
     assert_eq!(lines.len(), 3, "{csv}");
     let (status, ct, _, body) = app.dashboard(&format!("/security/reports/violation/{id}.json"), true).await;

@@ -80,16 +80,29 @@ async fn without_a_database_or_a_spool_accepted_reports_are_dropped_with_a_reaso
     assert_eq!(s.dropped.get("database_unavailable"), Some(&20));
 }
 
-#[rocket::async_test]
-async fn a_full_queue_drops_with_a_reason_and_nothing_is_lost_uncounted() {
-    let app = app("[default.security.reports]\nqueue_size = 1\nrate_limit_per_minute = 0").await;
-    let body = serde_json::Value::Array(
+/// 50 reports in one request against a queue of one.
+fn fifty() -> String {
+    serde_json::Value::Array(
         (0..50)
             .map(|i| serde_json::json!({"type": "csp-violation", "body": {"documentURL": DOC, "blockedURL": format!("https://c{i}.example/x"), "effectiveDirective": "img-src"}}))
             .collect(),
     )
-    .to_string();
-    assert_eq!(app.post("application/reports+json", body).await.status(), Status::NoContent);
+    .to_string()
+}
+
+#[rocket::async_test]
+async fn a_full_queue_hands_its_overflow_on_and_nothing_is_dropped() {
+    let app = app("[default.security.reports]\nqueue_size = 1\nrate_limit_per_minute = 0").await;
+    assert_eq!(app.post("application/reports+json", fifty()).await.status(), Status::NoContent);
+    let s = app.settled().await;
+    assert_eq!((s.accepted, s.stored), (50, 50), "{s:?}");
+    assert!(s.dropped.is_empty(), "{s:?}");
+}
+
+#[rocket::async_test]
+async fn without_a_spool_a_full_queue_drops_with_a_reason_and_nothing_is_lost_uncounted() {
+    let app = app("[default.security.reports]\nqueue_size = 1\nrate_limit_per_minute = 0\nspool = false").await;
+    assert_eq!(app.post("application/reports+json", fifty()).await.status(), Status::NoContent);
     let s = app.settled().await;
     assert_eq!(s.accepted, 50);
     assert_eq!(s.stored + s.dropped.get("queue_full").copied().unwrap_or(0), 50, "{s:?}");
