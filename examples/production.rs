@@ -8,7 +8,7 @@
 //!
 //! ```toml
 //! [release]
-//! secret_key = "..."                     # your own: ROCKET_SECRET_KEY="$(openssl rand -base64 64)"
+//! secret_key = "..."                     # your own: ROCKET_SECRET_KEY="$(openssl rand -base64 64 | tr -d '\n')"
 //!
 //! [release.databases.security]
 //! url = "postgres://app@db.internal/app"

@@ -558,7 +558,7 @@ fn rocket() -> rocket::Rocket<rocket::Build> {
                 _ => {
                     eprintln!(
                         "the showcase needs `secret_key` (64 bytes, base64) in the {} profile: a deployment brings \
-                         its own, e.g. ROCKET_SECRET_KEY=\"$(openssl rand -base64 64)\"",
+                         its own, e.g. ROCKET_SECRET_KEY=\"$(openssl rand -base64 64 | tr -d '\\n')\"",
                         rocket.figment().profile()
                     );
                     Err(rocket)

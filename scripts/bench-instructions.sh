@@ -10,6 +10,9 @@
 #   BENCH_STACKS="limit limit-redis" ...   # one report per request: the collector's
 #                                          # rate limit per process vs in Redis
 #   BENCH_REPEAT=3 ...    # each stack 3 times: the minimum and the maximum
+#   BENCH_BASELINE=/path/to/bench_server ...   # an earlier build's binary: each stack
+#                                          # runs on it and on this build, alternately,
+#                                          # and the ratio of the minimums is printed
 #
 # Timers and idle worker threads add instructions in proportion to wall time,
 # so a loaded machine inflates a run; the minimum of several runs is the
@@ -52,10 +55,12 @@ for _ in range(n):
         assert r.status == 200, r.status
 PY
 
-count() {  # stack, requests -> total instructions of the server run
+binary="$PWD/target/release/examples/bench_server"
+count() {  # stack, requests[, binary] -> total instructions of the server run
   local out="$workdir/cg.$1.$2"
+  local bin="${3:-$binary}"
   (cd "$workdir" && BENCH_STACK=$1 ROCKET_PORT=$port exec valgrind --tool=callgrind --callgrind-out-file="$out" \
-    "$OLDPWD/target/release/examples/bench_server" >/dev/null 2>&1) &
+    "$bin" >/dev/null 2>&1) &
   server=$!
   local login=0
   if [ "$1" = page ] || [ "$1" = session ]; then login=1; fi
@@ -68,15 +73,30 @@ count() {  # stack, requests -> total instructions of the server run
 }
 
 repeat="${BENCH_REPEAT:-1}"
-printf "%-10s %14s %14s\n" stack "instr/request" "max of runs"
+baseline="${BENCH_BASELINE:-}"
+if [ -n "$baseline" ]; then
+  printf "%-10s %14s %14s %8s\n" stack "baseline" "this build" "ratio"
+else
+  printf "%-10s %14s %14s\n" stack "instr/request" "max of runs"
+fi
 for stack in ${BENCH_STACKS:-bare adhoc security nonce page session}; do
-  min=""; max=""
+  min=""; max=""; bmin=""
   for _ in $(seq "$repeat"); do
+    if [ -n "$baseline" ]; then
+      a="$(count "$stack" "$n1" "$baseline")"
+      b="$(count "$stack" "$n2" "$baseline")"
+      v=$(( (b - a) / (n2 - n1) ))
+      if [ -z "$bmin" ] || [ "$v" -lt "$bmin" ]; then bmin=$v; fi
+    fi
     a="$(count "$stack" "$n1")"
     b="$(count "$stack" "$n2")"
     v=$(( (b - a) / (n2 - n1) ))
     if [ -z "$min" ] || [ "$v" -lt "$min" ]; then min=$v; fi
     if [ -z "$max" ] || [ "$v" -gt "$max" ]; then max=$v; fi
   done
-  printf "%-10s %14s %14s\n" "$stack" "$min" "$max"
+  if [ -n "$baseline" ]; then
+    printf "%-10s %14s %14s %8s\n" "$stack" "$bmin" "$min" "$(awk -v a="$min" -v b="$bmin" 'BEGIN { printf "%.4f", a / b }')"
+  else
+    printf "%-10s %14s %14s\n" "$stack" "$min" "$max"
+  fi
 done

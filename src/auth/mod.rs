@@ -119,7 +119,7 @@
 //!     type Error = ();
 //!     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
 //!         match req.cookies().get("user_id") {
-//!             Some(c) if Sessions::is_live(req) => request::Outcome::Success(User(c.value().to_string())),
+//!             Some(c) if Sessions::is_live(req, c.value()) => request::Outcome::Success(User(c.value().to_string())),
 //!             _ => request::Outcome::Forward(Status::Unauthorized),
 //!         }
 //!     }

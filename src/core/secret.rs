@@ -107,13 +107,15 @@ pub fn development_secret_key(dir: &std::path::Path) -> std::io::Result<String> 
 /// The key file's content, if this process's user alone could have written
 /// it. The checks are made on the opened file (not the path), so the file
 /// cannot be swapped between check and read; a link at the path is not
-/// followed (`O_NOFOLLOW`).
+/// followed (`O_NOFOLLOW`), and a FIFO never blocks the open (`O_NONBLOCK`).
 #[cfg(unix)]
 fn read_trusted(path: &std::path::Path) -> std::io::Result<String> {
     use std::io::{Error, ErrorKind, Read};
     use std::os::unix::fs::OpenOptionsExt;
     let shown = path.display();
-    let nofollow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
+    // O_NONBLOCK: a FIFO planted at the path cannot hang the start (it is then refused as not a regular file).
+    let nofollow =
+        (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY).bits() as i32;
     let file = match std::fs::OpenOptions::new().read(true).custom_flags(nofollow).open(path) {
         Ok(f) => f,
         // Refused by O_NOFOLLOW (ELOOP on Linux and macOS, EMLINK on FreeBSD).

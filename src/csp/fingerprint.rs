@@ -58,7 +58,7 @@ pub(crate) fn normalise(policy: &str) -> String {
     out
 }
 
-/// A policy as the collector compares it (see the [module docs](self)): one
+/// A policy as the collector compares it (the site's policies are recorded by it): one
 /// policy's text with what varies per response or per browser taken out.
 ///
 /// ```
@@ -119,6 +119,8 @@ struct Entry {
     policy: String,
     /// Whether this process has written it to the database.
     recorded: bool,
+    /// Whether this process sends it (else it was only read from the database).
+    ours: bool,
 }
 
 /// The site's own policy for one disposition, as configured (the default
@@ -189,7 +191,13 @@ impl KnownPolicies {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         for policy in policies(header) {
             let key = (fingerprint(&policy), disposition);
-            if inner.known.contains_key(&key) {
+            if let Some(e) = inner.known.get_mut(&key) {
+                if !e.ours {
+                    // Read from the database before this process sent it: its own now.
+                    e.ours = true;
+                    e.policy = policy;
+                    new = true;
+                }
                 continue;
             }
             if inner.known.len() >= MAX_KNOWN {
@@ -204,7 +212,7 @@ impl KnownPolicies {
                 }
                 break;
             }
-            inner.known.insert(key, Entry { policy, recorded: false });
+            inner.known.insert(key, Entry { policy, recorded: false, ours: true });
             new = true;
         }
         new
@@ -220,9 +228,9 @@ impl KnownPolicies {
             any = true;
             let fp = fingerprint(&policy);
             let known = |d: &'static str| inner.known.contains_key(&(fp.clone(), d));
-            let ok = match disposition {
-                Some("enforce") => known("enforce"),
-                Some("report") => known("report"),
+            let ok = match disposition.map(str::trim) {
+                Some(d) if d.eq_ignore_ascii_case("enforce") => known("enforce"),
+                Some(d) if d.eq_ignore_ascii_case("report") => known("report"),
                 _ => known("enforce") || known("report"),
             };
             if !ok {
@@ -243,7 +251,7 @@ impl KnownPolicies {
         inner
             .known
             .iter()
-            .filter(|(_, e)| !e.recorded)
+            .filter(|(_, e)| e.ours && !e.recorded)
             .map(|((fp, d), e)| crate::db::models::policies::SitePolicy {
                 fingerprint: fp.clone(),
                 disposition: (*d).to_string(),
@@ -279,12 +287,12 @@ impl KnownPolicies {
         Ok(pending.len())
     }
 
-    /// Marks every policy of this process to be written again (its
+    /// Marks every policy this process sends to be written again (its
     /// `last_seen` moves on, so a pruned database learns them again).
     #[cfg(feature = "db")]
     fn touch_all(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        for e in inner.known.values_mut() {
+        for e in inner.known.values_mut().filter(|e| e.ours) {
             e.recorded = false;
         }
     }
@@ -304,7 +312,7 @@ impl KnownPolicies {
             if inner.known.len() >= MAX_KNOWN {
                 break;
             }
-            inner.known.entry((fp, d)).or_insert(Entry { policy: String::new(), recorded: true });
+            inner.known.entry((fp, d)).or_insert(Entry { policy: String::new(), recorded: true, ours: false });
         }
         Ok(())
     }
@@ -321,13 +329,18 @@ impl KnownPolicies {
     ) -> Verdict {
         let first = self.verdict(disposition, original);
         let Some(pool) = pool.filter(|_| first == Verdict::Foreign) else { return first };
+        // One read at a time; a report that waited for another's read uses its result
+        // (the interval counts from the end of a read, so a slow database is not read
+        // once per waiting report).
         let mut read_at = self.read_at.lock().await;
-        if read_at.is_none_or(|t| t.elapsed() >= REREAD) {
-            *read_at = Some(Instant::now());
-            if let Err(e) = self.read(pool).await {
-                tracing::warn!(target: "security", "CSP policies of the other instances not read: {e}");
-            }
+        let again = self.verdict(disposition, original);
+        if again == Verdict::Known || read_at.is_some_and(|t| t.elapsed() < REREAD) {
+            return again;
         }
+        if let Err(e) = self.read(pool).await {
+            tracing::warn!(target: "security", "CSP policies of the other instances not read: {e}");
+        }
+        *read_at = Some(Instant::now());
         drop(read_at);
         self.verdict(disposition, original)
     }

@@ -71,7 +71,7 @@ impl Csrf {
             errors.push(ConfigError::new(
                 key("token"),
                 "token mode derives its tokens from Rocket's `secret_key`, which is not set; add `secret_key = \"...\"` \
-                 (`openssl rand -base64 64`) or set `security.csrf.token = false`",
+                 (`openssl rand -base64 64 | tr -d '\\n'`) or set `security.csrf.token = false`",
             ));
         }
         self.enabled.then(|| CsrfPart {

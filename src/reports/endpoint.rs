@@ -305,7 +305,9 @@ impl CollectorState {
         ) else {
             return false;
         };
-        let disposition = r.disposition.as_deref().map(str::trim);
+        // As the report is stored: `report` only when it says so, else `enforce`.
+        let report = r.disposition.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("report"));
+        let disposition = Some(if report { "report" } else { "enforce" });
         #[cfg(feature = "db")]
         let verdict = known.check(self.pool.get(), disposition, original).await;
         #[cfg(not(feature = "db"))]

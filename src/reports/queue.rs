@@ -73,10 +73,19 @@ impl Queue {
                     items.push(item);
                     (items.len() >= OVERFLOW_BATCH).then(|| std::mem::take(&mut *items))
                 };
-                match full {
-                    Some(items) => spill(c, &o.spool, items),
-                    None => o.wake.notify_one(),
+                if let Some(items) = full {
+                    // A file write and an fsync: on Rocket's multi-threaded runtime the worker
+                    // hands its other tasks on first, so no other request waits behind the disk.
+                    let write = || spill(c, &o.spool, items);
+                    match rocket::tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+                        Ok(rocket::tokio::runtime::RuntimeFlavor::MultiThread) => {
+                            rocket::tokio::task::block_in_place(write)
+                        }
+                        _ => write(),
+                    }
                 }
+                // The writer drains what is left, and stores the spool once the database is back.
+                o.wake.notify_one();
             }
             Err(e) => {
                 c.queued.fetch_sub(1, Ordering::Relaxed);

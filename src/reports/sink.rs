@@ -17,7 +17,7 @@ use crate::db::models::csp::{BatchGroup, BatchOutcome};
 use crate::db::{CspViolation, SecurityConn, SecurityPool};
 
 /// Most reports written in one batch.
-const BATCH: usize = 2_000;
+pub(crate) const BATCH: usize = 2_000;
 
 /// Most keys the writer remembers as "row and samples complete" (per process).
 const KNOWN: usize = 50_000;

@@ -282,6 +282,10 @@ fn resync<R: Read + Seek>(r: &mut R, from: u64, len: u64) -> std::io::Result<u64
 }
 
 /// The record at `at` of a file of `len` bytes, if any.
+/// Most reports one record can hold: a writer's batch (`sink::BATCH`) plus
+/// what the queue's overflow adds to it (`queue::OVERFLOW_BATCH`).
+const MAX_RECORD_REPORTS: u64 = (super::sink::BATCH + super::queue::OVERFLOW_BATCH) as u64;
+
 fn found_at<R: Read + Seek>(r: &mut R, at: u64, len: u64) -> std::io::Result<Option<Found>> {
     if at >= len {
         return Ok(None);
@@ -302,6 +306,10 @@ fn found_at<R: Read + Seek>(r: &mut R, at: u64, len: u64) -> std::io::Result<Opt
     let next = resync(r, at + 1, len)?;
     let Some(b) = header else { return Ok(Some(Found::Damaged { claimed: None, end: next })) };
     let h = fields(&b);
+    if u64::from(h.reports) > MAX_RECORD_REPORTS {
+        // A count no record can hold (a flipped high bit): not trusted.
+        return Ok(Some(Found::Damaged { claimed: None, end: next }));
+    }
     let claimed_end = at + HEADER + u64::from(h.payload);
     Ok(Some(if &b[0..4] == MAGIC {
         // The magic holds: trust the count; a shorter length ends the record early

@@ -79,6 +79,11 @@ pub(crate) struct Proposal {
     pub(crate) noise: Vec<Flag>,
 }
 
+/// Directives that protect the page itself rather than list what it loads:
+/// a report never widens them (a forged `frame-ancestors` report would
+/// otherwise propose framing by the attacker's site).
+const PROTECTIVE: &[&str] = &["frame-ancestors", "form-action", "base-uri", "object-src", "sandbox", "navigate-to"];
+
 fn script_context(directive: &str) -> bool {
     directive.starts_with("script-src") || directive == "default-src" || directive == "worker-src"
 }
@@ -89,7 +94,12 @@ fn style_context(directive: &str) -> bool {
 
 /// A plain host (optionally with a port), as the collector stores a blocked URL.
 fn plain_host(s: &str) -> bool {
-    let (host, port) = s.split_once(':').unwrap_or((s, ""));
+    let (host, port) = match s.split_once(':') {
+        // `host:` alone is a scheme source to a browser.
+        Some((_, "")) => return false,
+        Some(split) => split,
+        None => (s, ""),
+    };
     !host.is_empty()
         && host.len() <= 253
         && host.contains('.')
@@ -153,12 +163,22 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
             out.noise.push(flag("a browser extension or injected software, not the site: nothing to change"));
             continue;
         }
+        if PROTECTIVE.contains(&d) {
+            out.flagged.push(flag(
+                "never widened from reports: this directive protects the page itself (framing, form targets, \
+                 <base>, plugins); change it by hand if you mean to",
+            ));
+            continue;
+        }
         let source = match s.blocked.as_str() {
             "'self'" => "'self'".to_string(),
             host if plain_host(host) => host.to_string(),
             blocked => {
                 let mut f = flag(instead(d, blocked));
-                if blocked == "inline" && !d.ends_with("-attr") && (script_context(d) || style_context(d)) {
+                // A hash only for code at least two clients reported: one client's sample
+                // may be an attacker's payload.
+                let inline_code = !d.ends_with("-attr") && (script_context(d) || style_context(d));
+                if blocked == "inline" && inline_code && s.clients >= MIN_CLIENTS {
                     // Only a sample shorter than the browsers' cut is the whole code (less
                     // the whitespace around it, which Chromium trims: the page says so).
                     let mut hashes: Vec<String> = s
@@ -181,11 +201,13 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
             .strip_suffix("-elem")
             .filter(|p| policy.is_some_and(|policy| policy.get(d).is_none() && policy.get(p).is_some()));
         let d = parent.unwrap_or(d);
-        let (list, added) = lists.entry(d.to_string()).or_insert_with(|| {
-            let current = policy.and_then(|p| p.effective(d)).map(<[String]>::to_vec).unwrap_or_default();
-            // `'none'` cannot stand next to a source.
-            (current.into_iter().filter(|s| s != "'none'").collect(), vec![])
-        });
+        let current = policy.and_then(|p| p.effective(d)).map(<[String]>::to_vec).unwrap_or_default();
+        if current.iter().any(|s| s == "'none'") {
+            // A directive configured 'none' is a decision: a report never replaces it.
+            out.flagged.push(flag("the directive is 'none' in your policy: change it by hand if you mean to"));
+            continue;
+        }
+        let (list, added) = lists.entry(d.to_string()).or_insert_with(|| (current, vec![]));
         if let Some(a) = added.iter_mut().find(|a| a.source == source) {
             a.hits += s.hits;
             a.clients = a.clients.max(s.clients);
@@ -299,10 +321,9 @@ mod tests {
             p.toml(TABLE, None),
             "[default.security.csp.report_only.directives]\n\
              connect-src = [\"'self'\", \"api.example\"]\n\
-             font-src = [\"fonts.example:8443\"]\n\
              img-src = [\"'self'\", \"data:\", \"cdn.example\"]\n"
         );
-        assert_eq!(p.changes[2].added, vec![Added { source: "cdn.example".into(), hits: 7, clients: 3 }]);
+        assert_eq!(p.changes[1].added, vec![Added { source: "cdn.example".into(), hits: 7, clients: 3 }]);
         let flagged: Vec<(&str, &str)> = p.flagged.iter().map(|f| (f.directive.as_str(), f.blocked.as_str())).collect();
         assert_eq!(
             flagged,
@@ -311,10 +332,12 @@ mod tests {
                 ("media-src", "https:"),
                 ("script-src-elem", "inline"),
                 ("script-src-elem", "data:"),
+                ("font-src", "fonts.example:8443"),
                 ("frame-src", "javascript:alert(1)"),
                 ("script-src", "eval"),
             ]
         );
+        assert!(p.flagged[4].instead.starts_with("the directive is 'none' in your policy"));
         assert!(p.flagged[1].instead.starts_with("never a whole scheme or a wildcard"));
         assert!(p.flagged[2].instead.starts_with("never 'unsafe-inline'"));
     }
@@ -329,10 +352,26 @@ mod tests {
                 .collect();
         forged.push(Seen { clients: 1, ..seen("script-src-elem", "evil.example", 50) });
         forged.push(Seen { clients: 1, ..seen("script-src-attr", "inline", 50) });
+        let mut inline = Seen { clients: 1, ..seen("script-src-elem", "inline", 50) };
+        inline.samples = vec!["alert(document.cookie)".into()];
+        forged.push(inline);
+        // Protective directives are never widened, even by a host many clients report.
+        for d in ["frame-ancestors", "form-action", "base-uri", "object-src"] {
+            forged.push(Seen { clients: 9, ..seen(d, "evil.example", 50) });
+        }
+        forged.push(Seen { clients: 9, ..seen("img-src", "evil.example:", 50) });
         let p = propose(Some(&policy), &forged);
         assert_eq!(p.changes, vec![]);
+        assert!(p.flagged.iter().all(|f| f.hashes.is_empty()), "no hash from one client's sample: {:?}", p.flagged);
         assert_eq!(p.toml(TABLE, None), "");
-        assert_eq!(p.flagged.len(), 10, "{:?}", p.flagged);
+        assert_eq!(p.flagged.len(), 16, "{:?}", p.flagged);
+        let protective: Vec<&str> = p
+            .flagged
+            .iter()
+            .filter(|f| f.instead.starts_with("never widened from reports"))
+            .map(|f| f.directive.as_str())
+            .collect();
+        assert_eq!(protective, vec!["base-uri", "form-action", "frame-ancestors", "object-src"]);
         assert_eq!(p.held_back.len(), 1);
         assert_eq!((p.held_back[0].blocked.as_str(), p.held_back[0].clients), ("evil.example", 1));
         // A second client makes the host a proposal.

@@ -361,7 +361,7 @@ impl SecurityConfig {
                 errors.push(ConfigError::new(
                     "secret_key",
                     "is a published value (the sample Rocket.toml's, or Rocket's documentation example): anyone can \
-                     forge session stamps and CSRF tokens with it; generate your own with `openssl rand -base64 64` \
+                     forge session stamps and CSRF tokens with it; generate your own with `openssl rand -base64 64 | tr -d '\\n'` \
                      and set it for the release profile (e.g. ROCKET_SECRET_KEY)",
                 ));
             }
@@ -372,7 +372,7 @@ impl SecurityConfig {
                 "security.I003",
                 "no `secret_key` in this debug profile: a random key for this run, so sessions and CSRF tokens \
                  end at every restart",
-                "set `secret_key` (generate one with `openssl rand -base64 64`), or use \
+                "set `secret_key` (generate one with `openssl rand -base64 64 | tr -d '\\n'`), or use \
                  `rocket_security::core::development_secret_key` for a key kept in the working directory",
             ));
         }

@@ -197,8 +197,10 @@ fn client_summary(req: &Request<'_>) -> String {
 }
 
 impl Sessions<'_> {
-    /// Whether the request carries a live session: for an application's own
-    /// user guard, which reads the login cookie itself. On an open path (the
+    /// Whether the request carries a live session of `user_id` (the user its
+    /// login cookie names; a session the registry records for another user is
+    /// refused, logged at WARN): for an application's own user guard, which
+    /// reads the login cookie itself. On an open path (the
     /// login page, `security.auth.allow`) an expired, revoked or unverified
     /// session is not refused, only dropped: its cookies are still on the
     /// request, and a guard that trusts them would see a user who is logged
@@ -229,7 +231,8 @@ impl Sessions<'_> {
     ///     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
     ///         match req.cookies().get("user_id") {
     ///             // The cookie alone is not enough: its session must be live.
-    ///             Some(c) if Sessions::is_live(req) => request::Outcome::Success(User(c.value().to_string())),
+    ///             // ... and belong to the user the cookie names.
+    ///             Some(c) if Sessions::is_live(req, c.value()) => request::Outcome::Success(User(c.value().to_string())),
     ///             _ => request::Outcome::Forward(Status::Unauthorized),
     ///         }
     ///     }
@@ -266,14 +269,17 @@ impl Sessions<'_> {
     /// clock.advance(Duration::minutes(31)); // past the idle timeout
     /// assert_eq!(client.get("/").dispatch().into_string().unwrap(), "hello, guest");
     /// ```
-    pub fn is_live(req: &Request<'_>) -> bool {
+    pub fn is_live(req: &Request<'_>, user_id: &str) -> bool {
         if Shared::of(req.rocket()).is_none() {
             return true;
         }
         if crate::auth::answer::session_ended(req) {
             return false;
         }
-        Local::used(req).is_some_and(|l| !l.logged_out() && (l.login().is_some() || l.current.get().is_some()))
+        let live =
+            Local::used(req).is_some_and(|l| !l.logged_out() && (l.login().is_some() || l.current.get().is_some()));
+        // The registry's owner of the session must be the user the login cookie names.
+        live && crate::auth::answer::owns_session(req, user_id)
     }
 
     /// The id of this request's live session, if it has one: the one

@@ -94,14 +94,14 @@ impl SessionExpiry {
             errors.push(ConfigError::new(
                 "secret_key",
                 "session expiry encrypts its cookie with Rocket's `secret_key`, which is not set; add \
-                 `secret_key = \"...\"` (generate one with `openssl rand -base64 64`) or set `security.session.enabled = false`",
+                 `secret_key = \"...\"` (generate one with `openssl rand -base64 64 | tr -d '\\n'`) or set `security.session.enabled = false`",
             ));
             return None;
         };
         let Some(k) = key_from(&secret) else {
             errors.push(ConfigError::new(
                 "secret_key",
-                "must be at least 32 bytes, base64 or hex encoded (`openssl rand -base64 64`)",
+                "must be at least 32 bytes, base64 or hex encoded (`openssl rand -base64 64 | tr -d '\\n'`)",
             ));
             return None;
         };

@@ -249,7 +249,7 @@ fn without_a_secret_key_session_expiry_fails_a_release_ignite_with_the_fix() {
     assert_eq!(
         errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         ["`secret_key`: session expiry encrypts its cookie with Rocket's `secret_key`, which is not set; add \
-          `secret_key = \"...\"` (generate one with `openssl rand -base64 64`) or set `security.session.enabled = false`"]
+          `secret_key = \"...\"` (generate one with `openssl rand -base64 64 | tr -d '\\n'`) or set `security.session.enabled = false`"]
     );
     let ok = rocket::figment::Figment::from(rocket::Config::release_default())
         .merge(("security.session.enabled", true))

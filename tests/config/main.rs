@@ -531,7 +531,7 @@ async fn a_published_secret_key_refuses_a_release_launch_naming_the_key() {
         e.for_key("secret_key").map(ToString::to_string).as_deref(),
         Some(
             "`secret_key`: is a published value (the sample Rocket.toml's, or Rocket's documentation example): anyone \
-             can forge session stamps and CSRF tokens with it; generate your own with `openssl rand -base64 64` and set \
+             can forge session stamps and CSRF tokens with it; generate your own with `openssl rand -base64 64 | tr -d '\\n'` and set \
              it for the release profile (e.g. ROCKET_SECRET_KEY)"
         )
     );

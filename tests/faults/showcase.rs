@@ -56,7 +56,7 @@ fn a_release_launch_with_the_sample_config_refuses_naming_secret_key() {
     assert!(
         log.contains(
             "invalid configuration: `secret_key`: session expiry encrypts its cookie with Rocket's `secret_key`, \
-             which is not set; add `secret_key = \"...\"` (generate one with `openssl rand -base64 64`)"
+             which is not set; add `secret_key = \"...\"` (generate one with `openssl rand -base64 64 | tr -d '\\n'`)"
         ),
         "the refusal names secret_key: {log}"
     );

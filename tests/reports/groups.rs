@@ -385,6 +385,17 @@ async fn a_forged_report_never_makes_the_wizard_propose_an_unsafe_source_or_a_on
         .post_from("198.51.100.66", "application/csp-report", report_only("script-src-attr", "inline", CANDIDATE_SENT))
         .await;
     assert_eq!(r.status(), Status::NoContent);
+    // Two clients asking to be allowed to frame the site, to be a form target or a <base>: never proposed.
+    for ip in ["198.51.100.66", "203.0.113.99"] {
+        for d in ["frame-ancestors", "form-action", "base-uri"] {
+            let r = app
+                .post_from(ip, "application/csp-report", report_only(d, "https://evil.example/", CANDIDATE_SENT))
+                .await;
+            assert_eq!(r.status(), Status::NoContent);
+            // One sample per key and batch: each client's report in a batch of its own.
+            app.settled().await;
+        }
+    }
     app.settled().await;
     let v = json(&app, "/security/reports/wizard.json").await;
     assert_eq!((v["snippet"].as_str(), v["proposed_policy"].is_null()), (Some(""), true), "{v}");
@@ -400,7 +411,30 @@ async fn a_forged_report_never_makes_the_wizard_propose_an_unsafe_source_or_a_on
     let mut flagged: Vec<&str> =
         v["proposal"]["flagged"].as_array().unwrap().iter().map(|f| f["blocked"].as_str().unwrap()).collect();
     flagged.sort();
-    assert_eq!(flagged, vec!["*", "blob:", "data:", "eval", "https:", "inline", "inline", "wasm-eval"]);
+    assert_eq!(
+        flagged,
+        vec![
+            "*",
+            "blob:",
+            "data:",
+            "eval",
+            "evil.example",
+            "evil.example",
+            "evil.example",
+            "https:",
+            "inline",
+            "inline",
+            "wasm-eval"
+        ]
+    );
+    let protective: Vec<(&str, i64)> = v["proposal"]["flagged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["instead"].as_str().unwrap().starts_with("never widened from reports"))
+        .map(|f| (f["directive"].as_str().unwrap(), f["clients"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(protective, vec![("base-uri", 2), ("form-action", 2), ("frame-ancestors", 2)]);
     let body = v.to_string();
     for unsafe_source in ["'unsafe-inline'\"", "'unsafe-eval'\"", "'unsafe-hashes'\""] {
         assert!(!body.contains(&format!("\"{unsafe_source}")), "{unsafe_source} proposed: {body}");
@@ -490,14 +524,19 @@ async fn the_wizard_on_the_captured_chromium_report_only_samples_proposes_nothin
          [default.security.csp.report_only]\nenabled = true\npolicy = {captured:?}"
     ))
     .await;
-    for rel in
-        ["025-POST-csp_reports-reporting-api-report-only.json", "036-POST-csp_reports-reporting-api-report-only.json"]
-    {
+    // As two visitors' browsers sent them (the wizard offers a hash only for code two clients reported).
+    for (rel, ip) in [
+        ("025-POST-csp_reports-reporting-api-report-only.json", "203.0.113.1"),
+        ("036-POST-csp_reports-reporting-api-report-only.json", "203.0.113.1"),
+        ("025-POST-csp_reports-reporting-api-report-only.json", "2001:db8:7::1"),
+        ("036-POST-csp_reports-reporting-api-report-only.json", "2001:db8:7::1"),
+    ] {
         let path = format!("{}/tests/fixtures/csp-report-samples/own-https/{rel}", env!("CARGO_MANIFEST_DIR"));
         let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let r = app
             .client
             .post("/security/csp-report")
+            .remote(std::net::SocketAddr::new(ip.parse().unwrap(), 40000))
             .header(rocket::http::Header::new("Host", "127.0.0.1:38571"))
             .header(rocket::http::ContentType::new("application", "reports+json"))
             .body(s["body_text"].as_str().unwrap())
