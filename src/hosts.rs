@@ -17,7 +17,7 @@
 //! `X-Forwarded-Host` (never another peer's). Empty (the
 //! default) means not checked, a deploy-check warning in release.
 //!
-//! A request with more than one `Host` header gets `400` whatever its path
+//! With `allowed_hosts` set, a request with more than one `Host` header gets `400` whatever its path
 //! and mode (RFC 9112 §3.2; Rocket would route by the first, a proxy in front
 //! may have used another). An absolute-form request target (`GET
 //! http://www.example.com/ HTTP/1.1`) is judged by its `Host` header, which
@@ -63,8 +63,6 @@ pub(crate) struct AllowedHosts {
     pub(crate) https: HttpsPolicy,
     pub(crate) exempt: PathSet,
     pub(crate) mode: Mode,
-    /// `allowed_hosts` is given: hosts are checked (else only duplicate `Host` headers are refused).
-    pub(crate) listed: bool,
 }
 
 #[rocket::async_trait]
@@ -88,7 +86,7 @@ impl Part for AllowedHosts {
                 req.uri().path()
             );
             DUPLICATE.set(req);
-        } else if !self.listed || self.exempt.matches(req.uri()) || self.https.host(req).is_some() {
+        } else if self.exempt.matches(req.uri()) || self.https.host(req).is_some() {
             return Gate::Pass;
         } else {
             let raw: String = self.https.raw_host(req).unwrap_or_default().chars().take(100).collect();

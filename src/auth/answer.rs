@@ -219,20 +219,20 @@ pub(crate) fn session_ended(req: &Request<'_>) -> bool {
 /// The user the session registry says the request's session belongs to:
 /// recorded by session expiry's gate, replaced by a login on the request.
 #[derive(Default)]
-pub(crate) struct SessionOwner(Mutex<Option<String>>);
+pub(crate) struct SessionOwner(Mutex<Option<Arc<str>>>);
 
 impl SessionOwner {
     pub(crate) fn of<'r>(req: &'r Request<'_>) -> &'r SessionOwner {
         req.local_cache(SessionOwner::default)
     }
 
-    pub(crate) fn set(&self, owner: Option<String>) {
+    pub(crate) fn set(&self, owner: Option<Arc<str>>) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = owner;
     }
 }
 
 /// Records whose session `req` carries (nothing to record: no slot made).
-pub(crate) fn session_owner(req: &Request<'_>, owner: Option<String>) {
+pub(crate) fn session_owner(req: &Request<'_>, owner: Option<Arc<str>>) {
     if owner.is_some() {
         SessionOwner::of(req).set(owner);
     }
@@ -243,9 +243,10 @@ pub(crate) fn session_owner(req: &Request<'_>, owner: Option<String>) {
 /// or this one. A session of another user is refused like an unverified stamp
 /// (`expired=unverified`), logged at WARN.
 pub(crate) fn owns_session(req: &Request<'_>, user_id: &str) -> bool {
+    // Only a session that has an owner made the slot: no slot, nothing to compare.
     let owner = SessionOwner::of(req).0.lock().unwrap_or_else(|e| e.into_inner()).clone();
     match owner {
-        Some(owner) if owner != user_id => {
+        Some(owner) if &*owner != user_id => {
             tracing::warn!(
                 target: "security",
                 "session of user {owner:?} presented with the login cookie of user {user_id:?} on {}: refused",

@@ -208,10 +208,11 @@ impl Part for CompiledCsp {
             ("Content-Security-Policy-Report-Only", &self.report_only, changes.as_ref().map(|c| &c.report_only)),
         ] {
             let change = change.filter(|c| !matches!(c, Change::Keep));
-            if (policy.is_none() && change.is_none())
-                || finish.owns(name)
-                || (change.is_none() && !overwrite && res.headers().contains(name))
-            {
+            if policy.is_none() && change.is_none() {
+                // Nothing of this kind from the crate (not even a lookup: the hot path).
+                continue;
+            }
+            if finish.owns(name) || (change.is_none() && !overwrite && res.headers().contains(name)) {
                 // A policy the route or handler set itself is one the site sends too.
                 for value in res.headers().get(name) {
                     self.known.sent(disposition_of(name), value);

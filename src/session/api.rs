@@ -324,7 +324,7 @@ impl Sessions<'_> {
         }
         tracing::info!(target: "security", "session started for user {:?}", user.security_id());
         self.local.set_login(Stamp { start: now.timestamp(), last: now.timestamp(), sid });
-        self.owner.set(Some(user.security_id()));
+        self.owner.set(Some(user.security_id().into()));
         Ok(())
     }
 

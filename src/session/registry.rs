@@ -17,7 +17,7 @@ const CACHE_CAP: usize = 100_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Check {
     /// Live: the request goes on; it belongs to this user (when known).
-    Live(Option<String>),
+    Live(Option<std::sync::Arc<str>>),
     /// Ended on the server (revoked, or never issued / pruned).
     Ended,
     /// The registry could not answer.
@@ -31,7 +31,7 @@ struct Cached {
     /// The registry key of the session, so a revocation by key reaches the entry.
     hash: String,
     /// The user the registry says the session belongs to.
-    user: Option<String>,
+    user: Option<std::sync::Arc<str>>,
 }
 
 /// The registry of one instance.
@@ -110,7 +110,7 @@ impl Registry {
             Some(c) => c.hash.clone(),
             None => id_hash(sid),
         };
-        let user = user.map(str::to_string);
+        let user = user.map(std::sync::Arc::from);
         cache.insert(sid.to_string(), Cached { live, at: Instant::now(), hash, user });
     }
 }

@@ -40,7 +40,7 @@ impl Shared {
             match SessionRecord::state(pool, &super::registry::id_hash(sid)).await {
                 Ok(SessionState::Active { user_id }) => {
                     registry.remember(sid, true, Some(&user_id));
-                    Check::Live(Some(user_id))
+                    Check::Live(Some(user_id.into()))
                 }
                 Ok(_) => {
                     registry.remember(sid, false, None);

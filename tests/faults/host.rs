@@ -98,15 +98,3 @@ fn an_absolute_form_authority_is_invisible_to_rocket_so_its_host_header_is_judge
     assert_eq!(exchange(port, "GET http://evil.example/a HTTP/1.1\r\nHost: www.example.com"), ok());
     assert_eq!(exchange(port, "GET http://www.example.com/a HTTP/1.1\r\nHost: evil.example"), bad(NOT_SERVED));
 }
-
-#[test]
-fn two_host_headers_get_400_with_zero_config_too() {
-    let port = serve("");
-    assert_eq!(exchange(port, "GET / HTTP/1.1\r\nHost: 127.0.0.1"), ok());
-    for head in [
-        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example",
-        "GET / HTTP/1.1\r\nHost: evil.example\r\nHost: 127.0.0.1",
-    ] {
-        assert_eq!(exchange(port, head), bad(DUPLICATE), "{head}");
-    }
-}
