@@ -17,7 +17,7 @@ use crate::db::models::csp::{BatchGroup, BatchOutcome};
 use crate::db::{CspViolation, SecurityConn, SecurityPool};
 
 /// Most reports written in one batch.
-pub(crate) const BATCH: usize = 2_000;
+const BATCH: usize = 2_000;
 
 /// Most keys the writer remembers as "row and samples complete" (per process).
 const KNOWN: usize = 50_000;
@@ -550,6 +550,11 @@ async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spooled_record_never_holds_more_reports_than_the_spool_trusts() {
+        assert!((BATCH + super::super::queue::OVERFLOW_BATCH) as u64 <= super::super::spool::MAX_RECORD_REPORTS);
+    }
 
     #[test]
     fn each_failure_doubles_the_wait_up_to_thirty_seconds() {

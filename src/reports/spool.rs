@@ -282,9 +282,10 @@ fn resync<R: Read + Seek>(r: &mut R, from: u64, len: u64) -> std::io::Result<u64
 }
 
 /// The record at `at` of a file of `len` bytes, if any.
-/// Most reports one record can hold: a writer's batch (`sink::BATCH`) plus
-/// what the queue's overflow adds to it (`queue::OVERFLOW_BATCH`).
-const MAX_RECORD_REPORTS: u64 = (super::sink::BATCH + super::queue::OVERFLOW_BATCH) as u64;
+/// Most reports one record can hold: a writer's batch (`sink::BATCH`, 2,000)
+/// plus what the queue's overflow adds to it (`queue::OVERFLOW_BATCH`, 256);
+/// a test in `sink` keeps the three in step.
+pub(crate) const MAX_RECORD_REPORTS: u64 = 2_256;
 
 fn found_at<R: Read + Seek>(r: &mut R, at: u64, len: u64) -> std::io::Result<Option<Found>> {
     if at >= len {
