@@ -212,12 +212,12 @@ impl Part for SessionPart {
                 let _ = Local::of(req).decision.set(Decision::Forget);
                 return Gate::Pass;
             }
-            Verdict::Expired { reason, sid } => return self.expire(req, reason, sid).await,
+            Verdict::Expired { reason, sid } => return Box::pin(self.expire(req, reason, sid)).await,
             Verdict::Live { stamp, refresh } => (stamp, refresh),
         };
         match self.shared.check(req.rocket(), &stamp.sid).await {
             Check::Live(owner) => session_owner(req, owner),
-            Check::Ended => return self.expire(req, "revoked", None).await,
+            Check::Ended => return Box::pin(self.expire(req, "revoked", None)).await,
             Check::Unavailable if self.shared.fail_open => tracing::warn!(
                 target: "security",
                 "session registry unavailable: admitting {} anyway (`security.session.fail_open = true`)",
