@@ -244,30 +244,23 @@ impl KnownPolicies {
         }
     }
 
-    /// The policies this process has not written to the database yet.
+    /// The policies this process sends and has not written to the database yet, with their keys.
     #[cfg(feature = "db")]
-    fn unrecorded(&self) -> Vec<crate::db::models::policies::SitePolicy> {
+    fn unrecorded(&self) -> Vec<((String, &'static str), crate::db::models::policies::SitePolicy)> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner
             .known
             .iter()
             .filter(|(_, e)| e.ours && !e.recorded)
-            .map(|((fp, d), e)| crate::db::models::policies::SitePolicy {
-                fingerprint: fp.clone(),
-                disposition: (*d).to_string(),
-                policy: e.policy.clone(),
+            .map(|((fp, d), e)| {
+                let row = crate::db::models::policies::SitePolicy {
+                    fingerprint: fp.clone(),
+                    disposition: (*d).to_string(),
+                    policy: e.policy.clone(),
+                };
+                ((fp.clone(), *d), row)
             })
             .collect()
-    }
-
-    #[cfg(feature = "db")]
-    fn mark_recorded(&self, fingerprint: &str, disposition: &str) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        for ((fp, d), e) in inner.known.iter_mut() {
-            if fp == fingerprint && *d == disposition {
-                e.recorded = true;
-            }
-        }
     }
 
     /// Writes the policies this process has not recorded yet; each one that
@@ -280,9 +273,11 @@ impl KnownPolicies {
         }
         let mut conn = pool.conn().await?;
         let now = chrono::Utc::now();
-        for p in &pending {
-            p.record(&mut conn, now).await?;
-            self.mark_recorded(&p.fingerprint, &p.disposition);
+        for (key, row) in &pending {
+            row.record(&mut conn, now).await?;
+            if let Some(e) = self.inner.lock().unwrap_or_else(|e| e.into_inner()).known.get_mut(key) {
+                e.recorded = true;
+            }
         }
         Ok(pending.len())
     }

@@ -155,6 +155,13 @@ pub(crate) struct CompiledCsp {
 }
 
 impl CompiledCsp {
+    /// Records the `name` policies a route or handler put in `res` itself.
+    fn record_own(&self, res: &Response<'_>, name: &str) {
+        for value in res.headers().get(name) {
+            self.known.sent(disposition_of(name), value);
+        }
+    }
+
     /// Whether this response carries the reporting directives (sampling).
     fn sampled(&self) -> bool {
         match self.percentage {
@@ -192,9 +199,7 @@ impl Part for CompiledCsp {
         if !self.scope.applies(req.uri()) {
             // A policy a handler sends where the crate's does not apply is one the site sends too.
             for name in ["Content-Security-Policy", "Content-Security-Policy-Report-Only"] {
-                for value in res.headers().get(name) {
-                    self.known.sent(disposition_of(name), value);
-                }
+                self.record_own(res, name);
             }
             return;
         }
@@ -214,9 +219,7 @@ impl Part for CompiledCsp {
             }
             if finish.owns(name) || (change.is_none() && !overwrite && res.headers().contains(name)) {
                 // A policy the route or handler set itself is one the site sends too.
-                for value in res.headers().get(name) {
-                    self.known.sent(disposition_of(name), value);
-                }
+                self.record_own(res, name);
                 continue;
             }
             let value: Cow<'static, str> = match (change, policy) {

@@ -305,9 +305,8 @@ impl CollectorState {
         ) else {
             return false;
         };
-        // As the report is stored: `report` only when it says so, else `enforce`.
-        let report = r.disposition.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("report"));
-        let disposition = Some(if report { "report" } else { "enforce" });
+        // As the report is stored.
+        let disposition = Some(super::normalize::disposition(r));
         #[cfg(feature = "db")]
         let verdict = known.check(self.pool.get(), disposition, original).await;
         #[cfg(not(feature = "db"))]

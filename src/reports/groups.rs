@@ -646,20 +646,8 @@ pub(crate) async fn wizard(state: &Arc<CollectorState>, req: &Request<'_>) -> Re
         Ok(seen) => {
             let policy = configured.as_ref().map(|c| &c.policy);
             out.proposal = super::wizard::propose(policy, &seen);
-            let whole = configured.as_ref().filter(|c| c.raw);
-            out.snippet = out.proposal.toml(table_of(&disposition), whole.map(|c| &c.policy));
-            if let (Some(c), false) = (whole, out.snippet.is_empty()) {
-                if !c.extra.is_empty() {
-                    // The further policies of a comma-separated raw policy stay as they are.
-                    let applied = out.proposal.applied_to(Some(&c.policy)).unwrap_or_default();
-                    let all = std::iter::once(applied).chain(c.extra.iter().cloned()).collect::<Vec<_>>().join(", ");
-                    out.snippet = format!(
-                        "[{}]\npolicy = {}\n",
-                        table_of(&disposition),
-                        serde_json::to_string(&all).unwrap_or_default()
-                    );
-                }
-            }
+            let whole = configured.as_ref().filter(|c| c.raw).map(|c| (&c.policy, c.extra.as_slice()));
+            out.snippet = out.proposal.toml(table_of(&disposition), whole);
             out.proposed_policy = out.proposal.applied_to(policy);
         }
         Err(e) => {

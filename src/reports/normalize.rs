@@ -70,6 +70,14 @@ pub fn host_of(uri: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
+/// The report's disposition as it is stored: `report` only when it says so, else `enforce`.
+pub(crate) fn disposition(r: &RawReport) -> &'static str {
+    match r.disposition.as_deref() {
+        Some(d) if d.eq_ignore_ascii_case("report") => "report",
+        _ => "enforce",
+    }
+}
+
 /// The stored report and its aggregation key.
 pub fn to_storage(
     r: &RawReport,
@@ -78,10 +86,7 @@ pub fn to_storage(
     sender_ip: Option<String>,
     request_user_agent: Option<&str>,
 ) -> (ViolationKey, NewCspReport) {
-    let disposition = match r.disposition.as_deref() {
-        Some(d) if d.eq_ignore_ascii_case("report") => "report",
-        _ => "enforce",
-    };
+    let disposition = disposition(r);
     let key = ViolationKey {
         document_uri: r.document_uri.as_deref().map(without_query).unwrap_or_default().to_string(),
         effective_directive: directive.clone(),

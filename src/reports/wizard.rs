@@ -265,16 +265,18 @@ impl Proposal {
     /// The `Rocket.toml` snippet of the changes (empty when there is none):
     /// `table` is the configuration table of the policy
     /// (`default.security.csp` or `default.security.csp.report_only`);
-    /// with `whole`, the policy is configured as one raw `policy` string,
-    /// so the snippet is that string.
-    pub(crate) fn toml(&self, table: &str, whole: Option<&CspPolicy>) -> String {
+    /// with `whole`, the policy is configured as one raw `policy` string
+    /// (followed by the further policies of a comma-separated one, kept as
+    /// they are), so the snippet is that string.
+    pub(crate) fn toml(&self, table: &str, whole: Option<(&CspPolicy, &[String])>) -> String {
         if self.changes.is_empty() {
             return String::new();
         }
         let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
-        if let Some(policy) = whole {
+        if let Some((policy, extra)) = whole {
             let applied = self.applied_to(Some(policy)).unwrap_or_default();
-            return format!("[{table}]\npolicy = {}\n", quote(&applied));
+            let all = std::iter::once(applied).chain(extra.iter().cloned()).collect::<Vec<_>>().join(", ");
+            return format!("[{table}]\npolicy = {}\n", quote(&all));
         }
         let mut out = format!("[{table}.directives]\n");
         for c in &self.changes {
@@ -396,7 +398,7 @@ mod tests {
         let policy = CspPolicy::parse("default-src 'self'; img-src 'self'", false).unwrap();
         let p = propose(Some(&policy), &[seen("img-src", "cdn.example", 2)]);
         assert_eq!(
-            p.toml("default.security.csp", Some(&policy)),
+            p.toml("default.security.csp", Some((&policy, &[]))),
             "[default.security.csp]\npolicy = \"default-src 'self'; img-src 'self' cdn.example\"\n"
         );
     }

@@ -139,28 +139,32 @@ impl App {
 
     /// POSTs `body` as `content_type` to the endpoint, from `Host: 127.0.0.1`.
     pub async fn post(&self, content_type: &str, body: impl Into<Vec<u8>>) -> LocalResponse<'_> {
-        self.client
-            .post("/security/csp-report")
-            .header(Header::new("Host", "127.0.0.1:8000"))
-            .header(Header::new("Content-Type", content_type.to_string()))
-            .header(Header::new("User-Agent", "TestBrowser/1.0"))
-            .body(body.into())
-            .dispatch()
-            .await
+        self.report(None, content_type, body.into()).await
     }
 
     /// [`post`](Self::post) from the client at `ip` (its socket address).
     pub async fn post_from(&self, ip: &str, content_type: &str, body: impl Into<Vec<u8>>) -> LocalResponse<'_> {
         let addr = std::net::SocketAddr::new(ip.parse().expect("an IP address"), 40000);
-        self.client
+        self.report(Some(addr), content_type, body.into()).await
+    }
+
+    async fn report(
+        &self,
+        remote: Option<std::net::SocketAddr>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> LocalResponse<'_> {
+        let mut req = self
+            .client
             .post("/security/csp-report")
-            .remote(addr)
             .header(Header::new("Host", "127.0.0.1:8000"))
             .header(Header::new("Content-Type", content_type.to_string()))
             .header(Header::new("User-Agent", "TestBrowser/1.0"))
-            .body(body.into())
-            .dispatch()
-            .await
+            .body(body);
+        if let Some(addr) = remote {
+            req = req.remote(addr);
+        }
+        req.dispatch().await
     }
 
     pub fn stats(&self) -> CollectorStats {
