@@ -150,6 +150,8 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
              <li><code>/account</code>: login and a current password required; confidential (no-store)</li>\
              <li><code>/password/change</code>: the password policy, renews the expiry</li>\
              <li><code>/api/me</code>: AjaxOnly + LoginRequired JSON</li>\
+             <li><code>POST /api/notes</code> with <code>Authorization: Bearer demo-token-alice</code>: a token \
+             API that a front-end on another origin may call without cookies (CSRF <code>header_auth_paths</code>)</li>\
              <li><code>/embed</code>: may be framed by a partner (per-route CSP and X-Frame-Options)</li>\
              <li><code>/privacy</code>: honours Do Not Track and Global Privacy Control</li>\
              <li><code>/demo/violations</code>: breaks the CSP so the browser sends reports</li>\
@@ -421,6 +423,32 @@ async fn change(
     Ok(Redirect::to("/account"))
 }
 
+/// The bearer of a demo API token (`Authorization: Bearer demo-token-alice`):
+/// the credential of a token API, which no browser adds by itself.
+struct ApiToken(&'static str);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ApiToken {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        match req.headers().get_one("Authorization") {
+            Some("Bearer demo-token-alice") => request::Outcome::Success(ApiToken("alice")),
+            Some("Bearer demo-token-admin") => request::Outcome::Success(ApiToken("admin")),
+            _ => request::Outcome::Error((Status::Unauthorized, ())),
+        }
+    }
+}
+
+/// A token API (`security.csrf.header_auth_paths`): a front-end on another
+/// origin may post here with its token and no cookie; a request that carries
+/// a cookie is checked as everywhere else.
+#[post("/api/notes", data = "<note>")]
+fn api_note(token: ApiToken, note: String) -> (Status, RawJson<String>) {
+    let note: String = note.chars().take(200).collect();
+    (Status::Created, RawJson(serde_json::json!({"author": token.0, "note": note}).to_string()))
+}
+
 #[get("/api/me")]
 fn me(_ajax: AjaxOnly, user: LoginRequired<User>) -> RawJson<String> {
     RawJson(serde_json::json!({"name": user.name, "admin": user.admin}).to_string())
@@ -584,6 +612,7 @@ fn rocket() -> rocket::Rocket<rocket::Build> {
                 favicon_ico,
                 style,
                 login_page,
+                api_note,
                 login,
                 logout,
                 account,

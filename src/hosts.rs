@@ -17,6 +17,12 @@
 //! `X-Forwarded-Host` (never another peer's). Empty (the
 //! default) means not checked, a deploy-check warning in release.
 //!
+//! Rocket's local test client sends no `Host` and has no remote address: its
+//! requests are admitted, so an app's own tests keep passing with the list
+//! set (a `Host` the test sets is judged). Put the list under
+//! `[release.security]` when the debug profile serves other names
+//! (`localhost:8000`, a tunnel).
+//!
 //! With `allowed_hosts` set, a request with more than one `Host` header gets `400` whatever its path
 //! and mode (RFC 9112 §3.2; Rocket would route by the first, a proxy in front
 //! may have used another). An absolute-form request target (`GET
@@ -86,7 +92,7 @@ impl Part for AllowedHosts {
                 req.uri().path()
             );
             DUPLICATE.set(req);
-        } else if self.exempt.matches(req.uri()) || self.https.host(req).is_some() {
+        } else if self.exempt.matches(req.uri()) || self.https.host(req).is_some() || from_local_client(req) {
             return Gate::Pass;
         } else {
             let raw: String = self.https.raw_host(req).unwrap_or_default().chars().take(100).collect();
@@ -106,6 +112,14 @@ impl Part for AllowedHosts {
         req.set_uri(Origin::parse(BAD_HOST_ROUTE).expect("static route URI"));
         Gate::Rewritten
     }
+}
+
+/// Whether `req` came from Rocket's local test client without a `Host`: it
+/// has no remote address, which a request from the network always has (as
+/// Django admits its test client's `testserver`). A `Host` the test sets is
+/// judged like any other.
+fn from_local_client(req: &Request<'_>) -> bool {
+    req.remote().is_none() && req.headers().get_one("Host").is_none()
 }
 
 /// The internal route behind a refusal.

@@ -151,7 +151,8 @@ pub fn auth_response(req: &Request<'_>) -> Option<Response<'static>> {
     Some(res)
 }
 
-/// The crate's catcher for 401 and 403.
+/// The crate's catcher for 401 and 403: the crate's refusals, and Rocket's
+/// default answer for every other.
 #[derive(Clone)]
 pub(crate) struct AuthCatcher;
 
@@ -160,14 +161,9 @@ impl rocket::catcher::Handler for AuthCatcher {
     async fn handle<'r>(&self, status: Status, req: &'r Request<'_>) -> rocket::catcher::Result<'r> {
         match auth_response(req) {
             Some(res) => Ok(res),
-            None => {
-                let body = format!("{} {}", status.code, status.reason_lossy());
-                Response::build()
-                    .status(status)
-                    .header(ContentType::Plain)
-                    .sized_body(body.len(), std::io::Cursor::new(body))
-                    .ok()
-            }
+            // Not the crate's refusal: answered exactly as Rocket's own
+            // catcher would (JSON when the client prefers it, else HTML).
+            None => rocket::catcher::Catcher::default().handler.handle(status, req).await,
         }
     }
 }

@@ -24,7 +24,11 @@ pub struct Auth {
     pub next_field: String,
     /// Hosts an absolute `next` may name. _Default:_ `[]`.
     pub allowed_hosts: Vec<String>,
-    /// Register the 401 and 403 catchers. _Default:_ `true`.
+    /// Register the crate's 401 and 403 catchers at `/`, each only where the
+    /// application registered no catcher of its own for that status (or a
+    /// default one) at `/`; what is skipped is logged at ignite. They answer
+    /// the crate's guards with their login redirects and every other 401 or
+    /// 403 as Rocket's default catcher would. _Default:_ `true`.
     pub catchers: bool,
     /// Path patterns open to anonymous users when `require_login`. _Default:_ `[]`.
     pub allow: Vec<String>,

@@ -53,6 +53,16 @@ where
     })
 }
 
+/// The application's own catcher that answers `code` at the root base (for
+/// `code` itself, or its default catcher), by name: the crate's catcher
+/// would collide with the first and take `code` over from the second.
+fn app_catcher(rocket: &Rocket<Build>, code: u16) -> Option<String> {
+    rocket
+        .catchers()
+        .find(|c| c.base.path() == "/" && c.code.is_none_or(|c| c == code))
+        .map(|c| c.name.as_deref().map_or_else(|| format!("(unnamed, for {code})"), |n| format!("`{n}`")))
+}
+
 /// The compiled authentication part.
 pub(crate) struct AuthPart {
     pub(crate) policy: Arc<AuthPolicy>,
@@ -65,7 +75,25 @@ impl Part for AuthPart {
     fn ignite(&self, mut rocket: Rocket<Build>) -> Rocket<Build> {
         rocket = rocket.mount("/", vec![Route::ranked(-100, Method::Get, AUTH_ROUTE, AuthRoute)]);
         if self.policy.auth.catchers {
-            rocket = rocket.register("/", vec![Catcher::new(401, AuthCatcher), Catcher::new(403, AuthCatcher)]);
+            let mine: Vec<Catcher> = [401, 403]
+                .into_iter()
+                .filter(|code| match app_catcher(&rocket, *code) {
+                    None => true,
+                    Some(name) => {
+                        tracing::info!(
+                            target: "security",
+                            "the application's catcher {name} answers {code} at \"/\": the crate's {code} catcher is \
+                             not registered (call `rocket_security::auth::auth_response(req)` from it for the \
+                             login redirects of the crate's guards)"
+                        );
+                        false
+                    }
+                })
+                .map(|code| Catcher::new(code, AuthCatcher))
+                .collect();
+            if !mine.is_empty() {
+                rocket = rocket.register("/", mine);
+            }
         }
         rocket.manage(self.policy.clone())
     }

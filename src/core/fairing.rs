@@ -80,11 +80,36 @@ pub(crate) fn ignite(mut rocket: Rocket<Build>, plan: Plan, name: &'static str) 
             .manage(Arc::new(super::rollout::Observed::default()));
     }
     rocket = super::drain::manage(rocket);
+    let before = rocket.routes().count();
     for part in &plan.parts {
         rocket = part.ignite(rocket);
     }
+    let mut summary = plan.summary;
+    if let Some(line) = mounted(rocket.routes().skip(before)) {
+        summary.push(("routes", line));
+    }
     let gates = plan.parts.iter().filter(|p| p.gates()).cloned().collect();
-    (rocket, Arc::new(Runner { parts: plan.parts, gates, summary: plan.summary }))
+    (rocket, Arc::new(Runner { parts: plan.parts, gates, summary }))
+}
+
+/// The liftoff line that lists the routes the parts mounted (Rocket appends
+/// a mount's routes in order): the public ones by method and path, the
+/// internal answer routes (which only a gate's rewrite reaches) counted.
+fn mounted<'a>(routes: impl Iterator<Item = &'a rocket::Route>) -> Option<String> {
+    let mut public: Vec<String> = Vec::new();
+    let mut internal = 0;
+    for r in routes {
+        if r.uri.path().starts_with("/__rocket_security/") {
+            internal += 1;
+        } else {
+            public.push(format!("{} {}", r.method, r.uri.as_str()));
+        }
+    }
+    if public.is_empty() && internal == 0 {
+        return None;
+    }
+    let list = if public.is_empty() { "none".to_string() } else { public.join(", ") };
+    Some(format!("mounted {list}; and {internal} internal answer route(s) under /__rocket_security/"))
 }
 
 impl Runner {

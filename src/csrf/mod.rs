@@ -9,7 +9,17 @@
 //!   from the request's own origin (the scheme as HTTPS detection sees it,
 //!   trusted proxies included) is refused, `null` too;
 //! - a request with neither header passes (it is not a browser form);
-//! - `trusted_origins` pass, `exempt` paths and the report endpoint are not checked.
+//! - `trusted_origins` pass, `exempt` paths and the report endpoint are not checked;
+//! - on `header_auth_paths` (an API authenticated by an `Authorization` header),
+//!   a request that carries no cookie is not checked, one that carries a cookie
+//!   is; the answer to such an unchecked cross-origin request may not set a
+//!   cookie (`403`, its `Set-Cookie` dropped), so a cookie login there cannot be
+//!   forged. See [`Csrf::header_auth_paths`] for what it gives up.
+//!
+//! A CORS front-end meets this check: at launch the crate warns when the app
+//! answers CORS (an `OPTIONS` route, `rocket_cors`) while no origin is trusted,
+//! and the first refused request that only a CORS preflight could let through
+//! is logged (once per process) with the configuration to paste.
 //!
 //! A refused request never reaches its handler: it gets `403` (a short HTML
 //! page, or `{"error":"csrf",...}` for API clients) and an INFO line under
@@ -25,6 +35,7 @@
 //! enabled = true
 //! trusted_origins = []    # e.g. ["https://partner.example"]
 //! exempt = []             # e.g. ["/webhooks/**"]
+//! header_auth_paths = []  # e.g. ["/api/**"]: token API, unchecked without cookies
 //! token = false
 //! mode = "enforce"        # "report": let refused requests through, logged and counted
 //! ```

@@ -1,12 +1,13 @@
 //! The CSRF part: compiling the settings, the request gate, and the 403 answer.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rocket::data::Data;
 use rocket::http::uri::Origin as UriOrigin;
 use rocket::http::{ContentType, Header, Method, Status};
 use rocket::route::{Handler, Outcome};
-use rocket::{Build, Request, Response, Rocket, Route};
+use rocket::{Build, Orbit, Request, Response, Rocket, Route};
 
 use super::check::{decide, is_safe, parse_origin, Origin, Refusal};
 use super::config::Csrf;
@@ -26,6 +27,11 @@ const CSRF_ROUTE: &str = "/__rocket_security/csrf";
 pub(crate) struct CsrfPart {
     trusted: Vec<Origin>,
     exempt: PathSet,
+    /// `header_auth_paths`: a request without cookies is not checked there.
+    header_auth: PathSet,
+    /// The paths browsers post to from other origins by design (the report
+    /// endpoint): their routes are not a CORS front-end's.
+    own_paths: Vec<String>,
     token: bool,
     https: HttpsPolicy,
     key: Arc<TokenKey>,
@@ -57,6 +63,7 @@ impl Csrf {
             }
         }
         let mut exempt = PathSet::parse(&key("exempt"), &self.exempt, errors);
+        let header_auth = PathSet::parse(&key("header_auth_paths"), &self.header_auth_paths, errors);
         for p in always_exempt {
             if let Ok(p) = PathPattern::parse(p) {
                 exempt.push(p);
@@ -77,6 +84,8 @@ impl Csrf {
         self.enabled.then(|| CsrfPart {
             trusted,
             exempt,
+            header_auth,
+            own_paths: always_exempt.iter().map(|p| p.to_string()).collect(),
             token: self.token,
             https: https.clone(),
             key: Arc::new(TokenKey::new(secret, https.clone())),
@@ -99,6 +108,43 @@ pub(crate) fn verified(req: &Request<'_>) -> bool {
 #[derive(Default)]
 struct Refused(OnceLock<Refusal>);
 
+/// Set on a request to `header_auth_paths` that carried no cookie and would
+/// have been refused: its response may not set a cookie ([`CookielessGuard`]).
+static UNCHECKED: Mark = Mark::new();
+
+/// Request-local: what the check would have refused an [`UNCHECKED`] request for.
+#[derive(Default)]
+struct Unchecked(OnceLock<Refusal>);
+
+/// Whether the request carries at least one cookie: a non-blank `Cookie`
+/// header, or a cookie in Rocket's jar (the local client's way).
+fn carries_cookie(req: &Request<'_>) -> bool {
+    req.headers().get("Cookie").any(|v| v.split(';').any(|pair| !pair.trim().is_empty()))
+        || req.cookies().iter().next().is_some()
+}
+
+/// Whether a browser sends this request only after a CORS preflight the app
+/// answered: a method other than `POST`, an `Authorization` header, or a body
+/// type a form cannot send (JSON, say). A cross-origin one that arrives means
+/// the app's CORS policy let its origin in.
+fn preflighted(req: &Request<'_>) -> bool {
+    req.method() != Method::Post
+        || req.headers().contains("Authorization")
+        || req.content_type().is_some_and(|c| !(c.is_form() || c.is_form_data() || c.is_plain()))
+}
+
+/// `scheme://host[:port]` of a parsed origin, the default port left out.
+fn show_origin((scheme, host, port): &Origin) -> String {
+    match (scheme.as_str(), port) {
+        ("http", 80) | ("https", 443) => format!("{scheme}://{host}"),
+        _ => format!("{scheme}://{host}:{port}"),
+    }
+}
+
+/// Once per process: the refused request was preflighted, so the app's CORS
+/// policy admits a front-end that CSRF protection then refuses.
+static CORS_HINTED: AtomicBool = AtomicBool::new(false);
+
 impl CsrfPart {
     /// The request's own origin: the scheme HTTPS detection sees, the `Host` header's host and port.
     fn own_origin(&self, req: &Request<'_>) -> Option<Origin> {
@@ -106,6 +152,49 @@ impl CsrfPart {
         let (scheme, default) = if secure { ("https", 443) } else { ("http", 80) };
         let h = self.https.host(req)?;
         Some((scheme.to_string(), h.host, h.port.unwrap_or(default)))
+    }
+
+    /// The hint for a refused request that the app's CORS policy admitted
+    /// (see [`preflighted`]), once per process, with the config that fixes it.
+    fn hint_cors(&self, req: &Request<'_>, refusal: &Refusal) {
+        if !matches!(refusal, Refusal::FetchSite(_) | Refusal::Origin(_))
+            || !self.trusted.is_empty()
+            || !self.header_auth.is_empty()
+            || !preflighted(req)
+            || CORS_HINTED.swap(true, Ordering::Relaxed)
+        {
+            return;
+        }
+        let origin = req
+            .headers()
+            .get_one("Origin")
+            .and_then(parse_origin)
+            .map_or_else(|| "https://app.example".to_string(), |o| show_origin(&o));
+        tracing::warn!(
+            target: "security",
+            "CSRF refused a cross-origin {} {} from {origin}, which a browser sends only after a CORS preflight \
+             this app allowed: its front-end will get 403 on every write. If that front-end is yours, trust it: \
+             [default.security.csrf] trusted_origins = [\"{origin}\"]; or, for an API authenticated by a header \
+             (Authorization), never a cookie: header_auth_paths = [\"/api/**\"] (the API's paths)",
+            req.method(),
+            req.uri().path(),
+        );
+    }
+
+    /// The route that shows the app answers CORS preflights: an `OPTIONS`
+    /// route of its own, or `rocket_cors`'s fairing route.
+    fn cors_route<'a>(&self, rocket: &'a Rocket<Orbit>) -> Option<&'a Route> {
+        rocket.routes().find(|r| {
+            (r.method == Method::Options && !self.own_paths.iter().any(|p| r.uri.path() == p.as_str()))
+                || r.uri.as_str().starts_with("/cors/<")
+        })
+    }
+
+    /// The part that keeps a cookie off the responses to [`UNCHECKED`]
+    /// requests; `None` without `header_auth_paths`. Runs last, when every
+    /// cookie is on the response.
+    pub(crate) fn cookieless_guard(&self) -> Option<CookielessGuard> {
+        (!self.header_auth.is_empty()).then_some(CookielessGuard { mode: self.mode })
     }
 
     /// The token the request submitted: the header, else the first field of a urlencoded form.
@@ -130,6 +219,24 @@ impl CsrfPart {
 impl Part for CsrfPart {
     fn ignite(&self, rocket: Rocket<Build>) -> Rocket<Build> {
         rocket.manage(self.key.clone()).mount("/", vec![Route::ranked(-100, Method::Get, CSRF_ROUTE, Answer)])
+    }
+
+    /// A CORS front-end that CSRF protection will refuse: say so at launch.
+    async fn liftoff(&self, rocket: &Rocket<Orbit>) {
+        if !self.trusted.is_empty() || !self.header_auth.is_empty() {
+            return;
+        }
+        if let Some(route) = self.cors_route(rocket) {
+            tracing::warn!(
+                target: "security",
+                "this app answers CORS ({} {}) but CSRF protection trusts no other origin: a browser front-end on \
+                 another origin gets 403 on every POST, PUT, PATCH and DELETE. If it authenticates with a header \
+                 (Authorization), never a cookie, add [default.security.csrf] header_auth_paths = [\"/api/**\"] \
+                 (the API's paths); if with cookies, trusted_origins = [\"https://app.example\"] (its origins)",
+                route.method,
+                route.uri.as_str(),
+            );
+        }
     }
 
     fn gates(&self) -> bool {
@@ -160,6 +267,13 @@ impl Part for CsrfPart {
             }
             return Gate::Pass;
         };
+        if !self.header_auth.is_empty() && self.header_auth.matches(req.uri()) && !carries_cookie(req) {
+            // No cookie: the browser added no credential to forge.
+            UNCHECKED.set(req);
+            let _ = req.local_cache(Unchecked::default).0.set(refusal);
+            return Gate::Pass;
+        }
+        self.hint_cors(req, &refusal);
         if self.mode.is_report() {
             would_refuse(req, "csrf", refusal.reason(), &refusal.describe());
             return Gate::Pass;
@@ -229,5 +343,59 @@ impl Handler for Answer {
             .sized_body(body.len(), std::io::Cursor::new(body))
             .finalize();
         Outcome::Success(res)
+    }
+}
+
+/// Refuses a response that sets a cookie on a request `header_auth_paths`
+/// left unchecked (it came from another origin without cookies): a login
+/// there would plant the attacker's session in the victim's browser.
+pub(crate) struct CookielessGuard {
+    mode: Mode,
+}
+
+impl Part for CookielessGuard {
+    fn responds(&self) -> bool {
+        true
+    }
+
+    fn response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>, _finish: &Finish<'_>) {
+        if !UNCHECKED.is_set(req) || !res.headers().contains("Set-Cookie") {
+            return;
+        }
+        let names: Vec<String> = res
+            .headers()
+            .get("Set-Cookie")
+            .map(|c| c.split('=').next().unwrap_or_default().trim().chars().take(40).collect())
+            .collect();
+        let why = req.local_cache(Unchecked::default).0.get().map(Refusal::describe).unwrap_or_default();
+        let detail = format!("cookie(s) {names:?} set on a request left unchecked without cookies ({why})");
+        if self.mode.is_report() {
+            would_refuse(req, "csrf", "cookie_on_header_auth_path", &detail);
+            return;
+        }
+        tracing::warn!(
+            target: "security",
+            "CSRF: refused the answer to {} {}: {detail}. A path in security.csrf.header_auth_paths may not set \
+             cookies for another origin (login CSRF): take the path that logs in with a cookie out of the list",
+            req.method(),
+            req.uri().path(),
+        );
+        let (kind, body) = if is_api_client(req) {
+            (ContentType::JSON, r#"{"error":"csrf","reason":"cookie_on_header_auth_path"}"#.to_string())
+        } else {
+            (
+                ContentType::HTML,
+                "<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>This request came from \
+                 another site and was refused (cross-site request forgery protection).</p>"
+                    .to_string(),
+            )
+        };
+        res.remove_header("Set-Cookie");
+        res.remove_header("Location");
+        res.remove_header("Content-Encoding");
+        res.set_status(Status::Forbidden);
+        res.set_header(kind);
+        res.set_header(Header::new("Cache-Control", "no-store"));
+        res.set_sized_body(body.len(), std::io::Cursor::new(body));
     }
 }

@@ -270,7 +270,7 @@ impl CollectorState {
                 // `{:?}` escapes quotes, line breaks and control characters:
                 // a report cannot forge log lines.
                 let quoted = |s: Option<&str>| s.map_or_else(|| "-".to_string(), |s| format!("{s:?}"));
-                tracing::warn!(
+                tracing::info!(
                     target: "security",
                     "CSP violation ({}): {} blocked {:?} on {:?} (source {} line {}) from {} UA {}",
                     key.disposition,
@@ -289,7 +289,7 @@ impl CollectorState {
             }
         }
         if unlogged > 0 {
-            tracing::warn!(target: "security", "CSP: {unlogged} more violation(s) in this request not logged (at most {LOG_LINES_PER_REQUEST} lines per request)");
+            tracing::info!(target: "security", "CSP: {unlogged} more violation(s) in this request not logged (at most {LOG_LINES_PER_REQUEST} lines per request)");
         }
         status(Status::NoContent)
     }

@@ -6,7 +6,7 @@
 //! [default.security.reports]
 //! enabled = true                    # mount the endpoint; Default: true
 //! path = "/security/csp-report"     # Default: "/security/csp-report"
-//! log = true                        # one WARN line per violation (target `security`); Default: true
+//! log = true                        # one INFO line per violation (target `security`); Default: true
 //! database = false                  # store in the `security` database; Default: false
 //! max_body = 65536                  # bytes; Default: 65536 (64 KiB)
 //! max_reports_per_request = 100     # Default: 100

@@ -410,7 +410,8 @@ impl SecurityConfig {
                     "security.W001",
                     "`security.allowed_hosts` is empty: the Host header is trusted (redirect targets, the report \
                      origin check and CSRF origin comparisons rest on it)",
-                    "list the site's hosts, e.g. allowed_hosts = [\"www.example.com\"]",
+                    "list the site's hosts under `[release.security]` in Rocket.toml: allowed_hosts = \
+                     [\"www.example.com\"]",
                 ));
             }
             #[cfg(feature = "db")]
@@ -439,6 +440,7 @@ impl SecurityConfig {
             r.findings(deployment, &mut out.warnings);
             parts.push(Arc::new(r));
         }
+        let cookieless_guard = csrf.as_ref().and_then(|c| c.cookieless_guard());
         if let Some(csrf) = csrf {
             parts.push(Arc::new(csrf));
         }
@@ -491,6 +493,10 @@ impl SecurityConfig {
                 rules.findings(deployment, &mut out.warnings);
                 out.parts.push(Arc::new(rules));
             }
+        }
+        if let Some(guard) = cookieless_guard {
+            // After the cookie rules too: it sees every cookie of the response.
+            out.parts.push(Arc::new(guard));
         }
         if errors.is_empty() {
             Ok(out)

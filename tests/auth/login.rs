@@ -58,9 +58,29 @@ async fn login_url_and_next_field_are_configurable() {
 }
 
 #[rocket::async_test]
-async fn other_401s_and_403s_keep_a_plain_answer() {
+async fn other_401s_and_403s_get_rockets_own_answer() {
+    // What Rocket's default catcher answers for a 403, from a bare app.
+    #[rocket::get("/forbid")]
+    fn forbid() -> Status {
+        Status::Forbidden
+    }
+    let bare = rocket::local::asynchronous::Client::untracked(rocket::build().mount("/", rocket::routes![forbid]))
+        .await
+        .unwrap();
     let app = app("").await;
-    let res = app.get_as("/ajax", None, &[]).await;
-    assert_eq!(res.status(), Status::Forbidden);
-    assert_eq!(res.into_string().await.as_deref(), Some("403 Forbidden"));
+    for accept in [None, Some("application/json"), Some("text/html")] {
+        let headers: Vec<(&str, &str)> = accept.map(|a| ("Accept", a)).into_iter().collect();
+        // /ajax refuses a page navigation with 403 (AjaxOnly), not a login failure.
+        let res = app.get_as("/ajax", None, &headers).await;
+        let mut want = bare.get("/forbid");
+        if let Some(a) = accept {
+            want = want.header(rocket::http::Header::new("Accept", a));
+        }
+        let want = want.dispatch().await;
+        assert_eq!(res.status(), Status::Forbidden, "{accept:?}");
+        let kind = if accept == Some("application/json") { ContentType::JSON } else { ContentType::HTML };
+        assert_eq!(res.content_type(), Some(kind.clone()), "{accept:?}");
+        assert_eq!(want.content_type(), Some(kind), "{accept:?}");
+        assert_eq!(res.into_string().await, want.into_string().await, "{accept:?}");
+    }
 }

@@ -54,7 +54,10 @@ fn the_release_defaults_find_the_open_host_header_and_unreachable_hsts() {
          empty, so no request is HTTPS; fix: behind a TLS-terminating proxy, list its address in \
          `security.https.trusted_proxies`; or configure Rocket's `tls`"
     );
-    assert_eq!(find(&f, "security.W001").fix(), "list the site's hosts, e.g. allowed_hosts = [\"www.example.com\"]");
+    assert_eq!(
+        find(&f, "security.W001").fix(),
+        "list the site's hosts under `[release.security]` in Rocket.toml: allowed_hosts = [\"www.example.com\"]"
+    );
     assert_eq!(ids(&with(&[])), Vec::<&str>::new());
 }
 

@@ -25,7 +25,11 @@ impl Drop for Running {
 }
 
 fn start(name: &str, env: &[(&str, String)]) -> Running {
-    let dir = process::fresh_dir("examples", name);
+    // A directory per start: two instances in one directory would share the
+    // report spool, whose lock refuses the second launch.
+    static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = process::fresh_dir("examples", &format!("{name}-{n}"));
     let port = process::free_port();
     let log = std::fs::File::create(dir.join("log")).unwrap();
     let child = Command::new(process::example_binary(name))
@@ -297,4 +301,30 @@ fn the_showcase_launches_in_release_with_the_key_command_it_prints() {
     let app = start("showcase", &[("ROCKET_PROFILE", "release".into()), ("ROCKET_SECRET_KEY", key)]);
     let (status, _, body) = http(app.port, "GET", "/login", &[], "");
     assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn the_showcase_token_api_takes_a_cross_site_post_without_cookies_and_refuses_one_with() {
+    let app = start("showcase", &[]);
+    let front_end = [
+        ("Origin", "https://front-end.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Sec-Fetch-Mode", "cors"),
+        ("Content-Type", "text/plain"),
+        ("Authorization", "Bearer demo-token-alice"),
+    ];
+    let (status, h, body) = http(app.port, "POST", "/api/notes", &front_end, "hello");
+    assert_eq!((status, body.as_str()), (201, r#"{"author":"alice","note":"hello"}"#));
+    assert_eq!(header(&h, "set-cookie"), None);
+    let mut with_cookie = front_end.to_vec();
+    with_cookie.push(("Cookie", "security_csrf=x"));
+    let (status, _, body) = http(app.port, "POST", "/api/notes", &with_cookie, "hello");
+    assert_eq!((status, body.as_str()), (403, r#"{"error":"csrf","reason":"cross_origin"}"#));
+    // Elsewhere a cookie-less cross-site post is still refused.
+    let (status, _, _) = http(app.port, "POST", "/logout", &front_end, "");
+    assert_eq!(status, 403);
+    // Without its token: 401, with where to log in (the showcase's password
+    // gate looked for a logged-in user first).
+    let (status, _, body) = http(app.port, "POST", "/api/notes", &[("Accept", "application/json")], "x");
+    assert_eq!((status, body.as_str()), (401, r#"{"login_url":"/login?next=/api/notes"}"#));
 }

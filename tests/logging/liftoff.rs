@@ -72,10 +72,28 @@ async fn a_strict_deploy_check_logs_each_warning_at_error_and_the_abort() {
          `security.hsts.max_age` to at least 31536000 (one year) once HTTPS works everywhere",
         "deploy check: security.W001 (warning): `security.allowed_hosts` is empty: the Host header is trusted \
          (redirect targets, the report origin check and CSRF origin comparisons rest on it); fix: list the site's \
-         hosts, e.g. allowed_hosts = [\"www.example.com\"]",
+         hosts under `[release.security]` in Rocket.toml: allowed_hosts = [\"www.example.com\"]",
         "launch aborted by the strict deploy check: 2 warning(s) above; fix them or use deploy_check(false)",
     ];
     for e in expected {
         assert_eq!(errors.iter().filter(|l| l.ends_with(e)).count(), 1, "{e}\n{out}");
     }
+}
+
+#[rocket::async_test]
+async fn liftoff_lists_every_route_the_crate_mounted() {
+    let buffer = crate::captured();
+    // A distinct report path tells this test's line from the others'.
+    let _client = common::client(common::app("[default.security.reports]\npath = \"/csp-routes-listed\"")).await;
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    // Zero config: the collector's endpoint (every method answers), and the
+    // CSRF and authentication answer routes.
+    let want = " INFO security: routes: mounted POST /csp-routes-listed, OPTIONS /csp-routes-listed, GET \
+                /csp-routes-listed, PUT /csp-routes-listed, DELETE /csp-routes-listed, PATCH /csp-routes-listed; and 2 \
+                internal answer route(s) under /__rocket_security/";
+    assert_eq!(out.lines().filter(|l| l.ends_with(want)).count(), 1, "{out}");
+    let _client =
+        common::client(common::app("[default.security.reports]\nenabled = false\npath = \"/csp-gone\"")).await;
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(!out.contains("/csp-gone"), "{out}");
 }

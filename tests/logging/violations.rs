@@ -6,7 +6,7 @@ use crate::common;
 use rocket::http::{Header, Status};
 
 #[rocket::async_test]
-async fn a_violation_is_one_escaped_warn_line() {
+async fn a_violation_is_one_escaped_info_line() {
     let buffer = crate::captured();
 
     let client = common::client(common::app("")).await;
@@ -25,7 +25,7 @@ async fn a_violation_is_one_escaped_warn_line() {
     let lines: Vec<&str> = out.lines().filter(|l| l.contains("CSP violation")).collect();
     assert_eq!(lines.len(), 1, "{out}");
     let line = lines[0];
-    assert!(line.contains(" WARN security: CSP violation (enforce): img-src blocked \"cdn.example\" on "), "{line}");
+    assert!(line.contains(" INFO security: CSP violation (enforce): img-src blocked \"cdn.example\" on "), "{line}");
     assert!(line.contains("\\n2026-01-01T00:00:00Z  WARN security: forged line \\u{1b}[31m"), "{line}");
     assert!(line.contains("\"UA\\r\\nInjected: yes\""), "{line}");
     assert!(!out.lines().any(|l| l.starts_with("2026-01-01T00:00:00Z")), "{out}");
@@ -57,7 +57,7 @@ async fn one_request_logs_at_most_ten_bounded_lines() {
     assert_eq!(lines.len(), 10, "{} lines", lines.len());
     assert!(lines.iter().all(|l| l.len() < 1_400), "the 60 KB User-Agent is cut to 1,024 characters");
     assert!(out.lines().any(|l| l.ends_with(
-        " WARN security: CSP: 90 more violation(s) in this request not logged (at most 10 lines per request)"
+        " INFO security: CSP: 90 more violation(s) in this request not logged (at most 10 lines per request)"
     )));
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     assert!(bytes < 14_000, "{bytes} bytes of log for one request (was 6 MB)");
