@@ -391,3 +391,18 @@ async fn a_default_catcher_of_the_app_keeps_every_status() {
     assert_eq!(res.status(), Status::Forbidden);
     assert_eq!(res.into_string().await.as_deref(), Some("app says 403"));
 }
+
+#[rocket::async_test]
+async fn in_report_mode_the_planted_cookie_is_recorded_and_let_through() {
+    let buffer = capture::captured();
+    let figment = figment().merge(Toml::string("[default.security.csrf]\nmode = \"report\"").nested());
+    let c = Client::untracked(app(figment)).await.unwrap();
+    let res = from_page(c.post("/api/session"), "https://report-mode.example", "cross-site").dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(res.headers().get_one("Set-Cookie"), Some("sid=attacker-session; SameSite=Strict; Path=/"));
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let want = " INFO security: report mode: csrf would refuse POST \"/api/session\" (cookie_on_header_auth_path: \
+                \"cookie(s) [\\\"sid\\\"] set on a request left unchecked without cookies (Sec-Fetch-Site: \
+                \\\"cross-site\\\")\"); letting it through";
+    assert_eq!(out.lines().filter(|l| l.ends_with(want)).count(), 1, "{out}");
+}
