@@ -208,6 +208,25 @@ impl Throttle {
             "database" => Store::Database(std::sync::OnceLock::new()),
             #[cfg(feature = "redis")]
             "redis" => Store::Redis(std::sync::OnceLock::new()),
+            #[cfg(not(feature = "db"))]
+            "database" => {
+                errors.push(ConfigError::new(
+                    "security.throttle.storage",
+                    "\"database\" keeps the counters in the security database: enable a database feature of \
+                     rocket_security in Cargo.toml (features = [\"sqlite\"], or \"postgres\" / \"mysql\"), or use \
+                     \"memory\" (per process)",
+                ));
+                return None;
+            }
+            #[cfg(not(feature = "redis"))]
+            "redis" => {
+                errors.push(ConfigError::new(
+                    "security.throttle.storage",
+                    "\"redis\" keeps the counters in Redis (`security_cache`): enable the `redis` feature of \
+                     rocket_security in Cargo.toml (features = [\"redis\"]), or use \"memory\" (per process)",
+                ));
+                return None;
+            }
             other => {
                 errors.push(ConfigError::new(
                     "security.throttle.storage",

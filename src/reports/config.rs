@@ -190,6 +190,15 @@ impl Collector {
     pub(crate) fn compile(&self, errors: &mut Vec<ConfigError>) -> Option<CompiledCollector> {
         let key = |f: &str| format!("security.reports.{f}");
         let mut err = |f: &str, m: String| errors.push(ConfigError::new(key(f), m));
+        if self.enabled && self.database && cfg!(not(feature = "db")) {
+            err(
+                "database",
+                "the reports are stored in the security database: enable a database feature of rocket_security in \
+                 Cargo.toml (features = [\"sqlite\"], or \"postgres\" / \"mysql\"), or set `database = false` (the \
+                 log only)"
+                    .into(),
+            );
+        }
         for (field, p) in [("path", &self.path), ("dashboard_path", &self.dashboard_path)] {
             if !path_ok(p) {
                 err(
