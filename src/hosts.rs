@@ -115,9 +115,10 @@ impl Part for AllowedHosts {
 }
 
 /// Whether `req` came from Rocket's local test client without a `Host`: it
-/// has no remote address, which a request from the network always has (as
-/// Django admits its test client's `testserver`). A `Host` the test sets is
-/// judged like any other.
+/// has no remote address, which Rocket's server sets for every TCP or TLS
+/// peer whose address it can read (one that reset the connection before may
+/// have none, and cannot read the answer). As Django admits its test
+/// client's `testserver`; a `Host` the test sets is judged like any other.
 fn from_local_client(req: &Request<'_>) -> bool {
     req.remote().is_none() && req.headers().get_one("Host").is_none()
 }

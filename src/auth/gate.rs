@@ -75,6 +75,15 @@ impl Part for AuthPart {
     fn ignite(&self, mut rocket: Rocket<Build>) -> Rocket<Build> {
         rocket = rocket.mount("/", vec![Route::ranked(-100, Method::Get, AUTH_ROUTE, AuthRoute)]);
         if self.policy.auth.catchers {
+            for c in rocket.catchers().filter(|c| c.base.path() != "/" && c.code.is_none_or(|c| c == 401 || c == 403)) {
+                tracing::info!(
+                    target: "security",
+                    "the application's catcher {} answers under {}: there it answers the crate's refusals too (call \
+                     `rocket_security::auth::auth_response(req)` from it for the login redirects)",
+                    c.name.as_deref().unwrap_or("(unnamed)"),
+                    c.base.path(),
+                );
+            }
             let mine: Vec<Catcher> = [401, 403]
                 .into_iter()
                 .filter(|code| match app_catcher(&rocket, *code) {

@@ -1,6 +1,6 @@
 //! The CSRF part: compiling the settings, the request gate, and the 403 answer.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rocket::data::Data;
@@ -32,6 +32,8 @@ pub(crate) struct CsrfPart {
     /// The paths browsers post to from other origins by design (the report
     /// endpoint): their routes are not a CORS front-end's.
     own_paths: Vec<String>,
+    /// Set at liftoff when the app answers CORS (see `cors_route`).
+    cors: OnceLock<()>,
     token: bool,
     https: HttpsPolicy,
     key: Arc<TokenKey>,
@@ -86,6 +88,7 @@ impl Csrf {
             exempt,
             header_auth,
             own_paths: always_exempt.iter().map(|p| p.to_string()).collect(),
+            cors: OnceLock::new(),
             token: self.token,
             https: https.clone(),
             key: Arc::new(TokenKey::new(secret, https.clone())),
@@ -124,13 +127,16 @@ fn carries_cookie(req: &Request<'_>) -> bool {
 }
 
 /// Whether a browser sends this request only after a CORS preflight the app
-/// answered: a method other than `POST`, an `Authorization` header, or a body
-/// type a form cannot send (JSON, say). A cross-origin one that arrives means
-/// the app's CORS policy let its origin in.
+/// answered: a script's `fetch` (`Sec-Fetch-Mode: cors`) with an
+/// `Authorization` header or a body type a form cannot send (JSON, say), or a
+/// method a form cannot use. A form's `_method=put` (which Rocket rewrites
+/// before any fairing) keeps its form body type and does not count. Only a
+/// claim of the request: the hint built on it says so.
 fn preflighted(req: &Request<'_>) -> bool {
-    req.method() != Method::Post
-        || req.headers().contains("Authorization")
-        || req.content_type().is_some_and(|c| !(c.is_form() || c.is_form_data() || c.is_plain()))
+    let body = req.content_type();
+    let unformlike = body.is_some_and(|c| !(c.is_form() || c.is_form_data() || c.is_plain()));
+    req.headers().get_one("Sec-Fetch-Mode").is_some_and(|m| m.eq_ignore_ascii_case("cors"))
+        && (req.headers().contains("Authorization") || unformlike || (req.method() != Method::Post && body.is_none()))
 }
 
 /// `scheme://host[:port]` of a parsed origin, the default port left out.
@@ -141,9 +147,14 @@ fn show_origin((scheme, host, port): &Origin) -> String {
     }
 }
 
-/// Once per process: the refused request was preflighted, so the app's CORS
-/// policy admits a front-end that CSRF protection then refuses.
-static CORS_HINTED: AtomicBool = AtomicBool::new(false);
+/// When the last CORS hint was logged (ms since the epoch; at most one a minute).
+static CORS_HINTED: AtomicU64 = AtomicU64::new(0);
+
+/// A request path for a log line: bounded, quoted and escaped.
+fn logged_path(req: &Request<'_>) -> String {
+    let p: String = req.uri().path().as_str().chars().take(100).collect();
+    format!("{p:?}")
+}
 
 impl CsrfPart {
     /// The request's own origin: the scheme HTTPS detection sees, the `Host` header's host and port.
@@ -154,14 +165,25 @@ impl CsrfPart {
         Some((scheme.to_string(), h.host, h.port.unwrap_or(default)))
     }
 
-    /// The hint for a refused request that the app's CORS policy admitted
-    /// (see [`preflighted`]), once per process, with the config that fixes it.
+    /// The hint for a refused request that looks like a script's call the
+    /// app's CORS policy admitted (see [`preflighted`]): only when the app
+    /// answers CORS, at most once a minute, with the config that fixes it
+    /// and the origin named as the request's claim.
     fn hint_cors(&self, req: &Request<'_>, refusal: &Refusal) {
         if !matches!(refusal, Refusal::FetchSite(_) | Refusal::Origin(_))
             || !self.trusted.is_empty()
             || !self.header_auth.is_empty()
+            || self.cors.get().is_none()
             || !preflighted(req)
-            || CORS_HINTED.swap(true, Ordering::Relaxed)
+        {
+            return;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis().min(u64::MAX as u128) as u64);
+        let last = CORS_HINTED.load(Ordering::Relaxed);
+        if (last != 0 && now.saturating_sub(last) < 60_000)
+            || CORS_HINTED.compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed).is_err()
         {
             return;
         }
@@ -172,21 +194,24 @@ impl CsrfPart {
             .map_or_else(|| "https://app.example".to_string(), |o| show_origin(&o));
         tracing::warn!(
             target: "security",
-            "CSRF refused a cross-origin {} {} from {origin}, which a browser sends only after a CORS preflight \
-             this app allowed: its front-end will get 403 on every write. If that front-end is yours, trust it: \
-             [default.security.csrf] trusted_origins = [\"{origin}\"]; or, for an API authenticated by a header \
-             (Authorization), never a cookie: header_auth_paths = [\"/api/**\"] (the API's paths)",
+            "CSRF {} a cross-origin {} {} whose Origin header claims {origin}, sent as a script's CORS call: this \
+             app answers CORS, but a browser front-end on another origin gets 403 on every write. If {origin} is \
+             your front-end, trust it: [default.security.csrf] trusted_origins = [\"{origin}\"]; or, for an API \
+             authenticated by a header (Authorization), never a cookie: header_auth_paths = [\"/api/**\"] (the \
+             API's paths)",
+            if self.mode.is_report() { "would refuse" } else { "refused" },
             req.method(),
-            req.uri().path(),
+            logged_path(req),
         );
     }
 
     /// The route that shows the app answers CORS preflights: an `OPTIONS`
-    /// route of its own, or `rocket_cors`'s fairing route.
+    /// route of its own, or `rocket_cors`'s fairing route (`GET
+    /// <fairing_route_base>/<status>`, `/cors/<status>` by default).
     fn cors_route<'a>(&self, rocket: &'a Rocket<Orbit>) -> Option<&'a Route> {
         rocket.routes().find(|r| {
             (r.method == Method::Options && !self.own_paths.iter().any(|p| r.uri.path() == p.as_str()))
-                || r.uri.as_str().starts_with("/cors/<")
+                || (r.method == Method::Get && r.uri.path().ends_with("/<status>"))
         })
     }
 
@@ -223,10 +248,11 @@ impl Part for CsrfPart {
 
     /// A CORS front-end that CSRF protection will refuse: say so at launch.
     async fn liftoff(&self, rocket: &Rocket<Orbit>) {
-        if !self.trusted.is_empty() || !self.header_auth.is_empty() {
+        let Some(route) = self.cors_route(rocket) else {
             return;
-        }
-        if let Some(route) = self.cors_route(rocket) {
+        };
+        let _ = self.cors.set(());
+        if self.trusted.is_empty() && self.header_auth.is_empty() {
             tracing::warn!(
                 target: "security",
                 "this app answers CORS ({} {}) but CSRF protection trusts no other origin: a browser front-end on \
@@ -378,7 +404,7 @@ impl Part for CookielessGuard {
             "CSRF: refused the answer to {} {}: {detail}. A path in security.csrf.header_auth_paths may not set \
              cookies for another origin (login CSRF): take the path that logs in with a cookie out of the list",
             req.method(),
-            req.uri().path(),
+            logged_path(req),
         );
         let (kind, body) = if is_api_client(req) {
             (ContentType::JSON, r#"{"error":"csrf","reason":"cookie_on_header_auth_path"}"#.to_string())
@@ -390,12 +416,68 @@ impl Part for CookielessGuard {
                     .to_string(),
             )
         };
-        res.remove_header("Set-Cookie");
-        res.remove_header("Location");
-        res.remove_header("Content-Encoding");
+        // The handler ran; only its answer is refused, with nothing of it left
+        // but the headers the crate set.
+        for name in [
+            "Set-Cookie",
+            "Location",
+            "Refresh",
+            "Content-Encoding",
+            "Content-Disposition",
+            "Content-Language",
+            "Content-Location",
+            "Content-Range",
+            "ETag",
+            "Last-Modified",
+            "Link",
+        ] {
+            res.remove_header(name);
+        }
         res.set_status(Status::Forbidden);
         res.set_header(kind);
         res.set_header(Header::new("Cache-Control", "no-store"));
         res.set_sized_body(body.len(), std::io::Cursor::new(body));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rocket::http::{ContentType, Cookie, Header};
+    use rocket::local::blocking::Client;
+
+    use super::{carries_cookie, preflighted};
+
+    #[test]
+    fn a_cookie_counts_in_any_cookie_header_or_the_jar_and_blanks_do_not() {
+        let client = Client::untracked(rocket::build()).unwrap();
+        let with = |values: &[&str]| {
+            let mut req = client.post("/");
+            for v in values {
+                req = req.header(Header::new("Cookie", v.to_string()));
+            }
+            carries_cookie(req.inner())
+        };
+        assert!(!with(&[]));
+        assert!(!with(&[""]));
+        assert!(!with(&[" ; ;  "]));
+        assert!(with(&["a=1"]));
+        assert!(with(&["", "b=2"]), "a second header after a blank one");
+        assert!(with(&[";novalue"]), "a pair that does not parse still counts");
+        assert!(carries_cookie(client.post("/").cookie(Cookie::new("sid", "x")).inner()), "the local client's jar");
+    }
+
+    #[test]
+    fn only_a_scripts_call_that_needs_a_preflight_counts_as_preflighted() {
+        let client = Client::untracked(rocket::build()).unwrap();
+        let cors = Header::new("Sec-Fetch-Mode", "cors");
+        assert!(preflighted(client.post("/").header(cors.clone()).header(ContentType::JSON).inner()));
+        let auth = Header::new("Authorization", "Token t");
+        assert!(preflighted(client.post("/").header(cors.clone()).header(auth.clone()).inner()));
+        assert!(preflighted(client.delete("/").header(cors.clone()).inner()), "a method a form cannot use");
+        assert!(!preflighted(client.post("/").header(cors.clone()).header(ContentType::Form).inner()));
+        assert!(!preflighted(client.put("/").header(cors.clone()).header(ContentType::Form).inner()), "_method=put");
+        assert!(!preflighted(client.post("/").header(ContentType::JSON).inner()), "not a script's fetch");
+        let navigate = Header::new("Sec-Fetch-Mode", "navigate");
+        assert!(!preflighted(client.post("/").header(navigate).header(ContentType::JSON).inner()));
     }
 }

@@ -34,7 +34,7 @@ pub struct Collector {
     pub enabled: bool,
     /// The endpoint's path. _Default:_ `"/security/csp-report"`.
     pub path: String,
-    /// Log each violation at WARN (target `security`). _Default:_ `true`.
+    /// Log each violation, one INFO line (target `security`). _Default:_ `true`.
     pub log: bool,
     /// Store reports in the security database. _Default:_ `false`.
     pub database: bool,

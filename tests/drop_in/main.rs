@@ -307,7 +307,7 @@ async fn an_unchecked_request_may_not_plant_a_cookie() {
     let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(
         out.lines().any(|l| l.contains(
-            " WARN security: CSRF: refused the answer to POST /api/session: cookie(s) [\"sid\"] set on a request \
+            " WARN security: CSRF: refused the answer to POST \"/api/session\": cookie(s) [\"sid\"] set on a request \
              left unchecked without cookies (Sec-Fetch-Site: \"cross-site\"). A path in \
              security.csrf.header_auth_paths may not set cookies for another origin (login CSRF): take the path that \
              logs in with a cookie out of the list"
@@ -355,11 +355,12 @@ async fn zero_config_refuses_the_front_end_and_says_how_to_fix_it() {
                       header_auth_paths = [\"/api/**\"] (the API's paths); if with cookies, trusted_origins = \
                       [\"https://app.example\"] (its origins)";
     assert!(out.lines().any(|l| l.contains(at_liftoff)), "{out}");
-    let at_refusal = " WARN security: CSRF refused a cross-origin POST /api/users/login from https://conduit.example, \
-                      which a browser sends only after a CORS preflight this app allowed: its front-end will get 403 on \
-                      every write. If that front-end is yours, trust it: [default.security.csrf] trusted_origins = \
-                      [\"https://conduit.example\"]; or, for an API authenticated by a header (Authorization), never a \
-                      cookie: header_auth_paths = [\"/api/**\"] (the API's paths)";
+    let at_refusal = " WARN security: CSRF refused a cross-origin POST \"/api/users/login\" whose Origin header claims \
+                      https://conduit.example, sent as a script's CORS call: this app answers CORS, but a browser \
+                      front-end on another origin gets 403 on every write. If https://conduit.example is your \
+                      front-end, trust it: [default.security.csrf] trusted_origins = [\"https://conduit.example\"]; or, \
+                      for an API authenticated by a header (Authorization), never a cookie: header_auth_paths = \
+                      [\"/api/**\"] (the API's paths)";
     assert_eq!(out.lines().filter(|l| l.contains(at_refusal)).count(), 1, "{out}");
     // The fix in that line, pasted as it stands, lets the front-end in.
     let pasted = "[default.security.csrf]\ntrusted_origins = [\"https://conduit.example\"]";
