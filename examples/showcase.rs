@@ -440,13 +440,41 @@ impl<'r> FromRequest<'r> for ApiToken {
     }
 }
 
+/// The token API's CORS answer: any origin may call it, without credentials
+/// (the token is the credential; no cookie is ever asked for).
+#[derive(rocket::Responder)]
+struct ApiCors<T> {
+    inner: T,
+    allow_origin: rocket::http::Header<'static>,
+    allow_headers: rocket::http::Header<'static>,
+    allow_methods: rocket::http::Header<'static>,
+}
+
+impl<T> ApiCors<T> {
+    fn new(inner: T) -> Self {
+        use rocket::http::Header;
+        ApiCors {
+            inner,
+            allow_origin: Header::new("Access-Control-Allow-Origin", "*"),
+            allow_headers: Header::new("Access-Control-Allow-Headers", "authorization, content-type"),
+            allow_methods: Header::new("Access-Control-Allow-Methods", "POST"),
+        }
+    }
+}
+
 /// A token API (`security.csrf.header_auth_paths`): a front-end on another
 /// origin may post here with its token and no cookie; a request that carries
 /// a cookie is checked as everywhere else.
 #[post("/api/notes", data = "<note>")]
-fn api_note(token: ApiToken, note: String) -> (Status, RawJson<String>) {
+fn api_note(token: ApiToken, note: String) -> ApiCors<(Status, RawJson<String>)> {
     let note: String = note.chars().take(200).collect();
-    (Status::Created, RawJson(serde_json::json!({"author": token.0, "note": note}).to_string()))
+    ApiCors::new((Status::Created, RawJson(serde_json::json!({"author": token.0, "note": note}).to_string())))
+}
+
+/// The CORS preflight of the token API.
+#[rocket::options("/api/notes")]
+fn api_note_preflight() -> ApiCors<Status> {
+    ApiCors::new(Status::NoContent)
 }
 
 #[get("/api/me")]
@@ -613,6 +641,7 @@ fn rocket() -> rocket::Rocket<rocket::Build> {
                 style,
                 login_page,
                 api_note,
+                api_note_preflight,
                 login,
                 logout,
                 account,

@@ -419,3 +419,39 @@ async fn the_showcase_stores_reports_in_postgres_and_mariadb() {
         browser.close().await;
     }
 }
+
+/// A browser front-end on another origin calls the showcase's token API
+/// (`header_auth_paths`): Chromium's own preflight and cross-origin `fetch`
+/// carry no cookie, although the browser is logged in to the showcase, so the
+/// request passes; the page reads the answer through the API's CORS headers.
+#[rocket::async_test]
+async fn a_front_end_on_another_origin_calls_the_token_api_with_its_token() {
+    let Some(_) = tools() else { return };
+    let _serial = SERIAL.lock().await;
+    let showcase = Showcase::start("token-api", &[], None);
+    let browser = Browser::start("token-api", &[]).await;
+    browser.login(&showcase, "alice", "alice-pass").await;
+
+    let api = showcase.url("/api/notes");
+    let page = format!(
+        "<!doctype html><pre id=out></pre><script>\
+         fetch(\"{api}\", {{method: \"POST\", headers: {{\"Authorization\": \"Bearer demo-token-alice\", \
+         \"Content-Type\": \"application/json\"}}, body: \"from the front-end\"}})\
+         .then(async r => {{ document.getElementById(\"out\").textContent = r.status + \" \" + await r.text(); }})\
+         .catch(e => {{ document.getElementById(\"out\").textContent = \"failed \" + e; }});\
+         </script>"
+    );
+    let front_end = OtherOrigin::serve(vec![("/app", page)]);
+    browser.goto(&format!("{}/app", front_end.base)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut out = String::new();
+    while out.is_empty() && std::time::Instant::now() < deadline {
+        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+        out = browser.text("#out").await;
+    }
+    assert_eq!(out, r#"201 {"author":"alice","note":"from the front-end"}"#);
+    let log = showcase.log();
+    assert!(log.contains("OPTIONS /api/notes"), "Chromium sent its preflight: {log}");
+    assert!(!log.contains("CSRF: refused POST /api/notes"), "{log}");
+    browser.close().await;
+}
