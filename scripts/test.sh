@@ -4,7 +4,8 @@
 # chromium-driver and haproxy; rustup's rustfmt and clippy), uses the local
 # PostgreSQL and MariaDB when they answer (.ci/run requires them), then runs
 # the layering check, every test, the CSP Evaluator, MDN Observatory and
-# Lighthouse gates, the no-database build, the docs, fmt and clippy.
+# Lighthouse gates, the no-database build, the dependency checks
+# (scripts/compat.sh), the docs, fmt and clippy.
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -23,6 +24,8 @@ command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v haproxy >/dev/null || need+=(haproxy)
 # The Redis outage tests (and tests/cluster) run redis-servers of their own.
 command -v redis-server >/dev/null || need+=(redis-server)
+# tests/resolve's diesel 2.4 app links libpq, as an application on diesel's `postgres` does.
+command -v pg_config >/dev/null || need+=(libpq-dev)
 if ((${#need[@]})); then
   echo "== installing ${need[*]}"
   sudo=""
@@ -66,6 +69,9 @@ echo "== Lighthouse: accessibility and best practices 100 on every showcase page
 
 echo "== build without any database backend"
 cargo check --quiet --no-default-features --lib
+
+echo "== dependencies: minimal versions; beside sqlx, rusqlite, rocket_sync_db_pools and diesel 2.4; cargo publish --dry-run"
+./scripts/compat.sh
 
 echo "== docs (every public item documented, links resolve)"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --all-features

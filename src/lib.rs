@@ -8,8 +8,9 @@
 //!
 //! ```toml
 //! [dependencies]
-//! rocket = "0.5"
-//! rocket_security = "0.1"
+//! rocket = "0.5.2"
+//! # Not on crates.io: a path to a checkout of the repository, or `git = "<its URL>"`.
+//! rocket_security = { path = "../rocket_security" }
 //! ```
 //!
 //! ```no_run
@@ -28,6 +29,26 @@
 //!
 //! With no configuration at all every response gets the secure defaults
 //! below; no database, no `secret_key` and no Rocket feature is needed.
+//!
+//! ## Cargo features
+//!
+//! None is on by default: with none the crate pulls in no database crate, and
+//! everything works but what a security database stores.
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `sqlite` | the security database on SQLite, compiled in (no system library) |
+//! | `postgres` | the same on PostgreSQL (tokio-postgres, no libpq) |
+//! | `mysql` | the same on MySQL / MariaDB (mysql_async, no libmysqlclient) |
+//! | `redis` | limits, counters and session revocations shared by every instance (`SecurityCache`); beside a backend |
+//!
+//! A backend adds the stored CSP reports behind the dashboard, password expiry
+//! (`MandatoryPasswordChange`), the server-side session registry (logout and
+//! revocations end copied cookies, [`Sessions::list`](session::Sessions::list))
+//! and login throttling counters shared through the database. Without one,
+//! session expiry runs with `registry = false`, the collector logs and counts
+//! reports without storing them, and throttling counts per process. Items that
+//! need a feature say which in these docs.
 //!
 //! ## Configuration
 //!
@@ -120,9 +141,9 @@
 //!
 //! ## Persistence
 //!
-//! Diesel models through `rocket_db_pools` on SQLite (default), PostgreSQL or
-//! MySQL, with embedded migrations. See `db` (features `sqlite`, `postgres`,
-//! `mysql`).
+//! Diesel models through `rocket_db_pools` on SQLite, PostgreSQL or MySQL,
+//! with embedded migrations. See `db` (features `sqlite`, `postgres`,
+//! `mysql`; none is on by default).
 //!
 //! ## Authentication and sessions
 //!
@@ -212,6 +233,12 @@
 // Without a database backend, the storage shapes and the sink plumbing are unused.
 #![cfg_attr(not(feature = "db"), allow(dead_code))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+// `redis` shares what a security database holds: it needs one of the backends.
+#[cfg(all(feature = "redis", not(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
+compile_error!(
+    "rocket_security: the `redis` feature needs a database backend; enable `sqlite`, `postgres` or `mysql` too"
+);
 
 pub mod auth;
 pub mod cookies;

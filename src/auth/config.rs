@@ -191,6 +191,7 @@ impl PasswordChange {
     /// assert!(!policy.expire_new_users);
     /// ```
     #[cfg(feature = "db")]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
     pub fn expiry_policy(&self) -> crate::db::ExpiryPolicy {
         crate::db::ExpiryPolicy {
             expire_new_users: self.expire_new_users,

@@ -61,34 +61,46 @@ pub(crate) mod record;
 #[cfg(feature = "db")]
 pub(crate) mod refusals;
 #[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub mod schema;
 
 #[cfg(feature = "db")]
 pub(crate) use bind::bound;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use cache::SecurityCache;
 #[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use handle::SecurityDb;
 #[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use migrate::{run_migrations, Migrations};
 #[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::attempts::LoginAttempts;
 #[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::csp::{CspHourly, CspReport, CspViolation, RecordOutcome, ViolationFilter};
 #[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::groups::{
     GroupDay, GroupFilter, Hidden, TopDocument, Triage, TriageEvent, TriageState, TriageView, ViolationGroup,
     TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,
 };
 #[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::password::{ExpiryPolicy, PasswordExpiry, MAX_USER_ID};
 #[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::refusals::WouldRefuse;
 #[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::sessions::{SessionRecord, SessionState};
 #[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use pool::{Backend, DbError, SecurityConn, SecurityPool};
 pub use record::{NewCspReport, ViolationKey};
 /// Re-exported so `#[derive(Database)]` works with only this crate in scope.
 #[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use rocket_db_pools;

@@ -156,6 +156,7 @@ pub use parse::{parse, ParseError, Parsed, RawReport, ReportFormat};
 #[doc(hidden)]
 pub use spool::fuzz_spool_reader;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use state::cluster_stats;
 pub use state::stats;
 pub use stats::{CollectorStats, DropReason};
