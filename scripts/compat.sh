@@ -42,7 +42,8 @@ minimal_versions() {
 }
 
 # Each app in tests/resolve is what a real application would write: the crate
-# beside another library that links SQLite, or beside diesel 2.4. Fresh
+# beside another library that links SQLite, beside diesel 2.4, or alone with no
+# feature (run too: what it refuses without a database). Fresh
 # lockfiles (today's newest versions), one shared target directory.
 resolve() {
   local app
@@ -55,6 +56,10 @@ resolve() {
       cargo fmt --check
       cargo generate-lockfile --quiet
       CARGO_TARGET_DIR="$out/resolve" cargo build --locked --quiet
+      # The app without a database feature also checks what it refuses.
+      if [ "$(basename "$app")" = zero-config ]; then
+        CARGO_TARGET_DIR="$out/resolve" cargo run --locked --quiet
+      fi
     )
   done
 }

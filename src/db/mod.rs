@@ -1,6 +1,6 @@
 //! Persistence: the CSP report store and password expiry, through Diesel
-//! and `rocket_db_pools`, on SQLite (the embedded default), PostgreSQL or
-//! MySQL/MariaDB.
+//! and `rocket_db_pools`, on SQLite (compiled in: feature `sqlite`),
+//! PostgreSQL (`postgres`) or MySQL/MariaDB (`mysql`); none is on by default.
 //!
 //! ```toml
 //! [default.databases.security]

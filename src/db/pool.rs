@@ -5,7 +5,9 @@ use std::fmt;
 use std::time::Duration;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+#[cfg(feature = "sqlite")]
+use diesel_async::pooled_connection::ManagerConfig;
 use rocket::figment::Figment;
 
 #[cfg(feature = "mysql")]

@@ -45,7 +45,7 @@
 //! `revocation_check_ms`: each keeps what it last read of a session for that
 //! long (per-process, bounded to 100,000 sessions), the database is the
 //! truth. With the Redis store attached
-//! ([`SecurityCache`](crate::db::SecurityCache), feature `redis`) the
+//! (`rocket_security::db::SecurityCache`, feature `redis`) the
 //! instance that ends a session publishes it and every instance drops it at
 //! once; while Redis cannot answer, the bound above still holds. When the registry cannot answer, logged-in requests get `503`
 //! (`fail_open = true` admits them, logged at WARN); anonymous requests and

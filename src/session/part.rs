@@ -63,7 +63,7 @@ impl SessionExpiry {
                 errors.push(ConfigError::new(key("status_path"), format!("{p:?} is not a path")));
             }
         }
-        if self.registry && cfg!(not(feature = "db")) {
+        if self.enabled && self.registry && cfg!(not(feature = "db")) {
             errors.push(ConfigError::new(
                 key("registry"),
                 "the session registry lives in the security database: enable one of the `sqlite`, `postgres` \
