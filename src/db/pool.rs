@@ -332,8 +332,12 @@ impl SecurityPool {
                     Box::pin(async move {
                         use diesel_async::{AsyncConnection, SimpleAsyncConnection};
                         let mut conn = SqliteConnection::establish(&url).await?;
+                        // busy_timeout first: switching to WAL takes a lock too, and
+                        // without it a connection opened while another closes (its
+                        // last close checkpoints the WAL) fails at once with "database
+                        // is locked".
                         conn.batch_execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                              PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                         )
                         .await
