@@ -9,7 +9,7 @@
 // criterion_group! generates undocumented items.
 #![allow(missing_docs)]
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use rocket::fairing::AdHoc;
 use rocket::http::Header;
 use rocket::local::blocking::Client;

@@ -15,8 +15,8 @@
 //!   [`drain::on_shutdown`](super::drain::on_shutdown), which started when
 //!   shutdown was requested.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Header;
@@ -269,8 +269,8 @@ mod tests {
         let (_, runner) = ignite(rocket::build(), plan, "test");
         let client = Client::untracked(rocket::build().attach(Gates(runner))).await.unwrap();
         client.get("/").dispatch().await;
-        let seen = log.lock().unwrap().clone();
-        seen
+
+        log.lock().unwrap().clone()
     }
 
     #[rocket::async_test]

@@ -282,11 +282,7 @@ impl SessionPolicy {
                 res.adjoin_header(Header::new("Set-Cookie", c.to_string()));
             }
         }
-        if removed {
-            Applied::LoggedOut
-        } else {
-            Applied::Nothing
-        }
+        if removed { Applied::LoggedOut } else { Applied::Nothing }
     }
 }
 
