@@ -9,7 +9,7 @@
 // criterion_group! generates undocumented items.
 #![allow(missing_docs)]
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{criterion_group, criterion_main, Criterion};
 use rocket::fairing::AdHoc;
 use rocket::http::Header;
 use rocket::local::blocking::Client;

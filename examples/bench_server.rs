@@ -60,7 +60,7 @@ fn page(user: User) -> String {
 
 #[get("/")]
 fn guarded(user: LoginRequired<User>) -> String {
-    format!("hello {}", user.0.0)
+    format!("hello {}", user.0 .0)
 }
 
 #[rocket::post("/login")]

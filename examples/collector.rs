@@ -23,8 +23,8 @@ use rocket::request::{self, FromRequest, Request};
 use rocket::response::content::RawHtml;
 use rocket::{get, launch, routes};
 use rocket_db_pools::Database;
-use rocket_security::Security;
 use rocket_security::db::{Migrations, SecurityDb};
+use rocket_security::Security;
 
 /// Who may see the dashboard: `?token=demo` (a real app checks its admin login).
 struct Admin;

@@ -19,10 +19,10 @@
 use rocket::form::Form;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{self, FromRequest, Request};
-use rocket::response::Redirect;
 use rocket::response::content::RawHtml;
-use rocket::{FromForm, State, get, launch, post, routes};
-use rocket_security::auth::{LoginThrottle, Throttled, safe_next};
+use rocket::response::Redirect;
+use rocket::{get, launch, post, routes, FromForm, State};
+use rocket_security::auth::{safe_next, LoginThrottle, Throttled};
 use rocket_security::csrf::CsrfToken;
 use rocket_security::{LoginRequired, Security, SecurityUser};
 
@@ -56,7 +56,7 @@ impl<'r> FromRequest<'r> for User {
 
 #[get("/account")]
 fn account(user: LoginRequired<User>) -> String {
-    format!("Signed in as {}.", user.0.0)
+    format!("Signed in as {}.", user.0 .0)
 }
 
 #[get("/login?<next>")]

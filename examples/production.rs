@@ -33,8 +33,8 @@
 
 use rocket::{get, launch, routes};
 use rocket_db_pools::Database;
-use rocket_security::Security;
 use rocket_security::db::{Migrations, SecurityDb};
+use rocket_security::Security;
 
 #[get("/")]
 fn index() -> &'static str {
@@ -46,7 +46,8 @@ fn health() -> &'static str {
     "ok"
 }
 
-const CONFIG: &str = "[default.databases.security]\nurl = \"postgres://postgres@127.0.0.1:5432/test\"\nmigrate = true\n\
+const CONFIG: &str =
+    "[default.databases.security]\nurl = \"postgres://postgres@127.0.0.1:5432/test\"\nmigrate = true\n\
     [default.security]\nallowed_hosts = [\"127.0.0.1\", \"localhost\"]\nallowed_hosts_exempt = [\"/health\"]\n\
     [default.security.https]\ntrusted_proxies = [\"127.0.0.1\"]\nredirect = true\nredirect_host = \"127.0.0.1\"\n\
     [default.security.throttle]\nstorage = \"database\"";

@@ -22,17 +22,17 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
 use rocket::fairing::AdHoc;
 use rocket::form::{Contextual, Form};
 use rocket::http::{ContentType, CookieJar, Status};
 use rocket::request::{self, FromRequest, Request};
-use rocket::response::Redirect;
 use rocket::response::content::{RawHtml, RawJson};
-use rocket::{FromForm, State, get, post, routes};
+use rocket::response::Redirect;
+use rocket::{get, post, routes, FromForm, State};
 use rocket_db_pools::Database;
-use rocket_security::auth::{LoginThrottle, PasswordPolicy, Throttled, password_policy, safe_next};
+use rocket_security::auth::{password_policy, safe_next, LoginThrottle, PasswordPolicy, Throttled};
 use rocket_security::csp::CspOverride;
 use rocket_security::db::{Migrations, PasswordExpiry, SecurityDb, SecurityPool};
 use rocket_security::session::{SessionError, Sessions};

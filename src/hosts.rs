@@ -49,11 +49,11 @@ use rocket::http::{ContentType, Method, Status};
 use rocket::route::{Handler, Outcome};
 use rocket::{Build, Data, Request, Response, Rocket, Route};
 
-use crate::core::https::{HttpsPolicy, has_duplicate_host};
+use crate::core::https::{has_duplicate_host, HttpsPolicy};
 use crate::core::local::Mark;
 use crate::core::part::{Gate, Part};
 use crate::core::paths::PathSet;
-use crate::core::rollout::{Mode, would_refuse};
+use crate::core::rollout::{would_refuse, Mode};
 
 /// Where refused requests are rewritten to.
 const BAD_HOST_ROUTE: &str = "/__rocket_security/bad-host";

@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use rocket_security::auth::safe_next;
-use rocket_security::reports::{ReportFormat, parse};
+use rocket_security::reports::{parse, ReportFormat};
 
 fn formats() -> impl Strategy<Value = ReportFormat> {
     prop_oneof![Just(ReportFormat::CspReport), Just(ReportFormat::ReportsJson), Just(ReportFormat::Json)]

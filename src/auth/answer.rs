@@ -5,11 +5,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rocket::Data;
 use rocket::http::uri::Origin;
 use rocket::http::{ContentType, Header, Method, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
+use rocket::Data;
 
 use super::config::{Auth, PasswordChange};
 use super::next;

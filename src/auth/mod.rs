@@ -145,7 +145,7 @@ pub use login::{LoginRequired, NotLoggedIn};
 pub use next::safe_next;
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
-pub use password_change::{MandatoryPasswordChange, PasswordRenewal, renew_password};
-pub use password_policy::{PasswordPolicy, password_policy};
-pub use throttle::{LoginThrottle, Throttle, Throttled, default_delay, delay_message};
+pub use password_change::{renew_password, MandatoryPasswordChange, PasswordRenewal};
+pub use password_policy::{password_policy, PasswordPolicy};
+pub use throttle::{default_delay, delay_message, LoginThrottle, Throttle, Throttled};
 pub use user::SecurityUser;

@@ -8,7 +8,7 @@ use rocket::http::Status;
 use rocket::outcome::Outcome as O;
 use rocket::request::{FromRequest, Outcome, Request};
 
-use super::answer::{AuthFailure, AuthPolicy, login_needed, owns_session, record, session_ended};
+use super::answer::{login_needed, owns_session, record, session_ended, AuthFailure, AuthPolicy};
 use super::login::NotLoggedIn;
 use super::user::SecurityUser;
 use crate::core::clock::SharedClock;

@@ -70,7 +70,11 @@ impl PasswordPolicy {
         if self.symbol && !password.chars().any(|c| !c.is_alphanumeric()) {
             errors.push("It must contain at least one symbol.".into());
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 }
 

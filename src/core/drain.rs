@@ -21,7 +21,11 @@ pub(crate) struct Drains(Mutex<Vec<JoinHandle<()>>>);
 
 /// Manages the registry once per Rocket instance.
 pub(crate) fn manage(rocket: Rocket<Build>) -> Rocket<Build> {
-    if rocket.state::<Drains>().is_some() { rocket } else { rocket.manage(Drains::default()) }
+    if rocket.state::<Drains>().is_some() {
+        rocket
+    } else {
+        rocket.manage(Drains::default())
+    }
 }
 
 /// Runs `work` once shutdown is requested; [`finish`] waits for it.

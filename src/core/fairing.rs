@@ -15,8 +15,8 @@
 //!   [`drain::on_shutdown`](super::drain::on_shutdown), which started when
 //!   shutdown was requested.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Header;
@@ -269,8 +269,8 @@ mod tests {
         let (_, runner) = ignite(rocket::build(), plan, "test");
         let client = Client::untracked(rocket::build().attach(Gates(runner))).await.unwrap();
         client.get("/").dispatch().await;
-
-        log.lock().unwrap().clone()
+        let seen = log.lock().unwrap().clone();
+        seen
     }
 
     #[rocket::async_test]

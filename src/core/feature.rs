@@ -9,7 +9,7 @@ use super::error::ConfigError;
 use super::https::{Https, HttpsPolicy};
 use super::part::Part;
 use super::paths::{PathSet, Scope};
-use super::rules::{HeaderRule, Value, check_value, intern};
+use super::rules::{check_value, intern, HeaderRule, Value};
 
 /// What ignite knows about where the application runs, for the deploy
 /// checks. `Default`: a debug profile, nothing known.
@@ -68,7 +68,11 @@ pub(crate) struct Builder<'e> {
 impl Builder<'_> {
     pub(crate) fn key(&self, field: &str) -> String {
         let field = field.trim_end_matches('.');
-        if field.is_empty() { self.prefix.clone() } else { format!("{}.{}", self.prefix, field) }
+        if field.is_empty() {
+            self.prefix.clone()
+        } else {
+            format!("{}.{}", self.prefix, field)
+        }
     }
 
     pub(crate) fn error(&mut self, field: &str, message: impl Into<String>) {

@@ -13,7 +13,7 @@ use ipnet::IpNet;
 use rocket::request::Request;
 
 use super::error::ConfigError;
-use super::host::{HostPattern, HostPort, parse_host};
+use super::host::{parse_host, HostPattern, HostPort};
 
 /// HTTPS detection and the optional HTTP-to-HTTPS redirect.
 ///
@@ -127,11 +127,10 @@ impl HttpsPolicy {
         if has_duplicate_host(req) {
             return None;
         }
-        if self.forwarded_host
-            && self.peer_is_proxy(req)
-            && let Some(fwd) = req.headers().get("X-Forwarded-Host").last()
-        {
-            return fwd.rsplit(',').next().map(|v| v.trim().to_string());
+        if self.forwarded_host && self.peer_is_proxy(req) {
+            if let Some(fwd) = req.headers().get("X-Forwarded-Host").last() {
+                return fwd.rsplit(',').next().map(|v| v.trim().to_string());
+            }
         }
         let header = req.headers().get_one("Host");
         match req.host() {

@@ -5,8 +5,8 @@
 //! one small entry whatever the number of features, and only requests that
 //! used a feature pay for its slot.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use rocket::Request;
 

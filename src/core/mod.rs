@@ -50,6 +50,6 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ConfigError, ConfigErrors};
 pub use https::Https;
 pub use paths::{PathPattern, PatternError};
-pub use rollout::{Mode, Observation, observations};
+pub use rollout::{observations, Mode, Observation};
 pub use route::Override;
-pub use secret::{DEVELOPMENT_KEY_FILE, development_secret_key};
+pub use secret::{development_secret_key, DEVELOPMENT_KEY_FILE};

@@ -36,7 +36,11 @@ impl HeaderRule {
     /// The value for this request, if any.
     #[inline]
     pub(crate) fn value_for(&self, secure: bool) -> Option<&'static str> {
-        if secure { self.https } else { self.http }
+        if secure {
+            self.https
+        } else {
+            self.http
+        }
     }
 }
 

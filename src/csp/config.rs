@@ -2,7 +2,7 @@
 
 use rocket::figment::value::{Dict, Value as FigValue};
 
-use crate::core::config::{Section, describe};
+use crate::core::config::{describe, Section};
 use crate::core::feature::Common;
 
 /// Directive changes: `Some(sources)` sets (empty for boolean directives), `None` removes.

@@ -105,7 +105,11 @@ fn policies(header: &str) -> impl Iterator<Item = String> + '_ {
 
 /// `enforce` (`Content-Security-Policy`) or `report` (`-Report-Only`), as reports name them.
 pub(crate) fn disposition_of(header: &str) -> &'static str {
-    if header.eq_ignore_ascii_case("Content-Security-Policy-Report-Only") { "report" } else { "enforce" }
+    if header.eq_ignore_ascii_case("Content-Security-Policy-Report-Only") {
+        "report"
+    } else {
+        "enforce"
+    }
 }
 
 /// One known policy.
@@ -233,7 +237,11 @@ impl KnownPolicies {
                 return Verdict::Foreign;
             }
         }
-        if any { Verdict::Known } else { Verdict::Foreign }
+        if any {
+            Verdict::Known
+        } else {
+            Verdict::Foreign
+        }
     }
 
     /// The policies this process sends and has not written to the database yet, with their keys.

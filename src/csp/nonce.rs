@@ -3,8 +3,8 @@
 use std::convert::Infallible;
 use std::fmt;
 
-use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use rand::RngCore;
 use rocket::request::{FromRequest, Outcome, Request};
 use sha2::{Digest, Sha256, Sha384, Sha512};

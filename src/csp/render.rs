@@ -11,7 +11,7 @@ use crate::core::part::{Finish, Part};
 use crate::core::paths::Scope;
 use crate::core::rules::intern;
 
-use super::fingerprint::{KnownPolicies, disposition_of};
+use super::fingerprint::{disposition_of, KnownPolicies};
 use super::local::{Change, CspLocal};
 use super::policy::CspPolicy;
 
@@ -258,13 +258,12 @@ impl Part for CompiledCsp {
             res.set_header(Header::new(name, value));
             sent = true;
         }
-        if sent
-            && secure
-            && report
-            && let Some(endpoints) = self.endpoints
-            && !res.headers().contains("Reporting-Endpoints")
-        {
-            res.set_header(Header::new("Reporting-Endpoints", endpoints));
+        if sent && secure && report {
+            if let Some(endpoints) = self.endpoints {
+                if !res.headers().contains("Reporting-Endpoints") {
+                    res.set_header(Header::new("Reporting-Endpoints", endpoints));
+                }
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ use rocket::request::Request;
 use rocket::response::{self, Responder};
 
 use super::local::{Change, CspChanges, CspLocal};
-use super::policy::{CspPolicy, check_directive};
+use super::policy::{check_directive, CspPolicy};
 
 /// Wraps a responder to change the CSP of one route (django-csp's
 /// `@csp_exempt` / `@csp_update` / `@csp_replace`, Django 6's `csp_override`),
@@ -89,7 +89,11 @@ impl<R> CspOverride<R> {
     }
 
     fn slot(&mut self, report_only: bool) -> &mut Change {
-        if report_only { &mut self.changes.report_only } else { &mut self.changes.enforce }
+        if report_only {
+            &mut self.changes.report_only
+        } else {
+            &mut self.changes.enforce
+        }
     }
 
     /// Sends `policy` (validated) as this route's enforced policy.

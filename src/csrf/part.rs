@@ -9,16 +9,16 @@ use rocket::http::{ContentType, Header, Method, Status};
 use rocket::route::{Handler, Outcome};
 use rocket::{Build, Orbit, Request, Response, Rocket, Route};
 
-use super::check::{Origin, Refusal, decide, is_safe, parse_origin};
+use super::check::{decide, is_safe, parse_origin, Origin, Refusal};
 use super::config::Csrf;
-use super::token::{FIELD, Fresh, HEADER, TokenKey};
+use super::token::{Fresh, TokenKey, FIELD, HEADER};
 use crate::core::client::is_api_client;
 use crate::core::error::ConfigError;
 use crate::core::https::HttpsPolicy;
 use crate::core::local::Mark;
 use crate::core::part::{Finish, Gate, Part};
 use crate::core::paths::{PathPattern, PathSet};
-use crate::core::rollout::{Mode, would_refuse};
+use crate::core::rollout::{would_refuse, Mode};
 
 /// Where refused requests are rewritten to.
 const CSRF_ROUTE: &str = "/__rocket_security/csrf";

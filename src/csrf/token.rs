@@ -3,8 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use hmac::{Hmac, Mac};
 use rocket::http::{Cookie, SameSite, Status};
 use rocket::request::{FromRequest, Outcome, Request};
@@ -54,7 +54,11 @@ impl TokenKey {
 
     /// The secret cookie's name for this request: `__Host-` over HTTPS.
     pub(crate) fn cookie_name(&self, req: &Request<'_>) -> &'static str {
-        if self.https.is_secure(req) { HOST_COOKIE } else { COOKIE }
+        if self.https.is_secure(req) {
+            HOST_COOKIE
+        } else {
+            COOKIE
+        }
     }
 
     /// A new secret cookie for `req` (`Secure` over HTTPS).

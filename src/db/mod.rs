@@ -74,7 +74,7 @@ pub use cache::SecurityCache;
 pub use handle::SecurityDb;
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
-pub use migrate::{Migrations, run_migrations};
+pub use migrate::{run_migrations, Migrations};
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::attempts::LoginAttempts;
@@ -84,12 +84,12 @@ pub use models::csp::{CspHourly, CspReport, CspViolation, RecordOutcome, Violati
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::groups::{
-    GroupDay, GroupFilter, Hidden, TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX, TopDocument, Triage, TriageEvent, TriageState,
-    TriageView, ViolationGroup,
+    GroupDay, GroupFilter, Hidden, TopDocument, Triage, TriageEvent, TriageState, TriageView, ViolationGroup,
+    TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,
 };
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
-pub use models::password::{ExpiryPolicy, MAX_USER_ID, PasswordExpiry};
+pub use models::password::{ExpiryPolicy, PasswordExpiry, MAX_USER_ID};
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::refusals::WouldRefuse;

@@ -4,10 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 #[cfg(feature = "sqlite")]
 use diesel_async::pooled_connection::ManagerConfig;
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use rocket::figment::Figment;
 
 #[cfg(feature = "mysql")]
@@ -473,7 +473,7 @@ impl rocket_db_pools::Pool for SecurityPool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Backend, DbError, redact};
+    use super::{redact, Backend, DbError};
 
     fn query_error(kind: diesel::result::DatabaseErrorKind, message: &str) -> DbError {
         DbError::Query(diesel::result::Error::DatabaseError(kind, Box::new(message.to_string())))

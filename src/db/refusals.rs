@@ -8,9 +8,9 @@ use std::time::Duration;
 use rocket::tokio::sync::Mutex;
 use rocket::{Orbit, Rocket};
 
-use super::WouldRefuse;
 use super::bind::bound;
 use super::pool::{SecurityConn, SecurityPool};
+use super::WouldRefuse;
 use crate::core::part::Part;
 use crate::core::rollout::Observed;
 

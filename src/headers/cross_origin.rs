@@ -3,7 +3,7 @@
 //! `Origin-Agent-Cluster` and `X-Permitted-Cross-Domain-Policies`.
 
 use crate::core::config::Section;
-use crate::core::feature::{Builder, Common, Feature, one_of};
+use crate::core::feature::{one_of, Builder, Common, Feature};
 use crate::core::rules::Value;
 
 /// Declares a feature whose header is one token from a fixed list.

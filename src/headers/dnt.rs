@@ -3,9 +3,9 @@
 
 use std::convert::Infallible;
 
-use rocket::Response;
 use rocket::http::Header;
 use rocket::request::{FromRequest, Outcome, Request};
+use rocket::Response;
 
 use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
@@ -170,11 +170,10 @@ impl Part for Privacy {
 
     fn response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>, finish: &Finish<'_>) {
         if self.echo {
-            if let Some(dnt) = req.headers().get_one("DNT")
-                && check_value(dnt).is_ok()
-                && !finish.owns("DNT")
-            {
-                res.set_header(Header::new("DNT", dnt.to_string()));
+            if let Some(dnt) = req.headers().get_one("DNT") {
+                if check_value(dnt).is_ok() && !finish.owns("DNT") {
+                    res.set_header(Header::new("DNT", dnt.to_string()));
+                }
             }
             add_vary(res, &["DNT"]);
         }

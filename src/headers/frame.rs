@@ -6,7 +6,7 @@
 //! frameable. Use CSP `frame-ancestors` to allow specific origins.
 
 use crate::core::config::Section;
-use crate::core::feature::{Builder, Common, Feature, one_of};
+use crate::core::feature::{one_of, Builder, Common, Feature};
 use crate::core::rules::Value;
 
 /// Clickjacking protection for browsers that predate CSP `frame-ancestors`.

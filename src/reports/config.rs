@@ -2,7 +2,7 @@
 
 use std::num::NonZeroU32;
 
-use super::filter::{DEFAULT_DISALLOWED_SOURCES, SourcePattern};
+use super::filter::{SourcePattern, DEFAULT_DISALLOWED_SOURCES};
 use crate::core::config::Section;
 use crate::core::error::ConfigError;
 use crate::core::feature::{Builder, Feature};
@@ -156,7 +156,15 @@ impl Feature for Collector {
                 "CSP reports at POST {} (sinks: {}{}), body <= {} bytes, <= {} reports/request, {} per client/minute",
                 self.path,
                 if self.log { "log" } else { "" },
-                if self.database { if self.log { " + database" } else { "database" } } else { "" },
+                if self.database {
+                    if self.log {
+                        " + database"
+                    } else {
+                        "database"
+                    }
+                } else {
+                    ""
+                },
                 self.max_body,
                 self.max_reports_per_request,
                 if self.rate_limit_per_minute == 0 {

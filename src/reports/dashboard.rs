@@ -5,10 +5,10 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use rocket::Data;
 use rocket::http::{ContentType, Method, Status};
 use rocket::request::{FromRequest, Request};
 use rocket::route::{Handler, Outcome, Route};
+use rocket::Data;
 
 use super::html::{day, escape, param, shell};
 use super::state::{CollectorHandle, CollectorState};

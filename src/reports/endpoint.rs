@@ -2,16 +2,16 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
-use rocket::Data;
 use rocket::data::ToByteUnit;
 use rocket::http::{Header, Method, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use rocket::route::{Handler, Outcome, Route};
 use rocket::tokio::io::AsyncReadExt;
+use rocket::Data;
 
 use super::filter::host_allowed;
 
@@ -19,7 +19,7 @@ use super::filter::host_allowed;
 /// counted in one summary line), so a batch cannot flood the log.
 const LOG_LINES_PER_REQUEST: usize = 10;
 use super::normalize::{effective_directive, host_of, to_storage};
-use super::parse::{ReportFormat, parse};
+use super::parse::{parse, ReportFormat};
 use super::state::CollectorState;
 use super::stats::{Counters, DropReason};
 

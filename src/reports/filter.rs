@@ -267,7 +267,7 @@ pub(crate) fn host_allowed(host: &str, allowed: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{DEFAULT_DISALLOWED_SOURCES, SourcePattern};
+    use super::{SourcePattern, DEFAULT_DISALLOWED_SOURCES};
 
     fn m(p: &str, uri: &str) -> bool {
         SourcePattern::parse(p).unwrap().matches(uri)

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use rocket::Request;
 use rocket::http::Status;
+use rocket::Request;
 
 use super::export::line;
 use super::html::{day, escape, param, shell};
@@ -19,7 +19,11 @@ pub(crate) const SPARKLINE_DAYS: u64 = 90;
 
 /// The sparklines' days: the retention window, at most [`SPARKLINE_DAYS`].
 pub(crate) fn sparkline_days(retention_days: u64) -> u64 {
-    if retention_days == 0 { SPARKLINE_DAYS } else { retention_days.min(SPARKLINE_DAYS) }
+    if retention_days == 0 {
+        SPARKLINE_DAYS
+    } else {
+        retention_days.min(SPARKLINE_DAYS)
+    }
 }
 
 /// The query of a grouped view: `directive`, `blocked`, `disposition`
@@ -88,7 +92,11 @@ impl GroupQuery {
         if page > 1 {
             parts.push(format!("page={page}"));
         }
-        if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
     }
 }
 
@@ -584,7 +592,11 @@ pub(crate) struct WizardData {
 
 /// The configuration table of the policy of `disposition`.
 fn table_of(disposition: &str) -> &'static str {
-    if disposition == "report" { "default.security.csp.report_only" } else { "default.security.csp" }
+    if disposition == "report" {
+        "default.security.csp.report_only"
+    } else {
+        "default.security.csp"
+    }
 }
 
 /// The wizard's proposal for the violations of `?disposition=` (default `report`).

@@ -2,8 +2,8 @@
 //! attacker-controlled), the page shell (its own nonce style, no external
 //! asset) and reading their query parameters.
 
-use rocket::Request;
 use rocket::http::Status;
+use rocket::Request;
 
 /// The trimmed, non-empty query parameter `name` (at most 256 characters).
 pub(crate) fn param(req: &Request<'_>, name: &str) -> Option<String> {

@@ -150,7 +150,7 @@ pub use crate::db::record::{NewCspReport, ViolationKey};
 pub use config::Collector;
 pub use filter::DEFAULT_DISALLOWED_SOURCES;
 pub use normalize::classify_blocked;
-pub use parse::{ParseError, Parsed, RawReport, ReportFormat, parse};
+pub use parse::{parse, ParseError, Parsed, RawReport, ReportFormat};
 /// For the fuzz target only (`fuzz/fuzz_targets/spool_reader.rs`).
 #[cfg(feature = "db")]
 #[doc(hidden)]

@@ -39,7 +39,11 @@ pub fn classify_blocked(blocked: Option<&str>) -> String {
             let authority = after.split(['/', '?', '#']).next().unwrap_or("");
             let host = authority.rsplit('@').next().unwrap_or("");
             if scheme == "http" || scheme == "https" {
-                if host.is_empty() { format!("{scheme}:") } else { host.to_string() }
+                if host.is_empty() {
+                    format!("{scheme}:")
+                } else {
+                    host.to_string()
+                }
             } else if host.is_empty() {
                 format!("{scheme}:")
             } else {

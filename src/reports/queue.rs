@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use rocket::tokio::sync::{Notify, mpsc};
+use rocket::tokio::sync::{mpsc, Notify};
 use rocket::tokio::task::JoinHandle;
 
 use super::spool::{Spool, SpoolError, SpooledBatch, SpooledGroup};

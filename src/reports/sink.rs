@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use rocket::tokio::sync::{Notify, mpsc};
+use rocket::tokio::sync::{mpsc, Notify};
 
-use super::queue::{Item, Overflow, Queue, SharedSpool, batch_of, lock};
+use super::queue::{batch_of, lock, Item, Overflow, Queue, SharedSpool};
 use super::spool::{Next, Spool, SpoolError, SpooledBatch, SpooledGroup};
 use super::state::CollectorState;
 use super::stats::{Counters, DropReason};

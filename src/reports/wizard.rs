@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 
 use crate::csp::nonce::CspHash;
-use crate::csp::policy::{CspPolicy, check_directive};
+use crate::csp::policy::{check_directive, CspPolicy};
 
 /// Browsers cut a report's sample to this many characters: a shorter one is the whole code.
 const SAMPLE_CUT: usize = 40;

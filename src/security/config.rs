@@ -7,8 +7,8 @@ use std::any::TypeId;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use rocket::figment::Figment;
 use rocket::figment::value::Value as FigValue;
+use rocket::figment::Figment;
 
 use crate::auth::answer::AuthPolicy;
 use crate::auth::gate::{AuthPart, Check};
@@ -17,14 +17,14 @@ use crate::auth::{Auth, PasswordChange, Throttle};
 use crate::cookies::{CookieRules, Cookies};
 use crate::core::check::Finding;
 use crate::core::clock::Clock;
-use crate::core::config::{Section, describe};
+use crate::core::config::{describe, Section};
 use crate::core::error::{ConfigError, ConfigErrors};
 use crate::core::fairing::Plan;
 use crate::core::feature::{Builder, Deployment, Feature};
 use crate::core::https::Https;
 use crate::core::part::Part;
 use crate::core::paths::{PathPattern, PathSet};
-use crate::core::rules::{HeaderRule, check_value};
+use crate::core::rules::{check_value, HeaderRule};
 use crate::csp::Csp;
 use crate::csrf::Csrf;
 use crate::headers::server::Ident;
@@ -35,12 +35,12 @@ use crate::headers::{
 };
 use crate::hosts::AllowedHosts;
 use crate::redirect::HttpsRedirect;
-use crate::reports::Collector;
 use crate::reports::part::CollectorPart;
 use crate::reports::part::DashboardRoutes;
 use crate::reports::state::CollectorState;
-use crate::session::SessionExpiry;
+use crate::reports::Collector;
 use crate::session::part::SessionPart;
+use crate::session::SessionExpiry;
 
 macro_rules! security_config {
     ($( $(#[$doc:meta])* $field:ident: $ty:ty, )*) => {
@@ -288,7 +288,11 @@ impl SecurityConfig {
                 }
             }
         }
-        if errors.is_empty() { Ok(config) } else { Err(ConfigErrors(errors)) }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigErrors(errors))
+        }
     }
 
     /// Validates a configuration built in code, with the same rules as the file
@@ -330,10 +334,10 @@ impl SecurityConfig {
         let hosts_exempt = PathSet::parse("security.allowed_hosts_exempt", &self.allowed_hosts_exempt, &mut errors);
         let redirect = HttpsRedirect::compile(&self.https, &https, &mut errors);
         let mut out = Compiled { overwrite: self.overwrite, plan_https: https, ..Compiled::default() };
-        if let ServerHeader::Custom(v) = &self.server_header
-            && let Err(e) = check_value(v)
-        {
-            errors.push(ConfigError::new("security.server_header", format!("Server value {v:?} {e}")));
+        if let ServerHeader::Custom(v) = &self.server_header {
+            if let Err(e) = check_value(v) {
+                errors.push(ConfigError::new("security.server_header", format!("Server value {v:?} {e}")));
+            }
         }
         let with_https = full || only == Some(TypeId::of::<Https>());
         if with_https {
@@ -352,15 +356,15 @@ impl SecurityConfig {
         open.push(self.session.status_path.as_str());
         let auth = AuthPolicy::compile(&self.auth, &self.password, &open, &mut errors);
         let report_path: Vec<&str> = collector.iter().map(|c| c.path.as_str()).collect();
-        if let (true, Some(Some(secret))) = (release, &secret_key)
-            && crate::core::secret::is_published(secret)
-        {
-            errors.push(ConfigError::new(
+        if let (true, Some(Some(secret))) = (release, &secret_key) {
+            if crate::core::secret::is_published(secret) {
+                errors.push(ConfigError::new(
                     "secret_key",
                     "is a published value (the sample Rocket.toml's, or Rocket's documentation example): anyone can \
                      forge session stamps and CSRF tokens with it; generate your own with `openssl rand -base64 64 | tr -d '\\n'` \
                      and set it for the release profile (e.g. ROCKET_SECRET_KEY)",
                 ));
+            }
         }
         let keyed = self.session.enabled || self.csrf.token;
         if deployment.ephemeral_key && keyed && full {
@@ -494,6 +498,10 @@ impl SecurityConfig {
             // After the cookie rules too: it sees every cookie of the response.
             out.parts.push(Arc::new(guard));
         }
-        if errors.is_empty() { Ok(out) } else { Err(ConfigErrors(errors)) }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(ConfigErrors(errors))
+        }
     }
 }

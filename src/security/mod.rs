@@ -15,8 +15,8 @@ use rocket::figment::Figment;
 use rocket::request::FromRequest;
 use rocket::{Build, Data, Orbit, Request, Rocket};
 
+use crate::auth::gate::{login_check, Check};
 use crate::auth::SecurityUser;
-use crate::auth::gate::{Check, login_check};
 use crate::core::check::{Finding, Severity};
 use crate::core::clock::{Clock, SystemClock};
 use crate::core::error::{ConfigError, ConfigErrors};

@@ -2,8 +2,8 @@
 //! and so on for every header feature, CSP and HTTPS detection. The feature
 //! is selected by its type.
 
-use super::Security;
 use super::config::SecurityConfig;
+use super::Security;
 use crate::core::https::Https;
 use crate::csp::Csp;
 use crate::headers::{

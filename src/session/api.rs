@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Orbit, Rocket};
 
-use super::stamp::{Stamp, new_session_id};
+use super::stamp::{new_session_id, Stamp};
 use super::state::{Local, Shared};
-use crate::auth::SecurityUser;
 use crate::auth::answer::SessionOwner;
+use crate::auth::SecurityUser;
 
 /// The session of this request, and the operations on the session registry.
 ///
@@ -513,13 +513,13 @@ impl Sessions<'_> {
         .await
         .map_err(|e| SessionError::Unavailable(e.to_string()))?;
         super::state::Announcer::of(self.rocket).announce(std::slice::from_ref(&row.id_hash)).await;
-        if let Some(sid) = self.current_sid()
-            && super::registry::id_hash(&sid) == row.id_hash
-        {
-            if let Some(registry) = &shared.registry {
-                registry.remember(&sid, false, None);
+        if let Some(sid) = self.current_sid() {
+            if super::registry::id_hash(&sid) == row.id_hash {
+                if let Some(registry) = &shared.registry {
+                    registry.remember(&sid, false, None);
+                }
+                self.local.set_logged_out();
             }
-            self.local.set_logged_out();
         }
         Ok(ended)
     }

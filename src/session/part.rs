@@ -11,9 +11,9 @@ use rocket::{Build, Data, Orbit, Request, Response, Rocket, Route};
 
 use super::config::SessionExpiry;
 use super::registry::{Check, Registry};
-use super::stamp::{Applied, Decision, SessionPolicy, Stamp, Verdict, describe, key_from};
+use super::stamp::{describe, key_from, Applied, Decision, SessionPolicy, Stamp, Verdict};
 use super::state::{Local, Shared};
-use crate::auth::answer::{AuthFailure, end_session, refuse, session_owner, target};
+use crate::auth::answer::{end_session, refuse, session_owner, target, AuthFailure};
 use crate::core::clock::{Clock, SharedClock};
 use crate::core::error::ConfigError;
 use crate::core::part::{Finish, Gate, Part};
@@ -136,15 +136,16 @@ impl SessionPart {
         );
         if let (Some(sid), Some(registry)) = (sid, &self.shared.registry) {
             // Ended here already: nothing more to write.
-            if registry.cached(&sid) != Some(Check::Ended)
-                && let Some(task) = self.shared.end_on_server(req.rocket(), &sid, reason)
-                && rocket::tokio::time::timeout(END_WAIT, task).await.is_err()
-            {
-                tracing::warn!(
-                    target: "security",
-                    "session registry slow: the {reason} expiry is still being recorded after {} s",
-                    END_WAIT.as_secs()
-                );
+            if registry.cached(&sid) != Some(Check::Ended) {
+                if let Some(task) = self.shared.end_on_server(req.rocket(), &sid, reason) {
+                    if rocket::tokio::time::timeout(END_WAIT, task).await.is_err() {
+                        tracing::warn!(
+                            target: "security",
+                            "session registry slow: the {reason} expiry is still being recorded after {} s",
+                            END_WAIT.as_secs()
+                        );
+                    }
+                }
             }
         }
         let _ = Local::of(req).decision.set(Decision::Expired(reason));

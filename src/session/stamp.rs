@@ -282,7 +282,11 @@ impl SessionPolicy {
                 res.adjoin_header(Header::new("Set-Cookie", c.to_string()));
             }
         }
-        if removed { Applied::LoggedOut } else { Applied::Nothing }
+        if removed {
+            Applied::LoggedOut
+        } else {
+            Applied::Nothing
+        }
     }
 }
 

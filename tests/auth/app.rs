@@ -3,13 +3,13 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{TimeZone, Utc};
-use rocket::figment::Figment;
 use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
 use rocket::form::Form;
 use rocket::http::{Cookie, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::request::{self, FromRequest, Request};
-use rocket::{FromForm, State, get, post, routes};
+use rocket::{get, post, routes, FromForm, State};
 use rocket_db_pools::Database;
 use rocket_security::auth::{LoginThrottle, Throttled};
 use rocket_security::core::ManualClock;

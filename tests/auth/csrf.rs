@@ -3,7 +3,7 @@
 
 use rocket::http::{ContentType, Cookie, Header, Status};
 
-use crate::app::{App, app};
+use crate::app::{app, App};
 
 /// POSTs `/transfer` to the app at `Host: example.com` with `headers`.
 async fn post(app: &App, headers: &[(&str, &str)]) -> Status {

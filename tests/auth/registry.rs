@@ -7,7 +7,7 @@ use std::time::Duration;
 use rocket::http::{Cookie, Header, Status};
 use rocket::local::asynchronous::LocalResponse;
 
-use crate::app::{App, build_at, db_file, location, set_cookies};
+use crate::app::{build_at, db_file, location, set_cookies, App};
 use crate::backends::unique;
 
 const ON: &str = "[default.security.session]\nenabled = true\ncookies = [\"user_id\"]";

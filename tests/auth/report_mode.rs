@@ -3,9 +3,9 @@
 //! in report mode with the exact log line and one more in the counter.
 
 use rocket::http::{ContentType, Cookie, Header, Status};
-use rocket_security::core::{Observation, observations};
+use rocket_security::core::{observations, Observation};
 
-use crate::app::{App, build, build_with, db_file};
+use crate::app::{build, build_with, db_file, App};
 
 use crate::capture::captured;
 
@@ -32,7 +32,8 @@ async fn csrf() {
     assert_eq!((res.status(), res.into_string().await.as_deref()), (Status::Ok, Some("transferred")));
     assert_eq!(report.runs(), 1);
     assert_eq!(counted(&report), [("csrf", "cross_origin", 1)]);
-    let line = "report mode: csrf would refuse POST \"/transfer\" (cross_origin: \"Sec-Fetch-Site: \\\"cross-site\\\"\"); \
+    let line =
+        "report mode: csrf would refuse POST \"/transfer\" (cross_origin: \"Sec-Fetch-Site: \\\"cross-site\\\"\"); \
                 letting it through";
     assert!(logged(line) >= 1, "{line}");
     let o = observations(report.client.rocket()).remove(0);
@@ -66,11 +67,7 @@ async fn require_login() {
     let res = report.client.get("/open?deny-report").dispatch().await;
     assert_eq!((res.status(), res.into_string().await.as_deref()), (Status::Ok, Some("open")));
     assert_eq!(counted(&report), [("require_login", "not_logged_in", 1)]);
-    assert!(
-        logged(
-            "report mode: require_login would refuse GET \"/open\" (not_logged_in: \"no logged-in user\"); letting it through"
-        ) >= 1
-    );
+    assert!(logged("report mode: require_login would refuse GET \"/open\" (not_logged_in: \"no logged-in user\"); letting it through") >= 1);
     // A logged-in user is not counted.
     assert_eq!(report.get_as("/open", Some("alice"), &[]).await.status(), Status::Ok);
     assert_eq!(counted(&report), [("require_login", "not_logged_in", 1)]);

@@ -4,7 +4,7 @@ use chrono::Duration;
 use rocket::http::{Cookie, Status};
 use rocket::local::asynchronous::LocalResponse;
 
-use crate::app::{App, app, location, set_cookies};
+use crate::app::{app, location, set_cookies, App};
 
 const ON: &str = "[default.security.session]\nenabled = true\ncookies = [\"user_id\"]\nidle_timeout = 1800\n\
                   absolute_timeout = 28800\nrefresh_interval = 60";

@@ -3,7 +3,7 @@
 use chrono::Duration;
 use rocket::http::{ContentType, Status};
 
-use crate::app::{App, build, db_file};
+use crate::app::{build, db_file, App};
 
 async fn login(app: &App, user: &str, password: &str) -> (Status, Option<String>, String) {
     let res = app
@@ -155,8 +155,8 @@ async fn parallel_failures_on_two_instances_admit_exactly_three_on_every_databas
 async fn counter_rows(pool: &rocket_security::db::SecurityPool) -> i64 {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
-    use rocket_security::db::SecurityConn;
     use rocket_security::db::schema::security_login_attempts::dsl as a;
+    use rocket_security::db::SecurityConn;
     let query = a::security_login_attempts.count();
     match &mut pool.conn().await.unwrap() {
         #[cfg(feature = "sqlite")]

@@ -13,7 +13,7 @@ mod harness;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use harness::{Browser, Cert, OtherOrigin, SERIAL, Showcase, tools};
+use harness::{tools, Browser, Cert, OtherOrigin, Showcase, SERIAL};
 use serde_json::Value;
 
 /// What `/demo/violations` breaks, as (effective directive, blocked) pairs

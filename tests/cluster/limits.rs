@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::harness::{Cluster, NAMES, SERIAL, postgres_url};
+use crate::harness::{postgres_url, Cluster, NAMES, SERIAL};
 
 /// Six reports a minute (at most 5 per request, as the rate must allow a full
 /// batch): GCRA with a minute's worth as the burst, one report earned back

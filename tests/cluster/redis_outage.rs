@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::harness::{Cluster, NAMES, SERIAL, postgres_url};
+use crate::harness::{postgres_url, Cluster, NAMES, SERIAL};
 use crate::limits::SIX_A_MINUTE;
 use crate::process::OwnRedis;
 

@@ -4,10 +4,10 @@
 //! nothing, one killed with SIGKILL at most its queue.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
-use crate::harness::{Cluster, SERIAL, postgres_url};
+use crate::harness::{postgres_url, Cluster, SERIAL};
 
 /// What a load of single reports saw: answers by status.
 #[derive(Default)]

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::harness::{Cluster, NAMES, Res, SERIAL, postgres_url};
+use crate::harness::{postgres_url, Cluster, Res, NAMES, SERIAL};
 
 const TRUST_A_MINUTE: &str = ",session={revocation_check_ms=60000}";
 

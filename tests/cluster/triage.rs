@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::harness::{Cluster, NAMES, Res, SERIAL, postgres_url};
+use crate::harness::{postgres_url, Cluster, Res, NAMES, SERIAL};
 
 /// `GET groups.json?blocked=ads.example&triage=all` once per instance: (served by, status, triaged_by).
 async fn on_every_instance(cluster: &Cluster, admin: &str) -> BTreeSet<(String, String, String)> {

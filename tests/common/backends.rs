@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rocket::tokio::sync::Mutex;
-use rocket_security::db::{SecurityPool, run_migrations};
+use rocket_security::db::{run_migrations, SecurityPool};
 
 pub struct TestDb {
     pub name: &'static str,

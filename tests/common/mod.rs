@@ -2,11 +2,11 @@
 //! TOML string exactly as it would be from `Rocket.toml`.
 #![allow(dead_code)]
 
-use rocket::figment::Figment;
 use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
-use rocket::{Build, Responder, Rocket, get, routes};
+use rocket::{get, routes, Build, Responder, Rocket};
 use rocket_security::csp::CspOverride;
 use rocket_security::{CspNonce, DoNotTrack, Override, Security};
 

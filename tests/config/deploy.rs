@@ -2,8 +2,8 @@
 //! release-profile finding with its id, severity and fix, and what makes it go.
 
 use rocket::figment::Figment;
-use rocket_security::Security;
 use rocket_security::core::{Finding, Severity};
+use rocket_security::Security;
 
 /// A release figment: `secret_key` set, plus `merges`.
 fn release(merges: &[(&str, rocket::figment::value::Value)]) -> Figment {

@@ -2,8 +2,8 @@
 //! key a release launch accepts when pasted as it is, and the development key
 //! file is trusted only if this user alone could have written it.
 
-use rocket::figment::Figment;
 use rocket::figment::value::Value;
+use rocket::figment::Figment;
 use rocket_security::{Security, SecurityConfig};
 
 /// The commands in backticks that start with `openssl rand`.
@@ -90,7 +90,7 @@ mod key_file {
     use std::os::unix::fs::PermissionsExt;
     use std::path::PathBuf;
 
-    use rocket_security::core::{DEVELOPMENT_KEY_FILE, development_secret_key};
+    use rocket_security::core::{development_secret_key, DEVELOPMENT_KEY_FILE};
 
     const KEY: &str = "6sBTY0Y3a0mFTlcvRKkT3V7Bvp9JeSj3Y4YMjgS2VtXbFqXw1n6Vhb5W8M0n5p2kI3t9QdGm1RrO0yZcK7hJmw==";
 

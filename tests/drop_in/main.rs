@@ -16,14 +16,14 @@ mod capture;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use rocket::figment::Figment;
 use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
 use rocket::http::{ContentType, Cookie, CookieJar, Header, Status};
 use rocket::local::asynchronous::{Client, LocalRequest, LocalResponse};
 use rocket::request::{FromRequest, Outcome};
 use rocket::response::content::RawJson;
-use rocket::{Request, State, catch, catchers, delete, get, post, routes};
-use serde_json::{Value, json};
+use rocket::{catch, catchers, delete, get, post, routes, Request, State};
+use serde_json::{json, Value};
 
 // ---------------------------------------------------------------- the app
 

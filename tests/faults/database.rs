@@ -2,17 +2,17 @@
 
 use std::time::Duration;
 
-use rocket::figment::Figment;
 use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket_db_pools::Database;
-use rocket_security::Security;
 use rocket_security::db::{CspViolation, DbError, PasswordExpiry, SecurityDb, SecurityPool, ViolationFilter};
 use rocket_security::reports::CollectorStats;
+use rocket_security::Security;
 
 use crate::backends::{all, unique};
-use crate::proxy::{Proxy, proxied, target};
+use crate::proxy::{proxied, target, Proxy};
 
 fn pool(url: &str, timeout: u64) -> SecurityPool {
     SecurityPool::new(&rocket_db_pools::Config {
@@ -86,11 +86,11 @@ async fn queries_recover_without_restart_when_the_server_comes_back() {
         proxy.restart().await;
         let mut recovered = None;
         for _ in 0..20 {
-            if let Ok(mut conn) = p.conn().await
-                && let Ok(row) = PasswordExpiry::find(&mut conn, &user).await
-            {
-                recovered = row;
-                break;
+            if let Ok(mut conn) = p.conn().await {
+                if let Ok(row) = PasswordExpiry::find(&mut conn, &user).await {
+                    recovered = row;
+                    break;
+                }
             }
             rocket::tokio::time::sleep(Duration::from_millis(100)).await;
         }

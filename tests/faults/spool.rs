@@ -11,7 +11,7 @@ use rocket::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use rocket_security::db::{CspViolation, SecurityPool, ViolationFilter};
 
 use crate::process;
-use crate::proxy::{Proxy, proxied, target};
+use crate::proxy::{proxied, target, Proxy};
 
 fn showcase(dir: &Path, port: u16, db_url: &str, log: &str) -> Child {
     let out = std::fs::File::create(dir.join(log)).expect("log file");

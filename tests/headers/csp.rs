@@ -2,7 +2,7 @@
 //! per-path and per-route policies, reporting (django-security §7.8 with its
 //! bugs fixed, Django 6 / django-csp 4 features).
 
-use crate::common::{Headers, app, client, fetch, get};
+use crate::common::{app, client, fetch, get, Headers};
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
 
@@ -57,11 +57,9 @@ async fn golden_default_policy_over_https_adds_upgrade_and_report_to() {
 #[rocket::async_test]
 async fn rocket_tls_counts_as_https_for_report_to() {
     let (_c, _, h) = get("[default.tls]\ncerts = \"c.pem\"\nkey = \"k.pem\"", "/").await;
-    assert!(
-        csp(&h)
-            .unwrap()
-            .ends_with("; upgrade-insecure-requests; report-uri /security/csp-report; report-to csp-endpoint")
-    );
+    assert!(csp(&h)
+        .unwrap()
+        .ends_with("; upgrade-insecure-requests; report-uri /security/csp-report; report-to csp-endpoint"));
     assert_eq!(h.get("Reporting-Endpoints"), Some("csp-endpoint=\"/security/csp-report\""));
 }
 

@@ -2,8 +2,8 @@
 
 use crate::common::{bare, client, fetch, get};
 use rocket::http::Status;
-use rocket_security::Security;
 use rocket_security::headers::{FrameOptions, Hsts};
+use rocket_security::Security;
 
 #[rocket::async_test]
 async fn a_header_the_handler_set_wins_by_default() {

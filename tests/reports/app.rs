@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rocket::figment::Figment;
 use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::request::{self, FromRequest, Request};

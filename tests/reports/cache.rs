@@ -11,8 +11,8 @@ use rocket::figment::Figment;
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket_db_pools::Database;
-use rocket_security::Security;
 use rocket_security::db::SecurityCache;
+use rocket_security::Security;
 
 use crate::app::legacy;
 use crate::process::OwnRedis;

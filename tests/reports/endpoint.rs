@@ -2,7 +2,7 @@
 
 use rocket::http::{Header, Method, Status};
 
-use crate::app::{SITE_POLICY, app, legacy};
+use crate::app::{app, legacy, SITE_POLICY};
 
 const DOC: &str = "https://127.0.0.1/page";
 

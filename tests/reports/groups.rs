@@ -8,7 +8,7 @@ use rocket::http::Status;
 use rocket_security::csp::CspHash;
 use rocket_security::db::{CspViolation, Triage, TriageState, ViolationKey};
 
-use crate::app::{App, SITE_POLICY, app};
+use crate::app::{app, App, SITE_POLICY};
 
 fn key(doc: &str, directive: &str, blocked: &str, disposition: &str) -> ViolationKey {
     ViolationKey {
@@ -339,9 +339,7 @@ async fn the_wizard_proposes_the_smallest_safe_change_to_the_site_s_own_policy_a
     let res = client.get("/").dispatch().await;
     assert_eq!(
         res.headers().get_one("Content-Security-Policy-Report-Only"),
-        Some(
-            "default-src 'self'; img-src 'self' cdn.example; script-src 'self' 'report-sample'; report-uri /security/csp-report"
-        )
+        Some("default-src 'self'; img-src 'self' cdn.example; script-src 'self' 'report-sample'; report-uri /security/csp-report")
     );
 
     // A group marked expected is left out of the proposal.

@@ -4,13 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use diesel::QueryableByName;
 use diesel::sql_types::{Text, Timestamp};
+use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use rocket::http::{Header, Status};
 use rocket_security::db::{SecurityConn, SecurityPool};
 
-use crate::app::{App, SITE_POLICY, app_with_url};
+use crate::app::{app_with_url, App, SITE_POLICY};
 use crate::backends;
 
 #[derive(QueryableByName, Debug)]

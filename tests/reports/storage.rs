@@ -3,14 +3,18 @@
 use rocket::http::Status;
 use rocket_security::db::{CspReport, CspViolation, ViolationKey};
 
-use crate::app::{App, app, app_with_url, legacy};
+use crate::app::{app, app_with_url, legacy, App};
 
 const DOC: &str = "https://127.0.0.1/page";
 
 /// A database URL no server answers (PostgreSQL when built in, else a SQLite
 /// file in a directory that does not exist).
 fn unreachable_database_url() -> &'static str {
-    if cfg!(feature = "postgres") { "postgres://postgres@127.0.0.1:1/test" } else { "sqlite:///nonexistent-dir/x.db" }
+    if cfg!(feature = "postgres") {
+        "postgres://postgres@127.0.0.1:1/test"
+    } else {
+        "sqlite:///nonexistent-dir/x.db"
+    }
 }
 
 #[rocket::async_test]

@@ -9,7 +9,7 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket_security::db::{CspViolation, SecurityConn, ViolationKey};
 
-use crate::app::{TempFile, app, legacy, rocket_with_url};
+use crate::app::{app, legacy, rocket_with_url, TempFile};
 use crate::backends;
 
 fn key(doc: &str, blocked: &str) -> ViolationKey {
@@ -244,7 +244,7 @@ async fn execute(conn: &mut SecurityConn, sql: &str) {
 
 #[rocket::async_test]
 async fn the_triage_log_keeps_a_year_and_at_most_ten_thousand_decisions_on_every_backend() {
-    use rocket_security::db::{TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX, Triage, TriageState};
+    use rocket_security::db::{Triage, TriageState, TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX};
     // Databases of their own: pruning touches every row.
     let dbs = backends::isolated().await;
     for db in &dbs {

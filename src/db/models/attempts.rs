@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{stored, update_or_insert};
-use crate::db::pool::{DbError, SecurityPool, with_conn};
+use crate::db::pool::{with_conn, DbError, SecurityPool};
 use crate::db::schema::security_login_attempts::dsl as a;
 
 /// Failure counters keyed by a hash of the username or address.

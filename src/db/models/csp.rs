@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{hex_literal, in_transaction, placeholders, stored, truncate, truncated, update_or_insert};
-use crate::db::pool::{DbError, SecurityConn, with_conn};
+use crate::db::pool::{with_conn, DbError, SecurityConn};
 use crate::db::record::limits::*;
 pub use crate::db::record::{NewCspReport, ViolationKey};
 use crate::db::schema::security_csp_reports::dsl as r;

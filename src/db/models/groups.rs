@@ -9,7 +9,7 @@ use diesel::{ExpressionMethods, QueryDsl, Queryable, QueryableByName, Selectable
 use diesel_async::RunQueryDsl;
 
 use super::{placeholders, update_or_insert};
-use crate::db::pool::{Backend, DbError, SecurityConn, with_conn};
+use crate::db::pool::{with_conn, Backend, DbError, SecurityConn};
 use crate::db::record::group_hash;
 
 /// One group of stored violations (see [`ViolationGroup::page`]).

@@ -11,7 +11,7 @@ pub(crate) mod sessions;
 
 use chrono::{DateTime, DurationRound, NaiveDateTime, SubsecRound, TimeDelta, Utc};
 
-use crate::db::pool::{Backend, DbError, SecurityConn, with_conn};
+use crate::db::pool::{with_conn, Backend, DbError, SecurityConn};
 
 /// A UTC time as stored: microsecond precision (MySQL `DATETIME(6)`, PostgreSQL
 /// `TIMESTAMP`), so a value read back equals the value written.
@@ -29,7 +29,11 @@ pub(crate) fn placeholders(backend: Backend) -> impl FnMut() -> String {
     let mut n = 0;
     move || {
         n += 1;
-        if backend == Backend::Postgres { format!("${n}") } else { "?".to_string() }
+        if backend == Backend::Postgres {
+            format!("${n}")
+        } else {
+            "?".to_string()
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{is_unique_violation, stored};
-use crate::db::pool::{DbError, SecurityConn, with_conn};
+use crate::db::pool::{with_conn, DbError, SecurityConn};
 use crate::db::schema::security_password_expiry::dsl as t;
 
 /// The longest user id stored (the MySQL utf8mb4 index limit of older servers).

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{stored, update_or_insert};
-use crate::db::pool::{DbError, SecurityConn, with_conn};
+use crate::db::pool::{with_conn, DbError, SecurityConn};
 use crate::db::schema::security_csp_policies::dsl as p;
 
 /// Most policies read back (a site sends a handful; per-route overrides a few more).

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::stored;
-use crate::db::pool::{DbError, SecurityPool, with_conn};
+use crate::db::pool::{with_conn, DbError, SecurityPool};
 use crate::db::schema::security_sessions::dsl as s;
 
 /// One login, as the registry keeps it.
