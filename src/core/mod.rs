@@ -31,6 +31,7 @@ pub(crate) mod clock;
 pub(crate) mod config;
 pub(crate) mod drain;
 pub(crate) mod error;
+pub(crate) mod every;
 pub(crate) mod fairing;
 pub(crate) mod feature;
 pub(crate) mod hex;

@@ -1,6 +1,5 @@
 //! The CSRF part: compiling the settings, the request gate, and the 403 answer.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rocket::data::Data;
@@ -14,6 +13,7 @@ use super::config::Csrf;
 use super::token::{Fresh, TokenKey, FIELD, HEADER};
 use crate::core::client::is_api_client;
 use crate::core::error::ConfigError;
+use crate::core::every::Every;
 use crate::core::https::HttpsPolicy;
 use crate::core::local::Mark;
 use crate::core::part::{Finish, Gate, Part};
@@ -147,8 +147,8 @@ fn show_origin((scheme, host, port): &Origin) -> String {
     }
 }
 
-/// When the last CORS hint was logged (ms since the epoch; at most one a minute).
-static CORS_HINTED: AtomicU64 = AtomicU64::new(0);
+/// The CORS hint: at most one a minute.
+static CORS_HINTED: Every = Every::millis(60_000);
 
 /// A request path for a log line: bounded, quoted and escaped.
 fn logged_path(req: &Request<'_>) -> String {
@@ -175,15 +175,7 @@ impl CsrfPart {
             || !self.header_auth.is_empty()
             || self.cors.get().is_none()
             || !preflighted(req)
-        {
-            return;
-        }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis().min(u64::MAX as u128) as u64);
-        let last = CORS_HINTED.load(Ordering::Relaxed);
-        if (last != 0 && now.saturating_sub(last) < 60_000)
-            || CORS_HINTED.compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed).is_err()
+            || !CORS_HINTED.due()
         {
             return;
         }
@@ -336,6 +328,19 @@ impl Part for CsrfPart {
     }
 }
 
+/// The page's sentence for a cross-origin refusal.
+const CROSS_SITE: &str = "This request came from another site and was refused (cross-site request forgery protection).";
+
+/// The body of a 403: `{"error":"csrf","reason":...}` for script, a short
+/// HTML page saying `text` for a page.
+fn refusal_body(req: &Request<'_>, reason: &str, text: &str) -> (ContentType, String) {
+    if is_api_client(req) {
+        (ContentType::JSON, format!(r#"{{"error":"csrf","reason":"{reason}"}}"#))
+    } else {
+        (ContentType::HTML, format!("<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>{text}</p>"))
+    }
+}
+
 /// The internal route behind a refusal: 403, HTML for browsers, JSON for scripts.
 #[derive(Clone)]
 struct Answer;
@@ -347,21 +352,11 @@ impl Handler for Answer {
             // Reached directly, not through the rewrite.
             return Outcome::forward(data, Status::NotFound);
         };
-        let reason = refusal.reason();
-        let (kind, body) = if is_api_client(req) {
-            (ContentType::JSON, format!(r#"{{"error":"csrf","reason":"{reason}"}}"#))
-        } else {
-            let text = match refusal {
-                Refusal::Token(_) => {
-                    "The form's security token is missing or out of date. Reload the page and try again."
-                }
-                _ => "This request came from another site and was refused (cross-site request forgery protection).",
-            };
-            (
-                ContentType::HTML,
-                format!("<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>{text}</p>"),
-            )
+        let text = match refusal {
+            Refusal::Token(_) => "The form's security token is missing or out of date. Reload the page and try again.",
+            _ => CROSS_SITE,
         };
+        let (kind, body) = refusal_body(req, refusal.reason(), text);
         let res = Response::build()
             .status(Status::Forbidden)
             .header(kind)
@@ -406,16 +401,7 @@ impl Part for CookielessGuard {
             req.method(),
             logged_path(req),
         );
-        let (kind, body) = if is_api_client(req) {
-            (ContentType::JSON, r#"{"error":"csrf","reason":"cookie_on_header_auth_path"}"#.to_string())
-        } else {
-            (
-                ContentType::HTML,
-                "<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>This request came from \
-                 another site and was refused (cross-site request forgery protection).</p>"
-                    .to_string(),
-            )
-        };
+        let (kind, body) = refusal_body(req, "cookie_on_header_auth_path", CROSS_SITE);
         // The handler ran; only its answer is refused, with nothing of it left
         // but the headers the crate set.
         for name in [

@@ -172,14 +172,7 @@ impl CollectorState {
                     Ok(verdict) => Some(verdict),
                     Err(e) => {
                         // Fall back to this process's limiter; say so at most every 10 s.
-                        let now = chrono::Utc::now().timestamp_millis().max(0) as u64;
-                        let last = self.cache_warned.load(Ordering::Relaxed);
-                        if now.saturating_sub(last) >= 10_000
-                            && self
-                                .cache_warned
-                                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                                .is_ok()
-                        {
+                        if self.cache_warned.due() {
                             tracing::warn!(
                                 target: "security",
                                 "CSP report rate limit: Redis (security_cache) did not answer ({e}); limiting per \

@@ -35,7 +35,7 @@ pub(crate) struct CollectorState {
     pub(crate) cache: OnceLock<rocket_db_pools::deadpool_redis::Pool>,
     /// When Redis last failed (ms since the epoch): the WARN line is bounded.
     #[cfg(feature = "redis")]
-    pub(crate) cache_warned: std::sync::atomic::AtomicU64,
+    pub(crate) cache_warned: crate::core::every::Every,
     /// The counters as last added to the cluster totals in Redis.
     #[cfg(feature = "redis")]
     pub(crate) published: std::sync::Mutex<CollectorStats>,
@@ -63,7 +63,7 @@ impl CollectorState {
             #[cfg(feature = "redis")]
             cache: OnceLock::new(),
             #[cfg(feature = "redis")]
-            cache_warned: std::sync::atomic::AtomicU64::new(0),
+            cache_warned: crate::core::every::Every::millis(10_000),
             #[cfg(feature = "redis")]
             published: std::sync::Mutex::new(CollectorStats::default()),
             #[cfg(feature = "redis")]

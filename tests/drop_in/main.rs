@@ -168,6 +168,13 @@ fn from_page<'c>(req: LocalRequest<'c>, origin: &str, site: &str) -> LocalReques
         .header(Header::new("Sec-Fetch-Mode", "cors"))
 }
 
+/// The front-end's login `fetch` from a page on `origin` (right password).
+fn login_from<'c>(c: &'c Client, origin: &str, site: &str) -> LocalRequest<'c> {
+    from_page(c.post("/api/users/login"), origin, site)
+        .header(ContentType::JSON)
+        .body(r#"{"user":{"email":"jake@jake.jake","password":"secret"}}"#)
+}
+
 async fn json_of(res: LocalResponse<'_>) -> Value {
     serde_json::from_str(&res.into_string().await.unwrap_or_default()).expect("a JSON body")
 }
@@ -253,11 +260,7 @@ async fn a_cross_site_front_end_logs_in_and_writes_with_its_token() {
         assert_eq!(preflight.status(), Status::NoContent, "{origin}");
         assert_eq!(preflight.headers().get_one("Access-Control-Allow-Origin"), Some(origin));
 
-        let res = from_page(c.post("/api/users/login"), origin, site)
-            .header(ContentType::JSON)
-            .body(r#"{"user":{"email":"jake@jake.jake","password":"secret"}}"#)
-            .dispatch()
-            .await;
+        let res = login_from(&c, origin, site).dispatch().await;
         assert_eq!(res.status(), Status::Ok, "{origin}");
         assert_eq!(res.headers().get_one("Access-Control-Allow-Origin"), Some(origin));
         let token = json_of(res).await["user"]["token"].as_str().unwrap().to_string();
@@ -276,22 +279,13 @@ async fn a_cross_site_front_end_logs_in_and_writes_with_its_token() {
 #[rocket::async_test]
 async fn a_cross_site_write_that_carries_a_cookie_is_still_refused() {
     let c = client().await;
-    let res = from_page(c.post("/api/users/login"), "https://conduit.example", "cross-site")
-        .header(ContentType::JSON)
-        .cookie(Cookie::new("sid", "victim"))
-        .body(r#"{"user":{"email":"jake@jake.jake","password":"secret"}}"#)
-        .dispatch()
-        .await;
+    let res =
+        login_from(&c, "https://conduit.example", "cross-site").cookie(Cookie::new("sid", "victim")).dispatch().await;
     assert_eq!(res.status(), Status::Forbidden);
     assert_eq!(res.into_string().await.as_deref(), Some(r#"{"error":"csrf","reason":"cross_origin"}"#));
 
     // The trusted front-end (recipe: trusted_origins) may send its cookies.
-    let res = from_page(c.post("/api/users/login"), "http://localhost:4200", "same-site")
-        .header(ContentType::JSON)
-        .cookie(Cookie::new("sid", "own"))
-        .body(r#"{"user":{"email":"jake@jake.jake","password":"secret"}}"#)
-        .dispatch()
-        .await;
+    let res = login_from(&c, "http://localhost:4200", "same-site").cookie(Cookie::new("sid", "own")).dispatch().await;
     assert_eq!(res.status(), Status::Ok);
 }
 
@@ -342,11 +336,7 @@ async fn the_app_launches_beside_its_own_catchers_and_says_what_it_skipped() {
 async fn zero_config_refuses_the_front_end_and_says_how_to_fix_it() {
     let buffer = capture::captured();
     let c = Client::untracked(app(base())).await.unwrap();
-    let res = from_page(c.post("/api/users/login"), "https://conduit.example", "cross-site")
-        .header(ContentType::JSON)
-        .body(r#"{"user":{"email":"jake@jake.jake","password":"secret"}}"#)
-        .dispatch()
-        .await;
+    let res = login_from(&c, "https://conduit.example", "cross-site").dispatch().await;
     assert_eq!(res.status(), Status::Forbidden);
     let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     let at_liftoff = " WARN security: this app answers CORS (GET /cors/<status>) but CSRF protection trusts no other \
@@ -365,11 +355,7 @@ async fn zero_config_refuses_the_front_end_and_says_how_to_fix_it() {
     // The fix in that line, pasted as it stands, lets the front-end in.
     let pasted = "[default.security.csrf]\ntrusted_origins = [\"https://conduit.example\"]";
     let c = Client::untracked(app(base().merge(Toml::string(pasted).nested()))).await.unwrap();
-    let res = from_page(c.post("/api/users/login"), "https://conduit.example", "cross-site")
-        .header(ContentType::JSON)
-        .body(r#"{"user":{"email":"jake@jake.jake","password":"secret"}}"#)
-        .dispatch()
-        .await;
+    let res = login_from(&c, "https://conduit.example", "cross-site").dispatch().await;
     assert_eq!(res.status(), Status::Ok);
 }
 
