@@ -112,15 +112,16 @@ impl Part for AuthPart {
     }
 
     async fn request(&self, req: &mut Request<'_>, _data: &mut rocket::Data<'_>) -> Gate {
-        if let Some(check) = &self.login {
-            if !self.policy.open.matches(req.uri()) && !check(req).await {
-                if self.policy.auth.mode.is_report() {
-                    crate::core::rollout::would_refuse(req, "require_login", "not_logged_in", "no logged-in user");
-                } else {
-                    login_needed(req);
-                    rewrite(req);
-                    return Gate::Rewritten;
-                }
+        if let Some(check) = &self.login
+            && !self.policy.open.matches(req.uri())
+            && !check(req).await
+        {
+            if self.policy.auth.mode.is_report() {
+                crate::core::rollout::would_refuse(req, "require_login", "not_logged_in", "no logged-in user");
+            } else {
+                login_needed(req);
+                rewrite(req);
+                return Gate::Rewritten;
             }
         }
         if let Some(check) = &self.password {

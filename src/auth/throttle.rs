@@ -500,10 +500,10 @@ impl ThrottleState {
             Store::Memory(m) => bump_locked(&mut m.lock().unwrap_or_else(|e| e.into_inner()), key, now),
             #[cfg(feature = "db")]
             Store::Database(pool) => {
-                if let Some(pool) = pool.get() {
-                    if let Err(e) = crate::db::LoginAttempts::record_failure(pool, key, now).await {
-                        tracing::error!(target: "security", "login failure not counted: {e}");
-                    }
+                if let Some(pool) = pool.get()
+                    && let Err(e) = crate::db::LoginAttempts::record_failure(pool, key, now).await
+                {
+                    tracing::error!(target: "security", "login failure not counted: {e}");
                 }
             }
             #[cfg(feature = "redis")]
@@ -529,18 +529,18 @@ impl ThrottleState {
             }
             #[cfg(feature = "db")]
             Store::Database(pool) => {
-                if let Some(pool) = pool.get() {
-                    if let Err(e) = crate::db::LoginAttempts::take_back(pool, key).await {
-                        tracing::error!(target: "security", "login counter not corrected: {e}");
-                    }
+                if let Some(pool) = pool.get()
+                    && let Err(e) = crate::db::LoginAttempts::take_back(pool, key).await
+                {
+                    tracing::error!(target: "security", "login counter not corrected: {e}");
                 }
             }
             #[cfg(feature = "redis")]
             Store::Redis(pool) => {
-                if let Some(pool) = pool.get() {
-                    if let Err(e) = crate::db::cache::throttle::take_back(pool, key).await {
-                        tracing::error!(target: "security", "login counter not corrected (Redis): {e}");
-                    }
+                if let Some(pool) = pool.get()
+                    && let Err(e) = crate::db::cache::throttle::take_back(pool, key).await
+                {
+                    tracing::error!(target: "security", "login counter not corrected (Redis): {e}");
                 }
             }
         }
@@ -553,18 +553,18 @@ impl ThrottleState {
             }
             #[cfg(feature = "db")]
             Store::Database(pool) => {
-                if let Some(pool) = pool.get() {
-                    if let Err(e) = crate::db::LoginAttempts::reset(pool, key).await {
-                        tracing::error!(target: "security", "login counter not reset: {e}");
-                    }
+                if let Some(pool) = pool.get()
+                    && let Err(e) = crate::db::LoginAttempts::reset(pool, key).await
+                {
+                    tracing::error!(target: "security", "login counter not reset: {e}");
                 }
             }
             #[cfg(feature = "redis")]
             Store::Redis(pool) => {
-                if let Some(pool) = pool.get() {
-                    if let Err(e) = crate::db::cache::throttle::reset(pool, key).await {
-                        tracing::error!(target: "security", "login counter not reset (Redis): {e}");
-                    }
+                if let Some(pool) = pool.get()
+                    && let Err(e) = crate::db::cache::throttle::reset(pool, key).await
+                {
+                    tracing::error!(target: "security", "login counter not reset (Redis): {e}");
                 }
             }
         }

@@ -269,8 +269,8 @@ mod tests {
         let (_, runner) = ignite(rocket::build(), plan, "test");
         let client = Client::untracked(rocket::build().attach(Gates(runner))).await.unwrap();
         client.get("/").dispatch().await;
-        let seen = log.lock().unwrap().clone();
-        seen
+
+        log.lock().unwrap().clone()
     }
 
     #[rocket::async_test]

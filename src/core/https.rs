@@ -127,10 +127,11 @@ impl HttpsPolicy {
         if has_duplicate_host(req) {
             return None;
         }
-        if self.forwarded_host && self.peer_is_proxy(req) {
-            if let Some(fwd) = req.headers().get("X-Forwarded-Host").last() {
-                return fwd.rsplit(',').next().map(|v| v.trim().to_string());
-            }
+        if self.forwarded_host
+            && self.peer_is_proxy(req)
+            && let Some(fwd) = req.headers().get("X-Forwarded-Host").last()
+        {
+            return fwd.rsplit(',').next().map(|v| v.trim().to_string());
         }
         let header = req.headers().get_one("Host");
         match req.host() {

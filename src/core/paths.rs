@@ -137,7 +137,7 @@ impl PathPattern {
                 "**" => return Err(PatternError::RestNotLast { pattern: pattern_owned() }),
                 "*" => Segment::One,
                 p if p.contains('*') => {
-                    return Err(PatternError::PartialWildcard { pattern: pattern_owned(), segment: p.to_string() })
+                    return Err(PatternError::PartialWildcard { pattern: pattern_owned(), segment: p.to_string() });
                 }
                 p => Segment::Literal(percent_decode(p)),
             };
@@ -261,10 +261,10 @@ pub(crate) struct Scope {
 
 impl Scope {
     pub(crate) fn applies(&self, uri: &Origin<'_>) -> bool {
-        if let Some(paths) = &self.paths {
-            if !paths.matches(uri) {
-                return false;
-            }
+        if let Some(paths) = &self.paths
+            && !paths.matches(uri)
+        {
+            return false;
         }
         self.exclude.is_empty() || !self.exclude.matches(uri)
     }

@@ -82,7 +82,8 @@ const PAIRS: usize = 64;
 ///
 /// ```
 /// # rocket::async_test(async {
-/// let rocket = rocket::build().attach(rocket_security::Security::fairing()).ignite().await.unwrap();
+/// // (`rocket::custom` with the defaults keeps this example off the working directory's Rocket.toml.)
+/// let rocket = rocket::custom(rocket::Config::default()).attach(rocket_security::Security::fairing()).ignite().await.unwrap();
 /// assert!(rocket_security::core::observations(&rocket).is_empty());
 /// # });
 /// ```
@@ -179,7 +180,8 @@ impl Observed {
 ///
 /// ```
 /// # rocket::async_test(async {
-/// let rocket = rocket::build().attach(rocket_security::Security::fairing()).ignite().await.unwrap();
+/// // (`rocket::custom` with the defaults keeps this example off the working directory's Rocket.toml.)
+/// let rocket = rocket::custom(rocket::Config::default()).attach(rocket_security::Security::fairing()).ignite().await.unwrap();
 /// assert_eq!(rocket_security::core::observations(&rocket), vec![]);
 /// # });
 /// ```

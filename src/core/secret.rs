@@ -81,7 +81,7 @@ pub fn development_secret_key(dir: &std::path::Path) -> std::io::Result<String> 
             return Err(Error::new(
                 ErrorKind::InvalidData,
                 format!("{} holds no usable key; delete it to make a new one", path.display()),
-            ))
+            ));
         }
         Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(e),

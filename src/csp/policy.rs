@@ -357,12 +357,12 @@ fn check_source(name: &str, v: &str) -> Result<(), String> {
         ));
     }
     // A keyword glued to the next directive: `'self'script-src`.
-    if let Some(rest) = lower.strip_prefix('\'').and_then(|s| s.split_once('\'')).map(|(_, rest)| rest) {
-        if !rest.is_empty() {
-            let glued =
-                if is_directive_name(rest) { format!(" (and {rest:?} is a directive name)") } else { String::new() };
-            return Err(format!("{name}: {v:?} has text after the closing quote{glued}: a space or `;` is missing"));
-        }
+    if let Some(rest) = lower.strip_prefix('\'').and_then(|s| s.split_once('\'')).map(|(_, rest)| rest)
+        && !rest.is_empty()
+    {
+        let glued =
+            if is_directive_name(rest) { format!(" (and {rest:?} is a directive name)") } else { String::new() };
+        return Err(format!("{name}: {v:?} has text after the closing quote{glued}: a space or `;` is missing"));
     }
     if let Some(inner) = lower.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).filter(|_| v.len() >= 2) {
         if let Some(nonce) = inner.strip_prefix("nonce-") {

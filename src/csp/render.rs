@@ -258,12 +258,13 @@ impl Part for CompiledCsp {
             res.set_header(Header::new(name, value));
             sent = true;
         }
-        if sent && secure && report {
-            if let Some(endpoints) = self.endpoints {
-                if !res.headers().contains("Reporting-Endpoints") {
-                    res.set_header(Header::new("Reporting-Endpoints", endpoints));
-                }
-            }
+        if sent
+            && secure
+            && report
+            && let Some(endpoints) = self.endpoints
+            && !res.headers().contains("Reporting-Endpoints")
+        {
+            res.set_header(Header::new("Reporting-Endpoints", endpoints));
         }
     }
 }

@@ -170,10 +170,11 @@ impl Part for Privacy {
 
     fn response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>, finish: &Finish<'_>) {
         if self.echo {
-            if let Some(dnt) = req.headers().get_one("DNT") {
-                if check_value(dnt).is_ok() && !finish.owns("DNT") {
-                    res.set_header(Header::new("DNT", dnt.to_string()));
-                }
+            if let Some(dnt) = req.headers().get_one("DNT")
+                && check_value(dnt).is_ok()
+                && !finish.owns("DNT")
+            {
+                res.set_header(Header::new("DNT", dnt.to_string()));
             }
             add_vary(res, &["DNT"]);
         }

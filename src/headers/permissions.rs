@@ -207,10 +207,10 @@ fn render_allowlist(allow: &[String]) -> Result<String, String> {
             "self" | "src" => out.push(t.to_string()),
             "*" => return Err("`*` allows every origin and cannot be combined with other entries".into()),
             "'self'" | "'src'" | "'none'" => {
-                return Err(format!("write {} without quotes (Permissions-Policy is not CSP)", t.trim_matches('\'')))
+                return Err(format!("write {} without quotes (Permissions-Policy is not CSP)", t.trim_matches('\'')));
             }
             "none" => {
-                return Err("an empty list `[]` denies the feature; `none` is not a Permissions-Policy keyword".into())
+                return Err("an empty list `[]` denies the feature; `none` is not a Permissions-Policy keyword".into());
             }
             origin => {
                 let o = origin.trim_matches('"');

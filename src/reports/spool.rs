@@ -292,16 +292,16 @@ fn found_at<R: Read + Seek>(r: &mut R, at: u64, len: u64) -> std::io::Result<Opt
         return Ok(None);
     }
     let header = header_at(r, at, len)?;
-    if let Some(h) = header.as_ref().and_then(parse_header) {
-        if len - at - HEADER >= u64::from(h.payload) {
-            let mut payload = vec![0u8; h.payload as usize];
-            r.read_exact(&mut payload)?;
-            if checksum(h.payload, h.reports, h.at_ms, &payload) == h.crc {
-                if let Ok(batch) = serde_json::from_slice::<SpooledBatch>(&payload) {
-                    let end = at + HEADER + u64::from(h.payload);
-                    return Ok(Some(Found::Intact { batch, reports: u64::from(h.reports), at_ms: h.at_ms, end }));
-                }
-            }
+    if let Some(h) = header.as_ref().and_then(parse_header)
+        && len - at - HEADER >= u64::from(h.payload)
+    {
+        let mut payload = vec![0u8; h.payload as usize];
+        r.read_exact(&mut payload)?;
+        if checksum(h.payload, h.reports, h.at_ms, &payload) == h.crc
+            && let Ok(batch) = serde_json::from_slice::<SpooledBatch>(&payload)
+        {
+            let end = at + HEADER + u64::from(h.payload);
+            return Ok(Some(Found::Intact { batch, reports: u64::from(h.reports), at_ms: h.at_ms, end }));
         }
     }
     let next = resync(r, at + 1, len)?;

@@ -334,10 +334,10 @@ impl SecurityConfig {
         let hosts_exempt = PathSet::parse("security.allowed_hosts_exempt", &self.allowed_hosts_exempt, &mut errors);
         let redirect = HttpsRedirect::compile(&self.https, &https, &mut errors);
         let mut out = Compiled { overwrite: self.overwrite, plan_https: https, ..Compiled::default() };
-        if let ServerHeader::Custom(v) = &self.server_header {
-            if let Err(e) = check_value(v) {
-                errors.push(ConfigError::new("security.server_header", format!("Server value {v:?} {e}")));
-            }
+        if let ServerHeader::Custom(v) = &self.server_header
+            && let Err(e) = check_value(v)
+        {
+            errors.push(ConfigError::new("security.server_header", format!("Server value {v:?} {e}")));
         }
         let with_https = full || only == Some(TypeId::of::<Https>());
         if with_https {
@@ -356,15 +356,15 @@ impl SecurityConfig {
         open.push(self.session.status_path.as_str());
         let auth = AuthPolicy::compile(&self.auth, &self.password, &open, &mut errors);
         let report_path: Vec<&str> = collector.iter().map(|c| c.path.as_str()).collect();
-        if let (true, Some(Some(secret))) = (release, &secret_key) {
-            if crate::core::secret::is_published(secret) {
-                errors.push(ConfigError::new(
+        if let (true, Some(Some(secret))) = (release, &secret_key)
+            && crate::core::secret::is_published(secret)
+        {
+            errors.push(ConfigError::new(
                     "secret_key",
                     "is a published value (the sample Rocket.toml's, or Rocket's documentation example): anyone can \
                      forge session stamps and CSRF tokens with it; generate your own with `openssl rand -base64 64 | tr -d '\\n'` \
                      and set it for the release profile (e.g. ROCKET_SECRET_KEY)",
                 ));
-            }
         }
         let keyed = self.session.enabled || self.csrf.token;
         if deployment.ephemeral_key && keyed && full {

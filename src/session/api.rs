@@ -513,13 +513,13 @@ impl Sessions<'_> {
         .await
         .map_err(|e| SessionError::Unavailable(e.to_string()))?;
         super::state::Announcer::of(self.rocket).announce(std::slice::from_ref(&row.id_hash)).await;
-        if let Some(sid) = self.current_sid() {
-            if super::registry::id_hash(&sid) == row.id_hash {
-                if let Some(registry) = &shared.registry {
-                    registry.remember(&sid, false, None);
-                }
-                self.local.set_logged_out();
+        if let Some(sid) = self.current_sid()
+            && super::registry::id_hash(&sid) == row.id_hash
+        {
+            if let Some(registry) = &shared.registry {
+                registry.remember(&sid, false, None);
             }
+            self.local.set_logged_out();
         }
         Ok(ended)
     }

@@ -136,16 +136,15 @@ impl SessionPart {
         );
         if let (Some(sid), Some(registry)) = (sid, &self.shared.registry) {
             // Ended here already: nothing more to write.
-            if registry.cached(&sid) != Some(Check::Ended) {
-                if let Some(task) = self.shared.end_on_server(req.rocket(), &sid, reason) {
-                    if rocket::tokio::time::timeout(END_WAIT, task).await.is_err() {
-                        tracing::warn!(
-                            target: "security",
-                            "session registry slow: the {reason} expiry is still being recorded after {} s",
-                            END_WAIT.as_secs()
-                        );
-                    }
-                }
+            if registry.cached(&sid) != Some(Check::Ended)
+                && let Some(task) = self.shared.end_on_server(req.rocket(), &sid, reason)
+                && rocket::tokio::time::timeout(END_WAIT, task).await.is_err()
+            {
+                tracing::warn!(
+                    target: "security",
+                    "session registry slow: the {reason} expiry is still being recorded after {} s",
+                    END_WAIT.as_secs()
+                );
             }
         }
         let _ = Local::of(req).decision.set(Decision::Expired(reason));

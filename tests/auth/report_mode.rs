@@ -67,7 +67,11 @@ async fn require_login() {
     let res = report.client.get("/open?deny-report").dispatch().await;
     assert_eq!((res.status(), res.into_string().await.as_deref()), (Status::Ok, Some("open")));
     assert_eq!(counted(&report), [("require_login", "not_logged_in", 1)]);
-    assert!(logged("report mode: require_login would refuse GET \"/open\" (not_logged_in: \"no logged-in user\"); letting it through") >= 1);
+    assert!(
+        logged(
+            "report mode: require_login would refuse GET \"/open\" (not_logged_in: \"no logged-in user\"); letting it through"
+        ) >= 1
+    );
     // A logged-in user is not counted.
     assert_eq!(report.get_as("/open", Some("alice"), &[]).await.status(), Status::Ok);
     assert_eq!(counted(&report), [("require_login", "not_logged_in", 1)]);

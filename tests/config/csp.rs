@@ -173,7 +173,9 @@ fn none_must_stand_alone() {
 #[test]
 fn policy_and_directives_are_exclusive() {
     assert_eq!(
-        error("[default.security.csp]\npolicy = \"default-src 'self'\"\n[default.security.csp.directives]\nimg-src = [\"'self'\"]"),
+        error(
+            "[default.security.csp]\npolicy = \"default-src 'self'\"\n[default.security.csp.directives]\nimg-src = [\"'self'\"]"
+        ),
         "`security.csp`: give either `policy` (a raw string) or `directives`, not both"
     );
 }
@@ -213,7 +215,9 @@ fn route_policies_need_paths_and_valid_directives() {
         "`security.csp.routes[0].paths`: required: a list of path patterns, e.g. [\"/admin/**\"]"
     );
     assert_eq!(
-        error("[[default.security.csp.routes]]\npaths = [\"/admin/**\"]\ndirectives = { script-src = [\"unsafe-inline\"] }"),
+        error(
+            "[[default.security.csp.routes]]\npaths = [\"/admin/**\"]\ndirectives = { script-src = [\"unsafe-inline\"] }"
+        ),
         "`security.csp.routes[0].directives.script-src`: script-src: the keyword unsafe-inline must be quoted: write 'unsafe-inline'"
     );
 }
@@ -221,7 +225,9 @@ fn route_policies_need_paths_and_valid_directives() {
 #[test]
 fn report_only_policies_are_validated_under_their_own_key() {
     assert_eq!(
-        error("[default.security.csp.report_only]\nenabled = true\n[default.security.csp.report_only.directives]\nscript-src = [\"none\"]"),
+        error(
+            "[default.security.csp.report_only]\nenabled = true\n[default.security.csp.report_only.directives]\nscript-src = [\"none\"]"
+        ),
         "`security.csp.report_only.directives.script-src`: script-src: the keyword none must be quoted: write 'none'"
     );
 }

@@ -436,13 +436,17 @@ async fn a_bad_value_aborts_the_launch() {
 }
 
 #[test]
+#[allow(clippy::result_large_err)] // figment::Jail's closure returns figment's own error type
 fn the_rocket_security_env_variable_overrides_the_file() {
-    std::env::set_var("ROCKET_SECURITY", "{hsts={max_age=42},frame_options={value=\"SAMEORIGIN\"}}");
-    let figment = rocket::Config::figment();
-    std::env::remove_var("ROCKET_SECURITY");
-    let config = SecurityConfig::from_figment(&figment).unwrap();
-    assert_eq!(config.hsts.max_age, 42);
-    assert_eq!(config.frame_options.value, "SAMEORIGIN");
+    // figment's Jail: the variable is set under its lock, in a scratch
+    // directory (no Rocket.toml), and removed when the closure returns.
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("ROCKET_SECURITY", "{hsts={max_age=42},frame_options={value=\"SAMEORIGIN\"}}");
+        let config = SecurityConfig::from_figment(&rocket::Config::figment()).unwrap();
+        assert_eq!(config.hsts.max_age, 42);
+        assert_eq!(config.frame_options.value, "SAMEORIGIN");
+        Ok(())
+    });
 }
 
 #[test]
@@ -454,7 +458,9 @@ fn typed_config_is_validated_like_the_file() {
     let e = config.validate().unwrap_err();
     assert_eq!(
         e.for_key("security.hsts.preload").map(ToString::to_string).as_deref(),
-        Some("`security.hsts.preload`: preload requires `max_age` >= 31536000 (1 year), found 5; raise max_age or drop preload")
+        Some(
+            "`security.hsts.preload`: preload requires `max_age` >= 31536000 (1 year), found 5; raise max_age or drop preload"
+        )
     );
 }
 
@@ -512,7 +518,9 @@ fn a_session_registry_check_interval_over_a_minute_is_refused() {
 
 #[test]
 fn an_allowed_host_with_a_scheme_path_or_inner_wildcard_fails_naming_the_key() {
-    let e = errors("[default.security]\nallowed_hosts = [\"ok.example\", \"https://a.example\", \"a.example/app\", \"*.a.example\"]");
+    let e = errors(
+        "[default.security]\nallowed_hosts = [\"ok.example\", \"https://a.example\", \"a.example/app\", \"*.a.example\"]",
+    );
     assert_eq!(e.len(), 3, "{e:#?}");
     assert_eq!(
         e[0],

@@ -86,11 +86,11 @@ async fn queries_recover_without_restart_when_the_server_comes_back() {
         proxy.restart().await;
         let mut recovered = None;
         for _ in 0..20 {
-            if let Ok(mut conn) = p.conn().await {
-                if let Ok(row) = PasswordExpiry::find(&mut conn, &user).await {
-                    recovered = row;
-                    break;
-                }
+            if let Ok(mut conn) = p.conn().await
+                && let Ok(row) = PasswordExpiry::find(&mut conn, &user).await
+            {
+                recovered = row;
+                break;
             }
             rocket::tokio::time::sleep(Duration::from_millis(100)).await;
         }

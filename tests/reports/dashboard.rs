@@ -85,7 +85,9 @@ async fn the_dashboard_runs_under_its_own_strict_csp_with_a_nonce() {
     let nonce = body.split("<style nonce=\"").nth(1).unwrap().split('"').next().unwrap();
     assert_eq!(
         csp,
-        format!("default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+        format!(
+            "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        )
     );
     let cache = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("Cache-Control")).map(|h| h.1.clone());
     assert_eq!(cache.as_deref(), Some("no-store, max-age=0"));

@@ -339,7 +339,9 @@ async fn the_wizard_proposes_the_smallest_safe_change_to_the_site_s_own_policy_a
     let res = client.get("/").dispatch().await;
     assert_eq!(
         res.headers().get_one("Content-Security-Policy-Report-Only"),
-        Some("default-src 'self'; img-src 'self' cdn.example; script-src 'self' 'report-sample'; report-uri /security/csp-report")
+        Some(
+            "default-src 'self'; img-src 'self' cdn.example; script-src 'self' 'report-sample'; report-uri /security/csp-report"
+        )
     );
 
     // A group marked expected is left out of the proposal.
