@@ -566,6 +566,25 @@ async fn main() {
     }
 }
 
+/// For tests/browser only: with `SHOWCASE_CLOCK_OFFSET_FILE` set, the crate's
+/// clock runs that many seconds (the file's content) ahead of the system clock,
+/// so a test lets an idle session expire by writing a number instead of
+/// sleeping. Without the variable (every real run) the system clock.
+fn with_test_clock(security: Security) -> Security {
+    #[derive(Clone)]
+    struct OffsetClock(std::path::PathBuf);
+    impl rocket_security::core::Clock for OffsetClock {
+        fn now(&self) -> chrono::DateTime<chrono::Utc> {
+            let secs = std::fs::read_to_string(&self.0).ok().and_then(|s| s.trim().parse::<i64>().ok());
+            chrono::Utc::now() + chrono::TimeDelta::seconds(secs.unwrap_or(0).clamp(0, 1 << 32))
+        }
+    }
+    match std::env::var_os("SHOWCASE_CLOCK_OFFSET_FILE") {
+        Some(file) => security.clock(OffsetClock(file.into())),
+        None => security,
+    }
+}
+
 fn rocket() -> rocket::Rocket<rocket::Build> {
     let users: HashMap<String, (String, bool)> = [("alice", false), ("bob", false), ("admin", true)]
         .into_iter()
@@ -603,7 +622,7 @@ fn rocket() -> rocket::Rocket<rocket::Build> {
         .attach(Migrations::<SecurityDb>::fairing())
         // A user whose password expired reaches no logged-in page but the change
         // form (and logout) until it is changed, as django-security's middleware.
-        .attach(Security::fairing().reports_dashboard::<Admin>().require_password_change::<User>())
+        .attach(with_test_clock(Security::fairing().reports_dashboard::<Admin>().require_password_change::<User>()))
         .attach(AdHoc::try_on_ignite("login cookie key", |rocket| async move {
             use base64::Engine;
             let secret = rocket.figment().extract_inner::<String>("secret_key").unwrap_or_default();
