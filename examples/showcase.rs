@@ -32,9 +32,10 @@ use rocket::response::content::{RawHtml, RawJson};
 use rocket::response::Redirect;
 use rocket::{get, post, routes, FromForm, State};
 use rocket_db_pools::Database;
+use rocket_security::auth::PasswordExpiry;
 use rocket_security::auth::{password_policy, safe_next, LoginThrottle, PasswordPolicy, Throttled};
 use rocket_security::csp::CspOverride;
-use rocket_security::db::{Migrations, PasswordExpiry, SecurityDb, SecurityPool};
+use rocket_security::db::{Migrations, SecurityDb, SecurityPool};
 use rocket_security::session::{SessionError, Sessions};
 use rocket_security::{
     AjaxOnly, CspNonce, DoNotTrack, LoginRequired, MandatoryPasswordChange, Override, Security, SecurityUser,

@@ -180,7 +180,7 @@ impl Feature for PasswordChange {
 }
 
 impl PasswordChange {
-    /// The policy for [`PasswordExpiry::get_or_create`](crate::db::PasswordExpiry::get_or_create).
+    /// The policy for [`PasswordExpiry::get_or_create`](super::password_expiry::PasswordExpiry::get_or_create).
     ///
     /// ```
     /// use rocket_security::auth::PasswordChange;
@@ -192,8 +192,8 @@ impl PasswordChange {
     /// ```
     #[cfg(feature = "db")]
     #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
-    pub fn expiry_policy(&self) -> crate::db::ExpiryPolicy {
-        crate::db::ExpiryPolicy {
+    pub fn expiry_policy(&self) -> super::password_expiry::ExpiryPolicy {
+        super::password_expiry::ExpiryPolicy {
             expire_new_users: self.expire_new_users,
             max_age: (self.max_age_days > 0).then(|| chrono::Duration::days(self.max_age_days.min(36_500) as i64)),
         }

@@ -134,6 +134,8 @@ pub(crate) mod login;
 pub(crate) mod next;
 #[cfg(feature = "db")]
 pub(crate) mod password_change;
+#[cfg(feature = "db")]
+pub(crate) mod password_expiry;
 pub(crate) mod password_policy;
 pub(crate) mod throttle;
 pub(crate) mod user;
@@ -146,6 +148,12 @@ pub use next::safe_next;
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use password_change::{renew_password, MandatoryPasswordChange, PasswordRenewal};
+#[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
+pub use password_expiry::{ExpiryPolicy, PasswordExpiry};
 pub use password_policy::{password_policy, PasswordPolicy};
+#[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
+pub use throttle::LoginAttempts;
 pub use throttle::{default_delay, delay_message, LoginThrottle, Throttle, Throttled};
 pub use user::SecurityUser;

@@ -10,9 +10,9 @@ use rocket::request::{FromRequest, Outcome, Request};
 
 use super::answer::{login_needed, owns_session, record, session_ended, AuthFailure, AuthPolicy};
 use super::login::NotLoggedIn;
+use super::password_expiry::PasswordExpiry;
 use super::user::SecurityUser;
 use crate::core::clock::SharedClock;
-use crate::db::PasswordExpiry;
 
 /// A logged-in user whose password has not expired.
 ///
@@ -22,7 +22,7 @@ use crate::db::PasswordExpiry;
 /// page like [`LoginRequired`](crate::LoginRequired). The change URL, logout,
 /// `static_paths` and the report endpoint are never blocked. After a
 /// successful change the application calls
-/// [`PasswordExpiry::renew`](crate::db::PasswordExpiry::renew).
+/// [`PasswordExpiry::renew`](super::password_expiry::PasswordExpiry::renew).
 ///
 /// The expiry is read from the security database; if it cannot be reached the
 /// guard refuses with `503` (fail closed) and logs an ERROR line, unless

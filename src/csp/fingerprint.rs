@@ -246,14 +246,14 @@ impl KnownPolicies {
 
     /// The policies this process sends and has not written to the database yet, with their keys.
     #[cfg(feature = "db")]
-    fn unrecorded(&self) -> Vec<((String, &'static str), crate::db::models::policies::SitePolicy)> {
+    fn unrecorded(&self) -> Vec<((String, &'static str), super::policies::SitePolicy)> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner
             .known
             .iter()
             .filter(|(_, e)| e.ours && !e.recorded)
             .map(|((fp, d), e)| {
-                let row = crate::db::models::policies::SitePolicy {
+                let row = super::policies::SitePolicy {
                     fingerprint: fp.clone(),
                     disposition: (*d).to_string(),
                     policy: e.policy.clone(),
@@ -296,7 +296,7 @@ impl KnownPolicies {
     #[cfg(feature = "db")]
     pub(crate) async fn read(&self, pool: &crate::db::SecurityPool) -> Result<(), crate::db::DbError> {
         let mut conn = pool.conn().await?;
-        let rows = crate::db::models::policies::SitePolicy::fingerprints(&mut conn).await?;
+        let rows = super::policies::SitePolicy::fingerprints(&mut conn).await?;
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         for (fp, d) in rows {
             let d = match d.as_str() {
@@ -357,7 +357,7 @@ pub(crate) async fn keep_recorded(known: Arc<KnownPolicies>, pool: crate::db::Se
             known.touch_all();
             if let Ok(mut conn) = pool.conn().await {
                 let before = chrono::Utc::now() - chrono::Duration::days(30);
-                if let Err(e) = crate::db::models::policies::SitePolicy::prune(&mut conn, before).await {
+                if let Err(e) = super::policies::SitePolicy::prune(&mut conn, before).await {
                     tracing::warn!(target: "security", "CSP policies not pruned: {e}");
                 }
             }

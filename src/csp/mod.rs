@@ -116,6 +116,8 @@ pub(crate) mod config;
 pub(crate) mod fingerprint;
 pub(crate) mod local;
 pub(crate) mod nonce;
+#[cfg(feature = "db")]
+pub(crate) mod policies;
 pub(crate) mod policy;
 pub(crate) mod render;
 pub(crate) mod route;

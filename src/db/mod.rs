@@ -12,7 +12,8 @@
 //! # #[cfg(feature = "sqlite")] rocket::execute(async {
 //! use chrono::Utc;
 //! use rocket_db_pools::Database;
-//! use rocket_security::db::{ExpiryPolicy, Migrations, PasswordExpiry, SecurityDb};
+//! use rocket_security::auth::{ExpiryPolicy, PasswordExpiry};
+//! use rocket_security::db::{Migrations, SecurityDb};
 //!
 //! let file = std::env::temp_dir().join(format!("rocket-security-doc-{}.db", std::process::id()));
 //! // Rocket.toml: [default.databases.security] url = "sqlite://security.db"
@@ -61,8 +62,7 @@ pub(crate) mod record;
 #[cfg(feature = "db")]
 pub(crate) mod refusals;
 #[cfg(feature = "db")]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
-pub mod schema;
+pub(crate) mod schema;
 
 #[cfg(feature = "db")]
 pub(crate) use bind::bound;
@@ -77,9 +77,6 @@ pub use handle::SecurityDb;
 pub use migrate::{run_migrations, Migrations};
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
-pub use models::attempts::LoginAttempts;
-#[cfg(feature = "db")]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::csp::{CspHourly, CspReport, CspViolation, RecordOutcome, ViolationFilter};
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
@@ -89,13 +86,10 @@ pub use models::groups::{
 };
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
-pub use models::password::{ExpiryPolicy, PasswordExpiry, MAX_USER_ID};
-#[cfg(feature = "db")]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::refusals::WouldRefuse;
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
-pub use models::sessions::{SessionRecord, SessionState};
+pub use models::MAX_USER_ID;
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use pool::{Backend, DbError, SecurityConn, SecurityPool};

@@ -1,12 +1,13 @@
 //! [`Sessions`]: log in, log out, and end sessions on the server.
 
 use std::convert::Infallible;
-use std::fmt;
 
 use chrono::{DateTime, Utc};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Orbit, Rocket};
 
+use super::error::SessionError;
+use super::rows::RegistryRows;
 use super::stamp::{new_session_id, Stamp};
 use super::state::{Local, Shared};
 use crate::auth::answer::SessionOwner;
@@ -54,52 +55,6 @@ pub struct Sessions<'r> {
     owner: &'r SessionOwner,
     rocket: &'r Rocket<Orbit>,
     client: String,
-}
-
-/// Why a session operation failed.
-///
-/// ```
-/// use rocket_security::session::SessionError;
-///
-/// fn explain(e: &SessionError) -> String {
-///     match e {
-///         SessionError::NoRegistry => "sessions are not kept on the server".into(),
-///         SessionError::Unavailable(why) => format!("try again later ({why})"),
-///         _ => e.to_string(),
-///     }
-/// }
-/// assert_eq!(explain(&SessionError::Unavailable("timeout".into())), "try again later (timeout)");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SessionError {
-    /// The registry is off (`security.session.registry = false` or session
-    /// expiry disabled): sessions cannot be listed or ended on the server.
-    NoRegistry,
-    /// The security database could not answer; nothing was changed.
-    Unavailable(String),
-}
-
-impl fmt::Display for SessionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SessionError::NoRegistry => f.write_str(
-                "the session registry is off: set `security.session.enabled = true` and `registry = true`, \
-                 with the security database attached",
-            ),
-            SessionError::Unavailable(e) => write!(f, "the session registry is unavailable: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for SessionError {}
-
-/// A failed registry operation answers `503 Service Unavailable`.
-impl<'r, 'o: 'r> rocket::response::Responder<'r, 'o> for SessionError {
-    fn respond_to(self, _: &'r Request<'_>) -> rocket::response::Result<'o> {
-        tracing::error!(target: "security", "{self}");
-        Err(rocket::http::Status::ServiceUnavailable)
-    }
 }
 
 /// One live session of a user, for an "active sessions" page.
@@ -355,23 +310,19 @@ impl Sessions<'_> {
     }
 }
 
-/// The registry operations (a security database backend is compiled in).
-#[cfg(feature = "db")]
-impl Sessions<'_> {
-    fn registry(&self) -> Result<(&Shared, &crate::db::SecurityPool), SessionError> {
+/// The registry operations: [`SessionError::NoRegistry`] with the registry
+/// off (or no database backend compiled in).
+impl<'r> Sessions<'r> {
+    fn registry(&self) -> Result<(&'r Shared, RegistryRows<'r>), SessionError> {
         let shared = self.shared.filter(|s| s.registry.is_some()).ok_or(SessionError::NoRegistry)?;
-        let pool = crate::db::bound(self.rocket)
-            .ok_or_else(|| SessionError::Unavailable("no security database is attached".into()))?;
-        Ok((shared, pool))
+        Ok((shared, RegistryRows::of(self.rocket)?))
     }
 
     /// Registers the new session `sid` of `user_id`, ending the request's earlier one.
     async fn register(&self, sid: &str, user_id: &str, now: DateTime<Utc>) -> Result<(), SessionError> {
-        let (shared, pool) = self.registry()?;
+        let (shared, rows) = self.registry()?;
         let hash = super::registry::id_hash(sid);
-        crate::db::SessionRecord::create(pool, &hash, user_id, &self.client, now)
-            .await
-            .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        rows.create(&hash, user_id, &self.client, now).await?;
         if let Some(registry) = &shared.registry {
             registry.remember(sid, true, Some(user_id));
         }
@@ -383,11 +334,9 @@ impl Sessions<'_> {
     }
 
     async fn end(&self, sid: &str, reason: &str, now: DateTime<Utc>) -> Result<(), SessionError> {
-        let (shared, pool) = self.registry()?;
+        let (shared, rows) = self.registry()?;
         let hash = super::registry::id_hash(sid);
-        crate::db::SessionRecord::revoke(pool, &hash, None, reason, now)
-            .await
-            .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        rows.revoke(&hash, None, reason, now).await?;
         if let Some(registry) = &shared.registry {
             registry.remember(sid, false, None);
         }
@@ -402,12 +351,12 @@ impl Sessions<'_> {
     async fn end_locally(
         &self,
         shared: &Shared,
-        pool: &crate::db::SecurityPool,
+        rows: &RegistryRows<'_>,
         user_id: &str,
         keep: Option<&str>,
     ) -> Vec<String> {
         let Some(registry) = &shared.registry else { return vec![] };
-        let Ok(rows) = crate::db::SessionRecord::list(pool, user_id).await else { return vec![] };
+        let Ok(rows) = rows.list(user_id).await else { return vec![] };
         let hashes: Vec<String> = rows.into_iter().map(|r| r.id_hash).filter(|h| Some(h.as_str()) != keep).collect();
         registry.end_hashes(&hashes);
         hashes
@@ -430,18 +379,10 @@ impl Sessions<'_> {
     /// }
     /// ```
     pub async fn revoke_others(&self, user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
-        let (shared, pool) = self.registry()?;
+        let (shared, rows) = self.registry()?;
         let keep = self.current_sid().map(|s| super::registry::id_hash(&s));
-        let ended = self.end_locally(shared, pool, &user.security_id(), keep.as_deref()).await;
-        let n = crate::db::SessionRecord::revoke_user(
-            pool,
-            &user.security_id(),
-            keep.as_deref(),
-            "revoked_others",
-            shared.clock.now(),
-        )
-        .await
-        .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        let ended = self.end_locally(shared, &rows, &user.security_id(), keep.as_deref()).await;
+        let n = rows.revoke_user(&user.security_id(), keep.as_deref(), "revoked_others", shared.clock.now()).await?;
         super::state::Announcer::of(self.rocket).announce(&ended).await;
         tracing::info!(target: "security", "{n} other session(s) of user {:?} ended", user.security_id());
         Ok(n)
@@ -462,12 +403,9 @@ impl Sessions<'_> {
     /// }
     /// ```
     pub async fn revoke_all(&self, user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
-        let (shared, pool) = self.registry()?;
-        let ended = self.end_locally(shared, pool, &user.security_id(), None).await;
-        let n =
-            crate::db::SessionRecord::revoke_user(pool, &user.security_id(), None, "revoked_all", shared.clock.now())
-                .await
-                .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        let (shared, rows) = self.registry()?;
+        let ended = self.end_locally(shared, &rows, &user.security_id(), None).await;
+        let n = rows.revoke_user(&user.security_id(), None, "revoked_all", shared.clock.now()).await?;
         super::state::Announcer::of(self.rocket).announce(&ended).await;
         if let (Some(sid), Some(registry)) = (self.current_sid(), &shared.registry) {
             registry.remember(&sid, false, None);
@@ -493,25 +431,16 @@ impl Sessions<'_> {
     /// }
     /// ```
     pub async fn revoke(&self, user: &(impl SecurityUser + ?Sized), id: &str) -> Result<bool, SessionError> {
-        let (shared, pool) = self.registry()?;
-        let rows = crate::db::SessionRecord::list(pool, &user.security_id())
-            .await
-            .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        let (shared, registry_rows) = self.registry()?;
+        let rows = registry_rows.list(&user.security_id()).await?;
         let Some(row) = rows.iter().find(|r| id.len() == 16 && super::registry::public_id(&r.id_hash) == id) else {
             return Ok(false);
         };
         if let Some(registry) = &shared.registry {
             registry.end_hashes(std::slice::from_ref(&row.id_hash));
         }
-        let ended = crate::db::SessionRecord::revoke(
-            pool,
-            &row.id_hash,
-            Some(&user.security_id()),
-            "revoked",
-            shared.clock.now(),
-        )
-        .await
-        .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        let ended =
+            registry_rows.revoke(&row.id_hash, Some(&user.security_id()), "revoked", shared.clock.now()).await?;
         super::state::Announcer::of(self.rocket).announce(std::slice::from_ref(&row.id_hash)).await;
         if let Some(sid) = self.current_sid()
             && super::registry::id_hash(&sid) == row.id_hash
@@ -539,105 +468,18 @@ impl Sessions<'_> {
     /// }
     /// ```
     pub async fn list(&self, user: &(impl SecurityUser + ?Sized)) -> Result<Vec<ActiveSession>, SessionError> {
-        let (_, pool) = self.registry()?;
-        let rows = crate::db::SessionRecord::list(pool, &user.security_id())
-            .await
-            .map_err(|e| SessionError::Unavailable(e.to_string()))?;
+        let (_, rows) = self.registry()?;
+        let rows = rows.list(&user.security_id()).await?;
         let current = self.current_sid().map(|s| super::registry::id_hash(&s));
         Ok(rows
             .into_iter()
             .map(|r| ActiveSession {
                 id: super::registry::public_id(&r.id_hash).to_string(),
-                created: chrono::TimeZone::from_utc_datetime(&Utc, &r.created_at),
+                created: chrono::TimeZone::from_utc_datetime(&Utc, &r.created),
                 last_seen: chrono::TimeZone::from_utc_datetime(&Utc, &r.last_seen),
                 client: r.client.clone(),
                 current: current.as_deref() == Some(r.id_hash.as_str()),
             })
             .collect())
-    }
-}
-
-/// Without a database backend there is no registry.
-#[cfg(not(feature = "db"))]
-impl Sessions<'_> {
-    async fn register(&self, _: &str, _: &str, _: DateTime<Utc>) -> Result<(), SessionError> {
-        Err(SessionError::NoRegistry)
-    }
-
-    async fn end(&self, _: &str, _: &str, _: DateTime<Utc>) -> Result<(), SessionError> {
-        Err(SessionError::NoRegistry)
-    }
-
-    /// Ends every session of `user` except this request's (needs the registry).
-    ///
-    /// ```
-    /// use rocket::post;
-    /// use rocket_security::session::{SessionError, Sessions};
-    /// # struct User(String);
-    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
-    ///
-    /// #[post("/password/change")]
-    /// async fn change(sessions: Sessions<'_>) -> Result<String, SessionError> {
-    ///     // ... check the current password, store the new hash ...
-    ///     let ended = sessions.revoke_others(&User("alice".into())).await?;
-    ///     Ok(format!("password changed; {ended} other session(s) logged out"))
-    /// }
-    /// ```
-    pub async fn revoke_others(&self, _user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
-        Err(SessionError::NoRegistry)
-    }
-
-    /// Ends every session of `user` (needs the registry).
-    ///
-    /// ```
-    /// use rocket::post;
-    /// use rocket_security::session::{SessionError, Sessions};
-    /// # struct User(String);
-    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
-    ///
-    /// #[post("/account/logout-everywhere")]
-    /// async fn everywhere(sessions: Sessions<'_>) -> Result<String, SessionError> {
-    ///     let ended = sessions.revoke_all(&User("alice".into())).await?;
-    ///     Ok(format!("{ended} session(s) logged out"))
-    /// }
-    /// ```
-    pub async fn revoke_all(&self, _user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
-        Err(SessionError::NoRegistry)
-    }
-
-    /// Ends one session of `user` (needs the registry).
-    ///
-    /// ```
-    /// use rocket::post;
-    /// use rocket_security::session::{SessionError, Sessions};
-    /// # struct User(String);
-    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
-    ///
-    /// #[post("/account/sessions/<id>/revoke")]
-    /// async fn revoke(id: &str, sessions: Sessions<'_>) -> Result<&'static str, SessionError> {
-    ///     let ended = sessions.revoke(&User("alice".into()), id).await?;
-    ///     Ok(if ended { "logged out" } else { "no such session" })
-    /// }
-    /// ```
-    pub async fn revoke(&self, _user: &(impl SecurityUser + ?Sized), _id: &str) -> Result<bool, SessionError> {
-        Err(SessionError::NoRegistry)
-    }
-
-    /// The live sessions of `user` (needs the registry).
-    ///
-    /// ```
-    /// use rocket::get;
-    /// use rocket_security::session::{SessionError, Sessions};
-    /// # struct User(String);
-    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
-    ///
-    /// #[get("/account/sessions")]
-    /// async fn list(sessions: Sessions<'_>) -> Result<String, SessionError> {
-    ///     let active = sessions.list(&User("alice".into())).await?;
-    ///     Ok(active.iter().map(|s| format!("{} {} {}\n", s.id, s.client, s.last_seen)).collect())
-    /// }
-    /// ```
-    pub async fn list(&self, _user: &(impl SecurityUser + ?Sized)) -> Result<Vec<ActiveSession>, SessionError> {
-        Err(SessionError::NoRegistry)
     }
 }

@@ -147,10 +147,18 @@
 
 pub(crate) mod api;
 pub(crate) mod config;
+pub(crate) mod error;
 pub(crate) mod part;
+#[cfg(feature = "db")]
+pub(crate) mod records;
 pub(crate) mod registry;
+pub(crate) mod rows;
 pub(crate) mod stamp;
 pub(crate) mod state;
 
-pub use api::{ActiveSession, SessionError, Sessions};
+pub use api::{ActiveSession, Sessions};
 pub use config::SessionExpiry;
+pub use error::SessionError;
+#[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
+pub use records::{SessionRecord, SessionState};

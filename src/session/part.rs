@@ -246,7 +246,7 @@ impl Part for SessionPart {
             if let (Some(_), Some(pool)) = (&self.shared.registry, crate::db::bound(req.rocket())) {
                 let (pool, hash) = (pool.clone(), super::registry::id_hash(&stamp.sid));
                 rocket::tokio::spawn(async move {
-                    if let Err(e) = crate::db::SessionRecord::touch(&pool, &hash, now).await {
+                    if let Err(e) = super::SessionRecord::touch(&pool, &hash, now).await {
                         tracing::warn!(target: "security", "session last-seen not recorded: {e}");
                     }
                 });
@@ -357,7 +357,7 @@ async fn prune(pool: crate::db::SecurityPool, shared: Arc<Shared>) {
     loop {
         rocket::tokio::time::sleep(every).await;
         // Revoked rows are kept as long as their stamps could still be presented.
-        match crate::db::SessionRecord::prune(&pool, shared.clock.now(), idle, absolute, absolute).await {
+        match super::SessionRecord::prune(&pool, shared.clock.now(), idle, absolute, absolute).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(target: "security", "session registry: {n} ended session(s) pruned"),
             Err(e) => tracing::warn!(target: "security", "session registry not pruned: {e}"),

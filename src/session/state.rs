@@ -35,7 +35,7 @@ impl Shared {
         }
         #[cfg(feature = "db")]
         {
-            use crate::db::{SessionRecord, SessionState};
+            use super::{SessionRecord, SessionState};
             let Some(pool) = crate::db::bound(rocket) else { return Check::Unavailable };
             match SessionRecord::state(pool, &super::registry::id_hash(sid)).await {
                 Ok(SessionState::Active { user_id }) => {
@@ -77,7 +77,7 @@ impl Shared {
             let (hash, now) = (super::registry::id_hash(sid), self.clock.now());
             let announcer = Announcer::of(rocket);
             Some(rocket::tokio::spawn(async move {
-                match crate::db::SessionRecord::revoke(&pool, &hash, None, reason, now).await {
+                match super::SessionRecord::revoke(&pool, &hash, None, reason, now).await {
                     Ok(true) => {
                         tracing::info!(
                             target: "security",

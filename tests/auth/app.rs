@@ -11,9 +11,10 @@ use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::request::{self, FromRequest, Request};
 use rocket::{get, post, routes, FromForm, State};
 use rocket_db_pools::Database;
+use rocket_security::auth::PasswordExpiry;
 use rocket_security::auth::{LoginThrottle, Throttled};
 use rocket_security::core::ManualClock;
-use rocket_security::db::{Migrations, PasswordExpiry, SecurityDb};
+use rocket_security::db::{Migrations, SecurityDb};
 use rocket_security::session::{SessionError, Sessions};
 use rocket_security::{AjaxOnly, LoginRequired, MandatoryPasswordChange, Security, SecurityUser};
 

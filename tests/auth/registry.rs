@@ -297,17 +297,17 @@ async fn revoke_others_right_after_a_login_keeps_the_new_session() {
 }
 
 /// The registry rows of `user` (live ones), read from the app's database.
-async fn live_rows(app: &App, user: &str) -> Vec<rocket_security::db::SessionRecord> {
+async fn live_rows(app: &App, user: &str) -> Vec<rocket_security::session::SessionRecord> {
     use rocket_db_pools::Database;
     let pool: &rocket_security::db::SecurityPool = rocket_security::db::SecurityDb::fetch(app.client.rocket()).unwrap();
-    rocket_security::db::SessionRecord::list(pool, user).await.unwrap()
+    rocket_security::session::SessionRecord::list(pool, user).await.unwrap()
 }
 
 /// What the registry says of the session keyed `hash`.
-async fn state(app: &App, hash: &str) -> rocket_security::db::SessionState {
+async fn state(app: &App, hash: &str) -> rocket_security::session::SessionState {
     use rocket_db_pools::Database;
     let pool: &rocket_security::db::SecurityPool = rocket_security::db::SecurityDb::fetch(app.client.rocket()).unwrap();
-    rocket_security::db::SessionRecord::state(pool, hash).await.unwrap()
+    rocket_security::session::SessionRecord::state(pool, hash).await.unwrap()
 }
 
 /// Idle 10 minutes, the stamp rewritten at most once a minute.
@@ -328,7 +328,7 @@ async fn an_idle_expiry_of_one_copy_ends_the_session_for_every_copy() {
     let res = visit(&app, "/home", Some(&victim)).await;
     assert_eq!(res.status(), Status::SeeOther);
     assert_eq!(location(&res), Some("/login?next=/home&expired=idle"));
-    assert_eq!(state(&app, &hash).await, rocket_security::db::SessionState::Revoked { reason: "idle".into() });
+    assert_eq!(state(&app, &hash).await, rocket_security::session::SessionState::Revoked { reason: "idle".into() });
     assert!(live_rows(&app, "alice").await.is_empty());
     // The copy refreshed 400 s ago is refused, now and after the victim logs in again.
     assert!(revoked(&visit(&app, "/home", Some(&attacker)).await));
@@ -352,7 +352,7 @@ async fn an_absolute_expiry_is_recorded_with_its_reason() {
     app.clock.advance(chrono::Duration::seconds(300));
     let res = visit(&app, "/home", Some(&held)).await;
     assert_eq!(location(&res), Some("/login?next=/home&expired=absolute"));
-    assert_eq!(state(&app, &hash).await, rocket_security::db::SessionState::Revoked { reason: "absolute".into() });
+    assert_eq!(state(&app, &hash).await, rocket_security::session::SessionState::Revoked { reason: "absolute".into() });
 }
 
 #[rocket::async_test]

@@ -153,11 +153,11 @@ async fn parallel_failures_on_two_instances_admit_exactly_three_on_every_databas
 
 /// Every row of `security_login_attempts` (the database is the test's own).
 async fn counter_rows(pool: &rocket_security::db::SecurityPool) -> i64 {
-    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
     use diesel_async::RunQueryDsl;
-    use rocket_security::db::schema::security_login_attempts::dsl as a;
     use rocket_security::db::SecurityConn;
-    let query = a::security_login_attempts.count();
+    // The table is the crate's own (no public schema): read it with SQL.
+    let query = diesel::select(diesel::dsl::sql::<BigInt>("(SELECT COUNT(*) FROM security_login_attempts)"));
     match &mut pool.conn().await.unwrap() {
         #[cfg(feature = "sqlite")]
         SecurityConn::Sqlite(c) => query.get_result(&mut **c).await.unwrap(),

@@ -1,7 +1,8 @@
 //! PasswordExpiry on every backend.
 
 use chrono::{Duration, SubsecRound, Utc};
-use rocket_security::db::{DbError, ExpiryPolicy, PasswordExpiry};
+use rocket_security::auth::{ExpiryPolicy, PasswordExpiry};
+use rocket_security::db::DbError;
 
 use crate::backends::{all, unique};
 

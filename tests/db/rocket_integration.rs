@@ -6,7 +6,8 @@ use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 use rocket::{get, routes};
 use rocket_db_pools::{Connection, Database};
-use rocket_security::db::{ExpiryPolicy, Migrations, PasswordExpiry, SecurityDb, SecurityPool};
+use rocket_security::auth::{ExpiryPolicy, PasswordExpiry};
+use rocket_security::db::{Migrations, SecurityDb, SecurityPool};
 
 use crate::backends::sqlite_url;
 

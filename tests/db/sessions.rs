@@ -1,7 +1,7 @@
 //! The session registry (`security_sessions`) on every backend.
 
 use chrono::{Duration, SubsecRound, Utc};
-use rocket_security::db::{SessionRecord, SessionState};
+use rocket_security::session::{SessionRecord, SessionState};
 
 use crate::backends::{all, unique};
 
@@ -97,7 +97,7 @@ async fn an_over_long_user_id_is_refused_not_truncated() {
 
 #[rocket::async_test]
 async fn login_counters_older_than_the_window_are_pruned() {
-    use rocket_security::db::LoginAttempts;
+    use rocket_security::auth::LoginAttempts;
     for db in all().await {
         let (old, fresh, now) = (unique("old"), unique("fresh"), Utc::now());
         LoginAttempts::record_failure(&db.pool, &old, now - Duration::days(3)).await.unwrap();

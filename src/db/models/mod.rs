@@ -1,17 +1,22 @@
 //! The crate's Diesel models.
 
-pub(crate) mod attempts;
 pub(crate) mod counts;
 pub(crate) mod csp;
 pub(crate) mod groups;
-pub(crate) mod password;
-pub(crate) mod policies;
 pub(crate) mod refusals;
-pub(crate) mod sessions;
 
 use chrono::{DateTime, DurationRound, NaiveDateTime, SubsecRound, TimeDelta, Utc};
 
 use crate::db::pool::{with_conn, Backend, DbError, SecurityConn};
+
+/// The longest user id stored (the MySQL utf8mb4 index limit of older servers).
+///
+/// ```
+/// use rocket_security::db::MAX_USER_ID;
+/// let user_id = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+/// assert!(!user_id.is_empty() && user_id.chars().count() <= MAX_USER_ID);
+/// ```
+pub const MAX_USER_ID: usize = 191;
 
 /// A UTC time as stored: microsecond precision (MySQL `DATETIME(6)`, PostgreSQL
 /// `TIMESTAMP`), so a value read back equals the value written.

@@ -37,14 +37,7 @@ pub struct WouldRefuse {
 impl WouldRefuse {
     /// Adds `n` refusals of `control` for `reason` at `at` (atomic: every
     /// instance's additions count), with this instance's latest `examples`.
-    ///
-    /// ```no_run
-    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::WouldRefuse;
-    /// WouldRefuse::add(conn, "csrf", "cross_origin", 3, chrono::Utc::now(), &["POST /form".into()]).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn add(
+    pub(crate) async fn add(
         conn: &mut SecurityConn,
         control: &str,
         reason: &str,

@@ -1,10 +1,9 @@
 //! Login throttling: per-username and per-address failure counters with
 //! django-security's exponential delay and wording.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use rocket::http::{ContentType, Header, Status};
@@ -18,11 +17,17 @@ use crate::core::error::ConfigError;
 use crate::core::feature::{Builder, Feature};
 use crate::core::part::Part;
 
+#[cfg(feature = "db")]
+mod database;
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+#[cfg(feature = "db")]
+pub use database::LoginAttempts;
+
 /// Counters older than this are forgotten (the original's cache timeout).
 const FORGET_AFTER: i64 = 48 * 3600;
-
-/// Most counters kept in memory (each is a hashed username or address).
-const MEMORY_CAP: usize = 100_000;
 
 /// django-security's `default_delay_function` for one counter: no delay for
 /// the first 2 failures, then 5·2^(n−3) seconds, at most a day.
@@ -202,12 +207,12 @@ impl Feature for Throttle {
 
 impl Throttle {
     pub(crate) fn compile(&self, errors: &mut Vec<ConfigError>) -> Option<ThrottleState> {
-        let store = match self.storage.as_str() {
-            "memory" => Store::Memory(Mutex::default()),
+        let store: Arc<dyn CounterStore> = match self.storage.as_str() {
+            "memory" => Arc::new(memory::MemoryStore::default()),
             #[cfg(feature = "db")]
-            "database" => Store::Database(std::sync::OnceLock::new()),
+            "database" => Arc::new(database::DatabaseStore::default()),
             #[cfg(feature = "redis")]
-            "redis" => Store::Redis(std::sync::OnceLock::new()),
+            "redis" => Arc::new(redis::RedisStore::default()),
             #[cfg(not(feature = "db"))]
             "database" => {
                 errors.push(ConfigError::new(
@@ -251,7 +256,7 @@ impl Throttle {
 }
 
 /// The throttling part: the counters as managed state, bound to the
-/// security database at liftoff when they live there.
+/// security database or cache at liftoff when they live there.
 pub(crate) struct ThrottlePart(pub(crate) Arc<ThrottleState>);
 
 #[rocket::async_trait]
@@ -260,108 +265,14 @@ impl Part for ThrottlePart {
         rocket.manage(self.0.clone())
     }
 
-    async fn liftoff(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {
-        #[cfg(feature = "redis")]
-        if let Store::Redis(slot) = &self.0.store {
-            match crate::db::cache::cache_of(_rocket) {
-                Some(pool) => {
-                    let _ = slot.set(pool);
-                }
-                None => tracing::error!(
-                    target: "security",
-                    "`security.throttle.storage = \"redis\"` but `SecurityCache` is not attached: login attempts get \
-                     503 (fail closed); attach `SecurityCache::init()` or set `security.throttle.fail_open = true`"
-                ),
-            }
-        }
-        #[cfg(feature = "db")]
-        if let Store::Database(slot) = &self.0.store {
-            match crate::db::bound(_rocket) {
-                Some(p) => {
-                    let _ = slot.set(p.clone());
-                    // Counters older than the forgetting window are pruned hourly.
-                    let pool = p.clone();
-                    rocket::tokio::spawn(async move {
-                        loop {
-                            rocket::tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-                            let before = Utc::now() - Duration::seconds(FORGET_AFTER);
-                            if let Err(e) = crate::db::LoginAttempts::prune(&pool, before).await {
-                                tracing::warn!(target: "security", "login counters not pruned: {e}");
-                            }
-                        }
-                    });
-                }
-                None => tracing::error!(
-                    target: "security",
-                    "`security.throttle.storage = \"database\"` but no security database is attached: login attempts get 503 \
-                     (fail closed); attach the security database or set `security.throttle.fail_open = true`"
-                ),
-            }
-        }
-    }
-}
-
-/// Where the counters live.
-pub(crate) enum Store {
-    /// In this process (documented per-process state).
-    Memory(Mutex<HashMap<String, (u32, DateTime<Utc>)>>),
-    /// In the shared database, so several instances see the same counts.
-    #[cfg(feature = "db")]
-    Database(std::sync::OnceLock<crate::db::SecurityPool>),
-    /// In Redis (`security_cache`), shared by every instance.
-    #[cfg(feature = "redis")]
-    Redis(std::sync::OnceLock<rocket_db_pools::deadpool_redis::Pool>),
-}
-
-/// One more failure for `key`, under the caller's lock (so concurrent
-/// failures all count). The map stays bounded, and a counter that currently
-/// imposes a delay is never evicted: a flood of cheap unknown-user attempts
-/// cannot clear a victim's delay. When every entry imposes one, a new key is
-/// not counted (and logged) rather than evicting any.
-fn bump_locked(m: &mut HashMap<String, (u32, DateTime<Utc>)>, key: &str, now: DateTime<Utc>) {
-    if m.len() >= MEMORY_CAP && !m.contains_key(key) {
-        m.retain(|_, (_, at)| (now - *at).num_seconds() <= FORGET_AFTER);
-        if m.len() >= MEMORY_CAP {
-            // Drop the counters that delay nothing now (under 3 failures, or their delay is over).
-            m.retain(|_, (n, at)| *n >= 3 && *at + Duration::seconds(default_delay(*n) as i64) > now);
-        }
-        if m.len() >= MEMORY_CAP {
-            tracing::warn!(
-                target: "security",
-                "login throttling: {MEMORY_CAP} counters all impose a delay; this failure is not counted"
-            );
-            return;
-        }
-    }
-    let entry = m.entry(key.to_string()).or_insert((0, now));
-    if (now - entry.1).num_seconds() > FORGET_AFTER {
-        entry.0 = 0;
-    }
-    *entry = (entry.0 + 1, now);
-}
-
-#[cfg(test)]
-mod eviction_tests {
-    use super::*;
-
-    #[test]
-    fn a_flood_of_new_keys_never_evicts_a_delaying_counter() {
-        let now = Utc::now();
-        let mut m = HashMap::new();
-        for _ in 0..5 {
-            bump_locked(&mut m, "victim", now);
-        }
-        for i in 0..MEMORY_CAP + 10 {
-            bump_locked(&mut m, &format!("flood-{i}"), now);
-        }
-        assert_eq!(m.get("victim").map(|e| e.0), Some(5), "the victim's delay survives");
-        assert!(m.len() <= MEMORY_CAP, "bounded: {}", m.len());
+    async fn liftoff(&self, rocket: &rocket::Rocket<rocket::Orbit>) {
+        self.0.store.liftoff(rocket).await;
     }
 }
 
 /// Managed state for throttling.
 pub(crate) struct ThrottleState {
-    pub(crate) store: Store,
+    pub(crate) store: Arc<dyn CounterStore>,
     pub(crate) ip_threshold: u32,
     pub(crate) fail_open: bool,
     pub(crate) mode: crate::core::Mode,
@@ -375,200 +286,82 @@ fn key(kind: &str, id: &str) -> String {
     crate::core::hex::encode(&digest)
 }
 
-impl ThrottleState {
-    async fn get(&self, key: &str, now: DateTime<Utc>) -> Result<(u32, DateTime<Utc>), Unavailable> {
-        let fresh =
-            |(n, at): (u32, DateTime<Utc>)| if (now - at).num_seconds() > FORGET_AFTER { (0, at) } else { (n, at) };
-        match &self.store {
-            Store::Memory(m) => {
-                Ok(m.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied().map_or((0, now), fresh))
-            }
-            #[cfg(feature = "db")]
-            Store::Database(pool) => {
-                // No pool (no database attached) counts as unavailable: never "no failures".
-                let Some(pool) = pool.get() else { return Err(Unavailable) };
-                match crate::db::LoginAttempts::get(pool, key).await {
-                    Ok(Some((n, at))) => Ok(fresh((n, at))),
-                    Ok(None) => Ok((0, now)),
-                    Err(e) => {
-                        tracing::error!(target: "security", "login throttling counters unavailable: {e}");
-                        Err(Unavailable)
-                    }
-                }
-            }
-            #[cfg(feature = "redis")]
-            Store::Redis(pool) => {
-                let Some(pool) = pool.get() else { return Err(Unavailable) };
-                match crate::db::cache::throttle::get(pool, key).await {
-                    Ok((0, _)) => Ok((0, now)),
-                    Ok((n, at)) => Ok(fresh((n, DateTime::from_timestamp_millis(at).unwrap_or(now)))),
-                    Err(e) => {
-                        tracing::error!(target: "security", "login throttling counters unavailable (Redis): {e}");
-                        Err(Unavailable)
-                    }
-                }
-            }
-        }
-    }
+/// A counter as stored: the failures and the time of the last.
+pub(crate) type Counter = (u32, DateTime<Utc>);
 
-    /// Reads both counters and, when `verdict` admits the attempt (no wait),
+/// The wait due (seconds; none when not positive), and the username's and
+/// the address's failures.
+pub(crate) type Verdict = (f64, u32, u32);
+
+/// Judges an attempt from the username's counter and the address's.
+pub(crate) type Judge<'a> = &'a (dyn Fn(Counter, Counter) -> Verdict + Sync);
+
+/// Where the counters live: one implementation per backend, in this process
+/// (`memory.rs`) or shared by every instance (`database.rs`, `redis.rs`). A store
+/// logs its own errors; `Unavailable` means the counters could not be read.
+#[rocket::async_trait]
+pub(crate) trait CounterStore: Send + Sync {
+    /// Binds to the application's database or cache (a shared store).
+    async fn liftoff(&self, _rocket: &rocket::Rocket<rocket::Orbit>) {}
+
+    /// The counter of `key` as stored (`None`: no failures); `now` stands in
+    /// for a time the store cannot read.
+    async fn get(&self, key: &str, now: DateTime<Utc>) -> Result<Option<Counter>, Unavailable>;
+
+    /// Reads both counters and, when `judge` admits the attempt (no wait),
     /// counts it as a failure on both: under one lock in memory, in the store
-    /// itself otherwise. A refused attempt writes no counter (see
-    /// [`admit_shared`](Self::admit_shared)).
+    /// itself otherwise, so parallel attempts on every instance are admitted
+    /// one at a time. The address decides first, and an address that must
+    /// wait writes nothing (a throttled client cannot make a counter per
+    /// username it tries).
     async fn admit(
         &self,
         user_key: &str,
         ip_key: &str,
+        ip_threshold: u32,
         now: DateTime<Utc>,
-        verdict: impl Fn((u32, DateTime<Utc>), (u32, DateTime<Utc>)) -> (f64, u32, u32),
-    ) -> Result<(f64, u32, u32), Unavailable> {
-        match &self.store {
-            Store::Memory(m) => {
-                let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
-                let fresh = |e: Option<&(u32, DateTime<Utc>)>| match e {
-                    Some((n, at)) if (now - *at).num_seconds() <= FORGET_AFTER => (*n, *at),
-                    _ => (0, now),
-                };
-                let v = verdict(fresh(m.get(user_key)), fresh(m.get(ip_key)));
-                if v.0 <= 0.0 {
-                    bump_locked(&mut m, user_key, now);
-                    bump_locked(&mut m, ip_key, now);
-                }
-                Ok(v)
-            }
-            #[allow(unreachable_patterns)]
-            _ => {
-                let admitted = self.admit_shared(user_key, ip_key, now).await?;
-                let v = verdict(self.get(user_key, now).await?, self.get(ip_key, now).await?);
-                if admitted {
-                    return Ok((0.0, v.1, v.2));
-                }
-                // Refused: at least a second, whatever a parallel change did meanwhile.
-                Ok((v.0.max(1.0), v.1, v.2))
-            }
-        }
-    }
+        judge: Judge<'_>,
+    ) -> Result<Verdict, Unavailable>;
 
-    /// Decides and counts an attempt in a shared store, so that parallel
-    /// attempts on every instance are admitted one at a time: the address
-    /// decides first, and an address that must wait writes nothing (a
-    /// throttled client cannot make a counter per username it tries). Redis
-    /// decides both in one script; the database in one conditional statement
-    /// per counter, giving the address's count back when the username must wait.
-    #[cfg_attr(not(feature = "db"), allow(unused_variables))]
-    async fn admit_shared(&self, user_key: &str, ip_key: &str, now: DateTime<Utc>) -> Result<bool, Unavailable> {
-        // Waits for 3..=18 failures; `ip_threshold` is at least 3 (checked at ignite).
-        let delays: Vec<i64> = (3..=18).map(|n| default_delay(n) as i64).collect();
-        let unavailable = |e: String| {
-            tracing::error!(target: "security", "login throttling counters unavailable: {e}");
-            Unavailable
-        };
-        match &self.store {
-            // Decided under the map's lock in `admit`.
-            Store::Memory(_) => Ok(true),
-            #[cfg(feature = "db")]
-            Store::Database(pool) => {
-                use crate::db::LoginAttempts;
-                let Some(pool) = pool.get() else { return Err(Unavailable) };
-                let forget = now - Duration::seconds(FORGET_AFTER);
-                let admit = |key, free| LoginAttempts::admit(pool, key, now, forget, free, &delays);
-                if !admit(ip_key, self.ip_threshold).await.map_err(|e| unavailable(e.to_string()))? {
-                    return Ok(false);
-                }
-                if admit(user_key, 3).await.map_err(|e| unavailable(e.to_string()))? {
-                    return Ok(true);
-                }
-                // The username must wait (its row exists: it has failures).
-                if let Err(e) = LoginAttempts::take_back(pool, ip_key).await {
-                    tracing::error!(target: "security", "login counter not corrected: {e}");
-                }
-                Ok(false)
-            }
-            #[cfg(feature = "redis")]
-            Store::Redis(pool) => {
-                let Some(pool) = pool.get() else { return Err(Unavailable) };
-                let window = (now.timestamp_millis(), FORGET_AFTER * 1000);
-                crate::db::cache::throttle::admit(pool, (ip_key, self.ip_threshold), (user_key, 3), window, &delays)
-                    .await
-                    .map_err(|e| unavailable(format!("{e} (Redis)")))
-            }
-        }
-    }
+    /// One more failure for `key`.
+    async fn bump(&self, key: &str, now: DateTime<Utc>);
 
-    async fn bump(&self, key: &str, now: DateTime<Utc>) {
-        match &self.store {
-            Store::Memory(m) => bump_locked(&mut m.lock().unwrap_or_else(|e| e.into_inner()), key, now),
-            #[cfg(feature = "db")]
-            Store::Database(pool) => {
-                if let Some(pool) = pool.get()
-                    && let Err(e) = crate::db::LoginAttempts::record_failure(pool, key, now).await
-                {
-                    tracing::error!(target: "security", "login failure not counted: {e}");
-                }
-            }
-            #[cfg(feature = "redis")]
-            Store::Redis(pool) => {
-                if let Some(pool) = pool.get() {
-                    let r = crate::db::cache::throttle::bump(pool, key, now.timestamp_millis(), FORGET_AFTER * 1000);
-                    if let Err(e) = r.await {
-                        tracing::error!(target: "security", "login failure not counted (Redis): {e}");
-                    }
-                }
-            }
-        }
-    }
+    /// Takes back one failure (the one `admit` counted for an attempt that succeeded).
+    async fn take_back(&self, key: &str);
 
-    /// Takes back one failure (the one `check` reserved for an attempt that succeeded).
-    async fn take_back(&self, key: &str) {
-        match &self.store {
-            Store::Memory(m) => {
-                let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(e) = m.get_mut(key) {
-                    e.0 = e.0.saturating_sub(1);
-                }
-            }
-            #[cfg(feature = "db")]
-            Store::Database(pool) => {
-                if let Some(pool) = pool.get()
-                    && let Err(e) = crate::db::LoginAttempts::take_back(pool, key).await
-                {
-                    tracing::error!(target: "security", "login counter not corrected: {e}");
-                }
-            }
-            #[cfg(feature = "redis")]
-            Store::Redis(pool) => {
-                if let Some(pool) = pool.get()
-                    && let Err(e) = crate::db::cache::throttle::take_back(pool, key).await
-                {
-                    tracing::error!(target: "security", "login counter not corrected (Redis): {e}");
-                }
-            }
-        }
-    }
+    /// Forgets `key`'s counter.
+    async fn reset(&self, key: &str);
+}
 
-    async fn reset(&self, key: &str) {
-        match &self.store {
-            Store::Memory(m) => {
-                m.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
-            }
-            #[cfg(feature = "db")]
-            Store::Database(pool) => {
-                if let Some(pool) = pool.get()
-                    && let Err(e) = crate::db::LoginAttempts::reset(pool, key).await
-                {
-                    tracing::error!(target: "security", "login counter not reset: {e}");
-                }
-            }
-            #[cfg(feature = "redis")]
-            Store::Redis(pool) => {
-                if let Some(pool) = pool.get()
-                    && let Err(e) = crate::db::cache::throttle::reset(pool, key).await
-                {
-                    tracing::error!(target: "security", "login counter not reset (Redis): {e}");
-                }
-            }
-        }
+/// A counter as it counts at `now`: forgotten after the window.
+#[cfg_attr(not(feature = "db"), allow(dead_code))]
+fn fresh(counter: Option<Counter>, now: DateTime<Utc>) -> Counter {
+    match counter {
+        Some((_, at)) if (now - at).num_seconds() > FORGET_AFTER => (0, at),
+        Some(c) => c,
+        None => (0, now),
     }
+}
+
+/// A shared store's verdict once it has decided (`admitted`) and counted the
+/// attempt: the counters are read back for the wording of a refusal.
+#[cfg_attr(not(feature = "db"), allow(dead_code))]
+async fn judged(
+    store: &(impl CounterStore + ?Sized),
+    admitted: bool,
+    user_key: &str,
+    ip_key: &str,
+    now: DateTime<Utc>,
+    judge: Judge<'_>,
+) -> Result<Verdict, Unavailable> {
+    let user = fresh(store.get(user_key, now).await?, now);
+    let ip = fresh(store.get(ip_key, now).await?, now);
+    let v = judge(user, ip);
+    if admitted {
+        return Ok((0.0, v.1, v.2));
+    }
+    // Refused: at least a second, whatever a parallel change did meanwhile.
+    Ok((v.0.max(1.0), v.1, v.2))
 }
 
 /// The login handler's view of throttling: check before verifying the
@@ -643,7 +436,7 @@ impl LoginThrottle {
             };
             (wait(user_n, default_delay(user_n), user_at).max(wait(ip_n, ip_delay, ip_at)), user_n, ip_n)
         };
-        let (delay, user_n, ip_n) = match state.admit(&user_key, &ip_key, now, verdict).await {
+        let (delay, user_n, ip_n) = match state.store.admit(&user_key, &ip_key, threshold, now, &verdict).await {
             Ok(v) => v,
             Err(Unavailable) if state.fail_open => {
                 tracing::warn!(target: "security", "login throttling unavailable: admitting (`security.throttle.fail_open = true`)");
@@ -688,8 +481,8 @@ impl LoginThrottle {
         }
         let now = self.clock.now();
         let (user_key, ip_key) = self.keys(username);
-        state.bump(&user_key, now).await;
-        state.bump(&ip_key, now).await;
+        state.store.bump(&user_key, now).await;
+        state.store.bump(&ip_key, now).await;
     }
 
     /// Resets the username's counter after a successful login. The
@@ -700,16 +493,16 @@ impl LoginThrottle {
     pub async fn succeeded(&self, username: &str) {
         let Some(state) = &self.state else { return };
         let (user_key, ip_key) = self.keys(username);
-        state.reset(&user_key).await;
+        state.store.reset(&user_key).await;
         if self.reserved.swap(false, std::sync::atomic::Ordering::Relaxed) {
-            state.take_back(&ip_key).await;
+            state.store.take_back(&ip_key).await;
         }
     }
 
     /// Resets a username's counter (an administrator's "unlock account").
     pub async fn reset_username(&self, username: &str) {
         if let Some(state) = &self.state {
-            state.reset(&key("username", &username.to_lowercase())).await;
+            state.store.reset(&key("username", &username.to_lowercase())).await;
         }
     }
 }
@@ -755,8 +548,9 @@ mod refused_writes {
 
     #[rocket::async_test]
     async fn a_throttled_address_makes_no_counter_for_the_usernames_it_tries_in_memory() {
+        let memory = Arc::new(memory::MemoryStore::default());
         let state = Arc::new(ThrottleState {
-            store: Store::Memory(Mutex::default()),
+            store: memory.clone(),
             ip_threshold: 3,
             fail_open: false,
             mode: crate::core::Mode::Enforce,
@@ -767,13 +561,12 @@ mod refused_writes {
             assert_eq!(t.check(&format!("user{i}")).await, Ok(()));
             t.failed(&format!("user{i}")).await;
         }
-        let Store::Memory(m) = &state.store else { unreachable!() };
-        assert_eq!(m.lock().unwrap().len(), 4, "three usernames and the address");
+        assert_eq!(memory.len(), 4, "three usernames and the address");
         for i in 3..1003 {
             let refused = attempt(&state, &clock).check(&format!("user{i}")).await.unwrap_err();
             assert_eq!(refused.status, Status::TooManyRequests);
         }
-        assert_eq!(m.lock().unwrap().len(), 4, "a refused attempt writes no counter");
+        assert_eq!(memory.len(), 4, "a refused attempt writes no counter");
     }
 }
 

@@ -1,10 +1,14 @@
-//! Login throttling counters in the database (shared by every instance).
+//! The counters in the security database (`security.throttle.storage =
+//! "database"`), shared by every instance: one row per hashed username or
+//! address in `security_login_attempts`.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use rocket::{Orbit, Rocket};
 
-use super::{stored, update_or_insert};
+use super::{default_delay, judged, Counter, CounterStore, Judge, Unavailable, Verdict, FORGET_AFTER};
+use crate::db::models::{is_unique_violation, stored, update_or_insert};
 use crate::db::pool::{with_conn, DbError, SecurityPool};
 use crate::db::schema::security_login_attempts::dsl as a;
 
@@ -12,7 +16,7 @@ use crate::db::schema::security_login_attempts::dsl as a;
 ///
 /// ```no_run
 /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::LoginAttempts;
+/// use rocket_security::auth::LoginAttempts;
 /// let key = "5e884898da280471"; // a hash of the username
 /// LoginAttempts::record_failure(pool, key, chrono::Utc::now()).await?;
 /// if let Some((failures, last)) = LoginAttempts::get(pool, key).await? {
@@ -27,7 +31,7 @@ impl LoginAttempts {
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::LoginAttempts;
+    /// use rocket_security::auth::LoginAttempts;
     /// let failures = LoginAttempts::get(pool, "5e884898da280471").await?.map_or(0, |(n, _last)| n);
     /// # Ok(()) }
     /// ```
@@ -48,7 +52,7 @@ impl LoginAttempts {
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::LoginAttempts;
+    /// use rocket_security::auth::LoginAttempts;
     /// LoginAttempts::record_failure(pool, "5e884898da280471", chrono::Utc::now()).await?;
     /// # Ok(()) }
     /// ```
@@ -81,7 +85,7 @@ impl LoginAttempts {
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
     /// use chrono::{Duration, Utc};
-    /// use rocket_security::db::LoginAttempts;
+    /// use rocket_security::auth::LoginAttempts;
     /// let now = Utc::now();
     /// // 3 free failures, then waits of 1, 5 and 30 seconds; forgotten after a day.
     /// let forget_before = now - Duration::days(1);
@@ -132,7 +136,7 @@ impl LoginAttempts {
         match inserted {
             Ok(_) => Ok(true),
             // The row exists: it refuses, or another instance made it meanwhile; the update decides.
-            Err(e) if super::is_unique_violation(&e) => Ok(with_conn!(&mut conn, |c| update().execute(c).await)? == 1),
+            Err(e) if is_unique_violation(&e) => Ok(with_conn!(&mut conn, |c| update().execute(c).await)? == 1),
             Err(e) => Err(e.into()),
         }
     }
@@ -141,7 +145,7 @@ impl LoginAttempts {
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::LoginAttempts;
+    /// use rocket_security::auth::LoginAttempts;
     /// // The attempt `admit` counted succeeded: it is not a failure.
     /// LoginAttempts::take_back(pool, "5e884898da280471").await?;
     /// # Ok(()) }
@@ -161,7 +165,7 @@ impl LoginAttempts {
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::LoginAttempts;
+    /// use rocket_security::auth::LoginAttempts;
     /// let removed = LoginAttempts::prune(pool, chrono::Utc::now() - chrono::Duration::days(1)).await?;
     /// # Ok(()) }
     /// ```
@@ -179,7 +183,7 @@ impl LoginAttempts {
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::LoginAttempts;
+    /// use rocket_security::auth::LoginAttempts;
     /// LoginAttempts::reset(pool, "5e884898da280471").await?; // after a successful login
     /// # Ok(()) }
     /// ```
@@ -189,5 +193,114 @@ impl LoginAttempts {
             .execute(c)
             .await)?;
         Ok(())
+    }
+}
+
+/// The database store; bound to the security database at liftoff.
+#[derive(Default)]
+pub(crate) struct DatabaseStore(std::sync::OnceLock<SecurityPool>);
+
+impl DatabaseStore {
+    /// Decides and counts an attempt with one conditional statement per
+    /// counter, giving the address's count back when the username must wait:
+    /// whether it was admitted.
+    async fn decide(
+        &self,
+        user_key: &str,
+        ip_key: &str,
+        ip_threshold: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, Unavailable> {
+        let Some(pool) = self.0.get() else { return Err(Unavailable) };
+        let delays: Vec<i64> = (3..=18).map(|n| default_delay(n) as i64).collect();
+        let unavailable = |e: DbError| {
+            tracing::error!(target: "security", "login throttling counters unavailable: {e}");
+            Unavailable
+        };
+        let forget = now - Duration::seconds(FORGET_AFTER);
+        let admit = |key, free| LoginAttempts::admit(pool, key, now, forget, free, &delays);
+        if !admit(ip_key, ip_threshold).await.map_err(unavailable)? {
+            return Ok(false);
+        }
+        if admit(user_key, 3).await.map_err(unavailable)? {
+            return Ok(true);
+        }
+        // The username must wait (its row exists: it has failures).
+        if let Err(e) = LoginAttempts::take_back(pool, ip_key).await {
+            tracing::error!(target: "security", "login counter not corrected: {e}");
+        }
+        Ok(false)
+    }
+}
+
+#[rocket::async_trait]
+impl CounterStore for DatabaseStore {
+    async fn liftoff(&self, rocket: &Rocket<Orbit>) {
+        match crate::db::bound(rocket) {
+            Some(p) => {
+                let _ = self.0.set(p.clone());
+                // Counters older than the forgetting window are pruned hourly.
+                let pool = p.clone();
+                rocket::tokio::spawn(async move {
+                    loop {
+                        rocket::tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                        let before = Utc::now() - Duration::seconds(FORGET_AFTER);
+                        if let Err(e) = LoginAttempts::prune(&pool, before).await {
+                            tracing::warn!(target: "security", "login counters not pruned: {e}");
+                        }
+                    }
+                });
+            }
+            None => tracing::error!(
+                target: "security",
+                "`security.throttle.storage = \"database\"` but no security database is attached: login attempts get 503 \
+                 (fail closed); attach the security database or set `security.throttle.fail_open = true`"
+            ),
+        }
+    }
+
+    async fn get(&self, key: &str, _now: DateTime<Utc>) -> Result<Option<Counter>, Unavailable> {
+        // No pool (no database attached) counts as unavailable: never "no failures".
+        let Some(pool) = self.0.get() else { return Err(Unavailable) };
+        LoginAttempts::get(pool, key).await.map_err(|e| {
+            tracing::error!(target: "security", "login throttling counters unavailable: {e}");
+            Unavailable
+        })
+    }
+
+    async fn admit(
+        &self,
+        user_key: &str,
+        ip_key: &str,
+        ip_threshold: u32,
+        now: DateTime<Utc>,
+        judge: Judge<'_>,
+    ) -> Result<Verdict, Unavailable> {
+        let admitted = self.decide(user_key, ip_key, ip_threshold, now).await?;
+        judged(self, admitted, user_key, ip_key, now, judge).await
+    }
+
+    async fn bump(&self, key: &str, now: DateTime<Utc>) {
+        if let Some(pool) = self.0.get() {
+            if let Err(e) = LoginAttempts::record_failure(pool, key, now).await {
+                tracing::error!(target: "security", "login failure not counted: {e}");
+            }
+        }
+    }
+
+    async fn take_back(&self, key: &str) {
+        if let Some(pool) = self.0.get() {
+            if let Err(e) = LoginAttempts::take_back(pool, key).await {
+                tracing::error!(target: "security", "login counter not corrected: {e}");
+            }
+        }
+    }
+
+    async fn reset(&self, key: &str) {
+        if let Some(pool) = self.0.get() {
+            if let Err(e) = LoginAttempts::reset(pool, key).await {
+                tracing::error!(target: "security", "login counter not reset: {e}");
+            }
+        }
     }
 }

@@ -4,18 +4,10 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{is_unique_violation, stored};
+use crate::db::models::{is_unique_violation, stored};
 use crate::db::pool::{with_conn, DbError, SecurityConn};
 use crate::db::schema::security_password_expiry::dsl as t;
-
-/// The longest user id stored (the MySQL utf8mb4 index limit of older servers).
-///
-/// ```
-/// use rocket_security::db::MAX_USER_ID;
-/// let user_id = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
-/// assert!(!user_id.is_empty() && user_id.chars().count() <= MAX_USER_ID);
-/// ```
-pub const MAX_USER_ID: usize = 191;
+use crate::db::MAX_USER_ID;
 
 /// Password expiry of one application user.
 ///
@@ -25,7 +17,7 @@ pub const MAX_USER_ID: usize = 191;
 /// to one schema. `password_expiry_date = NULL` means "never expires".
 ///
 /// ```
-/// use rocket_security::db::PasswordExpiry;
+/// use rocket_security::auth::PasswordExpiry;
 /// let now = chrono::Utc::now();
 /// let row = PasswordExpiry {
 ///     user_id: "42".into(),
@@ -51,7 +43,7 @@ pub struct PasswordExpiry {
 /// What [`PasswordExpiry::get_or_create`] gives a user who has no row yet.
 ///
 /// ```
-/// use rocket_security::db::ExpiryPolicy;
+/// use rocket_security::auth::ExpiryPolicy;
 /// let rotate = ExpiryPolicy { max_age: Some(chrono::Duration::days(90)), ..Default::default() };
 /// assert!(!rotate.expire_new_users);
 /// ```
@@ -70,7 +62,7 @@ impl PasswordExpiry {
     ///
     /// ```
     /// use chrono::{Duration, Utc};
-    /// use rocket_security::db::PasswordExpiry;
+    /// use rocket_security::auth::PasswordExpiry;
     ///
     /// let now = Utc::now();
     /// let row = PasswordExpiry {
@@ -91,7 +83,7 @@ impl PasswordExpiry {
     ///
     /// ```
     /// use chrono::{Duration, Utc};
-    /// use rocket_security::db::PasswordExpiry;
+    /// use rocket_security::auth::PasswordExpiry;
     ///
     /// let now = Utc::now();
     /// let old = PasswordExpiry {
@@ -114,7 +106,7 @@ impl PasswordExpiry {
     ///
     /// ```
     /// use chrono::{Duration, Utc};
-    /// use rocket_security::db::PasswordExpiry;
+    /// use rocket_security::auth::PasswordExpiry;
     /// let now = Utc::now();
     /// let row = PasswordExpiry {
     ///     user_id: "7".into(),
@@ -132,7 +124,7 @@ impl PasswordExpiry {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::PasswordExpiry;
+    /// use rocket_security::auth::PasswordExpiry;
     /// let expired = PasswordExpiry::find(conn, "alice").await?.is_some_and(|row| row.is_expired(chrono::Utc::now()));
     /// # Ok(()) }
     /// ```
@@ -153,7 +145,7 @@ impl PasswordExpiry {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{ExpiryPolicy, PasswordExpiry};
+    /// use rocket_security::auth::{ExpiryPolicy, PasswordExpiry};
     /// let policy = ExpiryPolicy { max_age: Some(chrono::Duration::days(90)), ..Default::default() };
     /// let row = PasswordExpiry::get_or_create(conn, "alice", policy, chrono::Utc::now()).await?;
     /// if row.is_expired(chrono::Utc::now()) {
@@ -194,7 +186,7 @@ impl PasswordExpiry {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::PasswordExpiry;
+    /// use rocket_security::auth::PasswordExpiry;
     /// let row = PasswordExpiry::expire_now(conn, "alice", chrono::Utc::now()).await?;
     /// assert!(row.is_expired(chrono::Utc::now()));
     /// # Ok(()) }
@@ -209,7 +201,7 @@ impl PasswordExpiry {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::PasswordExpiry;
+    /// use rocket_security::auth::PasswordExpiry;
     /// // The application has just stored alice's new password.
     /// PasswordExpiry::renew(conn, "alice", Some(chrono::Duration::days(90)), chrono::Utc::now()).await?;
     /// # Ok(()) }
@@ -232,7 +224,7 @@ impl PasswordExpiry {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::PasswordExpiry;
+    /// use rocket_security::auth::PasswordExpiry;
     /// let row = PasswordExpiry::never_expire(conn, "backup-robot", chrono::Utc::now()).await?;
     /// assert_eq!(row.password_expiry_date, None);
     /// # Ok(()) }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{stored, update_or_insert};
+use crate::db::models::{stored, update_or_insert};
 use crate::db::pool::{with_conn, DbError, SecurityConn};
 use crate::db::schema::security_csp_policies::dsl as p;
 

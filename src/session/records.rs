@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::stored;
+use crate::db::models::stored;
 use crate::db::pool::{with_conn, DbError, SecurityPool};
 use crate::db::schema::security_sessions::dsl as s;
 
@@ -16,7 +16,7 @@ use crate::db::schema::security_sessions::dsl as s;
 ///
 /// ```no_run
 /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::SessionRecord;
+/// use rocket_security::session::SessionRecord;
 /// for s in SessionRecord::list(pool, "alice").await? {
 ///     println!("{}: signed in {}, last seen {}", s.client, s.created_at, s.last_seen);
 /// }
@@ -44,7 +44,7 @@ pub struct SessionRecord {
 /// What the registry says of one session id.
 ///
 /// ```
-/// use rocket_security::db::SessionState;
+/// use rocket_security::session::SessionState;
 /// let state = SessionState::Revoked { reason: "logout".into() };
 /// let user = match state {
 ///     SessionState::Active { user_id } => Some(user_id),
@@ -73,7 +73,7 @@ impl SessionRecord {
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::SessionRecord;
+    /// use rocket_security::session::SessionRecord;
     /// let id_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // SHA-256 of the session id
     /// SessionRecord::create(pool, id_hash, "alice", "Firefox, 203.0.113.0/24", chrono::Utc::now()).await?;
     /// # Ok(()) }
@@ -85,8 +85,8 @@ impl SessionRecord {
         client: &str,
         now: DateTime<Utc>,
     ) -> Result<(), DbError> {
-        if user_id.chars().count() > super::password::MAX_USER_ID {
-            return Err(DbError::Invalid(format!("user id longer than {} characters", super::password::MAX_USER_ID)));
+        if user_id.chars().count() > crate::db::MAX_USER_ID {
+            return Err(DbError::Invalid(format!("user id longer than {} characters", crate::db::MAX_USER_ID)));
         }
         let now = stored(now);
         let row = SessionRecord {
@@ -107,7 +107,7 @@ impl SessionRecord {
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{SessionRecord, SessionState};
+    /// use rocket_security::session::{SessionRecord, SessionState};
     /// let id_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // SHA-256 of the session id
     /// match SessionRecord::state(pool, id_hash).await? {
     ///     SessionState::Active { user_id } => println!("signed in as {user_id}"),
@@ -137,7 +137,7 @@ impl SessionRecord {
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::SessionRecord;
+    /// use rocket_security::session::SessionRecord;
     /// let id_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // SHA-256 of the session id
     /// SessionRecord::touch(pool, id_hash, chrono::Utc::now()).await?;
     /// # Ok(()) }
@@ -159,7 +159,7 @@ impl SessionRecord {
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::SessionRecord;
+    /// use rocket_security::session::SessionRecord;
     /// let id_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // SHA-256 of the session id
     /// let ended = SessionRecord::revoke(pool, id_hash, Some("alice"), "revoked", chrono::Utc::now()).await?;
     /// # Ok(()) }
@@ -197,7 +197,7 @@ impl SessionRecord {
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::SessionRecord;
+    /// use rocket_security::session::SessionRecord;
     /// let id_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // SHA-256 of the session id
     /// // "Sign out everywhere else": every session of alice's but this one.
     /// let n = SessionRecord::revoke_user(pool, "alice", Some(id_hash), "revoked_others", chrono::Utc::now()).await?;
@@ -229,7 +229,7 @@ impl SessionRecord {
     ///
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::SessionRecord;
+    /// use rocket_security::session::SessionRecord;
     /// let devices = SessionRecord::list(pool, "alice").await?.len();
     /// # Ok(()) }
     /// ```
@@ -252,7 +252,7 @@ impl SessionRecord {
     /// ```no_run
     /// # async fn f(pool: &rocket_security::db::SecurityPool) -> Result<(), rocket_security::db::DbError> {
     /// use chrono::{Duration, Utc};
-    /// use rocket_security::db::SessionRecord;
+    /// use rocket_security::session::SessionRecord;
     /// let (idle, absolute, keep_revoked) = (Duration::hours(2), Duration::days(1), Duration::days(30));
     /// let removed = SessionRecord::prune(pool, Utc::now(), idle, absolute, keep_revoked).await?;
     /// # Ok(()) }
