@@ -308,7 +308,7 @@ impl CollectorState {
     }
 
     #[cfg(feature = "db")]
-    fn enqueue(&self, key: crate::db::ViolationKey, report: crate::db::NewCspReport) {
+    fn enqueue(&self, key: crate::reports::ViolationKey, report: crate::reports::NewCspReport) {
         let c = &self.counters;
         // Admitted before shutdown (see `take`): the final flush waits for this
         // request; only one that outlived that wait finds the queue closed.
@@ -319,7 +319,7 @@ impl CollectorState {
     }
 
     #[cfg(not(feature = "db"))]
-    fn enqueue(&self, _: crate::db::record::ViolationKey, _: crate::db::record::NewCspReport) {
+    fn enqueue(&self, _: crate::reports::ViolationKey, _: crate::reports::NewCspReport) {
         self.counters.drop(DropReason::DatabaseUnavailable, 1);
     }
 }

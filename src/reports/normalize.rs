@@ -2,7 +2,7 @@
 //! and its aggregation key.
 
 use super::parse::{RawReport, ReportFormat};
-use crate::db::record::{NewCspReport, ViolationKey};
+use super::report::{NewCspReport, ViolationKey};
 
 /// The directive a report is about: `effective-directive`, or the first token
 /// of `violated-directive` (old Firefox sent only that, with the source list).

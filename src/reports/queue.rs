@@ -15,7 +15,7 @@ use rocket::tokio::task::JoinHandle;
 
 use super::spool::{Spool, SpoolError, SpooledBatch, SpooledGroup};
 use super::stats::{Counters, DropReason};
-use crate::db::record::{NewCspReport, ViolationKey};
+use super::report::{NewCspReport, ViolationKey};
 
 pub(crate) struct Item {
     pub(crate) key: ViolationKey,

@@ -32,7 +32,7 @@ pub(crate) fn truncate(s: Option<String>, max: usize) -> Option<String> {
 /// may omit is optional; long values are cut to their column's limit.
 ///
 /// ```
-/// use rocket_security::db::NewCspReport;
+/// use rocket_security::reports::NewCspReport;
 /// let report = NewCspReport {
 ///     report_format: "csp-report".into(),
 ///     document_uri: Some("https://example.com/checkout".into()),
@@ -81,7 +81,7 @@ impl NewCspReport {
     /// stored is bounded whatever a client sent.
     ///
     /// ```
-    /// use rocket_security::db::NewCspReport;
+    /// use rocket_security::reports::NewCspReport;
     /// let report = NewCspReport { sample: Some("x".repeat(5000)), ..Default::default() }.truncated();
     /// assert_eq!(report.sample.unwrap().chars().count(), 1024);
     /// ```
@@ -105,7 +105,7 @@ impl NewCspReport {
 /// What identifies one violation: reports with equal keys are counted together.
 ///
 /// ```
-/// use rocket_security::db::ViolationKey;
+/// use rocket_security::reports::ViolationKey;
 /// let key = ViolationKey {
 ///     document_uri: "https://example.com/checkout".into(),
 ///     effective_directive: "script-src-elem".into(),
@@ -135,7 +135,7 @@ impl ViolationKey {
     /// The key cut to the column limits (so equal keys stay equal once stored).
     ///
     /// ```
-    /// use rocket_security::db::ViolationKey;
+    /// use rocket_security::reports::ViolationKey;
     /// let key = ViolationKey { effective_directive: "d".repeat(100), ..Default::default() }.truncated();
     /// assert_eq!(key.effective_directive.len(), 64);
     /// assert_eq!(key.clone().truncated(), key);
@@ -152,7 +152,7 @@ impl ViolationKey {
     /// The hex SHA-256 the unique index is on.
     ///
     /// ```
-    /// use rocket_security::db::ViolationKey;
+    /// use rocket_security::reports::ViolationKey;
     /// let key = ViolationKey { blocked: "inline".into(), ..Default::default() };
     /// assert_eq!(key.hash().len(), 64);
     /// assert_ne!(key.hash(), ViolationKey { blocked: "eval".into(), ..key }.hash());
@@ -179,7 +179,7 @@ impl ViolationKey {
     /// are keyed on).
     ///
     /// ```
-    /// use rocket_security::db::ViolationKey;
+    /// use rocket_security::reports::ViolationKey;
     /// let a = ViolationKey { document_uri: "https://a.example/".into(), effective_directive: "img-src".into(),
     ///     blocked: "cdn.example".into(), disposition: "enforce".into(), ..Default::default() };
     /// let b = ViolationKey { document_uri: "https://a.example/other".into(), ..a.clone() };
@@ -199,4 +199,16 @@ pub(crate) fn group_hash(directive: &str, blocked: &str, disposition: &str) -> S
         h.update(part.as_bytes());
     }
     crate::core::hex::encode(&h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncation_counts_characters_not_bytes() {
+        assert_eq!(truncate(Some("héllo".into()), 2), Some("hé".into()));
+        assert_eq!(truncate(Some("abc".into()), 5), Some("abc".into()));
+        assert_eq!(truncate(None, 5), None);
+    }
 }

@@ -5,10 +5,11 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{hex_literal, in_transaction, placeholders, stored, truncate, truncated, update_or_insert};
+use crate::db::models::{hex_literal, in_transaction, placeholders, stored, truncated, update_or_insert};
 use crate::db::pool::{with_conn, DbError, SecurityConn};
-use crate::db::record::limits::*;
-pub use crate::db::record::{NewCspReport, ViolationKey};
+use crate::reports::report::limits::*;
+use crate::reports::report::truncate;
+use crate::reports::{NewCspReport, ViolationKey};
 use crate::db::schema::security_csp_reports::dsl as r;
 use crate::db::schema::security_csp_violations::dsl as v;
 
@@ -16,7 +17,7 @@ use crate::db::schema::security_csp_violations::dsl as v;
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::CspReport;
+/// use rocket_security::reports::CspReport;
 /// for report in CspReport::for_violation(conn, 42, 10).await? {
 ///     println!("{}: {:?} blocked on {:?}", report.date_received, report.blocked_uri, report.document_uri);
 /// }
@@ -114,7 +115,7 @@ impl ReportRow {
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::CspViolation;
+/// use rocket_security::reports::CspViolation;
 /// if let Some(v) = CspViolation::by_id(conn, 42).await? {
 ///     println!("{} blocked {} on {}: {} hits", v.effective_directive, v.blocked, v.document_uri, v.hits);
 /// }
@@ -169,7 +170,7 @@ struct ViolationRow<'a> {
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::{CspViolation, NewCspReport, ViolationKey};
+/// use rocket_security::reports::{CspViolation, NewCspReport, ViolationKey};
 /// let key = ViolationKey { effective_directive: "img-src".into(), blocked: "cdn.example".into(),
 ///     ..Default::default() };
 /// let report = NewCspReport { report_format: "csp-report".into(), ..Default::default() };
@@ -258,7 +259,7 @@ impl CspViolation {
             }
             // The batch ids and both counts in one round trip (every value a
             // checked hex string, an integer or a time this code formatted).
-            let sql = super::counts::counts_sql(conn.backend(), ids, &hours, &super::counts::per_day(days))?;
+            let sql = crate::db::models::counts::counts_sql(conn.backend(), ids, &hours, &crate::db::models::counts::per_day(days))?;
             let sql = &sql;
             with_conn!(conn, |c| diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await)?;
             Ok::<_, DbError>(BatchOutcome::Applied { samples_full })
@@ -299,7 +300,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{CspViolation, ViolationKey};
+    /// use rocket_security::reports::{CspViolation, ViolationKey};
     /// let key = ViolationKey { document_uri: "https://example.com/".into(), effective_directive: "img-src".into(),
     ///     blocked: "cdn.example".into(), disposition: "enforce".into(), ..Default::default() };
     /// let outcome = CspViolation::record(conn, &key, 3, None, 10, chrono::Utc::now()).await?;
@@ -397,7 +398,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{CspViolation, ViolationKey};
+    /// use rocket_security::reports::{CspViolation, ViolationKey};
     /// let key = ViolationKey { effective_directive: "img-src".into(), blocked: "cdn.example".into(),
     ///     ..Default::default() };
     /// if !CspViolation::add_hits_by_hash(conn, &[(key.hash(), 5)], chrono::Utc::now()).await? {
@@ -475,7 +476,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspViolation;
+    /// use rocket_security::reports::CspViolation;
     /// let existed = CspViolation::delete(conn, 42).await?;
     /// # Ok(()) }
     /// ```
@@ -490,7 +491,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspViolation;
+    /// use rocket_security::reports::CspViolation;
     /// let cutoff = chrono::Utc::now() - chrono::Duration::days(90);
     /// let deleted = CspViolation::prune(conn, cutoff).await?;
     /// # Ok(()) }
@@ -520,7 +521,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspViolation;
+    /// use rocket_security::reports::CspViolation;
     /// let deleted = CspViolation::cap(conn, 100_000).await?;
     /// # Ok(()) }
     /// ```
@@ -557,7 +558,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspViolation;
+    /// use rocket_security::reports::CspViolation;
     /// for v in CspViolation::recent(conn, 20).await? {
     ///     println!("{} {} blocked {} ({} hits)", v.last_seen, v.effective_directive, v.blocked, v.hits);
     /// }
@@ -579,7 +580,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{CspViolation, ViolationKey};
+    /// use rocket_security::reports::{CspViolation, ViolationKey};
     /// let key = ViolationKey { document_uri: "https://example.com/".into(), effective_directive: "img-src".into(),
     ///     blocked: "cdn.example".into(), disposition: "enforce".into(), ..Default::default() };
     /// let hits = CspViolation::find(conn, &key).await?.map_or(0, |v| v.hits);
@@ -604,7 +605,7 @@ impl CspReport {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{CspReport, CspViolation};
+    /// use rocket_security::reports::{CspReport, CspViolation};
     /// if let Some(v) = CspViolation::recent(conn, 1).await?.pop() {
     ///     let samples = CspReport::for_violation(conn, v.id, 5).await?;
     /// }
@@ -632,7 +633,7 @@ impl CspReport {
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::CspHourly;
+/// use rocket_security::reports::CspHourly;
 /// let last_day = CspHourly::since(conn, chrono::Utc::now() - chrono::Duration::hours(24)).await?;
 /// let total: i64 = last_day.iter().map(|h| h.hits).sum();
 /// # Ok(()) }
@@ -651,7 +652,7 @@ impl CspHourly {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// rocket_security::db::CspHourly::add(conn, chrono::Utc::now(), 3).await?;
+    /// rocket_security::reports::CspHourly::add(conn, chrono::Utc::now(), 3).await?;
     /// # Ok(()) }
     /// ```
     pub async fn add(conn: &mut SecurityConn, at: DateTime<Utc>, hits: i64) -> Result<(), DbError> {
@@ -674,7 +675,7 @@ impl CspHourly {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspHourly;
+    /// use rocket_security::reports::CspHourly;
     /// for h in CspHourly::since(conn, chrono::Utc::now() - chrono::Duration::days(7)).await? {
     ///     println!("{}: {} reports", h.hour, h.hits);
     /// }
@@ -698,7 +699,7 @@ impl CspHourly {
 /// Filters for [`CspViolation::search`].
 ///
 /// ```
-/// use rocket_security::db::ViolationFilter;
+/// use rocket_security::reports::ViolationFilter;
 /// let filter = ViolationFilter { directive: Some("script-src-elem".into()), ..Default::default() };
 /// assert_eq!((filter.blocked, filter.from, filter.to), (None, None, None));
 /// ```
@@ -719,7 +720,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{CspViolation, ViolationFilter};
+    /// use rocket_security::reports::{CspViolation, ViolationFilter};
     /// let week_ago = (chrono::Utc::now() - chrono::Duration::days(7)).naive_utc();
     /// let filter = ViolationFilter { blocked: Some("cdn.example".into()), from: Some(week_ago),
     ///     ..Default::default() };
@@ -755,7 +756,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspViolation;
+    /// use rocket_security::reports::CspViolation;
     /// match CspViolation::by_id(conn, 42).await? {
     ///     Some(v) => println!("{} blocked {}", v.effective_directive, v.blocked),
     ///     None => println!("no violation 42"),
