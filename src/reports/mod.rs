@@ -144,16 +144,16 @@ pub(crate) mod sink;
 #[cfg(feature = "db")]
 pub(crate) mod spool;
 pub(crate) mod state;
+pub(crate) mod stats;
 #[cfg(feature = "db")]
 pub(crate) mod store;
-pub(crate) mod stats;
 pub(crate) mod wizard;
 
 pub use config::Collector;
 pub use filter::DEFAULT_DISALLOWED_SOURCES;
 pub use normalize::classify_blocked;
-pub use parse::{parse, ParseError, Parsed, RawReport, ReportFormat};
-pub use report::{NewCspReport, ViolationKey};
+pub use parse::{parse, ParseError, Parsed, ReportFormat};
+pub use report::{NewCspReport, RawReport, ViolationKey};
 /// For the fuzz target only (`fuzz/fuzz_targets/spool_reader.rs`).
 #[cfg(feature = "db")]
 #[doc(hidden)]

@@ -1,4 +1,9 @@
-//! The shapes a report is stored in, independent of any database backend.
+//! The one report type, in the manner of Sentry's relay: [`NewCspReport`]
+//! is what both browser formats deserialize into (the spellings are serde
+//! aliases, the number-or-string fields lenient readers), what the
+//! collector normalises, queues, spools and inserts; [`ViolationKey`] is
+//! what reports are counted under. Both are independent of any database
+//! backend.
 
 use sha2::{Digest, Sha256};
 
@@ -28,8 +33,13 @@ pub(crate) fn truncate(s: Option<String>, max: usize) -> Option<String> {
     })
 }
 
-/// A report as received and normalised, ready to store. Every field a browser
-/// may omit is optional; long values are cut to their column's limit.
+/// One CSP violation report, the one shape it has from the request body to
+/// the database: both browser formats deserialize into it (every spelling
+/// browsers use is a serde alias, numbers may come as strings, unknown
+/// fields are ignored), the collector normalises it, and the queue, the
+/// spool and the insert carry it as it is. Every field a browser may omit
+/// is optional; long values are cut to their column's limit
+/// ([`truncated`](Self::truncated)).
 ///
 /// ```
 /// use rocket_security::reports::NewCspReport;
@@ -41,39 +51,200 @@ pub(crate) fn truncate(s: Option<String>, max: usize) -> Option<String> {
 ///     ..Default::default()
 /// };
 /// assert_eq!(report.disposition, None);
+///
+/// // `application/csp-report` (kebab-case) and the Reporting API (camelCase) read alike.
+/// let legacy: NewCspReport = serde_json::from_str(r#"{"blocked-uri": "eval", "line-number": "12"}"#).unwrap();
+/// let reporting: NewCspReport = serde_json::from_str(r#"{"blockedURL": "eval", "lineNumber": 12}"#).unwrap();
+/// assert_eq!((legacy.blocked_uri.as_deref(), legacy.line_number), (Some("eval"), Some(12)));
+/// assert_eq!(legacy, reporting);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "db", derive(diesel::Insertable, diesel::Queryable, diesel::Selectable))]
+#[cfg_attr(feature = "db", diesel(table_name = crate::db::schema::security_csp_reports))]
+#[serde(default)]
 pub struct NewCspReport {
-    /// `csp-report` (legacy `report-uri`), `reports+json` (Reporting API) or `json`.
+    /// `csp-report` (legacy `report-uri`), `reports+json` (Reporting API) or
+    /// `json`: set by the collector, never read from a report's body.
+    #[serde(deserialize_with = "lenient::text_or_empty")]
     pub report_format: String,
-    /// The page that violated its policy.
+    /// The page that violated its policy (`document-uri`, `documentURL`).
+    #[serde(
+        alias = "document-uri",
+        alias = "documentURL",
+        alias = "documentURI",
+        alias = "document_url",
+        deserialize_with = "lenient::text"
+    )]
     pub document_uri: Option<String>,
-    /// The page's referrer.
+    /// The page's referrer (`referrer`).
+    #[serde(deserialize_with = "lenient::text")]
     pub referrer: Option<String>,
-    /// What was blocked: a URL, or `inline`, `eval`, `wasm-eval`.
+    /// What was blocked: a URL, or `inline`, `eval`, `wasm-eval` (`blocked-uri`, `blockedURL`).
+    #[serde(
+        alias = "blocked-uri",
+        alias = "blockedURL",
+        alias = "blockedURI",
+        alias = "blocked_url",
+        deserialize_with = "lenient::text"
+    )]
     pub blocked_uri: Option<String>,
-    /// The violated directive as the browser wrote it.
+    /// The violated directive as the browser wrote it (`violated-directive`; the Reporting API has none).
+    #[serde(alias = "violated-directive", alias = "violatedDirective", deserialize_with = "lenient::text")]
     pub violated_directive: Option<String>,
-    /// The directive that applied (e.g. `script-src-elem`).
+    /// The directive that applied, e.g. `script-src-elem` (`effective-directive`, `effectiveDirective`).
+    #[serde(alias = "effective-directive", alias = "effectiveDirective", deserialize_with = "lenient::text")]
     pub effective_directive: Option<String>,
-    /// The whole policy.
+    /// The whole policy (`original-policy`, `originalPolicy`).
+    #[serde(alias = "original-policy", alias = "originalPolicy", deserialize_with = "lenient::text")]
     pub original_policy: Option<String>,
-    /// `enforce` or `report`.
+    /// `enforce` or `report` (`disposition`).
+    #[serde(deserialize_with = "lenient::text")]
     pub disposition: Option<String>,
-    /// The page's HTTP status.
+    /// The page's HTTP status (`status-code`, `statusCode`).
+    #[serde(alias = "status-code", alias = "statusCode", deserialize_with = "lenient::number")]
     pub status_code: Option<i32>,
-    /// The script or style that caused it.
+    /// The script or style that caused it (`source-file`, `sourceFile`).
+    #[serde(alias = "source-file", alias = "sourceFile", deserialize_with = "lenient::text")]
     pub source_file: Option<String>,
-    /// Line in `source_file`.
+    /// Line in `source_file` (`line-number`, `lineNumber`).
+    #[serde(alias = "line-number", alias = "lineNumber", deserialize_with = "lenient::number")]
     pub line_number: Option<i32>,
-    /// Column in `source_file`.
+    /// Column in `source_file` (`column-number`, `columnNumber`).
+    #[serde(alias = "column-number", alias = "columnNumber", deserialize_with = "lenient::number")]
     pub column_number: Option<i32>,
-    /// The first characters of the blocked code (`'report-sample'`).
+    /// The first characters of the blocked code, with `'report-sample'`
+    /// (`script-sample`, the Reporting API's `sample`).
+    #[serde(
+        alias = "script-sample",
+        alias = "scriptSample",
+        alias = "script_sample",
+        deserialize_with = "lenient::text"
+    )]
     pub sample: Option<String>,
-    /// The reporting client's address.
+    /// The reporting client's address: set by the collector.
+    #[serde(deserialize_with = "lenient::text")]
     pub sender_ip: Option<String>,
-    /// The reporting client's `User-Agent`.
+    /// The reporting client's `User-Agent`: the Reporting API's `user_agent`,
+    /// else the request's header; never read from a report's body.
+    #[serde(deserialize_with = "lenient::text")]
     pub user_agent: Option<String>,
+}
+
+/// The report as a browser sent it, before normalisation: the same struct as
+/// [`NewCspReport`] (the name [`parse`](super::parse) and the normalisation
+/// functions have always used).
+///
+/// ```
+/// use rocket_security::reports::{parse, RawReport, ReportFormat};
+///
+/// let body = br#"{"csp-report": {"documentURL": "https://a.example/", "blocked-uri": "eval", "line-number": "12"}}"#;
+/// let r: RawReport = parse(body, ReportFormat::CspReport).unwrap().reports.remove(0);
+/// assert_eq!(r.document_uri.as_deref(), Some("https://a.example/")); // any spelling browsers use
+/// assert_eq!(r.blocked_uri.as_deref(), Some("eval"));
+/// assert_eq!(r.line_number, Some(12)); // numbers may come as strings
+/// assert_eq!(r.effective_directive, None);
+/// ```
+pub type RawReport = NewCspReport;
+
+/// The value readers of [`NewCspReport`]: whatever JSON type a field holds,
+/// never an error (a browser's odd value is no reason to refuse its report).
+mod lenient {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    /// A string; a number or a boolean as its JSON text; anything else is absent.
+    pub(super) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        d.deserialize_any(Text)
+    }
+
+    /// [`text`], empty when absent.
+    pub(super) fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Ok(text(d)?.unwrap_or_default())
+    }
+
+    /// An integer within `i32`, or a string holding one (older browsers); anything else is absent.
+    pub(super) fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+        d.deserialize_any(Number)
+    }
+
+    /// Drains an array or an object: neither is a value here.
+    macro_rules! absent_containers {
+        () => {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+        };
+    }
+
+    struct Text;
+
+    impl<'de> Visitor<'de> for Text {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            // As JSON writes it (`1e20`, not `100000000000000000000`).
+            Ok(serde_json::Number::from_f64(v).map(|n| n.to_string()))
+        }
+        absent_containers!();
+    }
+
+    struct Number;
+
+    impl<'de> Visitor<'de> for Number {
+        type Value = Option<i32>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(v.trim().parse::<i64>().ok().and_then(|v| i32::try_from(v).ok()))
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(i32::try_from(v).ok())
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(i32::try_from(v).ok())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        absent_containers!();
+    }
 }
 
 impl NewCspReport {

@@ -7,13 +7,13 @@ use diesel_async::RunQueryDsl;
 
 use crate::db::models::{hex_literal, in_transaction, placeholders, stored, truncated, update_or_insert};
 use crate::db::pool::{with_conn, DbError, SecurityConn};
-use crate::reports::report::limits::*;
-use crate::reports::report::truncate;
-use crate::reports::{NewCspReport, ViolationKey};
 use crate::db::schema::security_csp_reports::dsl as r;
 use crate::db::schema::security_csp_violations::dsl as v;
+use crate::reports::{NewCspReport, ViolationKey};
 
-/// A stored raw report.
+/// A stored raw report: the [`NewCspReport`] as it was inserted (its fields
+/// read through, `report.blocked_uri`), with its row id, its violation and
+/// its arrival.
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
@@ -30,84 +30,20 @@ pub struct CspReport {
     pub id: i32,
     /// The aggregate this report is a sample of.
     pub violation_id: Option<i32>,
-    /// See [`NewCspReport::report_format`].
-    pub report_format: String,
-    /// See [`NewCspReport`].
-    pub document_uri: Option<String>,
-    /// See [`NewCspReport`].
-    pub referrer: Option<String>,
-    /// See [`NewCspReport`].
-    pub blocked_uri: Option<String>,
-    /// See [`NewCspReport`].
-    pub violated_directive: Option<String>,
-    /// See [`NewCspReport`].
-    pub effective_directive: Option<String>,
-    /// See [`NewCspReport`].
-    pub original_policy: Option<String>,
-    /// See [`NewCspReport`].
-    pub disposition: Option<String>,
-    /// See [`NewCspReport`].
-    pub status_code: Option<i32>,
-    /// See [`NewCspReport`].
-    pub source_file: Option<String>,
-    /// See [`NewCspReport`].
-    pub line_number: Option<i32>,
-    /// See [`NewCspReport`].
-    pub column_number: Option<i32>,
-    /// See [`NewCspReport`].
-    pub sample: Option<String>,
-    /// See [`NewCspReport`].
-    pub sender_ip: Option<String>,
-    /// See [`NewCspReport`].
-    pub user_agent: Option<String>,
+    /// The report (serialized inline: `{"id": 1, "violation_id": 2, "report_format": ...}`).
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub report: NewCspReport,
     /// When it arrived (UTC).
     pub date_received: NaiveDateTime,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = crate::db::schema::security_csp_reports)]
-struct ReportRow {
-    violation_id: Option<i32>,
-    report_format: String,
-    document_uri: Option<String>,
-    referrer: Option<String>,
-    blocked_uri: Option<String>,
-    violated_directive: Option<String>,
-    effective_directive: Option<String>,
-    original_policy: Option<String>,
-    disposition: Option<String>,
-    status_code: Option<i32>,
-    source_file: Option<String>,
-    line_number: Option<i32>,
-    column_number: Option<i32>,
-    sample: Option<String>,
-    sender_ip: Option<String>,
-    user_agent: Option<String>,
-    date_received: NaiveDateTime,
-}
+impl std::ops::Deref for CspReport {
+    type Target = NewCspReport;
 
-impl ReportRow {
-    fn new(n: &NewCspReport, violation_id: Option<i32>, now: NaiveDateTime) -> Self {
-        let t = |s: &Option<String>, max| truncate(s.clone(), max);
-        ReportRow {
-            violation_id,
-            report_format: truncate(Some(n.report_format.clone()), FORMAT).unwrap_or_default(),
-            document_uri: t(&n.document_uri, URI),
-            referrer: t(&n.referrer, URI),
-            blocked_uri: t(&n.blocked_uri, URI),
-            violated_directive: t(&n.violated_directive, VIOLATED),
-            effective_directive: t(&n.effective_directive, DIRECTIVE),
-            original_policy: t(&n.original_policy, POLICY),
-            disposition: t(&n.disposition, SHORT),
-            status_code: n.status_code,
-            source_file: t(&n.source_file, URI),
-            line_number: n.line_number,
-            column_number: n.column_number,
-            sample: t(&n.sample, SAMPLE),
-            sender_ip: t(&n.sender_ip, IP),
-            user_agent: t(&n.user_agent, AGENT),
-            date_received: now,
-        }
+    /// The report's fields, read as the row's (`row.blocked_uri`).
+    fn deref(&self) -> &NewCspReport {
+        &self.report
     }
 }
 
@@ -259,7 +195,12 @@ impl CspViolation {
             }
             // The batch ids and both counts in one round trip (every value a
             // checked hex string, an integer or a time this code formatted).
-            let sql = crate::db::models::counts::counts_sql(conn.backend(), ids, &hours, &crate::db::models::counts::per_day(days))?;
+            let sql = crate::db::models::counts::counts_sql(
+                conn.backend(),
+                ids,
+                &hours,
+                &crate::db::models::counts::per_day(days),
+            )?;
             let sql = &sql;
             with_conn!(conn, |c| diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await)?;
             Ok::<_, DbError>(BatchOutcome::Applied { samples_full })
@@ -375,10 +316,11 @@ impl CspViolation {
         if claimed == 0 {
             return Ok(RecordOutcome { violation_id, sample_stored: false, samples_full: true });
         }
-        let row = ReportRow::new(sample, Some(violation_id), now);
+        let sample = &sample.clone().truncated();
+        let row = || (r::violation_id.eq(Some(violation_id)), sample, r::date_received.eq(now));
         // The hits are stored at this point: a failing sample must not make the
         // caller count them as lost.
-        match with_conn!(conn, |c| diesel::insert_into(r::security_csp_reports).values(&row).execute(c).await) {
+        match with_conn!(conn, |c| diesel::insert_into(r::security_csp_reports).values(row()).execute(c).await) {
             Ok(_) => Ok(RecordOutcome { violation_id, sample_stored: true, samples_full: false }),
             Err(e) if strict => Err(e.into()),
             Err(e) => {
