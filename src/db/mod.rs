@@ -41,10 +41,13 @@
 //! normalised violation: hit count, first and last seen), `security_csp_reports`
 //! (raw reports, a capped number per violation) and `security_password_expiry`.
 //! Every timestamp is UTC.
-
 //!
-//! Without a backend feature (`sqlite`, `postgres`, `mysql`) only the
-//! backend-independent storage shapes ([`NewCspReport`], [`ViolationKey`]) are here.
+//! The CSP report models live beside the reports feature: the report itself
+//! ([`NewCspReport`](crate::reports::NewCspReport)), its key
+//! ([`ViolationKey`](crate::reports::ViolationKey)) and the stored rows
+//! ([`CspViolation`](crate::reports::CspViolation), [`CspReport`](crate::reports::CspReport),
+//! [`ViolationGroup`](crate::reports::ViolationGroup), [`Triage`](crate::reports::Triage)...)
+//! are in [`crate::reports`] (they were `rocket_security::db::*` before).
 
 #[cfg(feature = "db")]
 pub(crate) mod bind;
@@ -58,7 +61,6 @@ pub(crate) mod migrate;
 pub(crate) mod models;
 #[cfg(feature = "db")]
 pub(crate) mod pool;
-pub(crate) mod record;
 #[cfg(feature = "db")]
 pub(crate) mod refusals;
 #[cfg(feature = "db")]
@@ -77,15 +79,6 @@ pub use handle::SecurityDb;
 pub use migrate::{run_migrations, Migrations};
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
-pub use models::csp::{CspHourly, CspReport, CspViolation, RecordOutcome, ViolationFilter};
-#[cfg(feature = "db")]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
-pub use models::groups::{
-    GroupDay, GroupFilter, Hidden, TopDocument, Triage, TriageEvent, TriageState, TriageView, ViolationGroup,
-    TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,
-};
-#[cfg(feature = "db")]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use models::refusals::WouldRefuse;
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
@@ -93,7 +86,6 @@ pub use models::MAX_USER_ID;
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use pool::{Backend, DbError, SecurityConn, SecurityPool};
-pub use record::{NewCspReport, ViolationKey};
 /// Re-exported so `#[derive(Database)]` works with only this crate in scope.
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]

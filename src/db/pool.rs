@@ -231,7 +231,8 @@ pub enum SecurityPool {
 ///
 /// ```no_run
 /// use rocket_db_pools::Connection;
-/// use rocket_security::db::{CspViolation, SecurityDb};
+/// use rocket_security::db::SecurityDb;
+/// use rocket_security::reports::CspViolation;
 ///
 /// #[rocket::get("/violations")]
 /// async fn violations(mut db: Connection<SecurityDb>) -> String {

@@ -255,7 +255,7 @@ impl Filters {
 
 #[cfg(feature = "db")]
 async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<DashboardData, Status> {
-    use crate::db::{CspHourly, CspViolation, ViolationFilter};
+    use crate::reports::{CspHourly, CspViolation, ViolationFilter};
     let filters = Filters::of(req);
     let filter = ViolationFilter {
         directive: filters.directive.clone(),
@@ -558,7 +558,7 @@ async fn detail(
     nonce: &str,
     format: Format,
 ) -> Result<Option<(ContentType, String)>, Status> {
-    use crate::db::{CspReport, CspViolation};
+    use crate::reports::{CspReport, CspViolation};
     let Some(pool) = state.pool.get() else { return Ok(None) };
     let mut conn = pool.conn().await.map_err(|_| Status::ServiceUnavailable)?;
     let Some(v) = CspViolation::by_id(&mut conn, id).await.map_err(|_| Status::ServiceUnavailable)? else {

@@ -255,7 +255,7 @@ impl CollectorState {
                 continue;
             }
             Counters::add(&c.accepted, 1);
-            let (key, report) = to_storage(&r, format, directive, Some(client.to_string()), ua);
+            let (key, report) = to_storage(r, format, directive, Some(client.to_string()), ua);
             if self.config.log && logged_here >= LOG_LINES_PER_REQUEST {
                 unlogged += 1;
             } else if self.config.log {
@@ -289,7 +289,7 @@ impl CollectorState {
 
     /// Whether the report's `original-policy` is none the site sends (a report
     /// without one cannot be told and is taken; the wizard never builds on it).
-    async fn foreign_policy(&self, req: &Request<'_>, r: &super::parse::RawReport) -> bool {
+    async fn foreign_policy(&self, req: &Request<'_>, r: &super::report::RawReport) -> bool {
         use crate::csp::fingerprint::{KnownPolicies, Verdict};
         let (true, Some(known), Some(original)) = (
             self.config.drop_foreign_policies,
@@ -308,7 +308,7 @@ impl CollectorState {
     }
 
     #[cfg(feature = "db")]
-    fn enqueue(&self, key: crate::db::ViolationKey, report: crate::db::NewCspReport) {
+    fn enqueue(&self, key: crate::reports::ViolationKey, report: crate::reports::NewCspReport) {
         let c = &self.counters;
         // Admitted before shutdown (see `take`): the final flush waits for this
         // request; only one that outlived that wait finds the queue closed.
@@ -319,7 +319,7 @@ impl CollectorState {
     }
 
     #[cfg(not(feature = "db"))]
-    fn enqueue(&self, _: crate::db::record::ViolationKey, _: crate::db::record::NewCspReport) {
+    fn enqueue(&self, _: crate::reports::ViolationKey, _: crate::reports::NewCspReport) {
         self.counters.drop(DropReason::DatabaseUnavailable, 1);
     }
 }

@@ -114,10 +114,10 @@ pub(crate) struct GroupsData {
     pub(crate) days: u64,
     /// Groups (and reports) marked expected that the default view hides.
     #[cfg(feature = "db")]
-    pub(crate) hidden: Option<crate::db::Hidden>,
+    pub(crate) hidden: Option<crate::reports::Hidden>,
     /// The newest triage decisions of every group (the audit trail), newest first.
     #[cfg(feature = "db")]
-    pub(crate) triage_log: Vec<crate::db::TriageEvent>,
+    pub(crate) triage_log: Vec<crate::reports::TriageEvent>,
     /// The hidden `csrf_token` input of the triage forms (token mode), if any.
     #[serde(skip)]
     pub(crate) csrf_field: Option<String>,
@@ -130,7 +130,7 @@ pub(crate) struct GroupsData {
 #[derive(serde::Serialize)]
 pub(crate) struct GroupRow {
     #[serde(flatten)]
-    pub(crate) group: crate::db::ViolationGroup,
+    pub(crate) group: crate::reports::ViolationGroup,
     /// Up to 3 (document, reports), most first.
     pub(crate) top_documents: Vec<(String, i64)>,
     /// `open`, `expected`, `fixed` or `reopened`.
@@ -142,7 +142,7 @@ pub(crate) struct GroupRow {
 /// The page of groups `req` asks for.
 #[cfg(feature = "db")]
 pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<GroupsData, Status> {
-    use crate::db::{GroupFilter, Triage, TriageView, ViolationGroup};
+    use crate::reports::{GroupFilter, Triage, TriageView, ViolationGroup};
     let query = GroupQuery::of(req)?;
     let days = sparkline_days(state.config.retention_days);
     let since = chrono::Utc::now() - chrono::Duration::days(days as i64 - 1);
@@ -371,7 +371,7 @@ const TRIAGE_LOG_SHOWN: i64 = 20;
 
 /// The newest triage decisions as a table (every field escaped).
 #[cfg(feature = "db")]
-fn triage_log(log: &[crate::db::TriageEvent]) -> String {
+fn triage_log(log: &[crate::reports::TriageEvent]) -> String {
     let mut out = String::from("<h2>Triage log</h2>");
     if log.is_empty() {
         out.push_str("<p>No triage decisions yet.</p>");
@@ -381,7 +381,7 @@ fn triage_log(log: &[crate::db::TriageEvent]) -> String {
         "<p>The {} newest decisions, newest first (kept {} days).</p><table id=\"triage-log\"><thead><tr><th>When (UTC)</th>\
          <th>Who</th><th>Decision</th><th>Directive</th><th>Blocked</th><th>Disposition</th></tr></thead><tbody>",
         log.len(),
-        crate::db::TRIAGE_LOG_DAYS
+        crate::reports::TRIAGE_LOG_DAYS
     ));
     for e in log {
         let decision = match e.state.as_str() {
@@ -505,7 +505,7 @@ pub(crate) async fn triage(
     req: &Request<'_>,
     data: rocket::Data<'_>,
 ) -> Result<String, Status> {
-    use crate::db::{Triage, TriageState};
+    use crate::reports::{Triage, TriageState};
     use rocket::data::ToByteUnit;
     if !crate::csrf::part::verified(req) {
         tracing::warn!(
@@ -602,7 +602,7 @@ fn table_of(disposition: &str) -> &'static str {
 /// The wizard's proposal for the violations of `?disposition=` (default `report`).
 #[cfg(feature = "db")]
 pub(crate) async fn wizard(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<WizardData, Status> {
-    use crate::db::{GroupFilter, ViolationGroup};
+    use crate::reports::{GroupFilter, ViolationGroup};
     let disposition = param(req, "disposition").unwrap_or_else(|| "report".into());
     if disposition != "enforce" && disposition != "report" {
         return Err(Status::BadRequest);

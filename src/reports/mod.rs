@@ -77,7 +77,7 @@
 //! who (the user id [`LoginRequired`](crate::LoginRequired) saw, else the
 //! client's address) and when, in the database every instance reads; every
 //! decision also stays in a log the grouped view shows (see
-//! [`Triage::log`](crate::db::Triage::log), kept a year):
+//! [`Triage::log`](crate::reports::Triage::log), kept a year):
 //!
 //! ```text
 //! POST /security/reports/triage
@@ -138,19 +138,22 @@ pub(crate) mod parse;
 pub(crate) mod part;
 #[cfg(feature = "db")]
 pub(crate) mod queue;
+pub(crate) mod report;
 #[cfg(feature = "db")]
 pub(crate) mod sink;
 #[cfg(feature = "db")]
 pub(crate) mod spool;
 pub(crate) mod state;
 pub(crate) mod stats;
+#[cfg(feature = "db")]
+pub(crate) mod store;
 pub(crate) mod wizard;
 
-pub use crate::db::record::{NewCspReport, ViolationKey};
 pub use config::Collector;
 pub use filter::DEFAULT_DISALLOWED_SOURCES;
 pub use normalize::classify_blocked;
-pub use parse::{parse, ParseError, Parsed, RawReport, ReportFormat};
+pub use parse::{parse, ParseError, Parsed, ReportFormat};
+pub use report::{NewCspReport, RawReport, ViolationKey};
 /// For the fuzz target only (`fuzz/fuzz_targets/spool_reader.rs`).
 #[cfg(feature = "db")]
 #[doc(hidden)]
@@ -160,3 +163,9 @@ pub use spool::fuzz_spool_reader;
 pub use state::cluster_stats;
 pub use state::stats;
 pub use stats::{CollectorStats, DropReason};
+#[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
+pub use store::{
+    CspHourly, CspReport, CspViolation, GroupDay, GroupFilter, Hidden, RecordOutcome, TopDocument, Triage, TriageEvent,
+    TriageState, TriageView, ViolationFilter, ViolationGroup, TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,
+};

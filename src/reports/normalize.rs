@@ -1,8 +1,8 @@
 //! Normalisation: small pure functions from a raw report to the stored shape
 //! and its aggregation key.
 
-use super::parse::{RawReport, ReportFormat};
-use crate::db::record::{NewCspReport, ViolationKey};
+use super::parse::ReportFormat;
+use super::report::{NewCspReport, RawReport, ViolationKey};
 
 /// The directive a report is about: `effective-directive`, or the first token
 /// of `violated-directive` (old Firefox sent only that, with the source list).
@@ -78,15 +78,17 @@ pub(crate) fn disposition(r: &RawReport) -> &'static str {
     }
 }
 
-/// The stored report and its aggregation key.
+/// The stored report and its aggregation key: the report as received, with
+/// its format, its directive, its disposition, its sender and a user agent,
+/// cut to the column limits.
 pub fn to_storage(
-    r: &RawReport,
+    r: RawReport,
     format: ReportFormat,
     directive: String,
     sender_ip: Option<String>,
     request_user_agent: Option<&str>,
 ) -> (ViolationKey, NewCspReport) {
-    let disposition = disposition(r);
+    let disposition = disposition(&r);
     let key = ViolationKey {
         document_uri: r.document_uri.as_deref().map(without_query).unwrap_or_default().to_string(),
         effective_directive: directive.clone(),
@@ -98,20 +100,11 @@ pub fn to_storage(
     .truncated();
     let report = NewCspReport {
         report_format: format.as_str().to_string(),
-        document_uri: r.document_uri.clone(),
-        referrer: r.referrer.clone(),
-        blocked_uri: r.blocked_uri.clone(),
-        violated_directive: r.violated_directive.clone(),
         effective_directive: Some(directive),
-        original_policy: r.original_policy.clone(),
         disposition: Some(disposition.to_string()),
-        status_code: r.status_code,
-        source_file: r.source_file.clone(),
-        line_number: r.line_number,
-        column_number: r.column_number,
-        sample: r.sample.clone(),
         sender_ip,
-        user_agent: r.user_agent.clone().or_else(|| request_user_agent.map(str::to_string)),
+        user_agent: r.user_agent.or_else(|| request_user_agent.map(str::to_string)),
+        ..r
     }
     .truncated();
     (key, report)

@@ -1,8 +1,12 @@
-//! Parsing both browser formats into one shape, in the manner of Sentry's
-//! relay: every field spelling browsers use is an alias, numbers may come as
-//! strings, unknown fields are ignored.
+//! Parsing both browser formats into the one report type, in the manner of
+//! Sentry's relay: the envelope (`{"csp-report": {...}}`, or an array of
+//! Reporting API reports) is read here, each report's body deserializes into
+//! [`NewCspReport`], whose serde aliases are every spelling browsers use.
 
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::report::{NewCspReport, RawReport};
 
 /// Which wire format a report came in.
 ///
@@ -39,48 +43,6 @@ impl ReportFormat {
             ReportFormat::Json => "json",
         }
     }
-}
-
-/// One violation report as the browser sent it (before normalisation).
-///
-/// ```
-/// use rocket_security::reports::{parse, RawReport, ReportFormat};
-///
-/// let body = br#"{"csp-report": {"documentURL": "https://a.example/", "blocked-uri": "eval", "line-number": "12"}}"#;
-/// let r: RawReport = parse(body, ReportFormat::CspReport).unwrap().reports.remove(0);
-/// assert_eq!(r.document_uri.as_deref(), Some("https://a.example/")); // any spelling browsers use
-/// assert_eq!(r.blocked_uri.as_deref(), Some("eval"));
-/// assert_eq!(r.line_number, Some(12)); // numbers may come as strings
-/// assert_eq!(r.effective_directive, None);
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawReport {
-    /// `document-uri` / `documentURL`.
-    pub document_uri: Option<String>,
-    /// `referrer`.
-    pub referrer: Option<String>,
-    /// `blocked-uri` / `blockedURL`.
-    pub blocked_uri: Option<String>,
-    /// `violated-directive` (absent in the Reporting API).
-    pub violated_directive: Option<String>,
-    /// `effective-directive` / `effectiveDirective`.
-    pub effective_directive: Option<String>,
-    /// `original-policy` / `originalPolicy`.
-    pub original_policy: Option<String>,
-    /// `disposition`.
-    pub disposition: Option<String>,
-    /// `status-code` / `statusCode`.
-    pub status_code: Option<i32>,
-    /// `source-file` / `sourceFile`.
-    pub source_file: Option<String>,
-    /// `line-number` / `lineNumber`.
-    pub line_number: Option<i32>,
-    /// `column-number` / `columnNumber`.
-    pub column_number: Option<i32>,
-    /// `script-sample` / `sample`.
-    pub sample: Option<String>,
-    /// The Reporting API's `user_agent`, if given.
-    pub user_agent: Option<String>,
 }
 
 /// Why a body was refused (answered with 400).
@@ -133,19 +95,6 @@ pub struct Parsed {
     pub other_types: usize,
 }
 
-const DOCUMENT: &[&str] = &["document-uri", "documentURL", "documentURI", "document_uri", "document_url"];
-const REFERRER: &[&str] = &["referrer"];
-const BLOCKED: &[&str] = &["blocked-uri", "blockedURL", "blockedURI", "blocked_uri", "blocked_url"];
-const VIOLATED: &[&str] = &["violated-directive", "violatedDirective", "violated_directive"];
-const EFFECTIVE: &[&str] = &["effective-directive", "effectiveDirective", "effective_directive"];
-const POLICY: &[&str] = &["original-policy", "originalPolicy", "original_policy"];
-const DISPOSITION: &[&str] = &["disposition"];
-const STATUS: &[&str] = &["status-code", "statusCode", "status_code"];
-const SOURCE: &[&str] = &["source-file", "sourceFile", "source_file"];
-const LINE: &[&str] = &["line-number", "lineNumber", "line_number"];
-const COLUMN: &[&str] = &["column-number", "columnNumber", "column_number"];
-const SAMPLE: &[&str] = &["script-sample", "sample", "scriptSample", "script_sample"];
-
 /// Parses a request body of the given format.
 ///
 /// ```
@@ -164,7 +113,7 @@ pub fn parse(body: &[u8], format: ReportFormat) -> Result<Parsed, ParseError> {
     match (format, value) {
         (ReportFormat::CspReport | ReportFormat::Json, Value::Object(mut o)) => {
             match o.remove("csp-report").or_else(|| o.remove("body")) {
-                Some(Value::Object(r)) => Ok(Parsed { reports: vec![fields(&r, None)], other_types: 0 }),
+                Some(r @ Value::Object(_)) => Ok(Parsed { reports: vec![report(&r, None)], other_types: 0 }),
                 Some(_) => Err(ParseError::Shape("\"csp-report\" must be an object")),
                 None => Err(ParseError::Shape("expected {\"csp-report\": {...}}")),
             }
@@ -179,8 +128,8 @@ pub fn parse(body: &[u8], format: ReportFormat) -> Result<Parsed, ParseError> {
                 }
                 let ua = o.get("user_agent").and_then(Value::as_str).map(str::to_string);
                 match o.get("body") {
-                    Some(Value::Object(b)) => {
-                        let mut r = fields(b, ua);
+                    Some(b @ Value::Object(_)) => {
+                        let mut r = report(b, ua);
                         if r.document_uri.is_none() {
                             r.document_uri = o.get("url").and_then(Value::as_str).map(str::to_string);
                         }
@@ -197,44 +146,40 @@ pub fn parse(body: &[u8], format: ReportFormat) -> Result<Parsed, ParseError> {
     }
 }
 
-fn fields(o: &serde_json::Map<String, Value>, user_agent: Option<String>) -> RawReport {
-    RawReport {
-        document_uri: text(o, DOCUMENT),
-        referrer: text(o, REFERRER),
-        blocked_uri: text(o, BLOCKED),
-        violated_directive: text(o, VIOLATED),
-        effective_directive: text(o, EFFECTIVE),
-        original_policy: text(o, POLICY),
-        disposition: text(o, DISPOSITION),
-        status_code: number(o, STATUS),
-        source_file: text(o, SOURCE),
-        line_number: number(o, LINE),
-        column_number: number(o, COLUMN),
-        sample: text(o, SAMPLE),
-        user_agent,
-    }
+/// One report's body (an object) as [`NewCspReport`]. What only the
+/// collector knows (the format, the sender) is never read from the body;
+/// `user_agent` is the Reporting API envelope's.
+fn report(body: &Value, user_agent: Option<String>) -> NewCspReport {
+    let r = NewCspReport::deserialize(body).unwrap_or_else(|_| first_spellings(body));
+    NewCspReport { report_format: String::new(), sender_ip: None, user_agent, ..r }
 }
 
-fn first<'a>(o: &'a serde_json::Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
-    names.iter().find_map(|n| o.get(*n)).filter(|v| !v.is_null())
-}
-
-fn text(o: &serde_json::Map<String, Value>, names: &[&str]) -> Option<String> {
-    match first(o, names)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+/// A body that spells one field two ways (`blocked-uri` and `blockedURL`:
+/// no browser does), read as if only the first of them in the body's key
+/// order were there. Such a duplicate is the only error a body can cause:
+/// every field's reader accepts any JSON value, unknown fields are ignored.
+#[cold]
+fn first_spellings(body: &Value) -> NewCspReport {
+    let read = |o: &Value| NewCspReport::deserialize(o);
+    let Value::Object(body) = body else { return NewCspReport::default() };
+    let mut kept = Map::new();
+    for (k, v) in body {
+        // A key no field answers to is skipped (the loop is quadratic in known keys only).
+        let probe = Value::Object(Map::from_iter([(k.clone(), Value::from(1))]));
+        if read(&probe).is_ok_and(|r| r == NewCspReport::default()) {
+            continue;
+        }
+        kept.insert(k.clone(), v.clone());
+        let trial = Value::Object(std::mem::take(&mut kept));
+        let fits = read(&trial).is_ok();
+        if let Value::Object(m) = trial {
+            kept = m;
+        }
+        if !fits {
+            kept.remove(k);
+        }
     }
-}
-
-/// A number, or a string holding one (older browsers), within `i32`.
-fn number(o: &serde_json::Map<String, Value>, names: &[&str]) -> Option<i32> {
-    match first(o, names)? {
-        Value::Number(n) => n.as_i64().and_then(|v| i32::try_from(v).ok()),
-        Value::String(s) => s.trim().parse::<i64>().ok().and_then(|v| i32::try_from(v).ok()),
-        _ => None,
-    }
+    read(&Value::Object(kept)).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -262,6 +207,34 @@ mod tests {
         )
         .unwrap();
         assert_eq!((p.reports.len(), p.other_types), (1, 1));
+    }
+
+    #[test]
+    fn two_spellings_of_one_field_read_the_first_in_key_order() {
+        let p = parse(
+            br#"{"csp-report":{"blockedURL":"b","blocked-uri":"a","lineNumber":[1],"line-number":"7","x":1}}"#,
+            ReportFormat::CspReport,
+        )
+        .unwrap();
+        let r = &p.reports[0];
+        assert_eq!((r.blocked_uri.as_deref(), r.line_number), (Some("a"), Some(7)));
+    }
+
+    #[test]
+    fn the_body_cannot_set_what_the_collector_knows() {
+        let body = br#"[{"type":"csp-violation","body":{"report_format":"x","sender_ip":"1.2.3.4","user_agent":"u"}}]"#;
+        let r = &parse(body, ReportFormat::ReportsJson).unwrap().reports[0];
+        assert_eq!((r.report_format.as_str(), r.sender_ip.as_deref(), r.user_agent.as_deref()), ("", None, None));
+    }
+
+    #[test]
+    fn odd_values_are_absent_or_their_json_text() {
+        let body = br#"{"csp-report":{"referrer":true,"disposition":1e20,"sample":{"a":[1]},"source-file":null,
+            "status-code":200.0,"line-number":" 12 ","column-number":4294967296,"blocked-uri":-3}}"#;
+        let r = &parse(body, ReportFormat::CspReport).unwrap().reports[0];
+        assert_eq!((r.referrer.as_deref(), r.disposition.as_deref()), (Some("true"), Some("1e+20")));
+        assert_eq!((r.sample.as_deref(), r.source_file.as_deref(), r.blocked_uri.as_deref()), (None, None, Some("-3")));
+        assert_eq!((r.status_code, r.line_number, r.column_number), (None, Some(12), None));
     }
 
     #[test]

@@ -13,9 +13,9 @@ use chrono::{DateTime, Utc};
 use rocket::tokio::sync::{mpsc, Notify};
 use rocket::tokio::task::JoinHandle;
 
+use super::report::{NewCspReport, ViolationKey};
 use super::spool::{Spool, SpoolError, SpooledBatch, SpooledGroup};
 use super::stats::{Counters, DropReason};
-use crate::db::record::{NewCspReport, ViolationKey};
 
 pub(crate) struct Item {
     pub(crate) key: ViolationKey,

@@ -13,8 +13,9 @@ use super::queue::{batch_of, lock, Item, Overflow, Queue, SharedSpool};
 use super::spool::{Next, Spool, SpoolError, SpooledBatch, SpooledGroup};
 use super::state::CollectorState;
 use super::stats::{Counters, DropReason};
-use crate::db::models::csp::{BatchGroup, BatchOutcome};
-use crate::db::{CspViolation, SecurityConn, SecurityPool};
+use super::store::violations::{BatchGroup, BatchOutcome};
+use crate::db::{SecurityConn, SecurityPool};
+use crate::reports::CspViolation;
 
 /// Most reports written in one batch.
 const BATCH: usize = 2_000;
@@ -181,7 +182,7 @@ async fn retain(state: &CollectorState, w: &mut Writer) {
     }
     // The sparklines show at most the last SPARKLINE_DAYS days.
     let oldest = Utc::now() - chrono::Duration::days(super::groups::SPARKLINE_DAYS as i64);
-    if let Err(e) = crate::db::ViolationGroup::prune_days(conn, oldest).await {
+    if let Err(e) = crate::reports::ViolationGroup::prune_days(conn, oldest).await {
         tracing::warn!(target: "security", "CSP report daily counts not pruned: {e}");
     }
     let days = state.config.retention_days;

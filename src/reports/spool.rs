@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::db::record::{NewCspReport, ViolationKey};
+use super::report::{NewCspReport, ViolationKey};
 
 const MAGIC: &[u8; 4] = b"RSP1";
 const HEADER: u64 = 24;

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use rocket::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use rocket::tokio::net::TcpSocket;
-use rocket_security::db::{CspViolation, SecurityPool, ViolationFilter};
+use rocket_security::db::SecurityPool;
+use rocket_security::reports::{CspViolation, ViolationFilter};
 
 use crate::process::{self, OwnRedis};
 

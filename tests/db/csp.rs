@@ -1,7 +1,7 @@
 //! CSP report storage: aggregates, capped samples, nullable fields, truncation.
 
 use chrono::{Duration, TimeZone, Utc};
-use rocket_security::db::{CspReport, CspViolation, NewCspReport, ViolationKey};
+use rocket_security::reports::{CspReport, CspViolation, NewCspReport, ViolationKey};
 
 use crate::backends::{all, drop_isolated, isolated, unique};
 
@@ -241,7 +241,7 @@ async fn cap_keeps_the_most_recently_seen_violations_on_every_database() {
 
 #[rocket::async_test]
 async fn violations_group_on_every_backend_with_each_filter() {
-    use rocket_security::db::{GroupFilter, TriageView, ViolationGroup};
+    use rocket_security::reports::{GroupFilter, TriageView, ViolationGroup};
     for db in all().await {
         let host = format!("{}.example", unique("grp").replace('-', ""));
         let mut conn = db.pool.conn().await.unwrap();
@@ -325,7 +325,7 @@ async fn last_seen_only_moves_forward_whatever_order_batches_arrive_in() {
         let found = CspViolation::find(&mut conn, &k).await.unwrap();
         assert_eq!(last_seen(found), Some((5, (t + Duration::hours(2)).naive_utc())), "{}", db.name);
         // Its group's reports per day, from record().
-        use rocket_security::db::ViolationGroup;
+        use rocket_security::reports::ViolationGroup;
         let days = ViolationGroup::days(&mut conn, &[k.group_hash()], t - Duration::days(1)).await.unwrap();
         let days: Vec<(String, i64)> = days.iter().map(|d| (d.day.to_string(), d.hits)).collect();
         assert_eq!(days, vec![("2026-12-01 00:00:00".to_string(), 2)], "{}", db.name);

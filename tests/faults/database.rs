@@ -8,8 +8,9 @@ use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket_db_pools::Database;
 use rocket_security::auth::PasswordExpiry;
-use rocket_security::db::{CspViolation, DbError, SecurityDb, SecurityPool, ViolationFilter};
+use rocket_security::db::{DbError, SecurityDb, SecurityPool};
 use rocket_security::reports::CollectorStats;
+use rocket_security::reports::{CspViolation, ViolationFilter};
 use rocket_security::Security;
 
 use crate::backends::{all, unique};

@@ -8,7 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rocket::tokio::io::{AsyncReadExt, AsyncWriteExt};
-use rocket_security::db::{CspViolation, SecurityPool, ViolationFilter};
+use rocket_security::db::SecurityPool;
+use rocket_security::reports::{CspViolation, ViolationFilter};
 
 use crate::process;
 use crate::proxy::{proxied, target, Proxy};

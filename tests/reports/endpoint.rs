@@ -218,7 +218,7 @@ async fn real_reports_from_old_firefox_safari_and_edge_are_stored() {
     }
     let s = app.settled().await;
     assert_eq!((s.accepted, s.stored), (4, 4), "{:?}", s.dropped);
-    let mut rows: Vec<(String, String)> = rocket_security::db::CspViolation::recent(&mut app.conn().await, 10)
+    let mut rows: Vec<(String, String)> = rocket_security::reports::CspViolation::recent(&mut app.conn().await, 10)
         .await
         .unwrap()
         .into_iter()

@@ -6,7 +6,7 @@ use chrono::{Duration, TimeZone, Utc};
 use rocket::figment::providers::Format;
 use rocket::http::Status;
 use rocket_security::csp::CspHash;
-use rocket_security::db::{CspViolation, Triage, TriageState, ViolationKey};
+use rocket_security::reports::{CspViolation, Triage, TriageState, ViolationKey};
 
 use crate::app::{app, App, SITE_POLICY};
 

@@ -2,7 +2,7 @@
 //! field it carried arrived in storage (or was filtered, for another host).
 
 use rocket::http::{Header, Status};
-use rocket_security::db::{CspReport, CspViolation};
+use rocket_security::reports::{CspReport, CspViolation};
 use serde_json::Value;
 
 use crate::app::app;

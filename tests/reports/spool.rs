@@ -4,7 +4,7 @@
 //! refused or counted, never silent.
 
 use rocket::http::Status;
-use rocket_security::db::{CspViolation, ViolationFilter};
+use rocket_security::reports::{CspViolation, ViolationFilter};
 
 use crate::app::{app_with_url, legacy, rocket_with_url, temp_db};
 

@@ -1,7 +1,7 @@
 //! Storage: aggregation, sample caps, and accounting when the database fails.
 
 use rocket::http::Status;
-use rocket_security::db::{CspReport, CspViolation, ViolationKey};
+use rocket_security::reports::{CspReport, CspViolation, ViolationKey};
 
 use crate::app::{app, app_with_url, legacy, App};
 
@@ -166,7 +166,7 @@ async fn the_database_stopping_mid_run_loses_nothing() {
         assert_eq!((after.accepted, after.stored), (60, 60), "{url}: {after:?}");
         assert!(after.dropped.is_empty(), "{url}: {after:?}");
         assert_eq!(after.spool_bytes, 0, "{url}: the spool is truncated once drained");
-        let filter = rocket_security::db::ViolationFilter { blocked: Some(run.clone()), ..Default::default() };
+        let filter = rocket_security::reports::ViolationFilter { blocked: Some(run.clone()), ..Default::default() };
         let rows = CspViolation::search(&mut app.conn().await, &filter, 1000).await.unwrap();
         assert_eq!(rows.len(), 60, "{url}");
         let hits: i64 = rows.iter().map(|v| v.hits).sum();

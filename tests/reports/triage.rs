@@ -7,7 +7,8 @@
 use chrono::{Duration, Utc};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
-use rocket_security::db::{CspViolation, SecurityConn, ViolationKey};
+use rocket_security::db::SecurityConn;
+use rocket_security::reports::{CspViolation, ViolationKey};
 
 use crate::app::{app, legacy, rocket_with_url, TempFile};
 use crate::backends;
@@ -244,7 +245,7 @@ async fn execute(conn: &mut SecurityConn, sql: &str) {
 
 #[rocket::async_test]
 async fn the_triage_log_keeps_a_year_and_at_most_ten_thousand_decisions_on_every_backend() {
-    use rocket_security::db::{Triage, TriageState, TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX};
+    use rocket_security::reports::{Triage, TriageState, TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX};
     // Databases of their own: pruning touches every row.
     let dbs = backends::isolated().await;
     for db in &dbs {
@@ -253,7 +254,7 @@ async fn the_triage_log_keeps_a_year_and_at_most_ten_thousand_decisions_on_every
         let now = Utc::now();
         let old = now - Duration::days(TRIAGE_LOG_DAYS + 1);
         Triage::set(conn, "img-src", "old.example", "enforce", TriageState::Expected, "bob", old).await.unwrap();
-        let who = |l: Vec<rocket_security::db::TriageEvent>| -> Vec<(String, String, String)> {
+        let who = |l: Vec<rocket_security::reports::TriageEvent>| -> Vec<(String, String, String)> {
             l.into_iter().map(|e| (e.blocked, e.state, e.changed_by)).collect()
         };
         assert_eq!(who(log(10).await), vec![("old.example".into(), "expected".into(), "bob".into())], "{}", db.name);

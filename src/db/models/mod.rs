@@ -1,8 +1,6 @@
 //! The crate's Diesel models.
 
 pub(crate) mod counts;
-pub(crate) mod csp;
-pub(crate) mod groups;
 pub(crate) mod refusals;
 
 use chrono::{DateTime, DurationRound, NaiveDateTime, SubsecRound, TimeDelta, Utc};
@@ -50,8 +48,6 @@ pub(crate) fn hex_literal(s: &str, max: usize, what: &str) -> Result<(), crate::
     let e = diesel::result::Error::QueryBuilderError(format!("{s:?} is not a {what}").into());
     Err(crate::db::pool::DbError::Query(e))
 }
-
-pub(crate) use crate::db::record::truncate;
 
 /// Runs `work` in one transaction on `conn`: committed when it returns a
 /// value `keep` accepts, rolled back otherwise (the refused value, or the
@@ -126,16 +122,4 @@ pub(crate) use update_or_insert;
 /// Whether a query failed on a unique constraint (another instance won a race).
 pub(crate) fn is_unique_violation(e: &diesel::result::Error) -> bool {
     matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::truncate;
-
-    #[test]
-    fn truncation_counts_characters_not_bytes() {
-        assert_eq!(truncate(Some("héllo".into()), 2), Some("hé".into()));
-        assert_eq!(truncate(Some("abc".into()), 5), Some("abc".into()));
-        assert_eq!(truncate(None, 5), None);
-    }
 }

@@ -8,15 +8,15 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use diesel::{ExpressionMethods, QueryDsl, Queryable, QueryableByName, Selectable, SelectableHelper};
 use diesel_async::RunQueryDsl;
 
-use super::{placeholders, update_or_insert};
+use crate::db::models::{placeholders, update_or_insert};
 use crate::db::pool::{with_conn, Backend, DbError, SecurityConn};
-use crate::db::record::group_hash;
+use crate::reports::report::group_hash;
 
 /// One group of stored violations (see [`ViolationGroup::page`]).
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::{GroupFilter, ViolationGroup};
+/// use rocket_security::reports::{GroupFilter, ViolationGroup};
 /// for g in ViolationGroup::page(conn, &GroupFilter::default(), 20, 0).await? {
 ///     println!("{} {} {}: {} reports, {} violations", g.disposition, g.directive, g.blocked, g.hits, g.violations);
 /// }
@@ -63,7 +63,7 @@ impl ViolationGroup {
     /// ```
     /// # use chrono::NaiveDate;
     /// # let t = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
-    /// let mut g = rocket_security::db::ViolationGroup {
+    /// let mut g = rocket_security::reports::ViolationGroup {
     ///     directive: "img-src".into(), blocked: "cdn.example".into(), disposition: "enforce".into(),
     ///     hits: 3, violations: 1, first_seen: t, last_seen: t,
     ///     triage: Some("fixed".into()), triaged_by: Some("alice".into()), triaged_at: Some(t),
@@ -81,10 +81,10 @@ impl ViolationGroup {
         }
     }
 
-    /// The group's hash (see [`ViolationKey::group_hash`](crate::db::ViolationKey::group_hash)).
+    /// The group's hash (see [`ViolationKey::group_hash`](crate::reports::ViolationKey::group_hash)).
     ///
     /// ```
-    /// use rocket_security::db::{ViolationGroup, ViolationKey};
+    /// use rocket_security::reports::{ViolationGroup, ViolationKey};
     /// let t = chrono::Utc::now().naive_utc();
     /// let g = ViolationGroup { directive: "img-src".into(), blocked: "cdn.example".into(),
     ///     disposition: "enforce".into(), hits: 3, violations: 1, first_seen: t, last_seen: t,
@@ -101,7 +101,7 @@ impl ViolationGroup {
 /// Which triaged groups a [`GroupFilter`] keeps.
 ///
 /// ```
-/// use rocket_security::db::TriageView;
+/// use rocket_security::reports::TriageView;
 /// let view = TriageView::parse("expected").unwrap_or_default();
 /// let title = match view {
 ///     TriageView::Open => "To triage",
@@ -129,7 +129,7 @@ impl TriageView {
     /// `open`, `expected`, `fixed` or `all`.
     ///
     /// ```
-    /// use rocket_security::db::TriageView;
+    /// use rocket_security::reports::TriageView;
     /// assert_eq!(TriageView::parse("expected"), Some(TriageView::Expected));
     /// assert_eq!(TriageView::parse("closed"), None);
     /// ```
@@ -146,7 +146,7 @@ impl TriageView {
     /// The name [`parse`](Self::parse) reads.
     ///
     /// ```
-    /// assert_eq!(rocket_security::db::TriageView::All.as_str(), "all");
+    /// assert_eq!(rocket_security::reports::TriageView::All.as_str(), "all");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -171,7 +171,7 @@ impl TriageView {
 /// Which groups [`ViolationGroup::page`] returns.
 ///
 /// ```
-/// use rocket_security::db::{GroupFilter, TriageView};
+/// use rocket_security::reports::{GroupFilter, TriageView};
 /// let filter = GroupFilter { disposition: Some("report".into()), triage: TriageView::All, ..Default::default() };
 /// assert_eq!(filter.directive, None);
 /// assert_eq!(GroupFilter::default().triage, TriageView::Open);
@@ -277,7 +277,7 @@ macro_rules! load_bound {
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::{GroupFilter, Hidden, ViolationGroup};
+/// use rocket_security::reports::{GroupFilter, Hidden, ViolationGroup};
 /// let Hidden { groups, hits } = ViolationGroup::expected(conn, &GroupFilter::default()).await?;
 /// if groups > 0 {
 ///     println!("{groups} expected group(s) hidden ({hits} reports)");
@@ -301,7 +301,7 @@ impl ViolationGroup {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{GroupFilter, ViolationGroup};
+    /// use rocket_security::reports::{GroupFilter, ViolationGroup};
     /// let scripts = GroupFilter { directive: Some("script-src-elem".into()), ..Default::default() };
     /// for g in ViolationGroup::page(conn, &scripts, 50, 0).await? {
     ///     println!("{} blocked {}: {} reports ({})", g.directive, g.blocked, g.hits, g.status());
@@ -334,7 +334,7 @@ impl ViolationGroup {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{GroupFilter, ViolationGroup};
+    /// use rocket_security::reports::{GroupFilter, ViolationGroup};
     /// let hidden = ViolationGroup::expected(conn, &GroupFilter::default()).await?;
     /// println!("{} groups ({} reports) marked expected", hidden.groups, hidden.hits);
     /// # Ok(()) }
@@ -361,7 +361,7 @@ impl ViolationGroup {
 /// What an admin decided about a group (see [`Triage::set`]).
 ///
 /// ```
-/// use rocket_security::db::TriageState;
+/// use rocket_security::reports::TriageState;
 /// let state = TriageState::parse("fixed").unwrap_or(TriageState::Open);
 /// let label = match state {
 ///     TriageState::Open => "shown",
@@ -386,7 +386,7 @@ impl TriageState {
     /// `open`, `expected` or `fixed`.
     ///
     /// ```
-    /// use rocket_security::db::TriageState;
+    /// use rocket_security::reports::TriageState;
     /// assert_eq!(TriageState::parse("fixed"), Some(TriageState::Fixed));
     /// assert_eq!(TriageState::parse("all"), None);
     /// ```
@@ -402,7 +402,7 @@ impl TriageState {
     /// The name [`parse`](Self::parse) reads.
     ///
     /// ```
-    /// assert_eq!(rocket_security::db::TriageState::Expected.as_str(), "expected");
+    /// assert_eq!(rocket_security::reports::TriageState::Expected.as_str(), "expected");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -417,7 +417,7 @@ impl TriageState {
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::{Triage, TriageState};
+/// use rocket_security::reports::{Triage, TriageState};
 /// // Reopen a group marked fixed or expected (its triage row is deleted).
 /// Triage::set(conn, "script-src-elem", "inline", "report", TriageState::Open, "bob", chrono::Utc::now()).await?;
 /// # Ok(()) }
@@ -432,7 +432,7 @@ impl Triage {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{Triage, TriageState};
+    /// use rocket_security::reports::{Triage, TriageState};
     /// Triage::set(conn, "img-src", "ads.example", "enforce", TriageState::Expected, "alice", chrono::Utc::now()).await?;
     /// # Ok(()) }
     /// ```
@@ -447,12 +447,12 @@ impl Triage {
     ) -> Result<(), DbError> {
         let hash = group_hash(directive, blocked, disposition);
         let by: String = by.chars().take(crate::core::principal::MAX).collect();
-        let at = super::stored(now);
+        let at = crate::db::models::stored(now);
         // One transaction: the decision and its log entry take effect
         // together or not at all.
         let group = [directive, blocked, disposition];
         let decide = async |conn: &mut SecurityConn| Self::apply(conn, &hash, group, state, &by, at).await;
-        super::in_transaction(conn, decide, |_| true).await?;
+        crate::db::models::in_transaction(conn, decide, |_| true).await?;
         // Bounded, best effort: what is left now goes with the next decision.
         if let Err(e) = Self::prune_log(conn, at).await {
             tracing::warn!(target: "security", "CSP triage log: pruning failed ({e}); retried with the next decision");
@@ -541,14 +541,14 @@ impl Triage {
 /// How long triage decisions stay in the log (see [`Triage::log`]).
 ///
 /// ```
-/// assert_eq!(rocket_security::db::TRIAGE_LOG_DAYS, 365);
+/// assert_eq!(rocket_security::reports::TRIAGE_LOG_DAYS, 365);
 /// ```
 pub const TRIAGE_LOG_DAYS: i64 = 365;
 
 /// How many triage decisions the log keeps at most, newest first (see [`Triage::log`]).
 ///
 /// ```
-/// assert_eq!(rocket_security::db::TRIAGE_LOG_MAX, 10_000);
+/// assert_eq!(rocket_security::reports::TRIAGE_LOG_MAX, 10_000);
 /// ```
 pub const TRIAGE_LOG_MAX: i64 = 10_000;
 
@@ -556,7 +556,7 @@ pub const TRIAGE_LOG_MAX: i64 = 10_000;
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// for e in rocket_security::db::Triage::log(conn, 20).await? {
+/// for e in rocket_security::reports::Triage::log(conn, 20).await? {
 ///     println!("{} {} marked {} {} as {}", e.changed_at, e.changed_by, e.directive, e.blocked, e.state);
 /// }
 /// # Ok(()) }
@@ -585,7 +585,7 @@ impl Triage {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// let last = rocket_security::db::Triage::log(conn, 1).await?;
+    /// let last = rocket_security::reports::Triage::log(conn, 1).await?;
     /// if let Some(e) = last.first() {
     ///     println!("last decision: {} by {}", e.state, e.changed_by);
     /// }
@@ -606,7 +606,7 @@ impl Triage {
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::{GroupFilter, ViolationGroup};
+/// use rocket_security::reports::{GroupFilter, ViolationGroup};
 /// let groups = ViolationGroup::page(conn, &GroupFilter::default(), 10, 0).await?;
 /// let hashes: Vec<String> = groups.iter().map(ViolationGroup::hash).collect();
 /// for d in ViolationGroup::days(conn, &hashes, chrono::Utc::now() - chrono::Duration::days(7)).await? {
@@ -627,7 +627,7 @@ pub struct GroupDay {
 
 /// The start of the UTC day holding `at`.
 fn day_of(at: DateTime<Utc>) -> NaiveDateTime {
-    super::truncated(at, TimeDelta::days(1))
+    crate::db::models::truncated(at, TimeDelta::days(1))
 }
 
 impl ViolationGroup {
@@ -637,7 +637,12 @@ impl ViolationGroup {
         conn: &mut SecurityConn,
         arrivals: &[(String, DateTime<Utc>, i64)],
     ) -> Result<(), DbError> {
-        let sql = super::counts::counts_sql(conn.backend(), &[], &BTreeMap::new(), &super::counts::per_day(arrivals))?;
+        let sql = crate::db::models::counts::counts_sql(
+            conn.backend(),
+            &[],
+            &BTreeMap::new(),
+            &crate::db::models::counts::per_day(arrivals),
+        )?;
         let sql = &sql;
         with_conn!(conn, |c| diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await)?;
         Ok(())
@@ -648,7 +653,7 @@ impl ViolationGroup {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{GroupFilter, ViolationGroup};
+    /// use rocket_security::reports::{GroupFilter, ViolationGroup};
     /// let groups = ViolationGroup::page(conn, &GroupFilter::default(), 50, 0).await?;
     /// let hashes: Vec<String> = groups.iter().map(ViolationGroup::hash).collect();
     /// let days = ViolationGroup::days(conn, &hashes, chrono::Utc::now() - chrono::Duration::days(30)).await?;
@@ -693,7 +698,7 @@ impl ViolationGroup {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// let observed = rocket_security::db::ViolationGroup::policy_seen(conn, "report").await?;
+    /// let observed = rocket_security::reports::ViolationGroup::policy_seen(conn, "report").await?;
     /// # Ok(()) }
     /// ```
     pub async fn policy_seen(conn: &mut SecurityConn, disposition: &str) -> Result<Option<String>, DbError> {
@@ -768,7 +773,7 @@ impl ViolationGroup {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// let code = rocket_security::db::ViolationGroup::samples(conn, "script-src-elem", "inline", "report", 5).await?;
+    /// let code = rocket_security::reports::ViolationGroup::samples(conn, "script-src-elem", "inline", "report", 5).await?;
     /// # Ok(()) }
     /// ```
     pub async fn samples(
@@ -803,7 +808,7 @@ impl ViolationGroup {
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::{GroupFilter, ViolationGroup};
+/// use rocket_security::reports::{GroupFilter, ViolationGroup};
 /// let groups = ViolationGroup::page(conn, &GroupFilter::default(), 10, 0).await?;
 /// for top in ViolationGroup::top_documents(conn, &groups, 3).await? {
 ///     println!("{} {}: {} ({} reports)", top.directive, top.blocked, top.document, top.hits);
@@ -835,7 +840,7 @@ impl ViolationGroup {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{GroupFilter, ViolationGroup};
+    /// use rocket_security::reports::{GroupFilter, ViolationGroup};
     /// let groups = ViolationGroup::page(conn, &GroupFilter::default(), 50, 0).await?;
     /// let top = ViolationGroup::top_documents(conn, &groups, 3).await?;
     /// # Ok(()) }

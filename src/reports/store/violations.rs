@@ -5,18 +5,19 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{hex_literal, in_transaction, placeholders, stored, truncate, truncated, update_or_insert};
+use crate::db::models::{hex_literal, in_transaction, placeholders, stored, truncated, update_or_insert};
 use crate::db::pool::{with_conn, DbError, SecurityConn};
-use crate::db::record::limits::*;
-pub use crate::db::record::{NewCspReport, ViolationKey};
 use crate::db::schema::security_csp_reports::dsl as r;
 use crate::db::schema::security_csp_violations::dsl as v;
+use crate::reports::{NewCspReport, ViolationKey};
 
-/// A stored raw report.
+/// A stored raw report: the [`NewCspReport`] as it was inserted (its fields
+/// read through, `report.blocked_uri`), with its row id, its violation and
+/// its arrival.
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::CspReport;
+/// use rocket_security::reports::CspReport;
 /// for report in CspReport::for_violation(conn, 42, 10).await? {
 ///     println!("{}: {:?} blocked on {:?}", report.date_received, report.blocked_uri, report.document_uri);
 /// }
@@ -29,84 +30,20 @@ pub struct CspReport {
     pub id: i32,
     /// The aggregate this report is a sample of.
     pub violation_id: Option<i32>,
-    /// See [`NewCspReport::report_format`].
-    pub report_format: String,
-    /// See [`NewCspReport`].
-    pub document_uri: Option<String>,
-    /// See [`NewCspReport`].
-    pub referrer: Option<String>,
-    /// See [`NewCspReport`].
-    pub blocked_uri: Option<String>,
-    /// See [`NewCspReport`].
-    pub violated_directive: Option<String>,
-    /// See [`NewCspReport`].
-    pub effective_directive: Option<String>,
-    /// See [`NewCspReport`].
-    pub original_policy: Option<String>,
-    /// See [`NewCspReport`].
-    pub disposition: Option<String>,
-    /// See [`NewCspReport`].
-    pub status_code: Option<i32>,
-    /// See [`NewCspReport`].
-    pub source_file: Option<String>,
-    /// See [`NewCspReport`].
-    pub line_number: Option<i32>,
-    /// See [`NewCspReport`].
-    pub column_number: Option<i32>,
-    /// See [`NewCspReport`].
-    pub sample: Option<String>,
-    /// See [`NewCspReport`].
-    pub sender_ip: Option<String>,
-    /// See [`NewCspReport`].
-    pub user_agent: Option<String>,
+    /// The report (serialized inline: `{"id": 1, "violation_id": 2, "report_format": ...}`).
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub report: NewCspReport,
     /// When it arrived (UTC).
     pub date_received: NaiveDateTime,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = crate::db::schema::security_csp_reports)]
-struct ReportRow {
-    violation_id: Option<i32>,
-    report_format: String,
-    document_uri: Option<String>,
-    referrer: Option<String>,
-    blocked_uri: Option<String>,
-    violated_directive: Option<String>,
-    effective_directive: Option<String>,
-    original_policy: Option<String>,
-    disposition: Option<String>,
-    status_code: Option<i32>,
-    source_file: Option<String>,
-    line_number: Option<i32>,
-    column_number: Option<i32>,
-    sample: Option<String>,
-    sender_ip: Option<String>,
-    user_agent: Option<String>,
-    date_received: NaiveDateTime,
-}
+impl std::ops::Deref for CspReport {
+    type Target = NewCspReport;
 
-impl ReportRow {
-    fn new(n: &NewCspReport, violation_id: Option<i32>, now: NaiveDateTime) -> Self {
-        let t = |s: &Option<String>, max| truncate(s.clone(), max);
-        ReportRow {
-            violation_id,
-            report_format: truncate(Some(n.report_format.clone()), FORMAT).unwrap_or_default(),
-            document_uri: t(&n.document_uri, URI),
-            referrer: t(&n.referrer, URI),
-            blocked_uri: t(&n.blocked_uri, URI),
-            violated_directive: t(&n.violated_directive, VIOLATED),
-            effective_directive: t(&n.effective_directive, DIRECTIVE),
-            original_policy: t(&n.original_policy, POLICY),
-            disposition: t(&n.disposition, SHORT),
-            status_code: n.status_code,
-            source_file: t(&n.source_file, URI),
-            line_number: n.line_number,
-            column_number: n.column_number,
-            sample: t(&n.sample, SAMPLE),
-            sender_ip: t(&n.sender_ip, IP),
-            user_agent: t(&n.user_agent, AGENT),
-            date_received: now,
-        }
+    /// The report's fields, read as the row's (`row.blocked_uri`).
+    fn deref(&self) -> &NewCspReport {
+        &self.report
     }
 }
 
@@ -114,7 +51,7 @@ impl ReportRow {
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::CspViolation;
+/// use rocket_security::reports::CspViolation;
 /// if let Some(v) = CspViolation::by_id(conn, 42).await? {
 ///     println!("{} blocked {} on {}: {} hits", v.effective_directive, v.blocked, v.document_uri, v.hits);
 /// }
@@ -169,7 +106,7 @@ struct ViolationRow<'a> {
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::{CspViolation, NewCspReport, ViolationKey};
+/// use rocket_security::reports::{CspViolation, NewCspReport, ViolationKey};
 /// let key = ViolationKey { effective_directive: "img-src".into(), blocked: "cdn.example".into(),
 ///     ..Default::default() };
 /// let report = NewCspReport { report_format: "csp-report".into(), ..Default::default() };
@@ -258,7 +195,12 @@ impl CspViolation {
             }
             // The batch ids and both counts in one round trip (every value a
             // checked hex string, an integer or a time this code formatted).
-            let sql = super::counts::counts_sql(conn.backend(), ids, &hours, &super::counts::per_day(days))?;
+            let sql = crate::db::models::counts::counts_sql(
+                conn.backend(),
+                ids,
+                &hours,
+                &crate::db::models::counts::per_day(days),
+            )?;
             let sql = &sql;
             with_conn!(conn, |c| diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await)?;
             Ok::<_, DbError>(BatchOutcome::Applied { samples_full })
@@ -299,7 +241,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{CspViolation, ViolationKey};
+    /// use rocket_security::reports::{CspViolation, ViolationKey};
     /// let key = ViolationKey { document_uri: "https://example.com/".into(), effective_directive: "img-src".into(),
     ///     blocked: "cdn.example".into(), disposition: "enforce".into(), ..Default::default() };
     /// let outcome = CspViolation::record(conn, &key, 3, None, 10, chrono::Utc::now()).await?;
@@ -374,10 +316,11 @@ impl CspViolation {
         if claimed == 0 {
             return Ok(RecordOutcome { violation_id, sample_stored: false, samples_full: true });
         }
-        let row = ReportRow::new(sample, Some(violation_id), now);
+        let sample = &sample.clone().truncated();
+        let row = || (r::violation_id.eq(Some(violation_id)), sample, r::date_received.eq(now));
         // The hits are stored at this point: a failing sample must not make the
         // caller count them as lost.
-        match with_conn!(conn, |c| diesel::insert_into(r::security_csp_reports).values(&row).execute(c).await) {
+        match with_conn!(conn, |c| diesel::insert_into(r::security_csp_reports).values(row()).execute(c).await) {
             Ok(_) => Ok(RecordOutcome { violation_id, sample_stored: true, samples_full: false }),
             Err(e) if strict => Err(e.into()),
             Err(e) => {
@@ -397,7 +340,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{CspViolation, ViolationKey};
+    /// use rocket_security::reports::{CspViolation, ViolationKey};
     /// let key = ViolationKey { effective_directive: "img-src".into(), blocked: "cdn.example".into(),
     ///     ..Default::default() };
     /// if !CspViolation::add_hits_by_hash(conn, &[(key.hash(), 5)], chrono::Utc::now()).await? {
@@ -475,7 +418,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspViolation;
+    /// use rocket_security::reports::CspViolation;
     /// let existed = CspViolation::delete(conn, 42).await?;
     /// # Ok(()) }
     /// ```
@@ -490,7 +433,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspViolation;
+    /// use rocket_security::reports::CspViolation;
     /// let cutoff = chrono::Utc::now() - chrono::Duration::days(90);
     /// let deleted = CspViolation::prune(conn, cutoff).await?;
     /// # Ok(()) }
@@ -520,7 +463,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspViolation;
+    /// use rocket_security::reports::CspViolation;
     /// let deleted = CspViolation::cap(conn, 100_000).await?;
     /// # Ok(()) }
     /// ```
@@ -557,7 +500,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspViolation;
+    /// use rocket_security::reports::CspViolation;
     /// for v in CspViolation::recent(conn, 20).await? {
     ///     println!("{} {} blocked {} ({} hits)", v.last_seen, v.effective_directive, v.blocked, v.hits);
     /// }
@@ -579,7 +522,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{CspViolation, ViolationKey};
+    /// use rocket_security::reports::{CspViolation, ViolationKey};
     /// let key = ViolationKey { document_uri: "https://example.com/".into(), effective_directive: "img-src".into(),
     ///     blocked: "cdn.example".into(), disposition: "enforce".into(), ..Default::default() };
     /// let hits = CspViolation::find(conn, &key).await?.map_or(0, |v| v.hits);
@@ -604,7 +547,7 @@ impl CspReport {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{CspReport, CspViolation};
+    /// use rocket_security::reports::{CspReport, CspViolation};
     /// if let Some(v) = CspViolation::recent(conn, 1).await?.pop() {
     ///     let samples = CspReport::for_violation(conn, v.id, 5).await?;
     /// }
@@ -632,7 +575,7 @@ impl CspReport {
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-/// use rocket_security::db::CspHourly;
+/// use rocket_security::reports::CspHourly;
 /// let last_day = CspHourly::since(conn, chrono::Utc::now() - chrono::Duration::hours(24)).await?;
 /// let total: i64 = last_day.iter().map(|h| h.hits).sum();
 /// # Ok(()) }
@@ -651,7 +594,7 @@ impl CspHourly {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// rocket_security::db::CspHourly::add(conn, chrono::Utc::now(), 3).await?;
+    /// rocket_security::reports::CspHourly::add(conn, chrono::Utc::now(), 3).await?;
     /// # Ok(()) }
     /// ```
     pub async fn add(conn: &mut SecurityConn, at: DateTime<Utc>, hits: i64) -> Result<(), DbError> {
@@ -674,7 +617,7 @@ impl CspHourly {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspHourly;
+    /// use rocket_security::reports::CspHourly;
     /// for h in CspHourly::since(conn, chrono::Utc::now() - chrono::Duration::days(7)).await? {
     ///     println!("{}: {} reports", h.hour, h.hits);
     /// }
@@ -698,7 +641,7 @@ impl CspHourly {
 /// Filters for [`CspViolation::search`].
 ///
 /// ```
-/// use rocket_security::db::ViolationFilter;
+/// use rocket_security::reports::ViolationFilter;
 /// let filter = ViolationFilter { directive: Some("script-src-elem".into()), ..Default::default() };
 /// assert_eq!((filter.blocked, filter.from, filter.to), (None, None, None));
 /// ```
@@ -719,7 +662,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::{CspViolation, ViolationFilter};
+    /// use rocket_security::reports::{CspViolation, ViolationFilter};
     /// let week_ago = (chrono::Utc::now() - chrono::Duration::days(7)).naive_utc();
     /// let filter = ViolationFilter { blocked: Some("cdn.example".into()), from: Some(week_ago),
     ///     ..Default::default() };
@@ -755,7 +698,7 @@ impl CspViolation {
     ///
     /// ```no_run
     /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
-    /// use rocket_security::db::CspViolation;
+    /// use rocket_security::reports::CspViolation;
     /// match CspViolation::by_id(conn, 42).await? {
     ///     Some(v) => println!("{} blocked {}", v.effective_directive, v.blocked),
     ///     None => println!("no violation 42"),

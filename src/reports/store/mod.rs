@@ -1,0 +1,17 @@
+//! Where the reports are stored: the Diesel models of the report tables
+//! (their schema and migrations stay in [`crate::db`]).
+//!
+//! - [`violations`]: one row per normalised violation with its hit count
+//!   ([`CspViolation`]), a capped number of raw samples ([`CspReport`]) and
+//!   the hourly totals ([`CspHourly`]);
+//! - [`groups`]: the violations grouped by directive, blocked source and
+//!   disposition ([`ViolationGroup`]), their daily counts and their triage.
+
+pub(crate) mod groups;
+pub(crate) mod violations;
+
+pub use groups::{
+    GroupDay, GroupFilter, Hidden, TopDocument, Triage, TriageEvent, TriageState, TriageView, ViolationGroup,
+    TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,
+};
+pub use violations::{CspHourly, CspReport, CspViolation, RecordOutcome, ViolationFilter};
