@@ -147,5 +147,5 @@ pub use next::safe_next;
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use password_change::{renew_password, MandatoryPasswordChange, PasswordRenewal};
 pub use password_policy::{password_policy, PasswordPolicy};
-pub use throttle::{default_delay, delay_message, LoginThrottle, Throttle, Throttled};
+pub use throttle::{default_delay, delay_message, LoginThrottle, Storage, Throttle, Throttled};
 pub use user::SecurityUser;
