@@ -62,15 +62,33 @@ fn each_key(
         here.push(name.clone());
         let Some(e) = probe(&alone(&here, value)) else { continue };
         let error = convert(root, &e);
-        let deeper = error.key.len() > join(root, &here).len();
-        if let (Value::Dict(_, inner), true) = (value, deeper) {
-            let before = errors.len();
-            each_key(root, &here, inner, probe, errors, good);
-            if errors.len() > before {
-                continue;
+        let key = join(root, &here);
+        let before = errors.len();
+        if error.key.len() > key.len() {
+            match value {
+                Value::Dict(_, inner) => {
+                    each_key(root, &here, inner, probe, errors, good);
+                    if errors.len() > before {
+                        continue;
+                    }
+                }
+                // Each item on its own, as the only item of the list: its mistake is renamed from `[0]` to `[i]`.
+                Value::Array(tag, items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let Some(e) = probe(&alone(&here, &Value::Array(*tag, vec![item.clone()]))) else { continue };
+                        let mut error = convert(root, &e);
+                        if let Some(rest) = error.key.strip_prefix(&format!("{key}[0]")) {
+                            error.key = format!("{key}[{i}]{rest}");
+                        }
+                        errors.push(error);
+                    }
+                }
+                _ => {}
             }
         }
-        errors.push(error);
+        if errors.len() == before {
+            errors.push(error);
+        }
         remove(good, &here);
     }
 }
@@ -247,7 +265,63 @@ fn describe_actual(a: &Actual) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::suggest;
+    use rocket::figment::providers::{Format, Toml};
+    use rocket::figment::Figment;
+    use serde::Deserialize;
+
+    use super::{read, suggest};
+
+    #[derive(Debug, Default, PartialEq, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    struct Table {
+        enabled: bool,
+        max_age: u64,
+        paths: Vec<String>,
+        inner: Inner,
+    }
+
+    #[derive(Debug, Default, PartialEq, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    struct Inner {
+        name: String,
+    }
+
+    fn read_table(toml: &str) -> (Table, Vec<String>) {
+        let figment = Figment::from(Toml::string(toml));
+        let value = figment.find_value("t").ok();
+        let mut errors = Vec::new();
+        let table = read::<Table>("t", value.as_ref(), &mut errors);
+        (table, errors.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn every_mistake_of_a_table_is_reported_and_good_values_are_kept() {
+        let (table, errors) = read_table(
+            "[t]\nenabled = \"yes\"\nmax_age = 10\nmaxage = 1\npaths = [\"/a\", 3, false]\n[t.inner]\nnam = \"x\"",
+        );
+        assert_eq!(
+            errors,
+            [
+                "`t.enabled`: expected true or false, found the string \"yes\"",
+                "`t.inner.nam`: unknown key; did you mean `name`? the keys of `t.inner` are: name",
+                "`t.maxage`: unknown key; did you mean `max_age`? the keys of `t` are: enabled, inner, max_age, paths",
+                "`t.paths[1]`: expected a string, found the number 3",
+                "`t.paths[2]`: expected a string, found the boolean false",
+            ]
+        );
+        assert_eq!(table, Table { max_age: 10, ..Table::default() });
+    }
+
+    #[test]
+    fn a_good_table_reads_whole_and_a_missing_one_is_the_default() {
+        let (table, errors) = read_table("[t]\nmax_age = 5\npaths = [\"/a\"]\ninner = { name = \"n\" }");
+        assert_eq!(errors, Vec::<String>::new());
+        assert_eq!(table.paths, ["/a"]);
+        assert_eq!(table.inner.name, "n");
+        assert_eq!(read_table("[other]\nx = 1"), (Table::default(), vec![]));
+        let (_, errors) = read_table("t = 3");
+        assert_eq!(errors, ["`t`: expected a table of settings, found the number 3"]);
+    }
 
     #[test]
     fn suggests_close_keys() {
