@@ -58,7 +58,6 @@ use rocket::http::Header;
 use rocket::{Request, Response};
 
 use crate::core::check::Finding;
-use crate::core::config::Section;
 use crate::core::feature::{Builder, Deployment, Feature};
 use crate::core::part::{Finish, Part};
 
@@ -74,7 +73,8 @@ use crate::core::part::{Finish, Part};
 /// assert!(!cookies.same_site);
 /// assert!(cookies.secure && cookies.http_only);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Cookies {
     /// Add `Secure` to every `Set-Cookie` of an HTTPS response. _Default:_ `true`.
     pub secure: bool,
@@ -92,15 +92,6 @@ impl Default for Cookies {
 
 impl Feature for Cookies {
     const KEY: &'static str = "cookies";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        Cookies {
-            secure: s.bool("secure", d.secure),
-            same_site: s.bool("same_site", d.same_site),
-            http_only: s.bool("http_only", d.http_only),
-        }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         let on: Vec<&str> = [

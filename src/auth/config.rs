@@ -1,6 +1,5 @@
 //! The `[security.auth]` and `[security.password]` tables.
 
-use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
 use crate::core::rollout::Mode;
 
@@ -16,7 +15,8 @@ use crate::core::rollout::Mode;
 /// assert_eq!(auth.login_url, "/signin");
 /// assert_eq!(auth.next_field, "next");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Auth {
     /// The login page. _Default:_ `"/login"`.
     pub login_url: String,
@@ -67,22 +67,6 @@ impl Default for Auth {
 impl Feature for Auth {
     const KEY: &'static str = "auth";
 
-    fn read(s: &Section<'_>) -> Self {
-        let d = Auth::default();
-        Auth {
-            login_url: s.string("login_url", &d.login_url),
-            next_field: s.string("next_field", &d.next_field),
-            allowed_hosts: s.strings("allowed_hosts", &d.allowed_hosts),
-            catchers: s.bool("catchers", d.catchers),
-            allow: s.strings("allow", &d.allow),
-            static_paths: s.strings("static_paths", &d.static_paths),
-            logout_url: s.string("logout_url", &d.logout_url),
-            ajax_fetch_metadata: s.bool("ajax_fetch_metadata", d.ajax_fetch_metadata),
-            mode: Mode::read(s, "mode", d.mode),
-            ajax_mode: Mode::read(s, "ajax_mode", d.ajax_mode),
-        }
-    }
-
     fn build(&self, b: &mut Builder<'_>) {
         b.report_mode("mode", self.mode, "deny-by-default login (`require_login`)");
         b.report_mode("ajax_mode", self.ajax_mode, "AjaxOnly");
@@ -106,7 +90,8 @@ impl Feature for Auth {
 /// assert_eq!(password.max_age_days, 90);
 /// assert_eq!(password.change_url, "/password/change");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PasswordChange {
     /// The password-change page. _Default:_ `"/password/change"`.
     pub change_url: String,
@@ -142,19 +127,6 @@ impl Default for PasswordChange {
 
 impl Feature for PasswordChange {
     const KEY: &'static str = "password";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = PasswordChange::default();
-        PasswordChange {
-            change_url: s.string("change_url", &d.change_url),
-            max_age_days: s.u64("max_age_days", d.max_age_days),
-            expire_new_users: s.bool("expire_new_users", d.expire_new_users),
-            include_superusers: s.bool("include_superusers", d.include_superusers),
-            warn_days: s.u64("warn_days", d.warn_days),
-            fail_open: s.bool("fail_open", d.fail_open),
-            mode: Mode::read(s, "mode", d.mode),
-        }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         b.report_mode("mode", self.mode, "the mandatory password change");

@@ -155,5 +155,5 @@ pub use password_policy::{password_policy, PasswordPolicy};
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use throttle::LoginAttempts;
-pub use throttle::{default_delay, delay_message, LoginThrottle, Throttle, Throttled};
+pub use throttle::{default_delay, delay_message, LoginThrottle, Storage, Throttle, Throttled};
 pub use user::SecurityUser;

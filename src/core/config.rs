@@ -1,177 +1,217 @@
-//! A strict reader over figment values: every key is known, every value typed,
-//! every mistake reported with its full key and the fix.
+//! Reading the configuration: every feature's table derives `Deserialize`
+//! (`deny_unknown_fields`, one `Default`), and [`read`] is the one place that
+//! turns figment's errors into this crate's messages: the full key, what is
+//! allowed, "did you mean" for an unknown key, and every mistake at once.
+//!
+//! Values with more than one shape (a string or a list, `true` or `"keep"`)
+//! deserialize through [`shaped`], which hands the raw value to a small
+//! function that returns the typed value or the message.
 
-use std::cell::RefCell;
-
-use rocket::figment::value::{Dict, Value};
+use rocket::figment::error::{Actual, Kind};
+use rocket::figment::value::{Dict, Tag, Value};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer};
 
 use super::error::ConfigError;
 
-/// One table of the configuration, e.g. `security.hsts`.
-pub(crate) struct Section<'a> {
-    key: String,
-    dict: Option<&'a Dict>,
-    known: RefCell<Vec<&'static str>>,
-    errors: &'a RefCell<Vec<ConfigError>>,
+/// Separates a sub-key from the message in a [`shaped`] error, e.g. the
+/// feature name of a table of arbitrary names (`features.camera`).
+const SUB: char = '\u{1f}';
+
+/// Reads the table `key` of `value` into `T` (absent means "all defaults"),
+/// pushing every mistake to `errors`. Serde stops at the first error, so a
+/// table that fails is read again one key at a time (recursing into nested
+/// tables) to name each mistake; the keys that were fine keep their values,
+/// the others their defaults, so later checks still run.
+pub(crate) fn read<T: DeserializeOwned + Default>(
+    key: &str,
+    value: Option<&Value>,
+    errors: &mut Vec<ConfigError>,
+) -> T {
+    let Some(value) = value else { return T::default() };
+    let Value::Dict(_, dict) = value else {
+        errors.push(ConfigError::new(key, format!("expected a table of settings, found {}", describe(value))));
+        return T::default();
+    };
+    let probe = |d: &Dict| T::deserialize(&Value::Dict(Tag::Default, d.clone())).err();
+    let Some(first) = probe(dict) else {
+        return T::deserialize(value).unwrap_or_default();
+    };
+    let mut good = dict.clone();
+    let before = errors.len();
+    each_key(key, &[], dict, &probe, errors, &mut good);
+    if errors.len() == before {
+        // Only the combination fails: report what serde said.
+        errors.push(convert(key, &first));
+        return T::default();
+    }
+    T::deserialize(&Value::Dict(Tag::Default, good)).unwrap_or_default()
 }
 
-impl<'a> Section<'a> {
-    /// The root section `key` read from `value` (absent means "all defaults").
-    pub(crate) fn root(key: &str, value: Option<&'a Value>, errors: &'a RefCell<Vec<ConfigError>>) -> Self {
-        let dict = match value {
-            None => None,
-            Some(Value::Dict(_, d)) => Some(d),
-            Some(other) => {
-                errors
-                    .borrow_mut()
-                    .push(ConfigError::new(key, format!("expected a table of settings, found {}", describe(other))));
-                None
-            }
-        };
-        Section { key: key.into(), dict, known: RefCell::new(Vec::new()), errors }
-    }
-
-    /// The full key of `name` in this section.
-    pub(crate) fn key(&self, name: &str) -> String {
-        format!("{}.{}", self.key, name)
-    }
-
-    /// Records an error for `name` in this section.
-    pub(crate) fn error(&self, name: &str, message: impl Into<String>) {
-        self.errors.borrow_mut().push(ConfigError::new(self.key(name), message));
-    }
-
-    /// The raw value of `name`, for settings with more than one shape.
-    pub(crate) fn get(&self, name: &'static str) -> Option<&'a Value> {
-        self.known.borrow_mut().push(name);
-        self.dict.and_then(|d| d.get(name))
-    }
-
-    pub(crate) fn bool(&self, name: &'static str, default: bool) -> bool {
-        match self.get(name) {
-            None => default,
-            Some(Value::Bool(_, b)) => *b,
-            Some(v) => {
-                self.error(name, format!("expected true or false, found {}", describe(v)));
-                default
-            }
-        }
-    }
-
-    pub(crate) fn u64(&self, name: &'static str, default: u64) -> u64 {
-        match self.get(name) {
-            None => default,
-            Some(Value::Num(_, n)) => match n.to_u128().or_else(|| n.to_i128().and_then(|i| u128::try_from(i).ok())) {
-                Some(v) if v <= u64::MAX as u128 => v as u64,
-                _ => {
-                    self.error(name, format!("expected a whole number >= 0, found {}", describe_num(n)));
-                    default
+/// Probes each key of `dict` (at `path` below the root) on its own.
+fn each_key(
+    root: &str,
+    path: &[String],
+    dict: &Dict,
+    probe: &dyn Fn(&Dict) -> Option<rocket::figment::Error>,
+    errors: &mut Vec<ConfigError>,
+    good: &mut Dict,
+) {
+    for (name, value) in dict {
+        let mut here = path.to_vec();
+        here.push(name.clone());
+        let Some(e) = probe(&alone(&here, value)) else { continue };
+        let error = convert(root, &e);
+        let key = join(root, &here);
+        let before = errors.len();
+        if error.key.len() > key.len() {
+            match value {
+                Value::Dict(_, inner) => {
+                    each_key(root, &here, inner, probe, errors, good);
+                    if errors.len() > before {
+                        continue;
+                    }
                 }
-            },
-            Some(v) => {
-                self.error(name, format!("expected a whole number >= 0, found {}", describe(v)));
-                default
+                // Each item on its own, as the only item of the list: its mistake is renamed from `[0]` to `[i]`.
+                Value::Array(tag, items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let Some(e) = probe(&alone(&here, &Value::Array(*tag, vec![item.clone()]))) else { continue };
+                        let mut error = convert(root, &e);
+                        if let Some(rest) = error.key.strip_prefix(&format!("{key}[0]")) {
+                            error.key = format!("{key}[{i}]{rest}");
+                        }
+                        errors.push(error);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if errors.len() == before {
+            errors.push(error);
+        }
+        remove(good, &here);
+    }
+}
+
+/// A table holding only `value` at `path`.
+fn alone(path: &[String], value: &Value) -> Dict {
+    let mut v = value.clone();
+    for name in path[1..].iter().rev() {
+        v = Value::Dict(Tag::Default, Dict::from([(name.clone(), v)]));
+    }
+    Dict::from([(path[0].clone(), v)])
+}
+
+fn remove(dict: &mut Dict, path: &[String]) {
+    match path {
+        [] => {}
+        [last] => {
+            dict.remove(last);
+        }
+        [first, rest @ ..] => {
+            if let Some(Value::Dict(_, inner)) = dict.get_mut(first) {
+                remove(inner, rest);
             }
         }
     }
+}
 
-    pub(crate) fn string(&self, name: &'static str, default: &str) -> String {
-        self.opt_string(name).unwrap_or_else(|| default.to_string())
-    }
-
-    pub(crate) fn opt_string(&self, name: &'static str) -> Option<String> {
-        match self.get(name) {
-            None => None,
-            Some(Value::String(_, s)) => Some(s.clone()),
-            Some(Value::Char(_, c)) => Some(c.to_string()),
-            Some(v) => {
-                self.error(name, format!("expected a string, found {}", describe(v)));
-                None
-            }
+/// `root` followed by `path`, list indices as `[i]`.
+fn join(root: &str, path: &[String]) -> String {
+    let mut key = root.to_string();
+    for p in path {
+        if p.parse::<usize>().is_ok() {
+            key.push_str(&format!("[{p}]"));
+        } else if p.starts_with('[') {
+            key.push_str(p);
+        } else {
+            key.push('.');
+            key.push_str(p);
         }
     }
+    key
+}
 
-    /// A list of strings. A bare string is refused: it is the classic mistake
-    /// that silently turned exclusion lists into per-character lists elsewhere.
-    pub(crate) fn strings(&self, name: &'static str, default: &[String]) -> Vec<String> {
-        match self.get(name) {
-            None => default.to_vec(),
-            Some(Value::Array(_, items)) => self.string_items(name, items),
-            Some(Value::String(_, s)) => {
-                self.error(name, format!("expected a list of strings, found the string {s:?}; write [{s:?}]"));
-                default.to_vec()
+/// The one translation of a figment error into this crate's message.
+fn convert(root: &str, e: &rocket::figment::Error) -> ConfigError {
+    let mut path = e.path.clone();
+    let message = match &e.kind {
+        Kind::Message(m) => match m.strip_prefix(SUB).and_then(|m| m.split_once(SUB)) {
+            Some((sub, m)) => {
+                path.push(sub.to_string());
+                m.to_string()
             }
-            Some(v) => {
-                self.error(name, format!("expected a list of strings, found {}", describe(v)));
-                default.to_vec()
-            }
+            None => m.clone(),
+        },
+        Kind::UnknownField(name, expected) => {
+            let table = join(root, &path[..path.len().saturating_sub(1)]);
+            let mut known: Vec<&str> = expected.to_vec();
+            known.sort_unstable();
+            let hint = suggest(name, &known).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+            format!("unknown key; {hint}the keys of `{table}` are: {}", known.join(", "))
         }
-    }
-
-    /// A string or a list of strings (for header token lists).
-    pub(crate) fn string_or_list(&self, name: &'static str, default: &[String]) -> Vec<String> {
-        match self.get(name) {
-            None => default.to_vec(),
-            Some(Value::String(_, s)) => s.split(',').map(|t| t.trim().to_string()).collect(),
-            Some(Value::Array(_, items)) => self.string_items(name, items),
-            Some(v) => {
-                self.error(name, format!("expected a string or a list of strings, found {}", describe(v)));
-                default.to_vec()
-            }
-        }
-    }
-
-    fn string_items(&self, name: &str, items: &[Value]) -> Vec<String> {
-        let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            match item {
-                Value::String(_, s) => out.push(s.clone()),
-                Value::Char(_, c) => out.push(c.to_string()),
-                v => self.error(&format!("{name}[{i}]"), format!("expected a string, found {}", describe(v))),
+        Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
+            let found = describe_actual(actual);
+            match expected.as_str() {
+                "a boolean" => format!("expected true or false, found {found}"),
+                "u64" => format!("expected a whole number >= 0, found {found}"),
+                "a string" => format!("expected a string, found {found}"),
+                "a sequence" => match actual {
+                    Actual::Str(s) => format!("expected a list of strings, found the string {s:?}; write [{s:?}]"),
+                    _ => format!("expected a list of strings, found {found}"),
+                },
+                e if e.starts_with("struct ") => format!("expected a table of settings, found {found}"),
+                e => format!("expected {e}, found {found}"),
             }
         }
-        out
-    }
+        other => other.to_string(),
+    };
+    ConfigError::new(join(root, &path), message)
+}
 
-    /// A nested table of arbitrary names (e.g. Permissions-Policy features).
-    pub(crate) fn dict(&self, name: &'static str) -> Option<&'a Dict> {
-        match self.get(name) {
-            None => None,
-            Some(Value::Dict(_, d)) => Some(d),
-            Some(v) => {
-                self.error(name, format!("expected a table, found {}", describe(v)));
-                None
-            }
-        }
-    }
+/// Deserializes a value with more than one shape: `f` gets the raw value
+/// and returns the typed one or the message (see [`at`] for a sub-key).
+pub(crate) fn shaped<'de, D: Deserializer<'de>, T>(
+    d: D,
+    f: impl FnOnce(&Value) -> Result<T, String>,
+) -> Result<T, D::Error> {
+    let value = <Value as Deserialize>::deserialize(d)?;
+    f(&value).map_err(D::Error::custom)
+}
 
-    /// A nested section with its own known keys.
-    pub(crate) fn section(&self, name: &'static str) -> Section<'a> {
-        let key = self.key(name);
-        match self.get(name) {
-            None => Section { key, dict: None, known: RefCell::new(Vec::new()), errors: self.errors },
-            Some(v) => Section::root(&key, Some(v), self.errors),
-        }
-    }
+/// A [`shaped`] message for the key `sub` below the value's own key
+/// (`"camera"`, `"[1]"`, `"routes[0].paths"`).
+pub(crate) fn at(sub: &str, message: impl std::fmt::Display) -> String {
+    format!("{SUB}{sub}{SUB}{message}")
+}
 
-    /// Reports every key of this table that no reader asked for.
-    pub(crate) fn finish(self) {
-        let Some(dict) = self.dict else { return };
-        let known = self.known.borrow();
-        for name in dict.keys() {
-            if known.iter().any(|k| k == name) {
-                continue;
-            }
-            let mut expected: Vec<&str> = known.clone();
-            expected.sort_unstable();
-            expected.dedup();
-            let hint = match suggest(name, &expected) {
-                Some(s) => format!("did you mean `{s}`? "),
-                None => String::new(),
-            };
-            self.error(name, format!("unknown key; {hint}the keys of `{}` are: {}", self.key, expected.join(", ")));
-        }
+/// The text of a string value (TOML may hand a one-letter string as a char).
+pub(crate) fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(_, s) => Some(s.clone()),
+        Value::Char(_, c) => Some(c.to_string()),
+        _ => None,
     }
+}
+
+/// A list of strings, each item's mistake named by its index below the key.
+pub(crate) fn string_items(items: &[Value]) -> Result<Vec<String>, String> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            text(item).ok_or_else(|| at(&format!("[{i}]"), format!("expected a string, found {}", describe(item))))
+        })
+        .collect()
+}
+
+/// `deserialize_with` for header token lists: a string (comma-separated) or a list of strings.
+pub(crate) fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    shaped(d, |v| match v {
+        Value::String(_, s) => Ok(s.split(',').map(|t| t.trim().to_string()).collect()),
+        Value::Array(_, items) => string_items(items),
+        v => Err(format!("expected a string or a list of strings, found {}", describe(v))),
+    })
 }
 
 /// The closest known key: same letters ignoring case and `_`/`-`, or at most two edits.
@@ -203,29 +243,85 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// A raw value as the messages name it: `the string "x"`, `the number 3`, `a list`.
 pub(crate) fn describe(v: &Value) -> String {
-    match v {
-        Value::String(_, s) => format!("the string {s:?}"),
-        Value::Char(_, c) => format!("the string {:?}", c.to_string()),
-        Value::Bool(_, b) => format!("the boolean {b}"),
-        Value::Num(_, n) => describe_num(n),
-        Value::Empty(..) => "an empty value".into(),
-        Value::Dict(..) => "a table".into(),
-        Value::Array(..) => "a list".into(),
-    }
+    describe_actual(&v.to_actual())
 }
 
-fn describe_num(n: &rocket::figment::value::Num) -> String {
-    match (n.to_i128(), n.to_f64()) {
-        (Some(i), _) => format!("the number {i}"),
-        (None, Some(f)) => format!("the number {f}"),
-        _ => "a number".into(),
+fn describe_actual(a: &Actual) -> String {
+    match a {
+        Actual::Str(s) => format!("the string {s:?}"),
+        Actual::Char(c) => format!("the string {:?}", c.to_string()),
+        Actual::Bool(b) => format!("the boolean {b}"),
+        Actual::Signed(i) => format!("the number {i}"),
+        Actual::Unsigned(u) => format!("the number {u}"),
+        Actual::Float(f) => format!("the number {f}"),
+        Actual::Unit | Actual::Option => "an empty value".into(),
+        Actual::Map => "a table".into(),
+        Actual::Seq => "a list".into(),
+        other => other.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::suggest;
+    use rocket::figment::providers::{Format, Toml};
+    use rocket::figment::Figment;
+    use serde::Deserialize;
+
+    use super::{read, suggest};
+
+    #[derive(Debug, Default, PartialEq, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    struct Table {
+        enabled: bool,
+        max_age: u64,
+        paths: Vec<String>,
+        inner: Inner,
+    }
+
+    #[derive(Debug, Default, PartialEq, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    struct Inner {
+        name: String,
+    }
+
+    fn read_table(toml: &str) -> (Table, Vec<String>) {
+        let figment = Figment::from(Toml::string(toml));
+        let value = figment.find_value("t").ok();
+        let mut errors = Vec::new();
+        let table = read::<Table>("t", value.as_ref(), &mut errors);
+        (table, errors.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn every_mistake_of_a_table_is_reported_and_good_values_are_kept() {
+        let (table, errors) = read_table(
+            "[t]\nenabled = \"yes\"\nmax_age = 10\nmaxage = 1\npaths = [\"/a\", 3, false]\n[t.inner]\nnam = \"x\"",
+        );
+        assert_eq!(
+            errors,
+            [
+                "`t.enabled`: expected true or false, found the string \"yes\"",
+                "`t.inner.nam`: unknown key; did you mean `name`? the keys of `t.inner` are: name",
+                "`t.maxage`: unknown key; did you mean `max_age`? the keys of `t` are: enabled, inner, max_age, paths",
+                "`t.paths[1]`: expected a string, found the number 3",
+                "`t.paths[2]`: expected a string, found the boolean false",
+            ]
+        );
+        assert_eq!(table, Table { max_age: 10, ..Table::default() });
+    }
+
+    #[test]
+    fn a_good_table_reads_whole_and_a_missing_one_is_the_default() {
+        let (table, errors) = read_table("[t]\nmax_age = 5\npaths = [\"/a\"]\ninner = { name = \"n\" }");
+        assert_eq!(errors, Vec::<String>::new());
+        assert_eq!(table.paths, ["/a"]);
+        assert_eq!(table.inner.name, "n");
+        assert_eq!(read_table("[other]\nx = 1"), (Table::default(), vec![]));
+        let (_, errors) = read_table("t = 3");
+        assert_eq!(errors, ["`t`: expected a table of settings, found the number 3"]);
+    }
 
     #[test]
     fn suggests_close_keys() {

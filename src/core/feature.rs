@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use super::check::Finding;
-use super::config::Section;
 use super::error::ConfigError;
 use super::https::{Https, HttpsPolicy};
 use super::part::Part;
@@ -173,35 +172,100 @@ pub(crate) fn one_of(b: &mut Builder<'_>, field: &str, value: &str, allowed: &[&
     }
 }
 
-/// The fields every header feature shares.
-pub(crate) struct Common {
-    pub(crate) enabled: bool,
-    pub(crate) paths: Vec<String>,
-    pub(crate) exclude: Vec<String>,
+/// The table of a header feature that sends one configured value: whether
+/// it is on, the value, and where it is sent (`paths` minus `exclude`).
+/// `K` says which header (its defaults and how its value is read); each
+/// header names its own type, e.g.
+/// [`FrameOptions`](crate::headers::FrameOptions) is `HeaderConfig<kind::FrameOptions>`.
+///
+/// ```
+/// use rocket_security::headers::FrameOptions;
+///
+/// let xfo = FrameOptions { value: "SAMEORIGIN".into(), ..Default::default() };
+/// assert!(xfo.enabled);
+/// assert_eq!(xfo.paths, ["/**"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, bound(deserialize = ""))]
+pub struct HeaderConfig<K: HeaderKind> {
+    /// Send the header. _Default:_ per header.
+    pub enabled: bool,
+    /// The header's value. _Default:_ per header.
+    #[serde(deserialize_with = "K::deserialize_value")]
+    pub value: K::Value,
+    /// Path patterns that get the header. _Default:_ `["/**"]`.
+    pub paths: Vec<String>,
+    /// Path patterns that don't. _Default:_ `[]`.
+    pub exclude: Vec<String>,
 }
 
-impl Common {
-    /// Reads the three keys, falling back to the feature's defaults.
-    pub(crate) fn read(s: &Section<'_>, enabled: bool, paths: &[String], exclude: &[String]) -> Self {
-        Common {
-            enabled: s.bool("enabled", enabled),
-            paths: s.strings("paths", paths),
-            exclude: s.strings("exclude", exclude),
-        }
+impl<K: HeaderKind> Default for HeaderConfig<K> {
+    fn default() -> Self {
+        HeaderConfig { enabled: K::ENABLED, value: K::value(), paths: everywhere(), exclude: vec![] }
     }
 }
+
+/// Which header a [`HeaderConfig`] configures: its defaults and how its
+/// value is read. Implemented by the crate's header kinds only.
+///
+/// ```
+/// use rocket_security::headers::HeaderKind;
+///
+/// fn default_value<K: HeaderKind>() -> K::Value { K::value() }
+/// assert_eq!(default_value::<rocket_security::headers::kind::FrameOptions>(), "DENY");
+/// ```
+pub trait HeaderKind: sealed::Sealed + Sized + 'static {
+    /// The value's type (a string, or a list of tokens).
+    type Value: std::fmt::Debug + Clone + PartialEq + Eq + Send + Sync + 'static;
+    /// Whether the header is sent by default.
+    const ENABLED: bool;
+    /// The default value.
+    fn value() -> Self::Value;
+    /// Reads the value from `Rocket.toml`.
+    #[doc(hidden)]
+    fn deserialize_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self::Value, D::Error>;
+}
+
+pub(crate) mod sealed {
+    /// Keeps [`HeaderKind`](super::HeaderKind) to this crate's headers.
+    pub trait Sealed {}
+}
+
+/// Declares a [`HeaderKind`]: `$name` sends `$value` by default (`$enabled`).
+macro_rules! header_kind {
+    ($(#[$doc:meta])* $name:ident: $value:ty = $default:expr, enabled: $enabled:literal, read: $read:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub struct $name;
+
+        impl $crate::core::feature::sealed::Sealed for $name {}
+
+        impl $crate::core::feature::HeaderKind for $name {
+            type Value = $value;
+            const ENABLED: bool = $enabled;
+            fn value() -> $value {
+                $default
+            }
+            fn deserialize_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<$value, D::Error> {
+                $read(d)
+            }
+        }
+    };
+}
+pub(crate) use header_kind;
 
 /// The default `paths` of a header sent everywhere.
 pub(crate) fn everywhere() -> Vec<String> {
     vec!["/**".to_string()]
 }
 
-/// Implemented by every header feature's typed config.
-pub(crate) trait Feature: Default + Clone + Send + Sync + 'static {
+/// Implemented by every feature's typed config. Its table is read by
+/// deserializing it (`#[serde(default, deny_unknown_fields)]`, through
+/// [`config::read`](super::config::read)); `build` does the checks that are
+/// more than a type.
+pub(crate) trait Feature: Default + Clone + Send + Sync + serde::de::DeserializeOwned + 'static {
     /// Its table under `security`, e.g. `hsts`.
     const KEY: &'static str;
-    /// Reads the feature's table (absent keys keep their defaults).
-    fn read(section: &Section<'_>) -> Self;
     /// Validates the feature's settings, renders its headers into `b` and
     /// adds its request-time parts. Features compiled by the composition root
     /// with inputs from other features keep the default (nothing here).
@@ -211,17 +275,4 @@ pub(crate) trait Feature: Default + Clone + Send + Sync + 'static {
 // HTTPS detection is the core's own section: `[security.https]`.
 impl Feature for Https {
     const KEY: &'static str = "https";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Https::default();
-        Https {
-            trusted_proxies: s.strings("trusted_proxies", &d.trusted_proxies),
-            proxy_header: s.string("proxy_header", &d.proxy_header),
-            redirect: s.bool("redirect", d.redirect),
-            redirect_status: s.u64("redirect_status", d.redirect_status),
-            redirect_host: s.opt_string("redirect_host"),
-            redirect_exempt: s.strings("redirect_exempt", &d.redirect_exempt),
-            trust_forwarded_host: s.bool("trust_forwarded_host", d.trust_forwarded_host),
-        }
-    }
 }

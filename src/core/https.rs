@@ -27,7 +27,8 @@ use super::host::{parse_host, HostPattern, HostPort};
 /// redirect_host = "www.example.com"             # Default: the request's Host
 /// redirect_exempt = ["/health"]                 # Default: []
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Https {
     /// IP addresses or CIDR networks of the proxies that terminate TLS. _Default:_ `[]`.
     pub trusted_proxies: Vec<String>,

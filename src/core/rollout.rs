@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use rocket::{Phase, Request, Rocket};
 
-use super::config::Section;
+use super::config::{describe, shaped, text};
 
 /// What a control that refuses requests does with a request it would refuse.
 ///
@@ -41,26 +41,30 @@ impl std::fmt::Display for Mode {
     }
 }
 
-impl Mode {
-    /// Reads `name` of `s` (`"enforce"` or `"report"`).
-    pub(crate) fn read(s: &Section<'_>, name: &'static str, default: Mode) -> Mode {
-        match s.opt_string(name).as_deref() {
-            None => default,
-            Some("enforce") => Mode::Enforce,
-            Some("report") => Mode::Report,
-            Some(other) => {
-                s.error(
-                    name,
-                    format!(
-                        "{other:?} is not a mode; use \"enforce\" (refuse) or \"report\" (let the request go on \
-                         and record what would have been refused)"
-                    ),
-                );
-                default
-            }
-        }
+/// Read from `"enforce"` or `"report"` (the `mode` keys of `Rocket.toml`).
+///
+/// ```
+/// use rocket::figment::Figment;
+/// use rocket_security::core::Mode;
+///
+/// let figment = Figment::new().merge(("mode", "report"));
+/// assert_eq!(figment.extract_inner::<Mode>("mode").unwrap(), Mode::Report);
+/// ```
+impl<'de> serde::Deserialize<'de> for Mode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        shaped(d, |v| match text(v).as_deref() {
+            Some("enforce") => Ok(Mode::Enforce),
+            Some("report") => Ok(Mode::Report),
+            Some(other) => Err(format!(
+                "{other:?} is not a mode; use \"enforce\" (refuse) or \"report\" (let the request go on and record \
+                 what would have been refused)"
+            )),
+            None => Err(format!("expected a string, found {}", describe(v))),
+        })
     }
+}
 
+impl Mode {
     /// Whether requests are only watched.
     ///
     /// ```

@@ -2,7 +2,6 @@
 //! policy, route policies, the nonce and reporting directives, and every
 //! header value rendered ahead of time.
 
-use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
 use crate::core::paths::{PathSet, Scope};
 use crate::core::rules::{check_value, intern};
@@ -31,10 +30,6 @@ const NONCE_DIRECTIVES: &[&str] = &["script-src", "script-src-elem", "style-src"
 
 impl Feature for Csp {
     const KEY: &'static str = "csp";
-
-    fn read(s: &Section<'_>) -> Self {
-        Csp::read_section(s)
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         if !self.enabled && !self.report_only.enabled {

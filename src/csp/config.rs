@@ -1,9 +1,8 @@
 //! The `[security.csp]` table: the typed settings and their reader.
 
-use rocket::figment::value::{Dict, Value as FigValue};
+use rocket::figment::value::Value as FigValue;
 
-use crate::core::config::{describe, Section};
-use crate::core::feature::Common;
+use crate::core::config::{at, describe, shaped, string_items, text};
 
 /// Directive changes: `Some(sources)` sets (empty for boolean directives), `None` removes.
 ///
@@ -120,7 +119,8 @@ pub struct ReportOnly {
 /// assert_eq!(csp.nonce_directives, ["script-src", "style-src"]);
 /// assert!(csp.enabled && !csp.report);
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(from = "CspTable")]
 pub struct Csp {
     /// Send the enforced policy. _Default:_ `true`.
     pub enabled: bool,
@@ -173,124 +173,250 @@ impl Default for Csp {
     }
 }
 
-fn read_directives(s: &Section<'_>, prefix: &str, dict: Option<&Dict>) -> Directives {
-    let mut out = Vec::new();
-    for (name, value) in dict.into_iter().flatten() {
-        let key = format!("{prefix}{name}");
+/// A mistake in a CSP value: the sub-key below the value's own key ("" for
+/// the value itself) and the message.
+type Mistake = (String, String);
+
+fn below(prefix: &str, (sub, message): Mistake) -> Mistake {
+    (format!("{prefix}{sub}"), message)
+}
+
+/// The [`shaped`] reader of a CSP value.
+fn csp_value<'de, D: serde::Deserializer<'de>, T>(d: D, f: fn(&FigValue) -> Result<T, Mistake>) -> Result<T, D::Error> {
+    shaped(d, |v| f(v).map_err(|(sub, m)| if sub.is_empty() { m } else { at(&sub, m) }))
+}
+
+fn directives(v: &FigValue) -> Result<Directives, Mistake> {
+    let FigValue::Dict(_, dict) = v else {
+        return Err((String::new(), format!("expected a table, found {}", describe(v))));
+    };
+    let mut out = Vec::with_capacity(dict.len());
+    for (name, value) in dict {
         match value {
             FigValue::Bool(_, true) => out.push((name.clone(), Some(vec![]))),
             FigValue::Bool(_, false) => out.push((name.clone(), None)),
             FigValue::Array(_, items) => {
                 let mut list = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    match item.as_str() {
-                        Some(v) => list.push(v.to_string()),
-                        None => s.error(&format!("{key}[{i}]"), format!("expected a string, found {}", describe(item))),
-                    }
+                    let Some(v) = text(item) else {
+                        return Err((format!("{name}[{i}]"), format!("expected a string, found {}", describe(item))));
+                    };
+                    list.push(v);
                 }
                 out.push((name.clone(), Some(list)));
             }
-            FigValue::String(_, v) => s.error(
-                &key,
-                format!("expected a list of sources, found the string {v:?}; write [{v:?}] (or true for a boolean directive)"),
-            ),
-            other => s.error(&key, format!("expected a list of sources or true/false, found {}", describe(other))),
-        }
-    }
-    out
-}
-
-fn read_policy(s: &Section<'_>) -> PolicyConfig {
-    let directives = read_directives(s, "directives.", s.dict("directives"));
-    let mut routes = Vec::new();
-    if let Some(FigValue::Array(_, items)) = s.get("routes") {
-        for (i, item) in items.iter().enumerate() {
-            let key = format!("routes[{i}]");
-            let FigValue::Dict(_, d) = item else {
-                s.error(
-                    &key,
-                    format!("expected a table with paths and directives or policy, found {}", describe(item)),
-                );
-                continue;
-            };
-            for k in d.keys().filter(|k| !["paths", "directives", "policy"].contains(&k.as_str())) {
-                s.error(
-                    &format!("{key}.{k}"),
-                    "unknown key; the keys of a route policy are: directives, paths, policy",
-                );
+            FigValue::String(_, v) => {
+                return Err((
+                    name.clone(),
+                    format!(
+                        "expected a list of sources, found the string {v:?}; write [{v:?}] (or true for a boolean directive)"
+                    ),
+                ))
             }
-            let paths = match d.get("paths") {
-                Some(FigValue::Array(_, p)) => p.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-                _ => {
-                    s.error(&format!("{key}.paths"), "required: a list of path patterns, e.g. [\"/admin/**\"]");
-                    vec![]
-                }
-            };
-            let directives = match d.get("directives") {
-                Some(FigValue::Dict(_, dd)) => read_directives(s, &format!("{key}.directives."), Some(dd)),
-                Some(other) => {
-                    s.error(&format!("{key}.directives"), format!("expected a table, found {}", describe(other)));
-                    vec![]
-                }
-                None => vec![],
-            };
-            let policy = d.get("policy").and_then(|v| v.as_str()).map(str::to_string);
-            routes.push(RoutePolicy { paths, directives, policy });
+            other => {
+                return Err((name.clone(), format!("expected a list of sources or true/false, found {}", describe(other))))
+            }
         }
-    } else if let Some(other) = s.get("routes") {
-        s.error("routes", format!("expected a list of tables ([[...csp.routes]]), found {}", describe(other)));
     }
-    let d = PolicyConfig::default();
-    PolicyConfig {
-        use_defaults: s.bool("use_defaults", d.use_defaults),
-        directives,
-        // A list of policies is sent comma-separated, as CSP defines several policies.
-        policy: match s.get("policy") {
-            Some(FigValue::Array(..)) => Some(s.strings("policy", &[]).join(", ")),
-            _ => s.opt_string("policy"),
+    Ok(out)
+}
+
+/// A whole policy, or several (a list in `Rocket.toml`, sent comma-separated as CSP defines).
+fn policy(v: &FigValue) -> Result<Option<String>, Mistake> {
+    match v {
+        FigValue::Array(_, items) => {
+            let list = string_items(items).map_err(|m| (String::new(), m))?;
+            Ok(Some(list.join(", ")))
+        }
+        v => match text(v) {
+            Some(s) => Ok(Some(s)),
+            None => Err((String::new(), format!("expected a string, found {}", describe(v)))),
         },
-        routes,
     }
 }
 
-impl Csp {
-    /// Reads the table (absent keys keep their defaults).
-    pub(crate) fn read_section(s: &Section<'_>) -> Self {
-        let d = Csp::default();
-        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
-        let ro = s.section("report_only");
-        let report_only = ReportOnly { enabled: ro.bool("enabled", d.report_only.enabled), policy: read_policy(&ro) };
-        ro.finish();
-        let percentage = match s.get("report_percentage") {
-            None => d.report_percentage,
-            Some(FigValue::Num(_, n)) => n.to_f64().or_else(|| n.to_i128().map(|i| i as f64)).unwrap_or(-1.0),
-            Some(other) => {
-                s.error("report_percentage", format!("expected a number from 0 to 100, found {}", describe(other)));
-                d.report_percentage
+fn routes(v: &FigValue) -> Result<Vec<RoutePolicy>, Mistake> {
+    let FigValue::Array(_, items) = v else {
+        return Err((String::new(), format!("expected a list of tables ([[...csp.routes]]), found {}", describe(v))));
+    };
+    let mut routes = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let key = format!("[{i}]");
+        let FigValue::Dict(_, d) = item else {
+            return Err((
+                key,
+                format!("expected a table with paths and directives or policy, found {}", describe(item)),
+            ));
+        };
+        if let Some(k) = d.keys().find(|k| !["paths", "directives", "policy"].contains(&k.as_str())) {
+            return Err((
+                format!("{key}.{k}"),
+                "unknown key; the keys of a route policy are: directives, paths, policy".into(),
+            ));
+        }
+        let paths = match d.get("paths") {
+            Some(FigValue::Array(_, p)) => p.iter().filter_map(text).collect(),
+            _ => {
+                return Err((format!("{key}.paths"), "required: a list of path patterns, e.g. [\"/admin/**\"]".into()))
             }
         };
+        let directives = match d.get("directives") {
+            Some(v) => directives(v).map_err(|m| below(&format!("{key}.directives."), m))?,
+            None => vec![],
+        };
+        let policy = d.get("policy").and_then(text);
+        routes.push(RoutePolicy { paths, directives, policy });
+    }
+    Ok(routes)
+}
+
+/// `report`: true (the collector), false (none) or "keep" (the policy's own, the same as false).
+fn report(v: &FigValue) -> Result<bool, Mistake> {
+    match v {
+        FigValue::Bool(_, b) => Ok(*b),
+        FigValue::String(_, k) if k == "keep" => Ok(false),
+        FigValue::String(_, k) => Err((
+            String::new(),
+            format!("{k:?} is not allowed; use true (the collector), false (none) or \"keep\" (the policy's own)"),
+        )),
+        v => Err((String::new(), format!("expected true or false, found {}", describe(v)))),
+    }
+}
+
+/// `report_percentage`: any number (checked from 0 to 100 when compiled).
+fn percentage(v: &FigValue) -> Result<f64, Mistake> {
+    match v {
+        FigValue::Num(_, n) => Ok(n.to_f64().or_else(|| n.to_i128().map(|i| i as f64)).unwrap_or(-1.0)),
+        v => Err((String::new(), format!("expected a number from 0 to 100, found {}", describe(v)))),
+    }
+}
+
+/// The `deserialize_with` functions of the tables below.
+mod read {
+    use super::{csp_value, Directives, RoutePolicy};
+    use serde::Deserializer;
+
+    pub(super) fn directives<'de, D: Deserializer<'de>>(d: D) -> Result<Directives, D::Error> {
+        csp_value(d, super::directives)
+    }
+    pub(super) fn policy<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        csp_value(d, super::policy)
+    }
+    pub(super) fn routes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<RoutePolicy>, D::Error> {
+        csp_value(d, super::routes)
+    }
+    pub(super) fn report<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        csp_value(d, super::report)
+    }
+    pub(super) fn percentage<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        csp_value(d, super::percentage)
+    }
+}
+
+/// The `[security.csp.report_only]` table as written: the policy's keys sit
+/// beside `enabled`, so it is read through this mirror.
+#[derive(serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ReportOnlyTable {
+    enabled: bool,
+    use_defaults: bool,
+    #[serde(deserialize_with = "read::directives")]
+    directives: Directives,
+    #[serde(deserialize_with = "read::policy")]
+    policy: Option<String>,
+    #[serde(deserialize_with = "read::routes")]
+    routes: Vec<RoutePolicy>,
+}
+
+impl Default for ReportOnlyTable {
+    fn default() -> Self {
+        let ReportOnly { enabled, policy: PolicyConfig { use_defaults, directives, policy, routes } } =
+            ReportOnly::default();
+        ReportOnlyTable { enabled, use_defaults, directives, policy, routes }
+    }
+}
+
+impl From<ReportOnlyTable> for ReportOnly {
+    fn from(t: ReportOnlyTable) -> Self {
+        let ReportOnlyTable { enabled, use_defaults, directives, policy, routes } = t;
+        ReportOnly { enabled, policy: PolicyConfig { use_defaults, directives, policy, routes } }
+    }
+}
+
+/// The `[security.csp]` table as written (the policy's keys beside the
+/// others); [`Csp`] is read through it.
+#[derive(serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct CspTable {
+    enabled: bool,
+    use_defaults: bool,
+    #[serde(deserialize_with = "read::directives")]
+    directives: Directives,
+    #[serde(deserialize_with = "read::policy")]
+    policy: Option<String>,
+    #[serde(deserialize_with = "read::routes")]
+    routes: Vec<RoutePolicy>,
+    report_only: ReportOnlyTable,
+    nonce_directives: Vec<String>,
+    strict_dynamic: bool,
+    allow_unknown_directives: bool,
+    require_default_src: bool,
+    #[serde(deserialize_with = "read::report")]
+    report: bool,
+    report_uri: String,
+    report_to: String,
+    #[serde(deserialize_with = "read::percentage")]
+    report_percentage: f64,
+    paths: Vec<String>,
+    exclude: Vec<String>,
+}
+
+impl Default for CspTable {
+    fn default() -> Self {
+        let d = Csp::default();
+        let PolicyConfig { use_defaults, directives, policy, routes } = d.policy;
+        CspTable {
+            enabled: d.enabled,
+            use_defaults,
+            directives,
+            policy,
+            routes,
+            report_only: ReportOnlyTable::default(),
+            nonce_directives: d.nonce_directives,
+            strict_dynamic: d.strict_dynamic,
+            allow_unknown_directives: d.allow_unknown_directives,
+            require_default_src: d.require_default_src,
+            report: d.report,
+            report_uri: d.report_uri,
+            report_to: d.report_to,
+            report_percentage: d.report_percentage,
+            paths: d.paths,
+            exclude: d.exclude,
+        }
+    }
+}
+
+impl From<CspTable> for Csp {
+    fn from(t: CspTable) -> Self {
         Csp {
-            enabled: c.enabled,
-            policy: read_policy(s),
-            report_only,
-            nonce_directives: s.strings("nonce_directives", &d.nonce_directives),
-            strict_dynamic: s.bool("strict_dynamic", d.strict_dynamic),
-            allow_unknown_directives: s.bool("allow_unknown_directives", d.allow_unknown_directives),
-            require_default_src: s.bool("require_default_src", d.require_default_src),
-            // `report = "keep"`: the policy's own reporting directives, not the collector's.
-            report: match s.get("report") {
-                Some(FigValue::String(_, v)) if v == "keep" => false,
-                Some(FigValue::String(_, v)) => {
-                    s.error("report", format!("{v:?} is not allowed; use true (the collector), false (none) or \"keep\" (the policy's own)"));
-                    d.report
-                }
-                _ => s.bool("report", d.report),
+            enabled: t.enabled,
+            policy: PolicyConfig {
+                use_defaults: t.use_defaults,
+                directives: t.directives,
+                policy: t.policy,
+                routes: t.routes,
             },
-            report_uri: s.string("report_uri", &d.report_uri),
-            report_to: s.string("report_to", &d.report_to),
-            report_percentage: percentage,
-            paths: c.paths,
-            exclude: c.exclude,
+            report_only: t.report_only.into(),
+            nonce_directives: t.nonce_directives,
+            strict_dynamic: t.strict_dynamic,
+            allow_unknown_directives: t.allow_unknown_directives,
+            require_default_src: t.require_default_src,
+            report: t.report,
+            report_uri: t.report_uri,
+            report_to: t.report_to,
+            report_percentage: t.report_percentage,
+            paths: t.paths,
+            exclude: t.exclude,
         }
     }
 }

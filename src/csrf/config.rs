@@ -1,6 +1,5 @@
 //! The `[security.csrf]` table.
 
-use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
 use crate::core::rollout::Mode;
 
@@ -15,7 +14,8 @@ use crate::core::rollout::Mode;
 /// token = false                     # also require a CsrfToken on unsafe requests; Default: false
 /// mode = "enforce"                  # "report": let refused requests through, record them; Default: "enforce"
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Csrf {
     /// Refuse cross-origin unsafe requests. _Default:_ `true`.
     pub enabled: bool,
@@ -60,18 +60,6 @@ impl Default for Csrf {
 
 impl Feature for Csrf {
     const KEY: &'static str = "csrf";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        Csrf {
-            enabled: s.bool("enabled", d.enabled),
-            trusted_origins: s.strings("trusted_origins", &d.trusted_origins),
-            exempt: s.strings("exempt", &d.exempt),
-            header_auth_paths: s.strings("header_auth_paths", &d.header_auth_paths),
-            token: s.bool("token", d.token),
-            mode: Mode::read(s, "mode", d.mode),
-        }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         if self.enabled {

@@ -8,7 +8,6 @@
 //! original's `-1` is not a valid date either, but `0` is the value RFC 9111
 //! names), and the header name is spelled `Cache-Control`.
 
-use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
 
 /// No caching of confidential responses, by browsers or shared caches.
@@ -23,7 +22,8 @@ use crate::core::feature::{Builder, Feature};
 /// On these paths the crate's value replaces a `Cache-Control` the handler
 /// set (a confidential page must not become cacheable by accident); a route
 /// that really wants caching says so with [`Override`](crate::Override).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NoStore {
     /// Confidential path patterns. _Default:_ `[]` (the feature is off).
     pub paths: Vec<String>,
@@ -41,15 +41,6 @@ impl Default for NoStore {
 
 impl Feature for NoStore {
     const KEY: &'static str = "no_store";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        NoStore {
-            paths: s.strings("paths", &d.paths),
-            exclude: s.strings("exclude", &d.exclude),
-            legacy_headers: s.bool("legacy_headers", d.legacy_headers),
-        }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         if self.paths.is_empty() {

@@ -5,7 +5,6 @@
 //! fail at ignite instead of being dropped silently, and the default
 //! directives are OWASP's `"cache", "cookies", "storage"`.
 
-use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
 use crate::core::rules::Value;
 
@@ -22,7 +21,8 @@ const DIRECTIVES: &[&str] =
 /// ```
 ///
 /// Browsers honour it only in secure contexts (HTTPS, or `localhost`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ClearSiteData {
     /// Path patterns that get the header. _Default:_ `[]` (the feature is off).
     pub paths: Vec<String>,
@@ -74,15 +74,6 @@ impl ClearSiteData {
 
 impl Feature for ClearSiteData {
     const KEY: &'static str = "clear_site_data";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = ClearSiteData::default();
-        ClearSiteData {
-            paths: s.strings("paths", &d.paths),
-            exclude: s.strings("exclude", &d.exclude),
-            directives: s.strings("directives", &d.directives),
-        }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         let value = match ClearSiteData::render(&self.directives) {

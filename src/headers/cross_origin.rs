@@ -2,45 +2,21 @@
 //! `Cross-Origin-Embedder-Policy` (opt-in), `Cross-Origin-Resource-Policy`,
 //! `Origin-Agent-Cluster` and `X-Permitted-Cross-Domain-Policies`.
 
-use crate::core::config::Section;
-use crate::core::feature::{one_of, Builder, Common, Feature};
+use super::kind;
+use crate::core::feature::{one_of, Builder, Feature, HeaderConfig};
 use crate::core::rules::Value;
 
 /// Declares a feature whose header is one token from a fixed list.
 macro_rules! token_header {
     (
         $(#[$doc:meta])*
-        $ty:ident { key: $key:literal, field: $field:ident, header: $header:literal,
-                    enabled: $enabled:literal, value: $value:literal, allowed: [$($allowed:literal),+ $(,)?] }
+        $ty:ident { key: $key:literal, header: $header:literal, allowed: [$($allowed:literal),+ $(,)?] }
     ) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $ty {
-            #[doc = concat!("Send the header. _Default:_ `", stringify!($enabled), "`.")]
-            pub enabled: bool,
-            #[doc = concat!("One of ", $("`", $allowed, "` ",)+ ". _Default:_ `\"", $value, "\"`.")]
-            pub value: String,
-            /// Path patterns that get the header. _Default:_ `["/**"]`.
-            pub paths: Vec<String>,
-            /// Path patterns that don't. _Default:_ `[]`.
-            pub exclude: Vec<String>,
-        }
-
-        impl Default for $ty {
-            fn default() -> Self {
-                $ty { enabled: $enabled, value: $value.into(), paths: crate::core::feature::everywhere(), exclude: vec![] }
-            }
-        }
-
+        pub type $ty = HeaderConfig<kind::$ty>;
 
         impl Feature for $ty {
             const KEY: &'static str = $key;
-
-            fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-                let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
-                $ty { enabled: c.enabled, value: s.string("value", &d.value), paths: c.paths, exclude: c.exclude }
-            }
 
             fn build(&self, b: &mut Builder<'_>) {
                 // Checked even when disabled, so turning it on later cannot fail.
@@ -67,8 +43,7 @@ token_header! {
     ///                           # noopener-allow-popups, unsafe-none; Default: "same-origin"
     /// ```
     CrossOriginOpenerPolicy {
-        key: "coop", field: coop, header: "Cross-Origin-Opener-Policy",
-        enabled: true, value: "same-origin",
+        key: "coop", header: "Cross-Origin-Opener-Policy",
         allowed: ["same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"]
     }
 }
@@ -83,8 +58,7 @@ token_header! {
     /// value = "require-corp"    # require-corp, credentialless, unsafe-none; Default: "require-corp"
     /// ```
     CrossOriginEmbedderPolicy {
-        key: "coep", field: coep, header: "Cross-Origin-Embedder-Policy",
-        enabled: false, value: "require-corp",
+        key: "coep", header: "Cross-Origin-Embedder-Policy",
         allowed: ["require-corp", "credentialless", "unsafe-none"]
     }
 }
@@ -99,8 +73,7 @@ token_header! {
     /// exclude = []              # e.g. ["/public-assets/**"]; Default: []
     /// ```
     CrossOriginResourcePolicy {
-        key: "corp", field: corp, header: "Cross-Origin-Resource-Policy",
-        enabled: true, value: "same-origin",
+        key: "corp", header: "Cross-Origin-Resource-Policy",
         allowed: ["same-origin", "same-site", "cross-origin"]
     }
 }
@@ -116,8 +89,7 @@ token_header! {
     ///                           # none-this-response; Default: "none"
     /// ```
     CrossDomainPolicies {
-        key: "cross_domain_policies", field: cross_domain_policies, header: "X-Permitted-Cross-Domain-Policies",
-        enabled: true, value: "none",
+        key: "cross_domain_policies", header: "X-Permitted-Cross-Domain-Policies",
         allowed: ["none", "master-only", "by-content-type", "by-ftp-filename", "all", "none-this-response"]
     }
 }
@@ -129,7 +101,8 @@ token_header! {
 /// [default.security.origin_agent_cluster]
 /// enabled = true    # Default: true
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct OriginAgentCluster {
     /// Send `Origin-Agent-Cluster: ?1`. _Default:_ `true`.
     pub enabled: bool,
@@ -147,12 +120,6 @@ impl Default for OriginAgentCluster {
 
 impl Feature for OriginAgentCluster {
     const KEY: &'static str = "origin_agent_cluster";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
-        OriginAgentCluster { enabled: c.enabled, paths: c.paths, exclude: c.exclude }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         if !self.enabled {

@@ -7,7 +7,6 @@ use rocket::http::Header;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::Response;
 
-use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
 use crate::core::local::Mark;
 use crate::core::part::{Finish, Part};
@@ -129,7 +128,8 @@ impl<'r> FromRequest<'r> for DoNotTrack {
 /// echo = false    # copy the request's DNT header into the response, like
 ///                 # django-security's DoNotTrackMiddleware; Default: false
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Dnt {
     /// Echo the request's `DNT` header (adds `Vary: DNT`). _Default:_ `false`.
     pub echo: bool,
@@ -137,11 +137,6 @@ pub struct Dnt {
 
 impl Feature for Dnt {
     const KEY: &'static str = "dnt";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        Dnt { echo: s.bool("echo", d.echo) }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         b.summary.push(format!("DNT echo: {}", if self.echo { "on (with Vary: DNT)" } else { "off" }));

@@ -5,8 +5,8 @@
 //! refused at ignite: no current browser honours it, so it left pages
 //! frameable. Use CSP `frame-ancestors` to allow specific origins.
 
-use crate::core::config::Section;
-use crate::core::feature::{one_of, Builder, Common, Feature};
+use super::kind;
+use crate::core::feature::{one_of, Builder, Feature, HeaderConfig};
 use crate::core::rules::Value;
 
 /// Clickjacking protection for browsers that predate CSP `frame-ancestors`.
@@ -18,32 +18,10 @@ use crate::core::rules::Value;
 /// paths = ["/**"]    # Default: ["/**"]
 /// exclude = []       # e.g. ["/embed/**"]; Default: []
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FrameOptions {
-    /// Send the header. _Default:_ `true`.
-    pub enabled: bool,
-    /// `DENY` or `SAMEORIGIN` (any case). _Default:_ `"DENY"`.
-    pub value: String,
-    /// Path patterns that get the header. _Default:_ `["/**"]`.
-    pub paths: Vec<String>,
-    /// Path patterns that don't (the original's `X_FRAME_OPTIONS_EXCLUDE_URLS`). _Default:_ `[]`.
-    pub exclude: Vec<String>,
-}
-
-impl Default for FrameOptions {
-    fn default() -> Self {
-        FrameOptions { enabled: true, value: "DENY".into(), paths: crate::core::feature::everywhere(), exclude: vec![] }
-    }
-}
+pub type FrameOptions = HeaderConfig<kind::FrameOptions>;
 
 impl Feature for FrameOptions {
     const KEY: &'static str = "frame_options";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
-        FrameOptions { enabled: c.enabled, value: s.string("value", &d.value), paths: c.paths, exclude: c.exclude }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         let v = self.value.trim();

@@ -2,8 +2,7 @@
 //! HTTPS (RFC 6797 §7.2): Rocket's own TLS, or a trusted proxy's header (see
 //! [`Https`](crate::core::Https)).
 
-use crate::core::config::Section;
-use crate::core::feature::{Builder, Common, Feature};
+use crate::core::feature::{Builder, Feature};
 use crate::core::rules::Value;
 
 /// One year: the minimum the preload list accepts.
@@ -23,7 +22,8 @@ const ONE_YEAR: u64 = 31_536_000;
 ///
 /// The header is never sent on plain HTTP, whatever the configuration: a
 /// browser must ignore it there, and sending it hides misconfiguration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Hsts {
     /// Send the header at all. _Default:_ `true`.
     pub enabled: bool,
@@ -54,19 +54,6 @@ impl Default for Hsts {
 
 impl Feature for Hsts {
     const KEY: &'static str = "hsts";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Hsts::default();
-        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
-        Hsts {
-            enabled: c.enabled,
-            max_age: s.u64("max_age", d.max_age),
-            include_subdomains: s.bool("include_subdomains", d.include_subdomains),
-            preload: s.bool("preload", d.preload),
-            paths: c.paths,
-            exclude: c.exclude,
-        }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         if !self.enabled {

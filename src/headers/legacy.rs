@@ -6,8 +6,8 @@
 //! and the legacy values log a warning. `P3P` is off by default, warns when
 //! on, and separates its fields with `, ` as the P3P 1.0 grammar requires.
 
-use crate::core::config::Section;
-use crate::core::feature::{Builder, Common, Feature};
+use super::kind;
+use crate::core::feature::{Builder, Feature, HeaderConfig};
 use crate::core::rules::Value;
 
 /// `X-XSS-Protection`.
@@ -17,32 +17,10 @@ use crate::core::rules::Value;
 /// enabled = true    # Default: true
 /// value = "0"       # "0", or the legacy "1" / "1; mode=block" (warns); Default: "0"
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct XssProtection {
-    /// Send the header. _Default:_ `true`.
-    pub enabled: bool,
-    /// `0`, `1` or `1; mode=block`. _Default:_ `"0"`.
-    pub value: String,
-    /// Path patterns that get the header. _Default:_ `["/**"]`.
-    pub paths: Vec<String>,
-    /// Path patterns that don't. _Default:_ `[]`.
-    pub exclude: Vec<String>,
-}
-
-impl Default for XssProtection {
-    fn default() -> Self {
-        XssProtection { enabled: true, value: "0".into(), paths: crate::core::feature::everywhere(), exclude: vec![] }
-    }
-}
+pub type XssProtection = HeaderConfig<kind::XssProtection>;
 
 impl Feature for XssProtection {
     const KEY: &'static str = "xss_protection";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
-        XssProtection { enabled: c.enabled, value: s.string("value", &d.value), paths: c.paths, exclude: c.exclude }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         let compact: String =
@@ -86,7 +64,8 @@ impl Feature for XssProtection {
 /// compact_policy = "NOI DSP COR"    # required when enabled
 /// policy_url = "/w3c/p3p.xml"       # Default: "/w3c/p3p.xml"
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct P3p {
     /// Send the header. _Default:_ `false`.
     pub enabled: bool,
@@ -114,18 +93,6 @@ impl Default for P3p {
 
 impl Feature for P3p {
     const KEY: &'static str = "p3p";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
-        P3p {
-            enabled: c.enabled,
-            compact_policy: s.string("compact_policy", &d.compact_policy),
-            policy_url: s.string("policy_url", &d.policy_url),
-            paths: c.paths,
-            exclude: c.exclude,
-        }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         if !self.enabled {

@@ -44,6 +44,53 @@
 //!     .attach(FrameOptions { value: "SAMEORIGIN".into(), ..Default::default() }.into_fairing());
 //! ```
 
+/// Which header each [`HeaderConfig`] configures, with its defaults: the
+/// [`HeaderKind`]s of the headers that send one configured value.
+///
+/// ```
+/// use rocket_security::headers::{kind, HeaderConfig, ReferrerPolicy};
+///
+/// let referrer: ReferrerPolicy = HeaderConfig::<kind::ReferrerPolicy>::default();
+/// assert_eq!(referrer.value, ["no-referrer"]);
+/// ```
+pub mod kind {
+    use crate::core::feature::header_kind;
+    use serde::Deserialize;
+
+    header_kind! {
+        /// `X-Frame-Options` ([`FrameOptions`](super::FrameOptions)): on, `"DENY"`.
+        FrameOptions: String = "DENY".into(), enabled: true, read: String::deserialize
+    }
+    header_kind! {
+        /// `X-XSS-Protection` ([`XssProtection`](super::XssProtection)): on, `"0"`.
+        XssProtection: String = "0".into(), enabled: true, read: String::deserialize
+    }
+    header_kind! {
+        /// `Referrer-Policy` ([`ReferrerPolicy`](super::ReferrerPolicy)): on,
+        /// `["no-referrer"]`; in `Rocket.toml` a list or one comma-separated string.
+        ReferrerPolicy: Vec<String> = vec!["no-referrer".into()], enabled: true,
+        read: crate::core::config::string_or_list
+    }
+    header_kind! {
+        /// `Cross-Origin-Opener-Policy` ([`CrossOriginOpenerPolicy`](super::CrossOriginOpenerPolicy)): on, `"same-origin"`.
+        CrossOriginOpenerPolicy: String = "same-origin".into(), enabled: true, read: String::deserialize
+    }
+    header_kind! {
+        /// `Cross-Origin-Embedder-Policy` ([`CrossOriginEmbedderPolicy`](super::CrossOriginEmbedderPolicy)):
+        /// off, `"require-corp"`.
+        CrossOriginEmbedderPolicy: String = "require-corp".into(), enabled: false, read: String::deserialize
+    }
+    header_kind! {
+        /// `Cross-Origin-Resource-Policy` ([`CrossOriginResourcePolicy`](super::CrossOriginResourcePolicy)):
+        /// on, `"same-origin"`.
+        CrossOriginResourcePolicy: String = "same-origin".into(), enabled: true, read: String::deserialize
+    }
+    header_kind! {
+        /// `X-Permitted-Cross-Domain-Policies` ([`CrossDomainPolicies`](super::CrossDomainPolicies)): on, `"none"`.
+        CrossDomainPolicies: String = "none".into(), enabled: true, read: String::deserialize
+    }
+}
+
 pub(crate) mod cache;
 pub(crate) mod clear_site_data;
 pub(crate) mod cross_origin;
@@ -70,3 +117,5 @@ pub use nosniff::NoSniff;
 pub use permissions::PermissionsPolicy;
 pub use privacy::{DnsPrefetch, ReferrerPolicy};
 pub use server::ServerHeader;
+
+pub use crate::core::feature::{HeaderConfig, HeaderKind};

@@ -3,8 +3,7 @@
 //! django-security's old `ContentNoSniff` sent the misspelled
 //! `X-Content-Options`; this sends the real header.
 
-use crate::core::config::Section;
-use crate::core::feature::{Builder, Common, Feature};
+use crate::core::feature::{Builder, Feature};
 use crate::core::rules::Value;
 
 /// Stops browsers from guessing a response's MIME type.
@@ -15,7 +14,8 @@ use crate::core::rules::Value;
 /// paths = ["/**"]   # Default: ["/**"]
 /// exclude = []      # Default: []
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NoSniff {
     /// Send `X-Content-Type-Options: nosniff`. _Default:_ `true`.
     pub enabled: bool,
@@ -33,12 +33,6 @@ impl Default for NoSniff {
 
 impl Feature for NoSniff {
     const KEY: &'static str = "nosniff";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
-        NoSniff { enabled: c.enabled, paths: c.paths, exclude: c.exclude }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         if !self.enabled {

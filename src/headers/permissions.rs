@@ -6,8 +6,8 @@
 
 use rocket::figment::value::Value as FigValue;
 
-use crate::core::config::{describe, Section};
-use crate::core::feature::{Builder, Common, Feature};
+use crate::core::config::{at, describe, shaped, text};
+use crate::core::feature::{Builder, Feature};
 use crate::core::rules::Value;
 
 /// OWASP Secure Headers Project list (2026-07), minus the FLoC `interest-cohort`.
@@ -59,18 +59,42 @@ const DEFAULT_FEATURES: &[(&str, &[&str])] = &[
 ///
 /// With `use_defaults = true`, the listed features override the same names
 /// in the default list and new names are appended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PermissionsPolicy {
     /// Send the header. _Default:_ `true`.
     pub enabled: bool,
     /// Start from the deny-by-default list. _Default:_ `true`.
     pub use_defaults: bool,
     /// Feature name to allowlist, in order. _Default:_ `[]`.
+    #[serde(deserialize_with = "features")]
     pub features: Vec<(String, Vec<String>)>,
     /// Path patterns that get the header. _Default:_ `["/**"]`.
     pub paths: Vec<String>,
     /// Path patterns that don't. _Default:_ `[]`.
     pub exclude: Vec<String>,
+}
+
+/// `[...permissions_policy.features]`: a table of feature name to a list of origins.
+fn features<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<(String, Vec<String>)>, D::Error> {
+    shaped(d, |v| {
+        let FigValue::Dict(_, dict) = v else { return Err(format!("expected a table, found {}", describe(v))) };
+        let mut features = Vec::with_capacity(dict.len());
+        for (name, value) in dict {
+            let FigValue::Array(_, items) = value else {
+                return Err(at(name, format!("expected a list such as [] or [\"self\"], found {}", describe(value))));
+            };
+            let mut list = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let item = text(item).ok_or_else(|| {
+                    at(&format!("{name}[{i}]"), format!("expected a string, found {}", describe(item)))
+                })?;
+                list.push(item);
+            }
+            features.push((name.clone(), list));
+        }
+        Ok(features)
+    })
 }
 
 impl Default for PermissionsPolicy {
@@ -105,42 +129,6 @@ impl PermissionsPolicy {
 
 impl Feature for PermissionsPolicy {
     const KEY: &'static str = "permissions_policy";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
-        let mut features = Vec::new();
-        if let Some(dict) = s.dict("features") {
-            for (name, value) in dict {
-                let key = format!("features.{name}");
-                match value {
-                    FigValue::Array(_, items) => {
-                        let mut list = Vec::new();
-                        for (i, item) in items.iter().enumerate() {
-                            match item.as_str() {
-                                Some(v) => list.push(v.to_string()),
-                                None => s.error(
-                                    &format!("{key}[{i}]"),
-                                    format!("expected a string, found {}", describe(item)),
-                                ),
-                            }
-                        }
-                        features.push((name.clone(), list));
-                    }
-                    other => {
-                        s.error(&key, format!("expected a list such as [] or [\"self\"], found {}", describe(other)))
-                    }
-                }
-            }
-        }
-        PermissionsPolicy {
-            enabled: c.enabled,
-            use_defaults: s.bool("use_defaults", d.use_defaults),
-            features,
-            paths: c.paths,
-            exclude: c.exclude,
-        }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         if !self.enabled {

@@ -6,8 +6,8 @@
 //! `["no-referrer", "strict-origin-when-cross-origin"]` are accepted, and the
 //! original's `off` is spelled `enabled = false`.
 
-use crate::core::config::Section;
-use crate::core::feature::{Builder, Common, Feature};
+use super::kind;
+use crate::core::feature::{Builder, Feature, HeaderConfig};
 use crate::core::rules::Value;
 
 const REFERRER_TOKENS: &[&str] = &[
@@ -31,42 +31,10 @@ const REFERRER_TOKENS: &[&str] = &[
 /// paths = ["/**"]             # Default: ["/**"]
 /// exclude = []                # Default: []
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReferrerPolicy {
-    /// Send the header. _Default:_ `true`.
-    pub enabled: bool,
-    /// Policy tokens, joined with `, `. _Default:_ `["no-referrer"]`.
-    pub value: Vec<String>,
-    /// Path patterns that get the header. _Default:_ `["/**"]`.
-    pub paths: Vec<String>,
-    /// Path patterns that don't. _Default:_ `[]`.
-    pub exclude: Vec<String>,
-}
-
-impl Default for ReferrerPolicy {
-    fn default() -> Self {
-        ReferrerPolicy {
-            enabled: true,
-            value: vec!["no-referrer".into()],
-            paths: crate::core::feature::everywhere(),
-            exclude: vec![],
-        }
-    }
-}
+pub type ReferrerPolicy = HeaderConfig<kind::ReferrerPolicy>;
 
 impl Feature for ReferrerPolicy {
     const KEY: &'static str = "referrer_policy";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
-        ReferrerPolicy {
-            enabled: c.enabled,
-            value: s.string_or_list("value", &d.value),
-            paths: c.paths,
-            exclude: c.exclude,
-        }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         if self.value.is_empty() {
@@ -118,7 +86,8 @@ impl Feature for ReferrerPolicy {
 /// paths = ["/**"]    # Default: ["/**"]
 /// exclude = []       # Default: []
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct DnsPrefetch {
     /// Send the header. _Default:_ `true`.
     pub enabled: bool,
@@ -138,12 +107,6 @@ impl Default for DnsPrefetch {
 
 impl Feature for DnsPrefetch {
     const KEY: &'static str = "dns_prefetch";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        let c = Common::read(s, d.enabled, &d.paths, &d.exclude);
-        DnsPrefetch { enabled: c.enabled, allow: s.bool("allow", d.allow), paths: c.paths, exclude: c.exclude }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         if !self.enabled {

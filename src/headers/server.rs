@@ -21,6 +21,30 @@ pub enum ServerHeader {
     Custom(String),
 }
 
+/// Read from `false`, `true` or a string (`security.server_header`).
+///
+/// ```
+/// use rocket::figment::Figment;
+/// use rocket_security::headers::ServerHeader;
+///
+/// let figment = Figment::new().merge(("server_header", "Acme"));
+/// assert_eq!(figment.extract_inner::<ServerHeader>("server_header").unwrap(), ServerHeader::Custom("Acme".into()));
+/// ```
+impl<'de> serde::Deserialize<'de> for ServerHeader {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use rocket::figment::value::Value;
+        crate::core::config::shaped(d, |v| match v {
+            Value::Bool(_, false) => Ok(ServerHeader::Hidden),
+            Value::Bool(_, true) => Ok(ServerHeader::Rocket),
+            Value::String(_, s) => Ok(ServerHeader::Custom(s.clone())),
+            v => Err(format!(
+                "expected false (no header), true (Rocket's ident) or a string, found {}",
+                crate::core::config::describe(v)
+            )),
+        })
+    }
+}
+
 /// Sets Rocket's `ident` at ignite.
 pub(crate) struct Ident(pub(crate) ServerHeader);
 

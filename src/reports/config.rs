@@ -3,7 +3,6 @@
 use std::num::NonZeroU32;
 
 use super::filter::{SourcePattern, DEFAULT_DISALLOWED_SOURCES};
-use crate::core::config::Section;
 use crate::core::error::ConfigError;
 use crate::core::feature::{Builder, Feature};
 
@@ -28,7 +27,8 @@ const MAX_RETENTION_DAYS: u64 = 36_500;
 /// assert_eq!((reports.max_body, reports.rate_limit_per_minute), (16384, 0));
 /// assert!(reports.enabled && reports.log && !reports.database);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Collector {
     /// Mount the endpoint. _Default:_ `true`.
     pub enabled: bool,
@@ -121,33 +121,6 @@ impl Default for Collector {
 
 impl Feature for Collector {
     const KEY: &'static str = "reports";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Collector::default();
-        Collector {
-            enabled: s.bool("enabled", d.enabled),
-            path: s.string("path", &d.path),
-            log: s.bool("log", d.log),
-            database: s.bool("database", d.database),
-            max_body: s.u64("max_body", d.max_body),
-            max_reports_per_request: s.u64("max_reports_per_request", d.max_reports_per_request),
-            samples_per_violation: s.u64("samples_per_violation", d.samples_per_violation),
-            rate_limit_per_minute: s.u64("rate_limit_per_minute", d.rate_limit_per_minute),
-            queue_size: s.u64("queue_size", d.queue_size),
-            body_timeout_ms: s.u64("body_timeout_ms", d.body_timeout_ms),
-            origins: s.strings("origins", &d.origins),
-            use_default_disallowed: s.bool("use_default_disallowed", d.use_default_disallowed),
-            disallowed_sources: s.strings("disallowed_sources", &d.disallowed_sources),
-            dashboard_path: s.string("dashboard_path", &d.dashboard_path),
-            retention_days: s.u64("retention_days", d.retention_days),
-            max_violations: s.u64("max_violations", d.max_violations),
-            cluster: s.string("cluster", &d.cluster),
-            spool: s.bool("spool", d.spool),
-            spool_dir: s.string("spool_dir", &d.spool_dir),
-            spool_max_bytes: s.u64("spool_max_bytes", d.spool_max_bytes),
-            drop_foreign_policies: s.bool("drop_foreign_policies", d.drop_foreign_policies),
-        }
-    }
 
     /// Compiled separately (see `compile`): the collector sends no header.
     fn build(&self, b: &mut Builder<'_>) {

@@ -4,10 +4,8 @@
 //! the one place that lists the features and compiles them into parts.
 
 use std::any::TypeId;
-use std::cell::RefCell;
 use std::sync::Arc;
 
-use rocket::figment::value::Value as FigValue;
 use rocket::figment::Figment;
 
 use crate::auth::answer::AuthPolicy;
@@ -17,7 +15,6 @@ use crate::auth::{Auth, PasswordChange, Throttle};
 use crate::cookies::{CookieRules, Cookies};
 use crate::core::check::Finding;
 use crate::core::clock::Clock;
-use crate::core::config::{describe, Section};
 use crate::core::error::{ConfigError, ConfigErrors};
 use crate::core::fairing::Plan;
 use crate::core::feature::{Builder, Deployment, Feature};
@@ -62,7 +59,8 @@ macro_rules! security_config {
         ///
         /// Environment overrides use Rocket's usual variable, e.g.
         /// `ROCKET_SECURITY='{hsts={max_age=0}}'`.
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+        #[serde(default, deny_unknown_fields)]
         pub struct SecurityConfig {
             /// Rocket's `Server` header. _Default:_ [`ServerHeader::Hidden`].
             pub server_header: ServerHeader,
@@ -92,14 +90,10 @@ macro_rules! security_config {
         }
 
         impl SecurityConfig {
-            fn read_features(root: &Section<'_>) -> Self {
-                let mut config = SecurityConfig::default();
-                $(
-                    let section = root.section(<$ty as Feature>::KEY);
-                    config.$field = <$ty as Feature>::read(&section);
-                    section.finish();
-                )*
-                config
+            /// Each feature's table is its field (`Feature::KEY` names both).
+            #[cfg(test)]
+            fn keys() -> Vec<(&'static str, &'static str)> {
+                vec![$( (stringify!($field), <$ty as Feature>::KEY), )*]
             }
 
             fn build_features(&self, only: Option<TypeId>, out: &mut Compiled, errors: &mut Vec<ConfigError>, deployment: &Deployment) {
@@ -237,48 +231,16 @@ impl SecurityConfig {
     ///     "`security.hsts.max_age`: expected a whole number >= 0, found the number -1");
     /// ```
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigErrors> {
-        let errors = RefCell::new(Vec::new());
+        let mut errors = Vec::new();
         let value = match figment.find_value("security") {
             Ok(v) => Some(v),
             Err(e) if e.missing() => None,
             Err(e) => {
-                errors
-                    .borrow_mut()
-                    .push(ConfigError::new("security", format!("the configuration cannot be read: {e}")));
+                errors.push(ConfigError::new("security", format!("the configuration cannot be read: {e}")));
                 None
             }
         };
-        let config = {
-            let root = Section::root("security", value.as_ref(), &errors);
-            let defaults = SecurityConfig::default();
-            let server_header = match root.get("server_header") {
-                None => defaults.server_header,
-                Some(FigValue::Bool(_, false)) => ServerHeader::Hidden,
-                Some(FigValue::Bool(_, true)) => ServerHeader::Rocket,
-                Some(FigValue::String(_, s)) => ServerHeader::Custom(s.clone()),
-                Some(v) => {
-                    root.error(
-                        "server_header",
-                        format!("expected false (no header), true (Rocket's ident) or a string, found {}", describe(v)),
-                    );
-                    defaults.server_header
-                }
-            };
-            let overwrite = root.bool("overwrite", defaults.overwrite);
-            let allowed_hosts = root.strings("allowed_hosts", &defaults.allowed_hosts);
-            let allowed_hosts_exempt = root.strings("allowed_hosts_exempt", &defaults.allowed_hosts_exempt);
-            let allowed_hosts_mode =
-                crate::core::rollout::Mode::read(&root, "allowed_hosts_mode", defaults.allowed_hosts_mode);
-            let mut config = SecurityConfig::read_features(&root);
-            root.finish();
-            config.server_header = server_header;
-            config.overwrite = overwrite;
-            config.allowed_hosts = allowed_hosts;
-            config.allowed_hosts_exempt = allowed_hosts_exempt;
-            config.allowed_hosts_mode = allowed_hosts_mode;
-            config
-        };
-        let mut errors = errors.into_inner();
+        let config: SecurityConfig = crate::core::config::read("security", value.as_ref(), &mut errors);
         // Values that could not be read kept their defaults, so the remaining
         // checks still run: every mistake is reported in one launch attempt.
         if let Err(e) = config.compile_with(None, &Deployment::of(figment), Extras::default()) {
@@ -502,6 +464,19 @@ impl SecurityConfig {
             Ok(out)
         } else {
             Err(ConfigErrors(errors))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SecurityConfig;
+
+    /// A feature's table is read by its field name and reported under its `KEY`: they must agree.
+    #[test]
+    fn every_feature_key_is_its_field_name() {
+        for (field, key) in SecurityConfig::keys() {
+            assert_eq!(field, key);
         }
     }
 }

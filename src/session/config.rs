@@ -1,6 +1,5 @@
 //! The `[security.session]` table.
 
-use crate::core::config::Section;
 use crate::core::feature::{Builder, Feature};
 
 /// The `[default.security.session]` table; see the [module docs](super).
@@ -15,7 +14,8 @@ use crate::core::feature::{Builder, Feature};
 /// assert_eq!(session.idle_timeout, 900);
 /// assert_eq!(session.absolute_timeout, 28_800);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SessionExpiry {
     /// Turn session expiry on. _Default:_ `false`.
     pub enabled: bool,
@@ -75,25 +75,6 @@ impl Default for SessionExpiry {
 
 impl Feature for SessionExpiry {
     const KEY: &'static str = "session";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = SessionExpiry::default();
-        SessionExpiry {
-            enabled: s.bool("enabled", d.enabled),
-            cookies: s.strings("cookies", &d.cookies),
-            idle_timeout: s.u64("idle_timeout", d.idle_timeout),
-            absolute_timeout: s.u64("absolute_timeout", d.absolute_timeout),
-            refresh_interval: s.u64("refresh_interval", d.refresh_interval),
-            passive_paths: s.strings("passive_paths", &d.passive_paths),
-            cookie_name: s.string("cookie_name", &d.cookie_name),
-            clear_site_data: s.bool("clear_site_data", d.clear_site_data),
-            status_path: s.string("status_path", &d.status_path),
-            registry: s.bool("registry", d.registry),
-            revocation_check_ms: s.u64("revocation_check_ms", d.revocation_check_ms),
-            fail_open: s.bool("fail_open", d.fail_open),
-            prune_interval: s.u64("prune_interval", d.prune_interval),
-        }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         if self.enabled {

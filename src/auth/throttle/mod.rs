@@ -12,7 +12,6 @@ use rocket::response::{self, Responder, Response};
 use sha2::{Digest, Sha256};
 
 use crate::core::clock::{Clock, SharedClock};
-use crate::core::config::Section;
 use crate::core::error::ConfigError;
 use crate::core::feature::{Builder, Feature};
 use crate::core::part::Part;
@@ -120,15 +119,16 @@ impl<'r> Responder<'r, 'static> for Throttled {
 /// let figment = Figment::from(rocket::Config::default()).merge(("security.throttle.ip_threshold", 10));
 /// let throttle = SecurityConfig::from_figment(&figment).unwrap().throttle;
 /// assert_eq!(throttle.ip_threshold, 10);
-/// assert_eq!(throttle.storage, "memory");
+/// assert_eq!(throttle.storage, rocket_security::auth::Storage::Memory);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Throttle {
     /// Throttle logins. _Default:_ `true`.
     pub enabled: bool,
     /// `"memory"` (per process), `"database"` (shared), or with the `redis`
     /// feature `"redis"` (shared, in `SecurityCache`). _Default:_ `"memory"`.
-    pub storage: String,
+    pub storage: Storage,
     /// Failures from one address before it is delayed too. _Default:_ `20`.
     pub ip_threshold: u64,
     /// Admit login attempts when the counters cannot be read (logged at
@@ -139,11 +139,55 @@ pub struct Throttle {
     pub mode: crate::core::Mode,
 }
 
+/// Where the throttle keeps its counters (`security.throttle.storage`).
+///
+/// ```
+/// use rocket_security::auth::Storage;
+/// assert_eq!(Storage::default(), Storage::Memory);
+/// assert_eq!(Storage::Database.to_string(), "database");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Storage {
+    /// `"memory"`: per process. The default.
+    #[default]
+    Memory,
+    /// `"database"`: the security database, shared by every instance.
+    Database,
+    /// `"redis"`: Redis (`security_cache`, the `redis` feature), shared by every instance.
+    Redis,
+}
+
+impl std::fmt::Display for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Storage::Memory => "memory",
+            Storage::Database => "database",
+            Storage::Redis => "redis",
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Storage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::core::config::{describe, shaped, text};
+        shaped(d, |v| match text(v).as_deref() {
+            Some("memory") => Ok(Storage::Memory),
+            Some("database") => Ok(Storage::Database),
+            Some("redis") => Ok(Storage::Redis),
+            Some(other) => Err(format!(
+                "{other:?} is not a storage; use \"memory\" (per process), \"database\" (shared by every \
+                 instance) or, with the `redis` feature, \"redis\" (`security_cache`)"
+            )),
+            None => Err(format!("expected a string, found {}", describe(v))),
+        })
+    }
+}
+
 impl Default for Throttle {
     fn default() -> Self {
         Throttle {
             enabled: true,
-            storage: "memory".into(),
+            storage: Storage::Memory,
             ip_threshold: 20,
             fail_open: false,
             mode: crate::core::Mode::Enforce,
@@ -153,17 +197,6 @@ impl Default for Throttle {
 
 impl Feature for Throttle {
     const KEY: &'static str = "throttle";
-
-    fn read(s: &Section<'_>) -> Self {
-        let d = Self::default();
-        Throttle {
-            enabled: s.bool("enabled", d.enabled),
-            storage: s.string("storage", &d.storage),
-            ip_threshold: s.u64("ip_threshold", d.ip_threshold),
-            fail_open: s.bool("fail_open", d.fail_open),
-            mode: crate::core::rollout::Mode::read(s, "mode", d.mode),
-        }
-    }
 
     fn build(&self, b: &mut Builder<'_>) {
         b.summary.push(if self.enabled {
@@ -193,7 +226,7 @@ impl Feature for Throttle {
                 "set `security.throttle.fail_open = false` (the default: such logins get 503)",
             );
         }
-        if self.enabled && self.storage == "memory" && b.deployment.shared_database {
+        if self.enabled && self.storage == Storage::Memory && b.deployment.shared_database {
             b.warn(
                 "security.W012",
                 "login throttle counters are kept per process (`storage = \"memory\"`) while the security database \
@@ -207,14 +240,14 @@ impl Feature for Throttle {
 
 impl Throttle {
     pub(crate) fn compile(&self, errors: &mut Vec<ConfigError>) -> Option<ThrottleState> {
-        let store: Arc<dyn CounterStore> = match self.storage.as_str() {
-            "memory" => Arc::new(memory::MemoryStore::default()),
+        let store: Arc<dyn CounterStore> = match self.storage {
+            Storage::Memory => Arc::new(memory::MemoryStore::default()),
             #[cfg(feature = "db")]
-            "database" => Arc::new(database::DatabaseStore::default()),
+            Storage::Database => Arc::new(database::DatabaseStore::default()),
             #[cfg(feature = "redis")]
-            "redis" => Arc::new(redis::RedisStore::default()),
+            Storage::Redis => Arc::new(redis::RedisStore::default()),
             #[cfg(not(feature = "db"))]
-            "database" => {
+            Storage::Database => {
                 errors.push(ConfigError::new(
                     "security.throttle.storage",
                     "\"database\" keeps the counters in the security database: enable a database feature of \
@@ -224,21 +257,11 @@ impl Throttle {
                 return None;
             }
             #[cfg(not(feature = "redis"))]
-            "redis" => {
+            Storage::Redis => {
                 errors.push(ConfigError::new(
                     "security.throttle.storage",
                     "\"redis\" keeps the counters in Redis (`security_cache`): enable the `redis` feature of \
                      rocket_security in Cargo.toml (features = [\"redis\"]), or use \"memory\" (per process)",
-                ));
-                return None;
-            }
-            other => {
-                errors.push(ConfigError::new(
-                    "security.throttle.storage",
-                    format!(
-                        "{other:?} is not a storage; use \"memory\" (per process), \"database\" (shared by every \
-                         instance) or, with the `redis` feature, \"redis\" (`security_cache`)"
-                    ),
                 ));
                 return None;
             }
