@@ -281,26 +281,26 @@ impl CounterStore for DatabaseStore {
     }
 
     async fn bump(&self, key: &str, now: DateTime<Utc>) {
-        if let Some(pool) = self.0.get() {
-            if let Err(e) = LoginAttempts::record_failure(pool, key, now).await {
-                tracing::error!(target: "security", "login failure not counted: {e}");
-            }
+        if let Some(pool) = self.0.get()
+            && let Err(e) = LoginAttempts::record_failure(pool, key, now).await
+        {
+            tracing::error!(target: "security", "login failure not counted: {e}");
         }
     }
 
     async fn take_back(&self, key: &str) {
-        if let Some(pool) = self.0.get() {
-            if let Err(e) = LoginAttempts::take_back(pool, key).await {
-                tracing::error!(target: "security", "login counter not corrected: {e}");
-            }
+        if let Some(pool) = self.0.get()
+            && let Err(e) = LoginAttempts::take_back(pool, key).await
+        {
+            tracing::error!(target: "security", "login counter not corrected: {e}");
         }
     }
 
     async fn reset(&self, key: &str) {
-        if let Some(pool) = self.0.get() {
-            if let Err(e) = LoginAttempts::reset(pool, key).await {
-                tracing::error!(target: "security", "login counter not reset: {e}");
-            }
+        if let Some(pool) = self.0.get()
+            && let Err(e) = LoginAttempts::reset(pool, key).await
+        {
+            tracing::error!(target: "security", "login counter not reset: {e}");
         }
     }
 }

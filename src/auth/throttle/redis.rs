@@ -180,26 +180,26 @@ impl CounterStore for RedisStore {
     }
 
     async fn bump(&self, key: &str, now: DateTime<Utc>) {
-        if let Some(pool) = self.0.get() {
-            if let Err(e) = bump(pool, key, now.timestamp_millis(), FORGET_AFTER * 1000).await {
-                tracing::error!(target: "security", "login failure not counted (Redis): {e}");
-            }
+        if let Some(pool) = self.0.get()
+            && let Err(e) = bump(pool, key, now.timestamp_millis(), FORGET_AFTER * 1000).await
+        {
+            tracing::error!(target: "security", "login failure not counted (Redis): {e}");
         }
     }
 
     async fn take_back(&self, key: &str) {
-        if let Some(pool) = self.0.get() {
-            if let Err(e) = take_back(pool, key).await {
-                tracing::error!(target: "security", "login counter not corrected (Redis): {e}");
-            }
+        if let Some(pool) = self.0.get()
+            && let Err(e) = take_back(pool, key).await
+        {
+            tracing::error!(target: "security", "login counter not corrected (Redis): {e}");
         }
     }
 
     async fn reset(&self, key: &str) {
-        if let Some(pool) = self.0.get() {
-            if let Err(e) = reset(pool, key).await {
-                tracing::error!(target: "security", "login counter not reset (Redis): {e}");
-            }
+        if let Some(pool) = self.0.get()
+            && let Err(e) = reset(pool, key).await
+        {
+            tracing::error!(target: "security", "login counter not reset (Redis): {e}");
         }
     }
 }
