@@ -304,7 +304,7 @@ async fn data_for(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<Dash
             last_seen: v.last_seen.format("%Y-%m-%d %H:%M:%S").to_string(),
         })
         .collect();
-    let since = chrono::Utc::now() - chrono::Duration::hours(48);
+    let since = crate::core::clock::SharedClock::of(req.rocket()).now() - chrono::Duration::hours(48);
     match CspHourly::since(&mut conn, since).await {
         Ok(hours) => {
             out.hourly = hours.into_iter().map(|h| (h.hour.format("%Y-%m-%d %H:00").to_string(), h.hits)).collect()

@@ -145,7 +145,7 @@ pub(crate) async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Resu
     use crate::db::{GroupFilter, Triage, TriageView, ViolationGroup};
     let query = GroupQuery::of(req)?;
     let days = sparkline_days(state.config.retention_days);
-    let since = chrono::Utc::now() - chrono::Duration::days(days as i64 - 1);
+    let since = crate::core::clock::SharedClock::of(req.rocket()).now() - chrono::Duration::days(days as i64 - 1);
     let mut out = GroupsData {
         query: query.clone(),
         per_page: PER_PAGE,
@@ -547,9 +547,10 @@ pub(crate) async fn triage(
         ),
     };
     let pool = state.pool.get().ok_or(Status::ServiceUnavailable)?;
+    let now = crate::core::clock::SharedClock::of(req.rocket()).now();
     let write = async {
         let mut conn = pool.conn().await?;
-        Triage::set(&mut conn, &form.directive, &form.blocked, &form.disposition, to, &who, chrono::Utc::now()).await
+        Triage::set(&mut conn, &form.directive, &form.blocked, &form.disposition, to, &who, now).await
     };
     if let Err(e) = write.await {
         tracing::warn!(target: "security", "CSP dashboard triage not recorded: {e}");
