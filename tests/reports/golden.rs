@@ -190,7 +190,7 @@ async fn triage(client: &Client, fetch_site: &str, body: &str) -> String {
         .header(Header::new("Accept", "text/html"))
         .header(ContentType::Form)
         .cookie(Cookie::new("security_csrf", CSRF_SECRET))
-        .body(body.to_string())
+        .body(body)
         .dispatch()
         .await;
     let headers: Vec<(String, String)> =
