@@ -6,7 +6,9 @@
 #   - a feature imports the core, db, and another feature only along an
 #     allowed, one-way edge (ALLOWED below);
 #   - nothing imports the composition root (src/security) but lib.rs;
-#   - no cycle among files, and none among top-level modules.
+#   - no cycle among files, and none among top-level modules;
+#   - no HTML outside the templates: a string literal with an HTML tag only
+#     inside a maud `html! { ... }` template or a test (doc comments aside).
 # Prints every violation and exits 1 if there is one.
 #
 #   scripts/check-layers.sh          # check
@@ -180,6 +182,74 @@ def cycles(graph):
     for v in list(graph):
         if v not in index: visit(v)
     return out
+
+# HTML lives in templates only: a string literal holding an HTML tag is
+# allowed inside a maud `html! { ... }` template (where every spliced value
+# is escaped) and in tests, nowhere else in src/ (doc comments aside: their
+# examples show users their own pages).
+TAG = re.compile(r"</?(!doctype|html|head|body|title|style|script|meta|link|h[1-6]|p|div|span|table|thead|tbody|tr|td|th|svg|rect|input|form|button|select|option|label|a|code|pre|br|nav|strong|em|ul|ol|li|img|iframe)(\s|/?>)", re.I)
+
+def literal_spans(text):
+    """The text with comments and literals blanked, and the (start, end) of each string literal."""
+    out, spans, i, n = list(text), [], 0, len(text)
+    def blank(a, b):
+        for k in range(a, b):
+            if out[k] != "\n": out[k] = " "
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            j = text.find("\n", i); j = n if j < 0 else j
+            blank(i, j); i = j
+        elif text.startswith("/*", i):
+            depth, j = 1, i + 2
+            while j < n and depth:
+                if text.startswith("/*", j): depth, j = depth + 1, j + 2
+                elif text.startswith("*/", j): depth, j = depth - 1, j + 2
+                else: j += 1
+            blank(i, j); i = j
+        elif re.match(r'b?r#*"', text[i:i+10]) and (i == 0 or not (text[i-1].isalnum() or text[i-1] == '_')) and c in "br":
+            m = re.match(r'b?r(#*)"', text[i:])
+            end = text.find('"' + m.group(1), i + len(m.group(0)))
+            j = n if end < 0 else end + 1 + len(m.group(1))
+            spans.append((i, j)); blank(i, j); i = j
+        elif c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == '\\' else 1
+            j += 1
+            spans.append((i, j)); blank(i, j); i = j
+        elif c == "'" and re.match(r"'(\\.|[^\\'])'", text[i:i+4] + "    ") and not re.match(r"'[a-zA-Z_]\w*[^'\w]", text[i:i+40]):
+            m = re.match(r"'(\\[^']*|[^\\'])'", text[i:])
+            j = i + (len(m.group(0)) if m else 1)
+            blank(i, j); i = j
+        else:
+            i += 1
+    return "".join(out), spans
+
+def block_end(masked, open_at):
+    """The end of the bracketed block that opens at `open_at`."""
+    pairs = {"{": "}", "(": ")", "[": "]"}
+    o, depth, j = masked[open_at], 0, open_at
+    while j < len(masked):
+        if masked[j] == o: depth += 1
+        elif masked[j] == pairs[o]:
+            depth -= 1
+            if depth == 0: return j + 1
+        j += 1
+    return len(masked)
+
+for path in sorted(files.values()):
+    text = open(path, encoding="utf-8").read()
+    masked, spans = literal_spans(text)
+    allowed = []
+    for m in re.finditer(r"\bhtml!\s*[{(\[]|#\[cfg\(test\)\]\s*(pub(\([^)]*\))?\s+)?mod\s+\w+\s*\{", masked):
+        allowed.append((m.start(), block_end(masked, m.end() - 1)))
+    for a, b in spans:
+        if any(x <= a and b <= y for x, y in allowed): continue
+        t = TAG.search(text[a:b])
+        if t:
+            line = text.count("\n", 0, a) + 1
+            problems.append(f"{path}:{line}: HTML outside a template ({t.group(0).strip()!r}): write it in a maud `html!` template")
 
 for c in cycles(edges):
     problems.append("file cycle: " + " -> ".join(c))

@@ -337,7 +337,10 @@ fn refusal_body(req: &Request<'_>, reason: &str, text: &str) -> (ContentType, St
     if is_api_client(req) {
         (ContentType::JSON, format!(r#"{{"error":"csrf","reason":"{reason}"}}"#))
     } else {
-        (ContentType::HTML, format!("<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>{text}</p>"))
+        let page = maud::html! {
+            (maud::PreEscaped("<!doctype html>")) title { "403 Forbidden" } h1 { "403 Forbidden" } p { (text) }
+        };
+        (ContentType::HTML, page.into_string())
     }
 }
 

@@ -207,7 +207,12 @@ impl CsrfToken {
     /// assert!(field.starts_with(r#"<input type="hidden" name="csrf_token" value=""#));
     /// ```
     pub fn field(&self) -> String {
-        format!("<input type=\"hidden\" name=\"{FIELD}\" value=\"{}\">", self.0)
+        self.input().into_string()
+    }
+
+    /// [`field`](Self::field), for a template.
+    pub(crate) fn input(&self) -> maud::Markup {
+        maud::html! { input type="hidden" name=(FIELD) value=(self.0); }
     }
 }
 
@@ -218,9 +223,9 @@ pub(crate) struct Fresh(pub(crate) std::sync::OnceLock<String>);
 
 /// The hidden token input for a form the crate renders itself (the
 /// dashboard's), when CSRF protection is on; `None` (and no error logged) when it is off.
-pub(crate) async fn form_field(req: &Request<'_>) -> Option<String> {
+pub(crate) async fn form_field(req: &Request<'_>) -> Option<maud::Markup> {
     req.rocket().state::<Arc<TokenKey>>()?;
-    req.guard::<CsrfToken>().await.succeeded().map(|t| t.field())
+    req.guard::<CsrfToken>().await.succeeded().map(|t| t.input())
 }
 
 #[rocket::async_trait]

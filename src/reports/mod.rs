@@ -61,8 +61,11 @@
 //!
 //! [`Security::reports_dashboard::<G>()`](crate::Security::reports_dashboard)
 //! mounts it at `dashboard_path` for requests that pass guard `G`, under its
-//! own nonce CSP, server-rendered (no script, no external asset), every
-//! report field escaped:
+//! own nonce CSP, server-rendered (no script, no external asset). Every page
+//! is a maud `html!` template, so every report field is escaped by
+//! construction; the files under `reports/dashboard/` do one job each (the
+//! route table, list, violation, groups, triage, wizard, exports, charts,
+//! the page shell):
 //!
 //! | path | what |
 //! |---|---|
@@ -129,10 +132,7 @@
 pub(crate) mod config;
 pub(crate) mod dashboard;
 pub(crate) mod endpoint;
-pub(crate) mod export;
 pub(crate) mod filter;
-pub(crate) mod groups;
-pub(crate) mod html;
 pub(crate) mod normalize;
 pub(crate) mod parse;
 pub(crate) mod part;
@@ -147,7 +147,6 @@ pub(crate) mod state;
 pub(crate) mod stats;
 #[cfg(feature = "db")]
 pub(crate) mod store;
-pub(crate) mod wizard;
 
 pub use config::Collector;
 pub use filter::DEFAULT_DISALLOWED_SOURCES;

@@ -181,7 +181,7 @@ async fn retain(state: &CollectorState, w: &mut Writer) {
         tracing::warn!(target: "security", "CSP report batch ids not pruned: {e}");
     }
     // The sparklines show at most the last SPARKLINE_DAYS days.
-    let oldest = Utc::now() - chrono::Duration::days(super::groups::SPARKLINE_DAYS as i64);
+    let oldest = Utc::now() - chrono::Duration::days(super::dashboard::groups::SPARKLINE_DAYS as i64);
     if let Err(e) = crate::reports::ViolationGroup::prune_days(conn, oldest).await {
         tracing::warn!(target: "security", "CSP report daily counts not pruned: {e}");
     }

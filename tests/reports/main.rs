@@ -10,6 +10,8 @@ mod cache;
 mod dashboard;
 mod endpoint;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod golden;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod groups;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod policies;

@@ -37,7 +37,15 @@ pub struct WouldRefuse {
 impl WouldRefuse {
     /// Adds `n` refusals of `control` for `reason` at `at` (atomic: every
     /// instance's additions count), with this instance's latest `examples`.
-    pub(crate) async fn add(
+    /// Report mode does this itself; a test or an import can seed rows.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// let at = chrono::Utc::now();
+    /// rocket_security::db::WouldRefuse::add(conn, "csrf", "cross_origin", 1, at, &["POST /form".into()]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn add(
         conn: &mut SecurityConn,
         control: &str,
         reason: &str,

@@ -1,6 +1,6 @@
-//! CSV for the dashboard's exports. Report fields come from anyone who can
-//! POST, so every cell is written as text a spreadsheet will not run, by
-//! OWASP's CSV injection advice:
+//! The dashboard's exports: JSON, and CSV. Report fields come from anyone
+//! who can POST, so every CSV cell is written as text a spreadsheet will not
+//! run, by OWASP's CSV injection advice:
 //!
 //! - every cell is wrapped in double quotes, its own quotes doubled (RFC 4180);
 //! - a formula trigger (`=`, `+`, `-`, `@`, a tab, a carriage return or a
@@ -11,6 +11,25 @@
 //!   split on — `,`, `;`, a tab, a quote or a line break, with any spaces in
 //!   between — because Excel in a `;`-separator locale, or an import dialog
 //!   set to another separator, splits a field the writer meant as one.
+
+use rocket::http::ContentType;
+
+use super::view::Answer;
+
+/// `data` as JSON, `503` when the database could not be read.
+pub(crate) fn json<T: serde::Serialize>(data: &T, database_error: bool) -> Answer {
+    Answer::new(database_error, ContentType::JSON, serde_json::to_string(data).unwrap_or_default())
+}
+
+/// `text/csv; charset=utf-8`.
+fn csv_type() -> ContentType {
+    ContentType::new("text", "csv").with_params(("charset", "utf-8"))
+}
+
+/// `body` (from [`line`]) as a CSV download named `name`, `503` when the database could not be read.
+pub(crate) fn csv(name: &'static str, body: String, database_error: bool) -> Answer {
+    Answer::new(database_error, csv_type(), body).download(name)
+}
 
 /// The characters that make a spreadsheet read a cell as a formula.
 const TRIGGERS: [char; 8] = ['=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
@@ -23,7 +42,7 @@ const LEADING_TRIGGERS: [char; 3] = ['\t', '\r', '\n'];
 const SEPARATORS: [char; 6] = [',', ';', '\t', '"', '\r', '\n'];
 
 /// One CSV cell: quoted, with every trigger that could begin a cell defused.
-pub(crate) fn cell(s: &str) -> String {
+fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 4);
     out.push('"');
     // True at the start of the field and after a separator (spaces skipped).

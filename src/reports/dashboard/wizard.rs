@@ -18,9 +18,17 @@
 //! do not reach the store (`foreign_policy`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use maud::{html, Markup};
+use rocket::futures::future::BoxFuture;
+use rocket::http::{ContentType, Status};
+use rocket::Request;
+
+use super::view::{Answer, View};
 use crate::csp::nonce::CspHash;
 use crate::csp::policy::{check_directive, CspPolicy};
+use crate::reports::state::CollectorState;
 
 /// Browsers cut a report's sample to this many characters: a shorter one is the whole code.
 const SAMPLE_CUT: usize = 40;
@@ -77,6 +85,235 @@ pub(crate) struct Proposal {
     pub(crate) held_back: Vec<Flag>,
     /// Browser-extension and injected-software sources: not the site's, never proposed.
     pub(crate) noise: Vec<Flag>,
+}
+
+/// The wizard's page.
+pub(crate) fn page<'a>(v: &'a View<'_, '_>) -> BoxFuture<'a, Result<Answer, Status>> {
+    Box::pin(async move {
+        let d = data(&v.state, v.req).await?;
+        let body = super::page::shell("CSP policy wizard", &v.nonce, wizard(&d, v.base()));
+        Ok(Answer::new(d.database_error.is_some(), ContentType::HTML, body))
+    })
+}
+
+/// The wizard's proposal as JSON.
+pub(crate) fn json<'a>(v: &'a View<'_, '_>) -> BoxFuture<'a, Result<Answer, Status>> {
+    Box::pin(async move {
+        let d = data(&v.state, v.req).await?;
+        Ok(super::exports::json(&d, d.database_error.is_some()))
+    })
+}
+
+/// What the wizard page shows.
+#[derive(serde::Serialize)]
+struct WizardData {
+    /// `report` (the report-only policy's reports) or `enforce`.
+    disposition: String,
+    /// The site's own policy for the disposition, as configured: what the proposal starts from.
+    policy_seen: Option<String>,
+    proposal: Proposal,
+    /// The `Rocket.toml` snippet to paste (empty: nothing to change).
+    snippet: String,
+    /// The site's policy with the change applied (for review).
+    proposed_policy: Option<String>,
+    /// Reports this instance dropped because their `original-policy` is none the site sends.
+    foreign_policy: u64,
+    database_error: Option<String>,
+}
+
+/// The configuration table of the policy of `disposition`.
+fn table_of(disposition: &str) -> &'static str {
+    if disposition == "report" {
+        "default.security.csp.report_only"
+    } else {
+        "default.security.csp"
+    }
+}
+
+/// The wizard's proposal for the violations of `?disposition=` (default `report`).
+#[cfg(feature = "db")]
+async fn data(state: &Arc<CollectorState>, req: &Request<'_>) -> Result<WizardData, Status> {
+    use crate::reports::{GroupFilter, ViolationGroup};
+    let disposition = super::view::param(req, "disposition").unwrap_or_else(|| "report".into());
+    if disposition != "enforce" && disposition != "report" {
+        return Err(Status::BadRequest);
+    }
+    let configured = crate::csp::fingerprint::KnownPolicies::of(req.rocket()).and_then(|k| k.configured(&disposition));
+    let mut out = WizardData {
+        disposition: disposition.clone(),
+        policy_seen: configured.as_ref().map(|c| c.policy.to_string()),
+        proposal: Default::default(),
+        snippet: String::new(),
+        proposed_policy: None,
+        foreign_policy: state.counters.snapshot().dropped.get("foreign_policy").copied().unwrap_or(0),
+        database_error: None,
+    };
+    let read = async {
+        let pool = state.pool.get().ok_or_else(|| crate::db::DbError::Unavailable("no security database".into()))?;
+        let mut conn = pool.conn().await?;
+        let filter = GroupFilter { disposition: Some(disposition.clone()), ..Default::default() };
+        // Open groups only: what an admin marked expected or fixed needs no change.
+        let groups = ViolationGroup::page(&mut conn, &filter, 1000, 0).await?;
+        let clients = ViolationGroup::clients(&mut conn, &disposition).await?;
+        let mut seen = vec![];
+        for g in groups {
+            let samples = if g.blocked == "inline" {
+                ViolationGroup::samples(&mut conn, &g.directive, &g.blocked, &g.disposition, 5).await?
+            } else {
+                vec![]
+            };
+            let clients = clients.get(&(g.directive.clone(), g.blocked.clone())).map_or(0, |c| c.len());
+            seen.push(Seen { directive: g.directive, blocked: g.blocked, hits: g.hits, samples, clients });
+        }
+        Ok::<_, crate::db::DbError>(seen)
+    };
+    match read.await {
+        Ok(seen) => {
+            let policy = configured.as_ref().map(|c| &c.policy);
+            out.proposal = propose(policy, &seen);
+            let whole = configured.as_ref().filter(|c| c.raw).map(|c| (&c.policy, c.extra.as_slice()));
+            out.snippet = out.proposal.toml(table_of(&disposition), whole);
+            out.proposed_policy = out.proposal.applied_to(policy);
+        }
+        Err(e) => {
+            tracing::warn!(target: "security", "CSP reports dashboard (wizard): {e}");
+            out.database_error = Some("the database is unavailable (details in the server log)".into());
+        }
+    }
+    Ok(out)
+}
+
+/// Without a database backend there are no stored violations.
+#[cfg(not(feature = "db"))]
+async fn data(state: &Arc<CollectorState>, _: &Request<'_>) -> Result<WizardData, Status> {
+    Ok(WizardData {
+        disposition: "report".into(),
+        policy_seen: None,
+        proposal: Default::default(),
+        snippet: String::new(),
+        proposed_policy: None,
+        foreign_policy: state.counters.snapshot().dropped.get("foreign_policy").copied().unwrap_or(0),
+        database_error: Some("no database backend".into()),
+    })
+}
+
+/// The wizard page's body, its links under `base`.
+fn wizard(d: &WizardData, base: &str) -> Markup {
+    let other = if d.disposition == "report" { "enforce" } else { "report" };
+    let source_row = |directive: &str, blocked: &str, hits: i64, clients: usize| {
+        html! {
+            tr {
+                td { (directive) } td { code { (blocked) } } td class="n" { (hits) } td class="n" { (clients) }
+            }
+        }
+    };
+    html! {
+        p {
+            a href=(base) { "All violations" }
+            " · "
+            a href={ (base) "/groups" } { "By directive and blocked source" }
+            " · "
+            a href={ (base) "/wizard?disposition=" (other) } { "The " (other) " policy's reports" }
+            " · "
+            a href={ (base) "/wizard.json?disposition=" (d.disposition) } { "JSON" }
+        }
+        p {
+            "From the stored reports of the " strong { (d.disposition) } " policy: the smallest change to your own \
+             policy, as configured, that would have allowed what browsers blocked, checked by the crate's policy \
+             validator. Only plain hosts reported by at least " (MIN_CLIENTS) " clients are proposed; nothing a \
+             report claims about the policy is used. Review it before you paste it into " code { "Rocket.toml" }
+            ": a report is evidence of what a page loads, not that it should. Groups marked expected or fixed in \
+             the " a href={ (base) "/groups" } { "grouped view" } " are left out."
+        }
+        @if let Some(e) = &d.database_error { p class="error" { (e) } }
+        h2 { "Your policy, as configured" }
+        @if let Some(p) = &d.policy_seen {
+            pre { code { (p) } }
+        } @else {
+            p { "The site sends no such policy: the proposal starts from nothing." }
+        }
+        @if d.foreign_policy > 0 {
+            p id="foreign-policy" {
+                (d.foreign_policy) " report(s) on this instance named a policy your site never sent (rewritten on \
+                 the way by a proxy or an extension, or forged): counted as " code { "foreign_policy" } ", not \
+                 stored, never a reason to change the policy."
+            }
+        }
+        h2 { "Proposed change" }
+        @if d.snippet.is_empty() {
+            p { "Nothing to add." }
+        } @else {
+            pre { code { (d.snippet) } }
+            table {
+                thead { tr { th { "Directive" } th { "Source added" } th { "Reports it allows" } th { "Clients" } } }
+                tbody {
+                    @for c in &d.proposal.changes {
+                        @for a in &c.added { (source_row(&c.directive, &a.source, a.hits, a.clients)) }
+                    }
+                }
+            }
+            @if let Some(p) = &d.proposed_policy {
+                h2 { "The policy with the change" }
+                pre { code { (p) } }
+            }
+        }
+        @if !d.proposal.flagged.is_empty() {
+            h2 { "Not proposed" }
+            table {
+                thead { tr { th { "Directive" } th { "Blocked" } th { "Reports" } th { "Instead" } } }
+                tbody {
+                    @for f in &d.proposal.flagged {
+                        tr {
+                            td { (f.directive) }
+                            td { code { (f.blocked) } }
+                            td class="n" { (f.hits) }
+                            td {
+                                (f.instead)
+                                @if !f.hashes.is_empty() {
+                                    br;
+                                    "A report carried this code whole (browsers trim the whitespace around a \
+                                     sample, so the hash fits only an element whose content is exactly this \
+                                     text); if you wrote it, its hash allows exactly that: "
+                                    @for (i, h) in f.hashes.iter().enumerate() {
+                                        @if i > 0 { " " }
+                                        code { (h) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !d.proposal.held_back.is_empty() {
+            h2 id="held-back" { "Held back: reported by a single client" }
+            p {
+                "One client can be one attacker posting reports; these are proposed once a second client reports \
+                 them."
+            }
+            table {
+                thead { tr { th { "Directive" } th { "Blocked" } th { "Reports" } th { "Clients" } } }
+                tbody {
+                    @for f in &d.proposal.held_back { (source_row(&f.directive, &f.blocked, f.hits, f.clients)) }
+                }
+            }
+        }
+        @if !d.proposal.noise.is_empty() {
+            h2 { "Left out as noise" }
+            p {
+                "Browser extensions and software injected into visitors' pages: not your site's code, so not a \
+                 reason to change the policy."
+            }
+            table {
+                thead { tr { th { "Directive" } th { "Blocked" } th { "Reports" } } }
+                tbody {
+                    @for f in &d.proposal.noise {
+                        tr { td { (f.directive) } td { code { (f.blocked) } } td class="n" { (f.hits) } }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Directives that protect the page itself rather than list what it loads:
@@ -159,7 +396,7 @@ pub(crate) fn propose(policy: Option<&CspPolicy>, seen: &[Seen]) -> Proposal {
             instead: instead.to_string(),
             hashes: vec![],
         };
-        if super::filter::is_noise(&s.blocked) {
+        if crate::reports::filter::is_noise(&s.blocked) {
             out.noise.push(flag("a browser extension or injected software, not the site: nothing to change"));
             continue;
         }
