@@ -8,7 +8,8 @@
 #   - nothing imports the composition root (src/security) but lib.rs;
 #   - no cycle among files, and none among top-level modules;
 #   - no HTML outside the templates: a string literal with an HTML tag only
-#     inside a maud `html! { ... }` template or a test (doc comments aside).
+#     inside a maud `html! { ... }` template or a test (doc comments aside),
+#     and `PreEscaped` (escaping off) only over a literal or a constant.
 # Prints every violation and exits 1 if there is one.
 #
 #   scripts/check-layers.sh          # check
@@ -250,6 +251,16 @@ for path in sorted(files.values()):
         if t:
             line = text.count("\n", 0, a) + 1
             problems.append(f"{path}:{line}: HTML outside a template ({t.group(0).strip()!r}): write it in a maud `html!` template")
+    # `PreEscaped` turns escaping off: only for a string literal or a
+    # constant (the doctype, the style sheet), never for a value.
+    for m in re.finditer(r"\bPreEscaped\s*\(", masked):
+        at = m.end() + len(text[m.end():]) - len(text[m.end():].lstrip())
+        arg = text[at:at + 60]
+        literal = any(a == at for a, _ in spans)
+        constant = re.match(r"[A-Z][A-Z0-9_]*\s*\)", arg)
+        if not (literal or constant):
+            line = text.count("\n", 0, m.start()) + 1
+            problems.append(f"{path}:{line}: PreEscaped over a value turns escaping off: splice the value as `(value)` in the template")
 
 for c in cycles(edges):
     problems.append("file cycle: " + " -> ".join(c))
