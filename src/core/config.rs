@@ -18,6 +18,9 @@ use super::error::ConfigError;
 /// feature name of a table of arbitrary names (`features.camera`).
 const SUB: char = '\u{1f}';
 
+/// Separates the mistakes of one value that has several (see [`each_at`]).
+const NEXT: char = '\u{1e}';
+
 /// Reads the table `key` of `value` into `T` (absent means "all defaults"),
 /// pushing every mistake to `errors`. Serde stops at the first error, so a
 /// table that fails is read again one key at a time (recursing into nested
@@ -42,7 +45,7 @@ pub(crate) fn read<T: DeserializeOwned + Default>(
     each_key(key, &[], dict, &probe, errors, &mut good);
     if errors.len() == before {
         // Only the combination fails: report what serde said.
-        errors.push(convert(key, &first));
+        errors.extend(convert(key, &first));
         return T::default();
     }
     T::deserialize(&Value::Dict(Tag::Default, good)).unwrap_or_default()
@@ -61,10 +64,10 @@ fn each_key(
         let mut here = path.to_vec();
         here.push(name.clone());
         let Some(e) = probe(&alone(&here, value)) else { continue };
-        let error = convert(root, &e);
+        let found = convert(root, &e);
         let key = join(root, &here);
         let before = errors.len();
-        if error.key.len() > key.len() {
+        if found.first().is_some_and(|e| e.key.len() > key.len()) {
             match value {
                 Value::Dict(_, inner) => {
                     each_key(root, &here, inner, probe, errors, good);
@@ -76,18 +79,19 @@ fn each_key(
                 Value::Array(tag, items) => {
                     for (i, item) in items.iter().enumerate() {
                         let Some(e) = probe(&alone(&here, &Value::Array(*tag, vec![item.clone()]))) else { continue };
-                        let mut error = convert(root, &e);
-                        if let Some(rest) = error.key.strip_prefix(&format!("{key}[0]")) {
-                            error.key = format!("{key}[{i}]{rest}");
+                        for mut error in convert(root, &e) {
+                            if let Some(rest) = error.key.strip_prefix(&format!("{key}[0]")) {
+                                error.key = format!("{key}[{i}]{rest}");
+                            }
+                            errors.push(error);
                         }
-                        errors.push(error);
                     }
                 }
                 _ => {}
             }
         }
         if errors.len() == before {
-            errors.push(error);
+            errors.extend(found);
         }
         remove(good, &here);
     }
@@ -132,17 +136,24 @@ fn join(root: &str, path: &[String]) -> String {
     key
 }
 
-/// The one translation of a figment error into this crate's message.
-fn convert(root: &str, e: &rocket::figment::Error) -> ConfigError {
-    let mut path = e.path.clone();
+/// The one translation of a figment error into this crate's messages: one,
+/// or one per mistake of a value [`each_at`] read.
+fn convert(root: &str, e: &rocket::figment::Error) -> Vec<ConfigError> {
+    let path = e.path.clone();
     let message = match &e.kind {
-        Kind::Message(m) => match m.strip_prefix(SUB).and_then(|m| m.split_once(SUB)) {
-            Some((sub, m)) => {
-                path.push(sub.to_string());
-                m.to_string()
-            }
-            None => m.clone(),
-        },
+        Kind::Message(m) => {
+            return m
+                .split(NEXT)
+                .map(|m| match m.strip_prefix(SUB).and_then(|m| m.split_once(SUB)) {
+                    Some((sub, m)) => {
+                        let mut path = path.clone();
+                        path.push(sub.to_string());
+                        ConfigError::new(join(root, &path), m)
+                    }
+                    None => ConfigError::new(join(root, &path), m),
+                })
+                .collect()
+        }
         Kind::UnknownField(name, expected) => {
             let table = join(root, &path[..path.len().saturating_sub(1)]);
             let mut known: Vec<&str> = expected.to_vec();
@@ -166,7 +177,7 @@ fn convert(root: &str, e: &rocket::figment::Error) -> ConfigError {
         }
         other => other.to_string(),
     };
-    ConfigError::new(join(root, &path), message)
+    vec![ConfigError::new(join(root, &path), message)]
 }
 
 /// Deserializes a value with more than one shape: `f` gets the raw value
@@ -183,6 +194,23 @@ pub(crate) fn shaped<'de, D: Deserializer<'de>, T>(
 /// (`"camera"`, `"[1]"`, `"routes[0].paths"`).
 pub(crate) fn at(sub: &str, message: impl std::fmt::Display) -> String {
     format!("{SUB}{sub}{SUB}{message}")
+}
+
+/// A [`shaped`] message naming every mistake of one value at once: each a
+/// sub-key below the value's own key (`""` for the value itself) and its message.
+pub(crate) fn each_at(mistakes: impl IntoIterator<Item = (String, String)>) -> String {
+    let mut out = String::new();
+    for (sub, message) in mistakes {
+        if !out.is_empty() {
+            out.push(NEXT);
+        }
+        if sub.is_empty() {
+            out.push_str(&message);
+        } else {
+            out.push_str(&at(&sub, message));
+        }
+    }
+    out
 }
 
 /// The text of a string value (TOML may hand a one-letter string as a char).

@@ -2,7 +2,7 @@
 
 use rocket::figment::value::Value as FigValue;
 
-use crate::core::config::{at, describe, shaped, string_items, text};
+use crate::core::config::{describe, each_at, shaped, string_items, text};
 
 /// Directive changes: `Some(sources)` sets (empty for boolean directives), `None` removes.
 ///
@@ -174,23 +174,28 @@ impl Default for Csp {
 }
 
 /// A mistake in a CSP value: the sub-key below the value's own key ("" for
-/// the value itself) and the message.
+/// the value itself) and the message. A value reports all of its mistakes.
 type Mistake = (String, String);
 
-fn below(prefix: &str, (sub, message): Mistake) -> Mistake {
-    (format!("{prefix}{sub}"), message)
-}
-
 /// The [`shaped`] reader of a CSP value.
-fn csp_value<'de, D: serde::Deserializer<'de>, T>(d: D, f: fn(&FigValue) -> Result<T, Mistake>) -> Result<T, D::Error> {
-    shaped(d, |v| f(v).map_err(|(sub, m)| if sub.is_empty() { m } else { at(&sub, m) }))
+fn csp_value<'de, D: serde::Deserializer<'de>, T>(
+    d: D,
+    f: fn(&FigValue) -> Result<T, Vec<Mistake>>,
+) -> Result<T, D::Error> {
+    shaped(d, |v| f(v).map_err(each_at))
 }
 
-fn directives(v: &FigValue) -> Result<Directives, Mistake> {
+/// One mistake, as the readers of single values return it.
+fn one(message: String) -> Vec<Mistake> {
+    vec![(String::new(), message)]
+}
+
+fn directives(v: &FigValue) -> Result<Directives, Vec<Mistake>> {
     let FigValue::Dict(_, dict) = v else {
-        return Err((String::new(), format!("expected a table, found {}", describe(v))));
+        return Err(one(format!("expected a table, found {}", describe(v))));
     };
     let mut out = Vec::with_capacity(dict.len());
+    let mut mistakes = vec![];
     for (name, value) in dict {
         match value {
             FigValue::Bool(_, true) => out.push((name.clone(), Some(vec![]))),
@@ -198,58 +203,58 @@ fn directives(v: &FigValue) -> Result<Directives, Mistake> {
             FigValue::Array(_, items) => {
                 let mut list = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    let Some(v) = text(item) else {
-                        return Err((format!("{name}[{i}]"), format!("expected a string, found {}", describe(item))));
-                    };
-                    list.push(v);
+                    match text(item) {
+                        Some(v) => list.push(v),
+                        None => mistakes
+                            .push((format!("{name}[{i}]"), format!("expected a string, found {}", describe(item)))),
+                    }
                 }
                 out.push((name.clone(), Some(list)));
             }
-            FigValue::String(_, v) => {
-                return Err((
-                    name.clone(),
-                    format!(
-                        "expected a list of sources, found the string {v:?}; write [{v:?}] (or true for a boolean directive)"
-                    ),
-                ))
-            }
-            other => {
-                return Err((name.clone(), format!("expected a list of sources or true/false, found {}", describe(other))))
-            }
+            FigValue::String(_, v) => mistakes.push((
+                name.clone(),
+                format!("expected a list of sources, found the string {v:?}; write [{v:?}] (or true for a boolean directive)"),
+            )),
+            other => mistakes
+                .push((name.clone(), format!("expected a list of sources or true/false, found {}", describe(other)))),
         }
     }
-    Ok(out)
+    if mistakes.is_empty() {
+        Ok(out)
+    } else {
+        Err(mistakes)
+    }
 }
 
 /// A whole policy, or several (a list in `Rocket.toml`, sent comma-separated as CSP defines).
-fn policy(v: &FigValue) -> Result<Option<String>, Mistake> {
+fn policy(v: &FigValue) -> Result<Option<String>, Vec<Mistake>> {
     match v {
         FigValue::Array(_, items) => {
-            let list = string_items(items).map_err(|m| (String::new(), m))?;
+            let list = string_items(items).map_err(one)?;
             Ok(Some(list.join(", ")))
         }
         v => match text(v) {
             Some(s) => Ok(Some(s)),
-            None => Err((String::new(), format!("expected a string, found {}", describe(v)))),
+            None => Err(one(format!("expected a string, found {}", describe(v)))),
         },
     }
 }
 
-fn routes(v: &FigValue) -> Result<Vec<RoutePolicy>, Mistake> {
+fn routes(v: &FigValue) -> Result<Vec<RoutePolicy>, Vec<Mistake>> {
     let FigValue::Array(_, items) = v else {
-        return Err((String::new(), format!("expected a list of tables ([[...csp.routes]]), found {}", describe(v))));
+        return Err(one(format!("expected a list of tables ([[...csp.routes]]), found {}", describe(v))));
     };
     let mut routes = Vec::with_capacity(items.len());
+    let mut mistakes = vec![];
     for (i, item) in items.iter().enumerate() {
         let key = format!("[{i}]");
         let FigValue::Dict(_, d) = item else {
-            return Err((
-                key,
-                format!("expected a table with paths and directives or policy, found {}", describe(item)),
-            ));
+            mistakes
+                .push((key, format!("expected a table with paths and directives or policy, found {}", describe(item))));
+            continue;
         };
-        if let Some(k) = d.keys().find(|k| !["paths", "directives", "policy"].contains(&k.as_str())) {
-            return Err((
+        for k in d.keys().filter(|k| !["paths", "directives", "policy"].contains(&k.as_str())) {
+            mistakes.push((
                 format!("{key}.{k}"),
                 "unknown key; the keys of a route policy are: directives, paths, policy".into(),
             ));
@@ -257,37 +262,49 @@ fn routes(v: &FigValue) -> Result<Vec<RoutePolicy>, Mistake> {
         let paths = match d.get("paths") {
             Some(FigValue::Array(_, p)) => p.iter().filter_map(text).collect(),
             _ => {
-                return Err((format!("{key}.paths"), "required: a list of path patterns, e.g. [\"/admin/**\"]".into()))
+                mistakes
+                    .push((format!("{key}.paths"), "required: a list of path patterns, e.g. [\"/admin/**\"]".into()));
+                vec![]
             }
         };
-        let directives = match d.get("directives") {
-            Some(v) => directives(v).map_err(|m| below(&format!("{key}.directives."), m))?,
+        let directives = match d.get("directives").map(directives) {
+            Some(Ok(d)) => d,
+            Some(Err(m)) => {
+                let at = format!("{key}.directives");
+                mistakes.extend(
+                    m.into_iter().map(|(sub, m)| (if sub.is_empty() { at.clone() } else { format!("{at}.{sub}") }, m)),
+                );
+                vec![]
+            }
             None => vec![],
         };
         let policy = d.get("policy").and_then(text);
         routes.push(RoutePolicy { paths, directives, policy });
     }
-    Ok(routes)
+    if mistakes.is_empty() {
+        Ok(routes)
+    } else {
+        Err(mistakes)
+    }
 }
 
 /// `report`: true (the collector), false (none) or "keep" (the policy's own, the same as false).
-fn report(v: &FigValue) -> Result<bool, Mistake> {
+fn report(v: &FigValue) -> Result<bool, Vec<Mistake>> {
     match v {
         FigValue::Bool(_, b) => Ok(*b),
         FigValue::String(_, k) if k == "keep" => Ok(false),
-        FigValue::String(_, k) => Err((
-            String::new(),
-            format!("{k:?} is not allowed; use true (the collector), false (none) or \"keep\" (the policy's own)"),
-        )),
-        v => Err((String::new(), format!("expected true or false, found {}", describe(v)))),
+        FigValue::String(_, k) => Err(one(format!(
+            "{k:?} is not allowed; use true (the collector), false (none) or \"keep\" (the policy's own)"
+        ))),
+        v => Err(one(format!("expected true or false, found {}", describe(v)))),
     }
 }
 
 /// `report_percentage`: any number (checked from 0 to 100 when compiled).
-fn percentage(v: &FigValue) -> Result<f64, Mistake> {
+fn percentage(v: &FigValue) -> Result<f64, Vec<Mistake>> {
     match v {
         FigValue::Num(_, n) => Ok(n.to_f64().or_else(|| n.to_i128().map(|i| i as f64)).unwrap_or(-1.0)),
-        v => Err((String::new(), format!("expected a number from 0 to 100, found {}", describe(v)))),
+        v => Err(one(format!("expected a number from 0 to 100, found {}", describe(v)))),
     }
 }
 

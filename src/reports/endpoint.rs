@@ -314,7 +314,7 @@ impl CollectorState {
         // request; only one that outlived that wait finds the queue closed.
         match self.queue.get() {
             None => c.drop(DropReason::DatabaseUnavailable, 1),
-            Some(q) => q.push(c, key, report),
+            Some(q) => q.push(c, key, report, self.clock.now()),
         }
     }
 

@@ -60,11 +60,11 @@ pub(crate) struct Queue {
 }
 
 impl Queue {
-    pub(crate) fn push(&self, c: &Counters, key: ViolationKey, report: NewCspReport) {
+    pub(crate) fn push(&self, c: &Counters, key: ViolationKey, report: NewCspReport, at: DateTime<Utc>) {
         // Counted before sending, so the writer can never decrement first; a
         // report handed to the overflow stays counted as queued until written.
         Counters::add(&c.queued, 1);
-        match self.tx.try_send(Item { key, report, at: Utc::now() }) {
+        match self.tx.try_send(Item { key, report, at }) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(item)) if self.overflow.is_some() => {
                 let Some(o) = &self.overflow else { return };
@@ -166,7 +166,7 @@ mod tests {
     fn push(q: &Queue, c: &Counters, n: usize) {
         for i in 0..n {
             let key = ViolationKey { document_uri: format!("https://example.com/{i}"), ..Default::default() };
-            q.push(c, key, NewCspReport::default());
+            q.push(c, key, NewCspReport::default(), Utc::now());
         }
     }
 

@@ -6,7 +6,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
 use rocket::tokio::sync::{mpsc, Notify};
 
 use super::queue::{batch_of, lock, Item, Overflow, Queue, SharedSpool};
@@ -176,12 +175,13 @@ async fn retain(state: &CollectorState, w: &mut Writer) {
     }
     let Some(conn) = w.conn.as_mut() else { return };
     w.pruned = Some(std::time::Instant::now());
+    let now = state.clock.now();
     // Batch ids matter while a spooled batch may still come back: a week.
-    if let Err(e) = CspViolation::prune_batches(conn, Utc::now() - chrono::Duration::days(7)).await {
+    if let Err(e) = CspViolation::prune_batches(conn, now - chrono::Duration::days(7)).await {
         tracing::warn!(target: "security", "CSP report batch ids not pruned: {e}");
     }
     // The sparklines show at most the last SPARKLINE_DAYS days.
-    let oldest = Utc::now() - chrono::Duration::days(super::dashboard::groups::SPARKLINE_DAYS as i64);
+    let oldest = now - chrono::Duration::days(super::dashboard::groups::SPARKLINE_DAYS as i64);
     if let Err(e) = crate::reports::ViolationGroup::prune_days(conn, oldest).await {
         tracing::warn!(target: "security", "CSP report daily counts not pruned: {e}");
     }
@@ -189,7 +189,7 @@ async fn retain(state: &CollectorState, w: &mut Writer) {
     if days == 0 {
         return;
     }
-    let cutoff = Utc::now() - chrono::Duration::days(days as i64);
+    let cutoff = now - chrono::Duration::days(days as i64);
     match CspViolation::prune(conn, cutoff).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(target: "security", "CSP reports: {n} violation(s) not seen for {days} days deleted"),

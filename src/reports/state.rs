@@ -15,6 +15,9 @@ use crate::core::https::HttpsPolicy;
 pub(crate) struct CollectorState {
     pub(crate) config: CompiledCollector,
     pub(crate) https: HttpsPolicy,
+    /// The application's clock (`Security::clock`): the times stored with
+    /// reports and the retention cutoffs, as the dashboard's windows read them.
+    pub(crate) clock: Arc<dyn crate::core::clock::Clock>,
     pub(crate) counters: Counters,
     pub(crate) limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
     pub(crate) closing: AtomicBool,
@@ -46,11 +49,16 @@ pub(crate) struct CollectorState {
 }
 
 impl CollectorState {
-    pub(crate) fn new(config: CompiledCollector, https: HttpsPolicy) -> Arc<Self> {
+    pub(crate) fn new(
+        config: CompiledCollector,
+        https: HttpsPolicy,
+        clock: Arc<dyn crate::core::clock::Clock>,
+    ) -> Arc<Self> {
         let limiter = config.rate.map(|n| RateLimiter::keyed(Quota::per_minute(n)));
         Arc::new(CollectorState {
             config,
             https,
+            clock,
             counters: Counters::default(),
             limiter,
             closing: AtomicBool::new(false),

@@ -413,7 +413,7 @@ impl SecurityConfig {
         }
         if full {
             if let Some(session) = session {
-                parts.push(Arc::new(SessionPart::new(session, auth.open.clone(), clock)));
+                parts.push(Arc::new(SessionPart::new(session, auth.open.clone(), clock.clone())));
             }
             parts.push(Arc::new(AuthPart {
                 policy: Arc::new(auth),
@@ -431,7 +431,7 @@ impl SecurityConfig {
                     rule.scope.exclude.push(p.clone());
                 }
             }
-            let state = CollectorState::new(c, out.plan_https.clone());
+            let state = CollectorState::new(c, out.plan_https.clone(), clock.clone());
             out.parts.push(Arc::new(CollectorPart { state, dashboard: extras.dashboard }));
         } else if extras.dashboard.is_some() {
             out.warnings.push(Finding::warning(

@@ -223,6 +223,26 @@ fn route_policies_need_paths_and_valid_directives() {
 }
 
 #[test]
+fn every_mistake_of_the_policy_tables_is_named_at_once() {
+    assert_eq!(
+        errors(
+            "[default.security.csp.directives]\nimg-src = \"a.example\"\nfont-src = 3\nscript-src = [\"'self'\", 4]\n\
+             [[default.security.csp.routes]]\npaths = [\"/a/**\"]\n\
+             [[default.security.csp.routes]]\nmode = 1\ndirectives = { img-src = \"b.example\", style-src = [true] }"
+        ),
+        [
+            "`security.csp.directives.font-src`: expected a list of sources or true/false, found the number 3",
+            "`security.csp.directives.img-src`: expected a list of sources, found the string \"a.example\"; write [\"a.example\"] (or true for a boolean directive)",
+            "`security.csp.directives.script-src[1]`: expected a string, found the number 4",
+            "`security.csp.routes[1].mode`: unknown key; the keys of a route policy are: directives, paths, policy",
+            "`security.csp.routes[1].paths`: required: a list of path patterns, e.g. [\"/admin/**\"]",
+            "`security.csp.routes[1].directives.img-src`: expected a list of sources, found the string \"b.example\"; write [\"b.example\"] (or true for a boolean directive)",
+            "`security.csp.routes[1].directives.style-src[0]`: expected a string, found the boolean true",
+        ]
+    );
+}
+
+#[test]
 fn report_only_policies_are_validated_under_their_own_key() {
     assert_eq!(
         error(

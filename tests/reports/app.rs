@@ -10,6 +10,7 @@ use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::request::{self, FromRequest, Request};
 use rocket::{get, routes};
 use rocket_db_pools::Database;
+use rocket_security::core::ManualClock;
 use rocket_security::db::{Migrations, SecurityConn, SecurityDb};
 use rocket_security::reports::CollectorStats;
 use rocket_security::{LoginRequired, Security, SecurityUser};
@@ -103,6 +104,15 @@ pub fn temp_db() -> PathBuf {
 
 /// The app of [`app_with_url`], not launched, and its SQLite file.
 pub fn rocket_with_url(toml: &str, url: Option<String>) -> (rocket::Rocket<rocket::Build>, PathBuf) {
+    rocket_with_clock(toml, url, None)
+}
+
+/// The app of [`app_with_clock`], not launched, and its SQLite file.
+pub fn rocket_with_clock(
+    toml: &str,
+    url: Option<String>,
+    clock: Option<ManualClock>,
+) -> (rocket::Rocket<rocket::Build>, PathBuf) {
     let file = temp_db();
     let url = url.unwrap_or_else(|| format!("sqlite://{}", file.display()));
     let figment = Figment::from(rocket::Config::debug_default())
@@ -121,9 +131,18 @@ pub fn rocket_with_url(toml: &str, url: Option<String>) -> (rocket::Rocket<rocke
     let rocket = rocket::custom(figment)
         .attach(SecurityDb::init())
         .attach(Migrations::<SecurityDb>::fairing())
-        .attach(Security::fairing().reports_dashboard::<Admin>())
+        .attach(match clock {
+            Some(c) => Security::fairing().clock(c).reports_dashboard::<Admin>(),
+            None => Security::fairing().reports_dashboard::<Admin>(),
+        })
         .mount("/", routes![page, with_override]);
     (rocket, file)
+}
+
+/// An app on a stopped clock (`Security::clock`), its database a fresh SQLite file.
+pub async fn app_with_clock(toml: &str, clock: ManualClock) -> App {
+    let (rocket, file) = rocket_with_clock(toml, None, Some(clock));
+    App { client: Client::tracked(rocket).await.expect("valid app"), _file: TempFile(file) }
 }
 
 pub async fn app(toml: &str) -> App {

@@ -3,7 +3,7 @@
 use rocket::http::Status;
 use rocket_security::reports::{CspReport, CspViolation, ViolationKey};
 
-use crate::app::{app, app_with_url, legacy, App};
+use crate::app::{app, app_with_clock, app_with_url, legacy, App};
 
 const DOC: &str = "https://127.0.0.1/page";
 
@@ -332,4 +332,39 @@ async fn the_writer_keeps_at_most_max_violations_the_least_recently_seen_going_f
         ),
         "{html}"
     );
+}
+
+#[rocket::async_test]
+async fn reports_are_stored_and_retained_on_the_applications_clock() {
+    // The clock stands years before the real date: the stored times and the
+    // retention cutoff must follow it, as the dashboard's windows do.
+    use chrono::TimeZone;
+    let t = chrono::Utc.with_ymd_and_hms(2020, 1, 1, 12, 0, 0).unwrap();
+    let clock = rocket_security::core::ManualClock::new(t);
+    let app = app_with_clock("[default.security.reports]\nretention_days = 30", clock).await;
+    let old = ViolationKey {
+        document_uri: "https://example.com/old".into(),
+        effective_directive: "img-src".into(),
+        blocked: "old.example".into(),
+        source_file: None,
+        line_number: None,
+        disposition: "enforce".into(),
+    };
+    let kept = ViolationKey { document_uri: "https://example.com/recent".into(), ..old.clone() };
+    let mut conn = app.conn().await;
+    CspViolation::record(&mut conn, &old, 1, None, 1, t - chrono::Duration::days(31)).await.unwrap();
+    CspViolation::record(&mut conn, &kept, 1, None, 1, t - chrono::Duration::days(29)).await.unwrap();
+    drop(conn);
+    assert_eq!(
+        app.post("application/csp-report", legacy(DOC, "img-src", "https://cdn.example/a.png")).await.status(),
+        Status::NoContent
+    );
+    assert_eq!(app.settled().await.stored, 1);
+    let mut conn = app.conn().await;
+    let rows = CspViolation::recent(&mut conn, 10).await.unwrap();
+    let posted = rows.iter().find(|r| r.document_uri == DOC).expect("the posted report's row");
+    assert_eq!((posted.first_seen, posted.last_seen), (t.naive_utc(), t.naive_utc()));
+    assert!(CspViolation::find(&mut conn, &old).await.unwrap().is_none(), "31 days before the clock: deleted");
+    assert!(CspViolation::find(&mut conn, &kept).await.unwrap().is_some(), "29 days before the clock: kept");
+    assert_eq!(rows.len(), 2);
 }
