@@ -92,7 +92,7 @@ impl Part for AllowedHosts {
                 req.uri().path()
             );
             DUPLICATE.set(req);
-        } else if self.exempt.matches(req.uri()) || self.https.host(req).is_some() || from_local_client(req) {
+        } else if self.exempt.matches(req.uri()) || self.https.admit(req).is_some() || from_local_client(req) {
             return Gate::Pass;
         } else {
             let raw: String = self.https.raw_host(req).unwrap_or_default().chars().take(100).collect();
