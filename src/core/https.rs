@@ -38,7 +38,9 @@ pub struct Https {
     pub redirect: bool,
     /// `301` (Moved Permanently) or `308` (Permanent Redirect, keeps the method). _Default:_ `308`.
     pub redirect_status: u64,
-    /// Host for the redirect target. _Default:_ `None` (the request's `Host`).
+    /// Host for the redirect target. _Default:_ `None` (the request's `Host`,
+    /// when a name entry of `allowed_hosts` admitted it; a host only a network
+    /// entry admitted gets `421` instead).
     pub redirect_host: Option<String>,
     /// Path patterns never redirected. _Default:_ `[]`.
     pub redirect_exempt: Vec<String>,

@@ -111,6 +111,7 @@
 //! [`CspOverride`] replaces, extends or removes either policy for one
 //! handler; a policy header the handler set itself is kept.
 
+pub(crate) mod cache;
 pub(crate) mod compile;
 pub(crate) mod config;
 pub(crate) mod fingerprint;
@@ -122,6 +123,7 @@ pub(crate) mod policy;
 pub(crate) mod render;
 pub(crate) mod route;
 
+pub use cache::NonceCache;
 pub use config::{Csp, Directives, PolicyConfig, ReportOnly, RoutePolicy};
 pub use fingerprint::{normalised_policy, policy_fingerprint};
 pub use nonce::{CspHash, CspNonce};
