@@ -6,7 +6,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 /// A host and optional port, lowercase; IPv6 addresses in brackets; a
 /// trailing dot removed.
@@ -155,7 +155,12 @@ fn parse_network(p: &str, t: &str) -> Option<Result<IpNet, String>> {
     let (family, max) = if ip.is_ipv4() { ("IPv4", 32) } else { ("IPv6", 128) };
     let digits = prefix.bytes().take_while(u8::is_ascii_digit).count();
     let (len, rest) = prefix.split_at(digits);
-    let Some(net) = len.parse::<u8>().ok().and_then(|len| IpNet::new(ip, len).ok()) else {
+    // Per family: `IpNet::new` is newer than the declared ipnet 2.2.
+    let net = |len: u8| match ip {
+        IpAddr::V4(v4) => Ipv4Net::new(v4, len).ok().map(IpNet::from),
+        IpAddr::V6(v6) => Ipv6Net::new(v6, len).ok().map(IpNet::from),
+    };
+    let Some(net) = len.parse::<u8>().ok().and_then(net) else {
         return Some(Err(if digits > 0 && rest.is_empty() {
             format!("{p:?}: /{len} is longer than an {family} address; the prefix length is at most /{max}")
         } else {
