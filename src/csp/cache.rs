@@ -67,21 +67,11 @@ impl NonceCache {
     }
 }
 
-impl std::fmt::Display for NonceCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            NonceCache::NoStore => "no-store",
-            NonceCache::Private => "private",
-            NonceCache::Leave => "leave",
-        })
-    }
-}
-
 /// What the CSP part does with the caching of a page whose policy carries
 /// the nonce: the setting, and the routes already warned about.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct NoncePages {
-    pub(crate) setting: NonceCache,
+    setting: NonceCache,
     /// Routes (or catchers, by status) seen serving a nonce page with a public
     /// cache policy: one WARN each. Bounded by the application's routes.
     warned: Mutex<HashSet<String>>,
