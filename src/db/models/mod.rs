@@ -1,6 +1,5 @@
 //! The crate's Diesel models.
 
-pub(crate) mod counts;
 pub(crate) mod refusals;
 
 use chrono::{DateTime, DurationRound, NaiveDateTime, SubsecRound, TimeDelta, Utc};
