@@ -468,19 +468,6 @@ impl SecurityConfig {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::SecurityConfig;
-
-    /// A feature's table is read by its field name and reported under its `KEY`: they must agree.
-    #[test]
-    fn every_feature_key_is_its_field_name() {
-        for (field, key) in SecurityConfig::keys() {
-            assert_eq!(field, key);
-        }
-    }
-}
-
 /// Where the application runs, as the deploy checks read it: the core's
 /// reading of the figment, and whether the security database is a server
 /// several instances share (the database layer names the backend).
@@ -497,4 +484,17 @@ fn shared_database(figment: &rocket::figment::Figment) -> bool {
 #[cfg(not(feature = "db"))]
 fn shared_database(_: &rocket::figment::Figment) -> bool {
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SecurityConfig;
+
+    /// A feature's table is read by its field name and reported under its `KEY`: they must agree.
+    #[test]
+    fn every_feature_key_is_its_field_name() {
+        for (field, key) in SecurityConfig::keys() {
+            assert_eq!(field, key);
+        }
+    }
 }
