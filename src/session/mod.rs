@@ -18,6 +18,9 @@
 //!                              # database on every request; Default: 1000
 //! fail_open = false            # registry unreachable: admit (WARN) instead of 503; Default: false
 //! prune_interval = 3600        # seconds between prunings of ended sessions; Default: 3600
+//! max_per_user = 3             # live sessions a user may have (1-100); Default: none (no limit)
+//! on_limit = "end_oldest"      # beyond it: "end_oldest" (least recently active) or "refuse"
+//!                              # the login; Default: "end_oldest"
 //! ```
 //!
 //! # Sessions on the server
@@ -149,6 +152,7 @@ pub(crate) mod api;
 pub(crate) mod config;
 pub(crate) mod error;
 pub(crate) mod part;
+pub(crate) mod reason;
 #[cfg(feature = "db")]
 pub(crate) mod records;
 pub(crate) mod registry;
@@ -156,8 +160,8 @@ pub(crate) mod rows;
 pub(crate) mod stamp;
 pub(crate) mod state;
 
-pub use api::{ActiveSession, Sessions};
-pub use config::SessionExpiry;
+pub use api::{ActiveSession, EndedSession, Sessions};
+pub use config::{OnLimit, SessionExpiry};
 pub use error::SessionError;
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
