@@ -55,6 +55,19 @@
 //! the login page are unaffected. Ended sessions are pruned every
 //! `prune_interval` seconds.
 //!
+//! # Session limits
+//!
+//! `max_per_user = N` keeps at most `N` live sessions per user on every
+//! instance together (Spring Security's `maximumSessions`). At a login beyond
+//! it, `on_limit = "end_oldest"` ends the user's least recently active
+//! session (reason `session_limit:N`: its next request is refused as revoked,
+//! `expired=revoked&ended=session_limit:N`, and [`Sessions::ended`] lists it
+//! with the reason), and `on_limit = "refuse"` refuses the login with
+//! [`SessionError::LimitReached`] (`409` as a responder). The count and the
+//! new row are written in one transaction under a lock of the user's row in
+//! `security_session_locks`, so parallel logins never get past the limit
+//! together; see [`Sessions::login`].
+//!
 //! The stamp holds two UTC integers (login time, last activity) and the
 //! session id, encrypted and
 //! authenticated with a key derived from Rocket's `secret_key`, which this

@@ -321,6 +321,7 @@ impl SessionRecord {
     ) -> Result<Admission, DbError> {
         use crate::db::schema::security_session_locks::dsl as l;
         let (user, at) = (row.user_id.as_str(), stored(now));
+        // The count is of matched rows on every backend (diesel sets MySQL's CLIENT_FOUND_ROWS).
         let locked = with_conn!(conn, |c| diesel::update(l::security_session_locks.filter(l::user_id.eq(user)))
             .set(l::locked_at.eq(at))
             .execute(c)
