@@ -203,20 +203,31 @@ fn style() -> (ContentType, &'static str) {
     )
 }
 
-#[get("/login?<next>&<failed>&<expired>")]
-fn login_page(next: Option<&str>, failed: Option<bool>, expired: Option<&str>) -> RawHtml<String> {
+#[get("/login?<next>&<failed>&<expired>&<ended>")]
+fn login_page(next: Option<&str>, failed: Option<bool>, expired: Option<&str>, ended: Option<&str>) -> RawHtml<String> {
     let next = next.and_then(|n| safe_next(n, &[])).unwrap_or("/");
-    let notice = match (failed, expired) {
-        (Some(true), _) => "<p class=\"error\">Wrong username or password.</p>".to_string(),
-        (_, Some("revoked")) => {
+    // `ended=session_limit:N`: the session limit ended this browser's session at a later login elsewhere.
+    let limit = ended.and_then(|e| e.strip_prefix("session_limit:")).filter(|n| n.bytes().all(|b| b.is_ascii_digit()));
+    let notice = match (failed, expired, limit) {
+        (Some(true), ..) => "<p class=\"error\">Wrong username or password.</p>".to_string(),
+        (_, Some("revoked"), Some(n)) => format!(
+            "<p class=\"error\">Your session was ended: the session limit ({n}) was reached at a later login \
+             elsewhere.</p>"
+        ),
+        (_, Some("revoked"), None) => {
             "<p class=\"error\">Your session was signed out (from another session, or at logout).</p>".to_string()
         }
-        (_, Some("unverified")) => {
+        (_, Some("unverified"), _) => {
             "<p class=\"error\">Your session could not be verified; please log in again.</p>".to_string()
         }
-        (_, Some(reason)) => format!("<p class=\"error\">Your session expired ({} timeout).</p>", escape(reason)),
+        (_, Some(reason), _) => format!("<p class=\"error\">Your session expired ({} timeout).</p>", escape(reason)),
         _ => String::new(),
     };
+    login_form(&notice, next)
+}
+
+/// The login form, below `notice` (escaped HTML or empty).
+fn login_form(notice: &str, next: &str) -> RawHtml<String> {
     page(
         "Log in",
         &format!(
@@ -252,12 +263,25 @@ async fn login(
         return Ok(Redirect::to("/login?failed=true"));
     }
     throttle.succeeded(form.username).await;
-    cookies.add(login_cookie(key, form.username));
     // A fresh session id, registered in the database: no fixation, and the
     // session can be ended on the server (logout, "sign out everywhere").
-    sessions.login(&User { name: form.username.to_string(), admin: false }).await?;
-    // Only a same-site path: never an open redirect.
+    // Beyond `max_per_user` the least recently active session of the user
+    // ends; with `on_limit = "refuse"` the login is refused instead.
     let next = form.next.and_then(|n| safe_next(n, &[])).unwrap_or("/");
+    match sessions.login(&User { name: form.username.to_string(), admin: false }).await {
+        Ok(()) => {}
+        Err(SessionError::LimitReached { limit }) => {
+            let notice = format!(
+                "<p class=\"error\">You are signed in on {limit} devices already, the most this site allows: sign \
+                 out on one of them (Account, Active sessions) to sign in here.</p>"
+            );
+            return Err(LoginFailure::Limit((Status::Conflict, login_form(&notice, next))));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // The login cookie only once there is a session.
+    cookies.add(login_cookie(key, form.username));
+    // Only a same-site path: never an open redirect.
     Ok(Redirect::to(next.to_string()))
 }
 
@@ -283,6 +307,8 @@ fn verify(users: &Users, user: &str, password: &str) -> bool {
 enum LoginFailure {
     Throttled(Throttled),
     Session(SessionError),
+    /// `on_limit = "refuse"`: the login page again, saying why.
+    Limit((Status, RawHtml<String>)),
 }
 
 impl From<Throttled> for LoginFailure {
@@ -306,10 +332,34 @@ async fn logout(cookies: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<Redir
     Ok(Redirect::to("/"))
 }
 
-/// The user's active sessions, each with "sign out", and "sign out all other sessions".
+/// The user's active sessions, each with "sign out", and "sign out all other
+/// sessions"; below, the sessions that ended on the server and why (the
+/// session limit ending the least recently active one at a later login, a
+/// sign-out from another session, a password change).
 #[get("/account/sessions")]
 async fn sessions_page(user: LoginRequired<User>, sessions: Sessions<'_>) -> Result<RawHtml<String>, SessionError> {
     let list = sessions.list(&*user).await?;
+    let ended: String = sessions
+        .ended(&*user)
+        .await?
+        .iter()
+        .map(|s| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                s.created.format("%Y-%m-%d %H:%M UTC"),
+                s.ended.format("%Y-%m-%d %H:%M UTC"),
+                escape(&s.client),
+                escape(&s.why())
+            )
+        })
+        .collect();
+    let ended = if ended.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<h2>Recently ended</h2><table><tr><th>Signed in</th><th>Ended</th><th>Client</th><th>Why</th></tr>{ended}</table>"
+        )
+    };
     let rows: String = list
         .iter()
         .map(|s| {
@@ -335,7 +385,7 @@ async fn sessions_page(user: LoginRequired<User>, sessions: Sessions<'_>) -> Res
             "<p>{} session(s) of {} are signed in.</p>\
              <table><tr><th>Signed in</th><th>Last seen</th><th>Client</th><th></th></tr>{rows}</table>\
              <form method=\"post\" action=\"/account/sessions/revoke-others\"><button>Sign out all other sessions</button></form>\
-             <p><a href=\"/account\">Back to the account</a></p>",
+             {ended}<p><a href=\"/account\">Back to the account</a></p>",
             list.len(),
             escape(&user.name)
         ),

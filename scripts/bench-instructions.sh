@@ -9,6 +9,8 @@
 #   BENCH_STACKS="page session" scripts/bench-instructions.sh
 #   BENCH_STACKS="limit limit-redis" ...   # one report per request: the collector's
 #                                          # rate limit per process vs in Redis
+#   BENCH_STACKS="reports" ...   # one report per request into the SQLite sink: the
+#                                # ingestion's whole cost (endpoint, queue, writer)
 #   BENCH_REPEAT=3 ...    # each stack 3 times: the minimum and the maximum
 #   BENCH_BASELINE=/path/to/bench_server ...   # an earlier build's binary: each stack
 #                                          # runs on it and on this build, alternately,
@@ -65,7 +67,7 @@ count() {  # stack, requests[, binary] -> total instructions of the server run
   local login=0
   if [ "$1" = page ] || [ "$1" = session ]; then login=1; fi
   local report=0
-  case "$1" in limit|limit-redis) report=1 ;; esac
+  case "$1" in limit|limit-redis|reports) report=1 ;; esac
   python3 "$workdir/load.py" "$port" "$2" "$login" "$report"
   kill -INT "$server"; wait "$server" 2>/dev/null || true
   server=""

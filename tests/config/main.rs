@@ -589,3 +589,62 @@ fn a_cluster_name_with_other_characters_fails_naming_the_key() {
         "`security.reports.cluster`: \"a b\" is not a cluster name; use 1 to 64 letters, digits, `-` or `_`"
     );
 }
+
+#[test]
+fn a_session_limit_of_0_is_refused() {
+    assert_eq!(
+        error("[default.security.session]\nenabled = true\nmax_per_user = 0"),
+        "`security.session.max_per_user`: 0 would refuse every login; set at least 1, or remove `max_per_user` for \
+         no limit"
+    );
+}
+
+#[test]
+fn a_session_limit_above_100_is_refused() {
+    assert_eq!(
+        error("[default.security.session]\nenabled = true\nmax_per_user = 101"),
+        "`security.session.max_per_user`: 101 is more than a user's sessions can be listed (at most 100); remove \
+         `max_per_user` for no limit"
+    );
+}
+
+#[test]
+fn a_session_limit_without_session_expiry_is_refused() {
+    assert_eq!(
+        error("[default.security.session]\nmax_per_user = 2"),
+        "`security.session.max_per_user`: a session limit needs the sessions kept on the server, and session expiry \
+         is off: set `security.session.enabled = true` (with the security database attached), or remove \
+         `max_per_user`"
+    );
+}
+
+#[test]
+fn a_session_limit_without_the_registry_is_refused() {
+    assert_eq!(
+        error("[default.security.session]\nenabled = true\nregistry = false\nmax_per_user = 2"),
+        "`security.session.max_per_user`: a session limit counts the user's sessions in the registry, which is off: \
+         set `security.session.registry = true` (the default; it needs the security database), or remove \
+         `max_per_user`"
+    );
+}
+
+#[test]
+fn an_unknown_on_limit_choice_names_both() {
+    assert_eq!(
+        error("[default.security.session]\nenabled = true\nmax_per_user = 2\non_limit = \"end_newest\""),
+        "`security.session.on_limit`: \"end_newest\" is not a choice; use \"end_oldest\" (end the user's least \
+         recently active session) or \"refuse\" (refuse the new login)"
+    );
+}
+
+#[test]
+fn a_session_limit_is_read_with_its_choice() {
+    use rocket_security::session::OnLimit;
+    let c = SecurityConfig::from_figment(&figment(
+        "[default.security.session]\nenabled = true\nmax_per_user = 3\non_limit = \"refuse\"",
+    ))
+    .unwrap();
+    assert_eq!((c.session.max_per_user, c.session.on_limit), (Some(3), OnLimit::Refuse));
+    let c = SecurityConfig::from_figment(&figment("")).unwrap();
+    assert_eq!((c.session.max_per_user, c.session.on_limit), (None, OnLimit::EndOldest), "off by default");
+}

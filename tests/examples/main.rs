@@ -307,6 +307,32 @@ fn the_showcase_serves_a_probe_by_ip_and_keeps_its_nonce_page_out_of_shared_cach
 }
 
 #[test]
+fn in_the_showcase_a_fourth_login_ends_the_least_recently_active_session_and_says_why() {
+    // The sample Rocket.toml: max_per_user = 3, on_limit = "end_oldest".
+    let app = start("showcase", &[]);
+    let first = showcase_login(app.port, "alice");
+    let others: Vec<String> = (0..3).map(|_| showcase_login(app.port, "alice")).collect();
+    let get = |path: &str, cookie: &str| http(app.port, "GET", path, &[("Cookie", cookie)], "");
+
+    let (status, h, _) = get("/account", &first);
+    let login = "/login?next=/account&expired=revoked&ended=session_limit:3";
+    assert_eq!((status, header(&h, "location")), (303, Some(login)));
+    let (_, _, page) = get(login, "");
+    assert!(
+        page.contains("Your session was ended: the session limit (3) was reached at a later login elsewhere."),
+        "{page}"
+    );
+    for cookie in &others {
+        assert_eq!(get("/account", cookie).0, 200);
+    }
+    let (status, _, page) = get("/account/sessions", &others[2]);
+    assert_eq!(status, 200);
+    assert!(page.contains("3 session(s) of alice are signed in."), "{page}");
+    assert!(page.contains("<h2>Recently ended</h2>"), "{page}");
+    assert_eq!(page.matches("ended: the session limit (3) was reached at a later login").count(), 1, "{page}");
+}
+
+#[test]
 fn the_showcase_launches_in_release_with_the_key_command_it_prints() {
     // The command as the showcase prints it, run by a shell: openssl wraps its base64 over two lines.
     let out = Command::new("sh")
