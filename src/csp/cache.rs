@@ -22,9 +22,13 @@ use crate::core::part::Finish;
 /// | `"leave"` | nothing |
 ///
 /// A `Cache-Control` the handler (or an [`Override`](crate::Override), or
-/// the `no_store` paths) set is never replaced; a public one (`public`,
-/// `s-maxage`, or `max-age` without `private` or `no-store`) is logged at
-/// WARN once per route as deploy-check finding `security.W027`.
+/// the `no_store` paths) set is never replaced; one that lets a shared cache
+/// keep the page (anything without an unqualified `private`, `no-store` or
+/// `no-cache`, say `public, max-age=60` or `must-revalidate`), or a public
+/// `CDN-Cache-Control`, `Surrogate-Control` or `Cloudflare-CDN-Cache-Control`
+/// (a CDN obeys those first), is logged at WARN once per route as
+/// deploy-check finding `security.W027`. This holds for a handler's own
+/// nonce policy too, also with the crate's policies turned off.
 ///
 /// ```
 /// use rocket::figment::Figment;
@@ -74,11 +78,15 @@ pub(crate) struct NoncePages {
     setting: NonceCache,
     /// Routes (or catchers, by status) seen serving a nonce page with a public
     /// cache policy: one WARN each. Bounded by the application's routes.
-    warned: Mutex<HashSet<String>>,
+    /// Keyed by method and URI (status 0) or by the catcher's status.
+    warned: Mutex<HashSet<(String, u16)>>,
 }
 
 /// The policy headers a nonce can be carried in.
 const POLICIES: [&str; 2] = ["Content-Security-Policy", "Content-Security-Policy-Report-Only"];
+
+/// The headers a CDN obeys before `Cache-Control` (RFC 9213 and vendors').
+const CDN_CACHE_CONTROL: [&str; 3] = ["CDN-Cache-Control", "Surrogate-Control", "Cloudflare-CDN-Cache-Control"];
 
 impl NoncePages {
     pub(crate) fn new(setting: NonceCache) -> Self {
@@ -101,63 +109,100 @@ impl NoncePages {
         if !carried {
             return;
         }
+        // A CDN obeys these before Cache-Control, whatever this sets.
+        for name in CDN_CACHE_CONTROL {
+            let set: Vec<&str> = res.headers().get(name).collect();
+            if !blank(&set) && is_public(&set) {
+                self.warn_once(req, res.status().code, name, &set);
+            }
+        }
         let set: Vec<&str> = res.headers().get("Cache-Control").collect();
-        if set.is_empty() {
-            // A route that removed Cache-Control with `Override` decided.
+        if blank(&set) {
+            // A route that removed Cache-Control with `Override` decided; an
+            // empty value is as good as none.
             if let (Some(value), false) = (self.setting.header_value(), finish.owns("Cache-Control")) {
                 res.set_header(Header::new("Cache-Control", value));
             }
             return;
         }
         if is_public(&set) {
-            let value: String = set.join(", ").chars().take(100).collect();
-            self.warn_once(req, res.status().code, &value);
+            self.warn_once(req, res.status().code, "Cache-Control", &set);
         }
     }
 
     /// W027, once per route: found at first sight, not at ignite (the
     /// handler decides per response), so logged as it is seen.
-    fn warn_once(&self, req: &Request<'_>, status: u16, cache_control: &str) {
-        let route = match req.route() {
-            Some(r) => format!("{} {}", r.method, r.uri),
-            None => format!("the {status} catcher"),
+    fn warn_once(&self, req: &Request<'_>, status: u16, header: &str, values: &[&str]) {
+        let key = match req.route() {
+            Some(r) => (format!("{} {}", r.method, r.uri), 0),
+            _ => (String::new(), status),
         };
-        if !self.warned.lock().unwrap_or_else(|e| e.into_inner()).insert(route.clone()) {
-            return;
+        {
+            let mut warned = self.warned.lock().unwrap_or_else(|e| e.into_inner());
+            if warned.contains(&key) {
+                return;
+            }
+            warned.insert(key.clone());
         }
+        let route = if key.1 == 0 { key.0 } else { format!("the {status} catcher") };
+        let value: String = values.join(", ").chars().take(100).collect();
+        let fix = match self.setting {
+            NonceCache::Leave => {
+                "send `Cache-Control: private` or `no-store` from this route (`security.csp.nonce_cache = \"leave\"` \
+                 adds none); a page meant for shared caches needs no nonce (a CspHash allows fixed inline code)"
+            }
+            _ => {
+                "send `Cache-Control: private` or `no-store` from this route, or no Cache-Control at all (then \
+                 `security.csp.nonce_cache` sets one), and no public CDN-Cache-Control; a page meant for shared \
+                 caches needs no nonce (a CspHash allows fixed inline code)"
+            }
+        };
         let finding = Finding::warning(
             "security.W027",
             format!(
-                "{route} serves a page whose Content-Security-Policy carries a nonce with `Cache-Control: \
-                 {cache_control}`: a shared cache would hand that one nonce to every later visitor (logged once per \
-                 route)"
+                "{route} serves a page whose Content-Security-Policy carries a nonce with `{header}: {value}`: a \
+                 shared cache would hand that one nonce to every later visitor (logged once per route)"
             ),
-            "send `Cache-Control: private` or `no-store` from this route, or no Cache-Control at all (then \
-             `security.csp.nonce_cache` sets one); a page meant for shared caches needs no nonce (a CspHash allows \
-             fixed inline code)",
+            fix,
         );
         tracing::warn!(target: "security", "deploy check: {finding}");
     }
 }
 
-/// Whether `Cache-Control` (every value of the header) lets a shared cache
-/// store the response: `public`, `s-maxage` or `max-age`, without `private`
-/// or `no-store` (`private="Set-Cookie"` names fields only: not private).
-fn is_public(values: &[&str]) -> bool {
-    let (mut public, mut private) = (false, false);
-    for directive in values.iter().flat_map(|v| v.split(',')) {
-        let directive = directive.trim();
-        let (name, argument) = match directive.split_once('=') {
-            Some((n, _)) => (n.trim(), true),
-            None => (directive, false),
-        };
-        if ["public", "s-maxage", "max-age"].iter().any(|d| name.eq_ignore_ascii_case(d)) {
-            public = true;
-        } else if !argument && (name.eq_ignore_ascii_case("private") || name.eq_ignore_ascii_case("no-store")) {
-            private = true;
+/// With both of the crate's policies off: a handler's own policy built with
+/// [`CspNonce`](crate::CspNonce) still keeps its page out of shared caches.
+pub(crate) struct NoncePagesOnly(pub(crate) NoncePages);
+
+#[rocket::async_trait]
+impl crate::core::part::Part for NoncePagesOnly {
+    fn responds(&self) -> bool {
+        true
+    }
+
+    fn response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>, finish: &Finish<'_>) {
+        // Only a response whose handler asked for a nonce pays for the check.
+        if let Some(nonce) = super::local::CspLocal::used(req).and_then(|l| l.nonce.get()) {
+            self.0.finish(req, res, finish, nonce);
         }
     }
-    public && !private
+}
+
+/// No value, or only empty ones.
+fn blank(values: &[&str]) -> bool {
+    values.iter().all(|v| v.trim().is_empty())
+}
+
+/// Whether `Cache-Control` (every value of the header) lets a shared cache
+/// store the response. A 200 is cacheable by default (RFC 9111: an `Expires`,
+/// or a cache's heuristics, give it a lifetime), so anything but an
+/// unqualified `private`, `no-store` or `no-cache` is public:
+/// `must-revalidate` or `immutable` alone too. `private="Set-Cookie"` and
+/// `no-cache="Set-Cookie"` name fields only.
+fn is_public(values: &[&str]) -> bool {
+    !values.iter().flat_map(|v| v.split(',')).any(|directive| {
+        let name = directive.trim();
+        !name.contains('=') && ["private", "no-store", "no-cache"].iter().any(|d| name.eq_ignore_ascii_case(d))
+    })
 }
 
 #[cfg(test)]
@@ -173,12 +218,18 @@ mod tests {
             ("PUBLIC", true),
             ("max-age=0", true),
             ("private=\"Set-Cookie\", max-age=60", true),
+            ("no-cache=\"Set-Cookie\"", true),
+            ("must-revalidate", true),
+            ("immutable", true),
+            ("stale-if-error=86400", true),
+            ("no-transform", true),
             ("no-cache", false),
+            ("NO-CACHE, must-revalidate", false),
             ("private, max-age=60", false),
             ("public, no-store", false),
             ("no-store, max-age=0", false),
             ("private", false),
-            ("must-revalidate", false),
+            (" private ", false),
         ] {
             assert_eq!(is_public(&[value]), public, "{value}");
         }

@@ -35,6 +35,9 @@ impl Feature for Csp {
     fn build(&self, b: &mut Builder<'_>) {
         if !self.enabled && !self.report_only.enabled {
             b.off("Content-Security-Policy");
+            let nonce_pages = NoncePages::new(self.nonce_cache);
+            b.summary.push(nonce_pages.describe());
+            b.part(super::cache::NoncePagesOnly(nonce_pages));
             if b.release {
                 b.warn(
                     "security.W005",

@@ -162,6 +162,17 @@ async fn a_network_entry_admits_ip_hosts_inside_it_with_or_without_a_port() {
         ("192.168.1.5", Status::BadRequest),
         ("[fe80::1]", Status::BadRequest),
         ("[2001:db8::1]:8000", Status::BadRequest),
+        // Case and a trailing dot are normalised, as for names (django-allow-cidr admits these too).
+        ("[FD00::5]", Status::Ok),
+        ("10.0.0.5.", Status::Ok),
+        // Leading zeros and hexadecimal parts are no address (some resolvers read 010 as octal 8).
+        ("010.0.0.5", Status::BadRequest),
+        ("0x0a.0.0.5", Status::BadRequest),
+        // A zone id, percent-encoded or not, is no host.
+        ("[fe80::1%25eth0]", Status::BadRequest),
+        ("[fd00::5%eth0]", Status::BadRequest),
+        // An IPv4-mapped IPv6 address is IPv6: outside 10.0.0.0/8.
+        ("[::ffff:10.0.0.5]", Status::BadRequest),
         // IPv6 without brackets is no host at all.
         ("fd00::5", Status::BadRequest),
     ] {

@@ -53,6 +53,27 @@ fn private_max_age(n: CspNonce<'_>) -> WithCache {
     cached(n, "private, max-age=60")
 }
 
+/// `must-revalidate` alone: a shared cache may keep it (a 200 is cacheable by default).
+#[get("/must-revalidate")]
+fn must_revalidate(n: CspNonce<'_>) -> WithCache {
+    cached(n, "must-revalidate")
+}
+
+/// An empty Cache-Control: as good as none.
+#[get("/blank")]
+fn blank(n: CspNonce<'_>) -> WithCache {
+    cached(n, " ")
+}
+
+/// A CDN's own header, which it obeys before Cache-Control.
+#[get("/cdn")]
+fn cdn(n: CspNonce<'_>) -> WithCache {
+    WithCache {
+        body: format!("<script {}>1</script>", n.attr()),
+        cache: Header::new("CDN-Cache-Control", "max-age=600"),
+    }
+}
+
 /// A confidential (`no_store`) nonce page whose handler set a public policy.
 #[get("/account/public")]
 fn account_public(n: CspNonce<'_>) -> WithCache {
@@ -110,7 +131,10 @@ fn app(toml: &str) -> Rocket<Build> {
                 account_override,
                 removed,
                 own_policy,
-                no_slot
+                no_slot,
+                must_revalidate,
+                blank,
+                cdn
             ],
         )
         .register("/", catchers![not_found])
@@ -221,4 +245,28 @@ async fn a_catcher_page_with_a_nonce_gets_it_too() {
     let (status, h) = get("", "/nowhere").await;
     assert_eq!(status, Status::NotFound);
     assert_eq!(h.get("Cache-Control"), Some("private, no-store"));
+}
+
+#[rocket::async_test]
+async fn a_cache_control_that_lets_a_shared_cache_keep_the_page_is_kept_and_an_empty_one_is_none() {
+    // Kept as the handler sent it (and logged as W027: see tests/logging).
+    assert_eq!(cache_control("", "/must-revalidate").await.as_deref(), Some("must-revalidate"));
+    assert_eq!(cache_control("", "/blank").await.as_deref(), Some("private, no-store"));
+}
+
+#[rocket::async_test]
+async fn a_cdn_cache_control_does_not_stop_the_crate_setting_its_own() {
+    let (_, h) = get("", "/cdn").await;
+    assert_eq!((h.get("CDN-Cache-Control"), h.get("Cache-Control")), (Some("max-age=600"), Some("private, no-store")));
+}
+
+#[rocket::async_test]
+async fn with_the_crates_policies_off_a_handlers_own_nonce_policy_still_counts() {
+    let toml = "[default.security.csp]\nenabled = false";
+    let (_, h) = get(toml, "/own-policy").await;
+    assert!(h.get("Content-Security-Policy").unwrap().starts_with("script-src 'nonce-"));
+    assert_eq!(h.get("Cache-Control"), Some("private, no-store"));
+    // A page without a policy still gets nothing.
+    let (_, h) = get(toml, "/page").await;
+    assert_eq!((h.get("Content-Security-Policy"), h.get("Cache-Control")), (None, None));
 }

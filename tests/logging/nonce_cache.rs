@@ -24,6 +24,50 @@ fn revalidated(n: CspNonce<'_>) -> WithCache {
     WithCache { body: n.attr(), cache: Header::new("Cache-Control", "no-cache") }
 }
 
+#[get("/edge")]
+fn edge(n: CspNonce<'_>) -> WithCache {
+    WithCache { body: n.attr(), cache: Header::new("Surrogate-Control", "max-age=600") }
+}
+
+#[get("/must-revalidate")]
+fn must_revalidate(n: CspNonce<'_>) -> WithCache {
+    WithCache { body: n.attr(), cache: Header::new("Cache-Control", "must-revalidate") }
+}
+
+#[rocket::async_test]
+async fn a_cdn_header_or_a_cache_control_without_private_on_a_nonce_page_is_w027() {
+    let buffer = crate::captured();
+    let rocket =
+        rocket::custom(common::figment("")).mount("/", routes![edge, must_revalidate]).attach(Security::fairing());
+    let client = common::client(rocket).await;
+    for path in ["/edge", "/must-revalidate"] {
+        client.get(path).dispatch().await;
+    }
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    // The buffer is the process's: only this test's routes.
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("security.W027") && (l.contains("GET /edge") || l.contains("GET /must-revalidate")))
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].contains(
+            "security.W027 (warning): GET /edge serves a page whose Content-Security-Policy carries a nonce with \
+             `Surrogate-Control: max-age=600`: a shared cache"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains(
+            "security.W027 (warning): GET /must-revalidate serves a page whose Content-Security-Policy carries a \
+             nonce with `Cache-Control: must-revalidate`: a shared cache"
+        ),
+        "{}",
+        lines[1]
+    );
+}
+
 #[rocket::async_test]
 async fn a_public_nonce_page_is_logged_once_per_route_as_w027() {
     let buffer = crate::captured();
@@ -34,15 +78,20 @@ async fn a_public_nonce_page_is_logged_once_per_route_as_w027() {
         client.get(path).dispatch().await;
     }
     let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    let lines: Vec<&str> = out.lines().filter(|l| l.contains("security.W027")).collect();
+    // The buffer is the process's: only this test's routes.
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("security.W027") && (l.contains("/pricing") || l.contains("/revalidated")))
+        .collect();
     assert_eq!(lines.len(), 1, "{out}");
     assert!(
         lines[0].ends_with(
             "WARN security: deploy check: security.W027 (warning): GET /pricing/<_plan> serves a page whose \
              Content-Security-Policy carries a nonce with `Cache-Control: public, max-age=60`: a shared cache would \
              hand that one nonce to every later visitor (logged once per route); fix: send `Cache-Control: private` \
-             or `no-store` from this route, or no Cache-Control at all (then `security.csp.nonce_cache` sets one); a \
-             page meant for shared caches needs no nonce (a CspHash allows fixed inline code)"
+             or `no-store` from this route, or no Cache-Control at all (then `security.csp.nonce_cache` sets one), \
+             and no public CDN-Cache-Control; a page meant for shared caches needs no nonce (a CspHash allows fixed \
+             inline code)"
         ),
         "{}",
         lines[0]
