@@ -44,6 +44,7 @@ pub(crate) mod principal;
 pub(crate) mod rollout;
 pub(crate) mod route;
 pub(crate) mod rules;
+pub(crate) mod keys;
 pub(crate) mod secret;
 
 pub use check::{Finding, Severity};
@@ -53,4 +54,5 @@ pub use https::Https;
 pub use paths::{PathPattern, PatternError};
 pub use rollout::{observations, Mode, Observation};
 pub use route::Override;
+pub use keys::SecretKeyFallback;
 pub use secret::{development_secret_key, DEVELOPMENT_KEY_FILE};
