@@ -8,7 +8,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Build, Rocket};
 
 use crate::core::clock::SharedClock;
-use crate::core::keys::Keys;
+use crate::core::keys::{Keys, Resealed};
 use crate::core::part::Part;
 
 /// Managed state: the keys [`PrivateCookies`] seals and opens with.
@@ -71,6 +71,7 @@ pub struct PrivateCookies<'r> {
     jar: &'r CookieJar<'r>,
     keys: &'r Keys,
     now: chrono::DateTime<chrono::Utc>,
+    resealed: &'r Resealed,
 }
 
 /// Why no [`PrivateCookies`] could be made: there is no `secret_key`, or the
@@ -101,7 +102,8 @@ impl<'r> FromRequest<'r> for PrivateCookies<'r> {
             tracing::error!(target: "security", "{NoPrivateKey}");
             return Outcome::Error((Status::InternalServerError, NoPrivateKey));
         };
-        Outcome::Success(PrivateCookies { jar: req.cookies(), keys, now: SharedClock::of(req.rocket()).now() })
+        let now = SharedClock::of(req.rocket()).now();
+        Outcome::Success(PrivateCookies { jar: req.cookies(), keys, now, resealed: req.local_cache(Resealed::default) })
     }
 }
 
@@ -125,7 +127,9 @@ impl PrivateCookies<'_> {
         let (value, sealer) = self.keys.open(name, sealed.value())?;
         if !sealer.is_current() {
             tracing::debug!(target: "security", "private cookie {name:?} opened with `{sealer}`: sealed again with `secret_key`");
-            self.add(Cookie::new(name.to_string(), value.clone()));
+            let again = self.seal_and_add(Cookie::new(name.to_string(), value.clone()));
+            // A login cookie: the session stamp bound to it follows on this response.
+            self.resealed.record(name, &again);
         }
         let mut cookie = sealed.clone();
         cookie.set_value(value);
@@ -148,7 +152,12 @@ impl PrivateCookies<'_> {
     /// }
     /// ```
     pub fn add(&self, cookie: impl Into<Cookie<'static>>) {
-        let mut cookie = cookie.into();
+        self.seal_and_add(cookie.into());
+    }
+
+    /// [`add`](Self::add), returning the sealed value.
+    fn seal_and_add(&self, cookie: Cookie<'static>) -> String {
+        let mut cookie = cookie;
         if cookie.path().is_none() {
             cookie.set_path("/");
         }
@@ -164,7 +173,10 @@ impl PrivateCookies<'_> {
                 .unwrap_or(rocket::time::OffsetDateTime::UNIX_EPOCH);
             cookie.set_expires(week);
         }
-        self.jar.add(self.keys.seal(cookie));
+        let sealed = self.keys.seal(cookie);
+        let value = sealed.value().to_string();
+        self.jar.add(sealed);
+        value
     }
 
     /// Removes the cookie (Rocket's [`CookieJar::remove`]: give the `Path` and

@@ -135,6 +135,24 @@ fn date(v: &Value) -> Result<NaiveDate, String> {
         .ok_or_else(|| format!("expected a day as \"YYYY-MM-DD\" (e.g. \"2026-05-01\"), found {}", describe(v)))
 }
 
+/// Request-local: the cookies sealed again with the current key on this
+/// request, each `(name, sealed value)`: the session stamp, bound to the
+/// login cookies' values, follows a login cookie the crate sealed again.
+#[derive(Default)]
+pub(crate) struct Resealed(std::sync::Mutex<Vec<(String, String)>>);
+
+impl Resealed {
+    pub(crate) fn record(&self, name: &str, sealed: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push((name.to_string(), sealed.to_string()));
+    }
+
+    /// Whether `req` sealed the cookie `name` again as `sealed`.
+    pub(crate) fn has(req: &rocket::Request<'_>, name: &str, sealed: &str) -> bool {
+        let done = req.local_cache(Resealed::default).0.lock().unwrap_or_else(|e| e.into_inner());
+        done.iter().any(|(n, v)| n == name && v == sealed)
+    }
+}
+
 /// Which key opened a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Sealer {

@@ -274,7 +274,8 @@ impl Part for SessionPart {
             Some(l) => l.decision.get().cloned(),
             None => None,
         };
-        let applied = self.shared.policy.apply(req, decision.as_ref(), login.as_ref(), finish.secure, res);
+        let current = local.and_then(|l| l.current.get());
+        let applied = self.shared.policy.apply(req, decision.as_ref(), login.as_ref(), current, finish.secure, res);
         match applied {
             Applied::Nothing => {}
             Applied::UnissuedLogin => tracing::warn!(

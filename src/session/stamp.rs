@@ -10,7 +10,7 @@ use rocket::http::Header;
 use rocket::{Request, Response};
 
 use super::config::SessionExpiry;
-use crate::core::keys::{Keys, Sealer};
+use crate::core::keys::{Keys, Resealed, Sealer};
 use crate::core::paths::PathSet;
 
 /// A verified stamp: login time and last activity (unix seconds) and the
@@ -224,11 +224,15 @@ impl SessionPolicy {
     /// wins over everything; a response that removes the login cookies (a
     /// logout) drops the stamp. A response that only re-sets the login
     /// cookies changes nothing: the absolute clock starts at the login only.
+    /// Unless the crate itself sealed them again with the current key (the
+    /// same values, after a key rotation): then the request's `current` stamp
+    /// is bound to their new values, its times unchanged.
     pub(crate) fn apply(
         &self,
         req: &Request<'_>,
         decision: Option<&Decision>,
         login: Option<&Stamp>,
+        current: Option<&Stamp>,
         secure: bool,
         res: &mut Response<'_>,
     ) -> Applied {
@@ -238,6 +242,13 @@ impl SessionPolicy {
             (Some(stamp), _) => Decision::Stamp(stamp.clone()),
             (None, _) if removed => Decision::Forget,
             (None, Some(d)) => d.clone(),
+            (None, None)
+                if let Some(stamp) = current
+                    && !set_now.is_empty()
+                    && set_now.iter().all(|(n, v)| v.as_deref().is_some_and(|v| Resealed::has(req, n, v))) =>
+            {
+                Decision::Stamp(stamp.clone())
+            }
             (None, None) => {
                 return if set_now.iter().any(|(_, v)| v.is_some()) {
                     Applied::UnissuedLogin

@@ -10,6 +10,7 @@ use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::{get, post, routes};
 use rocket_security::cookies::PrivateCookies;
 use rocket_security::core::ManualClock;
+use rocket_security::session::{SessionError, Sessions};
 use rocket_security::LoginRequired;
 
 use crate::app::{location, rocket_at, set_cookies, start_time, User};
@@ -41,16 +42,37 @@ fn private_get(cookies: PrivateCookies<'_>) -> String {
     cookies.get("remember").map_or("none".into(), |c| c.value().to_string())
 }
 
+/// Logs `name` in with a private login cookie, `pid`.
+#[get("/private-login/<name>")]
+async fn private_login(name: &str, cookies: PrivateCookies<'_>, sessions: Sessions<'_>) -> Result<(), SessionError> {
+    cookies.add(("pid", name.to_string()));
+    sessions.login(&User { name: name.to_string() }).await
+}
+
+/// A page that reads the private login cookie.
+#[get("/private-home")]
+fn private_home(cookies: PrivateCookies<'_>) -> String {
+    cookies.get("pid").map_or("nobody".into(), |c| format!("home {}", c.value()))
+}
+
 /// An instance of the test app with `secret_key = current` and `fallbacks`,
 /// session expiry and CSRF tokens on, on the database at `url`.
 async fn instance(url: &str, current: &str, fallbacks: &[&str]) -> Client {
+    instance_with(url, current, fallbacks, "user_id").await
+}
+
+/// [`instance`], with `login_cookie` as the session's login cookie.
+async fn instance_with(url: &str, current: &str, fallbacks: &[&str], login_cookie: &str) -> Client {
     let toml = format!(
         "[global]\nsecret_key = \"{current}\"\n[default.security]\nsecret_key_fallbacks = {fallbacks:?}\n\
-         [default.security.session]\nenabled = true\ncookies = [\"user_id\"]\n[default.security.csrf]\ntoken = true"
+         [default.security.session]\nenabled = true\ncookies = [\"{login_cookie}\"]\n\
+         [default.security.csrf]\ntoken = true"
     );
     let clock = ManualClock::new(start_time());
-    let rocket = rocket_at(&toml, false, false, url, &clock)
-        .mount("/", routes![rotated, rotated_transfer, private_set, private_get]);
+    let rocket = rocket_at(&toml, false, false, url, &clock).mount(
+        "/",
+        routes![rotated, rotated_transfer, private_set, private_get, private_login, private_home],
+    );
     Client::untracked(rocket).await.expect("valid app")
 }
 
@@ -303,3 +325,31 @@ async fn an_old_key_session_is_accepted_by_every_new_key_instance_on_one_databas
     }
 }
 
+
+#[rocket::async_test]
+async fn a_private_login_cookie_sealed_again_after_the_stamp_takes_the_stamp_along() {
+    let db = Db::new();
+    let mut browser = Browser::default();
+    let a = instance_with(&db.0, A, &[], "pid").await;
+    assert_eq!(browser.visit(&a, "/private-login/alice").await.0, Status::Ok);
+    let pid_a = browser.get("pid");
+
+    let b = instance_with(&db.0, B, &[A], "pid").await;
+    // A page that does not read the login cookie: only the stamp is sealed again (bound to the A-era `pid`).
+    let res = b.get("/open").cookies(browser.cookies()).dispatch().await;
+    assert_eq!(set_cookies(&res).iter().map(|l| l.split('=').next().unwrap()).collect::<Vec<_>>(), ["security_session"]);
+    browser.keep(&res);
+    // The next page reads it: `pid` is sealed again, and the stamp follows its new value.
+    let res = b.get("/private-home").cookies(browser.cookies()).dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    let names: Vec<String> = set_cookies(&res).iter().map(|l| l.split('=').next().unwrap().to_string()).collect();
+    assert_eq!(names, ["pid", "security_session"]);
+    browser.keep(&res);
+    assert_ne!(browser.get("pid"), pid_a);
+    assert_eq!(res.into_string().await.as_deref(), Some("home alice"));
+    // Both are B's now: the session goes on, nothing more to write, on an instance without A too.
+    let c = instance_with(&db.0, B, &[], "pid").await;
+    let res = c.get("/private-home").cookies(browser.cookies()).dispatch().await;
+    assert_eq!((res.status(), set_cookies(&res)), (Status::Ok, vec![]));
+    assert_eq!(res.into_string().await.as_deref(), Some("home alice"));
+}
