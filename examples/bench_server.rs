@@ -170,7 +170,8 @@ async fn rocket() -> _ {
             let res = client.post("/login").dispatch().await;
             assert_eq!(res.status(), Status::Ok, "the login under the old key");
             let cookies = res.headers().get("Set-Cookie").map(str::to_string).collect();
-            let figment = session_figment(rocket.figment().clone(), new).merge(("security.secret_key_fallbacks", [old]));
+            let figment =
+                session_figment(rocket.figment().clone(), new).merge(("security.secret_key_fallbacks", [old]));
             rocket::custom(figment)
                 .attach(SecurityDb::init())
                 .attach(Migrations::<SecurityDb>::fairing())

@@ -110,7 +110,11 @@ impl<'de> Deserialize<'de> for SecretKeyFallback {
                 for name in dict.keys().filter(|k| !matches!(k.as_str(), "key" | "retired_at")) {
                     mistakes.push((name.clone(), "unknown key; the keys of a fallback are: key, retired_at".into()));
                 }
-                if mistakes.is_empty() { Ok(SecretKeyFallback { key, retired_at }) } else { Err(each_at(mistakes)) }
+                if mistakes.is_empty() {
+                    Ok(SecretKeyFallback { key, retired_at })
+                } else {
+                    Err(each_at(mistakes))
+                }
             }
             v => text(v).map(|key| SecretKeyFallback { key, retired_at: None }).ok_or_else(|| {
                 format!(
@@ -343,10 +347,8 @@ pub(crate) fn findings(
                 format!(
                     "`{entry}` has no `retired_at`: the deploy check cannot tell when no session needs it any more"
                 ),
-                format!(
-                    "write it as {{ key = \"...\", retired_at = \"YYYY-MM-DD\" }} (the day it stopped being \
-                     `secret_key`), or remove it once `security.session.absolute_timeout` has passed since then"
-                ),
+                "write it as { key = \"...\", retired_at = \"YYYY-MM-DD\" } (the day it stopped being \
+                 `secret_key`), or remove it once `security.session.absolute_timeout` has passed since then",
             )),
             None => {}
         }
@@ -384,7 +386,8 @@ mod tests {
     fn every_bad_fallback_is_named_by_its_entry() {
         let mut errors = vec![];
         let published = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=".to_string();
-        let list = [fallback(key(1)), fallback(key(2)), fallback("c2hvcnQ=".into()), fallback(published), fallback(key(1))];
+        let list =
+            [fallback(key(1)), fallback(key(2)), fallback("c2hvcnQ=".into()), fallback(published), fallback(key(1))];
         assert!(Keys::compile(Some(Some(&key(2))), &list, &mut errors).is_ok());
         let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(
@@ -396,7 +399,10 @@ mod tests {
                 "security.secret_key_fallbacks[4]"
             ]
         );
-        assert_eq!(errors[3].message, "is the same key as `security.secret_key_fallbacks[0]`; list each retired key once");
+        assert_eq!(
+            errors[3].message,
+            "is the same key as `security.secret_key_fallbacks[0]`; list each retired key once"
+        );
     }
 
     #[test]

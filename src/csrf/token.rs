@@ -126,7 +126,9 @@ fn secret_ok(v: &str) -> bool {
 /// set on first use) and, with session expiry on, of the login session: a
 /// token from another browser or another session is refused, and a login
 /// rotates it (a new session, and a new secret cookie, as Django's
-/// `rotate_token`): a form rendered before the login must be reloaded. Put
+/// `rotate_token`): a form rendered before the login must be reloaded. A
+/// token made with a key of `security.secret_key_fallbacks` (a page rendered
+/// before a key rotation) is accepted; new tokens use `secret_key`. Put
 /// the field first in the form: the check reads the first 512 bytes of a
 /// urlencoded body.
 ///

@@ -350,8 +350,7 @@ impl SecurityConfig {
         let keys = Keys::compile(secret_key.as_ref().map(|s| s.as_deref()), &self.secret_key_fallbacks, &mut errors)
             .map(Arc::new);
         // Browsers post reports from other origins by design: the endpoint is exempt.
-        let csrf =
-            self.csrf.compile(&out.plan_https, &report_path, keys.as_deref().ok(), &mut errors).filter(|_| full);
+        let csrf = self.csrf.compile(&out.plan_https, &report_path, keys.as_deref().ok(), &mut errors).filter(|_| full);
         let session = self.session.compile(keys.as_ref().map_err(|e| *e), &report_path, &mut errors);
         let throttle = self.throttle.compile(&mut errors);
         let clock = extras.clock.unwrap_or_else(|| Arc::new(crate::core::clock::SystemClock));

@@ -69,10 +69,8 @@ async fn instance_with(url: &str, current: &str, fallbacks: &[&str], login_cooki
          [default.security.csrf]\ntoken = true"
     );
     let clock = ManualClock::new(start_time());
-    let rocket = rocket_at(&toml, false, false, url, &clock).mount(
-        "/",
-        routes![rotated, rotated_transfer, private_set, private_get, private_login, private_home],
-    );
+    let rocket = rocket_at(&toml, false, false, url, &clock)
+        .mount("/", routes![rotated, rotated_transfer, private_set, private_get, private_login, private_home]);
     Client::untracked(rocket).await.expect("valid app")
 }
 
@@ -207,12 +205,8 @@ async fn a_session_survives_the_switch_to_a_new_key_and_is_refused_once_the_old_
         ]
     );
     assert_eq!(logged(" INFO security: session expired (unverified; no stamp) on /rotated"), before + 1);
-    let api = c
-        .get("/rotated")
-        .cookies(browser.cookies())
-        .header(Header::new("Accept", "application/json"))
-        .dispatch()
-        .await;
+    let api =
+        c.get("/rotated").cookies(browser.cookies()).header(Header::new("Accept", "application/json")).dispatch().await;
     assert_eq!(api.status(), Status::Unauthorized);
     assert_eq!(api.into_string().await.as_deref(), Some(r#"{"login_url":"/login?next=/rotated&expired=unverified"}"#));
     // The B-sealed stamp still holds there.
@@ -325,7 +319,6 @@ async fn an_old_key_session_is_accepted_by_every_new_key_instance_on_one_databas
     }
 }
 
-
 #[rocket::async_test]
 async fn a_private_login_cookie_sealed_again_after_the_stamp_takes_the_stamp_along() {
     let db = Db::new();
@@ -337,7 +330,10 @@ async fn a_private_login_cookie_sealed_again_after_the_stamp_takes_the_stamp_alo
     let b = instance_with(&db.0, B, &[A], "pid").await;
     // A page that does not read the login cookie: only the stamp is sealed again (bound to the A-era `pid`).
     let res = b.get("/open").cookies(browser.cookies()).dispatch().await;
-    assert_eq!(set_cookies(&res).iter().map(|l| l.split('=').next().unwrap()).collect::<Vec<_>>(), ["security_session"]);
+    assert_eq!(
+        set_cookies(&res).iter().map(|l| l.split('=').next().unwrap()).collect::<Vec<_>>(),
+        ["security_session"]
+    );
     browser.keep(&res);
     // The next page reads it: `pid` is sealed again, and the stamp follows its new value.
     let res = b.get("/private-home").cookies(browser.cookies()).dispatch().await;

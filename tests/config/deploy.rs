@@ -203,7 +203,11 @@ fn a_control_left_in_report_mode_is_a_release_warning_naming_its_key() {
 }
 
 /// `release(...)` with a fallback retired on `day` (`None`: no date), on a clock set to `today`.
-fn fallback_findings(day: Option<&str>, today: (i32, u32, u32), extra: &[(&'static str, rocket::figment::value::Value)]) -> Vec<Finding> {
+fn fallback_findings(
+    day: Option<&str>,
+    today: (i32, u32, u32),
+    extra: &[(&'static str, rocket::figment::value::Value)],
+) -> Vec<Finding> {
     use chrono::TimeZone;
     let retired = "QuHRjjNVS91P2uSf3xgDC7R2K+ZE0zQyN5zn5Hyikl4iinVwigHe42nfKifnntC8apl1+yPEUFhHNM79SF44DQ==";
     let entry = match day {
