@@ -653,6 +653,18 @@ fn rocket() -> rocket::Rocket<rocket::Build> {
         // A user whose password expired reaches no logged-in page but the change
         // form (and logout) until it is changed, as django-security's middleware.
         .attach(with_test_clock(Security::fairing().reports_dashboard::<Admin>().require_password_change::<User>()))
+        .attach(AdHoc::try_on_ignite("secret key", |rocket| async move {
+            // The crate refuses too (sessions need the key): this says how the showcase gets one.
+            if rocket.figment().contains("secret_key") {
+                return Ok(rocket);
+            }
+            eprintln!(
+                "the showcase needs `secret_key` in the {} profile: a deployment brings its own, e.g. \
+                 ROCKET_SECRET_KEY=\"$(openssl rand -base64 64 | tr -d '\\n')\"",
+                rocket.figment().profile()
+            );
+            Err(rocket)
+        }))
         .attach(AdHoc::on_liftoff("bob's password is expired", |rocket| {
             Box::pin(async move {
                 if let Some(db) = SecurityDb::fetch(rocket) {

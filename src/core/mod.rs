@@ -4,6 +4,8 @@
 //!   mistake reported with its full key ([`ConfigError`], [`ConfigErrors`]);
 //! - path patterns ([`PathPattern`]) and the scopes built from them;
 //! - the clock ([`Clock`], [`SystemClock`], [`ManualClock`]);
+//! - the keys every sealer uses: Rocket's `secret_key` and the keys it held
+//!   before ([`SecretKeyFallback`]), and the development key file;
 //! - HTTPS detection ([`Https`]): Rocket's TLS, or a trusted proxy's header;
 //! - header rules: a header validated and rendered once at ignite, sent with
 //!   a lookup and an insert;
