@@ -1,5 +1,7 @@
 //! Validation at ignite: one test per rule, asserting the exact message.
 
+#[path = "../common/capture.rs"]
+mod capture;
 #[path = "../common/mod.rs"]
 mod common;
 
