@@ -20,7 +20,7 @@
 //! key first and with a fallback only when that fails, so a deployment without
 //! fallbacks does exactly the work it did before. A fallback is dropped once
 //! nothing sealed with it can still be in use: the deploy check says when
-//! (`security.W027`, from `retired_at` and `security.session.absolute_timeout`).
+//! (`security.W026`, from `retired_at` and `security.session.absolute_timeout`).
 
 use std::fmt;
 
@@ -70,7 +70,7 @@ pub struct SecretKeyFallback {
     /// The day it stopped being `secret_key` (`"YYYY-MM-DD"`): from then on
     /// nothing new is sealed with it, so once `security.session.absolute_timeout`
     /// has passed since the end of that day (UTC) no session can still need
-    /// it, and the deploy check says to drop it (`security.W027`).
+    /// it, and the deploy check says to drop it (`security.W026`).
     /// _Default:_ none (the deploy check cannot tell when it can go).
     pub retired_at: Option<NaiveDate>,
 }
@@ -307,7 +307,7 @@ impl Keys {
     }
 }
 
-/// The deploy-check findings about the fallbacks: `security.W027` for one
+/// The deploy-check findings about the fallbacks: `security.W026` for one
 /// retired longer than `lifetime` ago (no session can still need it), and
 /// in release `security.I004` for one without `retired_at` (the check cannot
 /// tell). `lifetime`: the longest a sealed value lives, in seconds
@@ -328,7 +328,7 @@ pub(crate) fn findings(
                 let retired = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + chrono::Duration::days(1);
                 if now - retired > lifetime {
                     out.push(Finding::warning(
-                        "security.W027",
+                        "security.W026",
                         format!(
                             "`{entry}` was retired on {day}, longer ago than `security.session.absolute_timeout` \
                              ({} s): no session sealed with it can still be live, yet anyone who holds that old key \

@@ -232,7 +232,7 @@ fn a_fallback_kept_longer_than_a_session_can_live_is_a_warning() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(
         found[0].to_string(),
-        "security.W027 (warning): `security.secret_key_fallbacks[0]` was retired on 2026-05-01, longer ago than \
+        "security.W026 (warning): `security.secret_key_fallbacks[0]` was retired on 2026-05-01, longer ago than \
          `security.session.absolute_timeout` (28800 s): no session sealed with it can still be live, yet anyone who \
          holds that old key can still forge cookies this site accepts; fix: remove \
          `security.secret_key_fallbacks[0]` (keep it only while the application's own private cookies from before \
