@@ -155,6 +155,8 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
              <p id=\"nonce-demo\">The inline script did not run.</p>\
              <script {}>document.getElementById('nonce-demo').textContent = \
              'This text was written by an inline script allowed by its CSP nonce.';</script>\
+             <p>That nonce is this response's alone, so the page says <code>Cache-Control: private, \
+             no-store</code>: no shared cache may hand it to the next visitor.</p>\
              <ul><li><code>/login</code>: log in as alice / alice-pass, bob / bob-pass (expired password: \
              every page sends him to the change form first) or admin / admin-pass; failed attempts are \
              throttled</li>\
@@ -171,7 +173,10 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
              admin mark them expected or fixed (each decision kept in its triage log); \
              <code>/security/reports/wizard</code> proposes the policy \
              change that would allow what was reported</li>\
-             <li><code>POST /logout</code>: answers with <code>Clear-Site-Data</code></li></ul>",
+             <li><code>POST /logout</code>: answers with <code>Clear-Site-Data</code></li>\
+             <li><code>/health</code>: a load balancer's probe: <code>Host: 10.1.2.3</code> is admitted by the \
+             network <code>10.0.0.0/8</code> in <code>allowed_hosts</code>, a name like \
+             <code>10.1.2.3.nip.io</code> gets 400</li></ul>",
             nonce.attr()
         ),
     )
@@ -180,6 +185,13 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
 /// The site's icon (an SVG shield), also at `/favicon.ico` where browsers look first.
 const ICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><path fill=\"#c33\" \
                     d=\"M8 1l6 2v5c0 3.5-2.6 6-6 7-3.4-1-6-3.5-6-7V3z\"/></svg>";
+
+/// The load balancer's health check: it sends the pod's IP address as `Host`,
+/// which `allowed_hosts` admits by network (`10.0.0.0/8`, `fd00::/8`).
+#[get("/health")]
+fn health() -> &'static str {
+    "ok"
+}
 
 #[get("/favicon.svg")]
 fn favicon() -> (ContentType, &'static str) {
@@ -201,20 +213,31 @@ fn style() -> (ContentType, &'static str) {
     )
 }
 
-#[get("/login?<next>&<failed>&<expired>")]
-fn login_page(next: Option<&str>, failed: Option<bool>, expired: Option<&str>) -> RawHtml<String> {
+#[get("/login?<next>&<failed>&<expired>&<ended>")]
+fn login_page(next: Option<&str>, failed: Option<bool>, expired: Option<&str>, ended: Option<&str>) -> RawHtml<String> {
     let next = next.and_then(|n| safe_next(n, &[])).unwrap_or("/");
-    let notice = match (failed, expired) {
-        (Some(true), _) => "<p class=\"error\">Wrong username or password.</p>".to_string(),
-        (_, Some("revoked")) => {
+    // `ended=session_limit:N`: the session limit ended this browser's session at a later login elsewhere.
+    let limit = ended.and_then(|e| e.strip_prefix("session_limit:")).filter(|n| n.bytes().all(|b| b.is_ascii_digit()));
+    let notice = match (failed, expired, limit) {
+        (Some(true), ..) => "<p class=\"error\">Wrong username or password.</p>".to_string(),
+        (_, Some("revoked"), Some(n)) => format!(
+            "<p class=\"error\">Your session was ended: the session limit ({n}) was reached at a later login \
+             elsewhere.</p>"
+        ),
+        (_, Some("revoked"), None) => {
             "<p class=\"error\">Your session was signed out (from another session, or at logout).</p>".to_string()
         }
-        (_, Some("unverified")) => {
+        (_, Some("unverified"), _) => {
             "<p class=\"error\">Your session could not be verified; please log in again.</p>".to_string()
         }
-        (_, Some(reason)) => format!("<p class=\"error\">Your session expired ({} timeout).</p>", escape(reason)),
+        (_, Some(reason), _) => format!("<p class=\"error\">Your session expired ({} timeout).</p>", escape(reason)),
         _ => String::new(),
     };
+    login_form(&notice, next)
+}
+
+/// The login form, below `notice` (escaped HTML or empty).
+fn login_form(notice: &str, next: &str) -> RawHtml<String> {
     page(
         "Log in",
         &format!(
@@ -249,12 +272,25 @@ async fn login(
         return Ok(Redirect::to("/login?failed=true"));
     }
     throttle.succeeded(form.username).await;
-    cookies.add(login_cookie(form.username));
     // A fresh session id, registered in the database: no fixation, and the
     // session can be ended on the server (logout, "sign out everywhere").
-    sessions.login(&User { name: form.username.to_string(), admin: false }).await?;
-    // Only a same-site path: never an open redirect.
+    // Beyond `max_per_user` the least recently active session of the user
+    // ends; with `on_limit = "refuse"` the login is refused instead.
     let next = form.next.and_then(|n| safe_next(n, &[])).unwrap_or("/");
+    match sessions.login(&User { name: form.username.to_string(), admin: false }).await {
+        Ok(()) => {}
+        Err(SessionError::LimitReached { limit }) => {
+            let notice = format!(
+                "<p class=\"error\">You are signed in on {limit} devices already, the most this site allows: sign \
+                 out on one of them (Account, Active sessions) to sign in here.</p>"
+            );
+            return Err(LoginFailure::Limit((Status::Conflict, login_form(&notice, next))));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // The login cookie only once there is a session.
+    cookies.add(login_cookie(form.username));
+    // Only a same-site path: never an open redirect.
     Ok(Redirect::to(next.to_string()))
 }
 
@@ -280,6 +316,8 @@ fn verify(users: &Users, user: &str, password: &str) -> bool {
 enum LoginFailure {
     Throttled(Throttled),
     Session(SessionError),
+    /// `on_limit = "refuse"`: the login page again, saying why.
+    Limit((Status, RawHtml<String>)),
 }
 
 impl From<Throttled> for LoginFailure {
@@ -303,10 +341,34 @@ async fn logout(cookies: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<Redir
     Ok(Redirect::to("/"))
 }
 
-/// The user's active sessions, each with "sign out", and "sign out all other sessions".
+/// The user's active sessions, each with "sign out", and "sign out all other
+/// sessions"; below, the sessions that ended on the server and why (the
+/// session limit ending the least recently active one at a later login, a
+/// sign-out from another session, a password change).
 #[get("/account/sessions")]
 async fn sessions_page(user: LoginRequired<User>, sessions: Sessions<'_>) -> Result<RawHtml<String>, SessionError> {
     let list = sessions.list(&*user).await?;
+    let ended: String = sessions
+        .ended(&*user)
+        .await?
+        .iter()
+        .map(|s| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                s.created.format("%Y-%m-%d %H:%M UTC"),
+                s.ended.format("%Y-%m-%d %H:%M UTC"),
+                escape(&s.client),
+                escape(&s.why())
+            )
+        })
+        .collect();
+    let ended = if ended.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<h2>Recently ended</h2><table><tr><th>Signed in</th><th>Ended</th><th>Client</th><th>Why</th></tr>{ended}</table>"
+        )
+    };
     let rows: String = list
         .iter()
         .map(|s| {
@@ -332,7 +394,7 @@ async fn sessions_page(user: LoginRequired<User>, sessions: Sessions<'_>) -> Res
             "<p>{} session(s) of {} are signed in.</p>\
              <table><tr><th>Signed in</th><th>Last seen</th><th>Client</th><th></th></tr>{rows}</table>\
              <form method=\"post\" action=\"/account/sessions/revoke-others\"><button>Sign out all other sessions</button></form>\
-             <p><a href=\"/account\">Back to the account</a></p>",
+             {ended}<p><a href=\"/account\">Back to the account</a></p>",
             list.len(),
             escape(&user.name)
         ),
@@ -680,6 +742,7 @@ fn rocket() -> rocket::Rocket<rocket::Build> {
             "/",
             routes![
                 index,
+                health,
                 favicon,
                 favicon_ico,
                 style,

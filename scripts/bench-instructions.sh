@@ -20,6 +20,8 @@
 #                                          # stay within 2% of the previous build
 #                                          # (BENCH_BASELINE=...): the current key is
 #                                          # always tried first.
+#   BENCH_STACKS="reports" ...   # one report per request into the SQLite sink: the
+#                                # ingestion's whole cost (endpoint, queue, writer)
 #   BENCH_REPEAT=3 ...    # each stack 3 times: the minimum and the maximum
 #   BENCH_BASELINE=/path/to/bench_server ...   # an earlier build's binary: each stack
 #                                          # runs on it and on this build, alternately,
@@ -76,7 +78,7 @@ count() {  # stack, requests[, binary] -> total instructions of the server run
   local login=0
   case "$1" in page|session|session-fallback) login=1 ;; esac
   local report=0
-  case "$1" in limit|limit-redis) report=1 ;; esac
+  case "$1" in limit|limit-redis|reports) report=1 ;; esac
   python3 "$workdir/load.py" "$port" "$2" "$login" "$report"
   kill -INT "$server"; wait "$server" 2>/dev/null || true
   server=""

@@ -9,6 +9,9 @@
 #
 #   scripts/bench-reports.sh [seconds] [distinct-violations]   # default 10 s, 50
 #   BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432 (server; database rocket_security_bench is created)
+#   BENCH_BINARY=/path/to/bench_server   # an earlier build's binary (built with --features postgres),
+#                                        # e.g. to compare two commits in turn on one quiet machine
+#   BENCH_OUTAGE=0                       # the throughput table only, without the outage run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
@@ -17,7 +20,11 @@ pg_server="${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
 pg_db="rocket_security_bench"
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 command -v psql >/dev/null || { echo "needs psql"; exit 1; }
-cargo build --quiet --release --features postgres --example bench_server
+binary="${BENCH_BINARY:-}"
+if [ -z "$binary" ]; then
+  cargo build --quiet --release --features postgres --example bench_server
+  binary="$PWD/target/release/examples/bench_server"
+fi
 port="${BENCH_PORT:-18473}"
 proxy_port="${BENCH_PROXY_PORT:-18476}"
 workdir="$(mktemp -d)"
@@ -61,7 +68,7 @@ done
 
 start() {  # database URL
   (cd "$workdir" && BENCH_STACK=reports BENCH_DB="$1" ROCKET_PORT=$port \
-    exec "$OLDPWD/target/release/examples/bench_server" >"$workdir/server.log" 2>&1) &
+    exec "$binary" >"$workdir/server.log" 2>&1) &
   server=$!
   for _ in $(seq 200); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.05; done
 }
@@ -123,6 +130,7 @@ for backend in ${BENCH_BACKENDS-sqlite postgres}; do
   done
 done
 
+[ "${BENCH_OUTAGE:-1}" = 0 ] && exit 0
 echo
 echo "== outage: PostgreSQL behind a TCP proxy, stopped under load, then started again"
 cat > "$workdir/proxy.py" <<'PY'

@@ -52,32 +52,37 @@ echo "== backends: sqlite${SECURITY_TEST_POSTGRES_URL:+, postgres}${SECURITY_TES
 # tests/faults holds 10,000 sockets open at once.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-echo "== layers (the core knows no feature, no import cycles)"
+# Each step's header names the seconds since the start: where a run's time went.
+step() { echo "== [${SECONDS} s] $*"; }
+
+step "layers (the core knows no feature, no import cycles)"
 ./scripts/check-layers.sh
 
-echo "== tests"
+step "tests"
 cargo test --all-features
 
-echo "== CSP Evaluator on every policy the showcase sends"
+step "CSP Evaluator on every policy the showcase sends"
 ./scripts/csp-evaluator.sh
 
-echo "== MDN HTTP Observatory on the showcase served over TLS (A+ required)"
+step "MDN HTTP Observatory on the showcase served over TLS (A+ required)"
 ./scripts/observatory.sh
 
-echo "== Lighthouse: accessibility and best practices 100 on every showcase page, SEO 100 on / and /login"
+step "Lighthouse: accessibility and best practices 100 on every showcase page, SEO 100 on / and /login"
 ./scripts/lighthouse.sh
 
-echo "== build without any database backend"
+step "build without any database backend"
 cargo check --quiet --no-default-features --lib
 
-echo "== dependencies: minimal versions; beside sqlx, rusqlite, rocket_sync_db_pools and diesel 2.4; cargo publish --dry-run"
+step "dependencies: minimal versions; beside sqlx, rusqlite, rocket_sync_db_pools and diesel 2.4; cargo publish --dry-run"
 ./scripts/compat.sh
 
-echo "== docs (every public item documented, links resolve)"
+step "docs (every public item documented, links resolve)"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --all-features
 
-echo "== fmt"
+step "fmt"
 cargo fmt --all -- --check
 
-echo "== clippy"
+step "clippy"
 cargo clippy --all-targets --all-features -- -D warnings
+
+echo "== done in ${SECONDS} s"

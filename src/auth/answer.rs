@@ -91,8 +91,9 @@ pub(crate) enum AuthFailure {
     Login { next: String },
     /// The password must be changed first.
     PasswordChange,
-    /// The session expired.
-    Expired { reason: &'static str, next: String },
+    /// The session expired; `ended`: it was ended by the session limit
+    /// (`session_limit:N`, passed on to the login page as `ended=`).
+    Expired { reason: &'static str, next: String, ended: Option<Arc<str>> },
     /// The store a check needs cannot answer: refused (fail closed).
     Unavailable,
 }
@@ -131,9 +132,10 @@ pub fn auth_response(req: &Request<'_>) -> Option<Response<'static>> {
     }
     let (status, location, json_key) = match &failure {
         AuthFailure::Login { next } => (Status::Unauthorized, policy.login_location(next), "login_url"),
-        AuthFailure::Expired { reason, next } => {
+        AuthFailure::Expired { reason, next, ended } => {
             let loc = policy.login_location(next);
-            (Status::Unauthorized, format!("{loc}&expired={reason}"), "login_url")
+            let ended = ended.as_deref().map(|e| format!("&ended={e}")).unwrap_or_default();
+            (Status::Unauthorized, format!("{loc}&expired={reason}{ended}"), "login_url")
         }
         AuthFailure::PasswordChange => (Status::Forbidden, policy.password.change_url.clone(), "password_change_url"),
         AuthFailure::Unavailable => unreachable!("answered above"),
@@ -249,7 +251,7 @@ pub(crate) fn owns_session(req: &Request<'_>, user_id: &str) -> bool {
                 req.uri().path()
             );
             end_session(req);
-            record(req, AuthFailure::Expired { reason: "unverified", next: target(req) });
+            record(req, AuthFailure::Expired { reason: "unverified", next: target(req), ended: None });
             false
         }
         _ => true,

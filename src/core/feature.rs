@@ -22,7 +22,8 @@ pub(crate) struct Deployment {
     /// configuration validated on its own), `Some(None)` when not configured.
     pub(crate) secret_key: Option<Option<String>>,
     /// The security database is a server that several instances can share
-    /// (PostgreSQL, MySQL), so several instances are likely.
+    /// (PostgreSQL, MySQL), so several instances are likely. The core knows
+    /// no database: the composition root sets it (`false` from [`Deployment::of`]).
     pub(crate) shared_database: bool,
     /// Debug without a `secret_key`: `secret_key` holds a random key for this
     /// run (as Rocket itself does in debug), logged as a finding.
@@ -32,8 +33,6 @@ pub(crate) struct Deployment {
 impl Deployment {
     /// Read from the figment Rocket ignites with.
     pub(crate) fn of(figment: &rocket::figment::Figment) -> Deployment {
-        let url = figment.extract_inner::<String>("databases.security.url").unwrap_or_default();
-        let scheme = url.split(':').next().unwrap_or("").to_ascii_lowercase();
         let release = figment.profile() != rocket::Config::DEBUG_PROFILE;
         let configured = figment.extract_inner::<String>("secret_key").ok();
         let ephemeral_key = !release && configured.is_none();
@@ -42,7 +41,7 @@ impl Deployment {
             release,
             tls: figment.extract::<rocket::Config>().is_ok_and(|c| c.tls_enabled()),
             secret_key: Some(secret_key),
-            shared_database: matches!(scheme.as_str(), "postgres" | "postgresql" | "mysql" | "mariadb"),
+            shared_database: false,
             ephemeral_key,
         }
     }

@@ -87,6 +87,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The per-user lock of `security.session.max_per_user` (one row per user who logged in under a limit).
+    security_session_locks (user_id) {
+        user_id -> Varchar,
+        locked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// What controls in report mode would have refused, per control and reason.
     security_would_refuse (control, reason) {
         control -> Varchar,

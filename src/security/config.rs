@@ -72,7 +72,8 @@ macro_rules! security_config {
             /// sealed again with `secret_key` on the next response. See
             /// [`SecretKeyFallback`](crate::core::SecretKeyFallback). _Default:_ `[]`.
             pub secret_key_fallbacks: Vec<crate::core::SecretKeyFallback>,
-            /// Hosts the site answers to (Django's `ALLOWED_HOSTS`); empty: not checked. _Default:_ `[]`.
+            /// Hosts the site answers to (Django's `ALLOWED_HOSTS`), and networks
+            /// (`10.0.0.0/8`, `fd00::/8`) that admit literal IP hosts only; empty: not checked. _Default:_ `[]`.
             pub allowed_hosts: Vec<String>,
             /// Paths served whatever the host (load-balancer health checks). _Default:_ `[]`.
             pub allowed_hosts_exempt: Vec<String>,
@@ -250,7 +251,7 @@ impl SecurityConfig {
         let config: SecurityConfig = crate::core::config::read("security", value.as_ref(), &mut errors);
         // Values that could not be read kept their defaults, so the remaining
         // checks still run: every mistake is reported in one launch attempt.
-        if let Err(e) = config.compile_with(None, &Deployment::of(figment), Extras::default()) {
+        if let Err(e) = config.compile_with(None, &deployment(figment), Extras::default()) {
             for e in e.0 {
                 if !errors.iter().any(|known| known.key == e.key) {
                     errors.push(e);
@@ -487,6 +488,24 @@ impl SecurityConfig {
             Err(ConfigErrors(errors))
         }
     }
+}
+
+/// Where the application runs, as the deploy checks read it: the core's
+/// reading of the figment, and whether the security database is a server
+/// several instances share (the database layer names the backend).
+pub(crate) fn deployment(figment: &rocket::figment::Figment) -> Deployment {
+    Deployment { shared_database: shared_database(figment), ..Deployment::of(figment) }
+}
+
+#[cfg(feature = "db")]
+fn shared_database(figment: &rocket::figment::Figment) -> bool {
+    let url = figment.extract_inner::<String>("databases.security.url").unwrap_or_default();
+    crate::db::Backend::from_url(&url).is_ok_and(|(b, _)| b != crate::db::Backend::Sqlite)
+}
+
+#[cfg(not(feature = "db"))]
+fn shared_database(_: &rocket::figment::Figment) -> bool {
+    false
 }
 
 #[cfg(test)]

@@ -315,7 +315,7 @@ impl Security {
             Some(c) => c.clone(),
             None => SecurityConfig::from_figment(figment)?,
         };
-        let deployment = crate::core::feature::Deployment::of(figment);
+        let deployment = config::deployment(figment);
         let mut compiled = config.compile_with(self.only, &deployment, extras)?;
         if self.only.is_none() {
             checks::cross_checks(&config, &mut compiled.warnings);

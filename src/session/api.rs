@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Orbit, Rocket};
 
+use super::config::OnLimit;
 use super::error::SessionError;
-use super::rows::RegistryRows;
+use super::rows::{Admission, Limit, Listed, RegistryRows};
 use super::stamp::{new_session_id, Stamp};
 use super::state::{Local, Shared};
 use crate::auth::answer::SessionOwner;
@@ -85,6 +86,57 @@ pub struct ActiveSession {
     pub client: String,
     /// Whether it is the session of this request.
     pub current: bool,
+}
+
+/// A session of a user that ended on the server, for the "active sessions"
+/// page: which one, and why.
+///
+/// ```
+/// use rocket::get;
+/// use rocket_security::session::{EndedSession, SessionError, Sessions};
+/// # struct User(String);
+/// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+///
+/// #[get("/account/sessions/ended")]
+/// async fn ended(sessions: Sessions<'_>) -> Result<String, SessionError> {
+///     let ended: Vec<EndedSession> = sessions.ended(&User("alice".into())).await?;
+///     // e.g. "Firefox on Linux, 203.0.113.0/24: ended: the session limit (2) was reached at a later login"
+///     Ok(ended.iter().map(|s| format!("{}: {}\n", s.client, s.why())).collect())
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedSession {
+    /// Its public handle, as [`ActiveSession::id`] showed it.
+    pub id: String,
+    /// When it started (the login).
+    pub created: DateTime<Utc>,
+    /// Its last activity.
+    pub last_seen: DateTime<Utc>,
+    /// When it ended.
+    pub ended: DateTime<Utc>,
+    /// Browser family and address prefix.
+    pub client: String,
+    /// The reason the registry recorded: `logout`, `revoked`, `revoked_others`,
+    /// `revoked_all`, `replaced`, `idle`, `absolute`, or `session_limit:N` (the
+    /// limit `N` ended it at a later login).
+    pub reason: String,
+}
+
+impl EndedSession {
+    /// The reason in words, as the logs give it.
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// use rocket_security::session::EndedSession;
+    /// let s = EndedSession {
+    ///     id: "0123456789abcdef".into(), created: Utc::now(), last_seen: Utc::now(), ended: Utc::now(),
+    ///     client: "Firefox on Linux".into(), reason: "session_limit:2".into(),
+    /// };
+    /// assert_eq!(s.why(), "ended: the session limit (2) was reached at a later login");
+    /// ```
+    pub fn why(&self) -> String {
+        super::reason::explain(&self.reason)
+    }
 }
 
 #[rocket::async_trait]
@@ -270,12 +322,54 @@ impl Sessions<'_> {
     ///     Ok("welcome")
     /// }
     /// ```
+    ///
+    /// # The session limit
+    ///
+    /// With `security.session.max_per_user = N`, a user has at most `N` live
+    /// sessions, on every instance together; idle and timed-out ones do not
+    /// count, nor the one this login replaces. When `N` are live, the login
+    /// ends the least recently active one (`on_limit = "end_oldest"`, the
+    /// default: its next request is refused as revoked, the login URL gets
+    /// `&ended=session_limit:N`, [`Sessions::ended`] says why) or is refused
+    /// (`on_limit = "refuse"`) with [`SessionError::LimitReached`], which the
+    /// handler shows (as a responder it answers `409 Conflict`). Parallel
+    /// logins of one user count one after the other (a transaction holding
+    /// a lock of the user's row), so they never get past the limit together.
+    ///
+    /// ```
+    /// use rocket::http::CookieJar;
+    /// use rocket::post;
+    /// use rocket::response::content::RawHtml;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// # struct User(String);
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+    ///
+    /// // Rocket.toml: [default.security.session] max_per_user = 2, on_limit = "refuse"
+    /// #[post("/login")]
+    /// async fn login(jar: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<RawHtml<String>, SessionError> {
+    ///     // ... check the password ...
+    ///     match sessions.login(&User("alice".into())).await {
+    ///         // The login cookie only once the session is started.
+    ///         Ok(()) => jar.add(("user_id", "alice")),
+    ///         Err(SessionError::LimitReached { limit }) => {
+    ///             return Ok(RawHtml(format!(
+    ///                 "<p>You are signed in on {limit} devices already. Sign out on one of them to sign in here.</p>"
+    ///             )));
+    ///         }
+    ///         Err(e) => return Err(e),
+    ///     }
+    ///     Ok(RawHtml("welcome".into()))
+    /// }
+    /// ```
     pub async fn login(&self, user: &(impl SecurityUser + ?Sized)) -> Result<(), SessionError> {
         let Some(shared) = self.shared else { return Ok(()) };
         let sid = new_session_id();
         let now = shared.clock.now();
         if shared.registry.is_some() {
-            self.register(&sid, &user.security_id(), now).await?;
+            match shared.policy.config.max_per_user {
+                Some(max) => self.register_limited(&sid, &user.security_id(), max, now).await?,
+                None => self.register(&sid, &user.security_id(), now).await?,
+            }
         }
         tracing::info!(target: "security", "session started for user {:?}", user.security_id());
         self.local.set_login(Stamp { start: now.timestamp(), last: now.timestamp(), sid });
@@ -333,12 +427,64 @@ impl<'r> Sessions<'r> {
         Ok(())
     }
 
+    /// Registers the new session `sid` of `user_id` under the session limit
+    /// `max`, ending the request's earlier one and, with `on_limit =
+    /// "end_oldest"`, the user's least recently active sessions beyond it.
+    async fn register_limited(
+        &self,
+        sid: &str,
+        user_id: &str,
+        max: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), SessionError> {
+        let (shared, rows) = self.registry()?;
+        let config = &shared.policy.config;
+        let seconds = |s: u64| chrono::Duration::seconds(s.min(1 << 40) as i64);
+        let old = self.previous_sid().map(str::to_string);
+        let limit = Limit {
+            max,
+            refuse: config.on_limit == OnLimit::Refuse,
+            seen_after: now - seconds(config.idle_timeout),
+            started_after: now - seconds(config.absolute_timeout),
+            replaces: old.as_deref().map(super::registry::id_hash),
+        };
+        let replaced = limit.replaces.clone();
+        let hash = super::registry::id_hash(sid);
+        let ended = match rows.create_limited(&hash, user_id, &self.client, limit, now).await? {
+            Admission::Admitted { ended } => ended,
+            Admission::Refused { live } => {
+                tracing::info!(
+                    target: "security",
+                    "login of user {user_id:?} refused: {live} live session(s), the limit \
+                     (security.session.max_per_user = {max}, on_limit = \"refuse\")"
+                );
+                return Err(SessionError::LimitReached { limit: max });
+            }
+        };
+        let Some(registry) = &shared.registry else { return Ok(()) };
+        registry.remember(sid, true, Some(user_id));
+        let reason = super::reason::session_limit(max);
+        registry.end_hashes(&ended, Some(&reason));
+        if let Some(old) = &old {
+            registry.remember_ended(old, Some("replaced"));
+        }
+        let announced: Vec<String> = ended.iter().chain(&replaced).cloned().collect();
+        super::state::Announcer::of(self.rocket).announce(&announced).await;
+        for hash in &ended {
+            tracing::info!(target: "security", "session {} ended ({reason})", super::registry::public_id(hash));
+        }
+        if let Some(hash) = &replaced {
+            tracing::info!(target: "security", "session {} ended (replaced)", super::registry::public_id(hash));
+        }
+        Ok(())
+    }
+
     async fn end(&self, sid: &str, reason: &str, now: DateTime<Utc>) -> Result<(), SessionError> {
         let (shared, rows) = self.registry()?;
         let hash = super::registry::id_hash(sid);
         rows.revoke(&hash, None, reason, now).await?;
         if let Some(registry) = &shared.registry {
-            registry.remember(sid, false, None);
+            registry.remember_ended(sid, Some(reason));
         }
         super::state::Announcer::of(self.rocket).announce(std::slice::from_ref(&hash)).await;
         tracing::info!(target: "security", "session {} ended ({reason})", super::registry::public_id(&hash));
@@ -354,11 +500,12 @@ impl<'r> Sessions<'r> {
         rows: &RegistryRows<'_>,
         user_id: &str,
         keep: Option<&str>,
+        reason: &str,
     ) -> Vec<String> {
         let Some(registry) = &shared.registry else { return vec![] };
         let Ok(rows) = rows.list(user_id).await else { return vec![] };
         let hashes: Vec<String> = rows.into_iter().map(|r| r.id_hash).filter(|h| Some(h.as_str()) != keep).collect();
-        registry.end_hashes(&hashes);
+        registry.end_hashes(&hashes, Some(reason));
         hashes
     }
 
@@ -381,7 +528,7 @@ impl<'r> Sessions<'r> {
     pub async fn revoke_others(&self, user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
         let (shared, rows) = self.registry()?;
         let keep = self.current_sid().map(|s| super::registry::id_hash(&s));
-        let ended = self.end_locally(shared, &rows, &user.security_id(), keep.as_deref()).await;
+        let ended = self.end_locally(shared, &rows, &user.security_id(), keep.as_deref(), "revoked_others").await;
         let n = rows.revoke_user(&user.security_id(), keep.as_deref(), "revoked_others", shared.clock.now()).await?;
         super::state::Announcer::of(self.rocket).announce(&ended).await;
         tracing::info!(target: "security", "{n} other session(s) of user {:?} ended", user.security_id());
@@ -404,11 +551,11 @@ impl<'r> Sessions<'r> {
     /// ```
     pub async fn revoke_all(&self, user: &(impl SecurityUser + ?Sized)) -> Result<usize, SessionError> {
         let (shared, rows) = self.registry()?;
-        let ended = self.end_locally(shared, &rows, &user.security_id(), None).await;
+        let ended = self.end_locally(shared, &rows, &user.security_id(), None, "revoked_all").await;
         let n = rows.revoke_user(&user.security_id(), None, "revoked_all", shared.clock.now()).await?;
         super::state::Announcer::of(self.rocket).announce(&ended).await;
         if let (Some(sid), Some(registry)) = (self.current_sid(), &shared.registry) {
-            registry.remember(&sid, false, None);
+            registry.remember_ended(&sid, Some("revoked_all"));
             self.local.set_logged_out();
         }
         tracing::info!(target: "security", "all {n} session(s) of user {:?} ended", user.security_id());
@@ -437,7 +584,7 @@ impl<'r> Sessions<'r> {
             return Ok(false);
         };
         if let Some(registry) = &shared.registry {
-            registry.end_hashes(std::slice::from_ref(&row.id_hash));
+            registry.end_hashes(std::slice::from_ref(&row.id_hash), Some("revoked"));
         }
         let ended =
             registry_rows.revoke(&row.id_hash, Some(&user.security_id()), "revoked", shared.clock.now()).await?;
@@ -446,7 +593,7 @@ impl<'r> Sessions<'r> {
             && super::registry::id_hash(&sid) == row.id_hash
         {
             if let Some(registry) = &shared.registry {
-                registry.remember(&sid, false, None);
+                registry.remember_ended(&sid, Some("revoked"));
             }
             self.local.set_logged_out();
         }
@@ -479,6 +626,43 @@ impl<'r> Sessions<'r> {
                 last_seen: chrono::TimeZone::from_utc_datetime(&Utc, &r.last_seen),
                 client: r.client.clone(),
                 current: current.as_deref() == Some(r.id_hash.as_str()),
+            })
+            .collect())
+    }
+
+    /// The sessions of `user` that ended on the server, most recently ended
+    /// first (at most 20; ended sessions are kept for `absolute_timeout`):
+    /// which one ended and why, for the "active sessions" page.
+    ///
+    /// ```
+    /// use rocket::get;
+    /// use rocket_security::session::{SessionError, Sessions};
+    /// # struct User(String);
+    /// # impl rocket_security::SecurityUser for User { fn security_id(&self) -> String { self.0.clone() } }
+    ///
+    /// #[get("/account/sessions/ended")]
+    /// async fn ended(sessions: Sessions<'_>) -> Result<String, SessionError> {
+    ///     let ended = sessions.ended(&User("alice".into())).await?;
+    ///     Ok(ended.iter().map(|s| format!("{} {} {}\n", s.id, s.ended, s.why())).collect())
+    /// }
+    /// ```
+    pub async fn ended(&self, user: &(impl SecurityUser + ?Sized)) -> Result<Vec<EndedSession>, SessionError> {
+        let (_, rows) = self.registry()?;
+        let utc = |t: &chrono::NaiveDateTime| chrono::TimeZone::from_utc_datetime(&Utc, t);
+        Ok(rows
+            .list_ended(&user.security_id(), 20)
+            .await?
+            .into_iter()
+            .filter_map(|r: Listed| {
+                let (at, reason) = r.ended?;
+                Some(EndedSession {
+                    id: super::registry::public_id(&r.id_hash).to_string(),
+                    created: utc(&r.created),
+                    last_seen: utc(&r.last_seen),
+                    ended: utc(&at),
+                    client: r.client,
+                    reason,
+                })
             })
             .collect())
     }

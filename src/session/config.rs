@@ -51,6 +51,62 @@ pub struct SessionExpiry {
     pub fail_open: bool,
     /// Seconds between two prunings of ended sessions from the registry. _Default:_ `3600`.
     pub prune_interval: u64,
+    /// At most this many live sessions per user (Spring Security's
+    /// `maximumSessions`): a login beyond it ends the user's least recently
+    /// active session or is refused, per [`on_limit`](Self::on_limit), on every
+    /// instance at once (the count and the new row are written under a lock of
+    /// the user's row, see [`Sessions::login`](super::Sessions::login)). From 1
+    /// to 100; needs the registry. _Default:_ none (no limit).
+    pub max_per_user: Option<u64>,
+    /// What a login beyond `max_per_user` does. _Default:_ `"end_oldest"`.
+    pub on_limit: OnLimit,
+}
+
+/// What a login does when the user already has `max_per_user` live sessions.
+///
+/// ```
+/// use rocket::figment::Figment;
+/// use rocket_security::session::OnLimit;
+///
+/// // Rocket.toml: [default.security.session] on_limit = "refuse"
+/// let figment = Figment::new().merge(("on_limit", "refuse"));
+/// assert_eq!(figment.extract_inner::<OnLimit>("on_limit").unwrap(), OnLimit::Refuse);
+/// assert_eq!(OnLimit::default(), OnLimit::EndOldest);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnLimit {
+    /// `"end_oldest"`: the login goes on, and the user's least recently active
+    /// session ends (reason `session_limit:N`). The default.
+    #[default]
+    EndOldest,
+    /// `"refuse"`: the login is refused with
+    /// [`SessionError::LimitReached`](super::SessionError::LimitReached); the
+    /// sessions the user has go on.
+    Refuse,
+}
+
+impl std::fmt::Display for OnLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OnLimit::EndOldest => "end_oldest",
+            OnLimit::Refuse => "refuse",
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OnLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::core::config::{describe, shaped, text};
+        shaped(d, |v| match text(v).as_deref() {
+            Some("end_oldest") => Ok(OnLimit::EndOldest),
+            Some("refuse") => Ok(OnLimit::Refuse),
+            Some(other) => Err(format!(
+                "{other:?} is not a choice; use \"end_oldest\" (end the user's least recently active session) or \
+                 \"refuse\" (refuse the new login)"
+            )),
+            None => Err(format!("expected a string, found {}", describe(v))),
+        })
+    }
 }
 
 impl Default for SessionExpiry {
@@ -69,6 +125,8 @@ impl Default for SessionExpiry {
             revocation_check_ms: 1000,
             fail_open: false,
             prune_interval: 3600,
+            max_per_user: None,
+            on_limit: OnLimit::EndOldest,
         }
     }
 }
@@ -94,6 +152,15 @@ impl Feature for SessionExpiry {
                     "no registry (sessions end only when their stamp expires)".into()
                 }
             ));
+            if let Some(n) = self.max_per_user {
+                b.summary.push(format!(
+                    "session limit: at most {n} per user; a login beyond it {}",
+                    match self.on_limit {
+                        OnLimit::EndOldest => "ends the least recently active session",
+                        OnLimit::Refuse => "is refused",
+                    }
+                ));
+            }
             if b.release && self.registry && self.fail_open {
                 b.warn(
                     "security.W014",

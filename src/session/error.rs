@@ -26,6 +26,15 @@ pub enum SessionError {
     NoRegistry,
     /// The security database could not answer; nothing was changed.
     Unavailable(String),
+    /// [`Sessions::login`](super::Sessions::login) refused a login: the user
+    /// has `limit` live sessions already (`security.session.max_per_user`,
+    /// with `on_limit = "refuse"`). No session was started and the user's
+    /// other sessions go on; the handler should not set its login cookie.
+    /// As a responder: `409 Conflict`.
+    LimitReached {
+        /// `security.session.max_per_user`.
+        limit: u64,
+    },
 }
 
 impl fmt::Display for SessionError {
@@ -36,15 +45,25 @@ impl fmt::Display for SessionError {
                  with the security database attached",
             ),
             SessionError::Unavailable(e) => write!(f, "the session registry is unavailable: {e}"),
+            SessionError::LimitReached { limit } => write!(
+                f,
+                "this account is signed in on {limit} session(s) already, the most allowed: sign out of one of them \
+                 to sign in here"
+            ),
         }
     }
 }
 
 impl std::error::Error for SessionError {}
 
-/// A failed registry operation answers `503 Service Unavailable`.
+/// A failed registry operation answers `503 Service Unavailable` (logged at
+/// ERROR); a login refused by the session limit `409 Conflict` (logged at
+/// INFO by [`Sessions::login`](super::Sessions::login) already).
 impl<'r, 'o: 'r> rocket::response::Responder<'r, 'o> for SessionError {
     fn respond_to(self, _: &'r Request<'_>) -> rocket::response::Result<'o> {
+        if let SessionError::LimitReached { .. } = self {
+            return Err(rocket::http::Status::Conflict);
+        }
         tracing::error!(target: "security", "{self}");
         Err(rocket::http::Status::ServiceUnavailable)
     }

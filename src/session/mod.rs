@@ -18,6 +18,9 @@
 //!                              # database on every request; Default: 1000
 //! fail_open = false            # registry unreachable: admit (WARN) instead of 503; Default: false
 //! prune_interval = 3600        # seconds between prunings of ended sessions; Default: 3600
+//! max_per_user = 3             # live sessions a user may have (1-100); Default: none (no limit)
+//! on_limit = "end_oldest"      # beyond it: "end_oldest" (least recently active) or "refuse"
+//!                              # the login; Default: "end_oldest"
 //! ```
 //!
 //! # Sessions on the server
@@ -51,6 +54,19 @@
 //! (`fail_open = true` admits them, logged at WARN); anonymous requests and
 //! the login page are unaffected. Ended sessions are pruned every
 //! `prune_interval` seconds.
+//!
+//! # Session limits
+//!
+//! `max_per_user = N` keeps at most `N` live sessions per user on every
+//! instance together (Spring Security's `maximumSessions`). At a login beyond
+//! it, `on_limit = "end_oldest"` ends the user's least recently active
+//! session (reason `session_limit:N`: its next request is refused as revoked,
+//! `expired=revoked&ended=session_limit:N`, and [`Sessions::ended`] lists it
+//! with the reason), and `on_limit = "refuse"` refuses the login with
+//! [`SessionError::LimitReached`] (`409` as a responder). The count and the
+//! new row are written in one transaction under a lock of the user's row in
+//! `security_session_locks`, so parallel logins never get past the limit
+//! together; see [`Sessions::login`].
 //!
 //! The stamp holds two UTC integers (login time, last activity) and the
 //! session id, encrypted and
@@ -152,6 +168,7 @@ pub(crate) mod api;
 pub(crate) mod config;
 pub(crate) mod error;
 pub(crate) mod part;
+pub(crate) mod reason;
 #[cfg(feature = "db")]
 pub(crate) mod records;
 pub(crate) mod registry;
@@ -159,8 +176,8 @@ pub(crate) mod rows;
 pub(crate) mod stamp;
 pub(crate) mod state;
 
-pub use api::{ActiveSession, Sessions};
-pub use config::SessionExpiry;
+pub use api::{ActiveSession, EndedSession, Sessions};
+pub use config::{OnLimit, SessionExpiry};
 pub use error::SessionError;
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]

@@ -74,6 +74,9 @@ impl SessionExpiry {
         if self.registry && self.prune_interval == 0 {
             errors.push(ConfigError::new(key("prune_interval"), "must be at least 1 second"));
         }
+        if let Some(n) = self.max_per_user {
+            self.check_limit(n, errors);
+        }
         if self.revocation_check_ms > 60_000 {
             errors.push(ConfigError::new(
                 key("revocation_check_ms"),
@@ -107,6 +110,41 @@ impl SessionExpiry {
     }
 }
 
+impl SessionExpiry {
+    /// `max_per_user`: a number of sessions the registry can count.
+    fn check_limit(&self, n: u64, errors: &mut Vec<ConfigError>) {
+        let key = "security.session.max_per_user";
+        if n == 0 {
+            errors.push(ConfigError::new(
+                key,
+                "0 would refuse every login; set at least 1, or remove `max_per_user` for no limit",
+            ));
+        } else if n > MAX_LIMIT {
+            errors.push(ConfigError::new(
+                key,
+                format!("{n} is more than a user's sessions can be listed (at most {MAX_LIMIT}); remove `max_per_user` for no limit"),
+            ));
+        }
+        if !self.enabled {
+            errors.push(ConfigError::new(
+                key,
+                "a session limit needs the sessions kept on the server, and session expiry is off: set \
+                 `security.session.enabled = true` (with the security database attached), or remove `max_per_user`",
+            ));
+        } else if !self.registry {
+            errors.push(ConfigError::new(
+                key,
+                "a session limit counts the user's sessions in the registry, which is off: set \
+                 `security.session.registry = true` (the default; it needs the security database), or remove \
+                 `max_per_user`",
+            ));
+        }
+    }
+}
+
+/// The highest `max_per_user`: as many sessions as [`Sessions::list`](super::Sessions::list) shows.
+const MAX_LIMIT: u64 = 100;
+
 /// The compiled session expiry, with the paths where an ended session is
 /// dropped without a refusal (the login page and the other open paths).
 pub(crate) struct SessionPart {
@@ -125,16 +163,24 @@ impl SessionPart {
     /// refused. `sid`: a session whose own stamp says it timed out, ended in
     /// the registry too before the answer (so a copy of the cookies presented
     /// after it is refused on every instance), waiting at most [`END_WAIT`].
-    async fn expire(&self, req: &mut Request<'_>, reason: &'static str, sid: Option<String>) -> Gate {
+    /// `why`: the reason the registry recorded for a revoked session.
+    async fn expire(
+        &self,
+        req: &mut Request<'_>,
+        reason: &'static str,
+        sid: Option<String>,
+        why: Option<Arc<str>>,
+    ) -> Gate {
+        let words = why.as_deref().map(|w| format!(", {}", super::reason::explain(w))).unwrap_or_default();
         tracing::info!(
             target: "security",
-            "session expired ({reason}; {}) on {}",
+            "session expired ({reason}{words}; {}) on {}",
             describe(self.shared.policy.stamp(req).as_ref()),
             req.uri().path()
         );
         if let (Some(sid), Some(registry)) = (sid, &self.shared.registry) {
             // Ended here already: nothing more to write.
-            if registry.cached(&sid) != Some(Check::Ended)
+            if !matches!(registry.cached(&sid), Some(Check::Ended(_)))
                 && let Some(task) = self.shared.end_on_server(req.rocket(), &sid, reason)
                 && rocket::tokio::time::timeout(END_WAIT, task).await.is_err()
             {
@@ -151,7 +197,9 @@ impl SessionPart {
             return Gate::Pass;
         }
         let next = target(req);
-        refuse(req, AuthFailure::Expired { reason, next });
+        // The login page may say why: the user did not end this session.
+        let ended = why.filter(|w| super::reason::is_session_limit(w));
+        refuse(req, AuthFailure::Expired { reason, next, ended });
         Gate::Rewritten
     }
 }
@@ -209,12 +257,18 @@ impl Part for SessionPart {
                 let _ = Local::of(req).decision.set(Decision::Forget);
                 return Gate::Pass;
             }
-            Verdict::Expired { reason, sid } => return Box::pin(self.expire(req, reason, sid)).await,
+            Verdict::Expired { reason, sid } => return Box::pin(self.expire(req, reason, sid, None)).await,
             Verdict::Live { stamp, refresh, reseal } => (stamp, refresh, reseal),
         };
         match self.shared.check(req.rocket(), &stamp.sid).await {
             Check::Live(owner) => session_owner(req, owner),
-            Check::Ended => return Box::pin(self.expire(req, "revoked", None)).await,
+            Check::Ended(why) => {
+                let why = match why {
+                    Some(why) => Some(why),
+                    None => self.shared.end_reason(req.rocket(), &stamp.sid).await,
+                };
+                return Box::pin(self.expire(req, "revoked", None, why)).await;
+            }
             Check::Unavailable if self.shared.fail_open => tracing::warn!(
                 target: "security",
                 "session registry unavailable: admitting {} anyway (`security.session.fail_open = true`)",
@@ -315,7 +369,7 @@ impl SessionPart {
             },
             move |hashes| {
                 if let Some(r) = &on_msg.registry {
-                    r.end_hashes(&hashes);
+                    r.end_hashes(&hashes, None);
                 }
             },
         ));

@@ -12,6 +12,8 @@ use crate::db::models::stored;
 use crate::db::pool::{with_conn, DbError, SecurityPool};
 use crate::db::schema::security_sessions::dsl as s;
 
+use super::rows::{Admission, Limit};
+
 /// One login, as the registry keeps it.
 ///
 /// ```no_run
@@ -37,7 +39,8 @@ pub struct SessionRecord {
     pub client: String,
     /// When the session was ended on the server, if it was.
     pub revoked_at: Option<NaiveDateTime>,
-    /// Why: `logout`, `revoked`, `revoked_others`, `revoked_all`.
+    /// Why: `logout`, `revoked`, `revoked_others`, `revoked_all`, `replaced`,
+    /// `idle`, `absolute` or `session_limit:N` (see [`Sessions::ended`](super::Sessions::ended)).
     pub revoked_reason: Option<String>,
 }
 
@@ -61,7 +64,8 @@ pub enum SessionState {
     },
     /// The session was ended on the server, for this reason.
     Revoked {
-        /// `logout`, `revoked`, `revoked_others` or `revoked_all`.
+        /// `logout`, `revoked`, `revoked_others`, `revoked_all`, `replaced`,
+        /// `idle`, `absolute` or `session_limit:N`.
         reason: String,
     },
     /// No such session (never issued, or pruned).
@@ -88,8 +92,16 @@ impl SessionRecord {
         if user_id.chars().count() > crate::db::MAX_USER_ID {
             return Err(DbError::Invalid(format!("user id longer than {} characters", crate::db::MAX_USER_ID)));
         }
+        let row = Self::new_row(id_hash, user_id, client, now);
+        let mut conn = pool.conn().await?;
+        with_conn!(&mut conn, |c| diesel::insert_into(s::security_sessions).values(&row).execute(c).await)?;
+        Ok(())
+    }
+
+    /// The row of a session that starts `now`.
+    pub(crate) fn new_row(id_hash: &str, user_id: &str, client: &str, now: DateTime<Utc>) -> SessionRecord {
         let now = stored(now);
-        let row = SessionRecord {
+        SessionRecord {
             id_hash: id_hash.to_string(),
             user_id: user_id.to_string(),
             created_at: now,
@@ -97,10 +109,7 @@ impl SessionRecord {
             client: client.chars().take(128).collect(),
             revoked_at: None,
             revoked_reason: None,
-        };
-        let mut conn = pool.conn().await?;
-        with_conn!(&mut conn, |c| diesel::insert_into(s::security_sessions).values(&row).execute(c).await)?;
-        Ok(())
+        }
     }
 
     /// The state of the session `id_hash`.
@@ -246,6 +255,123 @@ impl SessionRecord {
         Ok(rows)
     }
 
+    /// The sessions of `user_id` ended on the server, most recently ended
+    /// first (at most `limit`), for a sessions page.
+    pub(crate) async fn list_ended(
+        pool: &SecurityPool,
+        user_id: &str,
+        limit: i64,
+    ) -> Result<Vec<SessionRecord>, DbError> {
+        let mut conn = pool.conn().await?;
+        let rows = with_conn!(&mut conn, |c| s::security_sessions
+            .filter(s::user_id.eq(user_id))
+            .filter(s::revoked_at.is_not_null())
+            .order((s::revoked_at.desc(), s::id_hash))
+            .limit(limit)
+            .select(SessionRecord::as_select())
+            .load(c)
+            .await)?;
+        Ok(rows)
+    }
+
+    /// Registers a new session of `user_id` under a session limit: at most
+    /// `limit.max` of the user's sessions are live afterwards, whatever other
+    /// logins of the user run at the same time on any instance.
+    ///
+    /// Atomic on every backend through one write transaction that first locks
+    /// the user's row of `security_session_locks` (an `UPDATE`, or the
+    /// `INSERT` of a user's first login under a limit): PostgreSQL and MySQL
+    /// hold that row lock until the commit, so a second login of the user
+    /// waits there and counts only after the first one's session is in; on
+    /// SQLite the transaction is `BEGIN IMMEDIATE`, which holds the file's
+    /// write lock (every process on the file waits). The user's own session
+    /// rows cannot serve as the lock: a user without a live session has none,
+    /// and two first logins would both count zero. MySQL's `REPEATABLE READ`
+    /// snapshot starts with the first plain read, which comes after the lock.
+    /// Two first logins under a limit race to insert the lock row: the loser
+    /// fails (unique violation, or MySQL's deadlock on the gap lock), rolls
+    /// back, and tries again, now waiting on the row.
+    pub(crate) async fn create_limited(
+        pool: &SecurityPool,
+        row: SessionRecord,
+        limit: &Limit,
+        now: DateTime<Utc>,
+    ) -> Result<Admission, DbError> {
+        if row.user_id.chars().count() > crate::db::MAX_USER_ID {
+            return Err(DbError::Invalid(format!("user id longer than {} characters", crate::db::MAX_USER_ID)));
+        }
+        let mut attempt = 0;
+        loop {
+            let mut conn = pool.conn().await?;
+            let admitted = |a: &Admission| matches!(a, Admission::Admitted { .. });
+            let work = async |conn: &mut crate::db::SecurityConn| Self::admit(conn, &row, limit, now).await;
+            match crate::db::models::in_write_transaction(&mut conn, work, admitted).await {
+                Err(DbError::Query(e)) if attempt < 5 && lost_race(&e) => attempt += 1,
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// The body of [`create_limited`](Self::create_limited)'s transaction.
+    async fn admit(
+        conn: &mut crate::db::SecurityConn,
+        row: &SessionRecord,
+        limit: &Limit,
+        now: DateTime<Utc>,
+    ) -> Result<Admission, DbError> {
+        use crate::db::schema::security_session_locks::dsl as l;
+        let (user, at) = (row.user_id.as_str(), stored(now));
+        // The count is of matched rows on every backend (diesel sets MySQL's CLIENT_FOUND_ROWS).
+        let locked = with_conn!(conn, |c| diesel::update(l::security_session_locks.filter(l::user_id.eq(user)))
+            .set(l::locked_at.eq(at))
+            .execute(c)
+            .await)?;
+        if locked == 0 {
+            with_conn!(conn, |c| diesel::insert_into(l::security_session_locks)
+                .values((l::user_id.eq(user), l::locked_at.eq(at)))
+                .execute(c)
+                .await)?;
+        }
+        if let Some(old) = &limit.replaces {
+            // The browser's earlier session: replaced by this login, not counted.
+            with_conn!(conn, |c| diesel::update(
+                s::security_sessions.filter(s::id_hash.eq(old)).filter(s::revoked_at.is_null())
+            )
+            .set((s::revoked_at.eq(at), s::revoked_reason.eq("replaced")))
+            .execute(c)
+            .await)?;
+        }
+        // Live: not ended, and neither idle nor past the absolute limit (their
+        // stamps are refused already; the prune deletes them later).
+        let (seen, started) = (stored(limit.seen_after), stored(limit.started_after));
+        let live: Vec<String> = with_conn!(conn, |c| s::security_sessions
+            .filter(s::user_id.eq(user))
+            .filter(s::revoked_at.is_null())
+            .filter(s::last_seen.ge(seen))
+            .filter(s::created_at.ge(started))
+            .order((s::last_seen, s::created_at, s::id_hash))
+            .select(s::id_hash)
+            .load(c)
+            .await)?;
+        let max = usize::try_from(limit.max).unwrap_or(usize::MAX);
+        let mut ended = vec![];
+        if live.len() >= max {
+            if limit.refuse {
+                return Ok(Admission::Refused { live: live.len() });
+            }
+            // The least recently active first.
+            ended = live[..live.len() + 1 - max].to_vec();
+            let reason = super::reason::session_limit(limit.max);
+            let ended_ref = &ended;
+            with_conn!(conn, |c| diesel::update(s::security_sessions.filter(s::id_hash.eq_any(ended_ref)))
+                .set((s::revoked_at.eq(at), s::revoked_reason.eq(&reason)))
+                .execute(c)
+                .await)?;
+        }
+        with_conn!(conn, |c| diesel::insert_into(s::security_sessions).values(row).execute(c).await)?;
+        Ok(Admission::Admitted { ended })
+    }
+
     /// Deletes rows no request can use any more: idle longer than `idle`,
     /// started longer ago than `absolute`, or revoked longer ago than `keep_revoked`.
     ///
@@ -274,6 +400,20 @@ impl SessionRecord {
         let ended = with_conn!(&mut conn, |c| diesel::delete(s::security_sessions.filter(s::revoked_at.lt(revoked)))
             .execute(c)
             .await)?;
+        // The lock rows of users who have not logged in for longer than a
+        // session lives (not counted: they are no sessions).
+        use crate::db::schema::security_session_locks::dsl as l;
+        with_conn!(&mut conn, |c| diesel::delete(l::security_session_locks.filter(l::locked_at.lt(created)))
+            .execute(c)
+            .await)?;
         Ok(stale + ended)
     }
+}
+
+/// Whether a limited login lost the race to insert its user's lock row
+/// (another login of the user inserted it first): try again.
+fn lost_race(e: &diesel::result::Error) -> bool {
+    use diesel::result::DatabaseErrorKind as K;
+    // MySQL reports its deadlock (1213) as a serialization failure.
+    matches!(e, diesel::result::Error::DatabaseError(K::UniqueViolation | K::SerializationFailure, _))
 }

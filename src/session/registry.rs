@@ -18,8 +18,9 @@ const CACHE_CAP: usize = 100_000;
 pub(crate) enum Check {
     /// Live: the request goes on; it belongs to this user (when known).
     Live(Option<std::sync::Arc<str>>),
-    /// Ended on the server (revoked, or never issued / pruned).
-    Ended,
+    /// Ended on the server (revoked, or never issued / pruned), for the
+    /// recorded reason when this instance knows it.
+    Ended(Option<std::sync::Arc<str>>),
     /// The registry could not answer.
     Unavailable,
 }
@@ -30,7 +31,8 @@ struct Cached {
     at: Instant,
     /// The registry key of the session, so a revocation by key reaches the entry.
     hash: String,
-    /// The user the registry says the session belongs to.
+    /// The user the registry says the session belongs to (a live one), or
+    /// why it ended (an ended one), when known.
     user: Option<std::sync::Arc<str>>,
 }
 
@@ -65,19 +67,32 @@ impl Registry {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let c = cache.get(sid)?;
         if !c.live {
-            return Some(Check::Ended);
+            return Some(Check::Ended(c.user.clone()));
         }
         (c.at.elapsed() < self.trust).then(|| Check::Live(c.user.clone()))
     }
 
-    /// Ends, on this instance at once, the sessions whose keys are `hashes`.
-    pub(crate) fn end_hashes(&self, hashes: &[String]) {
+    /// Ends, on this instance at once, the sessions whose keys are `hashes`
+    /// (for `reason`, when known).
+    pub(crate) fn end_hashes(&self, hashes: &[String], reason: Option<&str>) {
         if hashes.is_empty() {
             return;
         }
+        let reason = reason.map(std::sync::Arc::from);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        for c in cache.values_mut().filter(|c| hashes.contains(&c.hash)) {
+        for c in cache.values_mut().filter(|c| c.live && hashes.contains(&c.hash)) {
             c.live = false;
+            c.user = reason.clone();
+        }
+    }
+
+    /// Remembers that `sid` ended, for `reason` (keeps a reason known already).
+    pub(crate) fn remember_ended(&self, sid: &str, reason: Option<&str>) {
+        self.remember(sid, false, None);
+        let Some(reason) = reason else { return };
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cache.get_mut(sid).filter(|c| !c.live && c.user.is_none()) {
+            c.user = Some(reason.into());
         }
     }
 
@@ -90,7 +105,8 @@ impl Registry {
     }
 
     /// Remembers what the database said of `sid` (or what this instance did
-    /// to it): live, and whose, or ended.
+    /// to it): live, and whose, or ended (see [`remember_ended`](Self::remember_ended)
+    /// for the reason).
     pub(crate) fn remember(&self, sid: &str, live: bool, user: Option<&str>) {
         if self.trust.is_zero() && live {
             return;
@@ -110,7 +126,7 @@ impl Registry {
             Some(c) => c.hash.clone(),
             None => id_hash(sid),
         };
-        let user = user.map(std::sync::Arc::from);
+        let user = user.filter(|_| live).map(std::sync::Arc::from);
         cache.insert(sid.to_string(), Cached { live, at: Instant::now(), hash, user });
     }
 }
@@ -135,7 +151,19 @@ mod tests {
         r.remember("a", true, None);
         assert_eq!(r.cached("a"), None, "interval 0: always ask the database");
         r.remember("a", false, None);
-        assert_eq!(r.cached("a"), Some(Check::Ended));
+        assert_eq!(r.cached("a"), Some(Check::Ended(None)));
+    }
+
+    #[test]
+    fn an_ended_session_keeps_the_first_reason_known() {
+        let r = Registry::new(60_000);
+        r.remember("a", true, Some("alice"));
+        r.end_hashes(&[id_hash("a")], Some("session_limit:2"));
+        assert_eq!(r.cached("a"), Some(Check::Ended(Some("session_limit:2".into()))));
+        r.remember_ended("a", Some("logout"));
+        assert_eq!(r.cached("a"), Some(Check::Ended(Some("session_limit:2".into()))));
+        r.remember_ended("b", Some("idle"));
+        assert_eq!(r.cached("b"), Some(Check::Ended(Some("idle".into()))));
     }
 
     #[test]
@@ -143,7 +171,7 @@ mod tests {
         let r = Registry::new(60_000);
         r.remember("a", false, None);
         r.remember("a", true, None);
-        assert_eq!(r.cached("a"), Some(Check::Ended));
+        assert_eq!(r.cached("a"), Some(Check::Ended(None)));
     }
 
     #[test]
@@ -151,8 +179,8 @@ mod tests {
         let r = Registry::new(60_000);
         r.remember("a", true, None);
         r.remember("b", true, None);
-        r.end_hashes(&[id_hash("a")]);
-        assert_eq!(r.cached("a"), Some(Check::Ended));
+        r.end_hashes(&[id_hash("a")], None);
+        assert_eq!(r.cached("a"), Some(Check::Ended(None)));
         assert_eq!(r.cached("b"), Some(Check::Live(None)));
     }
 
@@ -163,7 +191,7 @@ mod tests {
         r.remember("b", false, None);
         r.forget_live();
         assert_eq!(r.cached("a"), None, "asks the database again");
-        assert_eq!(r.cached("b"), Some(Check::Ended));
+        assert_eq!(r.cached("b"), Some(Check::Ended(None)));
     }
 
     #[test]

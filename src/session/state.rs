@@ -42,9 +42,13 @@ impl Shared {
                     registry.remember(sid, true, Some(&user_id));
                     Check::Live(Some(user_id.into()))
                 }
-                Ok(_) => {
-                    registry.remember(sid, false, None);
-                    Check::Ended
+                Ok(SessionState::Revoked { reason }) => {
+                    registry.remember_ended(sid, Some(&reason));
+                    Check::Ended(Some(reason.into()))
+                }
+                Ok(SessionState::Unknown) => {
+                    registry.remember_ended(sid, Some(super::reason::UNKNOWN));
+                    Check::Ended(Some(super::reason::UNKNOWN.into()))
                 }
                 Err(e) => {
                     tracing::error!(target: "security", "session registry unavailable: {e}");
@@ -59,6 +63,18 @@ impl Shared {
         }
     }
 
+    /// Why the ended session `sid` ended, asked of the registry when this
+    /// instance does not know (it heard of the end through Redis): at most
+    /// [`REASON_WAIT`], `None` when the registry cannot say in time.
+    pub(crate) async fn end_reason(&self, rocket: &Rocket<Orbit>, sid: &str) -> Option<Arc<str>> {
+        let registry = self.registry.as_ref()?;
+        let rows = super::rows::RegistryRows::of(rocket).ok()?;
+        let hash = super::registry::id_hash(sid);
+        let reason = rocket::tokio::time::timeout(REASON_WAIT, rows.end_reason(&hash)).await.ok()?.ok()?;
+        registry.remember_ended(sid, Some(&reason));
+        Some(reason.into())
+    }
+
     /// Ends `sid` on this instance at once and, in a task, in the database
     /// (`reason` recorded), then announces it to every instance. The handle
     /// finishes when the database has it (a failure is logged at ERROR);
@@ -70,7 +86,7 @@ impl Shared {
         reason: &'static str,
     ) -> Option<rocket::tokio::task::JoinHandle<()>> {
         let registry = self.registry.as_ref()?;
-        registry.remember(sid, false, None);
+        registry.remember_ended(sid, Some(reason));
         #[cfg(feature = "db")]
         {
             let pool = crate::db::bound(rocket)?.clone();
@@ -104,6 +120,9 @@ impl Shared {
         }
     }
 }
+
+/// How long a refusal waits for the registry to say why a session ended.
+const REASON_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Announces ended sessions (registry keys) to every instance through Redis
 /// when `SecurityCache` is attached; the database already holds the record,

@@ -170,6 +170,32 @@ async fn test_login(
     Ok("logged in")
 }
 
+/// Logs `name` in the way the docs show for `on_limit = "refuse"`: the
+/// session first, the login cookie only once it started, and the limit's
+/// refusal shown to the user.
+#[get("/test-login-says/<name>")]
+async fn test_login_says(
+    name: &str,
+    cookies: &rocket::http::CookieJar<'_>,
+    sessions: Sessions<'_>,
+) -> Result<(Status, String), SessionError> {
+    match sessions.login(&User { name: name.to_string() }).await {
+        Ok(()) => cookies.add(Cookie::build(("user_id", name.to_string())).path("/")),
+        Err(SessionError::LimitReached { limit }) => {
+            return Ok((Status::Conflict, format!("signed in on {limit} devices already")));
+        }
+        Err(e) => return Err(e),
+    }
+    Ok((Status::Ok, "logged in".into()))
+}
+
+/// The user's ended sessions, one `id reason: why` line each.
+#[get("/test-ended")]
+async fn test_ended(user: LoginRequired<User>, sessions: Sessions<'_>) -> Result<String, SessionError> {
+    let list = sessions.ended(&*user).await?;
+    Ok(list.iter().map(|s| format!("{} {}: {}\n", s.id, s.reason, s.why())).collect())
+}
+
 /// Sets the login cookie of `cookie` but starts the session for `user`: a
 /// session the registry records for another user than the cookie names.
 #[get("/test-login-as/<cookie>/<user>")]
@@ -338,6 +364,8 @@ pub fn rocket_at(
             "/",
             routes![
                 test_login,
+                test_login_says,
+                test_ended,
                 test_login_as,
                 test_set_cookie,
                 test_logout,

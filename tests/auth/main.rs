@@ -11,6 +11,7 @@ mod capture;
 mod cookies;
 mod csrf;
 mod deny;
+mod limit;
 mod login;
 mod password;
 #[path = "../common/process.rs"]

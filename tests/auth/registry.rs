@@ -14,31 +14,31 @@ const ON: &str = "[default.security.session]\nenabled = true\ncookies = [\"user_
 
 /// The login cookies a client holds: the app's `user_id` and the stamp.
 #[derive(Clone, Debug, PartialEq)]
-struct Held {
-    user: String,
-    stamp: String,
+pub struct Held {
+    pub user: String,
+    pub stamp: String,
 }
 
-fn cookie_value(res: &LocalResponse<'_>, name: &str) -> Option<String> {
+pub fn cookie_value(res: &LocalResponse<'_>, name: &str) -> Option<String> {
     set_cookies(res)
         .into_iter()
         .find(|c| c.starts_with(&format!("{name}=")) && !c.contains("Max-Age=0"))
         .map(|c| c.split(';').next().unwrap().split_once('=').unwrap().1.to_string())
 }
 
-async fn app(toml: &str) -> App {
+pub async fn app(toml: &str) -> App {
     let file = db_file();
     let url = format!("sqlite://{}", file.display());
     build_at(toml, false, false, &url, file).await
 }
 
-async fn login(app: &App, user: &str, held: Option<&Held>) -> Held {
+pub async fn login(app: &App, user: &str, held: Option<&Held>) -> Held {
     let res = visit(app, &format!("/test-login/{user}"), held).await;
     assert_eq!(res.status(), Status::Ok);
     Held { user: user.to_string(), stamp: cookie_value(&res, "security_session").expect("a login issues a stamp") }
 }
 
-async fn visit<'a>(app: &'a App, path: &str, held: Option<&Held>) -> LocalResponse<'a> {
+pub async fn visit<'a>(app: &'a App, path: &str, held: Option<&Held>) -> LocalResponse<'a> {
     let mut req = app.client.get(path.to_string());
     if let Some(h) = held {
         req =
@@ -167,13 +167,13 @@ async fn drop_sessions_table(app: &App) {
 }
 
 /// Two instances of the app on the database at `url`.
-async fn pair(url: &str, toml: &str) -> (App, App) {
+pub async fn pair(url: &str, toml: &str) -> (App, App) {
     let a = build_at(toml, false, false, url, std::env::temp_dir().join(unique("none"))).await;
     let b = build_at(toml, false, false, url, std::env::temp_dir().join(unique("none"))).await;
     (a, b)
 }
 
-const BOUND: Duration = Duration::from_millis(1100);
+pub const BOUND: Duration = Duration::from_millis(1100);
 
 #[rocket::async_test]
 async fn a_logout_on_one_instance_is_honoured_by_the_other_within_a_second() {
@@ -297,14 +297,14 @@ async fn revoke_others_right_after_a_login_keeps_the_new_session() {
 }
 
 /// The registry rows of `user` (live ones), read from the app's database.
-async fn live_rows(app: &App, user: &str) -> Vec<rocket_security::session::SessionRecord> {
+pub async fn live_rows(app: &App, user: &str) -> Vec<rocket_security::session::SessionRecord> {
     use rocket_db_pools::Database;
     let pool: &rocket_security::db::SecurityPool = rocket_security::db::SecurityDb::fetch(app.client.rocket()).unwrap();
     rocket_security::session::SessionRecord::list(pool, user).await.unwrap()
 }
 
 /// What the registry says of the session keyed `hash`.
-async fn state(app: &App, hash: &str) -> rocket_security::session::SessionState {
+pub async fn state(app: &App, hash: &str) -> rocket_security::session::SessionState {
     use rocket_db_pools::Database;
     let pool: &rocket_security::db::SecurityPool = rocket_security::db::SecurityDb::fetch(app.client.rocket()).unwrap();
     rocket_security::session::SessionRecord::state(pool, hash).await.unwrap()

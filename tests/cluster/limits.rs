@@ -1,5 +1,6 @@
-//! Limits kept in Redis hold for the whole cluster: the collector's
-//! per-client rate and the login throttle.
+//! Limits hold for the whole cluster: the collector's per-client rate and
+//! the login throttle (kept in Redis), and the session limit (counted in
+//! PostgreSQL under a lock of the user's row).
 
 use std::collections::BTreeSet;
 
@@ -79,4 +80,70 @@ async fn parallel_failures_through_every_instance_admit_exactly_the_free_attempt
     let instances: BTreeSet<_> = answers.iter().map(|r| r.served_by.clone()).collect();
     assert_eq!((checked, waited), (3, 21), "{:?}", answers.iter().map(|r| r.status).collect::<Vec<_>>());
     assert_eq!(instances.len(), 3, "the attempts went to every instance: {instances:?}");
+}
+
+/// `max_per_user = 2`, over the showcase's 3.
+const TWO: &str = ",session={max_per_user=2}";
+
+/// Nine logins of alice in three rounds of three at once (the login throttle
+/// lets three attempts of one account run at once, and a success clears it),
+/// each from an address of its own, through the balancer: each round puts
+/// one login on each instance.
+async fn nine_logins_three_at_once(cluster: &std::sync::Arc<Cluster>) -> Vec<crate::harness::Res> {
+    let mut answers = vec![];
+    for round in 0..3u8 {
+        let tasks: Vec<_> = (1..=3u8)
+            .map(|i| {
+                let c = cluster.clone();
+                rocket::tokio::spawn(async move { c.login([127, 4, round, i], "alice", "alice-pass").await })
+            })
+            .collect();
+        let mut these = vec![];
+        for t in tasks {
+            these.push(t.await.unwrap());
+        }
+        let instances: BTreeSet<_> = these.iter().map(|r| r.served_by.clone()).collect();
+        assert_eq!(instances.len(), 3, "round {round}: one login on each instance: {instances:?}");
+        answers.extend(these);
+    }
+    answers
+}
+
+#[rocket::async_test]
+async fn parallel_logins_through_every_instance_leave_exactly_the_session_limit_live() {
+    use rocket_security::session::SessionRecord;
+    let Some(_) = postgres_url() else { return };
+    let _serial = SERIAL.lock().await;
+    let cluster = std::sync::Arc::new(Cluster::start("session-limit", TWO).await);
+    let answers = nine_logins_three_at_once(&cluster).await;
+    assert!(answers.iter().all(|r| r.status == 303), "{:?}", answers.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert_eq!(SessionRecord::list(&cluster.db, "alice").await.unwrap().len(), 2);
+    // The seven ended ones are refused as ended by the limit, whichever instance they reach.
+    let mut live = 0;
+    for r in &answers {
+        let res = cluster.get([127, 4, 9, 1], "/account", &r.cookies()).await;
+        match (res.status, res.header("location")) {
+            (200, _) => live += 1,
+            (303, Some("/login?next=/account&expired=revoked&ended=session_limit:2")) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(live, 2);
+}
+
+#[rocket::async_test]
+async fn with_refuse_parallel_logins_through_every_instance_admit_exactly_the_session_limit() {
+    use rocket_security::session::SessionRecord;
+    let Some(_) = postgres_url() else { return };
+    let _serial = SERIAL.lock().await;
+    let cluster = std::sync::Arc::new(
+        Cluster::start("session-limit-refuse", ",session={max_per_user=2,on_limit=\"refuse\"}").await,
+    );
+    let answers = nine_logins_three_at_once(&cluster).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+    let admitted = statuses.iter().filter(|s| **s == 303).count();
+    let refused = answers.iter().filter(|r| r.status == 409 && r.body.contains("the most this site allows")).count();
+    assert_eq!((admitted, refused), (2, 7), "{statuses:?}");
+    assert_eq!(&statuses[3..], [409; 6], "the first round took both places");
+    assert_eq!(SessionRecord::list(&cluster.db, "alice").await.unwrap().len(), 2);
 }

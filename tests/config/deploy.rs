@@ -92,7 +92,12 @@ fn hsts_and_csp_off_are_warnings_naming_the_key_to_set() {
 
 #[test]
 fn a_per_process_throttle_store_beside_a_shared_database_is_a_warning() {
-    for url in ["postgres://db.internal/app", "mysql://db.internal/app"] {
+    for url in [
+        "postgres://db.internal/app",
+        "postgresql://db.internal/app",
+        "mysql://db.internal/app",
+        "MariaDB://db.internal/app",
+    ] {
         let f = with(&[("databases.security.url", v(url))]);
         let w = find(&f, "security.W012");
         assert_eq!(w.severity(), Severity::Warning);
@@ -101,7 +106,9 @@ fn a_per_process_throttle_store_beside_a_shared_database_is_a_warning() {
         assert_eq!(ids(&shared), Vec::<&str>::new(), "{url}");
     }
     // SQLite is one machine's file: one instance.
-    assert_eq!(ids(&with(&[("databases.security.url", v("sqlite://security.db"))])), Vec::<&str>::new());
+    for url in ["sqlite://security.db", "security.db", "sqlite::memory:"] {
+        assert_eq!(ids(&with(&[("databases.security.url", v(url))])), Vec::<&str>::new(), "{url}");
+    }
 }
 
 #[test]

@@ -1,7 +1,5 @@
 //! Validation at ignite: one test per rule, asserting the exact message.
 
-#[path = "../common/capture.rs"]
-mod capture;
 #[path = "../common/mod.rs"]
 mod common;
 
@@ -533,6 +531,28 @@ fn an_allowed_host_with_a_scheme_path_or_inner_wildcard_fails_naming_the_key() {
 }
 
 #[rocket::async_test]
+async fn a_bad_network_in_allowed_hosts_fails_ignite_naming_the_entry_and_the_fix() {
+    let toml = "[default.security]\nallowed_hosts = [\"www.example.com\", \"10.0.0.0/33\", \"10.0.0.1/8\", \
+                \"fd00::/129\", \"[fd00::]/8\", \"10.0.0.0/8:8000\", \"10.0.0.0/8\", \"fd00::/8\"]";
+    assert_eq!(
+        errors(toml),
+        [
+            "`security.allowed_hosts[1]`: \"10.0.0.0/33\": /33 is longer than an IPv4 address; the prefix length is at \
+             most /32",
+            "`security.allowed_hosts[2]`: \"10.0.0.1/8\" has host bits set; write the network \"10.0.0.0/8\", or \
+             \"10.0.0.1\" for that one address",
+            "`security.allowed_hosts[3]`: \"fd00::/129\": /129 is longer than an IPv6 address; the prefix length is at \
+             most /128",
+            "`security.allowed_hosts[4]`: \"[fd00::]/8\": write a network without brackets, \"fd00::/8\"",
+            "`security.allowed_hosts[5]`: \"10.0.0.0/8:8000\": a network matches every port and takes none; write \
+             \"10.0.0.0/8\"",
+        ]
+    );
+    assert!(ignite_fails(app(toml)).await);
+    assert!(!ignite_fails(app("[default.security]\nallowed_hosts = [\"10.0.0.0/8\", \"fd00::/8\"]")).await);
+}
+
+#[rocket::async_test]
 async fn a_published_secret_key_refuses_a_release_launch_naming_the_key() {
     let sample = "o0/U03li/W+nN5Z4YuPxyKtIe1h60PBkvaK5wSxz2MwLNdc9JYwQlJ5mfKh/zKJbar/MArjkfTmsTmSabGC9GA==";
     let release = rocket::figment::Figment::from(rocket::Config::release_default()).merge(("secret_key", sample));
@@ -568,4 +588,63 @@ fn a_cluster_name_with_other_characters_fails_naming_the_key() {
         error("[default.security.reports]\ncluster = \"a b\""),
         "`security.reports.cluster`: \"a b\" is not a cluster name; use 1 to 64 letters, digits, `-` or `_`"
     );
+}
+
+#[test]
+fn a_session_limit_of_0_is_refused() {
+    assert_eq!(
+        error("[default.security.session]\nenabled = true\nmax_per_user = 0"),
+        "`security.session.max_per_user`: 0 would refuse every login; set at least 1, or remove `max_per_user` for \
+         no limit"
+    );
+}
+
+#[test]
+fn a_session_limit_above_100_is_refused() {
+    assert_eq!(
+        error("[default.security.session]\nenabled = true\nmax_per_user = 101"),
+        "`security.session.max_per_user`: 101 is more than a user's sessions can be listed (at most 100); remove \
+         `max_per_user` for no limit"
+    );
+}
+
+#[test]
+fn a_session_limit_without_session_expiry_is_refused() {
+    assert_eq!(
+        error("[default.security.session]\nmax_per_user = 2"),
+        "`security.session.max_per_user`: a session limit needs the sessions kept on the server, and session expiry \
+         is off: set `security.session.enabled = true` (with the security database attached), or remove \
+         `max_per_user`"
+    );
+}
+
+#[test]
+fn a_session_limit_without_the_registry_is_refused() {
+    assert_eq!(
+        error("[default.security.session]\nenabled = true\nregistry = false\nmax_per_user = 2"),
+        "`security.session.max_per_user`: a session limit counts the user's sessions in the registry, which is off: \
+         set `security.session.registry = true` (the default; it needs the security database), or remove \
+         `max_per_user`"
+    );
+}
+
+#[test]
+fn an_unknown_on_limit_choice_names_both() {
+    assert_eq!(
+        error("[default.security.session]\nenabled = true\nmax_per_user = 2\non_limit = \"end_newest\""),
+        "`security.session.on_limit`: \"end_newest\" is not a choice; use \"end_oldest\" (end the user's least \
+         recently active session) or \"refuse\" (refuse the new login)"
+    );
+}
+
+#[test]
+fn a_session_limit_is_read_with_its_choice() {
+    use rocket_security::session::OnLimit;
+    let c = SecurityConfig::from_figment(&figment(
+        "[default.security.session]\nenabled = true\nmax_per_user = 3\non_limit = \"refuse\"",
+    ))
+    .unwrap();
+    assert_eq!((c.session.max_per_user, c.session.on_limit), (Some(3), OnLimit::Refuse));
+    let c = SecurityConfig::from_figment(&figment("")).unwrap();
+    assert_eq!((c.session.max_per_user, c.session.on_limit), (None, OnLimit::EndOldest), "off by default");
 }

@@ -286,7 +286,7 @@ mod fallbacks {
     /// The launch itself (not only `from_figment`) refuses, logging the entry.
     #[rocket::async_test]
     async fn a_launch_with_a_fallback_that_is_the_current_key_is_refused() {
-        crate::capture::captured();
+        crate::common::capture::captured();
         let figment = Figment::from(rocket::Config::debug_default())
             .merge(("log_level", "off"))
             .merge(("secret_key", CURRENT))
@@ -295,7 +295,7 @@ mod fallbacks {
         let refused = launched.map(drop).map_err(|e| format!("{e:?}"));
         let e = refused.expect_err("a fallback equal to the current key must not launch");
         assert!(e.starts_with("FailedFairings([Info { name: \"rocket_security\""), "{e}");
-        let log = String::from_utf8(crate::capture::captured().0.lock().unwrap().clone()).unwrap();
+        let log = String::from_utf8(crate::common::capture::captured().0.lock().unwrap().clone()).unwrap();
         let line = " ERROR security: invalid configuration: `security.secret_key_fallbacks[0]`: is the current \
                     `secret_key`: a fallback is a key that `secret_key` held before; remove this entry (to rotate, \
                     move the old key here and set a new `secret_key`, made with `openssl rand -base64 64 | tr -d \

@@ -157,6 +157,7 @@ fn the_nonce_in_the_tera_page_is_the_one_in_the_policy() {
     assert!(body.contains(&format!("<style nonce=\"{raw}\">")), "{body}");
     let (_, h2, _) = http(app.port, "GET", "/", &[], "");
     assert!(!header(&h2, "content-security-policy").unwrap().contains(nonce), "a new nonce per response");
+    assert_eq!(header(&h, "cache-control"), Some("private, no-store"), "no shared cache keeps the nonce");
 }
 
 #[test]
@@ -290,6 +291,49 @@ fn in_the_showcase_an_expired_password_reaches_no_logged_in_page_but_the_change_
     let (status, _, body) = http(app.port, "GET", "/api/me", &[("Cookie", alice.as_str()), xhr[0]], "");
     assert_eq!((status, body.as_str()), (200, r#"{"admin":false,"name":"alice"}"#));
     assert_eq!(http(app.port, "GET", "/account/sessions", &[("Cookie", alice.as_str())], "").0, 200);
+}
+
+#[test]
+fn the_showcase_serves_a_probe_by_ip_and_keeps_its_nonce_page_out_of_shared_caches() {
+    let app = start("showcase", &[]);
+    let probe = |host: &str| {
+        let (status, _, body) = http(app.port, "GET", "/health", &[("Host", host)], "");
+        (status, body)
+    };
+    assert_eq!(probe("10.1.2.3:8000"), (200, "ok".to_string()));
+    assert_eq!(probe("[fd00::7]:8000"), (200, "ok".to_string()));
+    assert_eq!(probe("10.1.2.3.nip.io").0, 400);
+    assert_eq!(probe("192.168.1.2").0, 400);
+    let (status, h, _) = http(app.port, "GET", "/", &[], "");
+    assert_eq!((status, header(&h, "cache-control")), (200, Some("private, no-store")));
+    let (_, h, _) = http(app.port, "GET", "/privacy", &[], "");
+    assert_eq!(header(&h, "cache-control"), None, "a page without a nonce");
+}
+
+#[test]
+fn in_the_showcase_a_fourth_login_ends_the_least_recently_active_session_and_says_why() {
+    // The sample Rocket.toml: max_per_user = 3, on_limit = "end_oldest".
+    let app = start("showcase", &[]);
+    let first = showcase_login(app.port, "alice");
+    let others: Vec<String> = (0..3).map(|_| showcase_login(app.port, "alice")).collect();
+    let get = |path: &str, cookie: &str| http(app.port, "GET", path, &[("Cookie", cookie)], "");
+
+    let (status, h, _) = get("/account", &first);
+    let login = "/login?next=/account&expired=revoked&ended=session_limit:3";
+    assert_eq!((status, header(&h, "location")), (303, Some(login)));
+    let (_, _, page) = get(login, "");
+    assert!(
+        page.contains("Your session was ended: the session limit (3) was reached at a later login elsewhere."),
+        "{page}"
+    );
+    for cookie in &others {
+        assert_eq!(get("/account", cookie).0, 200);
+    }
+    let (status, _, page) = get("/account/sessions", &others[2]);
+    assert_eq!(status, 200);
+    assert!(page.contains("3 session(s) of alice are signed in."), "{page}");
+    assert!(page.contains("<h2>Recently ended</h2>"), "{page}");
+    assert_eq!(page.matches("ended: the session limit (3) was reached at a later login").count(), 1, "{page}");
 }
 
 #[test]

@@ -1,6 +1,5 @@
 //! The crate's Diesel models.
 
-pub(crate) mod counts;
 pub(crate) mod refusals;
 
 use chrono::{DateTime, DurationRound, NaiveDateTime, SubsecRound, TimeDelta, Utc};
@@ -58,6 +57,41 @@ pub(crate) async fn in_transaction<T>(
     keep: impl FnOnce(&T) -> bool,
 ) -> Result<T, DbError> {
     with_conn!(conn, |c| begin(c).await)?;
+    finish(conn, work, keep).await
+}
+
+/// Like [`in_transaction`], but the transaction holds the database's write
+/// lock from its first statement on SQLite (`BEGIN IMMEDIATE`): SQLite has no
+/// row locks, so two connections (or processes) on one file run such
+/// transactions one after the other. On PostgreSQL and MySQL it is an
+/// ordinary transaction; its statements take the row locks they need.
+pub(crate) async fn in_write_transaction<T>(
+    conn: &mut SecurityConn,
+    work: impl AsyncFnOnce(&mut SecurityConn) -> Result<T, DbError>,
+    keep: impl FnOnce(&T) -> bool,
+) -> Result<T, DbError> {
+    match &mut *conn {
+        #[cfg(feature = "sqlite")]
+        SecurityConn::Sqlite(o) => {
+            // Through diesel's own transaction manager, so the commit below (and
+            // a cancelled future) find the transaction it opened.
+            o.spawn_blocking(|c| {
+                diesel::connection::AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+            })
+            .await?
+        }
+        #[allow(unreachable_patterns)]
+        other => with_conn!(other, |c| begin(c).await)?,
+    }
+    finish(conn, work, keep).await
+}
+
+/// Runs `work` in the transaction open on `conn`, then commits or rolls back.
+async fn finish<T>(
+    conn: &mut SecurityConn,
+    work: impl AsyncFnOnce(&mut SecurityConn) -> Result<T, DbError>,
+    keep: impl FnOnce(&T) -> bool,
+) -> Result<T, DbError> {
     match work(conn).await {
         Ok(value) if keep(&value) => {
             with_conn!(conn, |c| commit(c).await)?;

@@ -637,12 +637,7 @@ impl ViolationGroup {
         conn: &mut SecurityConn,
         arrivals: &[(String, DateTime<Utc>, i64)],
     ) -> Result<(), DbError> {
-        let sql = crate::db::models::counts::counts_sql(
-            conn.backend(),
-            &[],
-            &BTreeMap::new(),
-            &crate::db::models::counts::per_day(arrivals),
-        )?;
+        let sql = super::counts::counts_sql(conn.backend(), &[], &BTreeMap::new(), &super::counts::per_day(arrivals))?;
         let sql = &sql;
         with_conn!(conn, |c| diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await)?;
         Ok(())

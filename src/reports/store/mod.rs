@@ -5,8 +5,11 @@
 //!   ([`CspViolation`]), a capped number of raw samples ([`CspReport`]) and
 //!   the hourly totals ([`CspHourly`]);
 //! - [`groups`]: the violations grouped by directive, blocked source and
-//!   disposition ([`ViolationGroup`]), their daily counts and their triage.
+//!   disposition ([`ViolationGroup`]), their daily counts and their triage;
+//! - `counts`: the counters a batch adds to (batch ids, reports per hour and
+//!   per group and day), written as one script of upserts.
 
+pub(crate) mod counts;
 pub(crate) mod groups;
 pub(crate) mod violations;
 

@@ -195,12 +195,7 @@ impl CspViolation {
             }
             // The batch ids and both counts in one round trip (every value a
             // checked hex string, an integer or a time this code formatted).
-            let sql = crate::db::models::counts::counts_sql(
-                conn.backend(),
-                ids,
-                &hours,
-                &crate::db::models::counts::per_day(days),
-            )?;
+            let sql = super::counts::counts_sql(conn.backend(), ids, &hours, &super::counts::per_day(days))?;
             let sql = &sql;
             with_conn!(conn, |c| diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await)?;
             Ok::<_, DbError>(BatchOutcome::Applied { samples_full })

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 
-use super::{hex_literal, stored, truncated};
+use crate::db::models::{hex_literal, stored, truncated};
 use crate::db::pool::DbError;
 
 /// (group hash, arrival, reports) summed per group and UTC day.
