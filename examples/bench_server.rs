@@ -10,13 +10,15 @@
 //! | `nonce` | `Security::fairing()`, the route asks for a `CspNonce` |
 //! | `page` | `Security::fairing()`; `GET /` needs a logged-in user (plain cookie guard); `POST /login` |
 //! | `session` | the same page behind session expiry (with the SQLite session registry) + `LoginRequired<User>` |
+//! | `session-fallback` | `session` after a key rotation: `secret_key` is new, the old key is in `security.secret_key_fallbacks`, and `POST /login` hands out cookies of a login made under the old key (in process, at start), so every request presents a stamp the current key fails to open, a fallback opens, and the response seals again |
 //! | `reports` | the CSP report endpoint with the SQLite database sink (`BENCH_DB`), stats at `/security/reports/api` |
 
 use rocket::fairing::AdHoc;
 use rocket::http::{Cookie, CookieJar, Header, Status};
 use rocket::request::{self, FromRequest, Request};
+use rocket::response::{self, Responder, Response};
 use rocket::shield::Shield;
-use rocket::{get, launch, routes};
+use rocket::{get, launch, routes, State};
 use rocket_db_pools::Database;
 use rocket_security::db::{Migrations, SecurityDb};
 use rocket_security::session::{SessionError, Sessions};
@@ -70,6 +72,34 @@ async fn login(cookies: &CookieJar<'_>, sessions: Sessions<'_>) -> Result<&'stat
     Ok("logged in")
 }
 
+/// `session-fallback`: the `Set-Cookie` lines of a login made under the old key.
+struct OldLogin(Vec<String>);
+
+impl<'r> Responder<'r, 'static> for &'r OldLogin {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let mut res = Response::build();
+        for line in &self.0 {
+            res.raw_header_adjoin("Set-Cookie", line.clone());
+        }
+        Ok(res.finalize())
+    }
+}
+
+#[rocket::post("/login")]
+fn old_login(old: &State<OldLogin>) -> &OldLogin {
+    old.inner()
+}
+
+/// The session stack's configuration on `figment`, with `secret_key = key`.
+fn session_figment(figment: rocket::figment::Figment, key: String) -> rocket::figment::Figment {
+    figment
+        .merge(("secret_key", key))
+        .merge(("security.session.enabled", true))
+        // Longer than a run: wrk replays one stamp, as a browser would within the interval.
+        .merge(("security.session.refresh_interval", 600))
+        .merge(("databases.security.url", "sqlite://bench-sessions.db"))
+}
+
 #[get("/")]
 fn plain() -> &'static str {
     "hello"
@@ -94,7 +124,7 @@ mod static_headers;
 use static_headers::STATIC_HEADERS;
 
 #[launch]
-fn rocket() -> _ {
+async fn rocket() -> _ {
     let stack = std::env::var("BENCH_STACK").unwrap_or_else(|_| "security".into());
     // Same ident (none) and log level for every stack: only the fairings differ.
     let figment = rocket::Config::figment().merge(("ident", false)).merge(("log_level", "critical"));
@@ -118,21 +148,36 @@ fn rocket() -> _ {
         "nonce" => rocket.attach(Security::fairing()).mount("/", routes![nonce]),
         "page" => rocket.attach(Security::fairing()).mount("/", routes![page, login]),
         "session" => {
-            let figment = rocket
-                .figment()
-                .clone()
-                // A fresh key per run: a release build refuses a published one.
-                .merge(("secret_key", fresh_key()))
-                .merge(("security.session.enabled", true))
-                // Longer than a run: wrk replays one stamp, as a browser would within the interval.
-                .merge(("security.session.refresh_interval", 600))
-                .merge(("databases.security.url", "sqlite://bench-sessions.db"));
+            // A fresh key per run: a release build refuses a published one.
+            let figment = session_figment(rocket.figment().clone(), fresh_key());
             // The session registry is on, as by default: revocations are seen within 1 s.
             rocket::custom(figment)
                 .attach(SecurityDb::init())
                 .attach(Migrations::<SecurityDb>::fairing())
                 .attach(Security::fairing())
                 .mount("/", routes![guarded, login])
+        }
+        "session-fallback" => {
+            let (old, new) = (fresh_key(), fresh_key());
+            // The login, under the old key, on the same database (start-up work: the
+            // benchmark's difference of two runs cancels it).
+            let before = rocket::custom(session_figment(rocket.figment().clone(), old.clone()))
+                .attach(SecurityDb::init())
+                .attach(Migrations::<SecurityDb>::fairing())
+                .attach(Security::fairing())
+                .mount("/", routes![login]);
+            let client = rocket::local::asynchronous::Client::untracked(before).await.expect("the old key's app");
+            let res = client.post("/login").dispatch().await;
+            assert_eq!(res.status(), Status::Ok, "the login under the old key");
+            let cookies = res.headers().get("Set-Cookie").map(str::to_string).collect();
+            let figment =
+                session_figment(rocket.figment().clone(), new).merge(("security.secret_key_fallbacks", [old]));
+            rocket::custom(figment)
+                .attach(SecurityDb::init())
+                .attach(Migrations::<SecurityDb>::fairing())
+                .attach(Security::fairing())
+                .manage(OldLogin(cookies))
+                .mount("/", routes![guarded, old_login])
         }
         "reports" => {
             let db = std::env::var("BENCH_DB").unwrap_or_else(|_| "sqlite://bench-reports.db".into());
@@ -170,8 +215,8 @@ fn rocket() -> _ {
         }
         other => {
             panic!(
-                "unknown BENCH_STACK {other:?}: bare, shield, adhoc, security, nonce, page, session, reports, limit or \
-                 limit-redis"
+                "unknown BENCH_STACK {other:?}: bare, shield, adhoc, security, nonce, page, session, \
+                 session-fallback, reports, limit or limit-redis"
             )
         }
     }

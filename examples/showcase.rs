@@ -15,6 +15,19 @@
 //!   moves the `security` database (build with `--all-features`);
 //! - `ROCKET_SECURITY='{session={idle_timeout=5}}'` changes any crate setting.
 //!
+//! Rotating the key without logging anyone out (in debug, where the showcase
+//! keeps its key in `./.rocket-secret-key`): log in, stop the showcase, then
+//!
+//! ```sh
+//! mkdir -p .rocket-secret-key-previous && mv .rocket-secret-key .rocket-secret-key-previous/
+//! cargo run --example showcase      # a new key; the previous one is a fallback
+//! ```
+//!
+//! and you are still logged in: the session stamp, the CSRF token and the
+//! login cookie made with the previous key open with it
+//! (`security.secret_key_fallbacks`) and are sealed again with the new one.
+//! A deployment sets the same thing in its configuration (see `Rocket.toml`).
+//!
 //! Demo users: `alice` / `alice-pass`, `bob` / `bob-pass` (password expired:
 //! every logged-in page sends him to `/password/change` first),
 //! `admin` / `admin-pass` (may see the reports dashboard).
@@ -34,6 +47,7 @@ use rocket::{get, post, routes, FromForm, State};
 use rocket_db_pools::Database;
 use rocket_security::auth::PasswordExpiry;
 use rocket_security::auth::{password_policy, safe_next, LoginThrottle, PasswordPolicy, Throttled};
+use rocket_security::cookies::PrivateCookies;
 use rocket_security::csp::CspOverride;
 use rocket_security::db::{Migrations, SecurityDb, SecurityPool};
 use rocket_security::session::{SessionError, Sessions};
@@ -43,10 +57,6 @@ use rocket_security::{
 
 /// The showcase's users: name -> (argon2 hash, admin).
 struct Users(Mutex<HashMap<String, (String, bool)>>);
-
-/// The login cookie, encrypted with a key derived from Rocket's `secret_key`
-/// (the showcase does not need Rocket's `secrets` feature for that).
-struct CookieKey(cookie::Key);
 
 struct User {
     name: String,
@@ -62,22 +72,22 @@ impl SecurityUser for User {
     }
 }
 
-fn read_login_cookie(req: &Request<'_>) -> Option<String> {
-    let key = req.rocket().state::<CookieKey>()?;
-    let raw = req.cookies().get("user_id")?;
-    let mut jar = cookie::CookieJar::new();
-    jar.add_original(cookie::Cookie::new("user_id", raw.value().to_string()));
-    jar.private(&key.0).get("user_id").map(|c| c.value().to_string())
+/// The login cookie names the user, encrypted with Rocket's `secret_key`
+/// (`PrivateCookies`: no Rocket `secrets` feature needed). After a key
+/// rotation, a cookie sealed with the previous key (one of
+/// `security.secret_key_fallbacks`) still opens and is sealed again.
+async fn read_login_cookie(req: &Request<'_>) -> Option<String> {
+    let cookies = req.guard::<PrivateCookies<'_>>().await.succeeded()?;
+    cookies.get("user_id").map(|c| c.value().to_string())
 }
 
-fn login_cookie(key: &CookieKey, name: &str) -> rocket::http::Cookie<'static> {
-    let mut jar = cookie::CookieJar::new();
-    jar.private_mut(&key.0).add(cookie::Cookie::new("user_id", name.to_string()));
-    let value = jar.delta().next().map(|c| c.value().to_string()).unwrap_or_default();
-    rocket::http::Cookie::build(("user_id", value))
+/// The login cookie: a browser-session cookie (the session's own limits end it).
+fn login_cookie(name: &str) -> rocket::http::Cookie<'static> {
+    rocket::http::Cookie::build(("user_id", name.to_string()))
         .http_only(true)
         .same_site(rocket::http::SameSite::Lax)
         .path("/")
+        .expires(None)
         .build()
 }
 
@@ -86,7 +96,7 @@ impl<'r> FromRequest<'r> for User {
     type Error = ();
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
         let users = req.rocket().state::<Users>().expect("users");
-        match read_login_cookie(req) {
+        match read_login_cookie(req).await {
             Some(name) => match users.0.lock().unwrap().get(&name) {
                 Some((_, admin)) => request::Outcome::Success(User { name, admin: *admin }),
                 None => request::Outcome::Forward(Status::Unauthorized),
@@ -252,8 +262,7 @@ async fn login(
     form: Form<LoginForm<'_>>,
     throttle: LoginThrottle,
     users: &State<Users>,
-    key: &State<CookieKey>,
-    cookies: &CookieJar<'_>,
+    cookies: PrivateCookies<'_>,
     sessions: Sessions<'_>,
 ) -> Result<Redirect, LoginFailure> {
     throttle.check(form.username).await?;
@@ -280,7 +289,7 @@ async fn login(
         Err(e) => return Err(e.into()),
     }
     // The login cookie only once there is a session.
-    cookies.add(login_cookie(key, form.username));
+    cookies.add(login_cookie(form.username));
     // Only a same-site path: never an open redirect.
     Ok(Redirect::to(next.to_string()))
 }
@@ -604,14 +613,34 @@ fn figment() -> rocket::figment::Figment {
         .select(profile);
     // In debug, a key of this directory's own (kept across restarts); a
     // release profile must bring its own `secret_key`.
-    if figment.profile() == rocket::Config::DEBUG_PROFILE && !figment.contains("secret_key") {
-        match rocket_security::core::development_secret_key(std::path::Path::new(".")) {
-            Ok(key) => return figment.merge(("secret_key", key)),
-            Err(e) => eprintln!("no development key ({e}); set ROCKET_SECRET_KEY"),
+    if figment.profile() != rocket::Config::DEBUG_PROFILE || figment.contains("secret_key") {
+        return figment;
+    }
+    let mut figment = match rocket_security::core::development_secret_key(std::path::Path::new(".")) {
+        Ok(key) => figment.merge(("secret_key", key)),
+        Err(e) => {
+            eprintln!("no development key ({e}); set ROCKET_SECRET_KEY");
+            return figment;
+        }
+    };
+    // A key rotation, as a deployment does it: the key moved to PREVIOUS_KEY_DIR
+    // is a fallback (`security.secret_key_fallbacks`), so sessions, CSRF tokens
+    // and the login cookie made with it go on, sealed again with the new key.
+    let previous = std::path::Path::new(PREVIOUS_KEY_DIR);
+    let configured = figment.extract_inner::<Vec<rocket::figment::value::Value>>("security.secret_key_fallbacks");
+    if previous.join(rocket_security::core::DEVELOPMENT_KEY_FILE).exists() && configured.is_ok_and(|f| f.is_empty()) {
+        match rocket_security::core::development_secret_key(previous) {
+            Ok(old) => figment = figment.merge(("security.secret_key_fallbacks", [old])),
+            Err(e) => eprintln!("the previous key is not used ({e})"),
         }
     }
     figment
 }
+
+/// Where the showcase finds the key it used before a rotation (debug only):
+/// `mkdir -p .rocket-secret-key-previous && mv .rocket-secret-key .rocket-secret-key-previous/`,
+/// then start it again: a new key is made, and the old one is a fallback.
+const PREVIOUS_KEY_DIR: &str = ".rocket-secret-key-previous";
 
 /// Rocket 0.5 can end `launch()` without running shutdown fairings when a
 /// signal arrives while it accepts a connection; the crate's shutdown work
@@ -686,22 +715,17 @@ fn rocket() -> rocket::Rocket<rocket::Build> {
         // A user whose password expired reaches no logged-in page but the change
         // form (and logout) until it is changed, as django-security's middleware.
         .attach(with_test_clock(Security::fairing().reports_dashboard::<Admin>().require_password_change::<User>()))
-        .attach(AdHoc::try_on_ignite("login cookie key", |rocket| async move {
-            use base64::Engine;
-            let secret = rocket.figment().extract_inner::<String>("secret_key").unwrap_or_default();
-            // `openssl rand -base64 64` wraps its output: the line break is not part of the key.
-            let secret: String = secret.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-            match base64::engine::general_purpose::STANDARD.decode(secret) {
-                Ok(bytes) if bytes.len() >= 64 => Ok(rocket.manage(CookieKey(cookie::Key::from(&bytes[..64])))),
-                _ => {
-                    eprintln!(
-                        "the showcase needs `secret_key` (64 bytes, base64) in the {} profile: a deployment brings \
-                         its own, e.g. ROCKET_SECRET_KEY=\"$(openssl rand -base64 64 | tr -d '\\n')\"",
-                        rocket.figment().profile()
-                    );
-                    Err(rocket)
-                }
+        .attach(AdHoc::try_on_ignite("secret key", |rocket| async move {
+            // The crate refuses too (sessions need the key): this says how the showcase gets one.
+            if rocket.figment().contains("secret_key") {
+                return Ok(rocket);
             }
+            eprintln!(
+                "the showcase needs `secret_key` in the {} profile: a deployment brings its own, e.g. \
+                 ROCKET_SECRET_KEY=\"$(openssl rand -base64 64 | tr -d '\\n')\"",
+                rocket.figment().profile()
+            );
+            Err(rocket)
         }))
         .attach(AdHoc::on_liftoff("bob's password is expired", |rocket| {
             Box::pin(async move {

@@ -9,6 +9,17 @@
 #   BENCH_STACKS="page session" scripts/bench-instructions.sh
 #   BENCH_STACKS="limit limit-redis" ...   # one report per request: the collector's
 #                                          # rate limit per process vs in Redis
+#   BENCH_STACKS="session session-fallback" ...   # the cost of a key rotation's fallback:
+#                                          # in session-fallback every request presents a
+#                                          # stamp sealed with the old key (in
+#                                          # security.secret_key_fallbacks): the current
+#                                          # key fails to open it (AES-GCM), the fallback
+#                                          # opens it, and the response seals it again.
+#                                          # The difference of the two lines is that cost;
+#                                          # `session` itself uses no fallback and must
+#                                          # stay within 2% of the previous build
+#                                          # (BENCH_BASELINE=...): the current key is
+#                                          # always tried first.
 #   BENCH_STACKS="reports" ...   # one report per request into the SQLite sink: the
 #                                # ingestion's whole cost (endpoint, queue, writer)
 #   BENCH_REPEAT=3 ...    # each stack 3 times: the minimum and the maximum
@@ -65,7 +76,7 @@ count() {  # stack, requests[, binary] -> total instructions of the server run
     "$bin" >/dev/null 2>&1) &
   server=$!
   local login=0
-  if [ "$1" = page ] || [ "$1" = session ]; then login=1; fi
+  case "$1" in page|session|session-fallback) login=1 ;; esac
   local report=0
   case "$1" in limit|limit-redis|reports) report=1 ;; esac
   python3 "$workdir/load.py" "$port" "$2" "$login" "$report"
@@ -77,9 +88,9 @@ count() {  # stack, requests[, binary] -> total instructions of the server run
 repeat="${BENCH_REPEAT:-1}"
 baseline="${BENCH_BASELINE:-}"
 if [ -n "$baseline" ]; then
-  printf "%-10s %14s %14s %8s\n" stack "baseline" "this build" "ratio"
+  printf "%-16s %14s %14s %8s\n" stack "baseline" "this build" "ratio"
 else
-  printf "%-10s %14s %14s\n" stack "instr/request" "max of runs"
+  printf "%-16s %14s %14s\n" stack "instr/request" "max of runs"
 fi
 for stack in ${BENCH_STACKS:-bare adhoc security nonce page session}; do
   min=""; max=""; bmin=""
@@ -97,8 +108,8 @@ for stack in ${BENCH_STACKS:-bare adhoc security nonce page session}; do
     if [ -z "$max" ] || [ "$v" -gt "$max" ]; then max=$v; fi
   done
   if [ -n "$baseline" ]; then
-    printf "%-10s %14s %14s %8s\n" "$stack" "$bmin" "$min" "$(awk -v a="$min" -v b="$bmin" 'BEGIN { printf "%.4f", a / b }')"
+    printf "%-16s %14s %14s %8s\n" "$stack" "$bmin" "$min" "$(awk -v a="$min" -v b="$bmin" 'BEGIN { printf "%.4f", a / b }')"
   else
-    printf "%-10s %14s %14s\n" "$stack" "$min" "$max"
+    printf "%-16s %14s %14s\n" "$stack" "$min" "$max"
   fi
 done

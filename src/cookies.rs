@@ -22,6 +22,10 @@
 //! http_only = true   # HttpOnly on security.session.cookies; Default: true
 //! ```
 //!
+//! The application's own encrypted cookies go through [`PrivateCookies`]
+//! (Rocket's private-cookie format, sealed with `secret_key` and still opened
+//! with `security.secret_key_fallbacks` after a key rotation).
+//!
 //! A `__Host-` name for the crate's own stamp is a matter of
 //! `security.session.cookie_name = "__Host-security_session"` (existing
 //! sessions then end once: their stamp has the old name).
@@ -54,8 +58,13 @@
 //! assert_eq!(res.headers().get_one("Set-Cookie"), Some("user_id=7; Path=/; Secure; SameSite=Lax; HttpOnly"));
 //! ```
 
+mod private;
+
 use rocket::http::Header;
 use rocket::{Request, Response};
+
+pub(crate) use private::PrivateKeys;
+pub use private::{NoPrivateKey, PrivateCookies};
 
 use crate::core::check::Finding;
 use crate::core::feature::{Builder, Deployment, Feature};

@@ -4,6 +4,8 @@
 //!   mistake reported with its full key ([`ConfigError`], [`ConfigErrors`]);
 //! - path patterns ([`PathPattern`]) and the scopes built from them;
 //! - the clock ([`Clock`], [`SystemClock`], [`ManualClock`]);
+//! - the keys every sealer uses: Rocket's `secret_key` and the keys it held
+//!   before ([`SecretKeyFallback`]), and the development key file;
 //! - HTTPS detection ([`Https`]): Rocket's TLS, or a trusted proxy's header;
 //! - header rules: a header validated and rendered once at ignite, sent with
 //!   a lookup and an insert;
@@ -37,6 +39,7 @@ pub(crate) mod feature;
 pub(crate) mod hex;
 pub(crate) mod host;
 pub(crate) mod https;
+pub(crate) mod keys;
 pub(crate) mod local;
 pub(crate) mod part;
 pub(crate) mod paths;
@@ -50,6 +53,7 @@ pub use check::{Finding, Severity};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ConfigError, ConfigErrors};
 pub use https::Https;
+pub use keys::SecretKeyFallback;
 pub use paths::{PathPattern, PatternError};
 pub use rollout::{observations, Mode, Observation};
 pub use route::Override;

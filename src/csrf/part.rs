@@ -15,6 +15,7 @@ use crate::core::client::is_api_client;
 use crate::core::error::ConfigError;
 use crate::core::every::Every;
 use crate::core::https::HttpsPolicy;
+use crate::core::keys::Keys;
 use crate::core::local::Mark;
 use crate::core::part::{Finish, Gate, Part};
 use crate::core::paths::{PathPattern, PathSet};
@@ -47,7 +48,7 @@ impl Csrf {
         &self,
         https: &HttpsPolicy,
         always_exempt: &[&str],
-        secret: Option<Option<&[u8]>>,
+        keys: Option<&Keys>,
         errors: &mut Vec<ConfigError>,
     ) -> Option<CsrfPart> {
         let key = |f: &str| format!("security.csrf.{f}");
@@ -71,12 +72,7 @@ impl Csrf {
                 exempt.push(p);
             }
         }
-        let secret = match secret {
-            // Validation without a figment (typed config): checked at ignite.
-            None => Some(&[0u8; 32][..]),
-            Some(s) => s,
-        };
-        if self.enabled && self.token && secret.is_none() {
+        if self.enabled && self.token && keys.is_none() {
             errors.push(ConfigError::new(
                 key("token"),
                 "token mode derives its tokens from Rocket's `secret_key`, which is not set; add `secret_key = \"...\"` \
@@ -91,7 +87,7 @@ impl Csrf {
             cors: OnceLock::new(),
             token: self.token,
             https: https.clone(),
-            key: Arc::new(TokenKey::new(secret, https.clone())),
+            key: Arc::new(TokenKey::new(keys, https.clone())),
             mode: self.mode,
         })
     }

@@ -12,6 +12,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::core::https::HttpsPolicy;
+use crate::core::keys::{Keys, Sealer};
 
 /// The cookie holding the browser's random CSRF secret, over plain HTTP.
 pub(crate) const COOKIE: &str = "security_csrf";
@@ -26,23 +27,27 @@ pub(crate) const HEADER: &str = "X-CSRF-Token";
 
 /// Managed state: the key tokens are derived with.
 pub(crate) struct TokenKey {
-    /// From Rocket's `secret_key`; `None` without one.
-    key: Option<[u8; 32]>,
+    /// Derived from Rocket's `secret_key` (first) and each of
+    /// `security.secret_key_fallbacks`; empty without a `secret_key`.
+    keys: Vec<[u8; 32]>,
     https: HttpsPolicy,
 }
 
 impl TokenKey {
-    pub(crate) fn new(secret: Option<&[u8]>, https: HttpsPolicy) -> Self {
-        use sha2::Digest;
-        let key = secret.map(|s| Sha256::new().chain_update(s).chain_update(b"rocket_security csrf").finalize().into());
-        TokenKey { key, https }
+    pub(crate) fn new(keys: Option<&Keys>, https: HttpsPolicy) -> Self {
+        TokenKey { keys: keys.map(|k| k.derive(b"rocket_security csrf")).unwrap_or_default(), https }
     }
 
     /// The token for the browser secret `secret` in the login session
     /// `session` (`None`: no session): a token is good for one session only,
     /// so a token from before a login, or from another session, is refused.
+    /// Made with the current key.
     pub(crate) fn token(&self, secret: &str, session: Option<&str>) -> Option<String> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key?).ok()?;
+        self.token_with(self.keys.first()?, secret, session)
+    }
+
+    fn token_with(&self, key: &[u8; 32], secret: &str, session: Option<&str>) -> Option<String> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
         // The secret has a fixed length, so the input is unambiguous.
         mac.update(secret.as_bytes());
         if let Some(sid) = session {
@@ -77,7 +82,9 @@ impl TokenKey {
     }
 
     /// Whether `submitted` is the token of the browser secret the request
-    /// carries, in the request's session (constant-time comparison).
+    /// carries, in the request's session (constant-time comparison): made
+    /// with the current key, or else with a fallback key (a page rendered
+    /// before the key changed; the next page's token is the current key's).
     pub(crate) fn verify(&self, req: &Request<'_>, submitted: &str) -> Result<(), &'static str> {
         let secret = req
             .cookies()
@@ -88,10 +95,21 @@ impl TokenKey {
         let session = crate::core::principal::session(req);
         let expected = self.token(secret, session.as_deref()).ok_or("unverifiable (no secret_key)")?;
         if bool::from(expected.as_bytes().ct_eq(submitted.as_bytes())) {
-            Ok(())
-        } else {
-            Err("does not match this browser's")
+            return Ok(());
         }
+        // The current key first: a fallback is tried only when it fails.
+        for (i, key) in self.keys.iter().enumerate().skip(1) {
+            let made = self.token_with(key, secret, session.as_deref()).ok_or("unverifiable (no secret_key)")?;
+            if bool::from(made.as_bytes().ct_eq(submitted.as_bytes())) {
+                tracing::debug!(
+                    target: "security",
+                    "CSRF token made with `{}` accepted; this response's tokens use `secret_key`",
+                    Sealer::Fallback(i - 1)
+                );
+                return Ok(());
+            }
+        }
+        Err("does not match this browser's")
     }
 }
 
@@ -108,7 +126,9 @@ fn secret_ok(v: &str) -> bool {
 /// set on first use) and, with session expiry on, of the login session: a
 /// token from another browser or another session is refused, and a login
 /// rotates it (a new session, and a new secret cookie, as Django's
-/// `rotate_token`): a form rendered before the login must be reloaded. Put
+/// `rotate_token`): a form rendered before the login must be reloaded. A
+/// token made with a key of `security.secret_key_fallbacks` (a page rendered
+/// before a key rotation) is accepted; new tokens use `secret_key`. Put
 /// the field first in the form: the check reads the first 512 bytes of a
 /// urlencoded body.
 ///

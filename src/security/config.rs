@@ -19,6 +19,7 @@ use crate::core::error::{ConfigError, ConfigErrors};
 use crate::core::fairing::Plan;
 use crate::core::feature::{Builder, Deployment, Feature};
 use crate::core::https::Https;
+use crate::core::keys::Keys;
 use crate::core::part::Part;
 use crate::core::paths::{PathPattern, PathSet};
 use crate::core::rules::{check_value, HeaderRule};
@@ -66,6 +67,11 @@ macro_rules! security_config {
             pub server_header: ServerHeader,
             /// Replace a header the handler already set. _Default:_ `false` (the handler wins).
             pub overwrite: bool,
+            /// Keys that Rocket's `secret_key` held before (Django's
+            /// `SECRET_KEY_FALLBACKS`): what they sealed is still accepted and
+            /// sealed again with `secret_key` on the next response. See
+            /// [`SecretKeyFallback`](crate::core::SecretKeyFallback). _Default:_ `[]`.
+            pub secret_key_fallbacks: Vec<crate::core::SecretKeyFallback>,
             /// Hosts the site answers to (Django's `ALLOWED_HOSTS`), and networks
             /// (`10.0.0.0/8`, `fd00::/8`) that admit literal IP hosts only; empty: not checked. _Default:_ `[]`.
             pub allowed_hosts: Vec<String>,
@@ -82,6 +88,7 @@ macro_rules! security_config {
                 SecurityConfig {
                     server_header: ServerHeader::default(),
                     overwrite: false,
+                    secret_key_fallbacks: vec![],
                     allowed_hosts: vec![],
                     allowed_hosts_exempt: vec![],
                     allowed_hosts_mode: crate::core::Mode::Enforce,
@@ -339,14 +346,25 @@ impl SecurityConfig {
                  `rocket_security::core::development_secret_key` for a key kept in the working directory",
             ));
         }
-        // `None`: not known here (typed config); `Some(None)`: no usable secret_key.
-        let key = secret_key.as_ref().map(|s| s.as_deref().and_then(crate::core::secret::key_from));
-        let secret = key.as_ref().map(|k| k.as_ref().map(|k| k.master()));
+        // The current key and the fallbacks: what every sealer (the session
+        // stamp, CSRF tokens, `PrivateCookies`) seals and opens with.
+        let keys = Keys::compile(secret_key.as_ref().map(|s| s.as_deref()), &self.secret_key_fallbacks, &mut errors)
+            .map(Arc::new);
         // Browsers post reports from other origins by design: the endpoint is exempt.
-        let csrf = self.csrf.compile(&out.plan_https, &report_path, secret, &mut errors).filter(|_| full);
-        let session = self.session.compile(secret_key, &report_path, &mut errors);
+        let csrf = self.csrf.compile(&out.plan_https, &report_path, keys.as_deref().ok(), &mut errors).filter(|_| full);
+        let session = self.session.compile(keys.as_ref().map_err(|e| *e), &report_path, &mut errors);
         let throttle = self.throttle.compile(&mut errors);
         let clock = extras.clock.unwrap_or_else(|| Arc::new(crate::core::clock::SystemClock));
+        if full {
+            // What a fallback sealed lives at most as long as a session.
+            crate::core::keys::findings(
+                &self.secret_key_fallbacks,
+                self.session.absolute_timeout,
+                clock.now(),
+                release,
+                &mut out.warnings,
+            );
+        }
 
         // The parts, in the order their hooks run (see `core::fairing`): the
         // database is bound before anything uses it at liftoff; the gates run
@@ -376,6 +394,9 @@ impl SecurityConfig {
                     "list the site's hosts under `[release.security]` in Rocket.toml: allowed_hosts = \
                      [\"www.example.com\"]",
                 ));
+            }
+            if let Ok(keys) = &keys {
+                parts.push(Arc::new(crate::cookies::PrivateKeys(keys.clone())));
             }
             #[cfg(feature = "db")]
             let lookup = extras.database.unwrap_or_else(|| Box::new(crate::db::bind::pool_of::<crate::db::SecurityDb>));

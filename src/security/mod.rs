@@ -303,7 +303,8 @@ impl Security {
     /// assert_eq!(ids, Vec::<&str>::new(), "the defaults behind a TLS proxy pass");
     /// ```
     pub fn findings(&self, figment: &Figment) -> Result<Vec<Finding>, ConfigErrors> {
-        let extras = Extras { dashboard: self.dashboard.clone(), ..Extras::default() };
+        // The application's clock: a finding about a date (`security.W026`) reads it.
+        let extras = Extras { clock: Some(self.clock.clone()), dashboard: self.dashboard.clone(), ..Extras::default() };
         Ok(self.compile(figment, extras)?.warnings)
     }
 

@@ -72,7 +72,10 @@
 //! session id, encrypted and
 //! authenticated with a key derived from Rocket's `secret_key`, which this
 //! feature reads itself (so the crate does not force Rocket's `secrets`
-//! feature), and bound to the login cookies' values. It is issued only by
+//! feature), and bound to the login cookies' values. After a key rotation a
+//! stamp sealed with a key in `security.secret_key_fallbacks` is accepted and
+//! sealed again with `secret_key` on that response (same times, same
+//! session). It is issued only by
 //! [`Sessions::login`]: a logged-in
 //! request without a valid stamp for its cookies counts as expired
 //! (`expired=unverified`), so deleting or swapping the stamp never opens a

@@ -11,11 +11,12 @@ use rocket::{Build, Data, Orbit, Request, Response, Rocket, Route};
 
 use super::config::SessionExpiry;
 use super::registry::{Check, Registry};
-use super::stamp::{describe, key_from, Applied, Decision, SessionPolicy, Stamp, Verdict};
+use super::stamp::{describe, Applied, Decision, SessionPolicy, Stamp, Verdict};
 use super::state::{Local, Shared};
 use crate::auth::answer::{end_session, refuse, session_owner, target, AuthFailure};
 use crate::core::clock::{Clock, SharedClock};
 use crate::core::error::ConfigError;
+use crate::core::keys::{Keys, NoKey};
 use crate::core::part::{Finish, Gate, Part};
 use crate::core::paths::{PathPattern, PathSet};
 
@@ -29,7 +30,7 @@ fn cookie_name_ok(n: &str) -> bool {
 impl SessionExpiry {
     pub(crate) fn compile(
         &self,
-        secret_key: Option<Option<String>>,
+        keys: Result<&Arc<Keys>, NoKey>,
         extra_passive: &[&str],
         errors: &mut Vec<ConfigError>,
     ) -> Option<SessionPolicy> {
@@ -88,27 +89,24 @@ impl SessionExpiry {
         if !self.enabled {
             return None;
         }
-        // Validation without a figment (typed config): the key is checked at ignite.
-        let secret = match secret_key {
-            None => "A".repeat(86) + "==",
-            Some(s) => s.unwrap_or_default(),
-        };
-        let Some(secret) = Some(secret).filter(|s| !s.is_empty()) else {
-            errors.push(ConfigError::new(
-                "secret_key",
-                "session expiry encrypts its cookie with Rocket's `secret_key`, which is not set; add \
-                 `secret_key = \"...\"` (generate one with `openssl rand -base64 64 | tr -d '\\n'`) or set `security.session.enabled = false`",
-            ));
-            return None;
-        };
-        let Some(k) = key_from(&secret) else {
-            errors.push(ConfigError::new(
-                "secret_key",
-                "must be at least 32 bytes, base64 or hex encoded (`openssl rand -base64 64 | tr -d '\\n'`)",
-            ));
-            return None;
-        };
-        Some(SessionPolicy::new(self.clone(), k, passive))
+        match keys {
+            Ok(keys) => Some(SessionPolicy::new(self.clone(), keys.clone(), passive)),
+            Err(NoKey::Missing) => {
+                errors.push(ConfigError::new(
+                    "secret_key",
+                    "session expiry encrypts its cookie with Rocket's `secret_key`, which is not set; add \
+                     `secret_key = \"...\"` (generate one with `openssl rand -base64 64 | tr -d '\\n'`) or set `security.session.enabled = false`",
+                ));
+                None
+            }
+            Err(NoKey::Unusable) => {
+                errors.push(ConfigError::new(
+                    "secret_key",
+                    "must be at least 32 bytes, base64 or hex encoded (`openssl rand -base64 64 | tr -d '\\n'`)",
+                ));
+                None
+            }
+        }
     }
 }
 
@@ -253,14 +251,14 @@ impl Part for SessionPart {
 
     async fn request(&self, req: &mut Request<'_>, _data: &mut rocket::Data<'_>) -> Gate {
         let now = self.shared.clock.now();
-        let (stamp, refresh) = match self.shared.policy.decide(req, now) {
+        let (stamp, refresh, reseal) = match self.shared.policy.decide(req, now) {
             Verdict::Nothing => return Gate::Pass,
             Verdict::Forget => {
                 let _ = Local::of(req).decision.set(Decision::Forget);
                 return Gate::Pass;
             }
             Verdict::Expired { reason, sid } => return Box::pin(self.expire(req, reason, sid, None)).await,
-            Verdict::Live { stamp, refresh } => (stamp, refresh),
+            Verdict::Live { stamp, refresh, reseal } => (stamp, refresh, reseal),
         };
         match self.shared.check(req.rocket(), &stamp.sid).await {
             Check::Live(owner) => session_owner(req, owner),
@@ -305,6 +303,10 @@ impl Part for SessionPart {
                     }
                 });
             }
+        } else if let Some(sealer) = reseal {
+            // Sealed with a fallback key: the same stamp, sealed with the current key.
+            tracing::debug!(target: "security", "session stamp opened with `{sealer}`: sealed again with `secret_key`");
+            let _ = local.decision.set(Decision::Stamp(stamp.clone()));
         }
         let _ = local.current.set(stamp);
         Gate::Pass
@@ -326,7 +328,8 @@ impl Part for SessionPart {
             Some(l) => l.decision.get().cloned(),
             None => None,
         };
-        let applied = self.shared.policy.apply(req, decision.as_ref(), login.as_ref(), finish.secure, res);
+        let current = local.and_then(|l| l.current.get());
+        let applied = self.shared.policy.apply(req, decision.as_ref(), login.as_ref(), current, finish.secure, res);
         match applied {
             Applied::Nothing => {}
             Applied::UnissuedLogin => tracing::warn!(

@@ -2,16 +2,16 @@
 
 use std::collections::HashMap;
 use std::hash::Hasher;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
-use cookie::{Cookie, CookieJar, Key, SameSite};
+use cookie::{Cookie, SameSite};
 use rocket::http::Header;
 use rocket::{Request, Response};
 
 use super::config::SessionExpiry;
+use crate::core::keys::{Keys, Resealed, Sealer};
 use crate::core::paths::PathSet;
-pub(crate) use crate::core::secret::key_from;
 
 /// A verified stamp: login time and last activity (unix seconds) and the
 /// session id (128 bits from the OS-seeded CSPRNG, base64url, no padding).
@@ -53,20 +53,24 @@ pub(crate) enum Verdict {
     /// The session is over, for this reason; `sid`: the session a valid
     /// stamp named (ended on the server too), `None` for an unverified one.
     Expired { reason: &'static str, sid: Option<String> },
-    /// A live session; `refresh`: its activity time is due to be rewritten.
-    Live { stamp: Stamp, refresh: bool },
+    /// A live session; `refresh`: its activity time is due to be rewritten;
+    /// `reseal`: the fallback key its stamp was sealed with, so the response
+    /// seals it again with the current one.
+    Live { stamp: Stamp, refresh: bool, reseal: Option<Sealer> },
 }
 
 /// The compiled settings.
 pub(crate) struct SessionPolicy {
     pub(crate) config: SessionExpiry,
-    key: Key,
-    /// SipHash-2-4 keys for the binding, derived from the secret key.
-    bind_key: (u64, u64),
+    keys: Arc<Keys>,
+    /// SipHash-2-4 keys for the binding, derived from each secret key (the
+    /// current key's first, as in `keys`).
+    bind_keys: Vec<(u64, u64)>,
     passive: PathSet,
-    /// Stamps this process decrypted, by their exact cookie value (per
-    /// process, bounded): the same value always decrypts to the same
-    /// contents, so a known one skips base64 and AES-GCM.
+    /// Stamps this process decrypted with the current key, by their exact
+    /// cookie value (per process, bounded): the same value always decrypts
+    /// to the same contents, so a known one skips base64 and AES-GCM. A
+    /// stamp a fallback opened is not kept: its response seals it again.
     verified: Mutex<HashMap<String, Opened>>,
 }
 
@@ -80,14 +84,15 @@ struct Opened {
     last: i64,
     bind: [u8; 16],
     sid: String,
+    /// The key that opened it.
+    sealer: Sealer,
 }
 
 impl SessionPolicy {
-    pub(crate) fn new(config: SessionExpiry, key: Key, passive: PathSet) -> Self {
-        use sha2::{Digest, Sha256};
-        let d = Sha256::new().chain_update(key.master()).chain_update(b"rocket_security session binding").finalize();
-        let k = |i: usize| u64::from_le_bytes(d[i..i + 8].try_into().expect("8 bytes"));
-        SessionPolicy { config, key, bind_key: (k(0), k(8)), passive, verified: Mutex::new(HashMap::new()) }
+    pub(crate) fn new(config: SessionExpiry, keys: Arc<Keys>, passive: PathSet) -> Self {
+        let k = |d: &[u8; 32], i: usize| u64::from_le_bytes(d[i..i + 8].try_into().expect("8 bytes"));
+        let bind_keys = keys.derive(b"rocket_security session binding").iter().map(|d| (k(d, 0), k(d, 8))).collect();
+        SessionPolicy { config, keys, bind_keys, passive, verified: Mutex::new(HashMap::new()) }
     }
 
     /// Decrypts a stamp cookie value (or finds it among the ones already decrypted).
@@ -100,16 +105,19 @@ impl SessionPolicy {
         if raw.contains('%') {
             return None;
         }
-        let value = raw.to_string();
-        let plain = CookieJar::new().private(&self.key).decrypt(Cookie::new(self.config.cookie_name.clone(), value))?;
-        let mut parts = plain.value().splitn(4, ':');
+        // The current key first: a fallback is tried only when it fails.
+        let (plain, sealer) = self.keys.open(&self.config.cookie_name, raw)?;
+        let mut parts = plain.splitn(4, ':');
         let (start, last, bind, sid) =
             (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?, parts.next()?);
         if sid.len() != 22 || !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             return None;
         }
         let bind: [u8; 16] = bind.as_bytes().try_into().ok()?;
-        let opened = Opened { start, last, bind, sid: sid.to_string() };
+        let opened = Opened { start, last, bind, sid: sid.to_string(), sealer };
+        if !sealer.is_current() {
+            return Some(opened);
+        }
         let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
         if verified.len() >= VERIFIED_CAP {
             verified.clear();
@@ -125,19 +133,29 @@ impl SessionPolicy {
     /// The stamp of this request, if it decrypts and belongs to the login
     /// cookies this request carries.
     pub(crate) fn stamp(&self, req: &Request<'_>) -> Option<Stamp> {
+        self.sealed_stamp(req).map(|(stamp, _)| stamp)
+    }
+
+    /// [`stamp`](Self::stamp), with the key that sealed it.
+    fn sealed_stamp(&self, req: &Request<'_>) -> Option<(Stamp, Sealer)> {
         let raw = req.cookies().get(&self.config.cookie_name)?.value();
         let o = self.open(raw)?;
-        let expected = self.binding(|name| req.cookies().get(name).map(|c| c.value()));
-        (o.bind == expected).then_some(Stamp { start: o.start, last: o.last, sid: o.sid })
+        let expected = self.binding(o.sealer, |name| req.cookies().get(name).map(|c| c.value()));
+        (o.bind == expected).then_some((Stamp { start: o.start, last: o.last, sid: o.sid }, o.sealer))
     }
 
     /// Ties a stamp to the login cookies' values, so a stamp cannot be moved
     /// onto another login (and dropping it does not start a fresh window):
     /// SipHash-2-4 over the values, keyed with a key derived from the secret
     /// key (a PRF: without the key no other values can be made to match), in
-    /// lowercase hex. The binding travels only inside the encrypted stamp.
-    fn binding<'v>(&self, value: impl Fn(&str) -> Option<&'v str>) -> [u8; 16] {
-        let mut h = siphasher::sip::SipHasher24::new_with_keys(self.bind_key.0, self.bind_key.1);
+    /// lowercase hex. The binding travels only inside the encrypted stamp,
+    /// keyed from the key that sealed it (`sealer`).
+    fn binding<'v>(&self, sealer: Sealer, value: impl Fn(&str) -> Option<&'v str>) -> [u8; 16] {
+        let (k0, k1) = match sealer {
+            Sealer::Current => self.bind_keys[0],
+            Sealer::Fallback(i) => self.bind_keys[i + 1],
+        };
+        let mut h = siphasher::sip::SipHasher24::new_with_keys(k0, k1);
         for name in &self.config.cookies {
             let v = value(name).unwrap_or_default();
             h.write_usize(v.len());
@@ -170,14 +188,14 @@ impl SessionPolicy {
         // extend a session; both limits still hold there (a poll of a session
         // idle for longer than `idle_timeout` finds it expired, like any page).
         let passive = self.passive.matches(req.uri());
-        let stamp = self.stamp(req);
+        let stamp = self.sealed_stamp(req);
         if !self.logged_in(req) {
             return if stamp.is_some() && !passive { Verdict::Forget } else { Verdict::Nothing };
         }
         let now = now.timestamp();
         // Logged in without a valid stamp for these cookies: never a fresh window
         // (stamps are issued only by `Sessions::login`).
-        let Some(stamp) = stamp else { return Verdict::Expired { reason: "unverified", sid: None } };
+        let Some((stamp, sealer)) = stamp else { return Verdict::Expired { reason: "unverified", sid: None } };
         if now - stamp.start > self.config.absolute_timeout as i64 {
             return Verdict::Expired { reason: "absolute", sid: Some(stamp.sid) };
         }
@@ -185,7 +203,7 @@ impl SessionPolicy {
             return Verdict::Expired { reason: "idle", sid: Some(stamp.sid) };
         }
         let refresh = !passive && now - stamp.last >= self.config.refresh_interval as i64;
-        Verdict::Live { stamp, refresh }
+        Verdict::Live { stamp, refresh, reseal: (!sealer.is_current()).then_some(sealer) }
     }
 
     /// Seconds left before each timeout, for the status endpoint.
@@ -206,11 +224,15 @@ impl SessionPolicy {
     /// wins over everything; a response that removes the login cookies (a
     /// logout) drops the stamp. A response that only re-sets the login
     /// cookies changes nothing: the absolute clock starts at the login only.
+    /// Unless the crate itself sealed them again with the current key (the
+    /// same values, after a key rotation): then the request's `current` stamp
+    /// is bound to their new values, its times unchanged.
     pub(crate) fn apply(
         &self,
         req: &Request<'_>,
         decision: Option<&Decision>,
         login: Option<&Stamp>,
+        current: Option<&Stamp>,
         secure: bool,
         res: &mut Response<'_>,
     ) -> Applied {
@@ -220,6 +242,13 @@ impl SessionPolicy {
             (Some(stamp), _) => Decision::Stamp(stamp.clone()),
             (None, _) if removed => Decision::Forget,
             (None, Some(d)) => d.clone(),
+            (None, None)
+                if let Some(stamp) = current
+                    && !set_now.is_empty()
+                    && set_now.iter().all(|(n, v)| v.as_deref().is_some_and(|v| Resealed::has(req, n, v))) =>
+            {
+                Decision::Stamp(stamp.clone())
+            }
             (None, None) => {
                 return if set_now.iter().any(|(_, v)| v.is_some()) {
                     Applied::UnissuedLogin
@@ -245,8 +274,7 @@ impl SessionPolicy {
         let mut set = Vec::new();
         match &decision {
             Decision::Stamp(Stamp { start, last, sid }) => {
-                let mut jar = CookieJar::new();
-                let bind = self.binding(value_of);
+                let bind = self.binding(Sealer::Current, value_of);
                 let bind = std::str::from_utf8(&bind).unwrap_or_default();
                 let c = Cookie::build((name, format!("{start}:{last}:{bind}:{sid}")))
                     .path("/")
@@ -254,8 +282,7 @@ impl SessionPolicy {
                     .same_site(SameSite::Lax)
                     .secure(secure)
                     .build();
-                jar.private_mut(&self.key).add(c);
-                set.extend(jar.delta().cloned());
+                set.push(self.keys.seal(c));
             }
             Decision::Forget => {
                 if req.cookies().get(&name).is_none() {
@@ -311,7 +338,7 @@ pub(crate) fn describe(stamp: Option<&Stamp>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::key_from;
+    use crate::core::secret::key_from;
 
     #[test]
     fn secret_keys_in_base64_or_hex() {

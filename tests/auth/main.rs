@@ -20,6 +20,7 @@ mod process;
 mod proxy;
 mod registry;
 mod report_mode;
+mod rotation;
 mod session;
 mod throttle;
 #[cfg(feature = "redis")]

@@ -208,3 +208,59 @@ fn a_control_left_in_report_mode_is_a_release_warning_naming_its_key() {
         assert_eq!(ids(&debug), Vec::<&str>::new(), "{key}: debug is where report mode belongs");
     }
 }
+
+/// `release(...)` with a fallback retired on `day` (`None`: no date), on a clock set to `today`.
+fn fallback_findings(
+    day: Option<&str>,
+    today: (i32, u32, u32),
+    extra: &[(&'static str, rocket::figment::value::Value)],
+) -> Vec<Finding> {
+    use chrono::TimeZone;
+    let retired = "QuHRjjNVS91P2uSf3xgDC7R2K+ZE0zQyN5zn5Hyikl4iinVwigHe42nfKifnntC8apl1+yPEUFhHNM79SF44DQ==";
+    let entry = match day {
+        Some(d) => v([std::collections::BTreeMap::from([("key", retired), ("retired_at", d)])]),
+        None => v([retired]),
+    };
+    let mut m = vec![("security.secret_key_fallbacks", entry)];
+    m.extend(extra.iter().cloned());
+    let clock = rocket_security::core::ManualClock::new(
+        chrono::Utc.with_ymd_and_hms(today.0, today.1, today.2, 12, 0, 0).unwrap(),
+    );
+    Security::fairing().clock(clock).findings(&with(&m)).expect("a valid configuration")
+}
+
+#[test]
+fn a_fallback_kept_longer_than_a_session_can_live_is_a_warning() {
+    // Retired some time on May 1st: counted from the end of that day (UTC). The default absolute limit is 8 hours.
+    assert_eq!(fallback_findings(Some("2026-05-01"), (2026, 5, 1), &[]), vec![], "on its day");
+    let long = [("security.session.absolute_timeout", v(86_400))];
+    assert_eq!(fallback_findings(Some("2026-05-01"), (2026, 5, 2), &long), vec![], "12 hours on, sessions of a day");
+    let found = fallback_findings(Some("2026-05-01"), (2026, 5, 2), &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].to_string(),
+        "security.W026 (warning): `security.secret_key_fallbacks[0]` was retired on 2026-05-01, longer ago than \
+         `security.session.absolute_timeout` (28800 s): no session sealed with it can still be live, yet anyone who \
+         holds that old key can still forge cookies this site accepts; fix: remove \
+         `security.secret_key_fallbacks[0]` (keep it only while the application's own private cookies from before \
+         2026-05-01 must still open)"
+    );
+}
+
+#[test]
+fn a_fallback_without_its_day_is_advice_in_release_only() {
+    let found = fallback_findings(None, (2026, 5, 2), &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].severity(), Severity::Info);
+    assert_eq!(
+        found[0].to_string(),
+        "security.I004 (info): `security.secret_key_fallbacks[0]` has no `retired_at`: the deploy check cannot tell \
+         when no session needs it any more; fix: write it as { key = \"...\", retired_at = \"YYYY-MM-DD\" } (the day \
+         it stopped being `secret_key`), or remove it once `security.session.absolute_timeout` has passed since then"
+    );
+    let debug = Figment::from(rocket::Config::debug_default()).merge((
+        "security.secret_key_fallbacks",
+        v(["QuHRjjNVS91P2uSf3xgDC7R2K+ZE0zQyN5zn5Hyikl4iinVwigHe42nfKifnntC8apl1+yPEUFhHNM79SF44DQ=="]),
+    ));
+    assert_eq!(ids(&debug), Vec::<&str>::new());
+}

@@ -187,3 +187,119 @@ mod key_file {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// `security.secret_key_fallbacks`: every bad entry fails the launch, named by its index, with the fix.
+mod fallbacks {
+    use rocket::figment::providers::{Format, Toml};
+    use rocket::figment::Figment;
+    use rocket_security::{Security, SecurityConfig};
+
+    const CURRENT: &str = "/kFj0DPviOvaR2l9kDIKkEENCX9O0DwaD0mA5rMLUnuzb4i90CCimP495BGkuAsokp+81LZgfk8OolxjNECrmQ==";
+    const RETIRED: &str = "QuHRjjNVS91P2uSf3xgDC7R2K+ZE0zQyN5zn5Hyikl4iinVwigHe42nfKifnntC8apl1+yPEUFhHNM79SF44DQ==";
+
+    /// The errors of a release figment with `toml` under `[release]`.
+    fn errors(toml: &str) -> Vec<String> {
+        let figment = Figment::from(rocket::Config::release_default())
+            .merge(Toml::string(&format!("[release]\n{toml}")).nested())
+            .select("release");
+        match SecurityConfig::from_figment(&figment) {
+            Ok(_) => vec![],
+            Err(e) => e.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn a_retired_key_alone_or_with_its_day_is_accepted() {
+        let toml = format!(
+            "secret_key = \"{CURRENT}\"\n[release.security]\nsecret_key_fallbacks = [\"{RETIRED}\", {{ key = \"{}\", \
+             retired_at = \"2026-05-01\" }}]",
+            "D8sFQ3lu8pgl8CK+yTA9XQiswLPVlP1VuujVu4+VfkUH7EdI5p9HE4O8oqYH2YcaietF2kBDgghXlH3Pkww4WQ=="
+        );
+        assert_eq!(errors(&toml), Vec::<String>::new());
+        // TOML's bare date too.
+        let bare = format!(
+            "secret_key = \"{CURRENT}\"\n[release.security]\nsecret_key_fallbacks = [{{ key = \"{RETIRED}\", \
+             retired_at = 2026-05-01 }}]"
+        );
+        let figment = Figment::from(rocket::Config::release_default())
+            .merge(Toml::string(&format!("[release]\n{bare}")).nested())
+            .select("release");
+        let config = SecurityConfig::from_figment(&figment).unwrap();
+        assert_eq!(config.secret_key_fallbacks[0].retired_at, chrono::NaiveDate::from_ymd_opt(2026, 5, 1));
+    }
+
+    #[test]
+    fn the_current_key_a_published_key_a_short_key_and_a_repeated_key_are_each_named() {
+        let published = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
+        let toml = format!(
+            "secret_key = \"{CURRENT}\"\n[release.security]\nsecret_key_fallbacks = [\"{RETIRED}\", \"{CURRENT}\", \
+             \"{published}\", \"c2hvcnQ=\", \"{RETIRED}\"]"
+        );
+        assert_eq!(
+            errors(&toml),
+            [
+                "`security.secret_key_fallbacks[1]`: is the current `secret_key`: a fallback is a key that \
+                 `secret_key` held before; remove this entry (to rotate, move the old key here and set a new \
+                 `secret_key`, made with `openssl rand -base64 64 | tr -d '\\n'`)",
+                "`security.secret_key_fallbacks[2]`: is a published value (the sample Rocket.toml's, or Rocket's \
+                 documentation example): anyone can forge session stamps and CSRF tokens with it, so nothing sealed \
+                 with it can be trusted; remove this entry",
+                "`security.secret_key_fallbacks[3]`: must be at least 32 bytes, base64 or hex encoded: the key \
+                 `secret_key` held before, as it was set there",
+                "`security.secret_key_fallbacks[4]`: is the same key as `security.secret_key_fallbacks[0]`; list \
+                 each retired key once",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fallback_entry_of_the_wrong_shape_is_named_with_its_field() {
+        let toml = format!(
+            "secret_key = \"{CURRENT}\"\n[release.security]\nsecret_key_fallbacks = [{{ key = \"{RETIRED}\", \
+             retired_at = \"May 1st\" }}, 5, {{ retired = \"2026-05-01\" }}]"
+        );
+        assert_eq!(
+            errors(&toml),
+            [
+                "`security.secret_key_fallbacks[0].retired_at`: expected a day as \"YYYY-MM-DD\" (e.g. \
+                 \"2026-05-01\"), found the string \"May 1st\"",
+                "`security.secret_key_fallbacks[1]`: expected the retired key (a string) or a table { key = \
+                 \"...\", retired_at = \"YYYY-MM-DD\" }, found the number 5",
+                "`security.secret_key_fallbacks[2].key`: missing: the retired key, as `secret_key` held it",
+                "`security.secret_key_fallbacks[2].retired`: unknown key; the keys of a fallback are: key, \
+                 retired_at",
+            ]
+        );
+    }
+
+    #[test]
+    fn fallbacks_without_a_current_key_fail_with_the_fix() {
+        let toml = format!("[release.security]\nsecret_key_fallbacks = [\"{RETIRED}\"]");
+        assert_eq!(
+            errors(&toml),
+            ["`security.secret_key_fallbacks`: fallbacks only open what an earlier key sealed; new values need the \
+              current key, and `secret_key` is not set (or not a key): set it (`openssl rand -base64 64 | tr -d \
+              '\\n'`), or remove the fallbacks"]
+        );
+    }
+
+    /// The launch itself (not only `from_figment`) refuses, logging the entry.
+    #[rocket::async_test]
+    async fn a_launch_with_a_fallback_that_is_the_current_key_is_refused() {
+        crate::common::capture::captured();
+        let figment = Figment::from(rocket::Config::debug_default())
+            .merge(("log_level", "off"))
+            .merge(("secret_key", CURRENT))
+            .merge(("security.secret_key_fallbacks", [CURRENT]));
+        let launched = rocket::custom(figment).attach(Security::fairing()).ignite().await;
+        let refused = launched.map(drop).map_err(|e| format!("{e:?}"));
+        let e = refused.expect_err("a fallback equal to the current key must not launch");
+        assert!(e.starts_with("FailedFairings([Info { name: \"rocket_security\""), "{e}");
+        let log = String::from_utf8(crate::common::capture::captured().0.lock().unwrap().clone()).unwrap();
+        let line = " ERROR security: invalid configuration: `security.secret_key_fallbacks[0]`: is the current \
+                    `secret_key`: a fallback is a key that `secret_key` held before; remove this entry (to rotate, \
+                    move the old key here and set a new `secret_key`, made with `openssl rand -base64 64 | tr -d \
+                    '\\n'`)";
+        assert_eq!(log.lines().filter(|l| l.ends_with(line)).count(), 1, "{log}");
+    }
+}

@@ -29,7 +29,11 @@ fn start(name: &str, env: &[(&str, String)]) -> Running {
     // report spool, whose lock refuses the second launch.
     static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = process::fresh_dir("examples", &format!("{name}-{n}"));
+    start_in(name, process::fresh_dir("examples", &format!("{name}-{n}")), env)
+}
+
+/// [`start`] in `dir` (a directory an earlier start of the example used).
+fn start_in(name: &str, dir: std::path::PathBuf, env: &[(&str, String)]) -> Running {
     let port = process::free_port();
     let log = std::fs::File::create(dir.join("log")).unwrap();
     let child = Command::new(process::example_binary(name))
@@ -371,4 +375,32 @@ fn the_showcase_token_api_takes_a_cross_site_post_without_cookies_and_refuses_on
     // gate looked for a logged-in user first).
     let (status, _, body) = http(app.port, "POST", "/api/notes", &[("Accept", "application/json")], "x");
     assert_eq!((status, body.as_str()), (401, r#"{"login_url":"/login?next=/api/notes"}"#));
+}
+
+#[test]
+fn the_showcase_keeps_a_login_across_a_key_rotation_and_drops_it_with_the_old_key() {
+    let app = start("showcase", &[]);
+    let before = showcase_login(app.port, "alice");
+    let dir = app.dir.clone();
+    drop(app);
+    // The rotation the showcase documents: the key moves aside, a new one is made, the old one is a fallback.
+    let previous = dir.join(".rocket-secret-key-previous");
+    std::fs::create_dir(&previous).unwrap();
+    std::fs::rename(dir.join(".rocket-secret-key"), previous.join(".rocket-secret-key")).unwrap();
+    let app = start_in("showcase", dir.clone(), &[]);
+    let (status, h, body) = http(app.port, "GET", "/account", &[("Cookie", before.as_str())], "");
+    assert_eq!(status, 200, "{body}");
+    let set: Vec<&str> =
+        h.iter().filter(|(k, _)| k == "set-cookie").map(|(_, v)| v.split('=').next().unwrap()).collect();
+    assert_eq!(set, ["user_id", "security_session"], "both sealed again with the new key");
+    let after = cookie_header(&h);
+    let (status, h, _) = http(app.port, "GET", "/account", &[("Cookie", after.as_str())], "");
+    assert_eq!((status, header(&h, "set-cookie")), (200, None));
+    drop(app);
+    // Without the old key: its cookies are refused, the re-sealed ones are not.
+    std::fs::remove_dir_all(&previous).unwrap();
+    let app = start_in("showcase", dir, &[]);
+    let (status, h, _) = http(app.port, "GET", "/account", &[("Cookie", before.as_str())], "");
+    assert_eq!((status, header(&h, "location")), (303, Some("/login?next=/account&expired=unverified")));
+    assert_eq!(http(app.port, "GET", "/account", &[("Cookie", after.as_str())], "").0, 200);
 }
