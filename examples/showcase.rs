@@ -75,10 +75,15 @@ impl SecurityUser for User {
 /// The login cookie names the user, encrypted with Rocket's `secret_key`
 /// (`PrivateCookies`: no Rocket `secrets` feature needed). After a key
 /// rotation, a cookie sealed with the previous key (one of
-/// `security.secret_key_fallbacks`) still opens and is sealed again.
+/// `security.secret_key_fallbacks`) still opens, and is added again, as
+/// [`login_cookie`] sets it, sealed with the current key.
 async fn read_login_cookie(req: &Request<'_>) -> Option<String> {
     let cookies = req.guard::<PrivateCookies<'_>>().await.succeeded()?;
-    cookies.get("user_id").map(|c| c.value().to_string())
+    let name = cookies.get("user_id")?.value().to_string();
+    if cookies.opened_with_fallback("user_id") {
+        cookies.add(login_cookie(&name));
+    }
+    Some(name)
 }
 
 /// The login cookie: a browser-session cookie (the session's own limits end it).
@@ -628,7 +633,7 @@ fn figment() -> rocket::figment::Figment {
     // and the login cookie made with it go on, sealed again with the new key.
     let previous = std::path::Path::new(PREVIOUS_KEY_DIR);
     let configured = figment.extract_inner::<Vec<rocket::figment::value::Value>>("security.secret_key_fallbacks");
-    if previous.join(rocket_security::core::DEVELOPMENT_KEY_FILE).exists() && configured.is_ok_and(|f| f.is_empty()) {
+    if previous.join(rocket_security::core::DEVELOPMENT_KEY_FILE).exists() && !configured.is_ok_and(|f| !f.is_empty()) {
         match rocket_security::core::development_secret_key(previous) {
             Ok(old) => figment = figment.merge(("security.secret_key_fallbacks", [old])),
             Err(e) => eprintln!("the previous key is not used ({e})"),

@@ -29,10 +29,13 @@ impl Part for PrivateKeys {
 /// `secret_key`, either side reads what the other wrote, so an application
 /// can switch a handler at a time. It needs no Rocket `secrets` feature.
 ///
-/// - [`get`](Self::get) opens with the current key, else with a fallback; a
-///   value a fallback opened is sealed again with the current key on this
-///   response (with [`add`](Self::add)'s defaults: a cookie that needs other
-///   attributes, say a longer `Expires`, is best added again by the handler);
+/// - [`get`](Self::get) opens with the current key, else with a fallback;
+///   [`opened_with_fallback`](Self::opened_with_fallback) then says so, and
+///   the handler adds the cookie again with its own attributes (a request
+///   carries no `Expires`, `SameSite` or `Domain`, so only the handler knows
+///   them): it is sealed with the current key, and a session stamp bound to
+///   it follows on the same response. Until then the value stays as it is,
+///   and opens while its key is a fallback;
 /// - [`add`](Self::add) seals with the current key, with Rocket's
 ///   `add_private` defaults (`Path=/`, `SameSite=Strict`, `HttpOnly`, expiring
 ///   in a week);
@@ -72,7 +75,12 @@ pub struct PrivateCookies<'r> {
     keys: &'r Keys,
     now: chrono::DateTime<chrono::Utc>,
     resealed: &'r Resealed,
+    opened: &'r OpenedByFallback,
 }
+
+/// Request-local: the cookies (name, value) a fallback opened on this request.
+#[derive(Default)]
+struct OpenedByFallback(std::sync::Mutex<Vec<(String, String)>>);
 
 /// Why no [`PrivateCookies`] could be made: there is no `secret_key`, or the
 /// full `Security::fairing()` is not attached.
@@ -103,15 +111,21 @@ impl<'r> FromRequest<'r> for PrivateCookies<'r> {
             return Outcome::Error((Status::InternalServerError, NoPrivateKey));
         };
         let now = SharedClock::of(req.rocket()).now();
-        Outcome::Success(PrivateCookies { jar: req.cookies(), keys, now, resealed: req.local_cache(Resealed::default) })
+        Outcome::Success(PrivateCookies {
+            jar: req.cookies(),
+            keys,
+            now,
+            resealed: req.local_cache(Resealed::default),
+            opened: req.local_cache(OpenedByFallback::default),
+        })
     }
 }
 
 impl PrivateCookies<'_> {
     /// The request's cookie `name`, decrypted: opened with the current key,
-    /// else with the first fallback that opens it (and then sealed again
-    /// with the current key on this response). `None` when the request has
-    /// no such cookie or no key opens it.
+    /// else with the first fallback that opens it (see
+    /// [`opened_with_fallback`](Self::opened_with_fallback)). `None` when the
+    /// request has no such cookie or no key opens it.
     ///
     /// ```
     /// use rocket::get;
@@ -126,14 +140,39 @@ impl PrivateCookies<'_> {
         let sealed = self.jar.get(name)?;
         let (value, sealer) = self.keys.open(name, sealed.value())?;
         if !sealer.is_current() {
-            tracing::debug!(target: "security", "private cookie {name:?} opened with `{sealer}`: sealed again with `secret_key`");
-            let again = self.seal_and_add(Cookie::new(name.to_string(), value.clone()));
-            // A login cookie: the session stamp bound to it follows on this response.
-            self.resealed.record(name, &again);
+            tracing::debug!(
+                target: "security",
+                "private cookie {name:?} opened with `{sealer}`: add it again to seal it with `secret_key`"
+            );
+            self.opened.0.lock().unwrap_or_else(|e| e.into_inner()).push((name.to_string(), value.clone()));
         }
         let mut cookie = sealed.clone();
         cookie.set_value(value);
         Some(cookie)
+    }
+
+    /// Whether [`get`](Self::get) opened the cookie `name` with one of
+    /// `security.secret_key_fallbacks` on this request: add it again, with
+    /// the attributes it was set with, and it is sealed with `secret_key`
+    /// (before the fallback is removed).
+    ///
+    /// ```
+    /// use rocket::get;
+    /// use rocket::http::{Cookie, SameSite};
+    /// use rocket_security::cookies::PrivateCookies;
+    ///
+    /// #[get("/")]
+    /// fn index(cookies: PrivateCookies<'_>) -> String {
+    ///     let Some(user) = cookies.get("user_id") else { return "who?".into() };
+    ///     if cookies.opened_with_fallback("user_id") {
+    ///         // As it was set at login: a browser-session cookie, SameSite=Lax.
+    ///         cookies.add(Cookie::build(("user_id", user.value().to_string())).same_site(SameSite::Lax).expires(None));
+    ///     }
+    ///     format!("hello {}", user.value())
+    /// }
+    /// ```
+    pub fn opened_with_fallback(&self, name: &str) -> bool {
+        self.opened.0.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|(n, _)| n == name)
     }
 
     /// Adds `cookie`, its value sealed with the current key, with Rocket's
@@ -152,10 +191,24 @@ impl PrivateCookies<'_> {
     /// }
     /// ```
     pub fn add(&self, cookie: impl Into<Cookie<'static>>) {
-        self.seal_and_add(cookie.into());
+        let cookie = cookie.into();
+        let again = self
+            .opened
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|(n, v)| n == cookie.name() && v == cookie.value());
+        let name = cookie.name().to_string();
+        let sealed = self.seal_and_add(cookie);
+        if again {
+            // The value a fallback opened, sealed again: a session stamp bound
+            // to this login cookie follows on this response.
+            self.resealed.record(&name, &sealed);
+        }
     }
 
-    /// [`add`](Self::add), returning the sealed value.
+    /// Seals and adds, returning the sealed value.
     fn seal_and_add(&self, cookie: Cookie<'static>) -> String {
         let mut cookie = cookie;
         if cookie.path().is_none() {

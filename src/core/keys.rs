@@ -266,6 +266,14 @@ impl Keys {
                 // Validation without a figment: a stand-in for the key checked at ignite.
                 let current = current.unwrap_or_else(|| Key::from(&[7u8; 64]));
                 keys.insert(0, current);
+                // A 64-digit hex key was read as base64 before it was read as Rocket
+                // reads it: what that key sealed still opens, as the last fallback
+                // (logged as the index after the configured ones).
+                if let Some(Some(s)) = secret_key
+                    && let Some(legacy) = super::secret::legacy_hex_key(s)
+                {
+                    keys.push(legacy);
+                }
                 Ok(Keys { keys })
             }
         }
@@ -380,6 +388,20 @@ mod tests {
         let resealed = b_then_a.seal(Cookie::new("c", "v")).value().to_string();
         assert_eq!(b_then_a.open("c", &resealed), Some(("v".into(), Sealer::Current)));
         assert_eq!(a.open("c", &resealed), None);
+    }
+
+    #[test]
+    fn a_hex_key_is_read_as_rocket_reads_it_and_what_its_old_reading_sealed_still_opens() {
+        let hex = "ab".repeat(32);
+        let keys = Keys::compile(Some(Some(&hex)), &[], &mut vec![]).unwrap();
+        // Rocket: 64 hex digits are 32 bytes, from which the key is derived.
+        assert_eq!(keys.current().master(), Key::derive_from(&[0xab; 32]).master());
+        // Sealed under the digits read as base64 (before): the last fallback opens it.
+        let old = Keys { keys: vec![super::super::secret::legacy_hex_key(&hex).unwrap()] };
+        let sealed = old.seal(Cookie::new("c", "v")).value().to_string();
+        assert_eq!(keys.open("c", &sealed), Some(("v".into(), Sealer::Fallback(0))));
+        // A base64 key has no other reading.
+        assert_eq!(Keys::compile(Some(Some(&key(1))), &[], &mut vec![]).unwrap().keys.len(), 1);
     }
 
     #[test]

@@ -6,10 +6,34 @@ use cookie::Key;
 /// The 64-byte key material from Rocket's `secret_key` (base64 or hex).
 /// ASCII whitespace anywhere is ignored: `openssl rand -base64 64` breaks its
 /// output over two lines, and a pasted key may carry spaces or a newline.
+/// Read as Rocket reads it: 64 characters of hex are 32 bytes of hex (every
+/// hex digit is also base64, so base64 must not be tried first), others base64.
 pub(crate) fn key_from(secret: &str) -> Option<Key> {
-    use base64::Engine;
     let s: String = secret.split_ascii_whitespace().collect();
-    let s = s.as_str();
+    if let Some(bytes) = rocket_hex(&s) {
+        return Some(Key::derive_from(&bytes));
+    }
+    lenient(&s)
+}
+
+/// 64 hex digits: the 32 bytes Rocket reads from them.
+fn rocket_hex(s: &str) -> Option<Vec<u8>> {
+    (s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| (0..32).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()).collect())
+        .flatten()
+}
+
+/// The key this crate read from a 64-digit hex `secret_key` before it read
+/// it as Rocket does (the digits as base64): opened as an automatic last
+/// fallback, so an upgrade does not end sessions and CSRF tokens.
+pub(crate) fn legacy_hex_key(secret: &str) -> Option<Key> {
+    let s: String = secret.split_ascii_whitespace().collect();
+    rocket_hex(&s)?;
+    lenient(&s)
+}
+
+fn lenient(s: &str) -> Option<Key> {
+    use base64::Engine;
     let bytes = base64::engine::general_purpose::STANDARD.decode(s).ok().or_else(|| {
         let hex = s.as_bytes();
         (hex.len().is_multiple_of(2) && hex.iter().all(u8::is_ascii_hexdigit))
