@@ -109,6 +109,11 @@ impl<'r> RegistryRows<'r> {
         let task =
             rocket::tokio::spawn(async move { super::SessionRecord::create_limited(&pool, row, &limit, now).await });
         match task.await {
+            Ok(Err(e)) if e.is_lock_timeout() => Err(SessionError::Unavailable(format!(
+                "the user's session lock was not granted within {} s (another transaction holds it): no session was \
+                 started",
+                super::records::LOCK_WAIT_SECS
+            ))),
             Ok(outcome) => outcome.map_err(unavailable),
             Err(e) => Err(SessionError::Unavailable(e.to_string())),
         }
