@@ -12,7 +12,7 @@ use crate::db::models::stored;
 use crate::db::pool::{with_conn, DbError, SecurityPool};
 use crate::db::schema::security_sessions::dsl as s;
 
-use super::rows::{Admission, Limit};
+use super::rows::{Admission, Limit, LOCK_WAIT_SECS};
 
 /// One login, as the registry keeps it.
 ///
@@ -461,11 +461,6 @@ impl SessionRecord {
         Ok(stale + ended)
     }
 }
-
-/// How long, in seconds, a limited login waits for a lock (its user's row on
-/// PostgreSQL and MySQL; the file's write lock on SQLite, whose connections
-/// have `busy_timeout = 5000`) before it fails: `503`, fail closed.
-pub(crate) const LOCK_WAIT_SECS: u64 = 5;
 
 /// How many times a limited login starts again after a race lost.
 const RETRIES: u32 = 5;
