@@ -171,7 +171,7 @@ impl Feature for SessionExpiry {
             } else if self.on_limit != OnLimit::default() {
                 // Not an error: a profile switches its limit off with `max_per_user = 0` alone.
                 b.warn(
-                    "security.W026",
+                    "security.W028",
                     format!(
                         "`security.session.on_limit = \"{}\"` does nothing: `security.session.max_per_user` is 0 (no \
                          session limit)",

@@ -138,10 +138,10 @@ fn on_limit_without_a_session_limit_is_a_warning() {
         with(&m)
     };
     let f = session(&[("security.session.on_limit", v("refuse"))]);
-    assert_eq!(ids(&f), ["security.W026"]);
+    assert_eq!(ids(&f), ["security.W028"]);
     assert_eq!(
-        find(&f, "security.W026").to_string(),
-        "security.W026 (warning): `security.session.on_limit = \"refuse\"` does nothing: \
+        find(&f, "security.W028").to_string(),
+        "security.W028 (warning): `security.session.on_limit = \"refuse\"` does nothing: \
          `security.session.max_per_user` is 0 (no session limit); fix: set `security.session.max_per_user` to the \
          most sessions a user may have (1 to 100), or remove `on_limit`"
     );
