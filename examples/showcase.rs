@@ -145,6 +145,8 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
              <p id=\"nonce-demo\">The inline script did not run.</p>\
              <script {}>document.getElementById('nonce-demo').textContent = \
              'This text was written by an inline script allowed by its CSP nonce.';</script>\
+             <p>That nonce is this response's alone, so the page says <code>Cache-Control: private, \
+             no-store</code>: no shared cache may hand it to the next visitor.</p>\
              <ul><li><code>/login</code>: log in as alice / alice-pass, bob / bob-pass (expired password: \
              every page sends him to the change form first) or admin / admin-pass; failed attempts are \
              throttled</li>\
@@ -161,7 +163,10 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
              admin mark them expected or fixed (each decision kept in its triage log); \
              <code>/security/reports/wizard</code> proposes the policy \
              change that would allow what was reported</li>\
-             <li><code>POST /logout</code>: answers with <code>Clear-Site-Data</code></li></ul>",
+             <li><code>POST /logout</code>: answers with <code>Clear-Site-Data</code></li>\
+             <li><code>/health</code>: a load balancer's probe: <code>Host: 10.1.2.3</code> is admitted by the \
+             network <code>10.0.0.0/8</code> in <code>allowed_hosts</code>, a name like \
+             <code>10.1.2.3.nip.io</code> gets 400</li></ul>",
             nonce.attr()
         ),
     )
@@ -170,6 +175,13 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
 /// The site's icon (an SVG shield), also at `/favicon.ico` where browsers look first.
 const ICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><path fill=\"#c33\" \
                     d=\"M8 1l6 2v5c0 3.5-2.6 6-6 7-3.4-1-6-3.5-6-7V3z\"/></svg>";
+
+/// The load balancer's health check: it sends the pod's IP address as `Host`,
+/// which `allowed_hosts` admits by network (`10.0.0.0/8`, `fd00::/8`).
+#[get("/health")]
+fn health() -> &'static str {
+    "ok"
+}
 
 #[get("/favicon.svg")]
 fn favicon() -> (ContentType, &'static str) {
@@ -708,6 +720,7 @@ fn rocket() -> rocket::Rocket<rocket::Build> {
             "/",
             routes![
                 index,
+                health,
                 favicon,
                 favicon_ico,
                 style,

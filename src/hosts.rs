@@ -4,14 +4,24 @@
 //!
 //! ```toml
 //! [default.security]
-//! allowed_hosts = ["www.example.com", ".example.org", "10.0.0.5:8000", "[::1]"]
-//! allowed_hosts_exempt = ["/health"]   # load-balancer checks by IP; Default: []
+//! allowed_hosts = ["www.example.com", ".example.org", "10.0.0.5:8000", "[::1]", "10.0.0.0/8", "fd00::/8"]
+//! allowed_hosts_exempt = ["/health"]   # paths served whatever the host; Default: []
 //! allowed_hosts_mode = "enforce"       # "report": other hosts go on, logged and counted; Default: "enforce"
 //! ```
 //!
 //! Entries are exact hosts, `.example.org` for a domain and all its
 //! subdomains, `*` for any host, each with an optional port (without one,
-//! any port matches). The host is the one Rocket routes with (`Host`, or
+//! any port matches), and networks (django-allow-cidr's `ALLOWED_CIDR_NETS`).
+//! A network (`10.0.0.0/8`, `fd00::/8`) admits a literal IP host inside it,
+//! on any port, IPv6 in brackets (`[fd00::5]:8000`): the pod's address a load
+//! balancer or orchestrator probes with, which no one can list in advance.
+//! It never admits a name (`10.0.0.5.nip.io`, `localhost`), and a host only a
+//! network admitted is served but never built into a URL: the HTTPS redirect
+//! answers it `421` (or goes to `redirect_host`), and the CSRF and
+//! collector origin checks do not count it as the site's own origin. A
+//! network with host bits set (`10.0.0.1/8`) or a prefix longer than the
+//! address (`10.0.0.0/33`) fails ignite naming `security.allowed_hosts[i]`
+//! and the network to write. The host is the one Rocket routes with (`Host`, or
 //! HTTP/2's `:authority`; a `Host` that disagrees with it is refused), or
 //! with `security.https.trust_forwarded_host = true` a trusted proxy's
 //! `X-Forwarded-Host` (never another peer's). Empty (the
@@ -42,6 +52,21 @@
 //! assert_eq!(res.status(), Status::BadRequest);
 //! let res = client.get("/").header(Header::new("Host", "www.example.com")).dispatch();
 //! assert_eq!(res.status(), Status::NotFound); // allowed: on to routing (no route here)
+//! ```
+//!
+//! A network for the probes:
+//!
+//! ```
+//! use rocket::http::{Header, Status};
+//! use rocket::local::blocking::Client;
+//!
+//! let figment = rocket::figment::Figment::from(rocket::Config::default())
+//!     .merge(("security.allowed_hosts", ["www.example.com", "10.0.0.0/8"]));
+//! let client = Client::tracked(rocket::custom(figment).attach(rocket_security::Security::fairing())).unwrap();
+//! let probe = |host: &str| client.get("/health").header(Header::new("Host", host.to_string())).dispatch().status();
+//! assert_eq!(probe("10.0.0.5:8000"), Status::NotFound); // admitted: on to routing
+//! assert_eq!(probe("11.0.0.5:8000"), Status::BadRequest);
+//! assert_eq!(probe("10.0.0.5.nip.io"), Status::BadRequest); // a name, never matched by a network
 //! ```
 
 use rocket::http::uri::Origin;
@@ -92,7 +117,7 @@ impl Part for AllowedHosts {
                 req.uri().path()
             );
             DUPLICATE.set(req);
-        } else if self.exempt.matches(req.uri()) || self.https.host(req).is_some() || from_local_client(req) {
+        } else if self.exempt.matches(req.uri()) || self.https.admit(req).is_some() || from_local_client(req) {
             return Gate::Pass;
         } else {
             let raw: String = self.https.raw_host(req).unwrap_or_default().chars().take(100).collect();

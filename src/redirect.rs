@@ -32,6 +32,27 @@
 //! assert_eq!(res.status().code, 308);
 //! assert_eq!(res.headers().get_one("Location"), Some("https://www.example.com/account?tab=1"));
 //! ```
+//!
+//! Without `redirect_host` the target is the request's validated host. A host
+//! that only a network entry of `allowed_hosts` admitted (`10.0.0.0/8`: a load
+//! balancer probing with the pod's IP) is never a target: the answer is
+//! `421 Misdirected Request`, with an INFO line under `security` (`HTTPS
+//! redirect: host "10.0.0.5:8000" is admitted by a network of allowed_hosts
+//! and never becomes a redirect target (GET /health); answering 421; ...`).
+//! List health-check paths in `redirect_exempt`, or set `redirect_host`.
+//!
+//! ```
+//! use rocket::http::{Header, Status};
+//! use rocket::local::blocking::Client;
+//!
+//! let figment = rocket::figment::Figment::from(rocket::Config::default())
+//!     .merge(("security.allowed_hosts", ["www.example.com", "10.0.0.0/8"]))
+//!     .merge(("security.https.redirect", true));
+//! let client = Client::tracked(rocket::custom(figment).attach(rocket_security::Security::fairing())).unwrap();
+//! let res = client.get("/health").header(Header::new("Host", "10.0.0.5:8000")).dispatch();
+//! assert_eq!(res.status(), Status::MisdirectedRequest);
+//! assert_eq!(res.headers().get_one("Location"), None);
+//! ```
 
 use rocket::http::uri::Origin;
 use rocket::http::{Method, Status};
@@ -43,7 +64,7 @@ use rocket::{Build, Data, Rocket};
 use crate::core::check::Finding;
 use crate::core::error::ConfigError;
 use crate::core::feature::Deployment;
-use crate::core::https::{Https, HttpsPolicy};
+use crate::core::https::{Admitted, Https, HttpsPolicy};
 use crate::core::part::{Gate, Part};
 use crate::core::paths::PathSet;
 
@@ -142,13 +163,25 @@ impl Part for HttpsRedirect {
         if self.https.is_secure(req) || self.exempt.matches(req.uri()) {
             return Gate::Pass;
         }
-        let host = match &self.host {
-            Some(h) => Some(h.clone()),
+        let target = match (&self.host, self.https.admit(req)) {
+            (Some(h), _) => Target::Url(format!("https://{h}{}", req.uri())),
             // The validated host; its port is the plain-HTTP one, not the
             // HTTPS port (use `redirect_host = "host:port"` for a non-standard one).
-            None => self.https.host(req).map(|h| h.host),
+            (None, Some(Admitted::Named(h))) => Target::Url(format!("https://{}{}", h.host, req.uri())),
+            (None, Some(Admitted::Network(h))) => {
+                let host: String = h.to_string().chars().take(100).collect();
+                tracing::info!(
+                    target: "security",
+                    "HTTPS redirect: host {host:?} is admitted by a network of allowed_hosts and never becomes a \
+                     redirect target ({} {}); answering 421; set security.https.redirect_host, or list the path in \
+                     security.https.redirect_exempt",
+                    req.method(),
+                    req.uri().path()
+                );
+                Target::Refused(Status::MisdirectedRequest)
+            }
+            (None, None) => Target::Refused(Status::BadRequest),
         };
-        let target = host.map(|h| format!("https://{h}{}", req.uri()));
         req.local_cache(|| RedirectTarget(Some(target)));
         req.set_method(Method::Get);
         req.set_uri(Origin::parse(REDIRECT_ROUTE).expect("static route URI"));
@@ -156,8 +189,16 @@ impl Part for HttpsRedirect {
     }
 }
 
-/// The target of the pending HTTPS redirect; `Some(None)`: no usable host.
-struct RedirectTarget(Option<Option<String>>);
+/// Where the pending HTTPS redirect goes.
+enum Target {
+    Url(String),
+    /// No host to build it from: `400` without a usable host, `421` for one
+    /// only a network entry of `allowed_hosts` admitted.
+    Refused(Status),
+}
+
+/// The pending HTTPS redirect; `None`: the route was reached directly.
+struct RedirectTarget(Option<Target>);
 
 /// The internal route the redirect rewrite points to.
 #[derive(Clone)]
@@ -169,8 +210,8 @@ impl Handler for RedirectHandler {
         match &req.local_cache(|| RedirectTarget(None)).0 {
             // Reached directly, not through the rewrite: there is nothing here.
             None => Outcome::forward(data, Status::NotFound),
-            Some(None) => Outcome::Error(Status::BadRequest),
-            Some(Some(target)) => {
+            Some(Target::Refused(status)) => Outcome::Error(*status),
+            Some(Target::Url(target)) => {
                 let redirect = match self.0 {
                     Status::MovedPermanently => Redirect::moved(target.clone()),
                     _ => Redirect::permanent(target.clone()),

@@ -13,6 +13,10 @@
 /// build (`/"`, `/é`, `/%zz`) is refused too, so the caller falls back to `/`
 /// instead of answering 500.
 ///
+/// Each of `allowed_hosts` is an exact host name: a network such as
+/// `10.0.0.0/8` (which `security.allowed_hosts` takes for probes by IP)
+/// matches no `next`, as a host a network admits is never a redirect target.
+///
 /// ```
 /// use rocket_security::auth::safe_next;
 /// assert_eq!(safe_next("/account?tab=2", &[]), Some("/account?tab=2"));
@@ -20,6 +24,7 @@
 /// assert_eq!(safe_next("/\\evil.example", &[]), None);
 /// assert_eq!(safe_next("https://evil.example/", &[]), None);
 /// assert_eq!(safe_next("https://shop.example/", &["shop.example".into()]), Some("https://shop.example/"));
+/// assert_eq!(safe_next("http://10.0.0.5/", &["10.0.0.0/8".into()]), None);
 /// assert_eq!(safe_next("/\"quoted\"", &[]), None);
 /// assert_eq!(safe_next("/caf\u{e9}", &[]), None);
 /// assert_eq!(safe_next("/caf%C3%A9", &[]), Some("/caf%C3%A9"));

@@ -161,6 +161,11 @@ fn convert(root: &str, e: &rocket::figment::Error) -> Vec<ConfigError> {
             let hint = suggest(name, &known).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
             format!("unknown key; {hint}the keys of `{table}` are: {}", known.join(", "))
         }
+        Kind::UnknownVariant(found, expected) => {
+            let hint = suggest(found, expected).map(|s| format!("did you mean {s:?}? ")).unwrap_or_default();
+            let allowed: Vec<String> = expected.iter().map(|e| format!("{e:?}")).collect();
+            format!("{found:?} is not allowed; {hint}use one of {}", allowed.join(", "))
+        }
         Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
             let found = describe_actual(actual);
             match expected.as_str() {
@@ -172,6 +177,8 @@ fn convert(root: &str, e: &rocket::figment::Error) -> Vec<ConfigError> {
                     _ => format!("expected a list of strings, found {found}"),
                 },
                 e if e.starts_with("struct ") => format!("expected a table of settings, found {found}"),
+                // A closed set of strings (a unit enum); a wrong string is `UnknownVariant` above.
+                e if e.starts_with("enum ") => format!("expected a string, found {found}"),
                 e => format!("expected {e}, found {found}"),
             }
         }

@@ -1,9 +1,12 @@
 //! The request's host as input: parsed strictly and checked against
-//! `security.allowed_hosts` (Django's `ALLOWED_HOSTS` syntax), so redirects,
-//! the collector's origin check and the CSRF origin comparison never rest
-//! on a value the client made up.
+//! `security.allowed_hosts` (Django's `ALLOWED_HOSTS` syntax, plus networks
+//! for literal IP hosts), so redirects, the collector's origin check and the
+//! CSRF origin comparison never rest on a value the client made up.
 
 use std::fmt;
+use std::net::IpAddr;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 /// A host and optional port, lowercase; IPv6 addresses in brackets; a
 /// trailing dot removed.
@@ -58,6 +61,17 @@ fn parse_port(p: &str) -> Option<u16> {
     (!p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
 }
 
+impl HostPort {
+    /// The address, when the host is a literal IP (`10.0.0.5`, `[fd00::5]`);
+    /// `None` for a name, however numeric it looks (`10.0.0.5.nip.io`, `10.1`).
+    pub(crate) fn ip(&self) -> Option<IpAddr> {
+        match self.host.strip_prefix('[') {
+            Some(v6) => v6.strip_suffix(']')?.parse::<std::net::Ipv6Addr>().ok().map(IpAddr::V6),
+            None => self.host.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4),
+        }
+    }
+}
+
 /// One `allowed_hosts` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum HostPattern {
@@ -67,6 +81,9 @@ pub(crate) enum HostPattern {
     Exact(HostPort),
     /// `.example.com`: the domain and every subdomain (optionally `:port`).
     Domain { suffix: String, port: Option<u16> },
+    /// `10.0.0.0/8`, `fd00::/8`: a literal IP host in that network, any port;
+    /// never a name. The host it admits is answered, never built into a URL.
+    Network(IpNet),
 }
 
 impl HostPattern {
@@ -75,6 +92,9 @@ impl HostPattern {
         let t = p.trim();
         if t == "*" {
             return Ok(HostPattern::Any);
+        }
+        if let Some(network) = parse_network(p, t) {
+            return network.map(HostPattern::Network);
         }
         if t.contains("://") || t.contains('/') {
             return Err(format!("{p:?} has a scheme or a path; write the host only, e.g. \"www.example.com\""));
@@ -106,8 +126,63 @@ impl HostPattern {
             HostPattern::Domain { suffix, port } => {
                 (h.host.ends_with(suffix.as_str()) || h.host == suffix[1..]) && port_ok(*port)
             }
+            // The same family only, as Python's `ipaddress` (django-allow-cidr):
+            // `[::ffff:10.0.0.5]` is an IPv6 host, outside `10.0.0.0/8`.
+            HostPattern::Network(net) => h.ip().is_some_and(|ip| net.contains(&ip)),
         }
     }
+
+    /// Whether this entry admits hosts by network (they are never built into a URL).
+    pub(crate) fn is_network(&self) -> bool {
+        matches!(self, HostPattern::Network(_))
+    }
+}
+
+/// `Some` when entry `t` (as written: `p`) is meant as a network (an
+/// address, `/`, a prefix length): the network, or what is wrong and what to write.
+fn parse_network(p: &str, t: &str) -> Option<Result<IpNet, String>> {
+    let (addr, prefix) = t.split_once('/')?;
+    let bracketed = addr.strip_prefix('[').and_then(|a| a.strip_suffix(']'));
+    let example = "write an address, `/` and a prefix length, e.g. \"10.0.0.0/8\" or \"fd00::/8\"";
+    let Ok(ip) = bracketed.unwrap_or(addr).parse::<IpAddr>() else {
+        // `10.0.0/8`: a network's shape around something that is no address.
+        let shaped = !addr.is_empty()
+            && addr.bytes().all(|b| b.is_ascii_hexdigit() || b".:[]".contains(&b))
+            && !prefix.is_empty()
+            && prefix.bytes().all(|b| b.is_ascii_digit());
+        return shaped.then(|| Err(format!("{p:?} is not a network: {addr:?} is not an IP address; {example}")));
+    };
+    let (family, max) = if ip.is_ipv4() { ("IPv4", 32) } else { ("IPv6", 128) };
+    let digits = prefix.bytes().take_while(u8::is_ascii_digit).count();
+    let (len, rest) = prefix.split_at(digits);
+    // Per family: `IpNet::new` is newer than the declared ipnet 2.2.
+    let net = |len: u8| match ip {
+        IpAddr::V4(v4) => Ipv4Net::new(v4, len).ok().map(IpNet::from),
+        IpAddr::V6(v6) => Ipv6Net::new(v6, len).ok().map(IpNet::from),
+    };
+    let Some(net) = len.parse::<u8>().ok().and_then(net) else {
+        return Some(Err(if digits > 0 && rest.is_empty() {
+            format!("{p:?}: /{len} is longer than an {family} address; the prefix length is at most /{max}")
+        } else {
+            format!("{p:?} is not a network; {example}")
+        }));
+    };
+    let network = net.trunc();
+    Some(if !rest.is_empty() {
+        match rest.strip_prefix(':') {
+            Some(_) => Err(format!("{p:?}: a network matches every port and takes none; write \"{network}\"")),
+            None => Err(format!("{p:?} is not a network; {example}")),
+        }
+    } else if bracketed.is_some() {
+        Err(format!("{p:?}: write a network without brackets, \"{network}\""))
+    } else if network != net {
+        Err(format!(
+            "{p:?} has host bits set; write the network \"{network}\", or \"{}\" for that one address",
+            if ip.is_ipv4() { ip.to_string() } else { format!("[{ip}]") }
+        ))
+    } else {
+        Ok(net)
+    })
 }
 
 #[cfg(test)]
@@ -196,5 +271,76 @@ mod tests {
         assert!(HostPattern::parse("*.example.com").unwrap_err().contains("the only wildcards are a leading dot"));
         assert!(HostPattern::parse("exa mple.com").is_err());
         assert!(HostPattern::parse(".").is_err());
+    }
+
+    fn network(p: &str) -> HostPattern {
+        HostPattern::parse(p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    #[test]
+    fn a_network_admits_literal_ips_inside_it_on_any_port() {
+        let v4 = network("10.0.0.0/8");
+        let v6 = network("fd00::/8");
+        for (host, inside) in [
+            ("10.0.0.5", true),
+            ("10.255.255.255:8000", true),
+            ("11.0.0.1", false),
+            ("9.255.255.255:80", false),
+            ("[fd00::5]", true),
+            ("[fdff:1:2::3]:8443", true),
+            ("[fe80::1]", false),
+        ] {
+            let h = parse_host(host).unwrap();
+            assert_eq!(v4.matches(&h, 80) || v6.matches(&h, 80), inside, "{host}");
+        }
+    }
+
+    #[test]
+    fn a_network_never_admits_a_name() {
+        let all = [network("0.0.0.0/0"), network("::/0")];
+        for host in ["localhost", "10.0.0.5.nip.io", "10.1", "0x0a000005", "fd00--5.example", "[::ffff:10.0.0.5]x"] {
+            assert!(parse_host(host).is_none_or(|h| !all.iter().any(|n| n.matches(&h, 80))), "{host}");
+        }
+        // An IPv4-mapped IPv6 host is IPv6: outside every IPv4 network (Python's ipaddress agrees).
+        let mapped = parse_host("[::ffff:10.0.0.5]").unwrap();
+        assert!(!network("10.0.0.0/8").matches(&mapped, 80));
+        assert!(network("::ffff:0:0/96").matches(&mapped, 80));
+    }
+
+    #[test]
+    fn bad_networks_say_what_to_write() {
+        let e = |p: &str| HostPattern::parse(p).unwrap_err();
+        assert_eq!(
+            e("10.0.0.0/33"),
+            "\"10.0.0.0/33\": /33 is longer than an IPv4 address; the prefix length is at most /32"
+        );
+        assert_eq!(
+            e("fd00::/129"),
+            "\"fd00::/129\": /129 is longer than an IPv6 address; the prefix length is at most /128"
+        );
+        assert_eq!(
+            e("10.0.0.1/8"),
+            "\"10.0.0.1/8\" has host bits set; write the network \"10.0.0.0/8\", or \"10.0.0.1\" for that one address"
+        );
+        assert_eq!(
+            e("fd00::1/8"),
+            "\"fd00::1/8\" has host bits set; write the network \"fd00::/8\", or \"[fd00::1]\" for that one address"
+        );
+        assert_eq!(e("[fd00::]/8"), "\"[fd00::]/8\": write a network without brackets, \"fd00::/8\"");
+        assert_eq!(
+            e("10.0.0.0/8:8000"),
+            "\"10.0.0.0/8:8000\": a network matches every port and takes none; write \"10.0.0.0/8\""
+        );
+        assert_eq!(
+            e("10.0.0/8"),
+            "\"10.0.0/8\" is not a network: \"10.0.0\" is not an IP address; write an address, `/` and a prefix length, \
+             e.g. \"10.0.0.0/8\" or \"fd00::/8\""
+        );
+        assert_eq!(
+            e("10.0.0.0/"),
+            "\"10.0.0.0/\" is not a network; write an address, `/` and a prefix length, e.g. \"10.0.0.0/8\" or \"fd00::/8\""
+        );
+        assert!(e("example.com/8").contains("has a scheme or a path"));
+        assert_eq!(network("10.0.0.5/32"), HostPattern::Network("10.0.0.5/32".parse().unwrap()));
     }
 }

@@ -38,7 +38,9 @@ pub struct Https {
     pub redirect: bool,
     /// `301` (Moved Permanently) or `308` (Permanent Redirect, keeps the method). _Default:_ `308`.
     pub redirect_status: u64,
-    /// Host for the redirect target. _Default:_ `None` (the request's `Host`).
+    /// Host for the redirect target. _Default:_ `None` (the request's `Host`,
+    /// when a name entry of `allowed_hosts` admitted it; a host only a network
+    /// entry admitted gets `421` instead).
     pub redirect_host: Option<String>,
     /// Path patterns never redirected. _Default:_ `[]`.
     pub redirect_exempt: Vec<String>,
@@ -86,6 +88,15 @@ impl Https {
         }
         HttpsPolicy { proxies, header: header.to_string(), allowed: None, forwarded_host: self.trust_forwarded_host }
     }
+}
+
+/// How `allowed_hosts` admitted a request's host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Admitted {
+    /// By a name entry (exact, `.domain`, `*`), or not checked: a host to build URLs from.
+    Named(HostPort),
+    /// Only by a network entry (`10.0.0.0/8`): served, never built into a URL.
+    Network(HostPort),
 }
 
 /// Managed state: the HTTPS settings, for guards that need the client address.
@@ -149,17 +160,30 @@ impl HttpsPolicy {
         }
     }
 
-    /// The request's host, parsed strictly and, with `allowed_hosts`, allowed:
-    /// the one value redirects, origin checks and absolute URLs use. `None`:
-    /// no usable host (then nothing is built from it).
-    pub(crate) fn host(&self, req: &Request<'_>) -> Option<HostPort> {
+    /// The request's host, parsed strictly and, with `allowed_hosts`, admitted
+    /// by an entry (a name entry before a network one). `None`: no usable host.
+    pub(crate) fn admit(&self, req: &Request<'_>) -> Option<Admitted> {
         let host = parse_host(&self.raw_host(req)?)?;
-        match &self.allowed {
-            None => Some(host),
-            Some(patterns) => {
-                let default_port = if self.is_secure(req) { 443 } else { 80 };
-                patterns.iter().any(|p| p.matches(&host, default_port)).then_some(host)
-            }
+        let Some(patterns) = &self.allowed else { return Some(Admitted::Named(host)) };
+        let default_port = if self.is_secure(req) { 443 } else { 80 };
+        let by = |network: bool| patterns.iter().any(|p| p.is_network() == network && p.matches(&host, default_port));
+        if by(false) {
+            Some(Admitted::Named(host))
+        } else if by(true) {
+            Some(Admitted::Network(host))
+        } else {
+            None
+        }
+    }
+
+    /// The host redirects, origin checks and absolute URLs are built from:
+    /// the request's, admitted by a name entry of `allowed_hosts` (or any,
+    /// without the list). `None`: no usable host, or one only a network entry
+    /// admitted (a load balancer's probe by IP), so nothing is built from it.
+    pub(crate) fn host(&self, req: &Request<'_>) -> Option<HostPort> {
+        match self.admit(req)? {
+            Admitted::Named(host) => Some(host),
+            Admitted::Network(_) => None,
         }
     }
 

@@ -6,6 +6,7 @@ use crate::core::feature::{Builder, Feature};
 use crate::core::paths::{PathSet, Scope};
 use crate::core::rules::{check_value, intern};
 
+use super::cache::NoncePages;
 use super::config::{Csp, Directives, PolicyConfig};
 use super::fingerprint::{Configured, KnownPolicies};
 use super::policy::{self, CspPolicy};
@@ -65,6 +66,8 @@ impl Feature for Csp {
                 }
             }
         }
+        let nonce_pages = NoncePages::new(self.nonce_cache);
+        b.summary.push(nonce_pages.describe());
         if let Some(r) = &finisher.reporting {
             b.summary.push(format!(
                 "reporting: report-uri {}{}, report-to {} on HTTPS",
@@ -98,6 +101,7 @@ impl Feature for Csp {
             percentage: finisher.reporting.as_ref().map(|r| r.percentage),
             endpoints,
             finisher,
+            nonce_pages,
         });
     }
 }

@@ -2,6 +2,7 @@
 
 use rocket::figment::value::Value as FigValue;
 
+use super::cache::NonceCache;
 use crate::core::config::{describe, each_at, shaped, string_items, text};
 
 /// Directive changes: `Some(sources)` sets (empty for boolean directives), `None` removes.
@@ -151,6 +152,10 @@ pub struct Csp {
     pub paths: Vec<String>,
     /// Path patterns that don't. _Default:_ `[]`.
     pub exclude: Vec<String>,
+    /// The `Cache-Control` of a page whose policy carries a nonce, when its
+    /// handler set none: `"no-store"` (`private, no-store`), `"private"` or
+    /// `"leave"` (see [`NonceCache`]). _Default:_ `"no-store"`.
+    pub nonce_cache: NonceCache,
 }
 
 impl Default for Csp {
@@ -169,6 +174,7 @@ impl Default for Csp {
             report_percentage: 100.0,
             paths: crate::core::feature::everywhere(),
             exclude: vec![],
+            nonce_cache: NonceCache::NoStore,
         }
     }
 }
@@ -386,6 +392,7 @@ pub(crate) struct CspTable {
     report_percentage: f64,
     paths: Vec<String>,
     exclude: Vec<String>,
+    nonce_cache: NonceCache,
 }
 
 impl Default for CspTable {
@@ -409,6 +416,7 @@ impl Default for CspTable {
             report_percentage: d.report_percentage,
             paths: d.paths,
             exclude: d.exclude,
+            nonce_cache: d.nonce_cache,
         }
     }
 }
@@ -434,6 +442,7 @@ impl From<CspTable> for Csp {
             report_percentage: t.report_percentage,
             paths: t.paths,
             exclude: t.exclude,
+            nonce_cache: t.nonce_cache,
         }
     }
 }

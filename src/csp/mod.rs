@@ -51,6 +51,8 @@
 //! report_percentage = 100            # share of responses that carry the reporting directives
 //! paths = ["/**"]                    # Default: ["/**"]
 //! exclude = []                       # Default: []
+//! nonce_cache = "no-store"          # Cache-Control of a nonce page that has none: "no-store"
+//!                                    # (private, no-store), "private" or "leave"; Default: "no-store"
 //!
 //! [default.security.csp.directives]  # merged over the default policy
 //! img-src = ["'self'", "data:", "https://images.example.com"]
@@ -106,11 +108,17 @@
 //! that is `'none'`. A warning is logged when `'unsafe-inline'` sits next to a
 //! nonce: browsers then ignore `'unsafe-inline'`.
 //!
+//! A page whose policy carries the nonce is safe only while no shared cache
+//! serves it again (Django ticket 21010): when it has no `Cache-Control`, it
+//! gets `private, no-store` ([`NonceCache`], `nonce_cache`); a public one the
+//! handler set is kept and logged at WARN once per route (finding W027).
+//!
 //! # Per route
 //!
 //! [`CspOverride`] replaces, extends or removes either policy for one
 //! handler; a policy header the handler set itself is kept.
 
+pub(crate) mod cache;
 pub(crate) mod compile;
 pub(crate) mod config;
 pub(crate) mod fingerprint;
@@ -122,6 +130,7 @@ pub(crate) mod policy;
 pub(crate) mod render;
 pub(crate) mod route;
 
+pub use cache::NonceCache;
 pub use config::{Csp, Directives, PolicyConfig, ReportOnly, RoutePolicy};
 pub use fingerprint::{normalised_policy, policy_fingerprint};
 pub use nonce::{CspHash, CspNonce};

@@ -11,6 +11,7 @@ use crate::core::part::{Finish, Part};
 use crate::core::paths::Scope;
 use crate::core::rules::intern;
 
+use super::cache::NoncePages;
 use super::fingerprint::{disposition_of, KnownPolicies};
 use super::local::{Change, CspLocal};
 use super::policy::CspPolicy;
@@ -152,6 +153,8 @@ pub(crate) struct CompiledCsp {
     pub(crate) finisher: Finisher,
     /// The policies this site sends (managed state, read by the collector).
     pub(crate) known: Arc<KnownPolicies>,
+    /// The `Cache-Control` of pages whose policy carries the nonce.
+    pub(crate) nonce_pages: NoncePages,
 }
 
 impl CompiledCsp {
@@ -195,6 +198,27 @@ impl Part for CompiledCsp {
     }
 
     fn response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>, finish: &Finish<'_>) {
+        let local = CspLocal::used(req);
+        let nonce = local.and_then(|l| l.nonce.get()).map(String::as_str);
+        self.send_policies(req, res, finish, local, nonce);
+        // Only a response whose handler asked for a nonce pays for the check.
+        if let Some(nonce) = nonce {
+            self.nonce_pages.finish(req, res, finish, nonce);
+        }
+    }
+}
+
+impl CompiledCsp {
+    /// Sets (or leaves) the two policy headers of `res`; `local`: the
+    /// request's CSP state, if a handler used it, and `nonce` its nonce.
+    fn send_policies<'r>(
+        &self,
+        req: &'r Request<'_>,
+        res: &mut Response<'r>,
+        finish: &Finish<'_>,
+        local: Option<&CspLocal>,
+        nonce: Option<&str>,
+    ) {
         let (secure, overwrite) = (finish.secure, finish.overwrite);
         if !self.scope.applies(req.uri()) {
             // A policy a handler sends where the crate's does not apply is one the site sends too.
@@ -204,8 +228,6 @@ impl Part for CompiledCsp {
             return;
         }
         let report = self.sampled();
-        let local = CspLocal::used(req);
-        let nonce = local.and_then(|l| l.nonce.get()).map(String::as_str);
         let changes = local.and_then(CspLocal::changes);
         let mut sent = false;
         for (name, policy, change) in [

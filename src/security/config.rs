@@ -66,7 +66,8 @@ macro_rules! security_config {
             pub server_header: ServerHeader,
             /// Replace a header the handler already set. _Default:_ `false` (the handler wins).
             pub overwrite: bool,
-            /// Hosts the site answers to (Django's `ALLOWED_HOSTS`); empty: not checked. _Default:_ `[]`.
+            /// Hosts the site answers to (Django's `ALLOWED_HOSTS`), and networks
+            /// (`10.0.0.0/8`, `fd00::/8`) that admit literal IP hosts only; empty: not checked. _Default:_ `[]`.
             pub allowed_hosts: Vec<String>,
             /// Paths served whatever the host (load-balancer health checks). _Default:_ `[]`.
             pub allowed_hosts_exempt: Vec<String>,

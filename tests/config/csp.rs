@@ -257,3 +257,21 @@ fn report_only_tables_reject_unknown_keys() {
     let e = error("[default.security.csp.report_only]\nenable = true");
     assert!(e.starts_with("`security.csp.report_only.enable`: unknown key; did you mean `enabled`?"), "{e}");
 }
+
+#[test]
+fn nonce_cache_is_one_of_three_strings() {
+    let nonce_cache = |v: &str| errors(&format!("[default.security.csp]\nnonce_cache = {v}"));
+    for ok in ["\"no-store\"", "\"private\"", "\"leave\""] {
+        assert_eq!(nonce_cache(ok), Vec::<String>::new(), "{ok}");
+    }
+    assert_eq!(
+        nonce_cache("\"nostore\""),
+        ["`security.csp.nonce_cache`: \"nostore\" is not allowed; did you mean \"no-store\"? use one of \"no-store\", \
+          \"private\", \"leave\""]
+    );
+    assert_eq!(
+        nonce_cache("\"public\""),
+        ["`security.csp.nonce_cache`: \"public\" is not allowed; use one of \"no-store\", \"private\", \"leave\""]
+    );
+    assert_eq!(nonce_cache("false"), ["`security.csp.nonce_cache`: expected a string, found the boolean false"]);
+}

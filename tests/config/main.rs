@@ -531,6 +531,28 @@ fn an_allowed_host_with_a_scheme_path_or_inner_wildcard_fails_naming_the_key() {
 }
 
 #[rocket::async_test]
+async fn a_bad_network_in_allowed_hosts_fails_ignite_naming_the_entry_and_the_fix() {
+    let toml = "[default.security]\nallowed_hosts = [\"www.example.com\", \"10.0.0.0/33\", \"10.0.0.1/8\", \
+                \"fd00::/129\", \"[fd00::]/8\", \"10.0.0.0/8:8000\", \"10.0.0.0/8\", \"fd00::/8\"]";
+    assert_eq!(
+        errors(toml),
+        [
+            "`security.allowed_hosts[1]`: \"10.0.0.0/33\": /33 is longer than an IPv4 address; the prefix length is at \
+             most /32",
+            "`security.allowed_hosts[2]`: \"10.0.0.1/8\" has host bits set; write the network \"10.0.0.0/8\", or \
+             \"10.0.0.1\" for that one address",
+            "`security.allowed_hosts[3]`: \"fd00::/129\": /129 is longer than an IPv6 address; the prefix length is at \
+             most /128",
+            "`security.allowed_hosts[4]`: \"[fd00::]/8\": write a network without brackets, \"fd00::/8\"",
+            "`security.allowed_hosts[5]`: \"10.0.0.0/8:8000\": a network matches every port and takes none; write \
+             \"10.0.0.0/8\"",
+        ]
+    );
+    assert!(ignite_fails(app(toml)).await);
+    assert!(!ignite_fails(app("[default.security]\nallowed_hosts = [\"10.0.0.0/8\", \"fd00::/8\"]")).await);
+}
+
+#[rocket::async_test]
 async fn a_published_secret_key_refuses_a_release_launch_naming_the_key() {
     let sample = "o0/U03li/W+nN5Z4YuPxyKtIe1h60PBkvaK5wSxz2MwLNdc9JYwQlJ5mfKh/zKJbar/MArjkfTmsTmSabGC9GA==";
     let release = rocket::figment::Figment::from(rocket::Config::release_default()).merge(("secret_key", sample));

@@ -153,6 +153,7 @@ fn the_nonce_in_the_tera_page_is_the_one_in_the_policy() {
     assert!(body.contains(&format!("<style nonce=\"{raw}\">")), "{body}");
     let (_, h2, _) = http(app.port, "GET", "/", &[], "");
     assert!(!header(&h2, "content-security-policy").unwrap().contains(nonce), "a new nonce per response");
+    assert_eq!(header(&h, "cache-control"), Some("private, no-store"), "no shared cache keeps the nonce");
 }
 
 #[test]
@@ -286,6 +287,23 @@ fn in_the_showcase_an_expired_password_reaches_no_logged_in_page_but_the_change_
     let (status, _, body) = http(app.port, "GET", "/api/me", &[("Cookie", alice.as_str()), xhr[0]], "");
     assert_eq!((status, body.as_str()), (200, r#"{"admin":false,"name":"alice"}"#));
     assert_eq!(http(app.port, "GET", "/account/sessions", &[("Cookie", alice.as_str())], "").0, 200);
+}
+
+#[test]
+fn the_showcase_serves_a_probe_by_ip_and_keeps_its_nonce_page_out_of_shared_caches() {
+    let app = start("showcase", &[]);
+    let probe = |host: &str| {
+        let (status, _, body) = http(app.port, "GET", "/health", &[("Host", host)], "");
+        (status, body)
+    };
+    assert_eq!(probe("10.1.2.3:8000"), (200, "ok".to_string()));
+    assert_eq!(probe("[fd00::7]:8000"), (200, "ok".to_string()));
+    assert_eq!(probe("10.1.2.3.nip.io").0, 400);
+    assert_eq!(probe("192.168.1.2").0, 400);
+    let (status, h, _) = http(app.port, "GET", "/", &[], "");
+    assert_eq!((status, header(&h, "cache-control")), (200, Some("private, no-store")));
+    let (_, h, _) = http(app.port, "GET", "/privacy", &[], "");
+    assert_eq!(header(&h, "cache-control"), None, "a page without a nonce");
 }
 
 #[test]

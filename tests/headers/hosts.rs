@@ -143,3 +143,129 @@ async fn x_forwarded_host_is_ignored_unless_trusted_explicitly() {
         .await;
     assert_eq!(res.status(), Status::BadRequest, "the Host header decides");
 }
+
+/// A site name and the networks its load balancer probes from (django-allow-cidr's `ALLOWED_CIDR_NETS`).
+const NETWORKS: &str = "[default.security]\nallowed_hosts = [\"www.example.com\", \"10.0.0.0/8\", \"fd00::/8\"]";
+
+#[rocket::async_test]
+async fn a_network_entry_admits_ip_hosts_inside_it_with_or_without_a_port() {
+    let c = client(app(NETWORKS)).await;
+    for (host, status) in [
+        ("10.0.0.5", Status::Ok),
+        ("10.0.0.5:8000", Status::Ok),
+        ("10.255.255.255:80", Status::Ok),
+        ("[fd00::5]", Status::Ok),
+        ("[fd12:3456::1]:8080", Status::Ok),
+        ("www.example.com", Status::Ok),
+        ("11.0.0.5", Status::BadRequest),
+        ("9.255.255.255:8000", Status::BadRequest),
+        ("192.168.1.5", Status::BadRequest),
+        ("[fe80::1]", Status::BadRequest),
+        ("[2001:db8::1]:8000", Status::BadRequest),
+        // IPv6 without brackets is no host at all.
+        ("fd00::5", Status::BadRequest),
+    ] {
+        let (got, _, body) = get_host(&c, "/", host).await;
+        assert_eq!(got, status, "Host: {host}");
+        if status == Status::BadRequest {
+            assert_eq!(body, "400 Bad Request: this site is not served under that host name", "Host: {host}");
+        }
+    }
+}
+
+#[rocket::async_test]
+async fn a_network_entry_never_admits_a_name() {
+    let toml = "[default.security]\nallowed_hosts = [\"www.example.com\", \"0.0.0.0/0\", \"::/0\"]";
+    let c = client(app(toml)).await;
+    assert_eq!(get_host(&c, "/", "203.0.113.9").await.0, Status::Ok, "every IPv4 address is inside 0.0.0.0/0");
+    for host in [
+        "10.0.0.5.nip.io",
+        "10.0.0.5.evil.example",
+        "localhost",
+        "evil.example",
+        // Shorthand and hexadecimal forms some resolvers read as addresses are names here.
+        "10.1",
+        "0x0a000005",
+        "[::ffff:10.0.0.5]x",
+    ] {
+        assert_eq!(get_host(&c, "/", host).await.0, Status::BadRequest, "Host: {host}");
+    }
+}
+
+#[rocket::async_test]
+async fn a_host_admitted_by_a_network_is_never_a_redirect_target() {
+    let c =
+        client(app(&format!("{NETWORKS}\n[default.security.https]\nredirect = true\nredirect_exempt = [\"/health\"]")))
+            .await;
+    let (status, location, _) = get_host(&c, "/account?x=1", "10.0.0.5:8000").await;
+    assert_eq!((status, location), (Status::MisdirectedRequest, None));
+    let (status, location, _) = get_host(&c, "/account?x=1", "[fd00::5]").await;
+    assert_eq!((status, location), (Status::MisdirectedRequest, None));
+    let (status, location, _) = get_host(&c, "/account?x=1", "www.example.com").await;
+    assert_eq!(status, Status::PermanentRedirect);
+    assert_eq!(location.as_deref(), Some("https://www.example.com/account?x=1"));
+    // The health check a load balancer sends by IP: exempt from the redirect, served.
+    let (status, location, body) = get_host(&c, "/health", "10.0.0.5:8000").await;
+    assert_eq!((status, location, body.as_str()), (Status::Ok, None, "page"));
+}
+
+#[rocket::async_test]
+async fn with_redirect_host_a_network_admitted_request_goes_to_the_configured_host() {
+    let toml = format!("{NETWORKS}\n[default.security.https]\nredirect = true\nredirect_host = \"www.example.com\"");
+    let c = client(app(&toml)).await;
+    let (status, location, _) = get_host(&c, "/account", "10.0.0.5:8000").await;
+    assert_eq!(status, Status::PermanentRedirect);
+    assert_eq!(location.as_deref(), Some("https://www.example.com/account"));
+}
+
+#[rocket::async_test]
+async fn an_address_listed_by_itself_is_a_configured_host_even_inside_a_network() {
+    let toml =
+        "[default.security]\nallowed_hosts = [\"10.0.0.0/8\", \"10.0.0.5\"]\n[default.security.https]\nredirect = true";
+    let c = client(app(toml)).await;
+    let (status, location, _) = get_host(&c, "/x", "10.0.0.5:8000").await;
+    assert_eq!((status, location.as_deref()), (Status::PermanentRedirect, Some("https://10.0.0.5/x")));
+    let (status, location, _) = get_host(&c, "/x", "10.0.0.6:8000").await;
+    assert_eq!((status, location), (Status::MisdirectedRequest, None));
+}
+
+#[rocket::async_test]
+async fn a_host_admitted_by_a_network_is_not_the_sites_origin() {
+    let c = client(app(NETWORKS)).await;
+    let post = |host: &'static str, headers: &[(&'static str, &'static str)]| {
+        let mut req = c.post("/submit").header(Header::new("Host", host));
+        for (n, v) in headers {
+            req = req.header(Header::new(*n, *v));
+        }
+        req.dispatch()
+    };
+    // A browser without Fetch Metadata naming the IP as its origin: not the site's origin.
+    assert_eq!(post("10.0.0.5", &[("Origin", "http://10.0.0.5")]).await.status(), Status::Forbidden);
+    assert_eq!(post("www.example.com", &[("Origin", "http://www.example.com")]).await.status(), Status::Ok);
+    // An internal caller sends neither header; a current browser says same-origin itself.
+    assert_eq!(post("10.0.0.5", &[]).await.status(), Status::Ok);
+    assert_eq!(post("10.0.0.5", &[("Sec-Fetch-Site", "same-origin")]).await.status(), Status::Ok);
+}
+
+#[rocket::async_test]
+async fn a_report_from_a_page_at_a_network_admitted_host_is_foreign() {
+    let c = client(app(NETWORKS)).await;
+    let report = |doc: &str| {
+        format!(
+            r#"{{"csp-report":{{"document-uri":"{doc}","effective-directive":"img-src","blocked-uri":"https://cdn.example/a.png"}}}}"#
+        )
+    };
+    for (host, doc) in [("10.0.0.5", "http://10.0.0.5/"), ("www.example.com", "http://www.example.com/")] {
+        let res = c
+            .post("/security/csp-report")
+            .header(Header::new("Host", host))
+            .header(ContentType::new("application", "csp-report"))
+            .body(report(doc))
+            .dispatch()
+            .await;
+        assert_eq!(res.status(), Status::NoContent, "{host}");
+    }
+    let stats = rocket_security::reports::stats(c.rocket()).unwrap();
+    assert_eq!((stats.received, stats.accepted), (2, 1));
+    assert_eq!(stats.dropped.get("foreign_origin"), Some(&1));
+}

@@ -14,6 +14,7 @@ mod hosts;
 mod hsts;
 mod https_redirect;
 mod legacy;
+mod nonce_cache;
 mod overrides;
 mod permissions;
 mod privacy;

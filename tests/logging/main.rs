@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod liftoff;
+mod nonce_cache;
 mod refusals;
 mod violations;
 

@@ -28,3 +28,25 @@ async fn a_host_and_a_csrf_refusal_each_log_one_line() {
         "{out}"
     );
 }
+
+#[rocket::async_test]
+async fn a_redirect_refused_for_a_host_a_network_admitted_logs_one_line() {
+    let buffer = crate::captured();
+    let toml = "[default.security]\nallowed_hosts = [\"www.example.com\", \"10.0.0.0/8\"]\n\
+                [default.security.https]\nredirect = true";
+    let client = common::client(common::app(toml)).await;
+    let res = client.get("/status?probe=1").header(Header::new("Host", "10.20.30.40:8000")).dispatch().await;
+    assert_eq!(res.status(), rocket::http::Status::MisdirectedRequest);
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains("10.20.30.40")).collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(
+        lines[0].ends_with(
+            "INFO security: HTTPS redirect: host \"10.20.30.40:8000\" is admitted by a network of allowed_hosts and \
+             never becomes a redirect target (GET /status); answering 421; set security.https.redirect_host, or list \
+             the path in security.https.redirect_exempt"
+        ),
+        "{}",
+        lines[0]
+    );
+}
