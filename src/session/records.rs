@@ -12,7 +12,7 @@ use crate::db::models::stored;
 use crate::db::pool::{with_conn, DbError, SecurityPool};
 use crate::db::schema::security_sessions::dsl as s;
 
-use super::rows::{Admission, Limit, LOCK_WAIT_SECS};
+use super::rows::{Admission, Limit};
 
 /// One login, as the registry keeps it.
 ///
@@ -293,16 +293,17 @@ impl SessionRecord {
     /// and two first logins would both count zero. MySQL's `REPEATABLE READ`
     /// snapshot starts with the first plain read, which comes after the lock.
     ///
-    /// The lock row is made to exist before the transaction, by an
-    /// insert-or-ignore in a statement of its own: inside the transaction, an
-    /// `UPDATE` that finds no row takes a gap lock on MySQL, and the first
-    /// logins of different users falling into one gap deadlock each other.
+    /// The lock row is made to exist before the transaction (by an
+    /// insert-or-ignore in a statement of its own, when a read does not find
+    /// it): inside the transaction, an `UPDATE` that finds no row takes a gap
+    /// lock on MySQL, and the first logins of different users falling into
+    /// one gap deadlock each other.
     /// A lock row pruned between the two (see [`prune_locks`](Self::prune_locks))
     /// makes the login start again, and so does a deadlock (MySQL 1213,
     /// PostgreSQL 40P01), after a jittered pause, at most [`RETRIES`] times.
-    /// Every lock wait is bounded by [`LOCK_WAIT_SECS`]: a transaction that
-    /// stalls holding a user's row fails that user's logins (`503`) instead of
-    /// hanging them on every instance.
+    /// Every lock wait of the transaction is bounded by [`LOCK_WAIT_SECS`](super::rows::LOCK_WAIT_SECS): a
+    /// transaction that stalls holding a user's row fails that user's logins
+    /// (`503`) instead of hanging them on every instance.
     pub(crate) async fn create_limited(
         pool: &SecurityPool,
         row: SessionRecord,
@@ -313,10 +314,10 @@ impl SessionRecord {
             return Err(DbError::Invalid(format!("user id longer than {} characters", crate::db::MAX_USER_ID)));
         }
         let mut conn = pool.conn().await?;
-        bound_lock_waits(&mut conn, true).await?;
+        bound_mysql_lock_waits(&mut conn, true).await?;
         let outcome = Self::admit_retrying(&mut conn, &row, limit, now).await;
         // The connection goes back to the pool: its next user waits as the server says.
-        if let Err(e) = bound_lock_waits(&mut conn, false).await {
+        if let Err(e) = bound_mysql_lock_waits(&mut conn, false).await {
             tracing::warn!(target: "security", "session limit: the lock wait bound of a pooled connection was not reset: {e}");
         }
         outcome
@@ -364,6 +365,7 @@ impl SessionRecord {
     ) -> Result<Option<Admission>, DbError> {
         use crate::db::schema::security_session_locks::dsl as l;
         let (user, at) = (row.user_id.as_str(), stored(now));
+        bound_postgres_lock_waits(conn).await?;
         // The count is of matched rows on every backend (diesel sets MySQL's CLIENT_FOUND_ROWS).
         let locked = with_conn!(conn, |c| diesel::update(l::security_session_locks.filter(l::user_id.eq(user)))
             .set(l::locked_at.eq(at))
@@ -465,37 +467,54 @@ impl SessionRecord {
 /// How many times a limited login starts again after a race lost.
 const RETRIES: u32 = 5;
 
-/// Bounds every lock wait of the connection by [`LOCK_WAIT_SECS`] (`true`),
-/// or gives it back the server's own bound (`false`). A setting of the
-/// session, not of one transaction: it also covers the insert that ensures
-/// the lock row, which runs outside the transaction.
-async fn bound_lock_waits(conn: &mut crate::db::SecurityConn, bounded: bool) -> Result<(), DbError> {
-    #[cfg(any(feature = "postgres", feature = "mysql"))]
-    use diesel_async::SimpleAsyncConnection;
+/// On MySQL, bounds every lock wait of the connection by [`LOCK_WAIT_SECS`](super::rows::LOCK_WAIT_SECS)
+/// (`true`), or gives it back the server's own bound (`false`): MySQL has no
+/// setting of one transaction. Nothing elsewhere: PostgreSQL's bound is set
+/// in the transaction ([`bound_postgres_lock_waits`]), SQLite's is
+/// `busy_timeout` (5 s on every connection).
+async fn bound_mysql_lock_waits(conn: &mut crate::db::SecurityConn, bounded: bool) -> Result<(), DbError> {
     let _ = bounded;
     match conn {
-        #[cfg(feature = "postgres")]
-        crate::db::SecurityConn::Postgres(c) => {
-            let sql =
-                if bounded { format!("SET lock_timeout = '{LOCK_WAIT_SECS}s'") } else { "RESET lock_timeout".into() };
-            c.batch_execute(&sql).await?;
-        }
         #[cfg(feature = "mysql")]
         crate::db::SecurityConn::Mysql(c) => {
-            let value = if bounded { LOCK_WAIT_SECS.to_string() } else { "DEFAULT".into() };
+            use diesel_async::SimpleAsyncConnection;
+            let value = if bounded { super::rows::LOCK_WAIT_SECS.to_string() } else { "DEFAULT".into() };
             c.batch_execute(&format!("SET SESSION innodb_lock_wait_timeout = {value}")).await?;
         }
-        // SQLite: `busy_timeout`, set on every connection.
         #[allow(unreachable_patterns)]
         _ => {}
     }
     Ok(())
 }
 
-/// Makes sure the lock row of `user` exists, in a statement of its own
-/// (autocommit): an insert that does nothing when the row is there.
+/// On PostgreSQL, bounds every lock wait of the transaction open on `conn` by
+/// [`LOCK_WAIT_SECS`](super::rows::LOCK_WAIT_SECS) (`SET LOCAL`: it ends with the transaction, so no
+/// other use of the connection, nor another client behind a pooler, has it).
+async fn bound_postgres_lock_waits(conn: &mut crate::db::SecurityConn) -> Result<(), DbError> {
+    match conn {
+        #[cfg(feature = "postgres")]
+        crate::db::SecurityConn::Postgres(c) => {
+            use diesel_async::SimpleAsyncConnection;
+            c.batch_execute(&format!("SET LOCAL lock_timeout = '{}s'", super::rows::LOCK_WAIT_SECS)).await?;
+        }
+        #[allow(unreachable_patterns)]
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Makes sure the lock row of `user` exists, outside the transaction: a read
+/// (which never waits for a lock), and for a user without a row an insert
+/// that does nothing when another login made it meanwhile, in a statement of
+/// its own (autocommit). Only that insert can wait, and only for another
+/// first login of the user.
 async fn ensure_lock_row(conn: &mut crate::db::SecurityConn, user: &str, at: NaiveDateTime) -> Result<(), DbError> {
     use crate::db::schema::security_session_locks::dsl as l;
+    let there: i64 =
+        with_conn!(conn, |c| l::security_session_locks.filter(l::user_id.eq(user)).count().get_result(c).await)?;
+    if there > 0 {
+        return Ok(());
+    }
     let row = (l::user_id.eq(user), l::locked_at.eq(at));
     match conn {
         #[cfg(feature = "postgres")]
