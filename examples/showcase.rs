@@ -222,7 +222,9 @@ fn style() -> (ContentType, &'static str) {
 fn login_page(next: Option<&str>, failed: Option<bool>, expired: Option<&str>, ended: Option<&str>) -> RawHtml<String> {
     let next = next.and_then(|n| safe_next(n, &[])).unwrap_or("/");
     // `ended=session_limit:N`: the session limit ended this browser's session at a later login elsewhere.
-    let limit = ended.and_then(|e| e.strip_prefix("session_limit:")).filter(|n| n.bytes().all(|b| b.is_ascii_digit()));
+    let limit = ended
+        .and_then(|e| e.strip_prefix("session_limit:"))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
     let notice = match (failed, expired, limit) {
         (Some(true), ..) => "<p class=\"error\">Wrong username or password.</p>".to_string(),
         (_, Some("revoked"), Some(n)) => format!(

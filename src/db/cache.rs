@@ -133,10 +133,15 @@ pub(crate) mod totals {
 }
 
 /// Session revocations announced to every instance at once: the instance
-/// that ends a session publishes its registry key; every instance
-/// subscribed drops it from its cache. The database registry stays the
-/// record; a message lost while an instance was not subscribed is covered
-/// by `revocation_check_ms` (and a resubscription forgets every live entry).
+/// that ends a session publishes its registry key, with the reason; every
+/// instance subscribed drops it from its cache, knowing why without asking
+/// the database. The database registry stays the record; a message lost
+/// while an instance was not subscribed is covered by `revocation_check_ms`
+/// (and a resubscription forgets every live entry).
+///
+/// A message is `reason=<reason> <key> <key> …`. An instance of an earlier
+/// version reads the keys and skips the first word (it is no key); a message
+/// of one reads as keys without a reason.
 pub(crate) mod revocations {
     use std::time::{Duration, Instant};
 
@@ -150,16 +155,23 @@ pub(crate) mod revocations {
     /// Most keys one message carries (a user with more sessions sends several).
     const PER_MESSAGE: usize = 1000;
 
-    /// Publishes `hashes` (registry keys) to every subscribed instance.
-    pub(crate) async fn publish(pool: &deadpool_redis::Pool, hashes: &[String]) -> Result<(), String> {
+    /// The longest reason a message carries.
+    const REASON_MAX: usize = 64;
+
+    /// Publishes `hashes` (registry keys), ended for `reason`, to every
+    /// subscribed instance. A reason that is not a word of `a-z`, `0-9`, `_`
+    /// and `:` (one an application gave `SessionRecord::revoke`) is left out:
+    /// the others read it from the registry.
+    pub(crate) async fn publish(pool: &deadpool_redis::Pool, reason: &str, hashes: &[String]) -> Result<(), String> {
         if hashes.is_empty() {
             return Ok(());
         }
+        let prefix = if reason_ok(reason) { format!("reason={reason} ") } else { String::new() };
         let mut conn = pool.get().await.map_err(|e| e.to_string())?;
         for chunk in hashes.chunks(PER_MESSAGE) {
             redis::cmd("PUBLISH")
                 .arg(CHANNEL)
-                .arg(chunk.join(" "))
+                .arg(format!("{prefix}{}", chunk.join(" ")))
                 .query_async::<_, i64>(&mut conn)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -167,22 +179,35 @@ pub(crate) mod revocations {
         Ok(())
     }
 
-    /// The registry keys of one message: 64 lowercase hex digits each, at most
-    /// [`PER_MESSAGE`]; anything else in it is ignored.
-    pub(crate) fn parse(payload: &str) -> Vec<String> {
-        payload
+    fn reason_ok(reason: &str) -> bool {
+        !reason.is_empty()
+            && reason.len() <= REASON_MAX
+            && reason.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b':')
+    }
+
+    /// The reason and the registry keys of one message: 64 lowercase hex
+    /// digits each, at most [`PER_MESSAGE`]; anything else in it is ignored.
+    pub(crate) fn parse(payload: &str) -> (Option<String>, Vec<String>) {
+        let reason = payload
+            .split(' ')
+            .next()
+            .and_then(|w| w.strip_prefix("reason="))
+            .filter(|r| reason_ok(r))
+            .map(str::to_string);
+        let hashes = payload
             .split(' ')
             .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
             .take(PER_MESSAGE)
             .map(str::to_string)
-            .collect()
+            .collect();
+        (reason, hashes)
     }
 
     /// Listens for revocations for as long as the application runs: calls
-    /// `subscribed` after every (re)subscription and `revoked` with the keys
-    /// of every message. When Redis cannot answer it logs a WARN line (at
+    /// `subscribed` after every (re)subscription and `revoked` with the
+    /// reason (when the message has one) and the keys of every message. When Redis cannot answer it logs a WARN line (at
     /// most every 10 seconds) and tries again every second.
-    pub(crate) async fn listen(url: String, subscribed: impl Fn(), revoked: impl Fn(Vec<String>)) {
+    pub(crate) async fn listen(url: String, subscribed: impl Fn(), revoked: impl Fn(Option<String>, Vec<String>)) {
         let mut warned: Option<Instant> = None;
         let mut lost = false;
         loop {
@@ -197,7 +222,8 @@ pub(crate) mod revocations {
                     let mut messages = pubsub.into_on_message();
                     while let Some(msg) = messages.next().await {
                         if let Ok(payload) = msg.get_payload::<String>() {
-                            revoked(parse(&payload));
+                            let (reason, hashes) = parse(&payload);
+                            revoked(reason, hashes);
                         }
                     }
                     lost = true;
@@ -245,13 +271,26 @@ pub(crate) mod revocations {
             let upper = "A".repeat(64);
             let short = "b".repeat(63);
             let got = super::parse(&format!("{a} {upper} {short}  x {a}0 {a}"));
-            assert_eq!(got, vec![a.clone(), a]);
+            assert_eq!(got, (None, vec![a.clone(), a]));
         }
 
         #[test]
         fn a_message_yields_at_most_its_bound() {
             let many = vec!["c".repeat(64); 1500].join(" ");
-            assert_eq!(super::parse(&many).len(), 1000);
+            assert_eq!(super::parse(&many).1.len(), 1000);
+        }
+
+        #[test]
+        fn the_reason_comes_first_and_only_as_a_word() {
+            let a = "a".repeat(64);
+            assert_eq!(
+                super::parse(&format!("reason=session_limit:2 {a}")),
+                (Some("session_limit:2".into()), vec![a.clone()])
+            );
+            assert_eq!(super::parse(&format!("{a} reason=logout")).0, None, "first or not at all");
+            assert_eq!(super::parse(&format!("reason=Logout<b> {a}")), (None, vec![a.clone()]));
+            assert_eq!(super::parse(&format!("reason={} {a}", "x".repeat(65))).0, None);
+            assert!(!super::reason_ok("password reset"), "published without its reason");
         }
     }
 }

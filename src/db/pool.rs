@@ -191,6 +191,26 @@ impl DbError {
     }
 }
 
+impl DbError {
+    /// Whether a statement gave up waiting for a lock held by another
+    /// transaction: PostgreSQL's `lock_timeout` (55P03), MySQL's
+    /// `innodb_lock_wait_timeout` (1205), SQLite's `busy_timeout`. Read from
+    /// the message (diesel 2.3 reports no SQLSTATE), as the servers word it
+    /// in English.
+    pub(crate) fn is_lock_timeout(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match self {
+            DbError::Query(E::DatabaseError(K::Unknown, info)) => {
+                let m = info.message();
+                m.starts_with("canceling statement due to lock timeout")
+                    || m.starts_with("Lock wait timeout exceeded")
+                    || m.starts_with("database is locked")
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A pool of connections to the security database.
 ///
 /// ```no_run

@@ -335,6 +335,14 @@ impl Sessions<'_> {
     /// handler shows (as a responder it answers `409 Conflict`). Parallel
     /// logins of one user count one after the other (a transaction holding
     /// a lock of the user's row), so they never get past the limit together.
+    /// A login that cannot have that lock within 5 s (another transaction
+    /// holds it) fails with [`SessionError::Unavailable`] (`503`), as does one
+    /// the database fails during; nothing of it is written.
+    ///
+    /// With `"refuse"`, a user who lost the cookies of their sessions cannot
+    /// sign in until those sessions are idle for `idle_timeout`, and anyone
+    /// with the password can hold the places: a password reset should end
+    /// them with [`revoke_all`](Self::revoke_all).
     ///
     /// ```
     /// use rocket::http::CookieJar;
@@ -367,8 +375,8 @@ impl Sessions<'_> {
         let now = shared.clock.now();
         if shared.registry.is_some() {
             match shared.policy.config.max_per_user {
-                Some(max) => self.register_limited(&sid, &user.security_id(), max, now).await?,
-                None => self.register(&sid, &user.security_id(), now).await?,
+                0 => self.register(&sid, &user.security_id(), now).await?,
+                max => self.register_limited(&sid, &user.security_id(), max, now).await?,
             }
         }
         tracing::info!(target: "security", "session started for user {:?}", user.security_id());
@@ -468,8 +476,9 @@ impl<'r> Sessions<'r> {
         if let Some(old) = &old {
             registry.remember_ended(old, Some("replaced"));
         }
-        let announced: Vec<String> = ended.iter().chain(&replaced).cloned().collect();
-        super::state::Announcer::of(self.rocket).announce(&announced).await;
+        let announcer = super::state::Announcer::of(self.rocket);
+        announcer.announce(&reason, &ended).await;
+        announcer.announce("replaced", replaced.as_slice()).await;
         for hash in &ended {
             tracing::info!(target: "security", "session {} ended ({reason})", super::registry::public_id(hash));
         }
@@ -486,7 +495,7 @@ impl<'r> Sessions<'r> {
         if let Some(registry) = &shared.registry {
             registry.remember_ended(sid, Some(reason));
         }
-        super::state::Announcer::of(self.rocket).announce(std::slice::from_ref(&hash)).await;
+        super::state::Announcer::of(self.rocket).announce(reason, std::slice::from_ref(&hash)).await;
         tracing::info!(target: "security", "session {} ended ({reason})", super::registry::public_id(&hash));
         Ok(())
     }
@@ -530,7 +539,7 @@ impl<'r> Sessions<'r> {
         let keep = self.current_sid().map(|s| super::registry::id_hash(&s));
         let ended = self.end_locally(shared, &rows, &user.security_id(), keep.as_deref(), "revoked_others").await;
         let n = rows.revoke_user(&user.security_id(), keep.as_deref(), "revoked_others", shared.clock.now()).await?;
-        super::state::Announcer::of(self.rocket).announce(&ended).await;
+        super::state::Announcer::of(self.rocket).announce("revoked_others", &ended).await;
         tracing::info!(target: "security", "{n} other session(s) of user {:?} ended", user.security_id());
         Ok(n)
     }
@@ -553,7 +562,7 @@ impl<'r> Sessions<'r> {
         let (shared, rows) = self.registry()?;
         let ended = self.end_locally(shared, &rows, &user.security_id(), None, "revoked_all").await;
         let n = rows.revoke_user(&user.security_id(), None, "revoked_all", shared.clock.now()).await?;
-        super::state::Announcer::of(self.rocket).announce(&ended).await;
+        super::state::Announcer::of(self.rocket).announce("revoked_all", &ended).await;
         if let (Some(sid), Some(registry)) = (self.current_sid(), &shared.registry) {
             registry.remember_ended(&sid, Some("revoked_all"));
             self.local.set_logged_out();
@@ -588,7 +597,7 @@ impl<'r> Sessions<'r> {
         }
         let ended =
             registry_rows.revoke(&row.id_hash, Some(&user.security_id()), "revoked", shared.clock.now()).await?;
-        super::state::Announcer::of(self.rocket).announce(std::slice::from_ref(&row.id_hash)).await;
+        super::state::Announcer::of(self.rocket).announce("revoked", std::slice::from_ref(&row.id_hash)).await;
         if let Some(sid) = self.current_sid()
             && super::registry::id_hash(&sid) == row.id_hash
         {

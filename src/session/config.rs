@@ -56,9 +56,15 @@ pub struct SessionExpiry {
     /// active session or is refused, per [`on_limit`](Self::on_limit), on every
     /// instance at once (the count and the new row are written under a lock of
     /// the user's row, see [`Sessions::login`](super::Sessions::login)). From 1
-    /// to 100; needs the registry. _Default:_ none (no limit).
-    pub max_per_user: Option<u64>,
-    /// What a login beyond `max_per_user` does. _Default:_ `"end_oldest"`.
+    /// to 100, needing the registry; `0`: no limit (a profile or environment
+    /// override switches a limit off with `max_per_user = 0`). _Default:_ `0` (off).
+    pub max_per_user: u64,
+    /// What a login beyond `max_per_user` does. With `"refuse"`, a user who
+    /// lost the cookies of their sessions (another browser, cleared cookies)
+    /// cannot sign in until those sessions are idle for `idle_timeout`, and
+    /// anyone with the password can hold the places: let a password reset
+    /// end them ([`Sessions::revoke_all`](super::Sessions::revoke_all)).
+    /// _Default:_ `"end_oldest"`.
     pub on_limit: OnLimit,
 }
 
@@ -74,6 +80,7 @@ pub struct SessionExpiry {
 /// assert_eq!(OnLimit::default(), OnLimit::EndOldest);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum OnLimit {
     /// `"end_oldest"`: the login goes on, and the user's least recently active
     /// session ends (reason `session_limit:N`). The default.
@@ -125,7 +132,7 @@ impl Default for SessionExpiry {
             revocation_check_ms: 1000,
             fail_open: false,
             prune_interval: 3600,
-            max_per_user: None,
+            max_per_user: 0,
             on_limit: OnLimit::EndOldest,
         }
     }
@@ -152,14 +159,27 @@ impl Feature for SessionExpiry {
                     "no registry (sessions end only when their stamp expires)".into()
                 }
             ));
-            if let Some(n) = self.max_per_user {
+            if self.max_per_user > 0 {
                 b.summary.push(format!(
-                    "session limit: at most {n} per user; a login beyond it {}",
+                    "session limit: at most {} per user; a login beyond it {}",
+                    self.max_per_user,
                     match self.on_limit {
                         OnLimit::EndOldest => "ends the least recently active session",
                         OnLimit::Refuse => "is refused",
                     }
                 ));
+            } else if self.on_limit != OnLimit::default() {
+                // Not an error: a profile switches its limit off with `max_per_user = 0` alone.
+                b.warn(
+                    "security.W028",
+                    format!(
+                        "`security.session.on_limit = \"{}\"` does nothing: `security.session.max_per_user` is 0 (no \
+                         session limit)",
+                        self.on_limit
+                    ),
+                    "set `security.session.max_per_user` to the most sessions a user may have (1 to 100), or remove \
+                     `on_limit`",
+                );
             }
             if b.release && self.registry && self.fail_open {
                 b.warn(

@@ -18,7 +18,7 @@
 //!                              # database on every request; Default: 1000
 //! fail_open = false            # registry unreachable: admit (WARN) instead of 503; Default: false
 //! prune_interval = 3600        # seconds between prunings of ended sessions; Default: 3600
-//! max_per_user = 3             # live sessions a user may have (1-100); Default: none (no limit)
+//! max_per_user = 3             # live sessions a user may have (1-100; 0: no limit); Default: 0
 //! on_limit = "end_oldest"      # beyond it: "end_oldest" (least recently active) or "refuse"
 //!                              # the login; Default: "end_oldest"
 //! ```
@@ -66,7 +66,8 @@
 //! [`SessionError::LimitReached`] (`409` as a responder). The count and the
 //! new row are written in one transaction under a lock of the user's row in
 //! `security_session_locks`, so parallel logins never get past the limit
-//! together; see [`Sessions::login`].
+//! together; see [`Sessions::login`]. `max_per_user = 0` (the default) is no
+//! limit: an override switches a limit off with it.
 //!
 //! The stamp holds two UTC integers (login time, last activity) and the
 //! session id, encrypted and

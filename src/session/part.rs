@@ -74,8 +74,8 @@ impl SessionExpiry {
         if self.registry && self.prune_interval == 0 {
             errors.push(ConfigError::new(key("prune_interval"), "must be at least 1 second"));
         }
-        if let Some(n) = self.max_per_user {
-            self.check_limit(n, errors);
+        if self.max_per_user > 0 {
+            self.check_limit(self.max_per_user, errors);
         }
         if self.revocation_check_ms > 60_000 {
             errors.push(ConfigError::new(
@@ -111,32 +111,31 @@ impl SessionExpiry {
 }
 
 impl SessionExpiry {
-    /// `max_per_user`: a number of sessions the registry can count.
+    /// `max_per_user` (not 0): a number of sessions the registry can count.
     fn check_limit(&self, n: u64, errors: &mut Vec<ConfigError>) {
         let key = "security.session.max_per_user";
-        if n == 0 {
+        if n > MAX_LIMIT {
             errors.push(ConfigError::new(
                 key,
-                "0 would refuse every login; set at least 1, or remove `max_per_user` for no limit",
-            ));
-        } else if n > MAX_LIMIT {
-            errors.push(ConfigError::new(
-                key,
-                format!("{n} is more than a user's sessions can be listed (at most {MAX_LIMIT}); remove `max_per_user` for no limit"),
+                format!(
+                    "{n} is more than a user's sessions can be listed; set at most {MAX_LIMIT}, or set \
+                     `security.session.max_per_user = 0` for no limit"
+                ),
             ));
         }
         if !self.enabled {
             errors.push(ConfigError::new(
                 key,
                 "a session limit needs the sessions kept on the server, and session expiry is off: set \
-                 `security.session.enabled = true` (with the security database attached), or remove `max_per_user`",
+                 `security.session.enabled = true` (with the security database attached), or set \
+                 `security.session.max_per_user = 0` for no limit",
             ));
         } else if !self.registry {
             errors.push(ConfigError::new(
                 key,
                 "a session limit counts the user's sessions in the registry, which is off: set \
-                 `security.session.registry = true` (the default; it needs the security database), or remove \
-                 `max_per_user`",
+                 `security.session.registry = true` (the default; it needs the security database), or set \
+                 `security.session.max_per_user = 0` for no limit",
             ));
         }
     }
@@ -367,9 +366,9 @@ impl SessionPart {
                     r.forget_live();
                 }
             },
-            move |hashes| {
+            move |reason, hashes| {
                 if let Some(r) = &on_msg.registry {
-                    r.end_hashes(&hashes, None);
+                    r.end_hashes(&hashes, reason.as_deref());
                 }
             },
         ));
@@ -414,10 +413,18 @@ async fn prune(pool: crate::db::SecurityPool, shared: Arc<Shared>) {
     loop {
         rocket::tokio::time::sleep(every).await;
         // Revoked rows are kept as long as their stamps could still be presented.
-        match super::SessionRecord::prune(&pool, shared.clock.now(), idle, absolute, absolute).await {
+        let now = shared.clock.now();
+        match super::SessionRecord::prune(&pool, now, idle, absolute, absolute).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(target: "security", "session registry: {n} ended session(s) pruned"),
             Err(e) => tracing::warn!(target: "security", "session registry not pruned: {e}"),
+        }
+        // Only a session limit has lock rows (without one, its table need not exist).
+        if c.max_per_user > 0 {
+            // A user's row: at every login under the limit; older than a session lives, unused.
+            if let Err(e) = super::SessionRecord::prune_locks(&pool, now - absolute).await {
+                tracing::warn!(target: "security", "session limit: lock rows not pruned: {e}");
+            }
         }
     }
 }

@@ -26,8 +26,11 @@ pub(crate) fn explain(code: &str) -> String {
         "absolute" => "the session reached its longest lifetime",
         UNKNOWN => "not in the registry (never issued, or pruned since it ended)",
         other => match other.strip_prefix(SESSION_LIMIT).and_then(|n| n.strip_prefix(':')) {
-            Some(n) => return format!("ended: the session limit ({n}) was reached at a later login"),
-            None => return format!("ended: {other}"),
+            Some(n) if is_session_limit(other) => {
+                return format!("ended: the session limit ({n}) was reached at a later login");
+            }
+            // Any text `SessionRecord::revoke` was given: quoted, so that it reads as one value in a log line.
+            _ => return format!("ended: {other:?}"),
         },
     };
     format!("ended: {words}")
@@ -55,6 +58,8 @@ mod tests {
     fn every_recorded_reason_has_words() {
         assert_eq!(explain("logout"), "ended: signed out");
         assert_eq!(explain("idle"), "ended: the idle timeout passed");
-        assert_eq!(explain("something new"), "ended: something new");
+        assert_eq!(explain("something new"), r#"ended: "something new""#);
+        assert_eq!(explain("x\nINFO forged"), r#"ended: "x\nINFO forged""#, "one log line, whatever the reason");
+        assert_eq!(explain("session_limit:"), r#"ended: "session_limit:""#, "no limit without digits");
     }
 }

@@ -154,8 +154,13 @@ impl SessionRecord {
     pub async fn touch(pool: &SecurityPool, id_hash: &str, now: DateTime<Utc>) -> Result<(), DbError> {
         let mut conn = pool.conn().await?;
         let now = stored(now);
+        // Never back: of two writes racing, the older one may come last (the
+        // session limit ends the least recently active session by this time).
         with_conn!(&mut conn, |c| diesel::update(
-            s::security_sessions.filter(s::id_hash.eq(id_hash)).filter(s::revoked_at.is_null())
+            s::security_sessions
+                .filter(s::id_hash.eq(id_hash))
+                .filter(s::revoked_at.is_null())
+                .filter(s::last_seen.lt(now))
         )
         .set(s::last_seen.eq(now))
         .execute(c)
@@ -279,18 +284,26 @@ impl SessionRecord {
     /// logins of the user run at the same time on any instance.
     ///
     /// Atomic on every backend through one write transaction that first locks
-    /// the user's row of `security_session_locks` (an `UPDATE`, or the
-    /// `INSERT` of a user's first login under a limit): PostgreSQL and MySQL
-    /// hold that row lock until the commit, so a second login of the user
-    /// waits there and counts only after the first one's session is in; on
-    /// SQLite the transaction is `BEGIN IMMEDIATE`, which holds the file's
+    /// the user's row of `security_session_locks` (an `UPDATE`): PostgreSQL and
+    /// MySQL hold that row lock until the commit, so a second login of the
+    /// user waits there and counts only after the first one's session is in;
+    /// on SQLite the transaction is `BEGIN IMMEDIATE`, which holds the file's
     /// write lock (every process on the file waits). The user's own session
     /// rows cannot serve as the lock: a user without a live session has none,
     /// and two first logins would both count zero. MySQL's `REPEATABLE READ`
     /// snapshot starts with the first plain read, which comes after the lock.
-    /// Two first logins under a limit race to insert the lock row: the loser
-    /// fails (unique violation, or MySQL's deadlock on the gap lock), rolls
-    /// back, and tries again, now waiting on the row.
+    ///
+    /// The lock row is made to exist before the transaction (by an
+    /// insert-or-ignore in a statement of its own, when a read does not find
+    /// it): inside the transaction, an `UPDATE` that finds no row takes a gap
+    /// lock on MySQL, and the first logins of different users falling into
+    /// one gap deadlock each other.
+    /// A lock row pruned between the two (see [`prune_locks`](Self::prune_locks))
+    /// makes the login start again, and so does a deadlock (MySQL 1213,
+    /// PostgreSQL 40P01), after a jittered pause, at most [`RETRIES`] times.
+    /// Every lock wait of the transaction is bounded by [`LOCK_WAIT_SECS`](super::rows::LOCK_WAIT_SECS): a
+    /// transaction that stalls holding a user's row fails that user's logins
+    /// (`503`) instead of hanging them on every instance.
     pub(crate) async fn create_limited(
         pool: &SecurityPool,
         row: SessionRecord,
@@ -300,37 +313,66 @@ impl SessionRecord {
         if row.user_id.chars().count() > crate::db::MAX_USER_ID {
             return Err(DbError::Invalid(format!("user id longer than {} characters", crate::db::MAX_USER_ID)));
         }
-        let mut attempt = 0;
-        loop {
-            let mut conn = pool.conn().await?;
-            let admitted = |a: &Admission| matches!(a, Admission::Admitted { .. });
-            let work = async |conn: &mut crate::db::SecurityConn| Self::admit(conn, &row, limit, now).await;
-            match crate::db::models::in_write_transaction(&mut conn, work, admitted).await {
-                Err(DbError::Query(e)) if attempt < 5 && lost_race(&e) => attempt += 1,
-                outcome => return outcome,
-            }
+        let mut conn = pool.conn().await?;
+        bound_mysql_lock_waits(&mut conn, true).await?;
+        let outcome = Self::admit_retrying(&mut conn, &row, limit, now).await;
+        // The connection goes back to the pool: its next user waits as the server says.
+        if let Err(e) = bound_mysql_lock_waits(&mut conn, false).await {
+            tracing::warn!(target: "security", "session limit: the lock wait bound of a pooled connection was not reset: {e}");
         }
+        outcome
     }
 
-    /// The body of [`create_limited`](Self::create_limited)'s transaction.
-    async fn admit(
+    /// [`admit`](Self::admit) until it is not a race lost (see
+    /// [`create_limited`](Self::create_limited)).
+    async fn admit_retrying(
         conn: &mut crate::db::SecurityConn,
         row: &SessionRecord,
         limit: &Limit,
         now: DateTime<Utc>,
     ) -> Result<Admission, DbError> {
+        let admitted = |a: &Option<Admission>| matches!(a, Some(Admission::Admitted { .. }));
+        let mut attempt = 0;
+        loop {
+            ensure_lock_row(conn, &row.user_id, stored(now)).await?;
+            let work = async |conn: &mut crate::db::SecurityConn| Self::admit(conn, row, limit, now).await;
+            let why = match crate::db::models::in_write_transaction(conn, work, admitted).await {
+                Ok(Some(admission)) => return Ok(admission),
+                Ok(None) => "its lock row was pruned meanwhile".to_string(),
+                Err(DbError::Query(e)) if lost_race(&e) => e.to_string(),
+                Err(e) => return Err(e),
+            };
+            if attempt == RETRIES {
+                return Err(DbError::Unavailable(format!("the login was tried {} times: {why}", RETRIES + 1)));
+            }
+            attempt += 1;
+            tracing::debug!(
+                target: "security",
+                "session limit: the login of user {:?} starts again ({why}; retry {attempt} of {RETRIES})",
+                row.user_id
+            );
+            rocket::tokio::time::sleep(backoff(attempt)).await;
+        }
+    }
+
+    /// The body of [`create_limited`](Self::create_limited)'s transaction;
+    /// `None` when the user's lock row is gone (pruned since it was ensured).
+    async fn admit(
+        conn: &mut crate::db::SecurityConn,
+        row: &SessionRecord,
+        limit: &Limit,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Admission>, DbError> {
         use crate::db::schema::security_session_locks::dsl as l;
         let (user, at) = (row.user_id.as_str(), stored(now));
+        bound_postgres_lock_waits(conn).await?;
         // The count is of matched rows on every backend (diesel sets MySQL's CLIENT_FOUND_ROWS).
         let locked = with_conn!(conn, |c| diesel::update(l::security_session_locks.filter(l::user_id.eq(user)))
             .set(l::locked_at.eq(at))
             .execute(c)
             .await)?;
         if locked == 0 {
-            with_conn!(conn, |c| diesel::insert_into(l::security_session_locks)
-                .values((l::user_id.eq(user), l::locked_at.eq(at)))
-                .execute(c)
-                .await)?;
+            return Ok(None);
         }
         if let Some(old) = &limit.replaces {
             // The browser's earlier session: replaced by this login, not counted.
@@ -357,19 +399,37 @@ impl SessionRecord {
         let mut ended = vec![];
         if live.len() >= max {
             if limit.refuse {
-                return Ok(Admission::Refused { live: live.len() });
+                return Ok(Some(Admission::Refused { live: live.len() }));
             }
             // The least recently active first.
             ended = live[..live.len() + 1 - max].to_vec();
             let reason = super::reason::session_limit(limit.max);
             let ended_ref = &ended;
-            with_conn!(conn, |c| diesel::update(s::security_sessions.filter(s::id_hash.eq_any(ended_ref)))
-                .set((s::revoked_at.eq(at), s::revoked_reason.eq(&reason)))
-                .execute(c)
-                .await)?;
+            // A session a logout (or revocation) ended meanwhile keeps its own reason.
+            with_conn!(conn, |c| diesel::update(
+                s::security_sessions.filter(s::id_hash.eq_any(ended_ref)).filter(s::revoked_at.is_null())
+            )
+            .set((s::revoked_at.eq(at), s::revoked_reason.eq(&reason)))
+            .execute(c)
+            .await)?;
         }
         with_conn!(conn, |c| diesel::insert_into(s::security_sessions).values(row).execute(c).await)?;
-        Ok(Admission::Admitted { ended })
+        Ok(Some(Admission::Admitted { ended }))
+    }
+
+    /// Deletes the session limit's lock rows of users who have not logged in
+    /// under the limit since `before` (their rows are no sessions, and a login
+    /// makes its row again); returns how many. Only an application with a
+    /// session limit has them (migration 000011).
+    pub(crate) async fn prune_locks(pool: &SecurityPool, before: DateTime<Utc>) -> Result<usize, DbError> {
+        use crate::db::schema::security_session_locks::dsl as l;
+        let mut conn = pool.conn().await?;
+        let before = stored(before);
+        // Through the index on `locked_at`: InnoDB locks the rows it deletes, not every row it scans.
+        let n = with_conn!(&mut conn, |c| diesel::delete(l::security_session_locks.filter(l::locked_at.lt(before)))
+            .execute(c)
+            .await)?;
+        Ok(n)
     }
 
     /// Deletes rows no request can use any more: idle longer than `idle`,
@@ -400,20 +460,103 @@ impl SessionRecord {
         let ended = with_conn!(&mut conn, |c| diesel::delete(s::security_sessions.filter(s::revoked_at.lt(revoked)))
             .execute(c)
             .await)?;
-        // The lock rows of users who have not logged in for longer than a
-        // session lives (not counted: they are no sessions).
-        use crate::db::schema::security_session_locks::dsl as l;
-        with_conn!(&mut conn, |c| diesel::delete(l::security_session_locks.filter(l::locked_at.lt(created)))
-            .execute(c)
-            .await)?;
         Ok(stale + ended)
     }
 }
 
-/// Whether a limited login lost the race to insert its user's lock row
-/// (another login of the user inserted it first): try again.
+/// How many times a limited login starts again after a race lost.
+const RETRIES: u32 = 5;
+
+/// On MySQL, bounds every lock wait of the connection by [`LOCK_WAIT_SECS`](super::rows::LOCK_WAIT_SECS)
+/// (`true`), or gives it back the server's own bound (`false`): MySQL has no
+/// setting of one transaction. Nothing elsewhere: PostgreSQL's bound is set
+/// in the transaction ([`bound_postgres_lock_waits`]), SQLite's is
+/// `busy_timeout` (5 s on every connection).
+async fn bound_mysql_lock_waits(conn: &mut crate::db::SecurityConn, bounded: bool) -> Result<(), DbError> {
+    let _ = bounded;
+    match conn {
+        #[cfg(feature = "mysql")]
+        crate::db::SecurityConn::Mysql(c) => {
+            use diesel_async::SimpleAsyncConnection;
+            let value = if bounded { super::rows::LOCK_WAIT_SECS.to_string() } else { "DEFAULT".into() };
+            c.batch_execute(&format!("SET SESSION innodb_lock_wait_timeout = {value}")).await?;
+        }
+        #[allow(unreachable_patterns)]
+        _ => {}
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, bounds every lock wait of the transaction open on `conn` by
+/// [`LOCK_WAIT_SECS`](super::rows::LOCK_WAIT_SECS) (`SET LOCAL`: it ends with the transaction, so no
+/// other use of the connection, nor another client behind a pooler, has it).
+async fn bound_postgres_lock_waits(conn: &mut crate::db::SecurityConn) -> Result<(), DbError> {
+    match conn {
+        #[cfg(feature = "postgres")]
+        crate::db::SecurityConn::Postgres(c) => {
+            use diesel_async::SimpleAsyncConnection;
+            c.batch_execute(&format!("SET LOCAL lock_timeout = '{}s'", super::rows::LOCK_WAIT_SECS)).await?;
+        }
+        #[allow(unreachable_patterns)]
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Makes sure the lock row of `user` exists, outside the transaction: a read
+/// (which never waits for a lock), and for a user without a row an insert
+/// that does nothing when another login made it meanwhile, in a statement of
+/// its own (autocommit). Only that insert can wait, and only for another
+/// first login of the user.
+async fn ensure_lock_row(conn: &mut crate::db::SecurityConn, user: &str, at: NaiveDateTime) -> Result<(), DbError> {
+    use crate::db::schema::security_session_locks::dsl as l;
+    let there: i64 =
+        with_conn!(conn, |c| l::security_session_locks.filter(l::user_id.eq(user)).count().get_result(c).await)?;
+    if there > 0 {
+        return Ok(());
+    }
+    let row = (l::user_id.eq(user), l::locked_at.eq(at));
+    match conn {
+        #[cfg(feature = "postgres")]
+        crate::db::SecurityConn::Postgres(c) => {
+            diesel::insert_into(l::security_session_locks)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(&mut **c)
+                .await?;
+        }
+        #[cfg(feature = "sqlite")]
+        crate::db::SecurityConn::Sqlite(c) => {
+            diesel::insert_or_ignore_into(l::security_session_locks).values(row).execute(&mut **c).await?;
+        }
+        #[cfg(feature = "mysql")]
+        crate::db::SecurityConn::Mysql(c) => {
+            diesel::insert_or_ignore_into(l::security_session_locks).values(row).execute(&mut **c).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The pause before retry `attempt` (from 1): 10 ms doubling each time, with
+/// up to as much again at random, so that the logins that deadlocked each
+/// other do not meet again at once.
+fn backoff(attempt: u32) -> std::time::Duration {
+    use rand::Rng;
+    let base = 10u64 << attempt.saturating_sub(1).min(6);
+    std::time::Duration::from_millis(base + rand::rng().random_range(0..=base))
+}
+
+/// Whether a limited login lost a race to another transaction and may start
+/// again: a deadlock, which the database ended by rolling this login back.
 fn lost_race(e: &diesel::result::Error) -> bool {
-    use diesel::result::DatabaseErrorKind as K;
-    // MySQL reports its deadlock (1213) as a serialization failure.
-    matches!(e, diesel::result::Error::DatabaseError(K::UniqueViolation | K::SerializationFailure, _))
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    match e {
+        // MySQL's deadlock (1213) is reported as a serialization failure.
+        E::DatabaseError(K::SerializationFailure, _) => true,
+        // PostgreSQL's (40P01) has no kind of its own, and diesel 2.3 no
+        // SQLSTATE: its message (the server's `lc_messages` in English, the
+        // default; otherwise the login answers 503, as any other failure).
+        E::DatabaseError(K::Unknown, info) => info.message().starts_with("deadlock detected"),
+        _ => false,
+    }
 }

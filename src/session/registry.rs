@@ -34,6 +34,8 @@ struct Cached {
     /// The user the registry says the session belongs to (a live one), or
     /// why it ended (an ended one), when known.
     user: Option<std::sync::Arc<str>>,
+    /// The registry was asked why it ended (an ended one): not again.
+    asked: bool,
 }
 
 /// The registry of one instance.
@@ -96,6 +98,21 @@ impl Registry {
         }
     }
 
+    /// Whether to ask the registry why the ended session `sid` ended: this
+    /// instance does not know, and has not asked before (an answer that did
+    /// not come is not asked for again).
+    pub(crate) fn ask_reason(&self, sid: &str) -> bool {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        match cache.get_mut(sid) {
+            Some(c) if c.live || c.user.is_some() || c.asked => false,
+            Some(c) => {
+                c.asked = true;
+                true
+            }
+            None => true,
+        }
+    }
+
     /// Forgets every live entry, so the next request of each session asks
     /// the database again (after a gap in the revocations this instance heard).
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
@@ -127,7 +144,7 @@ impl Registry {
             None => id_hash(sid),
         };
         let user = user.filter(|_| live).map(std::sync::Arc::from);
-        cache.insert(sid.to_string(), Cached { live, at: Instant::now(), hash, user });
+        cache.insert(sid.to_string(), Cached { live, at: Instant::now(), hash, user, asked: false });
     }
 }
 
@@ -164,6 +181,18 @@ mod tests {
         assert_eq!(r.cached("a"), Some(Check::Ended(Some("session_limit:2".into()))));
         r.remember_ended("b", Some("idle"));
         assert_eq!(r.cached("b"), Some(Check::Ended(Some("idle".into()))));
+    }
+
+    #[test]
+    fn why_a_session_ended_is_asked_once() {
+        let r = Registry::new(60_000);
+        r.remember("a", true, Some("alice"));
+        r.end_hashes(&[id_hash("a")], None);
+        assert!(r.ask_reason("a"));
+        assert!(!r.ask_reason("a"), "an answer that did not come is not asked for again");
+        assert_eq!(r.cached("a"), Some(Check::Ended(None)));
+        r.remember_ended("b", Some("logout"));
+        assert!(!r.ask_reason("b"), "known already");
     }
 
     #[test]

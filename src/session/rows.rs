@@ -34,6 +34,12 @@ pub(crate) struct Limit {
     pub(crate) replaces: Option<String>,
 }
 
+/// How long, in seconds, a login under the limit waits for a lock (its
+/// user's row on PostgreSQL and MySQL; the file's write lock on SQLite, whose
+/// connections have `busy_timeout = 5000`) before it fails: `503`, fail closed.
+#[cfg(feature = "db")]
+pub(crate) const LOCK_WAIT_SECS: u64 = 5;
+
 /// What a login under the limit did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Admission {
@@ -109,6 +115,11 @@ impl<'r> RegistryRows<'r> {
         let task =
             rocket::tokio::spawn(async move { super::SessionRecord::create_limited(&pool, row, &limit, now).await });
         match task.await {
+            Ok(Err(e)) if e.is_lock_timeout() => Err(SessionError::Unavailable(format!(
+                "the user's session lock was not granted within {} s (another transaction holds it): no session was \
+                 started",
+                LOCK_WAIT_SECS
+            ))),
             Ok(outcome) => outcome.map_err(unavailable),
             Err(e) => Err(SessionError::Unavailable(e.to_string())),
         }

@@ -64,15 +64,32 @@ impl Shared {
     }
 
     /// Why the ended session `sid` ended, asked of the registry when this
-    /// instance does not know (it heard of the end through Redis): at most
-    /// [`REASON_WAIT`], `None` when the registry cannot say in time.
+    /// instance does not know (it heard of the end through Redis from an
+    /// instance that did not say why): at most [`REASON_WAIT`], once per
+    /// session (a failure is logged at WARN). Only with a session limit: the
+    /// login URL then says whether the limit ended it; without one only the
+    /// words of a log line would, not worth a query per refused request.
     pub(crate) async fn end_reason(&self, rocket: &Rocket<Orbit>, sid: &str) -> Option<Arc<str>> {
         let registry = self.registry.as_ref()?;
+        if self.policy.config.max_per_user == 0 || !registry.ask_reason(sid) {
+            return None;
+        }
         let rows = super::rows::RegistryRows::of(rocket).ok()?;
         let hash = super::registry::id_hash(sid);
-        let reason = rocket::tokio::time::timeout(REASON_WAIT, rows.end_reason(&hash)).await.ok()?.ok()?;
-        registry.remember_ended(sid, Some(&reason));
-        Some(reason.into())
+        let failure = match rocket::tokio::time::timeout(REASON_WAIT, rows.end_reason(&hash)).await {
+            Ok(Ok(reason)) => {
+                registry.remember_ended(sid, Some(&reason));
+                return Some(reason.into());
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {} ms", REASON_WAIT.as_millis()),
+        };
+        tracing::warn!(
+            target: "security",
+            "session {}: why it ended was not read from the registry ({failure}); its refusals give no reason",
+            super::registry::public_id(&hash)
+        );
+        None
     }
 
     /// Ends `sid` on this instance at once and, in a task, in the database
@@ -100,7 +117,7 @@ impl Shared {
                             "session {} ended ({reason})",
                             super::registry::public_id(&hash)
                         );
-                        announcer.announce(&[hash]).await;
+                        announcer.announce(reason, &[hash]).await;
                     }
                     // Already ended (by another copy, another instance, or pruned).
                     Ok(false) => {}
@@ -124,7 +141,7 @@ impl Shared {
 /// How long a refusal waits for the registry to say why a session ended.
 const REASON_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// Announces ended sessions (registry keys) to every instance through Redis
+/// Announces ended sessions (registry keys, and why) to every instance through Redis
 /// when `SecurityCache` is attached; the database already holds the record,
 /// so a failure only delays the others to `revocation_check_ms` (WARN).
 /// Without the `redis` feature (or the cache) it does nothing: the other
@@ -143,10 +160,10 @@ impl Announcer {
         }
     }
 
-    pub(crate) async fn announce(&self, _hashes: &[String]) {
+    pub(crate) async fn announce(&self, _reason: &str, _hashes: &[String]) {
         #[cfg(feature = "redis")]
         if let Some(pool) = &self.cache {
-            let publish = crate::db::cache::revocations::publish(pool, _hashes);
+            let publish = crate::db::cache::revocations::publish(pool, _reason, _hashes);
             let outcome = match rocket::tokio::time::timeout(std::time::Duration::from_secs(1), publish).await {
                 Ok(r) => r,
                 Err(_) => Err("no answer within 1 s".into()),

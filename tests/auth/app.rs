@@ -333,6 +333,16 @@ pub async fn build_at(
     App { client, clock, file }
 }
 
+/// The app on the database at `url` with the Redis store (`SecurityCache`,
+/// `[default.databases.security_cache]` in `toml`) attached too.
+#[cfg(feature = "redis")]
+pub async fn build_cached(toml: &str, url: &str, file: std::path::PathBuf) -> App {
+    let clock = ManualClock::new(start_time());
+    let rocket = rocket_at(toml, false, false, url, &clock).attach(rocket_security::db::SecurityCache::init());
+    let client = Client::untracked(rocket).await.expect("valid app");
+    App { client, clock, file }
+}
+
 /// The app's Rocket, not yet launched (for tests that serve it on a socket).
 pub fn rocket_at(
     toml: &str,

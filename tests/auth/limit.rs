@@ -5,9 +5,12 @@
 use rocket::futures::future::join_all;
 use rocket::http::{Cookie, Header, Status};
 
-use crate::app::{location, set_cookies, App};
+use rocket_security::db::SecurityConn;
+use rocket_security::session::SessionState;
+
+use crate::app::{build_at, location, set_cookies, App};
 use crate::backends::unique;
-use crate::registry::{app, cookie_value, live_rows, login, pair, visit, Held};
+use crate::registry::{app, cookie_value, live_rows, login, pair, state, visit, Held};
 
 const LIMIT_2: &str = "[default.security.session]\nenabled = true\ncookies = [\"user_id\"]\nmax_per_user = 2";
 const REFUSE_2: &str =
@@ -17,13 +20,13 @@ const REFUSE_2: &str =
 const ENDED_BY_LIMIT: &str = "/login?next=/home&expired=revoked&ended=session_limit:2";
 
 /// The lines of the captured log that contain `needle`.
-fn logged(needle: &str) -> Vec<String> {
+pub fn logged(needle: &str) -> Vec<String> {
     let log = String::from_utf8(crate::capture::captured().0.lock().unwrap().clone()).unwrap();
     log.lines().filter(|l| l.contains(needle)).map(str::to_string).collect()
 }
 
 /// The registry key of the session `user` started last (the newest row).
-async fn newest(app: &App, user: &str) -> String {
+pub async fn newest(app: &App, user: &str) -> String {
     let rows = live_rows(app, user).await;
     rows.into_iter().max_by_key(|r| r.created_at).expect("a live session").id_hash
 }
@@ -96,7 +99,7 @@ async fn with_on_limit_refuse_a_login_beyond_the_limit_gets_409_and_the_sessions
     // A handler that only uses `?`: the error's responder answers 409, no session is issued.
     let res = app.client.get(format!("/test-login/{user}")).dispatch().await;
     assert_eq!(res.status(), Status::Conflict);
-    assert_eq!(cookie_value(&res, "security_session"), None);
+    assert_eq!(set_cookies(&res), Vec::<String>::new(), "neither the stamp nor the handler's login cookie");
     // A handler that shows the typed error, and sets its login cookie only after a login.
     let res = app.client.get(format!("/test-login-says/{user}")).dispatch().await;
     assert_eq!(res.status(), Status::Conflict);
@@ -118,6 +121,20 @@ async fn with_on_limit_refuse_a_login_beyond_the_limit_gets_409_and_the_sessions
     assert_eq!(res.status(), Status::Ok);
 }
 
+/// Waits until the activity of `n` live sessions of `user` is recorded at the
+/// app's present time (the registry's last-seen writes run in tasks of their own).
+async fn recorded(app: &App, user: &str, n: usize) {
+    let now = rocket_security::core::Clock::now(&app.clock).naive_utc();
+    let at_now = || async { live_rows(app, user).await.iter().filter(|r| r.last_seen == now).count() };
+    for _ in 0..500 {
+        if at_now().await == n {
+            return;
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{n} sessions of {user} active at {now}: {:?}", live_rows(app, user).await);
+}
+
 #[rocket::async_test]
 async fn idle_and_timed_out_sessions_do_not_count() {
     let app = app(&format!("{REFUSE_2}\nidle_timeout = 600\nabsolute_timeout = 1800")).await;
@@ -136,6 +153,7 @@ async fn idle_and_timed_out_sessions_do_not_count() {
             assert_eq!(res.status(), Status::Ok);
             held.stamp = cookie_value(&res, "security_session").unwrap_or(held.stamp.clone());
         }
+        recorded(&app, &user, 2).await;
     }
     assert_eq!(login_status().await, Status::Conflict, "30 minutes after their login");
     app.clock.advance(chrono::Duration::minutes(1));
@@ -227,4 +245,253 @@ async fn parallel_logins_on_two_instances_with_refuse_admit_exactly_the_limit_on
             }
         }
     }
+}
+
+#[rocket::async_test]
+async fn first_logins_of_different_users_at_once_all_go_on_on_every_database() {
+    // An empty lock table (a database of its own): on MariaDB every first login
+    // then falls into one gap of the primary key.
+    let dbs = crate::backends::isolated().await;
+    for db in &dbs {
+        let url = db.url.clone();
+        let (a, b) = pair(&url, &format!("{LIMIT_2}\nrevocation_check_ms = 0")).await;
+        for round in 0..3 {
+            let users: Vec<String> = (0..16).map(|_| unique("first")).collect();
+            let logins = users.iter().enumerate().map(|(i, user)| {
+                let app = if i % 2 == 0 { &a } else { &b };
+                async move { app.client.get(format!("/test-login/{user}")).dispatch().await.status() }
+            });
+            let statuses = join_all(logins).await;
+            assert_eq!(statuses, [Status::Ok; 16], "{url}, round {round}");
+            for user in &users {
+                assert_eq!(live_rows(&a, user).await.len(), 1, "{url}, round {round}");
+            }
+        }
+    }
+    crate::backends::drop_isolated(dbs).await;
+}
+
+/// Runs `sql` on `conn` (a connection of its own: a transaction the app does not see).
+async fn sql(conn: &mut SecurityConn, sql: &str) {
+    use diesel_async::SimpleAsyncConnection;
+    match conn {
+        SecurityConn::Sqlite(c) => c.batch_execute(sql).await,
+        #[cfg(feature = "postgres")]
+        SecurityConn::Postgres(c) => c.batch_execute(sql).await,
+        #[cfg(feature = "mysql")]
+        SecurityConn::Mysql(c) => c.batch_execute(sql).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// The app on the database `db` (a server's, or a SQLite file it does not own).
+async fn app_on(db: &crate::backends::TestDb, toml: &str) -> App {
+    build_at(toml, false, false, &db.url, std::env::temp_dir().join(unique("none"))).await
+}
+
+const LOCK_HELD: &str =
+    " ERROR security: the session registry is unavailable: the user's session lock was not granted \
+                         within 5 s (another transaction holds it): no session was started";
+
+#[rocket::async_test]
+async fn a_login_waits_at_most_5_s_for_a_stalled_transaction_then_answers_503_on_every_database() {
+    crate::capture::captured();
+    let dbs = crate::backends::all().await;
+    let runs = dbs.iter().map(|db| async move {
+        let app = app_on(db, &format!("{LIMIT_2}\nrevocation_check_ms = 0")).await;
+        let user = unique("stalled");
+        login(&app, &user, None).await;
+        // A transaction that stalls holding the user's lock row (on SQLite: the file's write lock).
+        let mut holder = db.pool.conn().await.unwrap();
+        if db.name == "sqlite" {
+            sql(&mut holder, "BEGIN IMMEDIATE").await;
+        } else {
+            sql(&mut holder, "BEGIN").await;
+            sql(
+                &mut holder,
+                &format!("UPDATE security_session_locks SET locked_at = locked_at WHERE user_id = '{user}'"),
+            )
+            .await;
+            // Another user's logins do not wait: the lock is the user's row.
+            let other = app.client.get(format!("/test-login/{}", unique("other"))).dispatch().await;
+            assert_eq!(other.status(), Status::Ok, "{}", db.name);
+        }
+        let started = std::time::Instant::now();
+        let attempt = app.client.get(format!("/test-login/{user}")).dispatch();
+        let res = rocket::tokio::time::timeout(std::time::Duration::from_secs(15), attempt)
+            .await
+            .unwrap_or_else(|_| panic!("{}: the login still waits after 15 s", db.name));
+        let waited = started.elapsed();
+        assert_eq!(res.status(), Status::ServiceUnavailable, "{}", db.name);
+        assert_eq!(set_cookies(&res), Vec::<String>::new(), "{}", db.name);
+        assert!(
+            waited >= std::time::Duration::from_millis(4500) && waited < std::time::Duration::from_secs(8),
+            "{}: {waited:?}",
+            db.name
+        );
+        sql(&mut holder, "ROLLBACK").await;
+        assert_eq!(live_rows(&app, &user).await.len(), 1, "{}: no session started", db.name);
+        // The transaction gone, the user logs in again.
+        login(&app, &user, None).await;
+    });
+    join_all(runs).await;
+    assert_eq!(logged(LOCK_HELD).len(), dbs.len(), "{:#?}", logged("the session registry is unavailable"));
+}
+
+#[rocket::async_test]
+async fn a_database_failure_inside_a_limited_login_answers_503_and_changes_nothing() {
+    crate::capture::captured();
+    let app = app(&format!("{LIMIT_2}\nrevocation_check_ms = 0")).await;
+    let user = unique("gina");
+    let first = login(&app, &user, None).await;
+    let second = login(&app, &user, None).await;
+    // The third login's insert fails, after its transaction ended the first session to make room.
+    use rocket_db_pools::Database;
+    let db = rocket_security::db::SecurityDb::fetch(app.client.rocket()).unwrap();
+    let mut conn = db.conn().await.unwrap();
+    let trigger = format!(
+        "CREATE TRIGGER fail_{n} BEFORE INSERT ON security_sessions WHEN NEW.user_id = '{user}' \
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        n = user.replace('-', "_")
+    );
+    sql(&mut conn, &trigger).await;
+    let res = app.client.get(format!("/test-login/{user}")).dispatch().await;
+    assert_eq!(res.status(), Status::ServiceUnavailable);
+    assert_eq!(set_cookies(&res), Vec::<String>::new(), "no stamp, nor the handler's login cookie");
+    assert_eq!(live_rows(&app, &user).await.len(), 2, "rolled back: no new row, the first session not ended");
+    assert_eq!(visit(&app, "/home", Some(&first)).await.status(), Status::Ok);
+    assert_eq!(visit(&app, "/home", Some(&second)).await.status(), Status::Ok);
+    let line = " ERROR security: the session registry is unavailable: database query failed: injected failure";
+    assert_eq!(logged(line).len(), 1, "{:#?}", logged("the session registry is unavailable"));
+}
+
+const LIMIT_1: &str = "[default.security.session]\nenabled = true\ncookies = [\"user_id\"]\nmax_per_user = 1\n\
+                       revocation_check_ms = 0";
+
+#[rocket::async_test]
+async fn a_logout_committed_while_a_login_ends_that_session_keeps_its_own_reason() {
+    for db in crate::backends::all().await {
+        // SQLite: the login holds the file's write lock; no logout can come in between.
+        if db.name == "sqlite" {
+            continue;
+        }
+        let app = app_on(&db, LIMIT_1).await;
+        let user = unique("hugo");
+        login(&app, &user, None).await;
+        let first = newest(&app, &user).await;
+        // A logout of the first session, not committed yet: the next login counts it live.
+        let mut logout = db.pool.conn().await.unwrap();
+        sql(&mut logout, "BEGIN").await;
+        let end = format!(
+            "UPDATE security_sessions SET revoked_at = '2026-11-25 09:00:00', revoked_reason = 'logout' \
+             WHERE id_hash = '{first}'"
+        );
+        sql(&mut logout, &end).await;
+        let commit = async {
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            sql(&mut logout, "COMMIT").await;
+        };
+        let (res, ()) = rocket::tokio::join!(app.client.get(format!("/test-login/{user}")).dispatch(), commit);
+        assert_eq!(res.status(), Status::Ok, "{}", db.name);
+        assert_eq!(state(&app, &first).await, SessionState::Revoked { reason: "logout".into() }, "{}", db.name);
+    }
+}
+
+#[rocket::async_test]
+async fn a_login_that_postgresql_ends_as_a_deadlock_starts_again() {
+    for db in crate::backends::all().await {
+        // MariaDB ends either transaction of a deadlock (its retry is as old as the limit).
+        if db.name != "postgres" {
+            continue;
+        }
+        let app = app_on(&db, LIMIT_1).await;
+        let user = unique("ines");
+        login(&app, &user, None).await;
+        let first = newest(&app, &user).await;
+        // Another transaction holds the first session's row, then asks for the user's lock
+        // row, which the login (ending the first session) holds: a deadlock. PostgreSQL
+        // ends the transaction that waited longer, the login's, after deadlock_timeout (1 s).
+        let mut other = db.pool.conn().await.unwrap();
+        sql(&mut other, "BEGIN").await;
+        sql(&mut other, &format!("UPDATE security_sessions SET last_seen = last_seen WHERE id_hash = '{first}'")).await;
+        let cycle = async {
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            let lock = format!("UPDATE security_session_locks SET locked_at = locked_at WHERE user_id = '{user}'");
+            sql(&mut other, &lock).await;
+            sql(&mut other, "COMMIT").await;
+        };
+        let (res, ()) = rocket::tokio::join!(app.client.get(format!("/test-login/{user}")).dispatch(), cycle);
+        assert_eq!(res.status(), Status::Ok, "the login started again after the deadlock");
+        assert_eq!(state(&app, &first).await, SessionState::Revoked { reason: "session_limit:1".into() });
+        assert_eq!(live_rows(&app, &user).await.len(), 1);
+    }
+}
+
+#[derive(diesel::QueryableByName, Debug)]
+struct LockRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    user_id: String,
+}
+
+/// The users with a lock row (`security_session_locks`).
+async fn lock_rows(pool: &rocket_security::db::SecurityPool) -> Vec<String> {
+    use diesel_async::RunQueryDsl;
+    let mut conn = pool.conn().await.unwrap();
+    let q = diesel::sql_query("SELECT user_id FROM security_session_locks ORDER BY user_id");
+    let rows: Vec<LockRow> = match &mut conn {
+        SecurityConn::Sqlite(c) => q.load(&mut **c).await.unwrap(),
+        #[cfg(feature = "postgres")]
+        SecurityConn::Postgres(c) => q.load(&mut **c).await.unwrap(),
+        #[cfg(feature = "mysql")]
+        SecurityConn::Mysql(c) => q.load(&mut **c).await.unwrap(),
+    };
+    rows.into_iter().map(|r| r.user_id).collect()
+}
+
+#[rocket::async_test]
+async fn pruning_deletes_the_lock_rows_of_users_not_logged_in_for_a_session_lifetime_only() {
+    // Databases of their own: the prune deletes by time, whoever's rows they are.
+    let dbs = crate::backends::isolated().await;
+    for db in &dbs {
+        let toml = format!("{LIMIT_2}\nidle_timeout = 600\nabsolute_timeout = 1800\nprune_interval = 1");
+        let app = app_on(db, &toml).await;
+        let (old, recent) = (unique("old"), unique("recent"));
+        login(&app, &old, None).await;
+        app.clock.advance(chrono::Duration::minutes(31));
+        login(&app, &recent, None).await;
+        // The prune runs every second.
+        for _ in 0..40 {
+            if lock_rows(&db.pool).await.len() < 2 {
+                break;
+            }
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(lock_rows(&db.pool).await, std::slice::from_ref(&recent), "{}", db.name);
+        // The user whose row went logs in as before.
+        login(&app, &old, None).await;
+        assert_eq!(lock_rows(&db.pool).await.len(), 2, "{}", db.name);
+    }
+    crate::backends::drop_isolated(dbs).await;
+}
+
+#[rocket::async_test]
+async fn without_a_session_limit_the_prune_leaves_the_lock_table_alone() {
+    crate::capture::captured();
+    // As an application that runs its own migrations and has not applied 000011.
+    let app = app("[default.security.session]\nenabled = true\ncookies = [\"user_id\"]\nprune_interval = 1").await;
+    app.drop_table("security_session_locks").await;
+    let user = unique("jules");
+    login(&app, &user, None).await;
+    let hash = newest(&app, &user).await;
+    app.clock.advance(chrono::Duration::hours(9));
+    for _ in 0..40 {
+        if state(&app, &hash).await == SessionState::Unknown {
+            break;
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(state(&app, &hash).await, SessionState::Unknown, "pruned");
+    // One more round of the prune, then its log.
+    rocket::tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(logged("security_session_locks"), Vec::<String>::new());
 }

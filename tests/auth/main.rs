@@ -12,6 +12,8 @@ mod cookies;
 mod csrf;
 mod deny;
 mod limit;
+#[cfg(feature = "redis")]
+mod limit_redis;
 mod login;
 mod password;
 #[path = "../common/process.rs"]

@@ -82,8 +82,13 @@ async fn parallel_failures_through_every_instance_admit_exactly_the_free_attempt
     assert_eq!(instances.len(), 3, "the attempts went to every instance: {instances:?}");
 }
 
-/// `max_per_user = 2`, over the showcase's 3.
-const TWO: &str = ",session={max_per_user=2}";
+/// `max_per_user = 2`, over the showcase's 3; every request asks the
+/// registry (`revocation_check_ms = 0`), so an ended session is refused on
+/// every instance at once (with the default 1 s, an instance that read it
+/// live just before may still admit it). These tests show the limit holds
+/// through the balancer and three processes; the atomicity guard proper is
+/// tests/auth/limit.rs (eight parallel logins on two instances, every database).
+const TWO: &str = ",session={max_per_user=2,revocation_check_ms=0}";
 
 /// Nine logins of alice in three rounds of three at once (the login throttle
 /// lets three attempts of one account run at once, and a success clears it),
@@ -137,7 +142,8 @@ async fn with_refuse_parallel_logins_through_every_instance_admit_exactly_the_se
     let Some(_) = postgres_url() else { return };
     let _serial = SERIAL.lock().await;
     let cluster = std::sync::Arc::new(
-        Cluster::start("session-limit-refuse", ",session={max_per_user=2,on_limit=\"refuse\"}").await,
+        Cluster::start("session-limit-refuse", ",session={max_per_user=2,on_limit=\"refuse\",revocation_check_ms=0}")
+            .await,
     );
     let answers = nine_logins_three_at_once(&cluster).await;
     let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();

@@ -131,6 +131,26 @@ fn failing_open_and_throttling_off_are_warnings() {
 }
 
 #[test]
+fn on_limit_without_a_session_limit_is_a_warning() {
+    let session = |extra: &[(&'static str, rocket::figment::value::Value)]| {
+        let mut m = vec![("security.session.enabled", v(true)), ("security.session.cookies", v(["user_id"]))];
+        m.extend(extra.iter().cloned());
+        with(&m)
+    };
+    let f = session(&[("security.session.on_limit", v("refuse"))]);
+    assert_eq!(ids(&f), ["security.W028"]);
+    assert_eq!(
+        find(&f, "security.W028").to_string(),
+        "security.W028 (warning): `security.session.on_limit = \"refuse\"` does nothing: \
+         `security.session.max_per_user` is 0 (no session limit); fix: set `security.session.max_per_user` to the \
+         most sessions a user may have (1 to 100), or remove `on_limit`"
+    );
+    let limited = session(&[("security.session.on_limit", v("refuse")), ("security.session.max_per_user", v(2))]);
+    assert_eq!(ids(&limited), Vec::<&str>::new());
+    assert_eq!(ids(&session(&[])), Vec::<&str>::new(), "the default choice says nothing");
+}
+
+#[test]
 fn advice_is_info_and_does_not_abort_a_strict_launch() {
     let f = with(&[("security.p3p.enabled", v(true)), ("security.p3p.compact_policy", v("NOI"))]);
     let p3p = find(&f, "security.I001");

@@ -591,11 +591,12 @@ fn a_cluster_name_with_other_characters_fails_naming_the_key() {
 }
 
 #[test]
-fn a_session_limit_of_0_is_refused() {
+fn a_session_limit_of_0_is_no_limit() {
+    assert_eq!(errors("[default.security.session]\nenabled = true\nmax_per_user = 0"), Vec::<String>::new());
+    assert_eq!(errors("[default.security.session]\nmax_per_user = 0"), Vec::<String>::new(), "expiry off too");
     assert_eq!(
-        error("[default.security.session]\nenabled = true\nmax_per_user = 0"),
-        "`security.session.max_per_user`: 0 would refuse every login; set at least 1, or remove `max_per_user` for \
-         no limit"
+        errors("[default.security.session]\nenabled = true\nregistry = false\nmax_per_user = 0"),
+        Vec::<String>::new()
     );
 }
 
@@ -603,8 +604,8 @@ fn a_session_limit_of_0_is_refused() {
 fn a_session_limit_above_100_is_refused() {
     assert_eq!(
         error("[default.security.session]\nenabled = true\nmax_per_user = 101"),
-        "`security.session.max_per_user`: 101 is more than a user's sessions can be listed (at most 100); remove \
-         `max_per_user` for no limit"
+        "`security.session.max_per_user`: 101 is more than a user's sessions can be listed; set at most 100, or set \
+         `security.session.max_per_user = 0` for no limit"
     );
 }
 
@@ -613,8 +614,8 @@ fn a_session_limit_without_session_expiry_is_refused() {
     assert_eq!(
         error("[default.security.session]\nmax_per_user = 2"),
         "`security.session.max_per_user`: a session limit needs the sessions kept on the server, and session expiry \
-         is off: set `security.session.enabled = true` (with the security database attached), or remove \
-         `max_per_user`"
+         is off: set `security.session.enabled = true` (with the security database attached), or set \
+         `security.session.max_per_user = 0` for no limit"
     );
 }
 
@@ -623,9 +624,37 @@ fn a_session_limit_without_the_registry_is_refused() {
     assert_eq!(
         error("[default.security.session]\nenabled = true\nregistry = false\nmax_per_user = 2"),
         "`security.session.max_per_user`: a session limit counts the user's sessions in the registry, which is off: \
-         set `security.session.registry = true` (the default; it needs the security database), or remove \
-         `max_per_user`"
+         set `security.session.registry = true` (the default; it needs the security database), or set \
+         `security.session.max_per_user = 0` for no limit"
     );
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment::Jail's closure returns figment's own error type
+fn an_override_switches_the_session_limit_off_with_the_fix_the_error_gives() {
+    // The sample Rocket.toml's limit, and a profile that turns session expiry off.
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "Rocket.toml",
+            "[default.security.session]\nenabled = true\nmax_per_user = 3\non_limit = \"refuse\"\n\
+             [debug.security.session]\nenabled = false",
+        )?;
+        let e = SecurityConfig::from_figment(&rocket::Config::figment()).unwrap_err();
+        let e: Vec<String> = e.iter().map(ToString::to_string).collect();
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert!(e[0].ends_with("or set `security.session.max_per_user = 0` for no limit"), "{}", e[0]);
+        // The fix as given, in the environment (or the profile).
+        jail.set_env("ROCKET_SECURITY", "{session={max_per_user=0}}");
+        let config = SecurityConfig::from_figment(&rocket::Config::figment()).unwrap();
+        assert_eq!((config.session.enabled, config.session.max_per_user), (false, 0));
+        // Or the registry off instead.
+        jail.create_file(
+            "Rocket.toml",
+            "[default.security.session]\nenabled = true\nmax_per_user = 3\n[debug.security.session]\nregistry = false",
+        )?;
+        assert_eq!(SecurityConfig::from_figment(&rocket::Config::figment()).unwrap().session.max_per_user, 0);
+        Ok(())
+    });
 }
 
 #[test]
@@ -644,7 +673,7 @@ fn a_session_limit_is_read_with_its_choice() {
         "[default.security.session]\nenabled = true\nmax_per_user = 3\non_limit = \"refuse\"",
     ))
     .unwrap();
-    assert_eq!((c.session.max_per_user, c.session.on_limit), (Some(3), OnLimit::Refuse));
+    assert_eq!((c.session.max_per_user, c.session.on_limit), (3, OnLimit::Refuse));
     let c = SecurityConfig::from_figment(&figment("")).unwrap();
-    assert_eq!((c.session.max_per_user, c.session.on_limit), (None, OnLimit::EndOldest), "off by default");
+    assert_eq!((c.session.max_per_user, c.session.on_limit), (0, OnLimit::EndOldest), "off by default");
 }

@@ -107,3 +107,63 @@ async fn login_counters_older_than_the_window_are_pruned() {
         assert!(LoginAttempts::get(&db.pool, &fresh).await.unwrap().is_some(), "{}", db.name);
     }
 }
+
+#[rocket::async_test]
+async fn touch_never_moves_the_last_activity_back() {
+    for db in all().await {
+        let (id, user, now) = (unique("sid"), unique("user"), Utc::now().trunc_subsecs(6));
+        SessionRecord::create(&db.pool, &id, &user, "x", now).await.unwrap();
+        SessionRecord::touch(&db.pool, &id, now + Duration::minutes(2)).await.unwrap();
+        // An earlier request's write that comes last.
+        SessionRecord::touch(&db.pool, &id, now + Duration::minutes(1)).await.unwrap();
+        let rows = SessionRecord::list(&db.pool, &user).await.unwrap();
+        assert_eq!(rows[0].last_seen, (now + Duration::minutes(2)).naive_utc(), "{}", db.name);
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[rocket::async_test]
+async fn the_session_lock_rows_are_indexed_by_the_time_the_prune_deletes_by() {
+    use diesel_async::RunQueryDsl;
+    use rocket_security::db::SecurityConn;
+    // Freshly migrated databases (a shared one may predate the index).
+    let dbs = crate::backends::isolated().await;
+    for db in &dbs {
+        let mut conn = db.pool.conn().await.unwrap();
+        let names: Vec<Name> = match &mut conn {
+            #[cfg(feature = "sqlite")]
+            SecurityConn::Sqlite(c) => diesel::sql_query(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'security_session_locks' \
+                 AND sql LIKE '%(locked_at)%'",
+            )
+            .load(&mut **c)
+            .await
+            .unwrap(),
+            #[cfg(feature = "postgres")]
+            SecurityConn::Postgres(c) => diesel::sql_query(
+                "SELECT indexname::text AS name FROM pg_indexes WHERE tablename = 'security_session_locks' \
+                 AND indexdef LIKE '%(locked_at)%'",
+            )
+            .load(&mut **c)
+            .await
+            .unwrap(),
+            #[cfg(feature = "mysql")]
+            SecurityConn::Mysql(c) => diesel::sql_query(
+                "SELECT CAST(index_name AS CHAR) AS name FROM information_schema.statistics \
+                 WHERE table_schema = DATABASE() AND table_name = 'security_session_locks' \
+                 AND column_name = 'locked_at' AND seq_in_index = 1",
+            )
+            .load(&mut **c)
+            .await
+            .unwrap(),
+        };
+        let names: Vec<String> = names.into_iter().map(|n| n.name).collect();
+        assert_eq!(names, ["security_session_locks_locked_at"], "{}", db.name);
+    }
+    crate::backends::drop_isolated(dbs).await;
+}

@@ -326,6 +326,9 @@ fn in_the_showcase_a_fourth_login_ends_the_least_recently_active_session_and_say
         page.contains("Your session was ended: the session limit (3) was reached at a later login elsewhere."),
         "{page}"
     );
+    // A limit without its number is no limit the page can name.
+    let (_, _, page) = get("/login?next=/account&expired=revoked&ended=session_limit:", "");
+    assert!(page.contains("Your session was signed out (from another session, or at logout)."), "{page}");
     for cookie in &others {
         assert_eq!(get("/account", cookie).0, 200);
     }
