@@ -316,7 +316,8 @@ impl Keys {
 }
 
 /// The deploy-check findings about the fallbacks: `security.W026` for one
-/// retired longer than `lifetime` ago (no session can still need it), and
+/// retired longer than `lifetime` ago (no session can still need it),
+/// `security.W029` for a `retired_at` after tomorrow (a typo), and
 /// in release `security.I004` for one without `retired_at` (the check cannot
 /// tell). `lifetime`: the longest a sealed value lives, in seconds
 /// (`security.session.absolute_timeout`).
@@ -331,6 +332,16 @@ pub(crate) fn findings(
     for (i, f) in fallbacks.iter().enumerate() {
         let entry = format!("security.secret_key_fallbacks[{i}]");
         match f.retired_at {
+            // A typo (2062 for 2026) would keep W026 quiet for decades; a day
+            // ahead of UTC's is the most a time zone explains.
+            Some(day) if day > (now + chrono::Duration::days(1)).date_naive() => out.push(Finding::warning(
+                "security.W029",
+                format!(
+                    "`{entry}` has `retired_at = {day}`, a day still to come: the deploy check cannot tell when no \
+                     session needs that key any more"
+                ),
+                format!("write the day the key stopped being `secret_key` (today, {}, or earlier)", now.date_naive()),
+            )),
             Some(day) => {
                 // Some time that day: counted from its end (UTC), never too early.
                 let retired = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + chrono::Duration::days(1);

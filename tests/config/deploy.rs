@@ -268,6 +268,20 @@ fn a_fallback_kept_longer_than_a_session_can_live_is_a_warning() {
 }
 
 #[test]
+fn a_fallback_retired_on_a_day_still_to_come_is_a_warning() {
+    // Tomorrow is what a time zone ahead of UTC may write today; the day after is a mistake.
+    assert_eq!(fallback_findings(Some("2026-05-02"), (2026, 5, 1), &[]), vec![], "tomorrow (UTC)");
+    let found = fallback_findings(Some("2062-05-01"), (2026, 5, 1), &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].to_string(),
+        "security.W029 (warning): `security.secret_key_fallbacks[0]` has `retired_at = 2062-05-01`, a day still to \
+         come: the deploy check cannot tell when no session needs that key any more; fix: write the day the key \
+         stopped being `secret_key` (today, 2026-05-01, or earlier)"
+    );
+}
+
+#[test]
 fn a_fallback_without_its_day_is_advice_in_release_only() {
     let found = fallback_findings(None, (2026, 5, 2), &[]);
     assert_eq!(found.len(), 1, "{found:?}");
