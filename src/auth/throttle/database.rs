@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use rocket::{Orbit, Rocket};
 
-use super::{default_delay, judged, Counter, CounterStore, Judge, Unavailable, Verdict, FORGET_AFTER};
+use super::{judged, Counter, CounterStore, Judge, Unavailable, Verdict, FORGET_AFTER};
 use crate::db::models::{is_unique_violation, stored, update_or_insert};
 use crate::db::pool::{with_conn, DbError, SecurityPool};
 use crate::db::schema::security_login_attempts::dsl as a;
@@ -212,7 +212,7 @@ impl DatabaseStore {
         now: DateTime<Utc>,
     ) -> Result<bool, Unavailable> {
         let Some(pool) = self.0.get() else { return Err(Unavailable) };
-        let delays: Vec<i64> = (3..=18).map(|n| default_delay(n) as i64).collect();
+        let delays = super::store_delays();
         let unavailable = |e: DbError| {
             tracing::error!(target: "security", "login throttling counters unavailable: {e}");
             Unavailable

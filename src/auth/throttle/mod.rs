@@ -43,6 +43,13 @@ pub fn default_delay(failures: u32) -> u64 {
     5u64.saturating_mul(1u64 << exp).min(86_400)
 }
 
+/// The delays (s) a shared store applies in its own statement or script:
+/// [`default_delay`] for 3 to 18 failures, the last (one day, its cap) for
+/// more.
+pub(super) fn store_delays() -> Vec<i64> {
+    (3..=18).map(|n| default_delay(n) as i64).collect()
+}
+
 /// The original's wording of a delay.
 ///
 /// ```

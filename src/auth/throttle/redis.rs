@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rocket::{Orbit, Rocket};
 use rocket_db_pools::deadpool_redis::{self, redis};
 
-use super::{default_delay, judged, Counter, CounterStore, Judge, Unavailable, Verdict, FORGET_AFTER};
+use super::{judged, Counter, CounterStore, Judge, Unavailable, Verdict, FORGET_AFTER};
 
 fn key(hash: &str) -> String {
     format!("rocket_security:throttle:{hash}")
@@ -131,7 +131,7 @@ impl RedisStore {
         now: DateTime<Utc>,
     ) -> Result<bool, Unavailable> {
         let Some(pool) = self.0.get() else { return Err(Unavailable) };
-        let delays: Vec<i64> = (3..=18).map(|n| default_delay(n) as i64).collect();
+        let delays = super::store_delays();
         let window = (now.timestamp_millis(), FORGET_AFTER * 1000);
         admit(pool, (ip_key, ip_threshold), (user_key, 3), window, &delays).await.map_err(|e| {
             tracing::error!(target: "security", "login throttling counters unavailable: {e} (Redis)");
