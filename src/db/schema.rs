@@ -159,3 +159,59 @@ diesel::table! {
         last_seen -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Browser reports other than CSP, aggregated by `BrowserKey`.
+    security_browser_reports (id) {
+        id -> Integer,
+        key_hash -> Varchar,
+        group_hash -> Varchar,
+        report_type -> Varchar,
+        disposition -> Varchar,
+        document_uri -> Varchar,
+        subject -> Varchar,
+        detail -> Varchar,
+        hits -> BigInt,
+        sample_count -> Integer,
+        first_seen -> Timestamp,
+        last_seen -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Samples of `security_browser_reports` (a bounded number per row).
+    security_browser_samples (id) {
+        id -> Integer,
+        report_id -> Integer,
+        body -> Text,
+        url -> Nullable<Varchar>,
+        user_agent -> Nullable<Varchar>,
+        sender_ip -> Nullable<Varchar>,
+        date_received -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Browser reports per group and UTC day (sparklines, readiness).
+    security_browser_days (group_hash, day) {
+        group_hash -> Varchar,
+        day -> Timestamp,
+        report_type -> Varchar,
+        disposition -> Varchar,
+        hits -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// An admin's triage of a browser report group: `expected` or `fixed`.
+    security_browser_triage (group_hash) {
+        group_hash -> Varchar,
+        report_type -> Varchar,
+        state -> Varchar,
+        changed_by -> Varchar,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(security_browser_samples -> security_browser_reports (report_id));
+diesel::allow_tables_to_appear_in_same_query!(security_browser_reports, security_browser_samples);

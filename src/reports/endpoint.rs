@@ -23,6 +23,16 @@ use super::parse::{parse, ReportFormat};
 use super::state::CollectorState;
 use super::stats::{Counters, DropReason};
 
+/// What goes to the database writer (without a database: nowhere).
+#[cfg(feature = "db")]
+use super::queue::Queued;
+#[cfg(not(feature = "db"))]
+#[allow(dead_code)] // built, then dropped: no database to write to
+enum Queued {
+    Csp(super::ViolationKey, super::NewCspReport),
+    Browser(super::BrowserKey, super::BrowserSample),
+}
+
 /// The endpoint's answer: a status, no body.
 struct Answer {
     status: Status,
@@ -145,15 +155,18 @@ impl CollectorState {
             }
         };
         let c = &self.counters;
-        let total = parsed.reports.len() + parsed.other_types;
+        let total = parsed.reports.len() + parsed.browser.len() + parsed.other_types;
         Counters::add(&c.received, total as u64);
-        c.drop(DropReason::NotCsp, parsed.other_types as u64);
-        let mut reports = parsed.reports;
-        if reports.len() > self.config.max_reports {
-            c.drop(DropReason::BatchLimit, (reports.len() - self.config.max_reports) as u64);
-            reports.truncate(self.config.max_reports);
+        c.drop(DropReason::UnknownType, parsed.other_types as u64);
+        let (mut reports, mut browser) = (parsed.reports, parsed.browser);
+        let max = self.config.max_reports;
+        if reports.len() + browser.len() > max {
+            c.drop(DropReason::BatchLimit, (reports.len() + browser.len() - max) as u64);
+            reports.truncate(max);
+            browser.truncate(max - reports.len());
         }
-        if reports.is_empty() {
+        let count = reports.len() + browser.len();
+        if count == 0 {
             return status(Status::NoContent);
         }
         let client = self.https.client_ip(req).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
@@ -168,7 +181,7 @@ impl CollectorState {
         #[cfg(feature = "redis")]
         let shared = match (self.cache.get(), self.config.rate) {
             (Some(cache), Some(rate)) => {
-                match crate::db::cache::rate_limit(cache, &key.to_string(), rate.get(), reports.len() as u32).await {
+                match crate::db::cache::rate_limit(cache, &key.to_string(), rate.get(), count as u32).await {
                     Ok(verdict) => Some(verdict),
                     Err(e) => {
                         // Fall back to this process's limiter; say so at most every 10 s.
@@ -189,7 +202,7 @@ impl CollectorState {
         let shared: Option<Option<u64>> = None;
         if let Some(verdict) = shared {
             if let Some(retry_after) = verdict {
-                c.drop(DropReason::RateLimited, reports.len() as u64);
+                c.drop(DropReason::RateLimited, count as u64);
                 return Answer { status: Status::TooManyRequests, retry_after: Some(retry_after) };
             }
         } else if let Some(limiter) = &self.limiter {
@@ -197,7 +210,7 @@ impl CollectorState {
                 limiter.retain_recent();
             }
             let client = key;
-            let n = NonZeroU32::new(reports.len() as u32).unwrap_or(NonZeroU32::MIN);
+            let n = NonZeroU32::new(count as u32).unwrap_or(NonZeroU32::MIN);
             let verdict = match limiter.check_key_n(&client, n) {
                 Ok(Ok(())) => None,
                 Ok(Err(not_until)) => {
@@ -206,13 +219,23 @@ impl CollectorState {
                 Err(_) => Some(60),
             };
             if let Some(retry_after) = verdict {
-                c.drop(DropReason::RateLimited, reports.len() as u64);
+                c.drop(DropReason::RateLimited, count as u64);
                 return Answer { status: Status::TooManyRequests, retry_after: Some(retry_after) };
             }
         }
         // The validated host (allowed_hosts, trusted proxies), never the raw header.
         let request_host = self.https.host(req).map(|h| h.host);
         let request_host = request_host.as_deref().map(|h| h.trim_matches(['[', ']']));
+        let own = |url: &str| match host_of(url) {
+            Some(h) => Some(h.as_str()) == request_host || host_allowed(&h, &self.config.origins),
+            None => false,
+        };
+        let noisy = |uri: Option<&str>| {
+            uri.is_some_and(|u| {
+                let candidate = super::filter::Candidate::new(u);
+                self.config.disallowed.iter().any(|p| p.matches_candidate(&candidate))
+            })
+        };
         let ua = req.headers().get_one("User-Agent");
         // One request logs at most this many violation lines, then one summary.
         let mut logged_here = 0usize;
@@ -222,11 +245,7 @@ impl CollectorState {
                 c.drop(DropReason::MissingDocument, 1);
                 continue;
             };
-            let own = match host_of(doc) {
-                Some(h) => Some(h.as_str()) == request_host || host_allowed(&h, &self.config.origins),
-                None => false,
-            };
-            if !own {
+            if !own(doc) {
                 c.drop(DropReason::ForeignOrigin, 1);
                 continue;
             }
@@ -234,19 +253,13 @@ impl CollectorState {
                 c.drop(DropReason::NoDirective, 1);
                 continue;
             };
-            let noisy = |uri: &Option<String>| {
-                uri.as_deref().is_some_and(|u| {
-                    let candidate = super::filter::Candidate::new(u);
-                    self.config.disallowed.iter().any(|p| p.matches_candidate(&candidate))
-                })
-            };
             let noisy_sample = |sample: &Option<String>| {
                 sample.as_deref().is_some_and(|s| {
                     let lower = s.to_ascii_lowercase();
                     self.config.disallowed.iter().any(|p| p.in_sample(&lower))
                 })
             };
-            if noisy(&r.blocked_uri) || noisy(&r.source_file) || noisy_sample(&r.sample) {
+            if noisy(r.blocked_uri.as_deref()) || noisy(r.source_file.as_deref()) || noisy_sample(&r.sample) {
                 c.drop(DropReason::DisallowedSource, 1);
                 continue;
             }
@@ -278,11 +291,51 @@ impl CollectorState {
                 Counters::add(&c.logged, 1);
             }
             if self.config.database {
-                self.enqueue(key, report);
+                self.enqueue(Queued::Csp(key, report));
+            }
+        }
+        for r in browser {
+            let Some(url) = r.url.as_deref() else {
+                c.drop(DropReason::MissingDocument, 1);
+                continue;
+            };
+            if !own(url) {
+                c.drop(DropReason::ForeignOrigin, 1);
+                continue;
+            }
+            if r.body.sources().into_iter().any(noisy) {
+                c.drop(DropReason::DisallowedSource, 1);
+                continue;
+            }
+            let t = r.body.report_type();
+            Counters::add(&c.accepted, 1);
+            c.accepted_type(t);
+            let (key, sample) = super::browser::to_storage(r, Some(client.to_string()), ua);
+            if self.config.log && logged_here >= LOG_LINES_PER_REQUEST {
+                unlogged += 1;
+            } else if self.config.log {
+                logged_here += 1;
+                // `{:?}` quotes and escapes what the report says: it cannot forge log lines.
+                let disposition =
+                    if key.disposition.is_empty() { String::new() } else { format!(", {}", key.disposition) };
+                tracing::info!(
+                    target: "security",
+                    "Browser report ({}{disposition}): {:?} {:?} on {:?} from {} UA {}",
+                    key.report_type,
+                    key.subject,
+                    key.detail,
+                    key.document_uri,
+                    client,
+                    sample.user_agent.as_deref().map_or_else(|| "-".to_string(), |s| format!("{s:?}")),
+                );
+                Counters::add(&c.logged, 1);
+            }
+            if self.config.database {
+                self.enqueue(Queued::Browser(key, sample));
             }
         }
         if unlogged > 0 {
-            tracing::info!(target: "security", "CSP: {unlogged} more violation(s) in this request not logged (at most {LOG_LINES_PER_REQUEST} lines per request)");
+            tracing::info!(target: "security", "CSP: {unlogged} more report(s) in this request not logged (at most {LOG_LINES_PER_REQUEST} lines per request)");
         }
         status(Status::NoContent)
     }
@@ -308,18 +361,18 @@ impl CollectorState {
     }
 
     #[cfg(feature = "db")]
-    fn enqueue(&self, key: crate::reports::ViolationKey, report: crate::reports::NewCspReport) {
+    fn enqueue(&self, report: Queued) {
         let c = &self.counters;
         // Admitted before shutdown (see `take`): the final flush waits for this
         // request; only one that outlived that wait finds the queue closed.
         match self.queue.get() {
             None => c.drop(DropReason::DatabaseUnavailable, 1),
-            Some(q) => q.push(c, key, report, self.clock.now()),
+            Some(q) => q.push(c, report, self.clock.now()),
         }
     }
 
     #[cfg(not(feature = "db"))]
-    fn enqueue(&self, _: crate::reports::ViolationKey, _: crate::reports::NewCspReport) {
+    fn enqueue(&self, _: Queued) {
         self.counters.drop(DropReason::DatabaseUnavailable, 1);
     }
 }

@@ -129,6 +129,7 @@
 //! assert_eq!((stats.received, stats.accepted, stats.logged), (1, 1, 1));
 //! ```
 
+pub(crate) mod browser;
 pub(crate) mod config;
 pub(crate) mod dashboard;
 pub(crate) mod endpoint;
@@ -148,6 +149,10 @@ pub(crate) mod stats;
 #[cfg(feature = "db")]
 pub(crate) mod store;
 
+pub use browser::{
+    BrowserBody, BrowserKey, BrowserReport, BrowserSample, CoepBody, CoopBody, CrashBody, DeprecationBody,
+    IntegrityBody, NelBody, PolicyBody, ReportType,
+};
 pub use config::Collector;
 pub use filter::DEFAULT_DISALLOWED_SOURCES;
 pub use normalize::classify_blocked;
@@ -165,6 +170,7 @@ pub use stats::{CollectorStats, DropReason};
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use store::{
-    CspHourly, CspReport, CspViolation, GroupDay, GroupFilter, Hidden, RecordOutcome, TopDocument, Triage, TriageEvent,
-    TriageState, TriageView, ViolationFilter, ViolationGroup, TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,
+    BrowserDay, BrowserGroup, BrowserReportRow, BrowserSampleRow, CspHourly, CspReport, CspViolation, GroupDay,
+    GroupFilter, Hidden, Readiness, RecordOutcome, TopDocument, Triage, TriageEvent, TriageState, TriageView,
+    ViolationFilter, ViolationGroup, TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,
 };

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::browser::{BrowserBody, BrowserReport, ReportType};
 use super::report::{NewCspReport, RawReport};
 
 /// Which wire format a report came in.
@@ -81,17 +82,20 @@ impl std::fmt::Display for ParseError {
 /// use rocket_security::reports::{parse, ReportFormat};
 ///
 /// let body = br#"[
-///     {"type": "deprecation", "url": "https://example.com/", "body": {}},
-///     {"type": "csp-violation", "url": "https://example.com/", "body": {"effectiveDirective": "script-src-elem"}}
+///     {"type": "deprecation", "url": "https://example.com/", "body": {"id": "UnloadHandler"}},
+///     {"type": "csp-violation", "url": "https://example.com/", "body": {"effectiveDirective": "script-src-elem"}},
+///     {"type": "made-up", "url": "https://example.com/", "body": {}}
 /// ]"#;
 /// let parsed = parse(body, ReportFormat::ReportsJson).unwrap();
-/// assert_eq!((parsed.reports.len(), parsed.other_types), (1, 1));
+/// assert_eq!((parsed.reports.len(), parsed.browser.len(), parsed.other_types), (1, 1, 1));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parsed {
     /// The CSP violation reports.
     pub reports: Vec<RawReport>,
-    /// Reporting API entries of other types (`deprecation`, `intervention`...), skipped.
+    /// Reports of the other types the collector reads (see [`ReportType`](super::ReportType)).
+    pub browser: Vec<BrowserReport>,
+    /// Reporting API entries of types the collector does not read: counted and dropped.
     pub other_types: usize,
 }
 
@@ -113,7 +117,7 @@ pub fn parse(body: &[u8], format: ReportFormat) -> Result<Parsed, ParseError> {
     match (format, value) {
         (ReportFormat::CspReport | ReportFormat::Json, Value::Object(mut o)) => {
             match o.remove("csp-report").or_else(|| o.remove("body")) {
-                Some(r @ Value::Object(_)) => Ok(Parsed { reports: vec![report(&r, None)], other_types: 0 }),
+                Some(r @ Value::Object(_)) => Ok(Parsed { reports: vec![report(&r, None)], ..Parsed::default() }),
                 Some(_) => Err(ParseError::Shape("\"csp-report\" must be an object")),
                 None => Err(ParseError::Shape("expected {\"csp-report\": {...}}")),
             }
@@ -122,8 +126,19 @@ pub fn parse(body: &[u8], format: ReportFormat) -> Result<Parsed, ParseError> {
             let mut out = Parsed::default();
             for item in items {
                 let Value::Object(o) = item else { return Err(ParseError::Shape("array items must be objects")) };
-                if o.get("type").and_then(Value::as_str) != Some("csp-violation") {
-                    out.other_types += 1;
+                let kind = o.get("type").and_then(Value::as_str);
+                if kind != Some("csp-violation") {
+                    match kind.and_then(ReportType::parse) {
+                        None => out.other_types += 1,
+                        Some(t) => match o.get("body") {
+                            Some(b @ Value::Object(_)) => out.browser.push(BrowserReport {
+                                url: o.get("url").and_then(Value::as_str).map(str::to_string),
+                                user_agent: o.get("user_agent").and_then(Value::as_str).map(str::to_string),
+                                body: BrowserBody::read(t, b),
+                            }),
+                            _ => return Err(ParseError::Shape("a report needs a \"body\" object")),
+                        },
+                    }
                     continue;
                 }
                 let ua = o.get("user_agent").and_then(Value::as_str).map(str::to_string);
@@ -200,13 +215,14 @@ mod tests {
     }
 
     #[test]
-    fn other_reporting_api_types_are_counted_and_skipped() {
+    fn unknown_reporting_api_types_are_counted_and_skipped() {
         let p = parse(
-            br#"[{"type":"deprecation","body":{}},{"type":"csp-violation","body":{"blockedURL":"inline"}}]"#,
+            br#"[{"type":"deprecation","body":{}},{"type":"csp-violation","body":{"blockedURL":"inline"}},
+                {"type":"Deprecation","body":{}},{"body":{}}]"#,
             ReportFormat::ReportsJson,
         )
         .unwrap();
-        assert_eq!((p.reports.len(), p.other_types), (1, 1));
+        assert_eq!((p.reports.len(), p.browser.len(), p.other_types), (1, 1, 2));
     }
 
     #[test]
@@ -244,6 +260,10 @@ mod tests {
             Err(ParseError::Shape("expected {\"csp-report\": {...}} or an array of reports"))
         );
         assert_eq!(parse(b"[1]", ReportFormat::ReportsJson), Err(ParseError::Shape("array items must be objects")));
+        assert_eq!(
+            parse(br#"[{"type":"coep","body":"x"}]"#, ReportFormat::ReportsJson),
+            Err(ParseError::Shape("a report needs a \"body\" object"))
+        );
         assert_eq!(parse(&[0xff, 0xfe], ReportFormat::Json), Err(ParseError::Utf8));
         assert!(matches!(parse(b"{", ReportFormat::Json), Err(ParseError::Json(_))));
         assert_eq!(

@@ -13,14 +13,20 @@ use chrono::{DateTime, Utc};
 use rocket::tokio::sync::{mpsc, Notify};
 use rocket::tokio::task::JoinHandle;
 
+use super::browser::{BrowserKey, BrowserSample};
 use super::report::{NewCspReport, ViolationKey};
-use super::spool::{Spool, SpoolError, SpooledBatch, SpooledGroup};
+use super::spool::{Spool, SpoolError, SpooledBatch, SpooledBrowserGroup, SpooledGroup};
 use super::stats::{Counters, DropReason};
 
 pub(crate) struct Item {
-    pub(crate) key: ViolationKey,
-    pub(crate) report: NewCspReport,
+    pub(crate) report: Queued,
     pub(crate) at: DateTime<Utc>,
+}
+
+/// A queued report: CSP, or one of the other browser report types.
+pub(crate) enum Queued {
+    Csp(ViolationKey, NewCspReport),
+    Browser(BrowserKey, BrowserSample),
 }
 
 /// The spool, shared by the writer and the queue's overflow (each holds the
@@ -60,11 +66,11 @@ pub(crate) struct Queue {
 }
 
 impl Queue {
-    pub(crate) fn push(&self, c: &Counters, key: ViolationKey, report: NewCspReport, at: DateTime<Utc>) {
+    pub(crate) fn push(&self, c: &Counters, report: Queued, at: DateTime<Utc>) {
         // Counted before sending, so the writer can never decrement first; a
         // report handed to the overflow stays counted as queued until written.
         Counters::add(&c.queued, 1);
-        match self.tx.try_send(Item { key, report, at }) {
+        match self.tx.try_send(Item { report, at }) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(item)) if self.overflow.is_some() => {
                 let Some(o) = &self.overflow else { return };
@@ -127,20 +133,27 @@ pub(crate) fn spill(c: &Counters, spool: &SharedSpool, items: Vec<Item>) {
 /// `items` grouped by the key hash the database's unique index is on, with a fresh batch id.
 pub(crate) fn batch_of(items: Vec<Item>) -> SpooledBatch {
     let mut groups: HashMap<String, SpooledGroup> = HashMap::new();
-    for item in items {
-        let e = groups.entry(item.key.hash()).or_insert_with(|| SpooledGroup {
-            key: item.key,
-            hits: 0,
-            report: item.report,
-            at: item.at,
-        });
-        e.hits += 1;
-        e.at = e.at.max(item.at);
+    let mut browser: HashMap<String, SpooledBrowserGroup> = HashMap::new();
+    for Item { report, at } in items {
+        let (hits, last) = match report {
+            Queued::Csp(key, report) => {
+                let e = groups.entry(key.hash()).or_insert_with(|| SpooledGroup { key, hits: 0, report, at });
+                (&mut e.hits, &mut e.at)
+            }
+            Queued::Browser(key, sample) => {
+                let e = browser.entry(key.hash()).or_insert_with(|| SpooledBrowserGroup { key, hits: 0, sample, at });
+                (&mut e.hits, &mut e.at)
+            }
+        };
+        *hits += 1;
+        *last = (*last).max(at);
     }
     let mut groups: Vec<SpooledGroup> = groups.into_values().collect();
     // One order for every instance: concurrent batches lock rows alike.
     groups.sort_by_cached_key(|g| g.key.hash());
-    SpooledBatch { id: new_batch_id(), groups }
+    let mut browser: Vec<SpooledBrowserGroup> = browser.into_values().collect();
+    browser.sort_by_cached_key(|g| g.key.hash());
+    SpooledBatch { id: new_batch_id(), groups, browser }
 }
 
 fn new_batch_id() -> String {
@@ -166,7 +179,7 @@ mod tests {
     fn push(q: &Queue, c: &Counters, n: usize) {
         for i in 0..n {
             let key = ViolationKey { document_uri: format!("https://example.com/{i}"), ..Default::default() };
-            q.push(c, key, NewCspReport::default(), Utc::now());
+            q.push(c, Queued::Csp(key, NewCspReport::default()), Utc::now());
         }
     }
 

@@ -148,26 +148,40 @@ pub type RawReport = NewCspReport;
 
 /// The value readers of [`NewCspReport`]: whatever JSON type a field holds,
 /// never an error (a browser's odd value is no reason to refuse its report).
-mod lenient {
+pub(crate) mod lenient {
     use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use std::fmt;
 
     /// A string; a number or a boolean as its JSON text; anything else is absent.
-    pub(super) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         d.deserialize_any(Text)
     }
 
     /// [`text`], empty when absent.
-    pub(super) fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    pub(crate) fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         Ok(text(d)?.unwrap_or_default())
     }
 
     /// An integer within `i32`, or a string holding one (older browsers); anything else is absent.
-    pub(super) fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    pub(crate) fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
         d.deserialize_any(Number)
     }
 
     /// Drains an array or an object: neither is a value here.
+    /// `true`/`false`, or their text; anything else is absent.
+    pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        Ok(match text(d)?.as_deref().map(str::trim) {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        })
+    }
+
+    /// A number in 0..=1 (a sampling fraction), or its text; anything else is absent.
+    pub(crate) fn fraction<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        Ok(text(d)?.and_then(|t| t.trim().parse::<f64>().ok()).filter(|f| (0.0..=1.0).contains(f)))
+    }
+
     macro_rules! absent_containers {
         () => {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {

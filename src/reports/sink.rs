@@ -9,12 +9,12 @@ use std::time::Duration;
 use rocket::tokio::sync::{mpsc, Notify};
 
 use super::queue::{batch_of, lock, Item, Overflow, Queue, SharedSpool};
-use super::spool::{Next, Spool, SpoolError, SpooledBatch, SpooledGroup};
+use super::spool::{Next, Spool, SpoolError, SpooledBatch, SpooledBrowserGroup, SpooledGroup};
 use super::state::CollectorState;
 use super::stats::{Counters, DropReason};
 use super::store::violations::{BatchGroup, BatchOutcome};
 use crate::db::{SecurityConn, SecurityPool};
-use crate::reports::CspViolation;
+use crate::reports::{BrowserReportRow, CspViolation};
 
 /// Most reports written in one batch.
 const BATCH: usize = 2_000;
@@ -185,6 +185,9 @@ async fn retain(state: &CollectorState, w: &mut Writer) {
     if let Err(e) = crate::reports::ViolationGroup::prune_days(conn, oldest).await {
         tracing::warn!(target: "security", "CSP report daily counts not pruned: {e}");
     }
+    if let Err(e) = BrowserReportRow::prune_days(conn, oldest).await {
+        tracing::warn!(target: "security", "browser report daily counts not pruned: {e}");
+    }
     let days = state.config.retention_days;
     if days == 0 {
         return;
@@ -194,6 +197,11 @@ async fn retain(state: &CollectorState, w: &mut Writer) {
         Ok(0) => {}
         Ok(n) => tracing::info!(target: "security", "CSP reports: {n} violation(s) not seen for {days} days deleted"),
         Err(e) => tracing::warn!(target: "security", "CSP reports not pruned: {e}"),
+    }
+    match BrowserReportRow::prune(conn, cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(target: "security", "browser reports: {n} row(s) not seen for {days} days deleted"),
+        Err(e) => tracing::warn!(target: "security", "browser reports not pruned: {e}"),
     }
 }
 
@@ -212,6 +220,14 @@ async fn cap(state: &CollectorState, w: &mut Writer) {
             "CSP reports: {n} least recently seen violation(s) deleted (max_violations = {keep})"
         ),
         Err(e) => tracing::warn!(target: "security", "CSP reports not capped: {e}"),
+    }
+    match BrowserReportRow::cap(conn, keep).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            target: "security",
+            "browser reports: {n} least recently seen row(s) deleted (max_violations = {keep})"
+        ),
+        Err(e) => tracing::warn!(target: "security", "browser reports not capped: {e}"),
     }
 }
 
@@ -234,7 +250,9 @@ async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
     let outcome = if w.closing && w.spool.is_some() {
         // Bounded: a database that hangs now leaves the batch to the spool (its id
         // makes a commit that did happen count once).
-        match rocket::tokio::time::timeout(SHUTDOWN_ATTEMPT, apply(state, pool, w, ids, &batch.groups)).await {
+        match rocket::tokio::time::timeout(SHUTDOWN_ATTEMPT, apply(state, pool, w, ids, &batch.groups, &batch.browser))
+            .await
+        {
             Ok(outcome) => outcome,
             Err(_) => {
                 w.conn = None;
@@ -242,7 +260,7 @@ async fn store(state: &CollectorState, pool: &SecurityPool, w: &mut Writer, batc
             }
         }
     } else {
-        apply(state, pool, w, ids, &batch.groups).await
+        apply(state, pool, w, ids, &batch.groups, &batch.browser).await
     };
     match outcome {
         Applied::Stored => {
@@ -297,6 +315,7 @@ async fn apply(
     w: &mut Writer,
     ids: &[String],
     groups: &[SpooledGroup],
+    browser: &[SpooledBrowserGroup],
 ) -> Applied {
     let mut last = None;
     // Each group's reports on the day they arrived (the sparklines), the same for every attempt.
@@ -329,7 +348,7 @@ async fn apply(
                 full.push(BatchGroup { key: &g.key, hits: g.hits, sample: &g.report, at: g.at });
             }
         }
-        match CspViolation::apply_batch(conn, ids, &fast, &full, &days, state.config.samples).await {
+        match CspViolation::apply_batch(conn, ids, &fast, &full, &days, browser, &w.known, state.config.samples).await {
             Ok(BatchOutcome::Applied { samples_full }) => {
                 if w.known.len() + samples_full.len() >= KNOWN {
                     w.known.clear();
@@ -468,9 +487,22 @@ async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> 
             };
             // Merge what is left to apply, by key.
             let mut merged: HashMap<String, SpooledGroup> = HashMap::new();
+            let mut merged_browser: HashMap<String, SpooledBrowserGroup> = HashMap::new();
             let mut todo_ids = vec![];
             for r in records.into_iter().filter(|r| !applied.contains(&r.id)) {
                 todo_ids.push(r.id);
+                for g in r.browser {
+                    match merged_browser.entry(g.key.hash()) {
+                        std::collections::hash_map::Entry::Occupied(mut e) => {
+                            let m = e.get_mut();
+                            m.hits += g.hits;
+                            m.at = m.at.max(g.at);
+                        }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(g);
+                        }
+                    }
+                }
                 for g in r.groups {
                     match merged.entry(g.key.hash()) {
                         std::collections::hash_map::Entry::Occupied(mut e) => {
@@ -487,7 +519,9 @@ async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> 
             if !todo_ids.is_empty() {
                 let mut groups: Vec<SpooledGroup> = merged.into_values().collect();
                 groups.sort_by_cached_key(|g| g.key.hash());
-                match apply(state, pool, w, &todo_ids, &groups).await {
+                let mut browser: Vec<SpooledBrowserGroup> = merged_browser.into_values().collect();
+                browser.sort_by_cached_key(|g| g.key.hash());
+                match apply(state, pool, w, &todo_ids, &groups, &browser).await {
                     Applied::Stored => {
                         w.failures = 0;
                         w.head_refusals = 0;
@@ -512,7 +546,9 @@ async fn replay(state: &CollectorState, pool: &SecurityPool, w: &mut Writer) -> 
                         return false;
                     }
                     Applied::Refused(e) => {
-                        let n: u64 = groups.iter().map(|g| g.hits.max(0) as u64).sum::<u64>().min(reports);
+                        let n: u64 = groups.iter().map(|g| g.hits.max(0) as u64).sum::<u64>()
+                            + browser.iter().map(|g| g.hits.max(0) as u64).sum::<u64>();
+                        let n = n.min(reports);
                         tracing::warn!(target: "security", "{n} spooled CSP report(s) dropped after 3 refusals: {e}");
                         c.drop(DropReason::DatabaseError, n);
                         refused = n;

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use super::browser::{BrowserKey, BrowserSample};
 use super::report::{NewCspReport, ViolationKey};
 
 const MAGIC: &[u8; 4] = b"RSP1";
@@ -44,16 +45,31 @@ pub(crate) struct SpooledGroup {
     pub(crate) at: DateTime<Utc>,
 }
 
+/// One key of a spooled batch's other browser reports (COEP, NEL...).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SpooledBrowserGroup {
+    pub(crate) key: BrowserKey,
+    pub(crate) hits: i64,
+    /// The first report, a sample while the key has room.
+    pub(crate) sample: BrowserSample,
+    pub(crate) at: DateTime<Utc>,
+}
+
 /// A batch as spooled: its id (written with it, so a replay applies it once) and its groups.
+/// A batch of CSP reports only is written as before the other types came
+/// (`browser` left out), so older spools read the same.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SpooledBatch {
     pub(crate) id: String,
     pub(crate) groups: Vec<SpooledGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) browser: Vec<SpooledBrowserGroup>,
 }
 
 impl SpooledBatch {
     pub(crate) fn reports(&self) -> u64 {
-        self.groups.iter().map(|g| g.hits.max(0) as u64).sum()
+        let csp: u64 = self.groups.iter().map(|g| g.hits.max(0) as u64).sum();
+        csp + self.browser.iter().map(|g| g.hits.max(0) as u64).sum::<u64>()
     }
 }
 
@@ -343,6 +359,7 @@ pub fn fuzz_spool_reader(bytes: &[u8]) -> (u64, u64) {
             report: NewCspReport::default(),
             at: DateTime::<Utc>::default(),
         }],
+        browser: vec![],
     };
     let mut damaged: Vec<u8> = (0..3).flat_map(|i| encode(&batch(i), 0).unwrap_or_default()).collect();
     for (b, mask) in damaged.iter_mut().zip(bytes) {
@@ -607,6 +624,7 @@ mod tests {
                 report: NewCspReport { report_format: "csp-report".into(), ..Default::default() },
                 at: Utc.timestamp_millis_opt(1_700_000_000_000).unwrap(),
             }],
+            browser: vec![],
         }
     }
 
@@ -645,6 +663,29 @@ mod tests {
         assert_eq!(drain(&mut s), vec![Ok(batch("a", 2)), Ok(batch("b", 3))]);
         assert_eq!((s.pending(), s.bytes(), s.oldest()), (0, 0, None));
         assert_eq!(std::fs::metadata(d.join("spool.dat")).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn browser_reports_travel_in_the_batch_and_csp_only_records_are_unchanged() {
+        let csp_only = serde_json::to_string(&batch("a", 1)).unwrap();
+        assert!(!csp_only.contains("browser"), "{csp_only}");
+        let mut mixed = batch("m", 2);
+        mixed.browser.push(SpooledBrowserGroup {
+            key: BrowserKey {
+                report_type: "coep".into(),
+                subject: "https://cdn.example/a.js".into(),
+                ..Default::default()
+            },
+            hits: 3,
+            sample: BrowserSample { body: r#"{"type":"coep","body":{}}"#.into(), ..Default::default() },
+            at: Utc.timestamp_millis_opt(1_700_000_000_000).unwrap(),
+        });
+        assert_eq!(mixed.reports(), 5);
+        let d = dir("browser");
+        let (mut s, _) = Spool::open(&d, 1 << 20).unwrap();
+        s.append(&mixed).unwrap();
+        assert_eq!(s.pending(), 5);
+        assert_eq!(drain(&mut s), vec![Ok(mixed)]);
     }
 
     #[test]

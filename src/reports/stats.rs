@@ -16,8 +16,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DropReason {
-    /// A Reporting API entry of another type (e.g. `deprecation`).
-    NotCsp,
+    /// A Reporting API entry of a type the collector does not read (see
+    /// [`ReportType`](super::ReportType)).
+    UnknownType,
     /// The document is on a host that is not this site's (anyone can POST here).
     ForeignOrigin,
     /// The report has no document URL.
@@ -49,7 +50,7 @@ pub enum DropReason {
 
 impl DropReason {
     const ALL: [DropReason; 14] = [
-        DropReason::NotCsp,
+        DropReason::UnknownType,
         DropReason::ForeignOrigin,
         DropReason::MissingDocument,
         DropReason::NoDirective,
@@ -74,7 +75,7 @@ impl DropReason {
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
-            DropReason::NotCsp => "not_csp",
+            DropReason::UnknownType => "unknown_type",
             DropReason::ForeignOrigin => "foreign_origin",
             DropReason::MissingDocument => "missing_document",
             DropReason::NoDirective => "no_directive",
@@ -157,6 +158,8 @@ pub struct CollectorStats {
     pub dropped: BTreeMap<&'static str, u64>,
     /// Requests answered with a 4xx (malformed, too large, wrong type, ...).
     pub rejected_requests: u64,
+    /// Accepted reports by Reporting API type (`csp-violation` for every CSP report, either format).
+    pub accepted_by_type: BTreeMap<&'static str, u64>,
 }
 
 impl CollectorStats {
@@ -209,12 +212,20 @@ pub(crate) struct Counters {
     pub(crate) spool_bytes: AtomicU64,
     /// When the oldest waiting spooled batch was written (ms since the epoch; 0: none).
     pub(crate) spool_oldest_ms: std::sync::atomic::AtomicI64,
+    /// Accepted reports of each [`ReportType`](super::ReportType), in its order.
+    by_type: [AtomicU64; super::ReportType::ALL.len()],
 }
 
 impl Counters {
     pub(crate) fn drop(&self, reason: DropReason, n: u64) {
         let i = DropReason::ALL.iter().position(|r| *r == reason).unwrap_or(0);
         self.dropped[i].fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// One more accepted report of type `t` (besides `accepted`).
+    pub(crate) fn accepted_type(&self, t: super::ReportType) {
+        let i = super::ReportType::ALL.iter().position(|x| *x == t).unwrap_or(0);
+        self.by_type[i].fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn add(counter: &AtomicU64, n: u64) {
@@ -237,6 +248,14 @@ impl Counters {
                 ms => Some((chrono::Utc::now().timestamp_millis() - ms).max(0) as u64 / 1000),
             },
             rejected_requests: get(&self.rejected_requests),
+            accepted_by_type: {
+                let others: u64 = self.by_type.iter().map(get).sum();
+                let csp = get(&self.accepted).saturating_sub(others);
+                std::iter::once(("csp-violation", csp))
+                    .chain(super::ReportType::ALL.iter().zip(&self.by_type).map(|(t, c)| (t.as_str(), get(c))))
+                    .filter(|(_, n)| *n > 0)
+                    .collect()
+            },
             dropped: DropReason::ALL
                 .iter()
                 .zip(&self.dropped)

@@ -57,8 +57,37 @@ async fn one_request_logs_at_most_ten_bounded_lines() {
     assert_eq!(lines.len(), 10, "{} lines", lines.len());
     assert!(lines.iter().all(|l| l.len() < 1_400), "the 60 KB User-Agent is cut to 1,024 characters");
     assert!(out.lines().any(|l| l.ends_with(
-        " INFO security: CSP: 90 more violation(s) in this request not logged (at most 10 lines per request)"
+        " INFO security: CSP: 90 more report(s) in this request not logged (at most 10 lines per request)"
     )));
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     assert!(bytes < 14_000, "{bytes} bytes of log for one request (was 6 MB)");
+}
+
+#[rocket::async_test]
+async fn a_browser_report_is_one_escaped_info_line() {
+    let buffer = crate::captured();
+    let client = common::client(common::app("")).await;
+    let body = serde_json::json!([{"type": "deprecation", "url": "https://127.0.0.1/old?token=secret",
+        "user_agent": "Chrome\r\nInjected: yes",
+        "body": {"id": "UnloadHandler", "message": "gone\n2026-01-01T00:00:00Z  WARN security: forged"}}]);
+    let res = client
+        .post("/security/csp-report")
+        .header(Header::new("Host", "127.0.0.1"))
+        .header(Header::new("Content-Type", "application/reports+json"))
+        .body(body.to_string())
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::NoContent);
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains("Browser report")).collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(
+        lines[0].ends_with(
+            " INFO security: Browser report (deprecation): \"UnloadHandler\" \"gone\\n2026-01-01T00:00:00Z  WARN \
+             security: forged\" on \"https://127.0.0.1/old\" from 0.0.0.0 UA \"Chrome\\r\\nInjected: yes\""
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(!out.lines().any(|l| l.starts_with("2026-01-01T00:00:00Z")), "{out}");
 }

@@ -92,17 +92,18 @@ async fn a_missing_user_agent_and_missing_fields_are_fine() {
 }
 
 #[rocket::async_test]
-async fn reports_json_skips_and_counts_other_types() {
+async fn reports_json_counts_unknown_types_and_pageless_reports() {
     let app = app("").await;
     let body = serde_json::json!([
         {"type": "deprecation", "body": {"id": "x"}},
         {"type": "csp-violation", "url": DOC, "body": {"documentURL": DOC, "blockedURL": "eval", "effectiveDirective": "script-src", "disposition": "enforce"}},
-        {"type": "intervention", "body": {}}
+        {"type": "intervention", "body": {}},
+        {"type": "test-report", "url": DOC, "body": {}}
     ]);
     assert_eq!(app.post("application/reports+json", body.to_string()).await.status(), Status::NoContent);
     let s = app.settled().await;
-    assert_eq!((s.received, s.accepted, s.stored), (3, 1, 1));
-    assert_eq!(s.dropped.get("not_csp"), Some(&2));
+    assert_eq!((s.received, s.accepted, s.stored), (4, 1, 1));
+    assert_eq!((s.dropped.get("unknown_type"), s.dropped.get("missing_document")), (Some(&1), Some(&2)));
 }
 
 #[rocket::async_test]

@@ -5,6 +5,8 @@ mod app;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 #[path = "../common/backends.rs"]
 mod backends;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod browser;
 #[cfg(feature = "redis")]
 mod cache;
 mod dashboard;

@@ -6,13 +6,18 @@
 //!   the hourly totals ([`CspHourly`]);
 //! - [`groups`]: the violations grouped by directive, blocked source and
 //!   disposition ([`ViolationGroup`]), their daily counts and their triage;
+//! - [`browser`]: every other browser report type ([`BrowserReportRow`],
+//!   [`BrowserSampleRow`]), grouped for the per-type views ([`BrowserGroup`])
+//!   with daily counts and the readiness of report-only controls ([`Readiness`]);
 //! - `counts`: the counters a batch adds to (batch ids, reports per hour and
 //!   per group and day), written as one script of upserts.
 
+pub(crate) mod browser;
 pub(crate) mod counts;
 pub(crate) mod groups;
 pub(crate) mod violations;
 
+pub use browser::{BrowserDay, BrowserGroup, BrowserReportRow, BrowserSampleRow, Readiness};
 pub use groups::{
     GroupDay, GroupFilter, Hidden, TopDocument, Triage, TriageEvent, TriageState, TriageView, ViolationGroup,
     TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,

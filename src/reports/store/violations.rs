@@ -174,6 +174,8 @@ impl CspViolation {
         fast: &[(String, i64, DateTime<Utc>)],
         full: &[BatchGroup<'_>],
         days: &[(String, DateTime<Utc>, i64)],
+        browser: &[crate::reports::spool::SpooledBrowserGroup],
+        known: &std::collections::HashSet<String>,
         max_samples: i32,
     ) -> Result<BatchOutcome, DbError> {
         let work = async |conn: &mut SecurityConn| {
@@ -187,6 +189,8 @@ impl CspViolation {
                     samples_full.push(g.key.hash());
                 }
             }
+            // The other browser reports of the batch, in the same transaction.
+            samples_full.extend(super::browser::BrowserReportRow::apply(conn, browser, known, max_samples).await?);
             // Each report in the hour and on the day it arrived (a replay after an outage spans hours).
             let mut hours: std::collections::BTreeMap<NaiveDateTime, i64> = Default::default();
             let counted = fast.iter().map(|(_, n, at)| (*n, *at)).chain(full.iter().map(|g| (g.hits, g.at)));
@@ -728,7 +732,9 @@ mod tests {
         let sample = NewCspReport { report_format: "csp-report".into(), ..Default::default() };
         let full = [BatchGroup { key: &key, hits: 3, sample: &sample, at: Utc::now() }];
         let ids = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let first = CspViolation::apply_batch(&mut conn, &ids(&["b1"]), &[], &full, &[], 10).await.unwrap();
+        let first = CspViolation::apply_batch(&mut conn, &ids(&["b1"]), &[], &full, &[], &[], &Default::default(), 10)
+            .await
+            .unwrap();
         assert_eq!(first, BatchOutcome::Applied { samples_full: vec![] });
         // The batch's id is recorded with it: a replay finds it applied.
         let applied = CspViolation::applied_batches(&mut conn, &ids(&["b1", "b0"])).await.unwrap();
@@ -737,23 +743,39 @@ mod tests {
         assert_eq!((row.hits, row.sample_count), (3, 1));
         // A fast-path batch whose row is gone changes nothing (its id neither) and says so.
         CspViolation::delete(&mut conn, row.id).await.unwrap();
-        let missing = CspViolation::apply_batch(&mut conn, &ids(&["b2"]), &[(key.hash(), 2, Utc::now())], &[], &[], 10)
-            .await
-            .unwrap();
+        let missing = CspViolation::apply_batch(
+            &mut conn,
+            &ids(&["b2"]),
+            &[(key.hash(), 2, Utc::now())],
+            &[],
+            &[],
+            &[],
+            &Default::default(),
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(missing, BatchOutcome::Missing);
         assert!(CspViolation::find(&mut conn, &key).await.unwrap().is_none());
         assert!(CspViolation::applied_batches(&mut conn, &ids(&["b2"])).await.unwrap().is_empty());
         // Two spooled batches merged into one transaction record both ids.
-        let again = CspViolation::apply_batch(&mut conn, &ids(&["b2", "b3"]), &[], &full, &[], 10).await.unwrap();
+        let again =
+            CspViolation::apply_batch(&mut conn, &ids(&["b2", "b3"]), &[], &full, &[], &[], &Default::default(), 10)
+                .await
+                .unwrap();
         assert_eq!(again, BatchOutcome::Applied { samples_full: vec![] });
         assert_eq!(CspViolation::applied_batches(&mut conn, &ids(&["b2", "b3"])).await.unwrap().len(), 2);
         // An id that is not hex never reaches the statement.
-        assert!(CspViolation::apply_batch(&mut conn, &ids(&["x'"]), &[], &full, &[], 10).await.is_err());
+        assert!(CspViolation::apply_batch(&mut conn, &ids(&["x'"]), &[], &full, &[], &[], &Default::default(), 10)
+            .await
+            .is_err());
         // The per-day counts go in with the batch; days beyond the sparklines are pruned.
         use super::super::groups::ViolationGroup;
         let t = Utc::now();
         let days = [(key.group_hash(), t, 3), (key.group_hash(), t - chrono::Duration::days(100), 1)];
-        CspViolation::apply_batch(&mut conn, &ids(&["b4"]), &[], &full, &days, 10).await.unwrap();
+        CspViolation::apply_batch(&mut conn, &ids(&["b4"]), &[], &full, &days, &[], &Default::default(), 10)
+            .await
+            .unwrap();
         let counts = |d: Vec<super::super::groups::GroupDay>| d.iter().map(|d| d.hits).collect::<Vec<_>>();
         let from = t - chrono::Duration::days(200);
         assert_eq!(counts(ViolationGroup::days(&mut conn, &[key.group_hash()], from).await.unwrap()), vec![1, 3]);
@@ -765,7 +787,9 @@ mod tests {
         ViolationGroup::add_days(&mut conn, &[(key.group_hash(), t0, 5)]).await.unwrap();
         let late = [BatchGroup { key: &key, hits: 2, sample: &sample, at: t0 + chrono::Duration::minutes(10) }];
         let days = [(key.group_hash(), t0 + chrono::Duration::minutes(10), 2)];
-        CspViolation::apply_batch(&mut conn, &ids(&["b5"]), &[], &late, &days, 10).await.unwrap();
+        CspViolation::apply_batch(&mut conn, &ids(&["b5"]), &[], &late, &days, &[], &Default::default(), 10)
+            .await
+            .unwrap();
         let hours = CspHourly::since(&mut conn, t0 - chrono::Duration::hours(1)).await.unwrap();
         assert_eq!(
             hours

@@ -1,0 +1,535 @@
+//! Browser report storage (every type but CSP): [`BrowserReportRow`]
+//! aggregates (one row per [`BrowserKey`]), [`BrowserSampleRow`] samples (a
+//! bounded number per row), per-group daily counts (sparklines, readiness)
+//! and the queries the dashboard's per-type views read.
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use crate::db::models::{placeholders, stored, truncated, update_or_insert};
+use crate::db::pool::{with_conn, Backend, DbError, SecurityConn};
+use crate::db::schema::security_browser_days::dsl as d;
+use crate::db::schema::security_browser_reports::dsl as b;
+use crate::db::schema::security_browser_samples::dsl as s;
+use crate::reports::browser::{BrowserKey, BrowserSample};
+use crate::reports::spool::SpooledBrowserGroup;
+use crate::reports::ReportType;
+
+/// One aggregated browser report: a [`BrowserKey`] and its counts.
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::reports::{BrowserReportRow, ReportType};
+/// for r in BrowserReportRow::recent(conn, ReportType::Coep, 20).await? {
+///     println!("{} blocked on {}: {} reports", r.subject, r.document_uri, r.hits);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = crate::db::schema::security_browser_reports)]
+pub struct BrowserReportRow {
+    /// Row id.
+    pub id: i32,
+    /// [`BrowserKey::group_hash`].
+    pub group_hash: String,
+    /// The Reporting API type.
+    pub report_type: String,
+    /// `report`, `enforce`, or empty.
+    pub disposition: String,
+    /// The page, without query.
+    pub document_uri: String,
+    /// What the type is grouped by first.
+    pub subject: String,
+    /// And second.
+    pub detail: String,
+    /// Reports counted.
+    pub hits: i64,
+    /// Samples stored.
+    pub sample_count: i32,
+    /// First report (UTC).
+    pub first_seen: NaiveDateTime,
+    /// Latest report (UTC).
+    pub last_seen: NaiveDateTime,
+}
+
+/// A stored sample of a [`BrowserReportRow`].
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::reports::BrowserSampleRow;
+/// for sample in BrowserSampleRow::of_group(conn, "0f3a...", 10).await? {
+///     println!("{} {}", sample.date_received, sample.body);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = crate::db::schema::security_browser_samples)]
+pub struct BrowserSampleRow {
+    /// Row id.
+    pub id: i32,
+    /// The row it is a sample of.
+    pub report_id: i32,
+    /// The typed body as JSON (`{"type": ..., "body": {...}}`).
+    pub body: String,
+    /// The page, without query.
+    pub url: Option<String>,
+    /// The browser that sent it.
+    pub user_agent: Option<String>,
+    /// The client's address.
+    pub sender_ip: Option<String>,
+    /// When it arrived (UTC).
+    pub date_received: NaiveDateTime,
+}
+
+/// `SUM(column)` as a 64-bit integer (0 when there are no rows) on `backend`.
+fn sum_hits(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Postgres => format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"),
+        Backend::Mysql => format!("CAST(COALESCE(SUM({column}), 0) AS SIGNED)"),
+        Backend::Sqlite => format!("COALESCE(SUM({column}), 0)"),
+    }
+}
+
+/// The rows of one group (its pages), summed: what a view lists.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+pub struct BrowserGroup {
+    /// [`BrowserKey::group_hash`].
+    #[diesel(sql_type = Text)]
+    pub group_hash: String,
+    /// The Reporting API type.
+    #[diesel(sql_type = Text)]
+    pub report_type: String,
+    /// `report`, `enforce`, or empty.
+    #[diesel(sql_type = Text)]
+    pub disposition: String,
+    /// What the type is grouped by first.
+    #[diesel(sql_type = Text)]
+    pub subject: String,
+    /// And second.
+    #[diesel(sql_type = Text)]
+    pub detail: String,
+    /// Reports, all pages.
+    #[diesel(sql_type = BigInt)]
+    pub hits: i64,
+    /// Distinct pages.
+    #[diesel(sql_type = BigInt)]
+    pub pages: i64,
+    /// First report (UTC).
+    #[diesel(sql_type = Timestamp)]
+    pub first_seen: NaiveDateTime,
+    /// Latest report (UTC).
+    #[diesel(sql_type = Timestamp)]
+    pub last_seen: NaiveDateTime,
+}
+
+/// One day of a group's reports.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = crate::db::schema::security_browser_days)]
+pub struct BrowserDay {
+    /// The group.
+    pub group_hash: String,
+    /// The UTC day (midnight).
+    pub day: NaiveDateTime,
+    /// Reports that day.
+    pub hits: i64,
+}
+
+/// Whether a report-only control can be enforced: what it reported lately.
+///
+/// ```
+/// use rocket_security::reports::Readiness;
+/// let r = Readiness { reports: 0, pages: 0, days: 7 };
+/// assert_eq!(r.verdict(), "safe to enforce");
+/// let r = Readiness { reports: 12, pages: 3, days: 7 };
+/// assert_eq!(r.verdict(), "12 reports from 3 pages in the last 7 days");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Readiness {
+    /// Report-only reports in the window.
+    pub reports: i64,
+    /// Distinct pages they came from.
+    pub pages: i64,
+    /// The window, in days.
+    pub days: i64,
+}
+
+impl Readiness {
+    /// The line the dashboard shows.
+    pub fn verdict(&self) -> String {
+        if self.reports == 0 {
+            return "safe to enforce".into();
+        }
+        let plural = |n: i64, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
+        format!("{} from {} in the last {} days", plural(self.reports, "report"), plural(self.pages, "page"), self.days)
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = crate::db::schema::security_browser_reports)]
+struct NewRow<'a> {
+    key_hash: &'a str,
+    group_hash: &'a str,
+    report_type: &'a str,
+    disposition: &'a str,
+    document_uri: &'a str,
+    subject: &'a str,
+    detail: &'a str,
+    hits: i64,
+    sample_count: i32,
+    first_seen: NaiveDateTime,
+    last_seen: NaiveDateTime,
+}
+
+/// `last_seen` moved forward to `$now`, never back.
+macro_rules! later {
+    ($now:expr) => {
+        diesel::dsl::sql::<diesel::sql_types::Timestamp>("CASE WHEN last_seen < ")
+            .bind::<diesel::sql_types::Timestamp, _>($now)
+            .sql(" THEN ")
+            .bind::<diesel::sql_types::Timestamp, _>($now)
+            .sql(" ELSE last_seen END")
+    };
+}
+
+impl BrowserReportRow {
+    /// Applies a batch's browser report groups on `conn` (inside the batch's
+    /// transaction): hits, a sample while the row has fewer than
+    /// `max_samples` (skipped for `known` rows, whose samples are complete),
+    /// and the daily counts. Returns the key hashes whose samples are now complete.
+    pub(crate) async fn apply(
+        conn: &mut SecurityConn,
+        groups: &[SpooledBrowserGroup],
+        known: &std::collections::HashSet<String>,
+        max_samples: i32,
+    ) -> Result<Vec<String>, DbError> {
+        let mut full = vec![];
+        for g in groups {
+            let hash = g.key.hash();
+            let sample = (!known.contains(&hash)).then_some(&g.sample);
+            if Self::record(conn, &g.key, &hash, g.hits, sample, max_samples, g.at).await? {
+                full.push(hash);
+            }
+            Self::add_day(conn, &g.key, g.at, g.hits).await?;
+        }
+        Ok(full)
+    }
+
+    /// Counts `hits` under `key` (hash `hash`) and stores `sample` while
+    /// there is room; `true` when the row's samples are complete.
+    async fn record(
+        conn: &mut SecurityConn,
+        key: &BrowserKey,
+        hash: &str,
+        hits: i64,
+        sample: Option<&BrowserSample>,
+        max_samples: i32,
+        at: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let now = stored(at);
+        let group = key.group_hash();
+        let row = NewRow {
+            key_hash: hash,
+            group_hash: &group,
+            report_type: &key.report_type,
+            disposition: &key.disposition,
+            document_uri: &key.document_uri,
+            subject: &key.subject,
+            detail: &key.detail,
+            hits,
+            sample_count: 0,
+            first_seen: now,
+            last_seen: now,
+        };
+        update_or_insert!(
+            conn,
+            update: |c| diesel::update(b::security_browser_reports.filter(b::key_hash.eq(hash)))
+                .set((b::hits.eq(b::hits + hits), b::last_seen.eq(later!(now))))
+                .execute(c)
+                .await,
+            insert: |c| diesel::insert_into(b::security_browser_reports).values(&row).execute(c).await,
+        )?;
+        let Some(sample) = sample else { return Ok(false) };
+        let id: i32 = with_conn!(conn, |c| b::security_browser_reports
+            .filter(b::key_hash.eq(hash))
+            .select(b::id)
+            .first(c)
+            .await)?;
+        // Claim a slot atomically, so instances racing on one key never exceed the cap.
+        let claimed = with_conn!(conn, |c| {
+            diesel::update(b::security_browser_reports.filter(b::id.eq(id)).filter(b::sample_count.lt(max_samples)))
+                .set(b::sample_count.eq(b::sample_count + 1))
+                .execute(c)
+                .await
+        })?;
+        if claimed == 0 {
+            return Ok(true);
+        }
+        let values = (
+            s::report_id.eq(id),
+            s::body.eq(&sample.body),
+            s::url.eq(sample.url.as_deref()),
+            s::user_agent.eq(sample.user_agent.as_deref()),
+            s::sender_ip.eq(sample.sender_ip.as_deref()),
+            s::date_received.eq(now),
+        );
+        with_conn!(conn, |c| diesel::insert_into(s::security_browser_samples).values(values).execute(c).await)?;
+        Ok(false)
+    }
+
+    async fn add_day(conn: &mut SecurityConn, key: &BrowserKey, at: DateTime<Utc>, hits: i64) -> Result<(), DbError> {
+        let day = truncated(at, TimeDelta::days(1));
+        let group = key.group_hash();
+        let group = group.as_str();
+        update_or_insert!(
+            conn,
+            update: |c| diesel::update(d::security_browser_days.filter(d::group_hash.eq(group)).filter(d::day.eq(day)))
+                .set(d::hits.eq(d::hits + hits))
+                .execute(c)
+                .await,
+            insert: |c| diesel::insert_into(d::security_browser_days)
+                .values((
+                    d::group_hash.eq(group),
+                    d::day.eq(day),
+                    d::report_type.eq(&key.report_type),
+                    d::disposition.eq(&key.disposition),
+                    d::hits.eq(hits),
+                ))
+                .execute(c)
+                .await,
+        )
+    }
+
+    /// The most recently seen rows of type `t`.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::reports::{BrowserReportRow, ReportType};
+    /// let crashes = BrowserReportRow::recent(conn, ReportType::Crash, 10).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn recent(conn: &mut SecurityConn, t: ReportType, limit: i64) -> Result<Vec<BrowserReportRow>, DbError> {
+        let rows = with_conn!(conn, |c| {
+            b::security_browser_reports
+                .filter(b::report_type.eq(t.as_str()))
+                .order((b::last_seen.desc(), b::id.desc()))
+                .limit(limit)
+                .select(BrowserReportRow::as_select())
+                .load(c)
+                .await
+        })?;
+        Ok(rows)
+    }
+
+    /// The rows (pages) of one group, most reports first.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn, hash: &str) -> Result<(), rocket_security::db::DbError> {
+    /// let pages = rocket_security::reports::BrowserReportRow::of_group(conn, hash, 20).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn of_group(conn: &mut SecurityConn, group: &str, limit: i64) -> Result<Vec<BrowserReportRow>, DbError> {
+        let rows = with_conn!(conn, |c| {
+            b::security_browser_reports
+                .filter(b::group_hash.eq(group))
+                .order((b::hits.desc(), b::id))
+                .limit(limit)
+                .select(BrowserReportRow::as_select())
+                .load(c)
+                .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Deletes the rows not seen since `before`, with their samples.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// let cutoff = chrono::Utc::now() - chrono::Duration::days(90);
+    /// let deleted = rocket_security::reports::BrowserReportRow::prune(conn, cutoff).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn prune(conn: &mut SecurityConn, before: DateTime<Utc>) -> Result<usize, DbError> {
+        let before = stored(before);
+        let ids: Vec<i32> = with_conn!(conn, |c| {
+            b::security_browser_reports.filter(b::last_seen.lt(before)).select(b::id).load::<i32>(c).await
+        })?;
+        Self::delete_ids(conn, &ids).await
+    }
+
+    /// Keeps the `keep` most recently seen rows and deletes the rest with their samples.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// let deleted = rocket_security::reports::BrowserReportRow::cap(conn, 100_000).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn cap(conn: &mut SecurityConn, keep: u64) -> Result<usize, DbError> {
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        let edge: Option<(NaiveDateTime, i32)> = with_conn!(conn, |c| {
+            b::security_browser_reports
+                .order((b::last_seen.desc(), b::id.desc()))
+                .select((b::last_seen, b::id))
+                .limit(1)
+                .offset(keep)
+                .first(c)
+                .await
+                .optional()
+        })?;
+        let Some((at, id)) = edge else { return Ok(0) };
+        let older = || b::last_seen.lt(at).or(b::last_seen.eq(at).and(b::id.le(id)));
+        let ids: Vec<i32> =
+            with_conn!(conn, |c| b::security_browser_reports.filter(older()).select(b::id).load::<i32>(c).await)?;
+        Self::delete_ids(conn, &ids).await
+    }
+
+    async fn delete_ids(conn: &mut SecurityConn, ids: &[i32]) -> Result<usize, DbError> {
+        let mut deleted = 0;
+        for chunk in ids.chunks(500) {
+            with_conn!(conn, |c| {
+                diesel::delete(s::security_browser_samples.filter(s::report_id.eq_any(chunk))).execute(c).await
+            })?;
+            deleted += with_conn!(conn, |c| {
+                diesel::delete(b::security_browser_reports.filter(b::id.eq_any(chunk))).execute(c).await
+            })?;
+        }
+        Ok(deleted)
+    }
+
+    /// Deletes the daily counts of days before the one holding `before`.
+    pub(crate) async fn prune_days(conn: &mut SecurityConn, before: DateTime<Utc>) -> Result<usize, DbError> {
+        let before = truncated(before, TimeDelta::days(1));
+        let n =
+            with_conn!(conn, |c| diesel::delete(d::security_browser_days.filter(d::day.lt(before))).execute(c).await)?;
+        Ok(n)
+    }
+}
+
+impl BrowserSampleRow {
+    /// The newest samples of a group's rows.
+    pub async fn of_group(conn: &mut SecurityConn, group: &str, limit: i64) -> Result<Vec<BrowserSampleRow>, DbError> {
+        let rows = with_conn!(conn, |c| {
+            s::security_browser_samples
+                .inner_join(b::security_browser_reports)
+                .filter(b::group_hash.eq(group))
+                .order((s::date_received.desc(), s::id.desc()))
+                .limit(limit)
+                .select(BrowserSampleRow::as_select())
+                .load(c)
+                .await
+        })?;
+        Ok(rows)
+    }
+}
+
+impl BrowserGroup {
+    /// The groups of type `t` (all dispositions), most reports first, `limit` from `offset`.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::reports::{BrowserGroup, ReportType};
+    /// for g in BrowserGroup::page(conn, ReportType::Coep, 50, 0).await? {
+    ///     println!("{} ({}) on {} pages: {} reports", g.subject, g.detail, g.pages, g.hits);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn page(
+        conn: &mut SecurityConn,
+        t: ReportType,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<BrowserGroup>, DbError> {
+        let mut p = placeholders(conn.backend());
+        let sql = format!(
+            "SELECT group_hash, report_type, disposition, subject, detail, {} AS hits, COUNT(DISTINCT document_uri) AS \
+             pages, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen FROM security_browser_reports WHERE \
+             report_type = {} GROUP BY group_hash, report_type, disposition, subject, detail ORDER BY hits DESC, \
+             group_hash LIMIT {} OFFSET {}",
+            sum_hits(conn.backend(), "hits"),
+            p(),
+            limit.max(0),
+            offset.max(0)
+        );
+        let sql = &sql;
+        let rows = with_conn!(conn, |c| {
+            diesel::sql_query(sql.as_str()).bind::<Text, _>(t.as_str()).load::<BrowserGroup>(c).await
+        })?;
+        Ok(rows)
+    }
+
+    /// The per-day reports of the groups `hashes` from `from` on (oldest first).
+    pub async fn days(
+        conn: &mut SecurityConn,
+        hashes: &[String],
+        from: DateTime<Utc>,
+    ) -> Result<Vec<BrowserDay>, DbError> {
+        if hashes.is_empty() {
+            return Ok(vec![]);
+        }
+        let from = truncated(from, TimeDelta::days(1));
+        let rows = with_conn!(conn, |c| {
+            d::security_browser_days
+                .filter(d::group_hash.eq_any(hashes))
+                .filter(d::day.ge(from))
+                .order((d::group_hash, d::day))
+                .select(BrowserDay::as_select())
+                .load(c)
+                .await
+        })?;
+        Ok(rows)
+    }
+}
+
+impl Readiness {
+    /// The report-only reports of type `t` in the `days` days up to `now`, and their distinct pages.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::reports::{Readiness, ReportType};
+    /// let r = Readiness::of(conn, ReportType::Coep, chrono::Utc::now(), 7).await?;
+    /// println!("COEP: {}", r.verdict());
+    /// # Ok(()) }
+    /// ```
+    pub async fn of(
+        conn: &mut SecurityConn,
+        t: ReportType,
+        now: DateTime<Utc>,
+        days: i64,
+    ) -> Result<Readiness, DbError> {
+        let days = days.max(1);
+        let from_day = truncated(now - TimeDelta::days(days - 1), TimeDelta::days(1));
+        let from = stored(now - TimeDelta::days(days));
+        let backend = conn.backend();
+        let mut p = placeholders(backend);
+        let sql = format!(
+            "SELECT (SELECT {} FROM security_browser_days WHERE report_type = {} AND disposition = 'report' AND day >= \
+             {}) AS reports, (SELECT COUNT(DISTINCT document_uri) FROM security_browser_reports WHERE report_type = {} \
+             AND disposition = 'report' AND last_seen >= {}) AS pages",
+            sum_hits(backend, "hits"),
+            p(),
+            p(),
+            p(),
+            p()
+        );
+        let sql = &sql;
+        #[derive(QueryableByName)]
+        struct Counts {
+            #[diesel(sql_type = BigInt)]
+            reports: i64,
+            #[diesel(sql_type = BigInt)]
+            pages: i64,
+        }
+        let c: Counts = with_conn!(conn, |c| {
+            diesel::sql_query(sql.as_str())
+                .bind::<Text, _>(t.as_str())
+                .bind::<Timestamp, _>(from_day)
+                .bind::<Text, _>(t.as_str())
+                .bind::<Timestamp, _>(from)
+                .get_result::<Counts>(c)
+                .await
+        })?;
+        Ok(Readiness { reports: c.reports, pages: c.pages, days })
+    }
+}
