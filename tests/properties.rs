@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use rocket_security::auth::safe_next;
-use rocket_security::reports::{parse, ReportFormat};
+use rocket_security::reports::{fuzz_browser_report, parse, ReportFormat, ReportType};
 
 fn formats() -> impl Strategy<Value = ReportFormat> {
     prop_oneof![Just(ReportFormat::CspReport), Just(ReportFormat::ReportsJson), Just(ReportFormat::Json)]
@@ -28,6 +28,11 @@ fn json() -> impl Strategy<Value = serde_json::Value> {
         Just("documentURL".to_string()),
         Just("line-number".to_string()),
         Just("blockedURL".to_string()),
+        Just("url".to_string()),
+        Just("featureId".to_string()),
+        Just("openerURL".to_string()),
+        Just("reportOnly".to_string()),
+        Just("sampling_fraction".to_string()),
         "[a-z-]{1,12}",
     ];
     leaf.prop_recursive(4, 64, 8, move |inner| {
@@ -51,8 +56,15 @@ proptest! {
     fn the_parser_never_panics_on_report_shaped_json(value in json(), format in formats()) {
         let body = value.to_string();
         if let Ok(parsed) = parse(body.as_bytes(), format) {
-            prop_assert!(parsed.reports.len() + parsed.other_types <= body.len());
+            prop_assert!(parsed.reports.len() + parsed.browser.len() + parsed.other_types <= body.len());
         }
+    }
+
+    /// What the fuzz targets check (every stored field bounded, the sample
+    /// valid JSON), on report-shaped bodies of every type.
+    #[test]
+    fn every_browser_report_type_is_read_within_its_bounds(value in json(), t in 0..ReportType::ALL.len()) {
+        fuzz_browser_report(ReportType::ALL[t], value.to_string().as_bytes());
     }
 
     #[test]

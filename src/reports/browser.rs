@@ -752,12 +752,13 @@ pub(crate) fn to_storage(
     let key = BrowserKey::of(&r);
     let mut body = serde_json::to_string(&r.body).unwrap_or_default();
     if body.len() > SAMPLE_JSON {
-        // Only a stack could make it this long: the sample keeps the rest.
-        body = serde_json::to_string(&match r.body {
-            BrowserBody::Crash(c) => BrowserBody::Crash(CrashBody { stack: None, ..c }),
-            other => other,
-        })
-        .unwrap_or_default();
+        // Long texts of escaped characters: the sample keeps the key's fields only.
+        let t = r.body.report_type();
+        body = serde_json::json!({"type": t.as_str(), "truncated": true, "subject": key.subject, "detail": key.detail})
+            .to_string();
+        if body.len() > SAMPLE_JSON {
+            body = serde_json::json!({"type": t.as_str(), "truncated": true}).to_string();
+        }
     }
     let sample = BrowserSample {
         body,
@@ -766,6 +767,38 @@ pub(crate) fn to_storage(
         sender_ip: truncate(sender_ip, IP),
     };
     (key, sample)
+}
+
+/// For the fuzz targets only (`fuzz/fuzz_targets/browser_*.rs`): reads
+/// `bytes` as a `t` report body, both as a parsed JSON value and through the
+/// endpoint's parser, and checks every bound the storage relies on.
+///
+/// ```
+/// use rocket_security::reports::{fuzz_browser_report, ReportType};
+/// fuzz_browser_report(ReportType::Coep, br#"{"blockedURL": "https://a.example/x.js"}"#);
+/// fuzz_browser_report(ReportType::Crash, b"\xff not json");
+/// ```
+#[doc(hidden)]
+pub fn fuzz_browser_report(t: ReportType, bytes: &[u8]) {
+    let check = |r: BrowserReport| {
+        let (key, sample) = to_storage(r, Some("192.0.2.1".into()), Some("fuzz"));
+        assert!(key.document_uri.chars().count() <= URI && key.subject.chars().count() <= URI);
+        assert!(key.detail.chars().count() <= TEXT && key.disposition.len() <= SHORT);
+        assert!(sample.body.len() <= SAMPLE_JSON, "{}", sample.body.len());
+        assert!(serde_json::from_str::<Value>(&sample.body).is_ok());
+        assert_eq!(key.hash().len(), 64);
+    };
+    if let Ok(body @ Value::Object(_)) = serde_json::from_slice::<Value>(bytes) {
+        let url = body.get("url").and_then(Value::as_str).map(str::to_string);
+        check(BrowserReport { url, user_agent: None, body: BrowserBody::read(t, &body) });
+    }
+    // The same bytes as the body of an envelope, through the endpoint's parser.
+    let mut envelope = format!(r#"[{{"type":"{}","url":"https://example.com/p?q","body":"#, t.as_str()).into_bytes();
+    envelope.extend_from_slice(bytes);
+    envelope.extend_from_slice(b"}]");
+    if let Ok(parsed) = super::parse::parse(&envelope, super::parse::ReportFormat::ReportsJson) {
+        parsed.browser.into_iter().for_each(check);
+    }
 }
 
 #[cfg(test)]
@@ -821,6 +854,20 @@ mod tests {
             r#"{"type":"integrity-violation","body":{"blockedURL":"https://example.com/app.js","destination":"script","reportOnly":true}}"#
         );
         assert_eq!((sample.url.as_deref(), sample.user_agent.as_deref()), (Some("https://example.com/"), Some("UA")));
+    }
+
+    #[test]
+    fn a_sample_of_escaped_texts_stays_within_its_bound() {
+        // Seven URLs of 2,048 control characters, each written as `\u0001` in JSON.
+        let long = format!("https://a.example/{}", "\u{1}".repeat(3000));
+        let body = serde_json::json!({"type": "navigation-to-response", "previousResponseURL": long,
+            "nextResponseURL": long, "openerURL": long, "openeeURL": long, "otherDocumentURL": long, "sourceFile": long});
+        let (key, sample) = to_storage(report(ReportType::Coop, "https://example.com/", body), None, None);
+        assert!(sample.body.len() <= SAMPLE_JSON, "{}", sample.body.len());
+        let v: Value = serde_json::from_str(&sample.body).unwrap();
+        assert_eq!((v["type"].as_str(), v["truncated"].as_bool()), (Some("coop"), Some(true)));
+        assert_eq!(v["subject"].as_str(), Some(key.subject.as_str()));
+        fuzz_browser_report(ReportType::Coop, b"{\"openerURL\": 1e999}");
     }
 
     #[test]

@@ -149,6 +149,8 @@ pub(crate) mod stats;
 #[cfg(feature = "db")]
 pub(crate) mod store;
 
+#[doc(hidden)]
+pub use browser::fuzz_browser_report;
 pub use browser::{
     BrowserBody, BrowserKey, BrowserReport, BrowserSample, CoepBody, CoopBody, CrashBody, DeprecationBody,
     IntegrityBody, NelBody, PolicyBody, ReportType,
