@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# CSP report ingestion through the real endpoint (release build, wrk over
+# Report ingestion through the real endpoint (release build, wrk over
 # loopback): sustained reports/s into SQLite and PostgreSQL, one and ten
-# reports per request, then reconciliation of the counters with the rows
+# CSP reports per request, and `mixed`: ten per request, one CSP report and
+# one of each other type (COEP, COOP, integrity, Permissions-Policy,
+# Document-Policy, deprecation, intervention, crash, NEL), then reconciliation of the counters with the rows
 # (every accepted report stored or dropped with a reason; 0 unaccounted).
 # Last, the outage run: PostgreSQL behind a TCP proxy that is stopped for a
 # while under load and started again (the endpoint's p99 while the database
@@ -65,6 +67,32 @@ request = function()
 end
 LUA
 done
+cat > "$workdir/postmixed.lua" <<LUA
+local n = 0
+local bodies = {
+  {"csp-violation", '{"documentURL":"PAGE","effectiveDirective":"script-src-elem","blockedURL":"inline","lineNumber":3,"disposition":"enforce"}'},
+  {"coep", '{"type":"corp","blockedURL":"https://cdn.example/lib.js","destination":"script","disposition":"reporting"}'},
+  {"coop", '{"type":"navigation-to-response","disposition":"reporting","effectivePolicy":"same-origin","previousResponseURL":"https://other.example/"}'},
+  {"integrity-violation", '{"documentURL":"PAGE","blockedURL":"http://127.0.0.1/static/app.js","destination":"script","reportOnly":true}'},
+  {"permissions-policy-violation", '{"featureId":"geolocation","disposition":"report","sourceFile":"http://127.0.0.1/app.js","lineNumber":2,"columnNumber":5}'},
+  {"document-policy-violation", '{"featureId":"oversized-images","disposition":"enforce","message":"too big"}'},
+  {"deprecation", '{"id":"UnloadHandler","message":"Unload event listeners are deprecated","sourceFile":"http://127.0.0.1/app.js","lineNumber":4}'},
+  {"intervention", '{"id":"NavigatorVibrate","message":"Blocked call to navigator.vibrate"}'},
+  {"crash", '{"reason":"oom","is_top_level":true,"page_visibility":"visible"}'},
+  {"network-error", '{"sampling_fraction":1.0,"elapsed_time":30,"phase":"dns","type":"dns.name_not_resolved","server_ip":"","protocol":"","referrer":"","method":"GET","status_code":0}'},
+}
+request = function()
+  local parts = {}
+  n = n + 1
+  local page = "http://127.0.0.1/page/" .. (n % $distinct)
+  for _, b in ipairs(bodies) do
+    parts[#parts + 1] = '{"type":"' .. b[1] .. '","age":10,"url":"' .. page .. '","user_agent":"wrk","body":' ..
+      string.gsub(b[2], "PAGE", page) .. '}'
+  end
+  return wrk.format("POST", "/security/csp-report", {["Content-Type"] = "application/reports+json", ["Host"] = "127.0.0.1"},
+    "[" .. table.concat(parts, ",") .. "]")
+end
+LUA
 
 start() {  # database URL
   (cd "$workdir" && BENCH_STACK=reports BENCH_DB="$1" ROCKET_PORT=$port \
@@ -87,12 +115,14 @@ print(s["received"], s["accepted"], s["stored"], after, s["queued"], json.dumps(
       s["spooled"], s["spool_bytes"], s["recovered"])'
 }
 
-db_hits() {  # backend -> the sum of hits stored
+hits_sql="select (select coalesce(sum(hits),0) from security_csp_violations) + (select coalesce(sum(hits),0) from security_browser_reports)"
+db_hits() {  # backend -> the sum of hits stored (CSP and every other type)
   case "$1" in
-    sqlite) python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("select coalesce(sum(hits),0) from security_csp_violations").fetchone()[0])' "$workdir/reports.db" ;;
-    postgres) psql -qtA "$pg_server/$pg_db" -c "select coalesce(sum(hits),0) from security_csp_violations" ;;
+    sqlite) python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$workdir/reports.db" "$hits_sql" ;;
+    postgres) psql -qtA "$pg_server/$pg_db" -c "$hits_sql" ;;
   esac
 }
+truncate_sql="TRUNCATE security_csp_reports, security_csp_violations, security_csp_hourly, security_browser_samples, security_browser_reports, security_browser_days"
 
 settle() {  # waits until the queue and the spool are empty (at most 30 s)
   for _ in $(seq 300); do
@@ -104,13 +134,13 @@ settle() {  # waits until the queue and the spool are empty (at most 30 s)
 
 printf "%-9s %6s %10s %12s %9s %10s %10s %12s  %s\n" backend batch "req/s" "reports/s" p99 accepted stored unaccounted "dropped"
 for backend in ${BENCH_BACKENDS-sqlite postgres}; do
-  for batch in 1 10; do
+  for batch in 1 10 mixed; do
     case "$backend" in
       sqlite) rm -f "$workdir"/reports.db*; url="sqlite://$workdir/reports.db" ;;
       postgres) url="$pg_server/$pg_db" ;;
     esac
     start "$url"
-    [ "$backend" = postgres ] && psql -q "$url" -c "TRUNCATE security_csp_reports, security_csp_violations, security_csp_hourly" >/dev/null
+    [ "$backend" = postgres ] && psql -q "$url" -c "$truncate_sql" >/dev/null
     # Warm-up at low load: creates the violations and fills their samples
     # (the per-key path, several statements each); then the measured run.
     wrk -t1 -c2 -d3s -s "$workdir/post$batch.lua" "http://127.0.0.1:$port/" >/dev/null
@@ -165,7 +195,7 @@ start_proxy() {
 start_proxy
 url="postgres://postgres@127.0.0.1:$proxy_port/$pg_db"
 start "$url"
-psql -q "$pg_server/$pg_db" -c "TRUNCATE security_csp_reports, security_csp_violations, security_csp_hourly" >/dev/null
+psql -q "$pg_server/$pg_db" -c "$truncate_sql" >/dev/null
 wrk -t1 -c2 -d3s -s "$workdir/post1.lua" "http://127.0.0.1:$port/" >/dev/null   # warm-up, as above
 wrk -t1 -c32 -d5s -s "$workdir/post1.lua" "http://127.0.0.1:$port/" >/dev/null
 settle
