@@ -1,6 +1,9 @@
-//! The CSP violation report collector: an ingestion endpoint (default
-//! `POST /security/csp-report`), normalisation, noise filters, rate limits,
-//! log and database sinks, and a dashboard.
+//! The browser report collector: an ingestion endpoint (default
+//! `POST /security/csp-report`) for CSP violation reports and every other
+//! report type the Reporting API carries (COEP, COOP, Integrity-Policy,
+//! Permissions-Policy, Document-Policy, deprecations, interventions, crashes,
+//! NEL; see [`ReportType`] and the `browser` types), normalisation, noise
+//! filters, rate limits, log and database sinks, and a dashboard.
 //!
 //! ```toml
 //! [default.security.reports]
@@ -34,6 +37,36 @@
 //! `Retry-After` above the rate limit. `OPTIONS` (the CORS preflight before
 //! cross-origin `report-to` uploads) gets `204` with
 //! `Access-Control-Allow-Origin: *` and `Access-Control-Allow-Headers: content-type`.
+//!
+//! # Other report types
+//!
+//! An `application/reports+json` list may mix CSP reports with every other
+//! type; each is read into its own typed body ([`BrowserBody`]), keyed by what
+//! a person acts on ([`BrowserKey`]), and goes through the same limits, rate
+//! limit, queue, spool and accounting as CSP reports, into
+//! [`BrowserReportRow`]s with bounded samples and daily counts. A type the
+//! collector does not read is counted as `unknown_type` and dropped.
+//!
+//! ```
+//! use rocket::http::{ContentType, Header, Status};
+//! use rocket::local::blocking::Client;
+//!
+//! let rocket = rocket::custom(rocket::Config::default()).attach(rocket_security::Security::fairing());
+//! let client = Client::tracked(rocket).unwrap();
+//! let reports = r#"[{"type": "deprecation", "url": "https://example.com/old", "body": {"id": "UnloadHandler"}},
+//!                   {"type": "no-such-type", "url": "https://example.com/", "body": {}}]"#;
+//! let res = client
+//!     .post("/security/csp-report")
+//!     .header(Header::new("Host", "example.com"))
+//!     .header(ContentType::new("application", "reports+json"))
+//!     .body(reports)
+//!     .dispatch();
+//! assert_eq!(res.status(), Status::NoContent);
+//! let stats = rocket_security::reports::stats(client.rocket()).unwrap();
+//! assert_eq!((stats.received, stats.accepted), (2, 1));
+//! assert_eq!(stats.accepted_by_type.get("deprecation"), Some(&1));
+//! assert_eq!(stats.dropped.get("unknown_type"), Some(&1));
+//! ```
 //!
 //! # Accounting
 //!

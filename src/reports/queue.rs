@@ -24,6 +24,8 @@ pub(crate) struct Item {
 }
 
 /// A queued report: CSP, or one of the other browser report types.
+// The CSP report, the common case, stays unboxed: no allocation per report.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Queued {
     Csp(ViolationKey, NewCspReport),
     Browser(BrowserKey, BrowserSample),

@@ -12,7 +12,7 @@ use super::queue::{batch_of, lock, Item, Overflow, Queue, SharedSpool};
 use super::spool::{Next, Spool, SpoolError, SpooledBatch, SpooledBrowserGroup, SpooledGroup};
 use super::state::CollectorState;
 use super::stats::{Counters, DropReason};
-use super::store::violations::{BatchGroup, BatchOutcome};
+use super::store::violations::{BatchGroup, BatchOutcome, BrowserPart};
 use crate::db::{SecurityConn, SecurityPool};
 use crate::reports::{BrowserReportRow, CspViolation};
 
@@ -348,7 +348,17 @@ async fn apply(
                 full.push(BatchGroup { key: &g.key, hits: g.hits, sample: &g.report, at: g.at });
             }
         }
-        match CspViolation::apply_batch(conn, ids, &fast, &full, &days, browser, &w.known, state.config.samples).await {
+        match CspViolation::apply_batch(
+            conn,
+            ids,
+            &fast,
+            &full,
+            &days,
+            BrowserPart { groups: browser, known: Some(&w.known) },
+            state.config.samples,
+        )
+        .await
+        {
             Ok(BatchOutcome::Applied { samples_full }) => {
                 if w.known.len() + samples_full.len() >= KNOWN {
                     w.known.clear();

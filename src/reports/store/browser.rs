@@ -202,13 +202,13 @@ impl BrowserReportRow {
     pub(crate) async fn apply(
         conn: &mut SecurityConn,
         groups: &[SpooledBrowserGroup],
-        known: &std::collections::HashSet<String>,
+        known: Option<&std::collections::HashSet<String>>,
         max_samples: i32,
     ) -> Result<Vec<String>, DbError> {
         let mut full = vec![];
         for g in groups {
             let hash = g.key.hash();
-            let sample = (!known.contains(&hash)).then_some(&g.sample);
+            let sample = (!known.is_some_and(|k| k.contains(&hash))).then_some(&g.sample);
             if Self::record(conn, &g.key, &hash, g.hits, sample, max_samples, g.at).await? {
                 full.push(hash);
             }

@@ -135,6 +135,13 @@ pub(crate) struct BatchGroup<'a> {
     pub(crate) at: DateTime<Utc>,
 }
 
+/// The other browser reports of a batch, and the keys whose samples are complete.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct BrowserPart<'a> {
+    pub(crate) groups: &'a [crate::reports::spool::SpooledBrowserGroup],
+    pub(crate) known: Option<&'a std::collections::HashSet<String>>,
+}
+
 /// What [`CspViolation::apply_batch`] did.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum BatchOutcome {
@@ -174,8 +181,7 @@ impl CspViolation {
         fast: &[(String, i64, DateTime<Utc>)],
         full: &[BatchGroup<'_>],
         days: &[(String, DateTime<Utc>, i64)],
-        browser: &[crate::reports::spool::SpooledBrowserGroup],
-        known: &std::collections::HashSet<String>,
+        browser: BrowserPart<'_>,
         max_samples: i32,
     ) -> Result<BatchOutcome, DbError> {
         let work = async |conn: &mut SecurityConn| {
@@ -190,7 +196,9 @@ impl CspViolation {
                 }
             }
             // The other browser reports of the batch, in the same transaction.
-            samples_full.extend(super::browser::BrowserReportRow::apply(conn, browser, known, max_samples).await?);
+            samples_full.extend(
+                super::browser::BrowserReportRow::apply(conn, browser.groups, browser.known, max_samples).await?,
+            );
             // Each report in the hour and on the day it arrived (a replay after an outage spans hours).
             let mut hours: std::collections::BTreeMap<NaiveDateTime, i64> = Default::default();
             let counted = fast.iter().map(|(_, n, at)| (*n, *at)).chain(full.iter().map(|g| (g.hits, g.at)));
@@ -732,9 +740,8 @@ mod tests {
         let sample = NewCspReport { report_format: "csp-report".into(), ..Default::default() };
         let full = [BatchGroup { key: &key, hits: 3, sample: &sample, at: Utc::now() }];
         let ids = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let first = CspViolation::apply_batch(&mut conn, &ids(&["b1"]), &[], &full, &[], &[], &Default::default(), 10)
-            .await
-            .unwrap();
+        let first =
+            CspViolation::apply_batch(&mut conn, &ids(&["b1"]), &[], &full, &[], Default::default(), 10).await.unwrap();
         assert_eq!(first, BatchOutcome::Applied { samples_full: vec![] });
         // The batch's id is recorded with it: a replay finds it applied.
         let applied = CspViolation::applied_batches(&mut conn, &ids(&["b1", "b0"])).await.unwrap();
@@ -749,8 +756,7 @@ mod tests {
             &[(key.hash(), 2, Utc::now())],
             &[],
             &[],
-            &[],
-            &Default::default(),
+            Default::default(),
             10,
         )
         .await
@@ -759,23 +765,20 @@ mod tests {
         assert!(CspViolation::find(&mut conn, &key).await.unwrap().is_none());
         assert!(CspViolation::applied_batches(&mut conn, &ids(&["b2"])).await.unwrap().is_empty());
         // Two spooled batches merged into one transaction record both ids.
-        let again =
-            CspViolation::apply_batch(&mut conn, &ids(&["b2", "b3"]), &[], &full, &[], &[], &Default::default(), 10)
-                .await
-                .unwrap();
+        let again = CspViolation::apply_batch(&mut conn, &ids(&["b2", "b3"]), &[], &full, &[], Default::default(), 10)
+            .await
+            .unwrap();
         assert_eq!(again, BatchOutcome::Applied { samples_full: vec![] });
         assert_eq!(CspViolation::applied_batches(&mut conn, &ids(&["b2", "b3"])).await.unwrap().len(), 2);
         // An id that is not hex never reaches the statement.
-        assert!(CspViolation::apply_batch(&mut conn, &ids(&["x'"]), &[], &full, &[], &[], &Default::default(), 10)
+        assert!(CspViolation::apply_batch(&mut conn, &ids(&["x'"]), &[], &full, &[], Default::default(), 10)
             .await
             .is_err());
         // The per-day counts go in with the batch; days beyond the sparklines are pruned.
         use super::super::groups::ViolationGroup;
         let t = Utc::now();
         let days = [(key.group_hash(), t, 3), (key.group_hash(), t - chrono::Duration::days(100), 1)];
-        CspViolation::apply_batch(&mut conn, &ids(&["b4"]), &[], &full, &days, &[], &Default::default(), 10)
-            .await
-            .unwrap();
+        CspViolation::apply_batch(&mut conn, &ids(&["b4"]), &[], &full, &days, Default::default(), 10).await.unwrap();
         let counts = |d: Vec<super::super::groups::GroupDay>| d.iter().map(|d| d.hits).collect::<Vec<_>>();
         let from = t - chrono::Duration::days(200);
         assert_eq!(counts(ViolationGroup::days(&mut conn, &[key.group_hash()], from).await.unwrap()), vec![1, 3]);
@@ -787,9 +790,7 @@ mod tests {
         ViolationGroup::add_days(&mut conn, &[(key.group_hash(), t0, 5)]).await.unwrap();
         let late = [BatchGroup { key: &key, hits: 2, sample: &sample, at: t0 + chrono::Duration::minutes(10) }];
         let days = [(key.group_hash(), t0 + chrono::Duration::minutes(10), 2)];
-        CspViolation::apply_batch(&mut conn, &ids(&["b5"]), &[], &late, &days, &[], &Default::default(), 10)
-            .await
-            .unwrap();
+        CspViolation::apply_batch(&mut conn, &ids(&["b5"]), &[], &late, &days, Default::default(), 10).await.unwrap();
         let hours = CspHourly::since(&mut conn, t0 - chrono::Duration::hours(1)).await.unwrap();
         assert_eq!(
             hours
