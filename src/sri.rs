@@ -11,6 +11,8 @@
 //! mount = "/static"    # where it is mounted
 //! ```
 //!
+//! (or, in code, `StaticIntegrity::new("static", "/static").into_fairing()`;
+//! the header itself is `Integrity-Policy`, sent by the headers).
 //! A handler asks [`Integrity`] (a request guard, or [`Integrity::of`] on
 //! the `Rocket`) for a path's value:
 //!
@@ -301,7 +303,8 @@ impl Integrity {
     /// # rocket::async_test(async {
     /// use rocket_security::sri::Integrity;
     ///
-    /// let rocket = rocket::build().attach(rocket_security::Security::fairing()).ignite().await.unwrap();
+    /// let rocket = rocket::custom(rocket::Config::default()).attach(rocket_security::Security::fairing());
+    /// let rocket = rocket.ignite().await.unwrap();
     /// assert!(Integrity::of(&rocket).is_none(), "off by default");
     /// # });
     /// ```
