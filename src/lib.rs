@@ -139,6 +139,13 @@
 //! rate-limits, logs and (with a database) stores aggregated violations;
 //! [`Security::reports_dashboard`] mounts a dashboard. See [`reports`].
 //!
+//! ## Subresource integrity
+//!
+//! With `security.sri.enabled = true`, the `sha384` digest of every file under
+//! the static directory is computed at ignite; the [`Integrity`](sri::Integrity)
+//! request guard gives a template the `integrity` value of a URL path, so a site
+//! can send `Integrity-Policy` for its own scripts. See [`sri`].
+//!
 //! ## Persistence
 //!
 //! Diesel models through `rocket_db_pools` on SQLite, PostgreSQL or MySQL,
@@ -206,6 +213,7 @@
 //! | [`session`] | idle and absolute session expiry |
 //! | [`auth`] | the user trait, guards, deny-by-default, throttling, safe `next`, password policy |
 //! | [`reports`] | the CSP violation collector and its dashboard |
+//! | [`sri`] | subresource integrity: the static files' `sha384` digests for templates |
 //! | [`db`] | persistence through `rocket_db_pools` + Diesel |
 //!
 //! [`Security`] is the composition root: the one place that lists the
@@ -252,6 +260,7 @@ mod redirect;
 pub mod reports;
 mod security;
 pub mod session;
+pub mod sri;
 
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]

@@ -39,6 +39,7 @@ use crate::reports::state::CollectorState;
 use crate::reports::Collector;
 use crate::session::part::SessionPart;
 use crate::session::SessionExpiry;
+use crate::sri::StaticIntegrity;
 
 macro_rules! security_config {
     ($( $(#[$doc:meta])* $field:ident: $ty:ty, )*) => {
@@ -181,6 +182,8 @@ security_config! {
     csrf: Csrf,
     /// Cookie attributes (`Secure` behind a TLS proxy, `SameSite`, `HttpOnly`).
     cookies: Cookies,
+    /// Subresource integrity values of the static files.
+    sri: StaticIntegrity,
 }
 
 /// What compiling the configuration produces: the core's plan inputs.

@@ -11,6 +11,7 @@ use crate::headers::{
     DnsPrefetch, Dnt, FrameOptions, Hsts, NoSniff, NoStore, OriginAgentCluster, P3p, PermissionsPolicy, ReferrerPolicy,
     XssProtection,
 };
+use crate::sri::StaticIntegrity;
 
 /// Adds `fairing()` and `into_fairing()` to a feature's config type.
 macro_rules! single_feature {
@@ -65,4 +66,5 @@ single_feature! {
     ClearSiteData: clear_site_data in "headers",
     P3p: p3p in "headers",
     Dnt: dnt in "headers",
+    StaticIntegrity: sri in "sri",
 }
