@@ -244,7 +244,11 @@ pub(crate) fn compile(
     let mut groups = inputs.groups;
     if reporting.browser_reports {
         let scope = scope("security.reporting", &reporting.paths, &reporting.exclude, errors);
-        groups.push(ReportGroup { key: "security.reporting.browser_reports".into(), group: DEFAULT_GROUP.into(), scope });
+        groups.push(ReportGroup {
+            key: "security.reporting.browser_reports".into(),
+            group: DEFAULT_GROUP.into(),
+            scope,
+        });
     }
     let Some(url) = url else {
         // Something asks for reports that nothing collects.

@@ -39,7 +39,7 @@ async fn origin_agent_cluster_and_cross_domain_policies() {
 }
 
 mod reporting {
-    use crate::common::{client, fetch, fetch_https, get, app, TLS_PROXY};
+    use crate::common::{app, client, fetch, fetch_https, get, TLS_PROXY};
 
     const ENDPOINTS: &str = "csp-endpoint=\"/security/csp-report\", default=\"/security/csp-report\"";
 
@@ -80,7 +80,8 @@ mod reporting {
 
     #[rocket::async_test]
     async fn coep_report_only_tries_credentialless_on_https() {
-        let toml = format!("{TLS_PROXY}[default.security.coep_report_only]\nenabled = true\nvalue = \"credentialless\"");
+        let toml =
+            format!("{TLS_PROXY}[default.security.coep_report_only]\nenabled = true\nvalue = \"credentialless\"");
         let c = client(app(&toml)).await;
         let (_, h) = fetch_https(&c, "/").await;
         assert_eq!(h.get("Cross-Origin-Embedder-Policy-Report-Only"), Some("credentialless; report-to=\"default\""));
@@ -90,7 +91,8 @@ mod reporting {
 
     #[rocket::async_test]
     async fn report_only_headers_are_absent_on_plain_http() {
-        let toml = "[default.security.coep_report_only]\nenabled = true\n[default.security.coop_report_only]\nenabled = true";
+        let toml =
+            "[default.security.coep_report_only]\nenabled = true\n[default.security.coop_report_only]\nenabled = true";
         let (_c, _, h) = get(toml, "/").await;
         assert_eq!(h.get("Cross-Origin-Embedder-Policy-Report-Only"), None);
         assert_eq!(h.get("Cross-Origin-Opener-Policy-Report-Only"), None);
@@ -112,9 +114,8 @@ mod reporting {
 
     #[rocket::async_test]
     async fn report_only_controls_can_be_scoped_to_a_demo_page() {
-        let toml = format!(
-            "{TLS_PROXY}[default.security.coep_report_only]\nenabled = true\npaths = [\"/demo/reporting\"]"
-        );
+        let toml =
+            format!("{TLS_PROXY}[default.security.coep_report_only]\nenabled = true\npaths = [\"/demo/reporting\"]");
         let c = client(app(&toml)).await;
         let (_, h) = fetch_https(&c, "/demo/reporting").await;
         assert_eq!(h.get("Cross-Origin-Embedder-Policy-Report-Only"), Some("require-corp; report-to=\"default\""));

@@ -14,10 +14,7 @@ async fn both_are_off_by_default() {
 async fn the_enforced_policy_names_its_endpoints_on_https_only() {
     let c = client(app(&format!("{TLS_PROXY}[default.security.integrity_policy]\nenabled = true"))).await;
     let (_, h) = fetch_https(&c, "/").await;
-    assert_eq!(
-        h.get("Integrity-Policy"),
-        Some("blocked-destinations=(script), sources=(inline), endpoints=(default)")
-    );
+    assert_eq!(h.get("Integrity-Policy"), Some("blocked-destinations=(script), sources=(inline), endpoints=(default)"));
     assert_eq!(
         h.get("Reporting-Endpoints"),
         Some("csp-endpoint=\"/security/csp-report\", default=\"/security/csp-report\"")

@@ -26,7 +26,9 @@ async fn one_header_names_every_group_in_use() {
 
 #[rocket::async_test]
 async fn browser_reports_name_default_alone_on_every_https_response() {
-    let toml = format!("{TLS_PROXY}[default.security.csp]\nreport = false\n[default.security.reporting]\nbrowser_reports = true");
+    let toml = format!(
+        "{TLS_PROXY}[default.security.csp]\nreport = false\n[default.security.reporting]\nbrowser_reports = true"
+    );
     let c = client(app(&toml)).await;
     let (_, h) = fetch_https(&c, "/any/page").await;
     assert_eq!(h.get("Reporting-Endpoints"), Some("default=\"/security/csp-report\""));
@@ -56,7 +58,10 @@ async fn the_endpoint_can_be_another_collector() {
     );
     let c = client(app(&toml)).await;
     let (_, h) = fetch_https(&c, "/").await;
-    assert_eq!(h.get("Reporting-Endpoints"), Some("csp-endpoint=\"/security/csp-report\", default=\"https://reports.example/r\""));
+    assert_eq!(
+        h.get("Reporting-Endpoints"),
+        Some("csp-endpoint=\"/security/csp-report\", default=\"https://reports.example/r\"")
+    );
 }
 
 #[rocket::async_test]
