@@ -262,8 +262,15 @@ pub struct IntegrityBody {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PolicyBody {
-    /// The feature (`geolocation`, `camera`, `unload`...).
-    #[serde(rename = "featureId", deserialize_with = "lenient::text", skip_serializing_if = "Option::is_none")]
+    /// The feature (`geolocation`, `camera`, `unload`...): `featureId` in the
+    /// specification and the `ReportingObserver` body; Chromium's network
+    /// reports (checked with Chromium 156) name it `policyId`.
+    #[serde(
+        rename = "featureId",
+        alias = "policyId",
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub feature_id: Option<String>,
     /// `enforce` or `report`.
     #[serde(deserialize_with = "lenient::text", skip_serializing_if = "Option::is_none")]
@@ -822,6 +829,25 @@ mod tests {
         assert_eq!(
             (key.subject.as_str(), key.detail.as_str(), key.disposition.as_str()),
             ("access-from-coop-page-to-opener", "https://partner.example:8443", "report")
+        );
+    }
+
+    #[test]
+    fn chromiums_permissions_policy_body_names_the_feature_policy_id() {
+        // The body headless Chromium 156 sent for `geolocation=()` in a
+        // Permissions-Policy-Report-Only header.
+        let r = report(
+            ReportType::PermissionsPolicy,
+            "https://127.0.0.1:8443/demo/reporting",
+            serde_json::json!({"columnNumber": 23, "disposition": "report", "lineNumber": 7,
+                "message": "Permissions policy violation: Geolocation access has been blocked because of a \
+                    permissions policy applied to the current document.",
+                "policyId": "geolocation", "sourceFile": "https://127.0.0.1:8443/static/reporting-demo.js"}),
+        );
+        let key = BrowserKey::of(&r);
+        assert_eq!(
+            (key.subject.as_str(), key.detail.as_str(), key.disposition.as_str()),
+            ("geolocation", "https://127.0.0.1:8443", "report")
         );
     }
 
