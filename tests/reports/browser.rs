@@ -290,3 +290,31 @@ async fn every_type_is_stored_on_every_backend() {
         }
     }
 }
+
+/// Two instances on one database count one problem on one row, whichever
+/// inserts it first (on SQLite, PostgreSQL and MariaDB).
+#[rocket::async_test]
+async fn two_instances_count_one_problem_on_one_row() {
+    for db in crate::backends::all().await {
+        let toml = "[default.security.reports]\nrate_limit_per_minute = 0";
+        let (a, b) = (app_with_url(toml, Some(db.url.clone())).await, app_with_url(toml, Some(db.url.clone())).await);
+        let page = format!("https://127.0.0.1/{}", crate::backends::unique("two"));
+        let body = coep(&page, "https://img.example/shared.png", "reporting");
+        rocket::tokio::join!(post_times(&a, &body, 25), post_times(&b, &body, 25));
+        let (sa, sb) = (a.settled().await, b.settled().await);
+        assert_eq!((sa.stored, sb.stored), (25, 25), "{}: {sa:?} {sb:?}", db.name);
+        let mine: Vec<_> = BrowserReportRow::recent(&mut a.conn().await, ReportType::Coep, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.document_uri == page)
+            .collect();
+        assert_eq!(mine.iter().map(|r| r.hits).collect::<Vec<_>>(), vec![50], "{}", db.name);
+    }
+}
+
+async fn post_times(app: &App, body: &str, n: usize) {
+    for _ in 0..n {
+        assert_eq!(app.post(REPORTS, body.to_string()).await.status(), Status::NoContent);
+    }
+}
