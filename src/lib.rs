@@ -100,6 +100,13 @@
 //! | `Cache-Control: no-store, max-age=0` | configured confidential paths | [`NoStore`](headers::NoStore) |
 //! | `Clear-Site-Data` | configured paths (logout) | [`ClearSiteData`](headers::ClearSiteData) |
 //! | `P3P` | off (legacy opt-in) | [`P3p`](headers::P3p) |
+//! | `Cross-Origin-Opener-Policy-Report-Only` | off | [`CrossOriginOpenerPolicyReportOnly`](headers::CrossOriginOpenerPolicyReportOnly) |
+//! | `Cross-Origin-Embedder-Policy-Report-Only` | off | [`CrossOriginEmbedderPolicyReportOnly`](headers::CrossOriginEmbedderPolicyReportOnly) |
+//! | `Permissions-Policy-Report-Only` | off | [`PermissionsPolicyReportOnly`](headers::PermissionsPolicyReportOnly) |
+//! | `Integrity-Policy` | off | [`IntegrityPolicy`](headers::IntegrityPolicy) |
+//! | `Integrity-Policy-Report-Only` | off | [`IntegrityPolicyReportOnly`](headers::IntegrityPolicyReportOnly) |
+//! | `NEL`, `Report-To` | off, HTTPS requests only | [`Nel`](headers::Nel) |
+//! | `Reporting-Endpoints` | the CSP group on HTTPS; one header for every group in use | [`Reporting`](headers::Reporting) |
 //! | `Server` | removed | [`SecurityConfig::server_header`] |
 //!
 //! ## HTTPS

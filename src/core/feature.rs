@@ -8,6 +8,7 @@ use super::error::ConfigError;
 use super::https::{Https, HttpsPolicy};
 use super::part::Part;
 use super::paths::{PathSet, Scope};
+use super::reporting::{valid_group, ReportGroup};
 use super::rules::{check_value, intern, HeaderRule, Value};
 
 /// What ignite knows about where the application runs, for the deploy
@@ -61,6 +62,9 @@ pub(crate) struct Builder<'e> {
     pub(crate) https: &'e HttpsPolicy,
     /// The request-time parts the feature contributes (gates, response work).
     pub(crate) parts: &'e mut Vec<Arc<dyn Part>>,
+    /// The Reporting API groups the feature's headers name, for the one
+    /// `Reporting-Endpoints` header (see [`report_to`](Builder::report_to)).
+    pub(crate) reporting: &'e mut Vec<ReportGroup>,
 }
 
 impl Builder<'_> {
@@ -122,6 +126,7 @@ impl Builder<'_> {
     pub(crate) fn header(&mut self, field: &str, name: &'static str, value: Value, scope: Scope) {
         let rendered = match &value {
             Value::Always(v) | Value::HttpsOnly(v) => vec![v],
+            Value::Split { https, http } => vec![https, http],
         };
         for v in rendered {
             if let Err(e) = check_value(v) {
@@ -132,6 +137,7 @@ impl Builder<'_> {
         let shown = match &value {
             Value::Always(v) => v.clone(),
             Value::HttpsOnly(v) => format!("{v} (HTTPS requests only)"),
+            Value::Split { https, http } => format!("{https} (HTTPS), {http} (HTTP)"),
         };
         let where_ = scope.describe();
         self.summary.push(format!("{name}: {shown} [{where_}]"));
@@ -141,6 +147,7 @@ impl Builder<'_> {
                 (Some(v), Some(v))
             }
             Value::HttpsOnly(v) => (Some(intern(v)), None),
+            Value::Split { https, http } => (Some(intern(https)), Some(intern(http))),
         };
         self.rules.push(HeaderRule { name, https, http, scope, force: false, follows: None });
     }
@@ -152,6 +159,24 @@ impl Builder<'_> {
         if let Some(rule) = self.rules.get_mut(before) {
             rule.force = true;
         }
+    }
+
+    /// Checks the Reporting API group `group` of setting `field` and records
+    /// that the feature's header names it on `scope`; `false` if invalid.
+    pub(crate) fn report_to(&mut self, field: &str, group: &str, scope: &Scope) -> bool {
+        if !valid_group(group) {
+            self.error(
+                field,
+                format!(
+                    "{group:?} is not a Reporting API group name; use lowercase letters, digits, `_`, `-` and `.`, \
+                     starting with a letter, such as \"default\""
+                ),
+            );
+            return false;
+        }
+        let key = self.key(field);
+        self.reporting.push(ReportGroup { key, group: group.to_string(), scope: scope.clone() });
+        true
     }
 
     pub(crate) fn off(&mut self, name: &str) {

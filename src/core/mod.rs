@@ -9,6 +9,8 @@
 //! - HTTPS detection ([`Https`]): Rocket's TLS, or a trusted proxy's header;
 //! - header rules: a header validated and rendered once at ignite, sent with
 //!   a lookup and an insert;
+//! - the one `Reporting-Endpoints` header every reporting header adds its
+//!   group to;
 //! - route-level header changes ([`Override`]);
 //! - the trait a feature implements to take part in ignite, liftoff,
 //!   requests and responses, and the fairing runner that calls the parts in
@@ -44,6 +46,7 @@ pub(crate) mod local;
 pub(crate) mod part;
 pub(crate) mod paths;
 pub(crate) mod principal;
+pub(crate) mod reporting;
 pub(crate) mod rollout;
 pub(crate) mod route;
 pub(crate) mod rules;

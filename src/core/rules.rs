@@ -10,6 +10,14 @@ pub(crate) enum Value {
     Always(String),
     /// Only on responses to requests that arrived over HTTPS (RFC 6797 §7.2).
     HttpsOnly(String),
+    /// One value on HTTPS requests, another on plain HTTP (a reporting
+    /// parameter that names a Reporting API group only over HTTPS).
+    Split {
+        /// The value on HTTPS requests.
+        https: String,
+        /// The value on plain-HTTP requests.
+        http: String,
+    },
 }
 
 /// One header, validated and rendered at ignite.

@@ -312,6 +312,7 @@ mod tests {
             deployment: &Deployment::default(),
             https: &https,
             parts: &mut parts,
+            reporting: &mut vec![],
         };
         let finisher = csp.finisher(&mut b);
         let policy = csp.compile_policy(&mut b, "", &csp.policy, &finisher);

@@ -76,7 +76,8 @@
 //! script-src-attr 'none'; style-src 'self'`, then on HTTPS responses
 //! `upgrade-insecure-requests`, then `report-uri /security/csp-report` and, on
 //! HTTPS responses only, `report-to csp-endpoint` with a matching
-//! `Reporting-Endpoints` header. Chromium ignores `report-uri` when `report-to`
+//! `Reporting-Endpoints` header (one header per response: the groups of the
+//! other reporting headers join it, see [`Reporting`](crate::headers::Reporting)). Chromium ignores `report-uri` when `report-to`
 //! is present and never delivers `report-to` reports over plain HTTP, so
 //! sending `report-to` on HTTP would silence every report.
 //! `upgrade-insecure-requests` on plain HTTP (say, a local development server)

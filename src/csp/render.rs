@@ -284,9 +284,9 @@ impl CompiledCsp {
             && secure
             && report
             && let Some(endpoints) = self.endpoints
-            && !res.headers().contains("Reporting-Endpoints")
         {
-            res.set_header(Header::new("Reporting-Endpoints", endpoints));
+            // One header with every group in use: the other reporting headers add theirs.
+            crate::core::reporting::add(req, res, finish, endpoints);
         }
     }
 }

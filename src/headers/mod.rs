@@ -72,15 +72,6 @@ pub mod kind {
         read: crate::core::config::string_or_list
     }
     header_kind! {
-        /// `Cross-Origin-Opener-Policy` ([`CrossOriginOpenerPolicy`](super::CrossOriginOpenerPolicy)): on, `"same-origin"`.
-        CrossOriginOpenerPolicy: String = "same-origin".into(), enabled: true, read: String::deserialize
-    }
-    header_kind! {
-        /// `Cross-Origin-Embedder-Policy` ([`CrossOriginEmbedderPolicy`](super::CrossOriginEmbedderPolicy)):
-        /// off, `"require-corp"`.
-        CrossOriginEmbedderPolicy: String = "require-corp".into(), enabled: false, read: String::deserialize
-    }
-    header_kind! {
         /// `Cross-Origin-Resource-Policy` ([`CrossOriginResourcePolicy`](super::CrossOriginResourcePolicy)):
         /// on, `"same-origin"`.
         CrossOriginResourcePolicy: String = "same-origin".into(), enabled: true, read: String::deserialize
@@ -97,25 +88,29 @@ pub(crate) mod cross_origin;
 pub(crate) mod dnt;
 pub(crate) mod frame;
 pub(crate) mod hsts;
+pub(crate) mod integrity;
 pub(crate) mod legacy;
 pub(crate) mod nosniff;
 pub(crate) mod permissions;
 pub(crate) mod privacy;
+pub(crate) mod reporting;
 pub(crate) mod server;
 
 pub use cache::NoStore;
 pub use clear_site_data::ClearSiteData;
 pub use cross_origin::{
-    CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginOpenerPolicy, CrossOriginResourcePolicy,
-    OriginAgentCluster,
+    CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginEmbedderPolicyReportOnly, CrossOriginOpenerPolicy,
+    CrossOriginOpenerPolicyReportOnly, CrossOriginResourcePolicy, OriginAgentCluster,
 };
 pub use dnt::{Dnt, DoNotTrack};
 pub use frame::FrameOptions;
 pub use hsts::Hsts;
+pub use integrity::{IntegrityPolicy, IntegrityPolicyReportOnly};
 pub use legacy::{P3p, XssProtection};
 pub use nosniff::NoSniff;
-pub use permissions::PermissionsPolicy;
+pub use permissions::{PermissionsPolicy, PermissionsPolicyReportOnly};
 pub use privacy::{DnsPrefetch, ReferrerPolicy};
+pub use reporting::{Nel, Reporting};
 pub use server::ServerHeader;
 
 pub use crate::core::feature::{HeaderConfig, HeaderKind};

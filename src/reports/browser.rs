@@ -214,6 +214,13 @@ pub struct CoopBody {
     /// Another document (access reports).
     #[serde(rename = "otherDocumentURL", deserialize_with = "lenient::text", skip_serializing_if = "Option::is_none")]
     pub other_document_url: Option<String>,
+    /// The popup's first URL (access reports about an openee).
+    #[serde(rename = "initialPopupURL", deserialize_with = "lenient::text", skip_serializing_if = "Option::is_none")]
+    pub initial_popup_url: Option<String>,
+    /// The navigation's referrer (navigation reports: a cross-origin
+    /// previous document is reported only as this).
+    #[serde(deserialize_with = "lenient::text", skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
     /// The script that made the access.
     #[serde(rename = "sourceFile", deserialize_with = "lenient::text", skip_serializing_if = "Option::is_none")]
     pub source_file: Option<String>,
@@ -539,6 +546,8 @@ impl BrowserBody {
                 opener_url: url(b.opener_url),
                 openee_url: url(b.openee_url),
                 other_document_url: url(b.other_document_url),
+                initial_popup_url: url(b.initial_popup_url),
+                referrer: url(b.referrer),
                 source_file: url(b.source_file),
                 ..b
             }),
@@ -871,7 +880,7 @@ mod tests {
     }
 
     #[test]
-    fn a_huge_crash_stack_is_left_out_of_the_sample() {
+    fn a_huge_crash_stack_is_cut_to_its_limit() {
         let stack = "x".repeat(20_000);
         let r = report(
             ReportType::Crash,

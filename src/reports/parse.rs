@@ -130,14 +130,20 @@ pub fn parse(body: &[u8], format: ReportFormat) -> Result<Parsed, ParseError> {
                 if kind != Some("csp-violation") {
                     match kind.and_then(ReportType::parse) {
                         None => out.other_types += 1,
-                        Some(t) => match o.get("body") {
-                            Some(b @ Value::Object(_)) => out.browser.push(BrowserReport {
+                        Some(t) => {
+                            // A missing or null body is a body without fields.
+                            let empty = Value::Object(Map::new());
+                            let body = match o.get("body") {
+                                Some(b @ Value::Object(_)) => b,
+                                None | Some(Value::Null) => &empty,
+                                Some(_) => return Err(ParseError::Shape("a report's \"body\" must be an object")),
+                            };
+                            out.browser.push(BrowserReport {
                                 url: o.get("url").and_then(Value::as_str).map(str::to_string),
                                 user_agent: o.get("user_agent").and_then(Value::as_str).map(str::to_string),
-                                body: BrowserBody::read(t, b),
-                            }),
-                            _ => return Err(ParseError::Shape("a report needs a \"body\" object")),
-                        },
+                                body: BrowserBody::read(t, body),
+                            });
+                        }
                     }
                     continue;
                 }
@@ -262,7 +268,7 @@ mod tests {
         assert_eq!(parse(b"[1]", ReportFormat::ReportsJson), Err(ParseError::Shape("array items must be objects")));
         assert_eq!(
             parse(br#"[{"type":"coep","body":"x"}]"#, ReportFormat::ReportsJson),
-            Err(ParseError::Shape("a report needs a \"body\" object"))
+            Err(ParseError::Shape("a report's \"body\" must be an object"))
         );
         assert_eq!(parse(&[0xff, 0xfe], ReportFormat::Json), Err(ParseError::Utf8));
         assert!(matches!(parse(b"{", ReportFormat::Json), Err(ParseError::Json(_))));

@@ -200,7 +200,11 @@ async fn retain(state: &CollectorState, w: &mut Writer) {
     }
     match BrowserReportRow::prune(conn, cutoff).await {
         Ok(0) => {}
-        Ok(n) => tracing::info!(target: "security", "browser reports: {n} row(s) not seen for {days} days deleted"),
+        Ok(n) => {
+            // A deleted row that comes back takes samples again.
+            w.known.clear();
+            tracing::info!(target: "security", "browser reports: {n} row(s) not seen for {days} days deleted")
+        }
         Err(e) => tracing::warn!(target: "security", "browser reports not pruned: {e}"),
     }
 }
@@ -223,10 +227,14 @@ async fn cap(state: &CollectorState, w: &mut Writer) {
     }
     match BrowserReportRow::cap(conn, keep).await {
         Ok(0) => {}
-        Ok(n) => tracing::info!(
-            target: "security",
-            "browser reports: {n} least recently seen row(s) deleted (max_violations = {keep})"
-        ),
+        Ok(n) => {
+            // A deleted row that comes back takes samples again.
+            w.known.clear();
+            tracing::info!(
+                target: "security",
+                "browser reports: {n} least recently seen row(s) deleted (max_violations = {keep})"
+            )
+        }
         Err(e) => tracing::warn!(target: "security", "browser reports not capped: {e}"),
     }
 }

@@ -38,6 +38,19 @@ pub(crate) fn cross_checks(config: &SecurityConfig, warnings: &mut Vec<Finding>)
             format!("set `security.csp.report_uri = {:?}`", r.path),
         ));
     }
+    let endpoint = config.reporting.endpoint.trim();
+    if r.enabled && endpoint.starts_with('/') && endpoint != r.path {
+        warnings.push(Finding::warning(
+            "security.W031",
+            format!(
+                "`security.reporting.endpoint` ({endpoint}) is not the collector's `security.reports.path` ({}): \
+                 browsers post COOP, COEP, Permissions-Policy, Integrity-Policy and NEL reports where nothing \
+                 collects them",
+                r.path
+            ),
+            "remove `security.reporting.endpoint` (the collector's path is the default)",
+        ));
+    }
     if config.frame_options.enabled && !config.frame_options.exclude.is_empty() && csp_denies_framing {
         warnings.push(Finding::warning(
             "security.W018",

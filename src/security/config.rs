@@ -27,9 +27,10 @@ use crate::csp::Csp;
 use crate::csrf::Csrf;
 use crate::headers::server::Ident;
 use crate::headers::{
-    ClearSiteData, CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginOpenerPolicy, CrossOriginResourcePolicy,
-    DnsPrefetch, Dnt, FrameOptions, Hsts, NoSniff, NoStore, OriginAgentCluster, P3p, PermissionsPolicy, ReferrerPolicy,
-    ServerHeader, XssProtection,
+    ClearSiteData, CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginEmbedderPolicyReportOnly,
+    CrossOriginOpenerPolicy, CrossOriginOpenerPolicyReportOnly, CrossOriginResourcePolicy, DnsPrefetch, Dnt,
+    FrameOptions, Hsts, IntegrityPolicy, IntegrityPolicyReportOnly, Nel, NoSniff, NoStore, OriginAgentCluster, P3p,
+    PermissionsPolicy, PermissionsPolicyReportOnly, ReferrerPolicy, Reporting, ServerHeader, XssProtection,
 };
 use crate::hosts::AllowedHosts;
 use crate::redirect::HttpsRedirect;
@@ -119,6 +120,7 @@ macro_rules! security_config {
                             deployment,
                             https: &out.plan_https,
                             parts: &mut out.parts,
+                            reporting: &mut out.reporting,
                         };
                         self.$field.build(&mut b);
                         if !summary.is_empty() {
@@ -148,10 +150,20 @@ security_config! {
     referrer_policy: ReferrerPolicy,
     /// `Permissions-Policy`.
     permissions_policy: PermissionsPolicy,
+    /// `Permissions-Policy-Report-Only` (opt-in).
+    permissions_policy_report_only: PermissionsPolicyReportOnly,
     /// `Cross-Origin-Opener-Policy`.
     coop: CrossOriginOpenerPolicy,
+    /// `Cross-Origin-Opener-Policy-Report-Only` (opt-in).
+    coop_report_only: CrossOriginOpenerPolicyReportOnly,
     /// `Cross-Origin-Embedder-Policy`.
     coep: CrossOriginEmbedderPolicy,
+    /// `Cross-Origin-Embedder-Policy-Report-Only` (opt-in).
+    coep_report_only: CrossOriginEmbedderPolicyReportOnly,
+    /// `Integrity-Policy` (opt-in).
+    integrity_policy: IntegrityPolicy,
+    /// `Integrity-Policy-Report-Only` (opt-in).
+    integrity_policy_report_only: IntegrityPolicyReportOnly,
     /// `Cross-Origin-Resource-Policy`.
     corp: CrossOriginResourcePolicy,
     /// `Origin-Agent-Cluster`.
@@ -170,6 +182,10 @@ security_config! {
     dnt: Dnt,
     /// The CSP report collector.
     reports: Collector,
+    /// Where the reporting headers send reports: the one `Reporting-Endpoints`.
+    reporting: Reporting,
+    /// Network Error Logging (`NEL` and `Report-To`, opt-in).
+    nel: Nel,
     /// Login settings.
     auth: Auth,
     /// Mandatory password change settings.
@@ -195,6 +211,8 @@ pub(crate) struct Compiled {
     pub(crate) overwrite: bool,
     pub(crate) summary: Vec<(&'static str, String)>,
     pub(crate) warnings: Vec<Finding>,
+    /// The Reporting API groups the features' headers name.
+    pub(crate) reporting: Vec<crate::core::reporting::ReportGroup>,
 }
 
 impl Compiled {
@@ -432,6 +450,25 @@ impl SecurityConfig {
             parts.push(Arc::new(csrf));
         }
         parts.extend(feature_parts);
+        // After the features (CSP adds its group first): one header for every group in use.
+        let (endpoints, nel) = crate::headers::reporting::compile(
+            &Reporting { browser_reports: self.reporting.browser_reports && full, ..self.reporting.clone() },
+            &Nel { enabled: self.nel.enabled && full, ..self.nel.clone() },
+            crate::headers::reporting::Inputs {
+                groups: std::mem::take(&mut out.reporting),
+                collector: collector.as_ref().map(|c| c.path.as_str()),
+                https: &out.plan_https,
+            },
+            &mut errors,
+            &mut out.warnings,
+            &mut out.summary,
+        );
+        if let Some(e) = endpoints {
+            parts.push(Arc::new(e));
+        }
+        if let Some(n) = nel {
+            parts.push(Arc::new(n));
+        }
         if only.is_some_and(|o| o != TypeId::of::<Dnt>()) {
             // Every fairing adds `Vary` where the handler consulted DoNotTrack.
             parts.push(Arc::new(crate::headers::dnt::vary_only()));

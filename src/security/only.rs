@@ -7,9 +7,10 @@ use super::Security;
 use crate::core::https::Https;
 use crate::csp::Csp;
 use crate::headers::{
-    ClearSiteData, CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginOpenerPolicy, CrossOriginResourcePolicy,
-    DnsPrefetch, Dnt, FrameOptions, Hsts, NoSniff, NoStore, OriginAgentCluster, P3p, PermissionsPolicy, ReferrerPolicy,
-    XssProtection,
+    ClearSiteData, CrossDomainPolicies, CrossOriginEmbedderPolicy, CrossOriginEmbedderPolicyReportOnly,
+    CrossOriginOpenerPolicy, CrossOriginOpenerPolicyReportOnly, CrossOriginResourcePolicy, DnsPrefetch, Dnt,
+    FrameOptions, Hsts, IntegrityPolicy, IntegrityPolicyReportOnly, NoSniff, NoStore, OriginAgentCluster, P3p,
+    PermissionsPolicy, PermissionsPolicyReportOnly, ReferrerPolicy, XssProtection,
 };
 use crate::sri::StaticIntegrity;
 
@@ -58,6 +59,11 @@ single_feature! {
     PermissionsPolicy: permissions_policy in "headers",
     CrossOriginOpenerPolicy: coop in "headers",
     CrossOriginEmbedderPolicy: coep in "headers",
+    CrossOriginOpenerPolicyReportOnly: coop_report_only in "headers",
+    CrossOriginEmbedderPolicyReportOnly: coep_report_only in "headers",
+    PermissionsPolicyReportOnly: permissions_policy_report_only in "headers",
+    IntegrityPolicy: integrity_policy in "headers",
+    IntegrityPolicyReportOnly: integrity_policy_report_only in "headers",
     CrossOriginResourcePolicy: corp in "headers",
     OriginAgentCluster: origin_agent_cluster in "headers",
     CrossDomainPolicies: cross_domain_policies in "headers",

@@ -131,6 +131,12 @@ fn submit() -> &'static str {
     "submitted"
 }
 
+/// Names its own Reporting API endpoints.
+#[get("/own-reporting")]
+fn own_reporting() -> WithHeader {
+    WithHeader { body: "page", header: Header::new("Reporting-Endpoints", "app=\"https://r.example/app\"") }
+}
+
 /// Any other path answers 200, so path patterns can be tested on any path.
 #[get("/<_path..>", rank = 20)]
 fn any(_path: std::path::PathBuf) -> &'static str {
@@ -184,6 +190,7 @@ fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
             csp_bad,
             csp_handler,
             submit,
+            own_reporting,
             any
         ],
     )
@@ -240,3 +247,18 @@ pub async fn ignite_fails(rocket: Rocket<Build>) -> bool {
 }
 
 pub mod capture;
+
+/// The `[default.security.https]` of a test app behind a TLS proxy at 127.0.0.1.
+pub const TLS_PROXY: &str = "[default.security.https]\ntrusted_proxies = [\"127.0.0.1\"]\n";
+
+/// GET `path` as if over HTTPS: from the trusted proxy of [`TLS_PROXY`], with `X-Forwarded-Proto: https`.
+pub async fn fetch_https(client: &Client, path: &str) -> (Status, Headers) {
+    let res = client
+        .get(path.to_string())
+        .remote("127.0.0.1:9".parse().unwrap())
+        .header(Header::new("X-Forwarded-Proto", "https"))
+        .header(Header::new("Host", "www.example.com"))
+        .dispatch()
+        .await;
+    (res.status(), Headers::of(&res))
+}

@@ -298,3 +298,27 @@ fn a_fallback_without_its_day_is_advice_in_release_only() {
     ));
     assert_eq!(ids(&debug), Vec::<&str>::new());
 }
+
+#[test]
+fn nel_without_allowed_hosts_is_never_sent() {
+    let f = release(&[("security.https.trusted_proxies", v(["10.0.0.1"])), ("security.nel.enabled", v(true))]);
+    assert_eq!(
+        find(&f, "security.W030").to_string(),
+        "security.W030 (warning): `security.nel.enabled` is on, but NEL is never sent: its `Report-To` header needs \
+         an absolute URL, and without `security.allowed_hosts` the request's host is not trusted to build one; fix: \
+         list the site's hosts in `security.allowed_hosts`, or set `security.reporting.endpoint` to an https:// URL"
+    );
+    assert!(!ids(&with(&[("security.nel.enabled", v(true))])).contains(&"security.W030"));
+}
+
+#[test]
+fn a_reporting_endpoint_beside_the_collector_is_a_warning() {
+    let f = with(&[("security.reporting.endpoint", v("/elsewhere"))]);
+    assert_eq!(
+        find(&f, "security.W031").to_string(),
+        "security.W031 (warning): `security.reporting.endpoint` (/elsewhere) is not the collector's \
+         `security.reports.path` (/security/csp-report): browsers post COOP, COEP, Permissions-Policy, \
+         Integrity-Policy and NEL reports where nothing collects them; fix: remove `security.reporting.endpoint` \
+         (the collector's path is the default)"
+    );
+}

@@ -6,6 +6,7 @@ mod common;
 mod csp;
 mod deploy;
 mod real_policies;
+mod reporting;
 mod secret_key;
 
 use common::{app, figment, ignite_fails};

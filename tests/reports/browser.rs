@@ -218,8 +218,13 @@ async fn hostile_bodies_get_their_4xx() {
         Status::BadRequest
     );
     assert_eq!(
-        app.post(REPORTS, r#"[{"type":"network-error","url":"https://127.0.0.1/"}]"#).await.status(),
+        app.post(REPORTS, r#"[{"type":"coep","url":"https://127.0.0.1/","body":"x"}]"#).await.status(),
         Status::BadRequest
+    );
+    // A missing or null body is a body without fields.
+    assert_eq!(
+        app.post(REPORTS, r#"[{"type":"network-error","url":"https://127.0.0.1/","body":null}]"#).await.status(),
+        Status::NoContent
     );
     // Too large.
     let big = coep("https://127.0.0.1/", &format!("https://a.example/{}", "x".repeat(5000)), "reporting");
@@ -232,11 +237,11 @@ async fn hostile_bodies_get_their_4xx() {
                   {"type":"network-error","url":"https://127.0.0.1/","body":{"sampling_fraction":5,"elapsed_time":"x","type":null}}]"#;
     assert_eq!(app.post(REPORTS, odd).await.status(), Status::NoContent);
     let s = app.settled().await;
-    assert_eq!((s.accepted, s.stored, s.rejected_requests), (2, 2, 5), "{s:?}");
+    assert_eq!((s.accepted, s.stored, s.rejected_requests), (3, 3, 5), "{s:?}");
     let crash = &rows(&app, ReportType::Crash).await[0];
     assert_eq!((crash.subject.as_str(), crash.detail.as_str()), ("unknown", ""));
     let nel = &rows(&app, ReportType::NetworkError).await[0];
-    assert_eq!((nel.subject.as_str(), nel.detail.as_str()), ("", "127.0.0.1"));
+    assert_eq!((nel.subject.as_str(), nel.detail.as_str(), nel.hits), ("", "127.0.0.1", 2));
 }
 
 #[rocket::async_test]
@@ -288,5 +293,39 @@ async fn every_type_is_stored_on_every_backend() {
             let n = samples.iter().filter(|s| s.report_id == mine[0].id).count() as i32;
             assert!(n >= 1 && n == mine[0].sample_count, "{}: {t}: {n} samples, {mine:?}", db.name);
         }
+    }
+}
+
+/// Two instances on one database count one problem on one row, whichever
+/// inserts it first (on SQLite, PostgreSQL and MariaDB).
+#[rocket::async_test]
+async fn two_instances_count_one_problem_on_one_row() {
+    for db in crate::backends::all().await {
+        let toml = "[default.security.reports]\nrate_limit_per_minute = 0";
+        let (a, b) = (app_with_url(toml, Some(db.url.clone())).await, app_with_url(toml, Some(db.url.clone())).await);
+        let page = format!("https://127.0.0.1/{}", crate::backends::unique("two"));
+        let body = coep(&page, "https://img.example/shared.png", "reporting");
+        rocket::tokio::join!(post_times(&a, &body, 25), post_times(&b, &body, 25));
+        let (sa, sb) = (a.settled().await, b.settled().await);
+        assert_eq!((sa.stored, sb.stored), (25, 25), "{}: {sa:?} {sb:?}", db.name);
+        assert!(sa.dropped.is_empty() && sb.dropped.is_empty(), "{}: {sa:?} {sb:?}", db.name);
+        let mine: Vec<_> = BrowserReportRow::recent(&mut a.conn().await, ReportType::Coep, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.document_uri == page)
+            .collect();
+        assert_eq!(mine.iter().map(|r| r.hits).collect::<Vec<_>>(), vec![50], "{}", db.name);
+        // The group's day holds every report too (other tests' pages may share the group: at least 50).
+        let days =
+            BrowserGroup::days(&mut a.conn().await, &[mine[0].group_hash.clone()], chrono::Utc::now()).await.unwrap();
+        assert_eq!(days.len(), 1, "{}", db.name);
+        assert!(days[0].hits >= 50, "{}: {days:?}", db.name);
+    }
+}
+
+async fn post_times(app: &App, body: &str, n: usize) {
+    for _ in 0..n {
+        assert_eq!(app.post(REPORTS, body.to_string()).await.status(), Status::NoContent);
     }
 }

@@ -8,9 +8,10 @@ CREATE TABLE security_browser_reports (
     group_hash VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
     report_type VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
     disposition VARCHAR(16) COLLATE utf8mb4_bin NOT NULL,
-    document_uri VARCHAR(2048) NOT NULL,
-    subject VARCHAR(2048) NOT NULL,
-    detail VARCHAR(1024) NOT NULL,
+    -- Byte-for-byte texts: distinct pages are counted as SQLite and PostgreSQL count them.
+    document_uri VARCHAR(2048) COLLATE utf8mb4_bin NOT NULL,
+    subject VARCHAR(2048) COLLATE utf8mb4_bin NOT NULL,
+    detail VARCHAR(1024) COLLATE utf8mb4_bin NOT NULL,
     hits BIGINT NOT NULL,
     sample_count INTEGER NOT NULL,
     first_seen DATETIME(6) NOT NULL,

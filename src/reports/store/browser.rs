@@ -10,7 +10,9 @@ use diesel_async::RunQueryDsl;
 
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
-use crate::db::models::{placeholders, stored, truncated, update_or_insert};
+use std::collections::BTreeMap;
+
+use crate::db::models::{hex_literal, placeholders, stored, truncated, update_or_insert};
 use crate::db::pool::{with_conn, Backend, DbError, SecurityConn};
 use crate::db::schema::security_browser_days::dsl as d;
 use crate::db::schema::security_browser_reports::dsl as b;
@@ -85,6 +87,32 @@ pub struct BrowserSampleRow {
     pub sender_ip: Option<String>,
     /// When it arrived (UTC).
     pub date_received: NaiveDateTime,
+}
+
+/// The upsert adding a batch's reports per group and UTC day (every value a
+/// checked hex hash, a known type, a fixed disposition, an integer or a time
+/// this code formatted).
+fn days_sql(backend: Backend, days: &BTreeMap<(String, NaiveDateTime), (&str, &str, i64)>) -> Result<String, DbError> {
+    let mut values = Vec::with_capacity(days.len());
+    for ((group, day), (report_type, disposition, hits)) in days {
+        hex_literal(group, 64, "group hash")?;
+        let report_type = ReportType::parse(report_type).map(ReportType::as_str);
+        let disposition = ["", "report", "enforce"].into_iter().find(|d| d == disposition);
+        let (Some(report_type), Some(disposition)) = (report_type, disposition) else {
+            let e = diesel::result::Error::QueryBuilderError("not a browser report key".into());
+            return Err(DbError::Query(e));
+        };
+        let day = day.format("%Y-%m-%d %H:%M:%S");
+        values.push(format!("('{group}', '{day}', '{report_type}', '{disposition}', {hits})"));
+    }
+    let upsert = match backend {
+        Backend::Mysql => " ON DUPLICATE KEY UPDATE hits = hits + VALUES(hits)",
+        _ => " ON CONFLICT (group_hash, day) DO UPDATE SET hits = security_browser_days.hits + excluded.hits",
+    };
+    Ok(format!(
+        "INSERT INTO security_browser_days (group_hash, day, report_type, disposition, hits) VALUES {}{upsert};",
+        values.join(", ")
+    ))
 }
 
 /// `SUM(column)` as a 64-bit integer (0 when there are no rows) on `backend`.
@@ -170,33 +198,6 @@ impl Readiness {
     }
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = crate::db::schema::security_browser_reports)]
-struct NewRow<'a> {
-    key_hash: &'a str,
-    group_hash: &'a str,
-    report_type: &'a str,
-    disposition: &'a str,
-    document_uri: &'a str,
-    subject: &'a str,
-    detail: &'a str,
-    hits: i64,
-    sample_count: i32,
-    first_seen: NaiveDateTime,
-    last_seen: NaiveDateTime,
-}
-
-/// `last_seen` moved forward to `$now`, never back.
-macro_rules! later {
-    ($now:expr) => {
-        diesel::dsl::sql::<diesel::sql_types::Timestamp>("CASE WHEN last_seen < ")
-            .bind::<diesel::sql_types::Timestamp, _>($now)
-            .sql(" THEN ")
-            .bind::<diesel::sql_types::Timestamp, _>($now)
-            .sql(" ELSE last_seen END")
-    };
-}
-
 impl BrowserReportRow {
     /// Applies a batch's browser report groups on `conn` (inside the batch's
     /// transaction): hits, a sample while the row has fewer than
@@ -209,19 +210,31 @@ impl BrowserReportRow {
         max_samples: i32,
     ) -> Result<Vec<String>, DbError> {
         let mut full = vec![];
+        // Each group's reports on the day they arrived, summed: one upsert per
+        // batch, its rows in one order for every instance (no lock cycles).
+        let mut days: BTreeMap<(String, NaiveDateTime), (&str, &str, i64)> = BTreeMap::new();
         for g in groups {
             let hash = g.key.hash();
             let sample = (!known.is_some_and(|k| k.contains(&hash))).then_some(&g.sample);
             if Self::record(conn, &g.key, &hash, g.hits, sample, max_samples, g.at).await? {
                 full.push(hash);
             }
-            Self::add_day(conn, &g.key, g.at, g.hits).await?;
+            let day = truncated(g.at, TimeDelta::days(1));
+            let e = days.entry((g.key.group_hash(), day)).or_insert((&g.key.report_type, &g.key.disposition, 0));
+            e.2 += g.hits;
+        }
+        if !days.is_empty() {
+            let sql = days_sql(conn.backend(), &days)?;
+            let sql = &sql;
+            with_conn!(conn, |c| diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await)?;
         }
         Ok(full)
     }
 
     /// Counts `hits` under `key` (hash `hash`) and stores `sample` while
-    /// there is room; `true` when the row's samples are complete.
+    /// there is room; `true` when the row's samples are complete. One upsert:
+    /// two instances adding to a new key at once never make a statement fail
+    /// (which would abort the batch's transaction on PostgreSQL).
     async fn record(
         conn: &mut SecurityConn,
         key: &BrowserKey,
@@ -233,27 +246,38 @@ impl BrowserReportRow {
     ) -> Result<bool, DbError> {
         let now = stored(at);
         let group = key.group_hash();
-        let row = NewRow {
-            key_hash: hash,
-            group_hash: &group,
-            report_type: &key.report_type,
-            disposition: &key.disposition,
-            document_uri: &key.document_uri,
-            subject: &key.subject,
-            detail: &key.detail,
-            hits,
-            sample_count: 0,
-            first_seen: now,
-            last_seen: now,
+        let backend = conn.backend();
+        let mut p = placeholders(backend);
+        let values: Vec<String> = (0..11).map(|_| p()).collect();
+        let columns = "key_hash, group_hash, report_type, disposition, document_uri, subject, detail, hits, \
+                       sample_count, first_seen, last_seen";
+        let upsert = match backend {
+            Backend::Mysql => "ON DUPLICATE KEY UPDATE hits = hits + VALUES(hits), last_seen = CASE WHEN last_seen < \
+                               VALUES(last_seen) THEN VALUES(last_seen) ELSE last_seen END"
+                .to_string(),
+            _ => "ON CONFLICT (key_hash) DO UPDATE SET hits = security_browser_reports.hits + excluded.hits, \
+                  last_seen = CASE WHEN security_browser_reports.last_seen < excluded.last_seen THEN \
+                  excluded.last_seen ELSE security_browser_reports.last_seen END"
+                .to_string(),
         };
-        update_or_insert!(
-            conn,
-            update: |c| diesel::update(b::security_browser_reports.filter(b::key_hash.eq(hash)))
-                .set((b::hits.eq(b::hits + hits), b::last_seen.eq(later!(now))))
+        let sql = format!("INSERT INTO security_browser_reports ({columns}) VALUES ({}) {upsert}", values.join(", "));
+        let sql = &sql;
+        with_conn!(conn, |c| {
+            diesel::sql_query(sql.as_str())
+                .bind::<Text, _>(hash)
+                .bind::<Text, _>(&group)
+                .bind::<Text, _>(&key.report_type)
+                .bind::<Text, _>(&key.disposition)
+                .bind::<Text, _>(&key.document_uri)
+                .bind::<Text, _>(&key.subject)
+                .bind::<Text, _>(&key.detail)
+                .bind::<BigInt, _>(hits)
+                .bind::<diesel::sql_types::Integer, _>(0)
+                .bind::<Timestamp, _>(now)
+                .bind::<Timestamp, _>(now)
                 .execute(c)
-                .await,
-            insert: |c| diesel::insert_into(b::security_browser_reports).values(&row).execute(c).await,
-        )?;
+                .await
+        })?;
         let Some(sample) = sample else { return Ok(false) };
         let id: i32 = with_conn!(conn, |c| b::security_browser_reports
             .filter(b::key_hash.eq(hash))
@@ -280,29 +304,6 @@ impl BrowserReportRow {
         );
         with_conn!(conn, |c| diesel::insert_into(s::security_browser_samples).values(values).execute(c).await)?;
         Ok(false)
-    }
-
-    async fn add_day(conn: &mut SecurityConn, key: &BrowserKey, at: DateTime<Utc>, hits: i64) -> Result<(), DbError> {
-        let day = truncated(at, TimeDelta::days(1));
-        let group = key.group_hash();
-        let group = group.as_str();
-        update_or_insert!(
-            conn,
-            update: |c| diesel::update(d::security_browser_days.filter(d::group_hash.eq(group)).filter(d::day.eq(day)))
-                .set(d::hits.eq(d::hits + hits))
-                .execute(c)
-                .await,
-            insert: |c| diesel::insert_into(d::security_browser_days)
-                .values((
-                    d::group_hash.eq(group),
-                    d::day.eq(day),
-                    d::report_type.eq(&key.report_type),
-                    d::disposition.eq(&key.disposition),
-                    d::hits.eq(hits),
-                ))
-                .execute(c)
-                .await,
-        )
     }
 
     /// The most recently seen rows of type `t`.
