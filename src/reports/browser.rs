@@ -661,7 +661,7 @@ pub struct BrowserKey {
 }
 
 /// The origin (`scheme://host[:port]`) of an absolute URL, lower-cased.
-fn origin_of(url: &str) -> Option<String> {
+pub(crate) fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
     let hostport = authority.rsplit('@').next()?;

@@ -205,7 +205,7 @@ pub use stats::{CollectorStats, DropReason};
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))))]
 pub use store::{
-    BrowserDay, BrowserGroup, BrowserReportRow, BrowserSampleRow, CspHourly, CspReport, CspViolation, GroupDay,
-    GroupFilter, Hidden, Readiness, RecordOutcome, TopDocument, Triage, TriageEvent, TriageState, TriageView,
-    ViolationFilter, ViolationGroup, TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,
+    BrowserDay, BrowserGroup, BrowserReportRow, BrowserSampleRow, BrowserTotals, BrowserTriage, CspHourly, CspReport,
+    CspViolation, GroupDay, GroupFilter, Hidden, Readiness, RecordOutcome, TopDocument, Triage, TriageEvent,
+    TriageState, TriageView, TriagedBrowserGroup, ViolationFilter, ViolationGroup, TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,
 };

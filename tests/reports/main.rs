@@ -29,3 +29,5 @@ mod spool;
 mod storage;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod triage;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod types;

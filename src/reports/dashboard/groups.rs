@@ -310,6 +310,8 @@ fn groups(d: &GroupsData, base: &str) -> Markup {
             a href=(base) { "All violations" }
             " · "
             a href={ (base) "/wizard" } { "Policy wizard" }
+            " · "
+            a href={ (base) "/types" } { "Other report types" }
             " · Export this view: "
             a href={ (base) "/groups.csv" (qs) } { "CSV" }
             ", "

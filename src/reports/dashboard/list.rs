@@ -346,6 +346,8 @@ fn list(d: &DashboardData, base: &str) -> Markup {
             a href={ (base) "/groups" } { "By directive and blocked source" }
             " · "
             a href={ (base) "/wizard" } { "Policy wizard" }
+            " · "
+            a href={ (base) "/types" } { "Other report types" }
             " · Export: "
             a href={ (base) "/violations.csv" } { "CSV" }
             ", "

@@ -1,7 +1,7 @@
 //! The reports dashboard (the Django admin's role), one job a file: the
 //! routes (this file), the violation list ([`list`]) and one violation
 //! ([`violation`]), the grouped view ([`groups`]), triage ([`triage`]), the
-//! policy wizard ([`wizard`]), safe CSV and JSON ([`exports`]), the SVG
+//! other browser report types ([`types`]), the policy wizard ([`wizard`]), safe CSV and JSON ([`exports`]), the SVG
 //! charts ([`charts`]), the page shell ([`page`]) and what every view gets
 //! and answers ([`view`]). Every page is a maud
 //! template (`html!`): each value it splices in is escaped, so a report
@@ -27,6 +27,7 @@ pub(crate) mod groups;
 pub(crate) mod list;
 pub(crate) mod page;
 pub(crate) mod triage;
+pub(crate) mod types;
 pub(crate) mod view;
 pub(crate) mod violation;
 pub(crate) mod wizard;
@@ -45,7 +46,7 @@ enum Job {
 }
 
 /// Every dashboard route: method, path under the dashboard path, job.
-const ROUTES: [(Method, &str, Job); 10] = [
+const ROUTES: [(Method, &str, Job); 14] = [
     (Method::Get, "", Job::Get(list::page)),
     (Method::Get, "/api", Job::Get(list::json)),
     (Method::Get, "/violations.csv", Job::Get(list::csv)),
@@ -56,6 +57,10 @@ const ROUTES: [(Method, &str, Job); 10] = [
     (Method::Get, "/wizard", Job::Get(wizard::page)),
     (Method::Get, "/wizard.json", Job::Get(wizard::json)),
     (Method::Post, "/triage", Job::Post(triage::post)),
+    (Method::Get, "/types", Job::Get(types::index)),
+    (Method::Get, "/types/<type>", Job::Get(types::view)),
+    (Method::Get, "/types/<type>/<group>", Job::Get(types::group)),
+    (Method::Post, "/types/triage", Job::Post(triage::post_browser)),
 ];
 
 /// The dashboard routes under `path`, each requiring guard `G`.

@@ -213,6 +213,8 @@ fn wizard(d: &WizardData, base: &str) -> Markup {
             " · "
             a href={ (base) "/groups" } { "By directive and blocked source" }
             " · "
+            a href={ (base) "/types" } { "Other report types" }
+            " · "
             a href={ (base) "/wizard?disposition=" (other) } { "The " (other) " policy's reports" }
             " · "
             a href={ (base) "/wizard.json?disposition=" (d.disposition) } { "JSON" }

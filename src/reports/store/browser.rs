@@ -1,24 +1,27 @@
 //! Browser report storage (every type but CSP): [`BrowserReportRow`]
 //! aggregates (one row per [`BrowserKey`]), [`BrowserSampleRow`] samples (a
 //! bounded number per row), per-group daily counts (sparklines, readiness)
-//! and the queries the dashboard's per-type views read.
+//! and the queries the dashboard's per-type views read, with the groups'
+//! triage ([`BrowserTriage`], [`TriagedBrowserGroup`]).
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use std::collections::BTreeMap;
 
-use crate::db::models::{hex_literal, placeholders, stored, truncated};
+use crate::db::models::{hex_literal, placeholders, stored, truncated, update_or_insert};
 use crate::db::pool::{with_conn, Backend, DbError, SecurityConn};
 use crate::db::schema::security_browser_days::dsl as d;
 use crate::db::schema::security_browser_reports::dsl as b;
 use crate::db::schema::security_browser_samples::dsl as s;
+use crate::db::schema::security_browser_triage::dsl as tr;
 use crate::reports::browser::{BrowserKey, BrowserSample};
 use crate::reports::spool::SpooledBrowserGroup;
-use crate::reports::ReportType;
+use crate::reports::store::groups::status_of;
+use crate::reports::{Hidden, ReportType, TriageState, TriageView};
 
 /// One aggregated browser report: a [`BrowserKey`] and its counts.
 ///
@@ -532,5 +535,257 @@ impl Readiness {
                 .await
         })?;
         Ok(Readiness { reports: c.reports, pages: c.pages, days })
+    }
+}
+
+/// A [`BrowserGroup`] with its triage (see [`BrowserTriage`]).
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::reports::{BrowserGroup, ReportType, TriageView};
+/// for g in BrowserGroup::triaged(conn, ReportType::Crash, TriageView::Open, 50, 0).await? {
+///     println!("{}: {} reports ({})", g.group.subject, g.group.hits, g.status());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+pub struct TriagedBrowserGroup {
+    /// The group.
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub group: BrowserGroup,
+    /// `expected` or `fixed`; `None`: never triaged, or reopened by hand.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub triage: Option<String>,
+    /// Who decided.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub triaged_by: Option<String>,
+    /// When (UTC).
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub triaged_at: Option<NaiveDateTime>,
+}
+
+impl TriagedBrowserGroup {
+    /// `open`, `expected`, `fixed`, or `reopened` (marked fixed, and reported again after that).
+    ///
+    /// ```
+    /// use rocket_security::reports::{BrowserGroup, TriagedBrowserGroup};
+    /// let t = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+    /// let group = BrowserGroup { group_hash: "0".repeat(64), report_type: "crash".into(), disposition: "".into(),
+    ///     subject: "oom".into(), detail: "".into(), hits: 2, pages: 1, first_seen: t, last_seen: t };
+    /// let mut g = TriagedBrowserGroup { group, triage: Some("fixed".into()), triaged_by: Some("alice".into()),
+    ///     triaged_at: Some(t) };
+    /// assert_eq!(g.status(), "fixed");
+    /// g.group.last_seen = t + chrono::Duration::seconds(1);
+    /// assert_eq!(g.status(), "reopened");
+    /// ```
+    pub fn status(&self) -> &'static str {
+        status_of(self.triage.as_deref(), self.triaged_at, self.group.last_seen)
+    }
+}
+
+/// Groups, reports and pages of one report type: the per-type index's line.
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+/// for t in rocket_security::reports::BrowserTotals::all(conn).await? {
+///     println!("{}: {} groups, {} reports on {} pages", t.report_type, t.groups, t.hits, t.pages);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+pub struct BrowserTotals {
+    /// The Reporting API type.
+    #[diesel(sql_type = Text)]
+    pub report_type: String,
+    /// Groups.
+    #[diesel(sql_type = BigInt, column_name = n_groups)]
+    pub groups: i64,
+    /// Reports.
+    #[diesel(sql_type = BigInt)]
+    pub hits: i64,
+    /// Distinct pages.
+    #[diesel(sql_type = BigInt)]
+    pub pages: i64,
+    /// Latest report (UTC).
+    #[diesel(sql_type = Timestamp)]
+    pub last_seen: NaiveDateTime,
+}
+
+impl BrowserTotals {
+    /// The totals of every type that has stored reports, by type name.
+    pub async fn all(conn: &mut SecurityConn) -> Result<Vec<BrowserTotals>, DbError> {
+        let sql = format!(
+            // `groups` is a reserved word on MySQL 8.
+            "SELECT report_type, COUNT(DISTINCT group_hash) AS n_groups, {} AS hits, COUNT(DISTINCT document_uri) AS \
+             pages, MAX(last_seen) AS last_seen FROM security_browser_reports GROUP BY report_type ORDER BY report_type",
+            sum_hits(conn.backend(), "hits")
+        );
+        let sql = &sql;
+        Ok(with_conn!(conn, |c| diesel::sql_query(sql.as_str()).load::<BrowserTotals>(c).await)?)
+    }
+}
+
+/// The groups of type `t` (placeholder 1), and of one group (placeholder 2) with `one`.
+fn grouped(backend: Backend, one: bool) -> String {
+    let mut p = placeholders(backend);
+    let t = p();
+    let hash = if one { format!(" AND group_hash = {}", p()) } else { String::new() };
+    format!(
+        "SELECT group_hash, report_type, disposition, subject, detail, {} AS hits, COUNT(DISTINCT document_uri) AS \
+         pages, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen FROM security_browser_reports WHERE \
+         report_type = {t}{hash} GROUP BY group_hash, report_type, disposition, subject, detail",
+        sum_hits(backend, "hits")
+    )
+}
+
+/// The triage `t` of each grouped row `g` (group hashes are hex: any collation compares them alike).
+const TRIAGE_JOIN: &str = "LEFT JOIN security_browser_triage t ON t.group_hash = g.group_hash";
+
+impl BrowserGroup {
+    /// The groups of type `t` that `view` shows, each with its triage, most
+    /// reports first, `limit` from `offset` (a page).
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::reports::{BrowserGroup, ReportType, TriageView};
+    /// let fixed = BrowserGroup::triaged(conn, ReportType::Coep, TriageView::Fixed, 50, 0).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn triaged(
+        conn: &mut SecurityConn,
+        t: ReportType,
+        view: TriageView,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<TriagedBrowserGroup>, DbError> {
+        // Integers and constants only are written into the statement.
+        let sql = format!(
+            "SELECT g.group_hash, g.report_type, g.disposition, g.subject, g.detail, g.hits, g.pages, g.first_seen, \
+             g.last_seen, t.state AS triage, t.changed_by AS triaged_by, t.changed_at AS triaged_at FROM ({}) g \
+             {TRIAGE_JOIN} WHERE {} ORDER BY g.hits DESC, g.group_hash LIMIT {} OFFSET {}",
+            grouped(conn.backend(), false),
+            view.condition(),
+            limit.max(0),
+            offset.max(0)
+        );
+        let sql = &sql;
+        Ok(with_conn!(conn, |c| {
+            diesel::sql_query(sql.as_str()).bind::<Text, _>(t.as_str()).load::<TriagedBrowserGroup>(c).await
+        })?)
+    }
+
+    /// The group `hash` of type `t` with its triage, if it has stored reports.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn, hash: &str) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::reports::{BrowserGroup, ReportType};
+    /// if let Some(g) = BrowserGroup::find(conn, ReportType::Coep, hash).await? {
+    ///     println!("{} on {} pages", g.group.subject, g.group.pages);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn find(
+        conn: &mut SecurityConn,
+        t: ReportType,
+        hash: &str,
+    ) -> Result<Option<TriagedBrowserGroup>, DbError> {
+        let sql = format!(
+            "SELECT g.group_hash, g.report_type, g.disposition, g.subject, g.detail, g.hits, g.pages, g.first_seen, \
+             g.last_seen, t.state AS triage, t.changed_by AS triaged_by, t.changed_at AS triaged_at FROM ({}) g \
+             {TRIAGE_JOIN}",
+            grouped(conn.backend(), true)
+        );
+        let sql = &sql;
+        let rows = with_conn!(conn, |c| {
+            diesel::sql_query(sql.as_str())
+                .bind::<Text, _>(t.as_str())
+                .bind::<Text, _>(hash)
+                .load::<TriagedBrowserGroup>(c)
+                .await
+        })?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// How many groups of type `t` are marked expected, and their reports:
+    /// what the default view hides.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::reports::{BrowserGroup, ReportType};
+    /// let hidden = BrowserGroup::expected(conn, ReportType::Deprecation).await?;
+    /// println!("{} groups ({} reports) marked expected", hidden.groups, hidden.hits);
+    /// # Ok(()) }
+    /// ```
+    pub async fn expected(conn: &mut SecurityConn, t: ReportType) -> Result<Hidden, DbError> {
+        let backend = conn.backend();
+        let sql = format!(
+            "SELECT COUNT(*) AS n_groups, {} AS hits FROM ({}) g {TRIAGE_JOIN} WHERE {}",
+            sum_hits(backend, "g.hits"),
+            grouped(backend, false),
+            TriageView::Expected.condition()
+        );
+        let sql = &sql;
+        let rows =
+            with_conn!(conn, |c| diesel::sql_query(sql.as_str()).bind::<Text, _>(t.as_str()).load::<Hidden>(c).await)?;
+        Ok(rows.into_iter().next().unwrap_or_default())
+    }
+}
+
+/// The triage of browser report groups, one row per triaged group, shared by every instance.
+///
+/// ```no_run
+/// # async fn f(conn: &mut rocket_security::db::SecurityConn, hash: &str) -> Result<(), rocket_security::db::DbError> {
+/// use rocket_security::reports::{BrowserTriage, ReportType, TriageState};
+/// BrowserTriage::set(conn, ReportType::Deprecation, hash, TriageState::Expected, "alice", chrono::Utc::now()).await?;
+/// # Ok(()) }
+/// ```
+pub struct BrowserTriage;
+
+impl BrowserTriage {
+    /// Sets the triage of group `hash` (of type `t`) to `state`, recorded as
+    /// done by `by` at `now`; [`TriageState::Open`] deletes the row. A group
+    /// marked fixed is open again once a report arrives after `now`.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn, hash: &str) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::reports::{BrowserTriage, ReportType, TriageState};
+    /// BrowserTriage::set(conn, ReportType::Coep, hash, TriageState::Fixed, "bob", chrono::Utc::now()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set(
+        conn: &mut SecurityConn,
+        t: ReportType,
+        hash: &str,
+        state: TriageState,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        let by: String = by.chars().take(crate::core::principal::MAX).collect();
+        let at = stored(now);
+        let name = state.as_str();
+        if state == TriageState::Open {
+            with_conn!(conn, |c| diesel::delete(tr::security_browser_triage.filter(tr::group_hash.eq(hash)))
+                .execute(c)
+                .await)?;
+            return Ok(());
+        }
+        update_or_insert!(
+            conn,
+            update: |c| diesel::update(tr::security_browser_triage.filter(tr::group_hash.eq(hash)))
+                .set((tr::report_type.eq(t.as_str()), tr::state.eq(name), tr::changed_by.eq(&by), tr::changed_at.eq(at)))
+                .execute(c)
+                .await,
+            insert: |c| diesel::insert_into(tr::security_browser_triage)
+                .values((
+                    tr::group_hash.eq(hash),
+                    tr::report_type.eq(t.as_str()),
+                    tr::state.eq(name),
+                    tr::changed_by.eq(&by),
+                    tr::changed_at.eq(at),
+                ))
+                .execute(c)
+                .await,
+        )
     }
 }

@@ -73,12 +73,7 @@ impl ViolationGroup {
     /// assert_eq!(g.status(), "reopened");
     /// ```
     pub fn status(&self) -> &'static str {
-        match (self.triage.as_deref(), self.triaged_at) {
-            (Some("expected"), _) => "expected",
-            (Some("fixed"), Some(at)) if self.last_seen > at => "reopened",
-            (Some("fixed"), _) => "fixed",
-            _ => "open",
-        }
+        status_of(self.triage.as_deref(), self.triaged_at, self.last_seen)
     }
 
     /// The group's hash (see [`ViolationKey::group_hash`](crate::reports::ViolationKey::group_hash)).
@@ -95,6 +90,18 @@ impl ViolationGroup {
     /// ```
     pub fn hash(&self) -> String {
         group_hash(&self.directive, &self.blocked, &self.disposition)
+    }
+}
+
+/// A group's state from its triage (`triage` set at `at`) and its latest
+/// report: `open`, `expected`, `fixed`, or `reopened` (marked fixed, and
+/// reported again after that). CSP and browser report groups alike.
+pub(crate) fn status_of(triage: Option<&str>, at: Option<NaiveDateTime>, last_seen: NaiveDateTime) -> &'static str {
+    match (triage, at) {
+        (Some("expected"), _) => "expected",
+        (Some("fixed"), Some(at)) if last_seen > at => "reopened",
+        (Some("fixed"), _) => "fixed",
+        _ => "open",
     }
 }
 
@@ -158,7 +165,7 @@ impl TriageView {
     }
 
     /// The condition on the grouped rows `g` and their triage `t`.
-    fn condition(self) -> &'static str {
+    pub(crate) fn condition(self) -> &'static str {
         match self {
             TriageView::Open => "(t.state IS NULL OR (t.state = 'fixed' AND g.last_seen > t.changed_at))",
             TriageView::Expected => "t.state = 'expected'",

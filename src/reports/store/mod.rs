@@ -8,7 +8,8 @@
 //!   disposition ([`ViolationGroup`]), their daily counts and their triage;
 //! - [`browser`]: every other browser report type ([`BrowserReportRow`],
 //!   [`BrowserSampleRow`]), grouped for the per-type views ([`BrowserGroup`])
-//!   with daily counts and the readiness of report-only controls ([`Readiness`]);
+//!   with daily counts, the readiness of report-only controls ([`Readiness`])
+//!   and their triage ([`BrowserTriage`]);
 //! - `counts`: the counters a batch adds to (batch ids, reports per hour and
 //!   per group and day), written as one script of upserts.
 
@@ -17,7 +18,10 @@ pub(crate) mod counts;
 pub(crate) mod groups;
 pub(crate) mod violations;
 
-pub use browser::{BrowserDay, BrowserGroup, BrowserReportRow, BrowserSampleRow, Readiness};
+pub use browser::{
+    BrowserDay, BrowserGroup, BrowserReportRow, BrowserSampleRow, BrowserTotals, BrowserTriage, Readiness,
+    TriagedBrowserGroup,
+};
 pub use groups::{
     GroupDay, GroupFilter, Hidden, TopDocument, Triage, TriageEvent, TriageState, TriageView, ViolationGroup,
     TRIAGE_LOG_DAYS, TRIAGE_LOG_MAX,
