@@ -545,7 +545,9 @@ async fn the_reporting_demo_page_reports_every_report_only_policy_and_a_deprecat
         assert_eq!(rows, &BTreeSet::from([want.clone()]), "{}; log:\n{}", t.as_str(), showcase.log());
     }
 
-    // The dashboard (admin) counts every type the collector accepted.
+    // The dashboard (admin) counts every type the collector accepted. (The
+    // per-type views, /security/reports/types/<type>, are not on main yet:
+    // once they are, each page's text is to show the subject and detail above.)
     browser.login(&showcase, "admin", "admin-pass").await;
     browser.goto(&showcase.url("/security/reports/api")).await;
     let body = browser.text("body").await;
