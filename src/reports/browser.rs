@@ -445,10 +445,18 @@ pub enum BrowserBody {
 }
 
 /// Reads a body with `T`'s lenient readers: every field accepts any JSON
-/// value and the body is an already-parsed object (no duplicate keys), so
-/// this cannot fail; should it, the body counts as empty.
+/// value and the body is an already-parsed object (no duplicate keys). The
+/// one error left is a field given under both its names (`featureId` and
+/// Chromium's `policyId`): then the specification's name is read.
 fn typed<T: for<'de> Deserialize<'de> + Default>(body: &Value) -> T {
-    T::deserialize(body).unwrap_or_default()
+    T::deserialize(body).unwrap_or_else(|_| match body {
+        Value::Object(o) => {
+            let mut o = o.clone();
+            o.remove("policyId");
+            T::deserialize(&Value::Object(o)).unwrap_or_default()
+        }
+        _ => T::default(),
+    })
 }
 
 impl BrowserBody {
@@ -871,6 +879,15 @@ mod tests {
         assert_eq!((v["type"].as_str(), v["truncated"].as_bool()), (Some("coop"), Some(true)));
         assert_eq!(v["subject"].as_str(), Some(key.subject.as_str()));
         super::super::parse::fuzz_browser_report(ReportType::Coop, b"{\"openerURL\": 1e999}");
+    }
+
+    #[test]
+    fn a_feature_under_both_names_reads_the_specifications() {
+        let body = serde_json::json!({"featureId": "camera", "policyId": "geolocation", "lineNumber": 3});
+        let BrowserBody::PermissionsPolicy(b) = BrowserBody::read(ReportType::PermissionsPolicy, &body) else {
+            panic!("type")
+        };
+        assert_eq!((b.feature_id.as_deref(), b.line_number), (Some("camera"), Some(3)));
     }
 
     #[test]

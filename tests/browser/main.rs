@@ -545,10 +545,15 @@ async fn the_reporting_demo_page_reports_every_report_only_policy_and_a_deprecat
         assert_eq!(rows, &BTreeSet::from([want.clone()]), "{}; log:\n{}", t.as_str(), showcase.log());
     }
 
-    // The dashboard (admin) counts every type the collector accepted. (The
-    // per-type views, /security/reports/types/<type>, are not on main yet:
-    // once they are, each page's text is to show the subject and detail above.)
+    // The dashboard (admin) shows each type's group on its own page, and
+    // counts every type the collector accepted.
     browser.login(&showcase, "admin", "admin-pass").await;
+    for (t, (subject, detail, _)) in &expected {
+        browser.goto(&showcase.url(&format!("/security/reports/types/{}", t.as_str()))).await;
+        let table = browser.text("tbody").await;
+        assert!(table.contains(subject.as_str()), "{}: {subject} not on the page: {table}", t.as_str());
+        assert!(table.contains(detail.as_str()), "{}: {detail} not on the page: {table}", t.as_str());
+    }
     browser.goto(&showcase.url("/security/reports/api")).await;
     let body = browser.text("body").await;
     let data: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("dashboard API JSON ({e}): {body}"));
