@@ -69,7 +69,7 @@ async fn triage(app: &App, fetch_site: &str, body: &str) -> (Status, Option<Stri
         .header(Header::new("X-User", "alice"))
         .header(Header::new("Sec-Fetch-Site", fetch_site.to_string()))
         .header(ContentType::Form)
-        .body(body.to_string())
+        .body(body)
         .dispatch()
         .await;
     (res.status(), res.headers().get_one("Location").map(str::to_string))
