@@ -51,6 +51,7 @@ use rocket_security::cookies::PrivateCookies;
 use rocket_security::csp::CspOverride;
 use rocket_security::db::{Migrations, SecurityDb, SecurityPool};
 use rocket_security::session::{SessionError, Sessions};
+use rocket_security::sri::Integrity;
 use rocket_security::{
     AjaxOnly, CspNonce, DoNotTrack, LoginRequired, MandatoryPasswordChange, Override, Security, SecurityUser,
 };
@@ -144,7 +145,7 @@ fn page(title: &str, body: &str) -> RawHtml<String> {
          <link rel=\"stylesheet\" href=\"/style.css\"></head><body><header><nav>\
          <a href=\"/\">Home</a> <a href=\"/account\">Account</a> <a href=\"/embed\">Embeddable</a> \
          <a href=\"/privacy\">Privacy</a> <a href=\"/demo/violations\">CSP violations</a> \
-         <a href=\"/security/reports\">Reports</a> <a href=\"/login\">Log in</a></nav></header>\
+         <a href=\"/demo/reporting\">Reporting API</a> <a href=\"/security/reports\">Reports</a> <a href=\"/login\">Log in</a></nav></header>\
          <main><h1>{title}</h1>{body}</main></body></html>"
     ))
 }
@@ -173,7 +174,13 @@ fn index(nonce: CspNonce<'_>) -> RawHtml<String> {
              <li><code>/embed</code>: may be framed by a partner (per-route CSP and X-Frame-Options)</li>\
              <li><code>/privacy</code>: honours Do Not Track and Global Privacy Control</li>\
              <li><code>/demo/violations</code>: breaks the CSP so the browser sends reports</li>\
+             <li><a href=\"/demo/reporting\"><code>/demo/reporting</code></a>: tries COEP, COOP, \
+             Permissions-Policy and Integrity-Policy in report-only mode and breaks each, plus a deprecated API \
+             (over HTTPS: browsers send these reports only from secure pages)</li>\
              <li><code>/security/reports</code>: the reports dashboard (admin only); \
+             <a href=\"/security/reports/types\"><code>/security/reports/types</code></a> lists the other \
+             report types (COEP, COOP, integrity, Permissions-Policy, deprecations...), each grouped the way \
+             you act on it; \
              <code>/security/reports/groups</code> groups the violations with a sparkline each and lets the \
              admin mark them expected or fixed (each decision kept in its triage log); \
              <code>/security/reports/wizard</code> proposes the policy \
@@ -601,6 +608,109 @@ fn eval_js() -> (ContentType, &'static str) {
     (ContentType::JavaScript, "try { eval('1 + 1'); } catch (e) { console.log('eval blocked'); }")
 }
 
+/// The other host name of this same server (`127.0.0.1` <-> `localhost`,
+/// both in `allowed_hosts`): another origin, so the demo page can load and
+/// open cross-origin things without a second server.
+struct OtherOrigin(String);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for OtherOrigin {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let config = req.rocket().config();
+        let port = req.host().and_then(|h| h.port()).unwrap_or(config.port);
+        let other = match req.host().map(|h| h.domain().as_str()) {
+            Some("127.0.0.1") => "localhost",
+            _ => "127.0.0.1",
+        };
+        let scheme = if config.tls_enabled() { "https" } else { "http" };
+        request::Outcome::Success(OtherOrigin(format!("{scheme}://{other}:{port}")))
+    }
+}
+
+/// The showcase's own static files (`FileServer` at `/static`), digested by
+/// the SRI helper (`security.sri`, set in [`figment`]): absolute, so the
+/// showcase runs from any directory.
+const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/static");
+
+/// Tries the reporting headers in report-only mode (`Rocket.toml`: each
+/// scoped to this path) and breaks each once, so the browser reports to the
+/// collector (group `default` of `Reporting-Endpoints`, HTTPS only):
+/// - COEP `require-corp`: an image from the other host name that sends no
+///   `Cross-Origin-Resource-Policy`;
+/// - COOP `same-origin`: `window.open` of a page on the other host name;
+/// - Permissions-Policy `geolocation=()`: `getCurrentPosition`;
+/// - Integrity-Policy `blocked-destinations=(script)`: one script without
+///   `integrity` (the page's own script has it, from the SRI helper);
+/// - a deprecation (`reporting.browser_reports`): an `unload` listener.
+///
+/// The enforced COOP and Permissions-Policy (which already forbid the
+/// popup's opener and geolocation) are removed here, as on a site that is
+/// still trying the policies out: the browser then reports what the
+/// report-only ones would break.
+#[get("/demo/reporting")]
+fn reporting_demo(nonce: CspNonce<'_>, sri: &Integrity, other: OtherOrigin) -> Override<CspOverride<RawHtml<String>>> {
+    let script = "/static/reporting-demo.js";
+    let integrity = sri.integrity(script).unwrap_or_default();
+    let origin = other.0;
+    let other = escape(&origin);
+    let body = format!(
+        "<div id=\"reporting-demo\" data-other-origin=\"{other}\">\
+         <p>This page sends <code>Cross-Origin-Embedder-Policy-Report-Only</code>, \
+         <code>Cross-Origin-Opener-Policy-Report-Only</code>, <code>Permissions-Policy-Report-Only</code> and \
+         <code>Integrity-Policy-Report-Only</code>, and breaks each on purpose. Nothing is blocked; the browser \
+         reports each violation, and a deprecated API it saw, to <code>/security/csp-report</code>, and the \
+         dashboard lists them by type at <a href=\"/security/reports/types\">/security/reports/types</a> \
+         (admin).</p>\
+         <p><strong>Over HTTPS only:</strong> browsers send Reporting API reports only from secure pages, so \
+         run the showcase with <code>ROCKET_TLS</code> to see them (over plain HTTP these headers are not \
+         sent).</p>\
+         <ul><li>COEP <code>require-corp</code>: this image comes from {other}, which sends no \
+         <code>Cross-Origin-Resource-Policy</code>: \
+         <img src=\"{other}/demo/reporting/pixel.svg\" alt=\"a cross-origin image without CORP\" width=\"16\" \
+         height=\"16\"></li>\
+         <li>COOP <code>same-origin</code>: <span id=\"coop\">not run</span> \
+         <button id=\"open-other\" type=\"button\">Open the window on {other}</button></li>\
+         <li>Permissions-Policy <code>geolocation=()</code>: <span id=\"geolocation\">not run</span></li>\
+         <li>Integrity-Policy <code>blocked-destinations=(script)</code>: \
+         <span id=\"no-integrity\">not run</span></li>\
+         <li>Deprecation: <span id=\"deprecation\">not run</span></li></ul>\
+         <p id=\"script-ran\">The page's own script did not run.</p></div>\
+         <script {attr} src=\"{script}\" integrity=\"{integrity}\" crossorigin=\"anonymous\"></script>\
+         <script {attr} src=\"/demo/reporting/no-integrity.js\"></script>",
+        attr = nonce.attr(),
+    );
+    let page = page("Reporting API", &body);
+    // Both policies allow the other host's image: its only violation here is COEP's.
+    let csp = CspOverride::new(page).extend("img-src", [origin.clone()]).report_only_extend("img-src", [origin]);
+    Override::new(csp).remove("Cross-Origin-Opener-Policy").remove("Permissions-Policy")
+}
+
+/// The demo's deliberate script without `integrity` (Integrity-Policy reports it).
+#[get("/demo/reporting/no-integrity.js")]
+fn no_integrity_js() -> (ContentType, &'static str) {
+    (
+        ContentType::JavaScript,
+        "document.getElementById('no-integrity').textContent = 'A script without integrity ran (reported, not blocked).';",
+    )
+}
+
+/// An image on the other host name without `Cross-Origin-Resource-Policy`:
+/// what `require-corp` would block.
+#[get("/demo/reporting/pixel.svg")]
+fn no_corp_pixel() -> Override<(ContentType, &'static str)> {
+    Override::new((ContentType::SVG, ICON)).remove("Cross-Origin-Resource-Policy")
+}
+
+/// The page the demo opens on the other host name, without an enforced COOP
+/// (with one, the browser would separate the windows whatever the opener's
+/// report-only policy says, and report nothing).
+#[get("/demo/reporting/opened")]
+fn reporting_opened() -> Override<RawHtml<String>> {
+    Override::new(page("Opened", "<p>The reporting demo opened this window on another origin; close it.</p>"))
+        .remove("Cross-Origin-Opener-Policy")
+}
+
 fn hash(password: &str) -> String {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     Argon2::default().hash_password(password.as_bytes(), &salt).expect("hashing").to_string()
@@ -614,7 +724,11 @@ fn figment() -> rocket::figment::Figment {
     let figment = Figment::from(rocket::Config::default())
         .merge(Toml::string(include_str!("../Rocket.toml")).nested())
         // The stylesheet and icons stay reachable for a user who must change a password.
-        .merge(("security.auth.static_paths", ["/style.css", "/favicon.svg", "/favicon.ico"]))
+        .merge(("security.auth.static_paths", ["/style.css", "/favicon.svg", "/favicon.ico", "/static/**"]))
+        // The SRI helper over the showcase's own static files (served by a FileServer at /static).
+        .merge(("security.sri.enabled", true))
+        .merge(("security.sri.dir", STATIC_DIR))
+        .merge(("security.sri.mount", "/static"))
         .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
         .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
         .select(profile);
@@ -768,9 +882,14 @@ fn rocket() -> rocket::Rocket<rocket::Build> {
                 embed,
                 privacy,
                 violations,
-                eval_js
+                eval_js,
+                reporting_demo,
+                no_integrity_js,
+                no_corp_pixel,
+                reporting_opened
             ],
-        );
+        )
+        .mount("/static", rocket::fs::FileServer::from(STATIC_DIR));
     #[cfg(feature = "redis")]
     let rocket = if cache { rocket.attach(rocket_security::db::SecurityCache::init()) } else { rocket };
     rocket

@@ -72,6 +72,9 @@ pages=(
   "/security/reports/wizard|accessibility,best-practices|yes"
   # Breaks its own CSP on purpose (the browser logs each violation): accessibility only.
   "/demo/violations|accessibility|yes"
+  # Breaks its report-only policies on purpose (geolocation on load, a popup,
+  # a deprecated unload listener): accessibility only.
+  "/demo/reporting|accessibility|no"
 )
 failed=0
 for entry in "${pages[@]}"; do

@@ -8,7 +8,7 @@ use super::error::ConfigError;
 use super::https::{Https, HttpsPolicy};
 use super::part::Part;
 use super::paths::{PathSet, Scope};
-use super::reporting::{valid_group, ReportGroup};
+use super::reporting::{invalid_group, valid_group, ReportGroup};
 use super::rules::{check_value, intern, HeaderRule, Value};
 
 /// What ignite knows about where the application runs, for the deploy
@@ -63,7 +63,7 @@ pub(crate) struct Builder<'e> {
     /// The request-time parts the feature contributes (gates, response work).
     pub(crate) parts: &'e mut Vec<Arc<dyn Part>>,
     /// The Reporting API groups the feature's headers name, for the one
-    /// `Reporting-Endpoints` header (see [`report_to`](Builder::report_to)).
+    /// `Reporting-Endpoints` header (see [`record_group`](Builder::record_group)).
     pub(crate) reporting: &'e mut Vec<ReportGroup>,
 }
 
@@ -161,22 +161,27 @@ impl Builder<'_> {
         }
     }
 
-    /// Checks the Reporting API group `group` of setting `field` and records
-    /// that the feature's header names it on `scope`; `false` if invalid.
-    pub(crate) fn report_to(&mut self, field: &str, group: &str, scope: &Scope) -> bool {
-        if !valid_group(group) {
-            self.error(
-                field,
-                format!(
-                    "{group:?} is not a Reporting API group name; use lowercase letters, digits, `_`, `-` and `.`, \
-                     starting with a letter, such as \"default\""
-                ),
-            );
-            return false;
+    /// Checks the Reporting API group `group` of setting `field` (even where
+    /// the feature is off: turning it on cannot fail); `false` if invalid.
+    pub(crate) fn check_group(&mut self, field: &str, group: &str, example: &str) -> bool {
+        if valid_group(group) {
+            return true;
         }
+        self.error(field, invalid_group(group, example));
+        false
+    }
+
+    /// Records that the feature's header names the (checked) group `group` of
+    /// setting `field` on `scope`; `url`: the URL when the feature sets its
+    /// member itself ([`set_own`](super::reporting::set_own)).
+    pub(crate) fn record_group(&mut self, field: &str, group: &str, url: Option<&str>, scope: &Scope) {
         let key = self.key(field);
-        self.reporting.push(ReportGroup { key, group: group.to_string(), scope: scope.clone() });
-        true
+        self.reporting.push(ReportGroup {
+            key,
+            group: group.to_string(),
+            scope: scope.clone(),
+            url: url.map(str::to_string),
+        });
     }
 
     pub(crate) fn off(&mut self, name: &str) {

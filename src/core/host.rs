@@ -132,6 +132,12 @@ impl HostPattern {
         }
     }
 
+    /// Whether this entry names hosts (`example.com`, `.example.com`): not `*`
+    /// (any host the client sends) nor a network.
+    pub(crate) fn names_hosts(&self) -> bool {
+        matches!(self, HostPattern::Exact(_) | HostPattern::Domain { .. })
+    }
+
     /// Whether this entry admits hosts by network (they are never built into a URL).
     pub(crate) fn is_network(&self) -> bool {
         matches!(self, HostPattern::Network(_))

@@ -187,6 +187,16 @@ impl HttpsPolicy {
         }
     }
 
+    /// The request's host when an entry of `allowed_hosts` names it (not `*`,
+    /// not a network): one the site answers to, whatever the client sent, for
+    /// what browsers keep (a `Report-To` URL). `None` without the list.
+    pub(crate) fn named_host(&self, req: &Request<'_>) -> Option<HostPort> {
+        let host = self.host(req)?;
+        let default_port = if self.is_secure(req) { 443 } else { 80 };
+        let named = self.allowed.as_ref()?.iter().any(|p| p.names_hosts() && p.matches(&host, default_port));
+        named.then_some(host)
+    }
+
     /// Whether `req` arrived over HTTPS.
     pub(crate) fn is_secure(&self, req: &Request<'_>) -> bool {
         if req.rocket().config().tls_enabled() {

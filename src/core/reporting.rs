@@ -2,13 +2,14 @@
 //! browsers for reports adds its member (`group="url"`) here, so a response
 //! carries one header naming every group in use, whichever parts ran.
 //!
-//! A `Reporting-Endpoints` the route (`Override`) or the handler set itself is
-//! kept as it is: the crate adds to its own header only.
-
-use std::sync::Mutex;
+//! A part whose header names its own URL (CSP's `report-uri`) sets its
+//! member itself ([`set_own`]) and records it with that URL; the others are
+//! joined to it by the composition root, with strings rendered at ignite.
+//! A `Reporting-Endpoints` the route (`Override`) or the handler set itself
+//! is kept as it is: the crate adds to its own header only.
 
 use rocket::http::Header;
-use rocket::{Request, Response};
+use rocket::Response;
 
 use super::part::Finish;
 use super::paths::Scope;
@@ -26,6 +27,9 @@ pub(crate) struct ReportGroup {
     pub(crate) group: String,
     /// Where the header that names it is sent.
     pub(crate) scope: Scope,
+    /// The URL, when the feature names its own and sets its member itself
+    /// (with [`set_own`]); `None`: `security.reporting.endpoint`'s.
+    pub(crate) url: Option<String>,
 }
 
 /// Whether `group` is a Reporting API endpoint name this crate renders: an
@@ -37,25 +41,22 @@ pub(crate) fn valid_group(group: &str) -> bool {
         && group.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-.*".contains(c))
 }
 
-/// The members this crate put in the response's header.
-#[derive(Default)]
-struct Sent(Mutex<Vec<&'static str>>);
+/// What is wrong with `group`, a setting that must be a [`valid_group`]
+/// (`example`: a good one to suggest).
+pub(crate) fn invalid_group(group: &str, example: &str) -> String {
+    format!(
+        "{group:?} is not a Reporting API group name; use lowercase letters, digits, `_`, `-` and `.`, starting \
+         with a letter, such as {example:?}"
+    )
+}
 
-/// Adds `member` (a rendered `group="url"`) to the response's one
-/// `Reporting-Endpoints` header, unless the route or handler set its own.
-pub(crate) fn add<'r>(req: &'r Request<'_>, res: &mut Response<'r>, finish: &Finish<'_>, member: &'static str) {
-    if finish.owns(NAME) {
+/// Sets a part's own `Reporting-Endpoints` (its one rendered member), unless
+/// the route or the handler set the header: theirs is kept as it is. The
+/// members of the other groups in use join it later (the composition root's
+/// part), so a response that names one group allocates nothing.
+pub(crate) fn set_own(res: &mut Response<'_>, finish: &Finish<'_>, member: &'static str) {
+    if finish.owns(NAME) || res.headers().contains(NAME) {
         return;
     }
-    let sent = req.local_cache(Sent::default);
-    let mut members = sent.0.lock().unwrap_or_else(|e| e.into_inner());
-    if members.is_empty() && res.headers().contains(NAME) {
-        // The handler's own header.
-        return;
-    }
-    if members.contains(&member) {
-        return;
-    }
-    members.push(member);
-    res.set_header(Header::new(NAME, members.join(", ")));
+    res.set_header(Header::new(NAME, member));
 }

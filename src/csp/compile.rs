@@ -79,7 +79,11 @@ impl Feature for Csp {
                 r.group
             ));
         }
-        let endpoints = finisher.reporting.as_ref().map(|r| intern(format!("{}=\"{}\"", r.group, r.uri)));
+        let endpoints = finisher.reporting.as_ref().map(|r| {
+            // The composition root joins the other groups to this member, and checks the group names one URL.
+            b.record_group("report_to", &r.group, Some(&r.uri), &scope);
+            intern(format!("{}=\"{}\"", r.group, r.uri))
+        });
         let known = KnownPolicies::new();
         for (disposition, p, cfg) in
             [("enforce", &enforce, &self.policy), ("report", &report_only, &self.report_only.policy)]
@@ -128,13 +132,12 @@ impl Csp {
         }
         let reporting = if self.report {
             let uri = self.report_uri.trim();
-            if uri.is_empty() || uri.contains(|c: char| c.is_whitespace() || c == ';' || c == ',' || c == '"') {
-                b.error("report_uri", format!("{uri:?} is not a URI (no spaces, `;`, `,` or quotes)"));
+            // Also a quoted member of Reporting-Endpoints, where `"` or `\` would break the whole dictionary.
+            if uri.is_empty() || uri.contains(|c: char| c.is_whitespace() || c.is_control() || ";,\"\\".contains(c)) {
+                b.error("report_uri", format!("{uri:?} is not a URI (no spaces, `;`, `,`, quotes or `\\`)"));
             }
             let group = self.report_to.trim();
-            if group.is_empty() || !group.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                b.error("report_to", format!("{group:?} is not a group name (letters, digits, `-`, `_`)"));
-            }
+            b.check_group("report_to", group, "csp-endpoint");
             if !(0.0..=100.0).contains(&self.report_percentage) || self.report_percentage.is_nan() {
                 b.error("report_percentage", format!("{} is not a percentage from 0 to 100", self.report_percentage));
             }

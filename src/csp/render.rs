@@ -285,8 +285,8 @@ impl CompiledCsp {
             && report
             && let Some(endpoints) = self.endpoints
         {
-            // One header with every group in use: the other reporting headers add theirs.
-            crate::core::reporting::add(req, res, finish, endpoints);
+            // The other groups in use join it later (the composition root's part).
+            crate::core::reporting::set_own(res, finish, endpoints);
         }
     }
 }

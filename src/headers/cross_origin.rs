@@ -82,19 +82,20 @@ macro_rules! reporting_token_header {
             fn build(&self, b: &mut Builder<'_>) {
                 // Checked even when disabled, so turning it on later cannot fail.
                 let Some(v) = one_of(b, "value", &self.value, &[$($allowed),+]) else { return };
+                let group = self.report_to.trim();
+                if !group.is_empty() && !b.check_group("report_to", group, "default") {
+                    return;
+                }
                 if !self.enabled {
                     b.off($header);
                     return;
                 }
                 let scope = b.scope(&self.paths, &self.exclude);
-                let group = self.report_to.trim();
                 let value = match group {
                     "" if $report_only => Value::HttpsOnly(v.into()),
                     "" => Value::Always(v.into()),
                     group => {
-                        if !b.report_to("report_to", group, &scope) {
-                            return;
-                        }
+                        b.record_group("report_to", group, None, &scope);
                         let https = format!("{v}; report-to=\"{group}\"");
                         // Report-only asks for nothing but reports, which need HTTPS.
                         if $report_only { Value::HttpsOnly(https) } else { Value::Split { https, http: v.into() } }

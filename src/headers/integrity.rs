@@ -62,19 +62,22 @@ macro_rules! integrity_header {
                 // Checked even when disabled, so turning it on later cannot fail.
                 let destinations = tokens(b, "blocked_destinations", &self.blocked_destinations, DESTINATIONS);
                 let sources = tokens(b, "sources", &self.sources, SOURCES);
-                if !self.enabled {
-                    b.off($header);
-                    return;
-                }
-                let scope = b.scope(&self.paths, &self.exclude);
                 let mut endpoints = Vec::with_capacity(self.endpoints.len());
                 for (i, group) in self.endpoints.iter().enumerate() {
                     let group = group.trim();
                     if endpoints.contains(&group) {
                         b.error(&format!("endpoints[{i}]"), format!("{group:?} is listed twice; keep one"));
-                    } else if b.report_to(&format!("endpoints[{i}]"), group, &scope) {
+                    } else if b.check_group(&format!("endpoints[{i}]"), group, "default") {
                         endpoints.push(group);
                     }
+                }
+                if !self.enabled {
+                    b.off($header);
+                    return;
+                }
+                let scope = b.scope(&self.paths, &self.exclude);
+                for (i, group) in endpoints.iter().enumerate() {
+                    b.record_group(&format!("endpoints[{i}]"), group, None, &scope);
                 }
                 let (Some(destinations), Some(sources)) = (destinations, sources) else { return };
                 if endpoints.len() != self.endpoints.len() {

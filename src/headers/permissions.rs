@@ -224,17 +224,22 @@ impl Feature for PermissionsPolicyReportOnly {
     const KEY: &'static str = "permissions_policy_report_only";
 
     fn build(&self, b: &mut Builder<'_>) {
+        let group = self.report_to.trim();
+        // The browser's own default group gets the reports without a parameter too.
+        let group = if group.is_empty() { "default" } else { group };
+        // Checked even when disabled, so turning it on later cannot fail.
+        if !b.check_group("report_to", group, "default") {
+            return;
+        }
         if !self.enabled {
+            if self.use_defaults || !self.features.is_empty() {
+                render_features(b, self.use_defaults, &self.features, "");
+            }
             b.off("Permissions-Policy-Report-Only");
             return;
         }
         let scope = b.scope(&self.paths, &self.exclude);
-        let group = self.report_to.trim();
-        // The browser's own default group gets the reports without a parameter too.
-        let group = if group.is_empty() { "default" } else { group };
-        if !b.report_to("report_to", group, &scope) {
-            return;
-        }
+        b.record_group("report_to", group, None, &scope);
         let param = if self.report_to.trim().is_empty() { String::new() } else { format!(";report-to={group}") };
         let Some(parts) = render_features(b, self.use_defaults, &self.features, &param) else { return };
         b.header("features", "Permissions-Policy-Report-Only", Value::HttpsOnly(parts.join(", ")), scope);

@@ -53,11 +53,14 @@ use crate::core::feature::{Builder, Feature};
 use crate::core::https::HttpsPolicy;
 use crate::core::part::{Finish, Part};
 use crate::core::paths::{PathSet, Scope};
-use crate::core::reporting::{self, valid_group, ReportGroup};
+use crate::core::reporting::{invalid_group, valid_group, ReportGroup, NAME};
 use crate::core::rules::intern;
 
 /// The group Chromium sends deprecation, intervention and crash reports to.
 const DEFAULT_GROUP: &str = "default";
+
+/// The setting that names [`DEFAULT_GROUP`] (its name cannot change).
+const BROWSER_REPORTS: &str = "security.reporting.browser_reports";
 
 /// The `[default.security.reporting]` table: where the crate's reporting
 /// headers send their reports.
@@ -117,8 +120,9 @@ impl Feature for Reporting {
 /// HTTP errors.
 ///
 /// `Report-To` needs an absolute URL: with a path `endpoint` it is built from
-/// the request's host admitted by `security.allowed_hosts` (without the list,
-/// the host is not trusted and NEL is not sent), or taken as configured when
+/// the request's host when an entry of `security.allowed_hosts` names it
+/// (without the list, or for a host only `*` or a network admits, the host is
+/// not trusted and NEL is not sent), or taken as configured when
 /// `security.reporting.endpoint` is an `https://` URL.
 ///
 /// ```toml
@@ -185,13 +189,7 @@ impl Feature for Nel {
     fn build(&self, b: &mut Builder<'_>) {
         let group = self.group.trim();
         if !valid_group(group) {
-            b.error(
-                "group",
-                format!(
-                    "{group:?} is not a Reporting API group name; use lowercase letters, digits, `_`, `-` and `.`, \
-                     starting with a letter, such as \"nel\""
-                ),
-            );
+            b.error("group", invalid_group(group, "nel"));
         }
         if self.max_age > MAX_NEL_AGE {
             b.error("max_age", format!("{} is more than a year; use at most {MAX_NEL_AGE}", self.max_age));
@@ -226,6 +224,9 @@ pub(crate) fn compile(
     warnings: &mut Vec<Finding>,
     summary: &mut Vec<(&'static str, String)>,
 ) -> (Option<Endpoints>, Option<NelPart>) {
+    // Checked even when off, so turning them on later cannot fail.
+    let browser_scope = scope("security.reporting", &reporting.paths, &reporting.exclude, errors);
+    let nel_scope = scope("security.nel", &nel.paths, &nel.exclude, errors);
     let endpoint = reporting.endpoint.trim();
     let url = if endpoint.is_empty() {
         inputs.collector.map(str::to_string)
@@ -243,17 +244,18 @@ pub(crate) fn compile(
     };
     let mut groups = inputs.groups;
     if reporting.browser_reports {
-        let scope = scope("security.reporting", &reporting.paths, &reporting.exclude, errors);
         groups.push(ReportGroup {
-            key: "security.reporting.browser_reports".into(),
+            key: BROWSER_REPORTS.into(),
             group: DEFAULT_GROUP.into(),
-            scope,
+            scope: browser_scope,
+            url: None,
         });
     }
     let Some(url) = url else {
         // Something asks for reports that nothing collects.
         let mut named = vec![];
-        for g in &groups {
+        // A feature with its own URL (CSP's `report-uri`) collects without the collector.
+        for g in groups.iter().filter(|g| g.url.is_none()) {
             if !named.contains(&g.key) {
                 errors.push(ConfigError::new(
                     g.key.clone(),
@@ -278,10 +280,19 @@ pub(crate) fn compile(
         }
         return (None, None);
     };
-    let endpoints = (!groups.is_empty()).then(|| {
+    if let Some(e) = one_url_per_group(&groups, &url) {
+        errors.push(e);
+        return (None, None);
+    }
+    let endpoints = groups.iter().any(|g| g.url.is_none()).then(|| {
+        let mut own: Vec<&'static str> = vec![];
         let mut members: Vec<(&'static str, Vec<Scope>)> = vec![];
         for g in groups {
-            let member = intern(format!("{}=\"{url}\"", g.group));
+            let member = intern(format!("{}=\"{}\"", g.group, g.url.as_deref().unwrap_or(&url)));
+            if g.url.is_some() {
+                own.push(member);
+                continue;
+            }
             match members.iter_mut().find(|(m, _)| *m == member) {
                 Some((_, scopes)) => scopes.push(g.scope),
                 None => members.push((member, vec![g.scope])),
@@ -289,15 +300,17 @@ pub(crate) fn compile(
         }
         let shown = members.iter().map(|(m, _)| *m).collect::<Vec<_>>().join(", ");
         summary.push(("reporting", format!("Reporting-Endpoints: {shown} (HTTPS requests only, where named)")));
-        Endpoints { members }
+        Endpoints::new(own, members)
     });
     let nel = nel.enabled.then(|| {
         let absolute = url.starts_with("https://");
-        if !absolute && inputs.https.allowed.is_none() {
+        let names = inputs.https.allowed.as_ref().is_some_and(|a| a.iter().any(|p| p.names_hosts()));
+        if !absolute && !names {
             warnings.push(Finding::warning(
                 "security.W030",
                 "`security.nel.enabled` is on, but NEL is never sent: its `Report-To` header needs an absolute URL, \
-                 and without `security.allowed_hosts` the request's host is not trusted to build one",
+                 and without a host named in `security.allowed_hosts` (`*` and networks name none) the request's \
+                 host is not trusted to build one",
                 "list the site's hosts in `security.allowed_hosts`, or set `security.reporting.endpoint` to an \
                  https:// URL",
             ));
@@ -311,7 +324,7 @@ pub(crate) fn compile(
         let report_to = absolute.then(|| intern(report_to_value(&group, nel.max_age, nel.include_subdomains, &url)));
         summary.push(("nel", format!("NEL: {policy} (HTTPS requests only)")));
         NelPart {
-            scope: scope("security.nel", &nel.paths, &nel.exclude, errors),
+            scope: nel_scope,
             policy: intern(policy),
             group,
             max_age: nel.max_age,
@@ -322,6 +335,43 @@ pub(crate) fn compile(
         }
     });
     (endpoints, nel)
+}
+
+/// The error when one group names two URLs: Reporting-Endpoints would carry
+/// it twice and browsers keep the last (RFC 8941), so one header's reports
+/// would go elsewhere. It names the setting that can take another group.
+fn one_url_per_group(groups: &[ReportGroup], url: &str) -> Option<ConfigError> {
+    let url_of = |g: &ReportGroup| g.url.clone().unwrap_or_else(|| url.to_string());
+    let (i, b) = groups
+        .iter()
+        .enumerate()
+        .find(|(i, b)| groups[..*i].iter().any(|a| a.group == b.group && url_of(a) != url_of(b)))?;
+    let a = groups[..i].iter().find(|a| a.group == b.group && url_of(a) != url_of(b))?;
+    // `browser_reports` names `default` whatever happens; a joining header is the easier rename.
+    let renamable = |g: &ReportGroup| g.key != BROWSER_REPORTS;
+    let (mine, other) = match (renamable(a), renamable(b)) {
+        (_, true) if b.url.is_none() || !renamable(a) => (b, a),
+        (true, _) if a.url.is_none() || !renamable(b) => (a, b),
+        _ => (b, a),
+    };
+    let (table, field) = mine.key.strip_prefix("security.").unwrap_or(&mine.key).split_once('.').unwrap_or(("", ""));
+    let mut name = table.split('_').next().unwrap_or("reports").to_string();
+    if groups.iter().any(|g| g.group == name) {
+        name.push_str("-reports");
+    }
+    let fix = if field.contains('[') { format!("{name:?}") } else { format!("`{field} = {name:?}`") };
+    Some(ConfigError::new(
+        mine.key.clone(),
+        format!(
+            "group {:?} would name two URLs in Reporting-Endpoints: {:?} here and {:?} by `{}` (browsers keep the \
+             last, so one header's reports would go to the other's URL); give this header its own group, such as \
+             {fix}, or send both to the same URL",
+            mine.group,
+            url_of(mine),
+            url_of(other),
+            other.key
+        ),
+    ))
 }
 
 /// The scope `paths` minus `exclude` of the table `prefix`.
@@ -351,10 +401,41 @@ fn report_to_value(group: &str, max_age: u64, include_subdomains: bool, url: &st
     format!("{{\"group\":\"{group}\",\"max_age\":{max_age},\"endpoints\":[{{\"url\":\"{url}\"}}]{sub}}}")
 }
 
-/// The one `Reporting-Endpoints` header: each member (`group="url"`) where
-/// a header that names its group is sent.
+/// Up to this many joining members, every header value is rendered at ignite
+/// (one per set of members that apply, 2^n); beyond, it is built per response.
+const RENDERED_MEMBERS: usize = 6;
+
+/// The one `Reporting-Endpoints` header: each joining member (`group="url"`)
+/// where a header that names its group is sent, after the member a part set
+/// itself (CSP's, see [`set_own`](crate::core::reporting::set_own)).
 pub(crate) struct Endpoints {
+    /// The members parts set themselves.
+    own: Vec<&'static str>,
+    /// The joining members, each with the scopes of the headers that name it.
     members: Vec<(&'static str, Vec<Scope>)>,
+    /// `values[p][m]`: the header for the members of bitmask `m` after
+    /// nothing (`p = 0`) or `own[p - 1]`; empty beyond [`RENDERED_MEMBERS`].
+    values: Vec<Vec<&'static str>>,
+}
+
+impl Endpoints {
+    fn new(own: Vec<&'static str>, members: Vec<(&'static str, Vec<Scope>)>) -> Self {
+        let mut e = Endpoints { own, members, values: vec![] };
+        if e.members.len() <= RENDERED_MEMBERS {
+            e.values = (0..=e.own.len())
+                .map(|p| (0..1usize << e.members.len()).map(|m| intern(e.join(p, |i| m & (1 << i) != 0))).collect())
+                .collect();
+        }
+        e
+    }
+
+    /// The header after nothing (`p = 0`) or `own[p - 1]`, with the members
+    /// `chosen` (a member the own one already names is left out).
+    fn join(&self, p: usize, chosen: impl Fn(usize) -> bool) -> String {
+        let first = p.checked_sub(1).map(|i| self.own[i]);
+        let rest = (0..self.members.len()).filter(|&i| chosen(i)).map(|i| self.members[i].0);
+        first.into_iter().chain(rest.filter(|m| Some(*m) != first)).collect::<Vec<_>>().join(", ")
+    }
 }
 
 impl Part for Endpoints {
@@ -367,14 +448,31 @@ impl Part for Endpoints {
     }
 
     fn response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>, finish: &Finish<'_>) {
-        if !finish.secure {
+        if !finish.secure || finish.owns(NAME) {
             return;
         }
-        for (member, scopes) in &self.members {
-            if scopes.iter().any(|s| s.applies(req.uri())) {
-                reporting::add(req, res, finish, member);
+        let applies = |i: usize| self.members[i].1.iter().any(|s| s.applies(req.uri()));
+        let p = match res.headers().get_one(NAME) {
+            None => 0,
+            // The very string a part set (not an equal one a handler wrote): the handler's header is kept.
+            Some(v) => match self.own.iter().position(|o| std::ptr::eq(*o, v)) {
+                Some(i) => i + 1,
+                None => return,
+            },
+        };
+        let value = if self.values.is_empty() {
+            if !(0..self.members.len()).any(applies) {
+                return;
             }
-        }
+            std::borrow::Cow::Owned(self.join(p, applies))
+        } else {
+            let m = (0..self.members.len()).filter(|&i| applies(i)).fold(0usize, |m, i| m | 1 << i);
+            if m == 0 {
+                return;
+            }
+            std::borrow::Cow::Borrowed(self.values[p][m])
+        };
+        res.set_header(Header::new(NAME, value));
     }
 }
 
@@ -412,11 +510,8 @@ impl Part for NelPart {
         let report_to = match self.report_to {
             Some(v) => std::borrow::Cow::Borrowed(v),
             None => {
-                // Only a host `allowed_hosts` admitted: never one the client made up.
-                if self.https.allowed.is_none() {
-                    return;
-                }
-                let Some(host) = self.https.host(req) else { return };
+                // Only a host `allowed_hosts` names: never one the client made up (`*` admits any).
+                let Some(host) = self.https.named_host(req) else { return };
                 let url = format!("https://{host}{}", self.path);
                 std::borrow::Cow::Owned(report_to_value(&self.group, self.max_age, self.include_subdomains, &url))
             }

@@ -30,7 +30,7 @@ use super::report::limits::{AGENT, IP, SHORT, URI};
 use super::report::truncate;
 
 /// Most characters of a message, an id or a reason kept.
-const TEXT: usize = 1024;
+pub(crate) const TEXT: usize = 1024;
 /// Most characters of one sample's JSON.
 pub(crate) const SAMPLE_JSON: usize = 16 * 1024;
 
@@ -269,8 +269,15 @@ pub struct IntegrityBody {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PolicyBody {
-    /// The feature (`geolocation`, `camera`, `unload`...).
-    #[serde(rename = "featureId", deserialize_with = "lenient::text", skip_serializing_if = "Option::is_none")]
+    /// The feature (`geolocation`, `camera`, `unload`...): `featureId` in the
+    /// specification and the `ReportingObserver` body; Chromium's network
+    /// reports (checked with Chromium 156) name it `policyId`.
+    #[serde(
+        rename = "featureId",
+        alias = "policyId",
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub feature_id: Option<String>,
     /// `enforce` or `report`.
     #[serde(deserialize_with = "lenient::text", skip_serializing_if = "Option::is_none")]
@@ -778,38 +785,6 @@ pub(crate) fn to_storage(
     (key, sample)
 }
 
-/// For the fuzz targets only (`fuzz/fuzz_targets/browser_*.rs`): reads
-/// `bytes` as a `t` report body, both as a parsed JSON value and through the
-/// endpoint's parser, and checks every bound the storage relies on.
-///
-/// ```
-/// use rocket_security::reports::{fuzz_browser_report, ReportType};
-/// fuzz_browser_report(ReportType::Coep, br#"{"blockedURL": "https://a.example/x.js"}"#);
-/// fuzz_browser_report(ReportType::Crash, b"\xff not json");
-/// ```
-#[doc(hidden)]
-pub fn fuzz_browser_report(t: ReportType, bytes: &[u8]) {
-    let check = |r: BrowserReport| {
-        let (key, sample) = to_storage(r, Some("192.0.2.1".into()), Some("fuzz"));
-        assert!(key.document_uri.chars().count() <= URI && key.subject.chars().count() <= URI);
-        assert!(key.detail.chars().count() <= TEXT && key.disposition.len() <= SHORT);
-        assert!(sample.body.len() <= SAMPLE_JSON, "{}", sample.body.len());
-        assert!(serde_json::from_str::<Value>(&sample.body).is_ok());
-        assert_eq!(key.hash().len(), 64);
-    };
-    if let Ok(body @ Value::Object(_)) = serde_json::from_slice::<Value>(bytes) {
-        let url = body.get("url").and_then(Value::as_str).map(str::to_string);
-        check(BrowserReport { url, user_agent: None, body: BrowserBody::read(t, &body) });
-    }
-    // The same bytes as the body of an envelope, through the endpoint's parser.
-    let mut envelope = format!(r#"[{{"type":"{}","url":"https://example.com/p?q","body":"#, t.as_str()).into_bytes();
-    envelope.extend_from_slice(bytes);
-    envelope.extend_from_slice(b"}]");
-    if let Ok(parsed) = super::parse::parse(&envelope, super::parse::ReportFormat::ReportsJson) {
-        parsed.browser.into_iter().for_each(check);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -831,6 +806,25 @@ mod tests {
         assert_eq!(
             (key.subject.as_str(), key.detail.as_str(), key.disposition.as_str()),
             ("access-from-coop-page-to-opener", "https://partner.example:8443", "report")
+        );
+    }
+
+    #[test]
+    fn chromiums_permissions_policy_body_names_the_feature_policy_id() {
+        // The body headless Chromium 156 sent for `geolocation=()` in a
+        // Permissions-Policy-Report-Only header.
+        let r = report(
+            ReportType::PermissionsPolicy,
+            "https://127.0.0.1:8443/demo/reporting",
+            serde_json::json!({"columnNumber": 23, "disposition": "report", "lineNumber": 7,
+                "message": "Permissions policy violation: Geolocation access has been blocked because of a \
+                    permissions policy applied to the current document.",
+                "policyId": "geolocation", "sourceFile": "https://127.0.0.1:8443/static/reporting-demo.js"}),
+        );
+        let key = BrowserKey::of(&r);
+        assert_eq!(
+            (key.subject.as_str(), key.detail.as_str(), key.disposition.as_str()),
+            ("geolocation", "https://127.0.0.1:8443", "report")
         );
     }
 
@@ -876,7 +870,7 @@ mod tests {
         let v: Value = serde_json::from_str(&sample.body).unwrap();
         assert_eq!((v["type"].as_str(), v["truncated"].as_bool()), (Some("coop"), Some(true)));
         assert_eq!(v["subject"].as_str(), Some(key.subject.as_str()));
-        fuzz_browser_report(ReportType::Coop, b"{\"openerURL\": 1e999}");
+        super::super::parse::fuzz_browser_report(ReportType::Coop, b"{\"openerURL\": 1e999}");
     }
 
     #[test]

@@ -186,8 +186,6 @@ pub(crate) mod stats;
 #[cfg(feature = "db")]
 pub(crate) mod store;
 
-#[doc(hidden)]
-pub use browser::fuzz_browser_report;
 pub use browser::{
     BrowserBody, BrowserKey, BrowserReport, BrowserSample, CoepBody, CoopBody, CrashBody, DeprecationBody,
     IntegrityBody, NelBody, PolicyBody, ReportType,
@@ -195,8 +193,10 @@ pub use browser::{
 pub use config::Collector;
 pub use filter::DEFAULT_DISALLOWED_SOURCES;
 pub use normalize::classify_blocked;
-pub use parse::{parse, ParseError, Parsed, ReportFormat};
-pub use report::{NewCspReport, RawReport, ViolationKey};
+#[doc(hidden)]
+pub use parse::fuzz_browser_report;
+pub use parse::{parse, ParseError, Parsed};
+pub use report::{NewCspReport, RawReport, ReportFormat, ViolationKey};
 /// For the fuzz target only (`fuzz/fuzz_targets/spool_reader.rs`).
 #[cfg(feature = "db")]
 #[doc(hidden)]

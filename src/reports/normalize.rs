@@ -1,7 +1,7 @@
 //! Normalisation: small pure functions from a raw report to the stored shape
 //! and its aggregation key.
 
-use super::parse::ReportFormat;
+use super::report::ReportFormat;
 use super::report::{NewCspReport, RawReport, ViolationKey};
 
 /// The directive a report is about: `effective-directive`, or the first token

@@ -6,45 +6,10 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::browser::{BrowserBody, BrowserReport, ReportType};
+use super::browser::{BrowserBody, BrowserReport, ReportType, SAMPLE_JSON, TEXT};
+use super::report::limits::{SHORT, URI};
+pub use super::report::ReportFormat;
 use super::report::{NewCspReport, RawReport};
-
-/// Which wire format a report came in.
-///
-/// ```
-/// use rocket_security::reports::{parse, ReportFormat};
-///
-/// let body = br#"[{"type": "csp-violation", "url": "https://a.example", "body": {"effectiveDirective": "img-src"}}]"#;
-/// assert!(parse(body, ReportFormat::CspReport).is_err()); // report-uri sends an object
-/// assert_eq!(parse(body, ReportFormat::ReportsJson).unwrap().reports.len(), 1);
-/// assert_eq!(parse(body, ReportFormat::Json).unwrap().reports.len(), 1); // either shape
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    /// `application/csp-report`: `{"csp-report": {...}}` (the `report-uri` mechanism).
-    CspReport,
-    /// `application/reports+json`: an array of Reporting API reports (`report-to`).
-    ReportsJson,
-    /// `application/json`: either shape.
-    Json,
-}
-
-impl ReportFormat {
-    /// The name stored with each report.
-    ///
-    /// ```
-    /// use rocket_security::reports::ReportFormat;
-    /// assert_eq!(ReportFormat::CspReport.as_str(), "csp-report");
-    /// assert_eq!(ReportFormat::ReportsJson.as_str(), "reports+json");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportFormat::CspReport => "csp-report",
-            ReportFormat::ReportsJson => "reports+json",
-            ReportFormat::Json => "json",
-        }
-    }
-}
 
 /// Why a body was refused (answered with 400).
 ///
@@ -201,6 +166,38 @@ fn first_spellings(body: &Value) -> NewCspReport {
         }
     }
     read(&Value::Object(kept)).unwrap_or_default()
+}
+
+/// For the fuzz targets only (`fuzz/fuzz_targets/browser_*.rs`): reads
+/// `bytes` as a `t` report body, both as a parsed JSON value and through the
+/// endpoint's parser, and checks every bound the storage relies on.
+///
+/// ```
+/// use rocket_security::reports::{fuzz_browser_report, ReportType};
+/// fuzz_browser_report(ReportType::Coep, br#"{"blockedURL": "https://a.example/x.js"}"#);
+/// fuzz_browser_report(ReportType::Crash, b"\xff not json");
+/// ```
+#[doc(hidden)]
+pub fn fuzz_browser_report(t: ReportType, bytes: &[u8]) {
+    let check = |r: BrowserReport| {
+        let (key, sample) = super::browser::to_storage(r, Some("192.0.2.1".into()), Some("fuzz"));
+        assert!(key.document_uri.chars().count() <= URI && key.subject.chars().count() <= URI);
+        assert!(key.detail.chars().count() <= TEXT && key.disposition.len() <= SHORT);
+        assert!(sample.body.len() <= SAMPLE_JSON, "{}", sample.body.len());
+        assert!(serde_json::from_str::<Value>(&sample.body).is_ok());
+        assert_eq!(key.hash().len(), 64);
+    };
+    if let Ok(body @ Value::Object(_)) = serde_json::from_slice::<Value>(bytes) {
+        let url = body.get("url").and_then(Value::as_str).map(str::to_string);
+        check(BrowserReport { url, user_agent: None, body: BrowserBody::read(t, &body) });
+    }
+    // The same bytes as the body of an envelope, through the endpoint's parser.
+    let mut envelope = format!(r#"[{{"type":"{}","url":"https://example.com/p?q","body":"#, t.as_str()).into_bytes();
+    envelope.extend_from_slice(bytes);
+    envelope.extend_from_slice(b"}]");
+    if let Ok(parsed) = parse(&envelope, ReportFormat::ReportsJson) {
+        parsed.browser.into_iter().for_each(check);
+    }
 }
 
 #[cfg(test)]

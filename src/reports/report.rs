@@ -7,6 +7,43 @@
 
 use sha2::{Digest, Sha256};
 
+/// Which wire format a report came in.
+///
+/// ```
+/// use rocket_security::reports::{parse, ReportFormat};
+///
+/// let body = br#"[{"type": "csp-violation", "url": "https://a.example", "body": {"effectiveDirective": "img-src"}}]"#;
+/// assert!(parse(body, ReportFormat::CspReport).is_err()); // report-uri sends an object
+/// assert_eq!(parse(body, ReportFormat::ReportsJson).unwrap().reports.len(), 1);
+/// assert_eq!(parse(body, ReportFormat::Json).unwrap().reports.len(), 1); // either shape
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// `application/csp-report`: `{"csp-report": {...}}` (the `report-uri` mechanism).
+    CspReport,
+    /// `application/reports+json`: an array of Reporting API reports (`report-to`).
+    ReportsJson,
+    /// `application/json`: either shape.
+    Json,
+}
+
+impl ReportFormat {
+    /// The name stored with each report.
+    ///
+    /// ```
+    /// use rocket_security::reports::ReportFormat;
+    /// assert_eq!(ReportFormat::CspReport.as_str(), "csp-report");
+    /// assert_eq!(ReportFormat::ReportsJson.as_str(), "reports+json");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportFormat::CspReport => "csp-report",
+            ReportFormat::ReportsJson => "reports+json",
+            ReportFormat::Json => "json",
+        }
+    }
+}
+
 /// Storage column limits, in characters; longer values are cut, never rejected.
 pub(crate) mod limits {
     pub(crate) const URI: usize = 2048;

@@ -200,12 +200,33 @@ fn report_percentage_is_a_percentage() {
 fn report_uri_and_group_are_checked() {
     assert_eq!(
         error("[default.security.csp]\nreport_uri = \"/a b\""),
-        "`security.csp.report_uri`: \"/a b\" is not a URI (no spaces, `;`, `,` or quotes)"
+        "`security.csp.report_uri`: \"/a b\" is not a URI (no spaces, `;`, `,`, quotes or `\\`)"
+    );
+    assert_eq!(
+        error("[default.security.csp]\nreport_uri = '/a\\b'"),
+        "`security.csp.report_uri`: \"/a\\\\b\" is not a URI (no spaces, `;`, `,`, quotes or `\\`)"
     );
     assert_eq!(
         error("[default.security.csp]\nreport_to = \"my group\""),
-        "`security.csp.report_to`: \"my group\" is not a group name (letters, digits, `-`, `_`)"
+        "`security.csp.report_to`: \"my group\" is not a Reporting API group name; use lowercase letters, digits, \
+         `_`, `-` and `.`, starting with a letter, such as \"csp-endpoint\""
     );
+}
+
+/// Reporting-Endpoints is one structured-field dictionary: a key that is not
+/// an sf-key (uppercase, a leading digit or `_`) voids every group in it.
+#[test]
+fn the_csp_group_is_a_structured_field_key() {
+    for group in ["cspEndpoint", "1g", "_g"] {
+        assert_eq!(
+            error(&format!("[default.security.csp]\nreport_to = \"{group}\"")),
+            format!(
+                "`security.csp.report_to`: \"{group}\" is not a Reporting API group name; use lowercase letters, \
+                 digits, `_`, `-` and `.`, starting with a letter, such as \"csp-endpoint\""
+            )
+        );
+    }
+    assert_eq!(errors("[default.security.csp]\nreport_to = \"csp-endpoint\""), Vec::<String>::new());
 }
 
 #[test]

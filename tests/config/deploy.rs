@@ -305,10 +305,15 @@ fn nel_without_allowed_hosts_is_never_sent() {
     assert_eq!(
         find(&f, "security.W030").to_string(),
         "security.W030 (warning): `security.nel.enabled` is on, but NEL is never sent: its `Report-To` header needs \
-         an absolute URL, and without `security.allowed_hosts` the request's host is not trusted to build one; fix: \
-         list the site's hosts in `security.allowed_hosts`, or set `security.reporting.endpoint` to an https:// URL"
+         an absolute URL, and without a host named in `security.allowed_hosts` (`*` and networks name none) the \
+         request's host is not trusted to build one; fix: list the site's hosts in `security.allowed_hosts`, or set \
+         `security.reporting.endpoint` to an https:// URL"
     );
     assert!(!ids(&with(&[("security.nel.enabled", v(true))])).contains(&"security.W030"));
+    for hosts in [v(["*"]), v(["10.0.0.0/8"])] {
+        let f = with(&[("security.nel.enabled", v(true)), ("security.allowed_hosts", hosts)]);
+        assert!(ids(&f).contains(&"security.W030"), "{f:?}");
+    }
 }
 
 #[test]

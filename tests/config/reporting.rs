@@ -125,3 +125,66 @@ fn asking_for_reports_that_nothing_collects_fails_ignite() {
 async fn a_bad_value_aborts_the_launch() {
     assert!(ignite_fails(app("[default.security.nel]\nfailure_fraction = 2")).await);
 }
+
+/// Reporting-Endpoints names a group once: browsers keep the last member, so
+/// one header's reports would go to the other's URL.
+#[test]
+fn one_group_with_two_urls_fails_ignite() {
+    let toml = "[default.security.csp]\nreport_to = \"default\"\nreport_uri = \"/elsewhere\"\n\
+                [default.security.reporting]\nbrowser_reports = true";
+    assert_eq!(
+        error(toml),
+        "`security.csp.report_to`: group \"default\" would name two URLs in Reporting-Endpoints: \"/elsewhere\" \
+         here and \"/security/csp-report\" by `security.reporting.browser_reports` (browsers keep the last, so one \
+         header's reports would go to the other's URL); give this header its own group, such as \
+         `report_to = \"csp\"`, or send both to the same URL"
+    );
+    let coep = "[default.security.csp]\nreport_to = \"default\"\nreport_uri = \"/elsewhere\"\n\
+                [default.security.coep_report_only]\nenabled = true";
+    assert_eq!(
+        error(coep),
+        "`security.coep_report_only.report_to`: group \"default\" would name two URLs in Reporting-Endpoints: \
+         \"/security/csp-report\" here and \"/elsewhere\" by `security.csp.report_to` (browsers keep the last, so \
+         one header's reports would go to the other's URL); give this header its own group, such as \
+         `report_to = \"coep\"`, or send both to the same URL"
+    );
+}
+
+#[test]
+fn one_group_with_one_url_is_valid() {
+    let toml = "[default.security.csp]\nreport_to = \"default\"\n[default.security.reporting]\nbrowser_reports = true";
+    assert_eq!(super::errors(toml), Vec::<String>::new());
+}
+
+/// Checked even when off, so turning a header on later cannot fail.
+#[test]
+fn reporting_settings_are_checked_when_off() {
+    assert_eq!(
+        error("[default.security.coop_report_only]\nreport_to = \"Default\""),
+        "`security.coop_report_only.report_to`: \"Default\" is not a Reporting API group name; use lowercase \
+         letters, digits, `_`, `-` and `.`, starting with a letter, such as \"default\""
+    );
+    assert_eq!(
+        error("[default.security.integrity_policy]\nendpoints = [\"x,y\"]"),
+        "`security.integrity_policy.endpoints[0]`: \"x,y\" is not a Reporting API group name; use lowercase \
+         letters, digits, `_`, `-` and `.`, starting with a letter, such as \"default\""
+    );
+    assert_eq!(
+        error("[default.security.permissions_policy_report_only]\nreport_to = \"A\""),
+        "`security.permissions_policy_report_only.report_to`: \"A\" is not a Reporting API group name; use \
+         lowercase letters, digits, `_`, `-` and `.`, starting with a letter, such as \"default\""
+    );
+    assert_eq!(
+        error("[default.security.permissions_policy_report_only.features]\nCamera = []"),
+        "`security.permissions_policy_report_only.features.Camera`: feature names are lowercase letters, digits \
+         and `-`, starting with a letter"
+    );
+    assert_eq!(
+        error("[default.security.reporting]\npaths = []"),
+        "`security.reporting.paths`: empty list: nothing would be sent; list paths such as [\"/**\"]"
+    );
+    assert_eq!(
+        error("[default.security.nel]\npaths = []"),
+        "`security.nel.paths`: empty list: nothing would be sent; list paths such as [\"/**\"]"
+    );
+}
