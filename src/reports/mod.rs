@@ -97,8 +97,8 @@
 //! own nonce CSP, server-rendered (no script, no external asset). Every page
 //! is a maud `html!` template, so every report field is escaped by
 //! construction; the files under `reports/dashboard/` do one job each (the
-//! route table, list, violation, groups, triage, wizard, exports, charts,
-//! the page shell):
+//! route table, list, violation, groups, triage, the other report types,
+//! wizard, exports, charts, the page shell):
 //!
 //! | path | what |
 //! |---|---|
@@ -106,6 +106,10 @@
 //! | `/violation/<id>` (`.json`, `.csv`) | one violation and its samples |
 //! | `/groups` (`.json`, `.csv`) | violations grouped by directive, blocked source and disposition: reports, first and last seen, a sparkline per day, the top documents; 50 a page |
 //! | `POST /triage` | mark a group `expected` (hidden, still counted) or `fixed` (hidden until it recurs), or `open` again |
+//! | `/types` | every other report type ([`ReportType`]) with its groups, reports, pages and last report; for each report-only control (COEP, COOP, Integrity-Policy, Permissions-Policy, Document-Policy) its readiness on the app's clock: report-only reports in the last 7 days and their pages, or "safe to enforce" ([`Readiness`]) |
+//! | `/types/<type>` (`.json`, `.csv`) | that type's groups, the way a person acts on them: COEP by blocked resource and its origin with the fix (CORP or CORS from that origin, or `credentialless`), COOP by opener relation and other origin, integrity by script URL (add `integrity`; the SRI helper gives it), Permissions-Policy and Document-Policy by feature and frame, deprecations and interventions by id and message, crashes by reason, NEL by type, host and phase; reports, pages, first and last seen, a sparkline per day; 50 a page, `triage=open\|expected\|fixed\|all` |
+//! | `/types/<type>/<group hash>` | one group: its pages and samples (404 for an unknown type or a hash that is not 64 hex digits) |
+//! | `POST /types/triage` | the same triage for those groups (`type`, `group`, `state`), in `security_browser_triage` |
 //! | `/wizard` (`.json`) | the smallest policy change that would have allowed what the report-only policy saw, as a `Rocket.toml` snippet |
 //!
 //! CSV cells never start a formula. Triage runs only for a request that CSRF

@@ -614,6 +614,14 @@ pub struct BrowserTotals {
 
 impl BrowserTotals {
     /// The totals of every type that has stored reports, by type name.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
+    /// use rocket_security::reports::BrowserTotals;
+    /// let crashes = BrowserTotals::all(conn).await?.into_iter().find(|t| t.report_type == "crash");
+    /// println!("{} crash reports", crashes.map_or(0, |t| t.hits));
+    /// # Ok(()) }
+    /// ```
     pub async fn all(conn: &mut SecurityConn) -> Result<Vec<BrowserTotals>, DbError> {
         let sql = format!(
             // `groups` is a reserved word on MySQL 8.
