@@ -27,7 +27,7 @@ use super::stats::{Counters, DropReason};
 #[cfg(feature = "db")]
 use super::queue::Queued;
 #[cfg(not(feature = "db"))]
-#[allow(dead_code)] // built, then dropped: no database to write to
+#[allow(dead_code, clippy::large_enum_variant)] // built, then dropped: no database to write to
 enum Queued {
     Csp(super::ViolationKey, super::NewCspReport),
     Browser(super::BrowserKey, super::BrowserSample),
