@@ -89,6 +89,9 @@ pub struct BrowserSampleRow {
     pub date_received: NaiveDateTime,
 }
 
+/// Rows per upsert statement (11 binds each: far below every backend's limit).
+const ROWS_PER_STATEMENT: usize = 200;
+
 /// The upsert adding a batch's reports per group and UTC day (every value a
 /// checked hex hash, a known type, a fixed disposition, an integer or a time
 /// this code formatted).
@@ -213,11 +216,16 @@ impl BrowserReportRow {
         // Each group's reports on the day they arrived, summed: one upsert per
         // batch, its rows in one order for every instance (no lock cycles).
         let mut days: BTreeMap<(String, NaiveDateTime), (&str, &str, i64)> = BTreeMap::new();
-        for g in groups {
-            let hash = g.key.hash();
-            let sample = (!known.is_some_and(|k| k.contains(&hash))).then_some(&g.sample);
-            if Self::record(conn, &g.key, &hash, g.hits, sample, max_samples, g.at).await? {
-                full.push(hash);
+        let hashes: Vec<String> = groups.iter().map(|g| g.key.hash()).collect();
+        // The hits of every key, a few hundred rows a statement.
+        for (chunk, chunk_hashes) in groups.chunks(ROWS_PER_STATEMENT).zip(hashes.chunks(ROWS_PER_STATEMENT)) {
+            Self::add_rows(conn, chunk, chunk_hashes).await?;
+        }
+        for (g, hash) in groups.iter().zip(&hashes) {
+            if !known.is_some_and(|k| k.contains(hash))
+                && Self::add_sample(conn, hash, &g.sample, max_samples, stored(g.at)).await?
+            {
+                full.push(hash.clone());
             }
             let day = truncated(g.at, TimeDelta::days(1));
             let e = days.entry((g.key.group_hash(), day)).or_insert((&g.key.report_type, &g.key.disposition, 0));
@@ -231,54 +239,70 @@ impl BrowserReportRow {
         Ok(full)
     }
 
-    /// Counts `hits` under `key` (hash `hash`) and stores `sample` while
-    /// there is room; `true` when the row's samples are complete. One upsert:
-    /// two instances adding to a new key at once never make a statement fail
-    /// (which would abort the batch's transaction on PostgreSQL).
-    async fn record(
+    /// Adds each group's hits to its row (created when missing) in one
+    /// upsert: two instances adding to a new key at once never make a
+    /// statement fail (which would abort the batch's transaction on
+    /// PostgreSQL). Keys are unique within a batch, so no statement touches
+    /// a row twice.
+    async fn add_rows(
         conn: &mut SecurityConn,
-        key: &BrowserKey,
-        hash: &str,
-        hits: i64,
-        sample: Option<&BrowserSample>,
-        max_samples: i32,
-        at: DateTime<Utc>,
-    ) -> Result<bool, DbError> {
-        let now = stored(at);
-        let group = key.group_hash();
+        groups: &[SpooledBrowserGroup],
+        hashes: &[String],
+    ) -> Result<(), DbError> {
+        if groups.is_empty() {
+            return Ok(());
+        }
         let backend = conn.backend();
         let mut p = placeholders(backend);
-        let values: Vec<String> = (0..11).map(|_| p()).collect();
+        let rows: Vec<String> =
+            groups.iter().map(|_| format!("({})", (0..11).map(|_| p()).collect::<Vec<_>>().join(", "))).collect();
         let columns = "key_hash, group_hash, report_type, disposition, document_uri, subject, detail, hits, \
                        sample_count, first_seen, last_seen";
         let upsert = match backend {
-            Backend::Mysql => "ON DUPLICATE KEY UPDATE hits = hits + VALUES(hits), last_seen = CASE WHEN last_seen < \
+            Backend::Mysql => {
+                "ON DUPLICATE KEY UPDATE hits = hits + VALUES(hits), last_seen = CASE WHEN last_seen < \
                                VALUES(last_seen) THEN VALUES(last_seen) ELSE last_seen END"
-                .to_string(),
-            _ => "ON CONFLICT (key_hash) DO UPDATE SET hits = security_browser_reports.hits + excluded.hits, \
+            }
+            _ => {
+                "ON CONFLICT (key_hash) DO UPDATE SET hits = security_browser_reports.hits + excluded.hits, \
                   last_seen = CASE WHEN security_browser_reports.last_seen < excluded.last_seen THEN \
                   excluded.last_seen ELSE security_browser_reports.last_seen END"
-                .to_string(),
+            }
         };
-        let sql = format!("INSERT INTO security_browser_reports ({columns}) VALUES ({}) {upsert}", values.join(", "));
+        let sql = format!("INSERT INTO security_browser_reports ({columns}) VALUES {} {upsert}", rows.join(", "));
         let sql = &sql;
+        let groups_of: Vec<String> = groups.iter().map(|g| g.key.group_hash()).collect();
         with_conn!(conn, |c| {
-            diesel::sql_query(sql.as_str())
-                .bind::<Text, _>(hash)
-                .bind::<Text, _>(&group)
-                .bind::<Text, _>(&key.report_type)
-                .bind::<Text, _>(&key.disposition)
-                .bind::<Text, _>(&key.document_uri)
-                .bind::<Text, _>(&key.subject)
-                .bind::<Text, _>(&key.detail)
-                .bind::<BigInt, _>(hits)
-                .bind::<diesel::sql_types::Integer, _>(0)
-                .bind::<Timestamp, _>(now)
-                .bind::<Timestamp, _>(now)
-                .execute(c)
-                .await
+            let mut q = diesel::sql_query(sql.as_str()).into_boxed();
+            for ((g, hash), group) in groups.iter().zip(hashes).zip(&groups_of) {
+                let now = stored(g.at);
+                q = q
+                    .bind::<Text, _>(hash.as_str())
+                    .bind::<Text, _>(group.as_str())
+                    .bind::<Text, _>(g.key.report_type.as_str())
+                    .bind::<Text, _>(g.key.disposition.as_str())
+                    .bind::<Text, _>(g.key.document_uri.as_str())
+                    .bind::<Text, _>(g.key.subject.as_str())
+                    .bind::<Text, _>(g.key.detail.as_str())
+                    .bind::<BigInt, _>(g.hits)
+                    .bind::<diesel::sql_types::Integer, _>(0)
+                    .bind::<Timestamp, _>(now)
+                    .bind::<Timestamp, _>(now);
+            }
+            q.execute(c).await
         })?;
-        let Some(sample) = sample else { return Ok(false) };
+        Ok(())
+    }
+
+    /// Stores `sample` for the row of `hash` while it has fewer than
+    /// `max_samples`; `true` when its samples are complete.
+    async fn add_sample(
+        conn: &mut SecurityConn,
+        hash: &str,
+        sample: &BrowserSample,
+        max_samples: i32,
+        now: NaiveDateTime,
+    ) -> Result<bool, DbError> {
         let id: i32 = with_conn!(conn, |c| b::security_browser_reports
             .filter(b::key_hash.eq(hash))
             .select(b::id)
