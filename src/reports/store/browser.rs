@@ -1,5 +1,5 @@
 //! Browser report storage (every type but CSP): [`BrowserReportRow`]
-//! aggregates (one row per [`BrowserKey`]), [`BrowserSampleRow`] samples (a
+//! aggregates (one row per [`BrowserKey`](crate::reports::BrowserKey)), [`BrowserSampleRow`] samples (a
 //! bounded number per row), per-group daily counts (sparklines, readiness)
 //! and the queries the dashboard's per-type views read, with the groups'
 //! triage ([`BrowserTriage`], [`TriagedBrowserGroup`]).
@@ -18,12 +18,12 @@ use crate::db::schema::security_browser_days::dsl as d;
 use crate::db::schema::security_browser_reports::dsl as b;
 use crate::db::schema::security_browser_samples::dsl as s;
 use crate::db::schema::security_browser_triage::dsl as tr;
-use crate::reports::browser::{BrowserKey, BrowserSample};
+use crate::reports::browser::BrowserSample;
 use crate::reports::spool::SpooledBrowserGroup;
 use crate::reports::store::groups::status_of;
 use crate::reports::{Hidden, ReportType, TriageState, TriageView};
 
-/// One aggregated browser report: a [`BrowserKey`] and its counts.
+/// One aggregated browser report: a [`BrowserKey`](crate::reports::BrowserKey) and its counts.
 ///
 /// ```no_run
 /// # async fn f(conn: &mut rocket_security::db::SecurityConn) -> Result<(), rocket_security::db::DbError> {
@@ -38,7 +38,7 @@ use crate::reports::{Hidden, ReportType, TriageState, TriageView};
 pub struct BrowserReportRow {
     /// Row id.
     pub id: i32,
-    /// [`BrowserKey::group_hash`].
+    /// [`BrowserKey::group_hash`](crate::reports::BrowserKey::group_hash).
     pub group_hash: String,
     /// The Reporting API type.
     pub report_type: String,
@@ -130,7 +130,7 @@ fn sum_hits(backend: Backend, column: &str) -> String {
 /// The rows of one group (its pages), summed: what a view lists.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
 pub struct BrowserGroup {
-    /// [`BrowserKey::group_hash`].
+    /// [`BrowserKey::group_hash`](crate::reports::BrowserKey::group_hash).
     #[diesel(sql_type = Text)]
     pub group_hash: String,
     /// The Reporting API type.
